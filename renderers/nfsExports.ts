@@ -1,0 +1,87 @@
+/**
+ * The WAS log export, as one model rendered two ways: `/etc/exports` for nfs-kernel-server on AWS,
+ * and an nfs-ganesha config for the lab (whose kernel has no nfsd). Both export the same path over
+ * NFSv4 only, read-write, sync, every user squashed to the anonymous id, to the cluster CIDRs only.
+ */
+
+export interface ExportModel {
+  /** Directory exported (also its NFSv4 pseudo path, so clients mount server:<path> either way). */
+  readonly path: string;
+  /** CIDRs allowed to mount; anything else is refused. */
+  readonly clients: readonly string[];
+  /** Owner every client user is squashed to. Default 65534 (nobody/nogroup). */
+  readonly anonUid?: number;
+  readonly anonGid?: number;
+}
+
+const CIDR = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/;
+
+function check(m: ExportModel): { uid: number; gid: number } {
+  if (!/^\/[A-Za-z0-9._\/-]+$/.test(m.path)) throw new Error(`export path must be absolute (got ${m.path})`);
+  if (m.clients.length === 0) throw new Error("an export needs at least one client CIDR");
+  for (const c of m.clients) {
+    if (!CIDR.test(c) || c.endsWith("/0")) throw new Error(`export client must be a bounded IPv4 CIDR (got ${c})`);
+  }
+  return { uid: m.anonUid ?? 65534, gid: m.anonGid ?? 65534 };
+}
+
+export function renderExports(m: ExportModel): string {
+  const { uid, gid } = check(m);
+  const opts = `rw,sync,no_subtree_check,all_squash,anonuid=${uid},anongid=${gid},sec=sys`;
+  return `# Rendered by swarm-ha (renderers/nfsExports.ts); do not edit by hand.
+${m.path} ${m.clients.map((c) => `${c}(${opts})`).join(" ")}
+`;
+}
+
+/** nfsd settings that turn off NFSv2/v3 (NFSv4 needs no portmapper or mountd on the wire). */
+export function renderNfsConf(): string {
+  return `# Rendered by swarm-ha: NFSv4 only.
+[nfsd]
+vers2=n
+vers3=n
+vers4=y
+vers4.1=y
+vers4.2=y
+`;
+}
+
+export function renderGaneshaConf(m: ExportModel): string {
+  const { uid, gid } = check(m);
+  return `# Rendered by swarm-ha (renderers/nfsExports.ts) from the same model as /etc/exports.
+NFS_CORE_PARAM {
+  Protocols = 4;
+  NFS_Port = 2049;
+  Enable_NLM = false;
+  Enable_RQUOTA = false;
+}
+
+NFSV4 {
+  Grace_Period = 5;
+  Lease_Lifetime = 10;
+}
+
+EXPORT_DEFAULTS {
+  Access_Type = None;
+}
+
+EXPORT {
+  Export_Id = 1;
+  Path = "${m.path}";
+  Pseudo = "${m.path}";
+  Protocols = 4;
+  Transports = TCP;
+  SecType = sys;
+  Squash = All_Squash;
+  Anonymous_Uid = ${uid};
+  Anonymous_Gid = ${gid};
+  Access_Type = None;
+  FSAL {
+    Name = VFS;
+  }
+  CLIENT {
+    Clients = ${m.clients.join(", ")};
+    Access_Type = RW;
+  }
+}
+`;
+}

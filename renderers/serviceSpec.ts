@@ -1,0 +1,165 @@
+/**
+ * The WAS service as a Docker Engine API ServiceSpec (plain JSON). The lab posts it to the manager
+ * as it is; the AWS component maps the same object onto @pulumi/docker's Service, so both run the
+ * same replicas, healthcheck, restart, update and placement settings.
+ *
+ * Placement design (see README "Placement"): each task publishes the WAS port in host mode on its
+ * node, at most one task per node, and nginx lists every node that may run a task. The config
+ * check guarantees at least one more eligible node than replicas, so when a node stops its task
+ * has a free node to be rescheduled on (the "host-mode trap" otherwise leaves it Pending).
+ */
+
+export type LogVolume =
+  /** AWS: a Docker `local` volume of type nfs, mounted by each node's kernel NFS client. */
+  | { readonly kind: "nfs"; readonly server: string; readonly exportPath: string }
+  /** Lab: a directory on the node that is the NFS export's own backing store (no kernel NFS client here). */
+  | { readonly kind: "bind"; readonly hostPath: string };
+
+export interface WasServiceModel {
+  readonly name: string;
+  readonly image: string;
+  readonly replicas: number;
+  /** Container port, also published on each node in host mode. */
+  readonly port: number;
+  readonly healthPath: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly logVolume: LogVolume;
+  /** Delay before a failed task is restarted or rescheduled. */
+  readonly restartDelaySeconds: number;
+  /** When false, tasks are constrained to workers. */
+  readonly managersRunTasks: boolean;
+  /** Overlay networks to attach (e.g. the encrypted one); default none. */
+  readonly networks?: readonly string[];
+}
+
+/** Where the WAS container writes its logs; the app reads LOG_DIR. */
+export const WAS_LOG_DIR = "/var/log/was";
+export const WAS_LOG_VOLUME = "was-logs";
+
+const SECOND = 1_000_000_000; // the Engine API counts durations in nanoseconds
+
+/** Healthcheck timings: a dead task is detected within about interval x retries. */
+export const HEALTHCHECK = { intervalSeconds: 2, timeoutSeconds: 2, retries: 2, startPeriodSeconds: 5 } as const;
+export const UPDATE = { parallelism: 1, delaySeconds: 2, monitorSeconds: 10, maxFailureRatio: 0 } as const;
+
+export interface ServiceSpec {
+  Name: string;
+  Labels: Record<string, string>;
+  TaskTemplate: {
+    ContainerSpec: {
+      Image: string;
+      Hostname: string;
+      Env: string[];
+      Mounts: Array<{
+        Type: "volume" | "bind";
+        Source: string;
+        Target: string;
+        ReadOnly: boolean;
+        VolumeOptions?: { DriverConfig: { Name: string; Options: Record<string, string> } };
+      }>;
+      HealthCheck: { Test: string[]; Interval: number; Timeout: number; Retries: number; StartPeriod: number };
+      StopGracePeriod: number;
+    };
+    RestartPolicy: { Condition: "any"; Delay: number; MaxAttempts: number; Window: number };
+    Placement: { Constraints: string[]; MaxReplicas: number };
+    Networks: Array<{ Target: string }>;
+  };
+  Mode: { Replicated: { Replicas: number } };
+  UpdateConfig: UpdateSettings;
+  RollbackConfig: UpdateSettings;
+  EndpointSpec: {
+    Mode: "dnsrr";
+    Ports: Array<{ Protocol: "tcp"; TargetPort: number; PublishedPort: number; PublishMode: "host" }>;
+  };
+}
+
+interface UpdateSettings {
+  Parallelism: number;
+  Delay: number;
+  FailureAction: "rollback" | "pause";
+  Monitor: number;
+  MaxFailureRatio: number;
+  Order: "stop-first";
+}
+
+/** The shell test the healthcheck runs; works with curl or busybox/wget images. */
+export function healthcheckCommand(port: number, path: string): string[] {
+  const url = `http://127.0.0.1:${port}${path}`;
+  return ["CMD-SHELL", `curl -fsS -o /dev/null ${url} || wget -q -O /dev/null ${url} || exit 1`];
+}
+
+export function renderServiceSpec(m: WasServiceModel): ServiceSpec {
+  if (!Number.isInteger(m.replicas) || m.replicas < 1) throw new Error(`replicas must be >= 1 (got ${m.replicas})`);
+  const mount =
+    m.logVolume.kind === "nfs"
+      ? {
+          Type: "volume" as const,
+          Source: WAS_LOG_VOLUME,
+          Target: WAS_LOG_DIR,
+          ReadOnly: false,
+          VolumeOptions: {
+            DriverConfig: {
+              Name: "local",
+              Options: {
+                type: "nfs",
+                o: `addr=${m.logVolume.server},nfsvers=4.1,rw,hard,timeo=600,retrans=2`,
+                device: `:${m.logVolume.exportPath}`,
+              },
+            },
+          },
+        }
+      : { Type: "bind" as const, Source: m.logVolume.hostPath, Target: WAS_LOG_DIR, ReadOnly: false };
+  const update: UpdateSettings = {
+    Parallelism: UPDATE.parallelism,
+    Delay: UPDATE.delaySeconds * SECOND,
+    FailureAction: "rollback",
+    Monitor: UPDATE.monitorSeconds * SECOND,
+    MaxFailureRatio: UPDATE.maxFailureRatio,
+    // stop-first: a node runs at most one task (host-mode port); nginx retries the other nodes meanwhile.
+    Order: "stop-first",
+  };
+  return {
+    Name: m.name,
+    Labels: { "swarm-ha.role": "was" },
+    TaskTemplate: {
+      ContainerSpec: {
+        Image: m.image,
+        Hostname: "{{.Node.Hostname}}",
+        Env: [
+          `PORT=${m.port}`,
+          `HEALTH_PATH=${m.healthPath}`,
+          `LOG_DIR=${WAS_LOG_DIR}`,
+          "TASK_NAME={{.Task.Name}}",
+          "TASK_SLOT={{.Task.Slot}}",
+          "NODE_NAME={{.Node.Hostname}}",
+          ...Object.entries(m.env)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([k, v]) => `${k}=${v}`),
+        ],
+        Mounts: [mount],
+        HealthCheck: {
+          Test: healthcheckCommand(m.port, m.healthPath),
+          Interval: HEALTHCHECK.intervalSeconds * SECOND,
+          Timeout: HEALTHCHECK.timeoutSeconds * SECOND,
+          Retries: HEALTHCHECK.retries,
+          StartPeriod: HEALTHCHECK.startPeriodSeconds * SECOND,
+        },
+        StopGracePeriod: 5 * SECOND,
+      },
+      RestartPolicy: { Condition: "any", Delay: m.restartDelaySeconds * SECOND, MaxAttempts: 0, Window: 0 },
+      Placement: {
+        Constraints: m.managersRunTasks ? [] : ["node.role==worker"],
+        MaxReplicas: 1,
+      },
+      Networks: (m.networks ?? []).map((Target) => ({ Target })),
+    },
+    Mode: { Replicated: { Replicas: m.replicas } },
+    UpdateConfig: update,
+    RollbackConfig: { ...update, FailureAction: "pause" },
+    // dnsrr + host-mode ports: no VIP and no ingress mesh, which need IPVS (absent in the lab kernel).
+    EndpointSpec: {
+      Mode: "dnsrr",
+      Ports: [{ Protocol: "tcp", TargetPort: m.port, PublishedPort: m.port, PublishMode: "host" }],
+    },
+  };
+}
