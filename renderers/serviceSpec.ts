@@ -30,7 +30,22 @@ export interface WasServiceModel {
   readonly managersRunTasks: boolean;
   /** Overlay networks to attach (e.g. the encrypted one); default none. */
   readonly networks?: readonly string[];
+  /** Command overriding the image's (the sample app runs `node /app/server.js`). */
+  readonly command?: readonly string[];
+  /** Swarm configs mounted as read-only files (the sample app's code, when no image bakes it in). */
+  readonly configs?: readonly ConfigFile[];
 }
+
+export interface ConfigFile {
+  /** Config ID (Engine API needs it; the Pulumi mapping uses the ServiceConfig resource's id). */
+  readonly id: string;
+  readonly name: string;
+  /** Absolute path of the file in the container. */
+  readonly target: string;
+}
+
+/** The sample application (app/server.js) as the WAS: code shipped as a swarm config on a stock Node image. */
+export const SAMPLE_APP = { target: "/app/server.js", command: ["node", "/app/server.js"] } as const;
 
 /** Where the WAS container writes its logs; the app reads LOG_DIR. */
 export const WAS_LOG_DIR = "/var/log/was";
@@ -59,6 +74,12 @@ export interface ServiceSpec {
       }>;
       HealthCheck: { Test: string[]; Interval: number; Timeout: number; Retries: number; StartPeriod: number };
       StopGracePeriod: number;
+      Command?: string[];
+      Configs?: Array<{
+        ConfigID: string;
+        ConfigName: string;
+        File: { Name: string; UID: string; GID: string; Mode: number };
+      }>;
     };
     RestartPolicy: { Condition: "any"; Delay: number; MaxAttempts: number; Window: number };
     Placement: { Constraints: string[]; MaxReplicas: number };
@@ -145,6 +166,16 @@ export function renderServiceSpec(m: WasServiceModel): ServiceSpec {
           StartPeriod: HEALTHCHECK.startPeriodSeconds * SECOND,
         },
         StopGracePeriod: 5 * SECOND,
+        ...(m.command ? { Command: [...m.command] } : {}),
+        ...(m.configs && m.configs.length > 0
+          ? {
+              Configs: m.configs.map((c) => ({
+                ConfigID: c.id,
+                ConfigName: c.name,
+                File: { Name: c.target, UID: "0", GID: "0", Mode: 0o444 },
+              })),
+            }
+          : {}),
       },
       RestartPolicy: { Condition: "any", Delay: m.restartDelaySeconds * SECOND, MaxAttempts: 0, Window: 0 },
       Placement: {

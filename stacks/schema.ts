@@ -15,6 +15,8 @@ export interface ConfigKey {
   readonly description: string;
   /** Omitted for keys that must be set per stack. */
   readonly default?: string | number | boolean | readonly string[];
+  /** Set with `pulumi config set --secret`; never printed. */
+  readonly secret?: boolean;
 }
 
 export const DEFAULT_INSTANCE_FAMILIES = ["t3", "t3a", "m6i", "m7i", "c6i", "c7i"] as const;
@@ -23,7 +25,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: "vpcCidr", type: "string", default: "10.42.0.0/16", description: "IPv4 CIDR of the VPC (a /16 to /24); subnets are carved from it." },
   { key: "availabilityZones", type: "integer", default: 2, description: "How many availability zones to spread subnets and nodes over (1 to 3)." },
   { key: "adminCidr", type: "string", description: "Source CIDR allowed to SSH to the nodes (where `pulumi up` runs). Required; 0.0.0.0/0 is refused." },
-  { key: "sshPublicKey", type: "string", default: "", description: "OpenSSH public key for the nodes. Empty: a key pair is generated with @pulumi/tls and exported as a secret." },
+  { key: "sshPrivateKey", type: "string", default: "", secret: true, description: "OpenSSH private key for the nodes (set with `pulumi config set --secret sshPrivateKey < key`). Empty: an ED25519 key pair is generated with @pulumi/tls and exported as a secret." },
   { key: "sshUser", type: "string", default: "ubuntu", description: "Login user of the Ubuntu AMI." },
   { key: "instanceFamilies", type: "array", default: [...DEFAULT_INSTANCE_FAMILIES], description: "Instance families any instance type must belong to." },
   { key: "managerCount", type: "integer", default: 1, description: "Swarm managers: 1, 3 or 5 (an odd count keeps a Raft quorum)." },
@@ -37,7 +39,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: "nfsExportPath", type: "string", default: "/srv/nfs/was-logs", description: "Directory the NFS server exports for the WAS logs." },
   { key: "edgeNodes", type: "integer", default: 1, description: "nginx balancers in front of the swarm: 1, or 2 for a primary/standby pair." },
   { key: "edgeInstanceType", type: "string", default: "t3.micro", description: "EC2 instance type of the nginx balancers." },
-  { key: "wasImage", type: "string", default: "", description: "Image of the WAS service. Empty: the sample application in app/ is built and pushed to an ECR repository of the stack." },
+  { key: "wasImage", type: "string", default: "", description: "Image of the WAS service. Empty: the sample application (app/server.js) runs on wasSampleBaseImage, delivered as a swarm config (no registry needed)." },
+  { key: "wasSampleBaseImage", type: "string", default: "node:22-alpine", description: "Node.js image the sample application runs on when wasImage is empty." },
   { key: "wasReplicas", type: "integer", default: 3, description: "WAS replicas; must leave one free slot so a lost node's replica can be restored." },
   { key: "wasPort", type: "integer", default: 8080, description: "Port the WAS container listens on, also published on each node (host mode) for nginx." },
   { key: "wasHealthPath", type: "string", default: "/healthz", description: "HTTP path of the WAS health check." },
@@ -56,7 +59,8 @@ export interface SwarmHaConfig {
     readonly adminCidr: string;
     readonly encryptOverlay: boolean;
   };
-  readonly ssh: { readonly publicKey?: string; readonly user: string };
+  /** The private key itself is read as a secret by stacks/config.ts; here only whether one is configured. */
+  readonly ssh: { readonly keyConfigured: boolean; readonly user: string };
   readonly instanceFamilies: readonly string[];
   readonly managers: { readonly count: 1 | 3 | 5; readonly instanceType: string; readonly runTasks: boolean };
   readonly workers: { readonly count: number; readonly instanceType: string };
@@ -65,6 +69,7 @@ export interface SwarmHaConfig {
   readonly edge: { readonly nodes: 1 | 2; readonly instanceType: string };
   readonly was: {
     readonly image?: string;
+    readonly sampleBaseImage: string;
     readonly replicas: number;
     readonly port: number;
     readonly healthPath: string;
@@ -247,17 +252,26 @@ export function parseConfig(values: RawConfig): SwarmHaConfig {
     throw new ConfigError("chaosTarget", "cannot stop the only balancer; use worker or set edgeNodes 2");
   }
 
-  const sshPublicKey = str(values, "sshPublicKey").trim();
-  if (sshPublicKey !== "" && !/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp\d+) [A-Za-z0-9+\/=]+( .*)?$/.test(sshPublicKey)) {
-    throw new ConfigError("sshPublicKey", "must be an OpenSSH public key line (ssh-ed25519 AAAA...), or empty to generate one");
+  const sshPrivateKey = str(values, "sshPrivateKey").trim();
+  if (sshPrivateKey !== "" && !/^-----BEGIN (OPENSSH|RSA|EC) PRIVATE KEY-----/.test(sshPrivateKey)) {
+    throw new ConfigError(
+      "sshPrivateKey",
+      "must be a PEM private key (-----BEGIN OPENSSH PRIVATE KEY-----...); set it with `pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519`, or leave it empty to generate one",
+    );
   }
   const sshUser = str(values, "sshUser");
   if (!/^[a-z_][a-z0-9_-]*$/.test(sshUser)) throw new ConfigError("sshUser", `"${sshUser}" is not a valid login name`);
 
-  const wasImage = str(values, "wasImage").trim();
-  if (wasImage !== "" && !/^[a-z0-9]([a-z0-9._\/:@-]*[a-z0-9])?$/.test(wasImage)) {
-    throw new ConfigError("wasImage", `"${wasImage}" is not an image reference like registry/app:1.2`);
-  }
+  const imageRef = (key: string): string => {
+    const v = str(values, key).trim();
+    if (v !== "" && !/^[a-z0-9]([a-z0-9._\/:@-]*[a-z0-9])?$/.test(v)) {
+      throw new ConfigError(key, `"${v}" is not an image reference like registry/app:1.2`);
+    }
+    return v;
+  };
+  const wasImage = imageRef("wasImage");
+  const sampleBaseImage = imageRef("wasSampleBaseImage");
+  if (sampleBaseImage === "") throw new ConfigError("wasSampleBaseImage", "must name a Node.js image, e.g. node:22-alpine");
 
   return {
     network: {
@@ -266,7 +280,7 @@ export function parseConfig(values: RawConfig): SwarmHaConfig {
       adminCidr,
       encryptOverlay: bool(values, "encryptOverlay"),
     },
-    ssh: { publicKey: sshPublicKey === "" ? undefined : sshPublicKey, user: sshUser },
+    ssh: { keyConfigured: sshPrivateKey !== "", user: sshUser },
     instanceFamilies: families,
     managers: {
       count: managerCount,
@@ -282,6 +296,7 @@ export function parseConfig(values: RawConfig): SwarmHaConfig {
     edge: { nodes: edgeNodes, instanceType: instanceType(values, "edgeInstanceType", families) },
     was: {
       image: wasImage === "" ? undefined : wasImage,
+      sampleBaseImage,
       replicas,
       port: int(values, "wasPort", 1024, 65535),
       healthPath,

@@ -1,0 +1,72 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { renderNfsServerUserData } from "../renderers/cloudInit";
+import { ExportModel } from "../renderers/nfsExports";
+import { createMachine } from "./machine";
+import { SshAccess, sshConnection } from "./swarmCluster";
+import { StackIdentity } from "./tags";
+
+export interface NfsLogServerArgs {
+  readonly identity: StackIdentity;
+  readonly ami: pulumi.Input<string>;
+  readonly instanceType: string;
+  readonly subnetId: pulumi.Input<string>;
+  readonly securityGroupIds: pulumi.Input<string>[];
+  readonly ssh: SshAccess;
+  /** Directory exported for the WAS logs. */
+  readonly exportPath: string;
+  /** CIDRs allowed to mount the export: the cluster subnets, nothing else. */
+  readonly allowedCidrs: readonly string[];
+}
+
+/**
+ * The shared WAS log store: nfs-kernel-server exporting one directory over NFSv4 to the cluster
+ * subnets only (rw, sync, all users squashed to nobody), from the same export model the lab's
+ * nfs-ganesha serves.
+ */
+export class NfsLogServer extends pulumi.ComponentResource {
+  readonly privateIp: pulumi.Output<string>;
+  readonly instanceId: pulumi.Output<string>;
+  readonly exportModel: ExportModel;
+  /** `server:/path`, as a client mounts it. */
+  readonly exportTarget: pulumi.Output<string>;
+  /** Completes once the export is live; the WAS service waits for it so its mounts succeed. */
+  readonly ready: command.remote.Command;
+
+  constructor(name: string, args: NfsLogServerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("swarm-ha:storage:NfsLogServer", name, {}, opts);
+    this.exportModel = { path: args.exportPath, clients: args.allowedCidrs };
+    const instance = createMachine({
+      identity: args.identity,
+      role: "nfs",
+      name: `${name}-server`,
+      ami: args.ami,
+      instanceType: args.instanceType,
+      subnetId: args.subnetId,
+      securityGroupIds: args.securityGroupIds,
+      keyName: args.ssh.keyName,
+      userData: renderNfsServerUserData({ hostname: `${name}-server`, export: this.exportModel }),
+    }, { parent: this });
+    this.ready = new command.remote.Command(`${name}-ready`, {
+      connection: sshConnection(instance, args.ssh),
+      create: [
+        "set -eu",
+        "cloud-init status --wait >/dev/null 2>&1 || true",
+        "systemctl is-active --quiet nfs-server",
+        `sudo exportfs -v | grep -q '^${args.exportPath}'`,
+        "sudo exportfs -v",
+      ].join("\n"),
+      triggers: [instance.id],
+    }, { parent: this, dependsOn: [instance] });
+    this.privateIp = instance.privateIp;
+    this.instanceId = instance.id;
+    this.exportTarget = pulumi.interpolate`${instance.privateIp}:${args.exportPath}`;
+    this.registerOutputs({
+      privateIp: this.privateIp,
+      instanceId: this.instanceId,
+      exportModel: this.exportModel,
+      exportTarget: this.exportTarget,
+      ready: this.ready.id,
+    });
+  }
+}

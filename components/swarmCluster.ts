@@ -1,0 +1,145 @@
+import * as aws from "@pulumi/aws";
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { renderSwarmNodeUserData } from "../renderers/cloudInit";
+import { renderJoinTokenRead, renderSwarmInit, renderSwarmJoin } from "../renderers/swarmBootstrap";
+import { createMachine } from "./machine";
+import { StackIdentity } from "./tags";
+
+export interface SshAccess {
+  /** Login user of the AMI. */
+  readonly user: string;
+  /** Private key of the key pair the instances were started with (a secret). */
+  readonly privateKey: pulumi.Input<string>;
+  /** EC2 key pair name. */
+  readonly keyName: pulumi.Input<string>;
+}
+
+export interface SwarmClusterArgs {
+  readonly identity: StackIdentity;
+  readonly ami: pulumi.Input<string>;
+  /** Managers: 1, 3 or 5. The first one initialises the swarm. */
+  readonly managerCount: 1 | 3 | 5;
+  readonly managerInstanceType: string;
+  /** Workers, 1 or more. */
+  readonly workerCount: number;
+  readonly workerInstanceType: string;
+  /** Subnets to spread nodes over, round-robin (one per availability zone). */
+  readonly subnetIds: pulumi.Input<string>[];
+  readonly securityGroupIds: pulumi.Input<string>[];
+  readonly ssh: SshAccess;
+  /** Swarm dispatcher heartbeat in seconds. */
+  readonly dispatcherHeartbeatSeconds: number;
+}
+
+export interface SwarmNode {
+  readonly name: string;
+  readonly role: "manager" | "worker";
+  readonly instanceId: pulumi.Output<string>;
+  readonly privateIp: pulumi.Output<string>;
+  readonly publicIp: pulumi.Output<string>;
+  /** The swarm node ID printed by the init/join step. */
+  readonly swarmNodeId: pulumi.Output<string>;
+}
+
+/** SSH connection to an instance for @pulumi/command. */
+export function sshConnection(instance: aws.ec2.Instance, ssh: SshAccess): command.types.input.remote.ConnectionArgs {
+  return { host: instance.publicIp, user: ssh.user, privateKey: ssh.privateKey };
+}
+
+/**
+ * Swarm managers and workers on EC2. User data installs the engine; membership is done over SSH:
+ * `docker swarm init` on the first manager, join tokens read as secrets, then the other managers
+ * join one after another (Raft membership changes one at a time) and the workers join in parallel.
+ * The scripts are idempotent: a re-run neither re-initialises nor joins twice.
+ */
+export class SwarmCluster extends pulumi.ComponentResource {
+  readonly managers: SwarmNode[];
+  readonly workers: SwarmNode[];
+  /** Public address of the first manager (Docker API over SSH, chaos observer). */
+  readonly managerAddress: pulumi.Output<string>;
+  /** The join steps: anything that needs the complete swarm depends on these. */
+  readonly membership: pulumi.Resource[];
+
+  constructor(name: string, args: SwarmClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("swarm-ha:compute:SwarmCluster", name, {}, opts);
+    const parent = { parent: this };
+
+    const machine = (role: "manager" | "worker", i: number) => {
+      const nodeName = `${name}-${role}-${i}`;
+      const instance = createMachine({
+        identity: args.identity,
+        role,
+        name: nodeName,
+        ami: args.ami,
+        instanceType: role === "manager" ? args.managerInstanceType : args.workerInstanceType,
+        // Round-robin over the AZs, workers offset by one so a single-AZ loss never takes every role.
+        subnetId: args.subnetIds[(i + (role === "worker" ? 1 : 0)) % args.subnetIds.length],
+        securityGroupIds: args.securityGroupIds,
+        keyName: args.ssh.keyName,
+        userData: renderSwarmNodeUserData({ hostname: nodeName, role, sshUser: args.ssh.user }),
+      }, parent);
+      return { nodeName, role, instance };
+    };
+    const managers = [...Array(args.managerCount).keys()].map((i) => machine("manager", i));
+    const workers = [...Array(args.workerCount).keys()].map((i) => machine("worker", i));
+    const leader = managers[0];
+
+    const init = new command.remote.Command(`${name}-swarm-init`, {
+      connection: sshConnection(leader.instance, args.ssh),
+      create: leader.instance.privateIp.apply((ip) =>
+        renderSwarmInit({ advertiseAddr: ip, dispatcherHeartbeatSeconds: args.dispatcherHeartbeatSeconds, sudo: true }),
+      ),
+      triggers: [leader.instance.id],
+    }, { ...parent, dependsOn: [leader.instance] });
+
+    const token = (role: "manager" | "worker") =>
+      new command.remote.Command(`${name}-${role}-token`, {
+        connection: sshConnection(leader.instance, args.ssh),
+        create: renderJoinTokenRead(role, { sudo: true }),
+        triggers: [init.id],
+      }, { ...parent, dependsOn: [init], additionalSecretOutputs: ["stdout"] });
+    const workerToken = token("worker");
+    const managerToken = args.managerCount > 1 ? token("manager") : undefined;
+
+    const join = (node: (typeof managers)[number], tokenCmd: command.remote.Command, after: pulumi.Resource[]) =>
+      new command.remote.Command(`${name}-join-${node.nodeName}`, {
+        connection: sshConnection(node.instance, args.ssh),
+        create: pulumi
+          .all([node.instance.privateIp, leader.instance.privateIp])
+          .apply(([ip, managerIp]) =>
+            renderSwarmJoin({ role: node.role, advertiseAddr: ip, managerAddr: managerIp, sudo: true }),
+          ),
+        // The token travels on stdin, a secret input: never in the command line, logs or plain state.
+        stdin: pulumi.secret(tokenCmd.stdout),
+        delete: "sudo docker swarm leave --force >/dev/null 2>&1 || true",
+        triggers: [node.instance.id, init.id],
+      }, { ...parent, dependsOn: [node.instance, tokenCmd, ...after] });
+
+    const managerJoins: command.remote.Command[] = [];
+    for (const m of managers.slice(1)) {
+      managerJoins.push(join(m, managerToken!, managerJoins.slice(-1)));
+    }
+    const workerJoins = workers.map((w) => join(w, workerToken, managerJoins));
+
+    const node = (n: (typeof managers)[number], step: command.remote.Command): SwarmNode => ({
+      name: n.nodeName,
+      role: n.role,
+      instanceId: n.instance.id,
+      privateIp: n.instance.privateIp,
+      publicIp: n.instance.publicIp,
+      swarmNodeId: step.stdout.apply((s) => s.trim()),
+    });
+    this.managers = managers.map((m, i) => node(m, i === 0 ? init : managerJoins[i - 1]));
+    this.workers = workers.map((w, i) => node(w, workerJoins[i]));
+    this.managerAddress = leader.instance.publicIp;
+    this.membership = [init, ...managerJoins, ...workerJoins];
+
+    this.registerOutputs({
+      managers: this.managers,
+      workers: this.workers,
+      managerAddress: this.managerAddress,
+      membership: this.membership.map((r) => (r as command.remote.Command).id),
+    });
+  }
+}

@@ -1,0 +1,231 @@
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { renderServiceSpec, SAMPLE_APP, ServiceSpec, WasServiceModel } from "../renderers/serviceSpec";
+import { SshAccess } from "./swarmCluster";
+import { StackIdentity } from "./tags";
+
+export interface WasServiceArgs {
+  readonly identity: StackIdentity;
+  /** Public address of a manager; the Docker provider talks to its engine over SSH. */
+  readonly managerAddress: pulumi.Input<string>;
+  readonly ssh: SshAccess;
+  /** Image to run. Default: the sample application (app/server.js) on `sampleBaseImage`. */
+  readonly image?: string;
+  /** Node.js image the sample application runs on. Default node:22-alpine. */
+  readonly sampleBaseImage?: string;
+  /** Replicas. Default 3. */
+  readonly replicas?: number;
+  /** Container port, published on each node in host mode. Default 8080. */
+  readonly port?: number;
+  /** Health check path. Default /healthz. */
+  readonly healthPath?: string;
+  /** Extra environment. Default none. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Restart/reschedule delay in seconds. Default 1. */
+  readonly restartDelaySeconds?: number;
+  /** Whether managers may run tasks. Default true. */
+  readonly managersRunTasks?: boolean;
+  /** Attach the tasks to an encrypted overlay network. Default false. */
+  readonly encryptOverlay?: boolean;
+  /** NFS server address and export holding the shared logs. */
+  readonly nfs: { readonly server: pulumi.Input<string>; readonly exportPath: string };
+  /** Steps the service must wait for (every node joined, NFS server up). */
+  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+const seconds = (ns: number) => `${ns / 1_000_000_000}s`;
+
+/**
+ * Maps the Engine API ServiceSpec (the lab posts it as is) onto @pulumi/docker's Service inputs, so
+ * the AWS service is the rendered spec and nothing else. Config and network IDs are resolved by the caller.
+ */
+export type ServiceInputs = Omit<Required<pulumi.Unwrap<docker.ServiceArgs>>, "auth" | "convergeConfig">;
+
+export function toPulumiService(spec: ServiceSpec): ServiceInputs {
+  const c = spec.TaskTemplate.ContainerSpec;
+  const update = (u: ServiceSpec["UpdateConfig"]) => ({
+    parallelism: u.Parallelism,
+    delay: seconds(u.Delay),
+    failureAction: u.FailureAction,
+    monitor: seconds(u.Monitor),
+    maxFailureRatio: String(u.MaxFailureRatio),
+    order: u.Order,
+  });
+  return {
+    name: spec.Name,
+    labels: Object.entries(spec.Labels).map(([label, value]) => ({ label, value })),
+    taskSpec: {
+      containerSpec: {
+        image: c.Image,
+        hostname: c.Hostname,
+        env: Object.fromEntries(c.Env.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)])),
+        commands: c.Command,
+        mounts: c.Mounts.map((m) => ({
+          type: m.Type,
+          source: m.Source,
+          target: m.Target,
+          readOnly: m.ReadOnly,
+          volumeOptions: m.VolumeOptions
+            ? { driverName: m.VolumeOptions.DriverConfig.Name, driverOptions: m.VolumeOptions.DriverConfig.Options }
+            : undefined,
+        })),
+        healthcheck: {
+          tests: c.HealthCheck.Test,
+          interval: seconds(c.HealthCheck.Interval),
+          timeout: seconds(c.HealthCheck.Timeout),
+          retries: c.HealthCheck.Retries,
+          startPeriod: seconds(c.HealthCheck.StartPeriod),
+        },
+        stopGracePeriod: seconds(c.StopGracePeriod),
+        configs: c.Configs?.map((cf) => ({
+          configId: cf.ConfigID,
+          configName: cf.ConfigName,
+          fileName: cf.File.Name,
+          fileUid: cf.File.UID,
+          fileGid: cf.File.GID,
+          fileMode: cf.File.Mode,
+        })),
+      },
+      restartPolicy: {
+        condition: spec.TaskTemplate.RestartPolicy.Condition,
+        delay: seconds(spec.TaskTemplate.RestartPolicy.Delay),
+        maxAttempts: spec.TaskTemplate.RestartPolicy.MaxAttempts,
+      },
+      placement: {
+        constraints: spec.TaskTemplate.Placement.Constraints,
+        maxReplicas: spec.TaskTemplate.Placement.MaxReplicas,
+      },
+      networksAdvanceds: spec.TaskTemplate.Networks.map((n) => ({ name: n.Target })),
+    },
+    mode: { replicated: { replicas: spec.Mode.Replicated.Replicas } },
+    updateConfig: update(spec.UpdateConfig),
+    rollbackConfig: update(spec.RollbackConfig),
+    endpointSpec: {
+      mode: spec.EndpointSpec.Mode,
+      ports: spec.EndpointSpec.Ports.map((p) => ({
+        protocol: p.Protocol,
+        targetPort: p.TargetPort,
+        publishedPort: p.PublishedPort,
+        publishMode: p.PublishMode,
+      })),
+    },
+  };
+}
+
+/** The sample application's code, shipped to the swarm as a config. */
+export function sampleAppSource(): string {
+  return fs.readFileSync(path.join(__dirname, "..", "app", "server.js"), "utf8");
+}
+
+/**
+ * The replicated WAS service on the swarm, through a Docker provider that reaches the manager's
+ * engine over SSH. Replicas publish the WAS port in host mode (one per node), mount the NFS log
+ * export, are health-checked, restarted after `restartDelaySeconds`, and updated one at a time with
+ * automatic rollback when an update fails its health checks.
+ */
+export class WasService extends pulumi.ComponentResource {
+  readonly serviceId: pulumi.Output<string>;
+  readonly serviceName: string;
+  readonly replicas: number;
+  /** The rendered spec (with placeholders for config/network IDs), for reviews and the chaos check. */
+  readonly spec: ServiceSpec;
+  readonly mountTarget: string;
+
+  constructor(name: string, args: WasServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("swarm-ha:app:WasService", name, {}, opts);
+    const parent = { parent: this };
+    const replicas = args.replicas ?? 3;
+    this.serviceName = "was";
+    this.replicas = replicas;
+
+    // The docker CLI's ssh transport needs the key in a file: written 0600 beside the user's keys.
+    const keyPath = path.join(os.homedir(), ".ssh", `swarm-ha-${args.identity.project}-${args.identity.stack}.pem`);
+    const keyFile = new command.local.Command(`${name}-ssh-key`, {
+      create: `umask 077 && mkdir -p "$(dirname '${keyPath}')" && cat > '${keyPath}'`,
+      delete: `rm -f '${keyPath}'`,
+      stdin: args.ssh.privateKey,
+    }, parent);
+    const provider = new docker.Provider(`${name}-docker`, {
+      host: pulumi.interpolate`ssh://${args.ssh.user}@${args.managerAddress}`,
+      sshOpts: ["-i", keyPath, "-o", "StrictHostKeyChecking=accept-new", "-o", "ConnectTimeout=10"],
+    }, { ...parent, dependsOn: [keyFile, ...((args.dependsOn ?? []) as pulumi.Resource[])] });
+    const withDocker = { parent: this, provider, dependsOn: args.dependsOn };
+
+    const network = args.encryptOverlay
+      ? new docker.Network(`${name}-net`, {
+          name: "was-net",
+          driver: "overlay",
+          options: { encrypted: "true" },
+        }, withDocker)
+      : undefined;
+
+    let config: docker.ServiceConfig | undefined;
+    if (!args.image) {
+      const source = sampleAppSource();
+      const digest = createHash("sha256").update(source).digest("hex").slice(0, 12);
+      // Config contents are immutable in swarm: a new name per version lets the service roll over.
+      config = new docker.ServiceConfig(`${name}-app`, {
+        name: `was-app-${digest}`,
+        data: Buffer.from(source).toString("base64"),
+      }, withDocker);
+    }
+
+    const model: WasServiceModel = {
+      name: this.serviceName,
+      image: args.image ?? args.sampleBaseImage ?? "node:22-alpine",
+      replicas,
+      port: args.port ?? 8080,
+      healthPath: args.healthPath ?? "/healthz",
+      env: args.env ?? {},
+      logVolume: { kind: "nfs", server: "NFS_SERVER", exportPath: args.nfs.exportPath },
+      restartDelaySeconds: args.restartDelaySeconds ?? 1,
+      managersRunTasks: args.managersRunTasks ?? true,
+      networks: network ? ["NETWORK_ID"] : [],
+      command: config ? SAMPLE_APP.command : undefined,
+      configs: config ? [{ id: "CONFIG_ID", name: "CONFIG_NAME", target: SAMPLE_APP.target }] : undefined,
+    };
+    this.spec = renderServiceSpec(model);
+    this.mountTarget = this.spec.TaskTemplate.ContainerSpec.Mounts[0].Target;
+
+    // Resolve the IDs known only after creation inside the rendered spec, then map it.
+    const resolved = pulumi
+      .all([
+        args.nfs.server,
+        network?.id ?? "",
+        config?.id ?? "",
+        config?.name ?? "",
+      ])
+      .apply(([nfs, networkId, configId, configName]) =>
+        toPulumiService(
+          renderServiceSpec({
+            ...model,
+            logVolume: { kind: "nfs", server: nfs, exportPath: args.nfs.exportPath },
+            networks: network ? [networkId] : [],
+            configs: config ? [{ id: configId, name: configName, target: SAMPLE_APP.target }] : undefined,
+          }),
+        ),
+      );
+    const service = new docker.Service(`${name}-service`, {
+      name: this.serviceName,
+      taskSpec: resolved.taskSpec,
+      mode: resolved.mode,
+      updateConfig: resolved.updateConfig,
+      rollbackConfig: resolved.rollbackConfig,
+      endpointSpec: resolved.endpointSpec,
+      labels: resolved.labels,
+    }, withDocker);
+    this.serviceId = service.id;
+    this.registerOutputs({
+      serviceId: this.serviceId,
+      serviceName: this.serviceName,
+      replicas: this.replicas,
+      spec: this.spec,
+      mountTarget: this.mountTarget,
+    });
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * Strict Pulumi mocks for the whole program: realistic state per resource type, an error on any
+ * invoke the program is not expected to make, and a record of every registration with its parent
+ * and dependencies so tests can assert the resource graph.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+
+export interface Registration {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: Record<string, any>;
+  readonly state: Record<string, any>;
+  readonly id: string;
+  /** Position in registration order (a resource registers only after its inputs resolved). */
+  readonly seq: number;
+  /** Names of the resources it depends on (dependsOn and input dependencies). */
+  readonly dependsOn: string[];
+  readonly parent?: string;
+}
+
+export interface MockedStack {
+  readonly resources: Registration[];
+  readonly invokes: string[];
+  readonly outputs: Record<string, unknown>;
+  byType(type: string): Registration[];
+  one(name: string): Registration;
+}
+
+const ALLOWED_INVOKES: Record<string, (inputs: any) => Record<string, any>> = {
+  "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({
+    names: ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+    zoneIds: ["euw1-az1", "euw1-az2", "euw1-az3"],
+    id: "eu-west-1",
+  }),
+  "aws:ec2/getAmi:getAmi": (inputs) => {
+    if (!JSON.stringify(inputs.filters).includes("ubuntu-noble-24.04")) throw new Error("unexpected AMI filter");
+    return { id: "ami-0123456789abcdef0", name: "ubuntu-noble-24.04-amd64-server-20261101" };
+  },
+  "tls:index/getPublicKey:getPublicKey": (inputs) => {
+    if (!String(inputs.privateKeyOpenssh).includes("PRIVATE KEY")) throw new Error("getPublicKey without a key");
+    return { publicKeyOpenssh: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIConfigured configured", algorithm: "ED25519" };
+  },
+};
+
+function ip(n: number, base: string): string {
+  return `${base}.${Math.floor(n / 250)}.${(n % 250) + 4}`;
+}
+
+function state(type: string, name: string, inputs: Record<string, any>, n: number): Record<string, any> {
+  switch (type) {
+    case "aws:ec2/instance:Instance":
+      return {
+        ...inputs,
+        privateIp: ip(n, "10.42.0"),
+        publicIp: ip(n, "198.51.100").replace(/^198\.51\.100\.\d+\./, "198.51.100."),
+        arn: `arn:aws:ec2:eu-west-1:123456789012:instance/i-${n.toString(16).padStart(17, "0")}`,
+      };
+    case "aws:ec2/eip:Eip":
+      return { ...inputs, publicIp: "203.0.113.10", allocationId: `eipalloc-${n}` };
+    case "aws:ec2/keyPair:KeyPair":
+      return { ...inputs, keyName: inputs.keyName ?? `${name}-kp`, arn: `arn:aws:ec2:::key-pair/${name}` };
+    case "tls:index/privateKey:PrivateKey":
+      return {
+        ...inputs,
+        privateKeyOpenssh: "-----BEGIN OPENSSH PRIVATE KEY-----\nGENERATED\n-----END OPENSSH PRIVATE KEY-----\n",
+        publicKeyOpenssh: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGenerated generated",
+      };
+    case "command:remote:Command": {
+      const create = String(inputs.create ?? "");
+      const token = /join-token -q (manager|worker)/.exec(create);
+      const stdout = token ? `SWMTKN-1-mock-${token[1]}-token\n` : create.includes("swarm ") ? `node-${name}\n` : "";
+      return { ...inputs, stdout, stderr: "" };
+    }
+    case "command:local:Command":
+      return { ...inputs, stdout: "", stderr: "" };
+    default:
+      return { ...inputs, arn: `arn:aws:mock:::${name}` };
+  }
+}
+
+/** The stack's own config file, without the project namespace (as `pulumi config` would pass it). */
+export function stackConfig(stack: string): Record<string, string> {
+  const file = path.join(__dirname, "..", "stacks", `Pulumi.${stack}.yaml`);
+  const doc = parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(doc.config ?? {})) {
+    out[k] = typeof v === "string" ? v : JSON.stringify(v);
+  }
+  return out;
+}
+
+/**
+ * Runs index.ts under mocks for `stack` with its stack file plus `overrides` (namespaced keys),
+ * waits for every registration to settle, and returns what was registered.
+ */
+export async function runProgram(stack: string, overrides: Record<string, string> = {}): Promise<MockedStack> {
+  const resources: Registration[] = [];
+  const invokes: string[] = [];
+  const urnToName = new Map<string, string>();
+  const deps = new Map<string, { dependsOn: string[]; parent?: string }>();
+  let seq = 0;
+
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        const n = seq++;
+        const st = state(args.type, args.name, args.inputs, n);
+        const id = args.type.startsWith("pulumi:providers:") ? `${args.name}-provider-id` : `${args.name}-id`;
+        const d = deps.get(args.name);
+        resources.push({
+          type: args.type,
+          name: args.name,
+          inputs: args.inputs,
+          state: st,
+          id,
+          seq: n,
+          dependsOn: d?.dependsOn ?? [],
+          parent: d?.parent,
+        });
+        return { id, state: st };
+      },
+      call(args) {
+        const fn = ALLOWED_INVOKES[args.token];
+        if (!fn) throw new Error(`unmocked invoke ${args.token}: add it to test/mocks.ts only if the program really needs it`);
+        invokes.push(args.token);
+        return fn(args.inputs);
+      },
+    },
+    "swarm-ha",
+    stack,
+    false,
+  );
+
+  // Capture parent and dependency URNs from the raw registration requests.
+  const monitor = pulumi.runtime.getMonitor() as any;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, cb: any) => {
+    const name: string = req.getName();
+    const urnName = (urn: string) => urnToName.get(urn) ?? urn.split("::").pop()!;
+    deps.set(name, {
+      dependsOn: (req.getDependenciesList() as string[]).map(urnName),
+      parent: req.getParent() ? urnName(req.getParent()) : undefined,
+    });
+    return register(req, (err: any, resp: any) => {
+      if (resp?.getUrn) urnToName.set(resp.getUrn(), name);
+      cb(err, resp);
+    });
+  };
+
+  const config: Record<string, string> = { "aws:region": "eu-west-1" };
+  for (const [k, v] of Object.entries({ ...stackConfig(stack), ...overrides })) {
+    config[k.includes(":") ? k : `swarm-ha:${k}`] = v;
+  }
+  pulumi.runtime.setAllConfig(config, Object.keys(config).filter((k) => k.endsWith(":sshPrivateKey")));
+
+  const program = await import("../index");
+  const outputs: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(program)) {
+    outputs[k] = pulumi.Output.isInstance(v) ? await settle(v) : await settle(pulumi.output(v));
+  }
+  // Registrations that feed no export (e.g. nginx config pushes) finish shortly after: wait for quiet.
+  let last = -1;
+  while (last !== resources.length) {
+    last = resources.length;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    resources,
+    invokes,
+    outputs,
+    byType: (type) => resources.filter((r) => r.type === type),
+    one: (name) => {
+      const found = resources.filter((r) => r.name === name);
+      if (found.length !== 1) throw new Error(`expected one resource named ${name}, found ${found.length}`);
+      return found[0];
+    },
+  };
+}
+
+/** Resolves an output to its value, secrets included (never inside an un-awaited apply). */
+export function settle<T>(o: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => o.apply((v) => resolve(v)));
+}
+
+/** Whether an output is marked secret. */
+export async function isSecret(o: pulumi.Output<unknown>): Promise<boolean> {
+  return (await (o as any).isSecret) === true;
+}
