@@ -19,6 +19,10 @@ export interface Registration {
   /** Names of the resources it depends on (dependsOn and input dependencies). */
   readonly dependsOn: string[];
   readonly parent?: string;
+  /** Input property names sent as secrets. */
+  readonly secretInputs: string[];
+  /** Output property names the resource asked to be kept secret. */
+  readonly additionalSecretOutputs: string[];
 }
 
 export interface MockedStack {
@@ -28,6 +32,10 @@ export interface MockedStack {
   byType(type: string): Registration[];
   one(name: string): Registration;
 }
+
+// Pulumi's wire encoding of a secret value.
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 
 const ALLOWED_INVOKES: Record<string, (inputs: any) => Record<string, any>> = {
   "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({
@@ -100,7 +108,10 @@ export async function runProgram(stack: string, overrides: Record<string, string
   const resources: Registration[] = [];
   const invokes: string[] = [];
   const urnToName = new Map<string, string>();
-  const deps = new Map<string, { dependsOn: string[]; parent?: string }>();
+  const deps = new Map<
+    string,
+    { dependsOn: string[]; parent?: string; secretInputs: string[]; additionalSecretOutputs: string[] }
+  >();
   let seq = 0;
 
   await pulumi.runtime.setMocks(
@@ -119,6 +130,8 @@ export async function runProgram(stack: string, overrides: Record<string, string
           seq: n,
           dependsOn: d?.dependsOn ?? [],
           parent: d?.parent,
+          secretInputs: d?.secretInputs ?? [],
+          additionalSecretOutputs: d?.additionalSecretOutputs ?? [],
         });
         return { id, state: st };
       },
@@ -140,9 +153,12 @@ export async function runProgram(stack: string, overrides: Record<string, string
   monitor.registerResource = (req: any, cb: any) => {
     const name: string = req.getName();
     const urnName = (urn: string) => urnToName.get(urn) ?? urn.split("::").pop()!;
+    const raw = (req.getObject()?.toJavaScript() ?? {}) as Record<string, any>;
     deps.set(name, {
       dependsOn: (req.getDependenciesList() as string[]).map(urnName),
       parent: req.getParent() ? urnName(req.getParent()) : undefined,
+      secretInputs: Object.keys(raw).filter((k) => raw[k]?.[SECRET_SIG] === SECRET_VALUE),
+      additionalSecretOutputs: req.getAdditionalsecretoutputsList() as string[],
     });
     return register(req, (err: any, resp: any) => {
       if (resp?.getUrn) urnToName.set(resp.getUrn(), name);

@@ -1,0 +1,162 @@
+/**
+ * Assertions over the whole resource graph of one stack, run under mocks. Each stack has its own
+ * test file (dev.test.ts, prod.test.ts) because the program module is evaluated once per file.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { planSubnets } from "../../components/networkPlan";
+import { SWARM_PORTS } from "../../components/network";
+import { parseConfig, SwarmHaConfig } from "../../stacks/schema";
+import { MockedStack, Registration, runProgram, stackConfig } from "../mocks";
+
+export const ADMIN_CIDR = "192.0.2.10/32";
+const INSTANCE = "aws:ec2/instance:Instance";
+const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
+const REMOTE = "command:remote:Command";
+
+const role = (r: Registration) => r.inputs.tags?.["swarm-ha:role"];
+
+export function describeStack(stack: "dev" | "prod"): void {
+  describe(`stack ${stack} under mocks`, () => {
+    let s: MockedStack;
+    let cfg: SwarmHaConfig;
+    const instances = (r: string) => s.byType(INSTANCE).filter((i) => role(i) === r);
+
+    beforeAll(async () => {
+      cfg = parseConfig({ ...stackConfig(stack), adminCidr: ADMIN_CIDR });
+      s = await runProgram(stack, { adminCidr: ADMIN_CIDR });
+    }, 60_000);
+
+    it("creates the configured number of machines per role", () => {
+      expect(instances("manager")).toHaveLength(cfg.managers.count);
+      expect(instances("worker")).toHaveLength(cfg.workers.count);
+      expect(instances("nfs")).toHaveLength(1);
+      expect(instances("edge")).toHaveLength(cfg.edge.nodes);
+      expect(s.byType(INSTANCE)).toHaveLength(cfg.managers.count + cfg.workers.count + 1 + cfg.edge.nodes);
+    });
+
+    it("requires IMDSv2 and encrypts the root volume of every instance", () => {
+      for (const i of s.byType(INSTANCE)) {
+        expect(i.inputs.metadataOptions, i.name).toMatchObject({ httpTokens: "required", httpPutResponseHopLimit: 1 });
+        expect(i.inputs.rootBlockDevice?.encrypted, i.name).toBe(true);
+        expect(i.inputs.userDataReplaceOnChange, i.name).toBe(true);
+        expect(i.inputs.ami).toBe("ami-0123456789abcdef0");
+      }
+    });
+
+    it("spreads managers over distinct availability zones when there are several", () => {
+      const subnets = new Set(instances("manager").map((m) => m.inputs.subnetId));
+      expect(subnets.size).toBe(Math.min(cfg.managers.count, cfg.network.availabilityZones));
+    });
+
+    it("opens nothing publicly but 80/443 on the balancers and SSH from the admin CIDR", () => {
+      const rules = s.byType(INGRESS);
+      expect(rules.length).toBeGreaterThan(0);
+      for (const r of rules.filter((x) => x.inputs.cidrIpv4 !== undefined)) {
+        const edgeHttp = r.inputs.securityGroupId === "net-edge-id" && [80, 443].includes(r.inputs.fromPort);
+        const ssh = r.inputs.fromPort === 22 && r.inputs.toPort === 22 && r.inputs.cidrIpv4 === ADMIN_CIDR;
+        expect(edgeHttp || ssh, `${r.name}: ${r.inputs.cidrIpv4} ${r.inputs.fromPort}`).toBe(true);
+        if (edgeHttp) expect(r.inputs.fromPort).toBe(r.inputs.toPort);
+      }
+      const publicRules = rules.filter((x) => x.inputs.cidrIpv4 === "0.0.0.0/0").map((x) => x.inputs.fromPort);
+      expect(publicRules.sort()).toEqual([443, 80]);
+    });
+
+    it("keeps swarm ports between cluster members and NFS to the cluster", () => {
+      const rules = s.byType(INGRESS);
+      for (const p of SWARM_PORTS) {
+        const r = rules.filter((x) => x.inputs.fromPort === p.port && x.inputs.ipProtocol === p.protocol);
+        expect(r, `${p.port}/${p.protocol}`).toHaveLength(1);
+        expect(r[0].inputs).toMatchObject({ securityGroupId: "net-cluster-id", referencedSecurityGroupId: "net-cluster-id" });
+        expect(r[0].inputs.cidrIpv4).toBeUndefined();
+      }
+      const nfs = rules.filter((x) => x.inputs.fromPort === 2049);
+      expect(nfs).toHaveLength(1);
+      expect(nfs[0].inputs).toMatchObject({ securityGroupId: "net-nfs-id", referencedSecurityGroupId: "net-cluster-id" });
+      const esp = rules.filter((x) => x.inputs.ipProtocol === "50");
+      expect(esp).toHaveLength(cfg.network.encryptOverlay ? 1 : 0);
+    });
+
+    it("initialises the swarm once, then joins every other node with a secret token", () => {
+      const cmds = s.byType(REMOTE);
+      const init = s.one("swarm-swarm-init");
+      expect(init.inputs.create).toContain("docker swarm init");
+      expect(cmds.filter((c) => String(c.inputs.create).includes("swarm init"))).toHaveLength(1);
+      const joins = cmds.filter((c) => c.name.startsWith("swarm-join-"));
+      expect(joins).toHaveLength(cfg.managers.count - 1 + cfg.workers.count);
+      for (const j of joins) {
+        const tokenName = j.name.includes("-manager-") ? "swarm-manager-token" : "swarm-worker-token";
+        const token = s.one(tokenName);
+        expect(token.additionalSecretOutputs).toContain("stdout");
+        expect(token.seq).toBeGreaterThan(init.seq);
+        expect(j.seq, j.name).toBeGreaterThan(token.seq);
+        expect(j.dependsOn, j.name).toContain(tokenName);
+        expect(j.secretInputs, j.name).toContain("stdin");
+        expect(j.inputs.stdin).toBe(token.state.stdout);
+        expect(String(j.inputs.create)).not.toContain("SWMTKN");
+        expect(String(j.inputs.create)).toContain("docker swarm join");
+      }
+      // Managers join one after another: each later manager waits for the previous join.
+      const managerJoins = joins.filter((j) => j.name.includes("-manager-"));
+      for (let i = 1; i < managerJoins.length; i++) {
+        expect(managerJoins[i].dependsOn).toContain(managerJoins[i - 1].name);
+      }
+    });
+
+    it("lists exactly the nodes that may run a task in the nginx upstream", () => {
+      const nodes = [...(cfg.managers.runTasks ? instances("manager") : []), ...instances("worker")];
+      const expected = nodes.map((n) => `${n.state.privateIp}:${cfg.was.port}`).sort();
+      const pushes = s.byType(REMOTE).filter((c) => /^edge-\d+-nginx-conf$/.test(c.name));
+      expect(pushes).toHaveLength(cfg.edge.nodes);
+      for (const p of pushes) {
+        const servers = [...String(p.inputs.stdin).matchAll(/^\s*server (\S+) /gm)].map((m) => m[1]).sort();
+        expect(servers).toEqual(expected);
+        expect(p.inputs.stdin).toContain("least_conn;");
+        expect(p.inputs.create).toContain("nginx -t");
+      }
+    });
+
+    it("exports the log directory to the cluster subnets only", () => {
+      const nfs = instances("nfs")[0];
+      const exportsLine = String(nfs.inputs.userData).split("\n").find((l) => l.includes(cfg.nfs.exportPath + " "));
+      expect(exportsLine).toBeDefined();
+      const clients = [...exportsLine!.matchAll(/(\d+\.\d+\.\d+\.\d+\/\d+)\(/g)].map((m) => m[1]);
+      expect(clients).toEqual(planSubnets(cfg.network.vpcCidr, cfg.network.availabilityZones).cluster);
+      expect(s.outputs.nfsAllowedCidrs).toEqual(clients);
+    });
+
+    it("runs the WAS service with the configured replicas, NFS log mount and rollback", () => {
+      const [svc] = s.byType("docker:index/service:Service");
+      expect(svc).toBeDefined();
+      expect(svc.inputs.mode.replicated.replicas).toBe(cfg.was.replicas);
+      const [mount] = svc.inputs.taskSpec.containerSpec.mounts;
+      const nfsIp = instances("nfs")[0].state.privateIp;
+      expect(mount).toMatchObject({ type: "volume", target: "/var/log/was" });
+      expect(mount.volumeOptions.driverOptions).toMatchObject({ type: "nfs", device: `:${cfg.nfs.exportPath}` });
+      expect(mount.volumeOptions.driverOptions.o).toContain(`addr=${nfsIp}`);
+      expect(svc.inputs.taskSpec.containerSpec.healthcheck.tests.join(" ")).toContain(cfg.was.healthPath);
+      expect(svc.inputs.updateConfig.failureAction).toBe("rollback");
+      expect(svc.inputs.taskSpec.placement.maxReplicas).toBe(1);
+      expect(svc.inputs.endpointSpec.ports[0]).toMatchObject({ publishMode: "host", publishedPort: cfg.was.port });
+      // The service waits for every join and for the NFS export.
+      const joins = s.byType(REMOTE).filter((c) => c.name.startsWith("swarm-join-")).map((c) => c.name);
+      expect(svc.dependsOn).toEqual(expect.arrayContaining([...joins, "swarm-swarm-init", "logs-ready"]));
+    });
+
+    it("exports what an operator needs, with the SSH key as a secret", async () => {
+      expect(s.outputs.url).toBe("http://203.0.113.10/");
+      expect(s.outputs.nodes).toHaveLength(cfg.managers.count + cfg.workers.count);
+      expect(String(s.outputs.sshPrivateKey)).toContain("PRIVATE KEY");
+      const program = await import("../../index");
+      expect(await (program.sshPrivateKey as any).isSecret).toBe(true);
+      expect(s.outputs.nfsExport).toBe(`${instances("nfs")[0].state.privateIp}:${cfg.nfs.exportPath}`);
+    });
+
+    it("nests every resource under a swarm-ha component with a three-part token", () => {
+      const components = s.resources.filter((r) => r.type.startsWith("swarm-ha:"));
+      expect(components.map((c) => c.type).every((t) => t.split(":").length === 3)).toBe(true);
+      for (const r of s.resources.filter((x) => x.type.startsWith("aws:") && !["ssh"].includes(x.name))) {
+        expect(r.parent, r.name).toBeDefined();
+      }
+    });
+  });
+}

@@ -1,0 +1,3 @@
+import { describeStack } from "./describeStack";
+
+describeStack("prod");
