@@ -53,6 +53,16 @@ const ALLOWED_INVOKES: Record<string, (inputs: any) => Record<string, any>> = {
   },
 };
 
+/** Replaces wire-encoded secrets by their values (which inputs were secret is recorded apart). */
+function unwrapSecrets(v: any): any {
+  if (Array.isArray(v)) return v.map(unwrapSecrets);
+  if (v && typeof v === "object") {
+    if (v[SECRET_SIG] === SECRET_VALUE) return unwrapSecrets(v.value);
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
+  }
+  return v;
+}
+
 function ip(n: number, base: string): string {
   return `${base}.${Math.floor(n / 250)}.${(n % 250) + 4}`;
 }
@@ -89,8 +99,8 @@ function state(type: string, name: string, inputs: Record<string, any>, n: numbe
   }
 }
 
-/** The stack's own config file, without the project namespace (as `pulumi config` would pass it). */
-export function stackConfig(stack: string): Record<string, string> {
+/** Every key of a stack file, namespaced as written, values as `pulumi config` passes them (strings). */
+export function stackFile(stack: string): Record<string, string> {
   const file = path.join(__dirname, "..", "stacks", `Pulumi.${stack}.yaml`);
   const doc = parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
   const out: Record<string, string> = {};
@@ -98,6 +108,15 @@ export function stackConfig(stack: string): Record<string, string> {
     out[k] = typeof v === "string" ? v : JSON.stringify(v);
   }
   return out;
+}
+
+/** The swarm-ha keys of a stack file without their namespace, as parseConfig takes them. */
+export function stackConfig(stack: string): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(stackFile(stack))
+      .filter(([k]) => k.startsWith("swarm-ha:"))
+      .map(([k, v]) => [k.slice("swarm-ha:".length), v]),
+  );
 }
 
 /**
@@ -118,13 +137,14 @@ export async function runProgram(stack: string, overrides: Record<string, string
     {
       newResource(args) {
         const n = seq++;
-        const st = state(args.type, args.name, args.inputs, n);
+        const inputs = unwrapSecrets(args.inputs);
+        const st = state(args.type, args.name, inputs, n);
         const id = args.type.startsWith("pulumi:providers:") ? `${args.name}-provider-id` : `${args.name}-id`;
         const d = deps.get(args.name);
         resources.push({
           type: args.type,
           name: args.name,
-          inputs: args.inputs,
+          inputs,
           state: st,
           id,
           seq: n,
@@ -167,7 +187,7 @@ export async function runProgram(stack: string, overrides: Record<string, string
   };
 
   const config: Record<string, string> = { "aws:region": "eu-west-1" };
-  for (const [k, v] of Object.entries({ ...stackConfig(stack), ...overrides })) {
+  for (const [k, v] of Object.entries({ ...stackFile(stack), ...overrides })) {
     config[k.includes(":") ? k : `swarm-ha:${k}`] = v;
   }
   pulumi.runtime.setAllConfig(config, Object.keys(config).filter((k) => k.endsWith(":sshPrivateKey")));

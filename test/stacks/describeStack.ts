@@ -79,7 +79,7 @@ export function describeStack(stack: "dev" | "prod"): void {
     it("initialises the swarm once, then joins every other node with a secret token", () => {
       const cmds = s.byType(REMOTE);
       const init = s.one("swarm-swarm-init");
-      expect(init.inputs.create).toContain("docker swarm init");
+      expect(init.inputs.create).toContain("$DOCKER swarm init");
       expect(cmds.filter((c) => String(c.inputs.create).includes("swarm init"))).toHaveLength(1);
       const joins = cmds.filter((c) => c.name.startsWith("swarm-join-"));
       expect(joins).toHaveLength(cfg.managers.count - 1 + cfg.workers.count);
@@ -92,8 +92,8 @@ export function describeStack(stack: "dev" | "prod"): void {
         expect(j.dependsOn, j.name).toContain(tokenName);
         expect(j.secretInputs, j.name).toContain("stdin");
         expect(j.inputs.stdin).toBe(token.state.stdout);
-        expect(String(j.inputs.create)).not.toContain("SWMTKN");
-        expect(String(j.inputs.create)).toContain("docker swarm join");
+        expect(String(j.inputs.create)).not.toContain(String(token.state.stdout).trim());
+        expect(String(j.inputs.create)).toContain("$DOCKER swarm join --token \"$token\"");
       }
       // Managers join one after another: each later manager waits for the previous join.
       const managerJoins = joins.filter((j) => j.name.includes("-manager-"));
