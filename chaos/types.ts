@@ -63,3 +63,47 @@ export interface DrillReport {
   readonly passed: boolean;
   readonly [extra: string]: unknown;
 }
+
+/**
+ * Where the service may place tasks, as far as the drill needs to know it to refuse a stop that
+ * leaves no free slot. Optional on an observer: without it the core infers it from the tasks.
+ */
+export interface PlacementInfo {
+  /** TaskTemplate.Placement.Constraints, e.g. ["node.role==worker"]. */
+  readonly constraints: readonly string[];
+  /** TaskTemplate.Placement.MaxReplicas; 0 means unlimited. */
+  readonly maxReplicasPerNode: number;
+}
+
+/** An observer that can also report the service's placement (additive to SwarmObserver). */
+export interface PlacementObserver extends SwarmObserver {
+  placement(service: string): Promise<PlacementInfo>;
+}
+
+/** One second of load: requests that finished in [second, second + 1) after the load started. */
+export interface LoadBucket {
+  readonly second: number;
+  readonly ok: number;
+  readonly failed: number;
+}
+
+/** What a load generator measured (chaos/load.ts); the first six fields are DrillReport.load. */
+export interface LoadSummary {
+  readonly connections: number;
+  readonly durationSeconds: number;
+  readonly requests: number;
+  readonly failed: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly perSecond: readonly LoadBucket[];
+  /** Answers per node/upstream that served them (NODE_NAME from the body, else X-Upstream). */
+  readonly perNode: Readonly<Record<string, number>>;
+  /** Failures by cause: "timeout", "status 502", "ECONNREFUSED", ... */
+  readonly failures: Readonly<Record<string, number>>;
+}
+
+/** A load that runs across the drill: started before the stop, stopped after the restore. */
+export interface LoadHook {
+  start(): void | Promise<void>;
+  stop(): Promise<LoadSummary>;
+}
