@@ -1,0 +1,24 @@
+/**
+ * The pack's policies, in one list shared by the PolicyPack (index.ts) and `evaluatePack`. Kept out
+ * of index.ts because constructing a PolicyPack starts the analyzer's gRPC server.
+ */
+import { ResourceValidationPolicy } from "@pulumi/policy";
+import { allowedInstanceFamilies } from "./allowedInstanceFamilies";
+import { clusterPortsFromClusterOnly } from "./clusterPortsFromClusterOnly";
+import { ebsEncrypted } from "./ebsEncrypted";
+import { ec2Imdsv2Required } from "./imdsv2Required";
+import { noPublicClusterPorts } from "./noPublicClusterPorts";
+import { onlyEdgePublic } from "./onlyEdgePublic";
+import { requiredTags } from "./requiredTags";
+import { wasServiceResilient } from "./wasServiceResilient";
+
+export const policies: readonly ResourceValidationPolicy[] = [
+  ec2Imdsv2Required,
+  ebsEncrypted,
+  noPublicClusterPorts,
+  clusterPortsFromClusterOnly,
+  onlyEdgePublic,
+  requiredTags,
+  wasServiceResilient,
+  allowedInstanceFamilies,
+];
