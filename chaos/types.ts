@@ -98,6 +98,8 @@ export interface LoadSummary {
   readonly perSecond: readonly LoadBucket[];
   /** Answers per node/upstream that served them (NODE_NAME from the body, else X-Upstream). */
   readonly perNode: Readonly<Record<string, number>>;
+  /** Answers (and 5xx) per nginx upstream address, from the X-Upstream header, when present. */
+  readonly perUpstream?: Readonly<Record<string, number>>;
   /** Failures by cause: "timeout", "status 502", "ECONNREFUSED", ... */
   readonly failures: Readonly<Record<string, number>>;
 }
