@@ -123,8 +123,12 @@ export function stackConfig(stack: string): Record<string, string> {
  * Runs index.ts under mocks for `stack` with its stack file plus `overrides` (namespaced keys),
  * waits for every registration to settle, and returns what was registered.
  */
-export async function runProgram(stack: string, overrides: Record<string, string> = {}): Promise<MockedStack> {
-  const resources: Registration[] = [];
+export async function runProgram(
+  stack: string,
+  overrides: Record<string, string> = {},
+  /** Receives registrations as they happen, so a test can see what exists when the program throws. */
+  resources: Registration[] = [],
+): Promise<MockedStack> {
   const invokes: string[] = [];
   const urnToName = new Map<string, string>();
   const deps = new Map<
