@@ -37,16 +37,42 @@ export const NGINX_TUNING = {
   keepalive: 32,
 } as const;
 
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+const HOSTNAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i;
+
+function validHost(host: string): boolean {
+  const ip = IPV4.exec(host);
+  if (ip) return ip.slice(1).every((o) => Number(o) <= 255);
+  // All-numeric dotted names are malformed addresses (999.1.1.1), not host names.
+  return HOSTNAME.test(host) && !/^[\d.]+$/.test(host);
+}
+
+function validPort(port: number): boolean {
+  return Number.isInteger(port) && port >= 1 && port <= 65535;
+}
+
 export function renderNginxConf(m: NginxModel): string {
   if (m.upstreams.length === 0) throw new Error("nginx needs at least one upstream node");
+  const seen = new Set<string>();
   for (const u of m.upstreams) {
-    if (!/^[A-Za-z0-9.-]+$/.test(u.host) || !Number.isInteger(u.port) || u.port < 1 || u.port > 65535) {
-      throw new Error(`invalid upstream ${JSON.stringify(u)}`);
+    if (!validHost(u.host) || !validPort(u.port)) {
+      throw new Error(`invalid upstream ${JSON.stringify(u)}: host must be an IPv4 address or DNS name, port 1-65535`);
     }
+    // A node listed twice would get twice its share of requests under least_conn's tie-breaking.
+    const key = `${u.host.toLowerCase()}:${u.port}`;
+    if (seen.has(key)) throw new Error(`upstream ${key} is listed twice`);
+    seen.add(key);
   }
   const t = NGINX_TUNING;
   const listen = m.listenPort ?? 80;
+  if (!validPort(listen)) throw new Error(`listenPort must be 1-65535 (got ${listen})`);
   const health = m.healthPath ?? "/nginx-health";
+  // These are pasted into nginx directives: anything but plain tokens could end a directive early.
+  if (!/^\/[A-Za-z0-9._~\/-]*$/.test(health)) throw new Error(`healthPath must be a URL path like /nginx-health (got ${JSON.stringify(health)})`);
+  if (m.user !== undefined && !/^[a-z_][a-z0-9_-]*$/.test(m.user)) throw new Error(`user must be a login name (got ${JSON.stringify(m.user)})`);
+  if (m.pidFile !== undefined && !/^\/[A-Za-z0-9._\/-]+$/.test(m.pidFile)) {
+    throw new Error(`pidFile must be an absolute path (got ${JSON.stringify(m.pidFile)})`);
+  }
   const servers = m.upstreams
     .map((u) => `    server ${u.host}:${u.port} max_fails=${t.maxFails} fail_timeout=${t.failTimeoutSeconds}s;`)
     .join("\n");

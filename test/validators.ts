@@ -1,0 +1,125 @@
+/**
+ * Real validators run on rendered text: `nginx -t`, `shellcheck`, `cloud-init schema`, `keepalived -t`.
+ *
+ * A missing validator is a failed test, with the Debian package to install in the message: a test
+ * that passes because its checker was absent proves nothing. Set SWARM_HA_ALLOW_MISSING_VALIDATORS=1
+ * on a workstation without them to skip those tests instead; the skip carries the same reason.
+ */
+import { spawnSync } from "node:child_process";
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+
+export type ValidatorName = "nginx" | "shellcheck" | "cloud-init" | "keepalived";
+
+/** Binary and the Debian package that provides it (`.ci/run` installs all four). */
+export const VALIDATORS: Readonly<Record<ValidatorName, { readonly bin: string; readonly debianPackage: string }>> = {
+  nginx: { bin: "nginx", debianPackage: "nginx-light" },
+  shellcheck: { bin: "shellcheck", debianPackage: "shellcheck" },
+  "cloud-init": { bin: "cloud-init", debianPackage: "cloud-init" },
+  keepalived: { bin: "keepalived", debianPackage: "keepalived" },
+};
+
+export const ALLOW_MISSING_ENV = "SWARM_HA_ALLOW_MISSING_VALIDATORS";
+
+/** Outcome of one validator run: `ok` is its exit status, `output` its stdout and stderr. */
+export interface ValidationResult {
+  readonly ok: boolean;
+  readonly status: number | null;
+  readonly output: string;
+}
+
+/** The part of vitest's TestContext used to skip with a reason. */
+export interface SkipContext {
+  skip(note?: string): never;
+}
+
+/** Looks a binary up on PATH and in the sbin directories a non-login PATH often lacks. */
+export function findBinary(bin: string): string | undefined {
+  const dirs = [...(process.env.PATH ?? "").split(delimiter), "/usr/local/sbin", "/usr/sbin", "/sbin"];
+  for (const dir of dirs) {
+    if (!dir) continue;
+    const candidate = join(dir, bin);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here; keep looking
+    }
+  }
+  return undefined;
+}
+
+export function missingMessage(name: ValidatorName): string {
+  const v = VALIDATORS[name];
+  return (
+    `validator "${v.bin}" is not installed, so the rendered output cannot be checked: ` +
+    `apt-get install -y ${v.debianPackage} (or set ${ALLOW_MISSING_ENV}=1 to skip these checks)`
+  );
+}
+
+/**
+ * Path of a validator's binary. When it is missing the test fails naming the package to install, or,
+ * with SWARM_HA_ALLOW_MISSING_VALIDATORS=1, is skipped with that reason (never a silent pass).
+ */
+export function requireValidator(ctx: SkipContext, name: ValidatorName): string {
+  const path = findBinary(VALIDATORS[name].bin);
+  if (path) return path;
+  const message = missingMessage(name);
+  if (process.env[ALLOW_MISSING_ENV] === "1") {
+    console.warn(`SKIPPED: ${message}`);
+    ctx.skip(message);
+  }
+  throw new Error(message);
+}
+
+function withTempFile<T>(fileName: string, content: string, fn: (path: string) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), "swarm-ha-validate-"));
+  try {
+    const path = join(dir, fileName);
+    writeFileSync(path, content);
+    return fn(path);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function run(bin: string, args: readonly string[]): ValidationResult {
+  const r = spawnSync(bin, args, { encoding: "utf8", timeout: 20_000 });
+  if (r.error) return { ok: false, status: null, output: `${bin} could not run: ${r.error.message}` };
+  return { ok: r.status === 0, status: r.status, output: `${r.stdout ?? ""}${r.stderr ?? ""}`.trim() };
+}
+
+/**
+ * `nginx -t -c <file>`. The config names `user www-data`, /run/nginx.pid and /var/log/nginx, as on
+ * the edge instances, so this runs as root (as CI does); upstreams are IPs, so no DNS is needed.
+ */
+export function nginxTest(ctx: SkipContext, conf: string): ValidationResult {
+  const bin = requireValidator(ctx, "nginx");
+  return withTempFile("nginx.conf", conf, (path) => run(bin, ["-t", "-c", path]));
+}
+
+/** `shellcheck -s sh` on a POSIX script (every severity, style included). */
+export function shellcheck(ctx: SkipContext, script: string): ValidationResult {
+  const bin = requireValidator(ctx, "shellcheck");
+  return withTempFile("script.sh", script, (path) => run(bin, ["-s", "sh", path]));
+}
+
+/** `cloud-init schema --config-file` on a #cloud-config document. */
+export function cloudInitSchema(ctx: SkipContext, userData: string): ValidationResult {
+  const bin = requireValidator(ctx, "cloud-init");
+  return withTempFile("user-data.yaml", userData, (path) => run(bin, ["schema", "--config-file", path]));
+}
+
+/** `keepalived -t -f <file>` (config test only; nothing is started). */
+export function keepalivedTest(ctx: SkipContext, conf: string): ValidationResult {
+  const bin = requireValidator(ctx, "keepalived");
+  return withTempFile("keepalived.conf", conf, (path) => run(bin, ["-t", "-f", path]));
+}
+
+/** Throws with the validator's own output when it rejects the text, so the failure says why. */
+export function assertValid(what: string, result: ValidationResult): void {
+  if (!result.ok) {
+    throw new Error(`${what} was rejected by its validator (exit ${result.status}):\n${result.output}`);
+  }
+}
