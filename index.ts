@@ -7,6 +7,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
+import { ChaosCheck } from "./components/chaosCheck";
 import { EdgeTier } from "./components/edge";
 import { ubuntuAmi } from "./components/machine";
 import { Network } from "./components/network";
@@ -106,7 +107,9 @@ const nodeOutputs = (nodes: SwarmNode[]) =>
   }));
 
 export const url = edge.url;
+export const region = cfg.region;
 export const managerAddress = cluster.managerAddress;
+export const managerAddresses = cluster.managers.map((m) => m.publicIp);
 export const nodes = [...nodeOutputs(cluster.managers), ...nodeOutputs(cluster.workers)];
 export const edgeInstanceIds = edge.instanceIds;
 export const nfsExport = logs.exportTarget;
@@ -117,3 +120,17 @@ export const managersRunTasks = cfg.managers.runTasks;
 export const sshUser = cfg.ssh.user;
 export const sshPrivateKey = privateKey;
 export const stackTags = { project: identity.project, stack: identity.stack };
+
+// The drill reads the same outputs `npm run chaos -- --stack <name>` reads.
+const chaos = cfg.chaos.enabled
+  ? new ChaosCheck("chaos", {
+      target: cfg.chaos.target,
+      deadlineSeconds: cfg.chaos.deadlineSeconds,
+      stackOutputs: pulumi.output({
+        url, region, managerAddress, managerAddresses, nodes, edgeInstanceIds, serviceName, replicas,
+        managersRunTasks, sshUser, sshPrivateKey, stackTags,
+      }),
+      triggers: [JSON.stringify(was.spec), ...nodes.map((n) => n.instanceId)],
+    }, { dependsOn: [was, edge] })
+  : undefined;
+export const chaosReport = chaos?.report;

@@ -9,6 +9,8 @@ import { CONFIG_KEYS, ConfigError, parseConfig, RawConfig, SwarmHaConfig } from 
 export interface LoadedConfig extends SwarmHaConfig {
   readonly project: string;
   readonly stack: string;
+  /** AWS region of the stack (aws:region). */
+  readonly region: string;
   /** The configured private key as a secret, or undefined to generate one. */
   readonly sshPrivateKey?: pulumi.Output<string>;
 }
@@ -37,11 +39,19 @@ export function loadConfig(): LoadedConfig {
     }
     throw e;
   }
+  const region = pulumi.runtime.getConfig("aws:region");
+  if (!region || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) {
+    throw new pulumi.InputPropertyError({
+      propertyPath: "aws:region",
+      reason: `config key "aws:region": ${region ? `"${region}" is not an AWS region` : "is required"}; set it with \`pulumi config set aws:region eu-west-1\``,
+    });
+  }
   const key = values["sshPrivateKey"];
   return {
     ...parsed,
     project,
     stack: pulumi.getStack(),
+    region,
     sshPrivateKey: typeof key === "string" && key.trim() !== "" ? pulumi.secret(key) : undefined,
   };
 }

@@ -63,6 +63,16 @@ function unwrapSecrets(v: any): any {
   return v;
 }
 
+export const MOCK_REPORT = {
+  scenario: "stop-worker",
+  target: { node: "swarm-worker-1", role: "worker" },
+  detectSeconds: 4.1,
+  restoreSeconds: 6.2,
+  replicas: { desired: 3, runningOnReady: 3 },
+  load: { connections: 50, durationSeconds: 20, requests: 1000, failed: 0, p50Ms: 5, p99Ms: 40 },
+  passed: true,
+};
+
 function ip(n: number, base: string): string {
   return `${base}.${Math.floor(n / 250)}.${(n % 250) + 4}`;
 }
@@ -92,8 +102,11 @@ function state(type: string, name: string, inputs: Record<string, any>, n: numbe
       const stdout = token ? `SWMTKN-1-mock-${token[1]}-token\n` : create.includes("swarm ") ? `node-${name}\n` : "";
       return { ...inputs, stdout, stderr: "" };
     }
-    case "command:local:Command":
-      return { ...inputs, stdout: "", stderr: "" };
+    case "command:local:Command": {
+      // The chaos check's CLI prints report.json; a passing drill as the lab measures it.
+      const stdout = String(inputs.create ?? "").includes("chaos/cli.ts") ? JSON.stringify(MOCK_REPORT) + "\n" : "";
+      return { ...inputs, stdout, stderr: "" };
+    }
     default:
       return { ...inputs, arn: `arn:aws:mock:::${name}` };
   }
@@ -198,8 +211,8 @@ export async function runProgram(
 
   const program = await import("../index");
   const outputs: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(program)) {
-    outputs[k] = pulumi.Output.isInstance(v) ? await settle(v) : await settle(pulumi.output(v));
+  for (const [k, v] of Object.entries(program as Record<string, unknown>)) {
+    outputs[k] = await settle(pulumi.output(v));
   }
   // Registrations that feed no export (e.g. nginx config pushes) finish shortly after: wait for quiet.
   let last = -1;

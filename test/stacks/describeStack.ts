@@ -151,6 +151,26 @@ export function describeStack(stack: "dev" | "prod"): void {
       expect(s.outputs.nfsExport).toBe(`${instances("nfs")[0].state.privateIp}:${cfg.nfs.exportPath}`);
     });
 
+    it("runs the chaos drill after the service and balancers only when enabled", () => {
+      const drills = s.byType("command:local:Command").filter((c) => String(c.inputs.create).includes("chaos/cli.ts"));
+      if (!cfg.chaos.enabled) {
+        expect(drills).toEqual([]);
+        expect(s.outputs.chaosReport).toBeUndefined();
+        return;
+      }
+      expect(drills).toHaveLength(1);
+      const [drill] = drills;
+      expect(drill.inputs.create).toContain(`--target ${cfg.chaos.target} --deadline ${cfg.chaos.deadlineSeconds}`);
+      expect(drill.secretInputs).toContain("stdin");
+      const fed = JSON.parse(drill.inputs.stdin);
+      expect(fed.nodes).toHaveLength(cfg.managers.count + cfg.workers.count);
+      expect(fed.replicas).toBe(cfg.was.replicas);
+      expect(drill.dependsOn).toEqual(expect.arrayContaining(["was-service", "edge-0-nginx-conf"]));
+      const service = s.byType("docker:index/service:Service")[0];
+      expect(drill.seq).toBeGreaterThan(service.seq);
+      expect(s.outputs.chaosReport).toMatchObject({ scenario: "stop-worker", passed: true });
+    });
+
     it("nests every resource under a swarm-ha component with a three-part token", () => {
       const components = s.resources.filter((r) => r.type.startsWith("swarm-ha:"));
       expect(components.map((c) => c.type).every((t) => t.split(":").length === 3)).toBe(true);

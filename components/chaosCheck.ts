@@ -1,0 +1,63 @@
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
+import type { DrillReport } from "../chaos/types";
+
+export interface ChaosCheckArgs {
+  /** What to stop: worker, manager (the leader; needs 3+ managers), edge (needs a pair) or a node name. */
+  readonly target: string;
+  /** Seconds the replicas have to be restored before the update fails. */
+  readonly deadlineSeconds: number;
+  /**
+   * The stack outputs the drill needs (the same object `pulumi stack output --json` shows, so
+   * `npm run chaos -- --stack <name>` and this check read one format). Contains the SSH key: secret.
+   */
+  readonly stackOutputs: pulumi.Input<Record<string, unknown>>;
+  /** Values whose change re-runs the drill: the service spec and the node set. */
+  readonly triggers: pulumi.Input<unknown>[];
+  /** Directory holding chaos/cli.ts. Default: this repository. */
+  readonly workDir?: string;
+}
+
+/** The command the check runs; the CLI reads the outputs JSON on stdin and prints report.json on stdout. */
+export function chaosCommand(target: string, deadlineSeconds: number): string {
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(target)) throw new Error(`invalid chaos target ${JSON.stringify(target)}`);
+  if (!Number.isInteger(deadlineSeconds) || deadlineSeconds < 1) throw new Error("deadlineSeconds must be >= 1");
+  return `npx --no-install tsx chaos/cli.ts --outputs - --target ${target} --deadline ${deadlineSeconds} --json -`;
+}
+
+/**
+ * Runs the chaos drill against the deployed stack during `pulumi up`, after the WAS service and the
+ * balancers are in place: stops the target through the EC2 API, watches the swarm until the desired
+ * replicas run on Ready nodes again, starts the target and checks it rejoins. The CLI exits non-zero
+ * when the replicas are not restored in time, which fails the update with the drill's message. The
+ * drill re-runs whenever the service spec or the node set changes.
+ */
+export class ChaosCheck extends pulumi.ComponentResource {
+  /** The drill's report (report.json contract of chaos/types.ts). */
+  readonly report: pulumi.Output<DrillReport>;
+  readonly passed: pulumi.Output<boolean>;
+
+  constructor(name: string, args: ChaosCheckArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("swarm-ha:chaos:ChaosCheck", name, {}, opts);
+    const drill = new command.local.Command(`${name}-drill`, {
+      dir: args.workDir ?? path.join(__dirname, ".."),
+      create: chaosCommand(args.target, args.deadlineSeconds),
+      stdin: pulumi.secret(pulumi.output(args.stackOutputs).apply((o) => JSON.stringify(o))),
+      triggers: args.triggers,
+      // The component's own dependsOn (service, balancers) must hold for the command itself.
+    }, { parent: this, dependsOn: opts?.dependsOn });
+    this.report = drill.stdout.apply((out) => parseReport(out));
+    this.passed = this.report.apply((r) => r.passed);
+    this.registerOutputs({ report: this.report, passed: this.passed });
+  }
+}
+
+/** The last JSON object the CLI printed (progress goes to stderr; this tolerates stray lines). */
+export function parseReport(stdout: string): DrillReport {
+  const start = stdout.indexOf("{");
+  if (start < 0) throw new Error(`chaos drill printed no report: ${stdout.slice(0, 200)}`);
+  const report = JSON.parse(stdout.slice(start)) as DrillReport;
+  if (typeof report.passed !== "boolean" || !report.scenario) throw new Error("chaos drill report lacks passed/scenario");
+  return report;
+}
