@@ -30,19 +30,26 @@ export interface SwarmJoinModel extends DockerAccess {
   readonly advertiseAddr: string;
 }
 
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+const HOSTNAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i;
 
 function checkAddr(field: string, value: string): string {
   // Addresses are interpolated into shell; only plain IPv4 literals or DNS names are accepted.
-  if (!IPV4.test(value) && !/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/i.test(value)) {
-    throw new Error(`${field} must be an IPv4 address or host name (got ${JSON.stringify(value)})`);
-  }
+  const ip = IPV4.exec(value);
+  const ok = ip ? ip.slice(1).every((o) => Number(o) <= 255) : HOSTNAME.test(value) && !/^[\d.]+$/.test(value);
+  if (!ok) throw new Error(`${field} must be an IPv4 address or host name (got ${JSON.stringify(value)})`);
+  return value;
+}
+
+function checkSeconds(field: string, value: number, min: number): number {
+  // Numbers are interpolated into shell too, and `[ -ge ]` only takes integers.
+  if (!Number.isInteger(value) || value < min) throw new Error(`${field} must be a whole number >= ${min} (got ${value})`);
   return value;
 }
 
 function preamble(access: DockerAccess): string {
   const docker = access.sudo ? "sudo docker" : "docker";
-  const wait = access.engineWaitSeconds ?? 300;
+  const wait = checkSeconds("engineWaitSeconds", access.engineWaitSeconds ?? 300, 0);
   return [
     "#!/bin/sh",
     "set -eu",
@@ -61,7 +68,7 @@ function preamble(access: DockerAccess): string {
 /** Initialises the swarm, or only re-applies its settings when this node already runs one. Prints the node ID. */
 export function renderSwarmInit(m: SwarmInitModel): string {
   const addr = checkAddr("advertiseAddr", m.advertiseAddr);
-  const hb = `${m.dispatcherHeartbeatSeconds}s`;
+  const hb = `${checkSeconds("dispatcherHeartbeatSeconds", m.dispatcherHeartbeatSeconds, 1)}s`;
   return `${preamble(m)}
 if [ "$state" != "active" ]; then
   $DOCKER swarm init --advertise-addr ${addr} --listen-addr ${addr}:2377 --dispatcher-heartbeat ${hb} >/dev/null
@@ -74,6 +81,7 @@ $DOCKER info --format '{{.Swarm.NodeID}}'
 
 /** Prints the join token of a role on stdout (and nothing else). Run on a manager. */
 export function renderJoinTokenRead(role: "manager" | "worker", access: DockerAccess = {}): string {
+  if (role !== "manager" && role !== "worker") throw new Error(`role must be manager or worker (got ${JSON.stringify(role)})`);
   return `${preamble(access)}
 if [ "$state" != "active" ]; then echo "this node is not in a swarm; run the init step first" >&2; exit 1; fi
 $DOCKER swarm join-token -q ${role}
@@ -85,6 +93,7 @@ $DOCKER swarm join-token -q ${role}
  * exits 0 without joining again. Prints the node ID.
  */
 export function renderSwarmJoin(m: SwarmJoinModel): string {
+  if (m.role !== "manager" && m.role !== "worker") throw new Error(`role must be manager or worker (got ${JSON.stringify(m.role)})`);
   const manager = checkAddr("managerAddr", m.managerAddr);
   const addr = checkAddr("advertiseAddr", m.advertiseAddr);
   return `${preamble(m)}

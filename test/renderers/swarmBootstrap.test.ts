@@ -1,0 +1,281 @@
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { renderJoinTokenRead, renderSwarmInit, renderSwarmJoin } from "../../renderers/swarmBootstrap";
+import { assertValid, shellcheck } from "../validators";
+
+const WORKER_TOKEN = "SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-1awxwuwd3z9j1z3puu7rcgdbx";
+const MANAGER_TOKEN = "SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-7p73s1dx5in4tatdymyhg9hu2";
+
+/**
+ * A fake `docker` (and `sudo`) on PATH that keeps swarm membership in a state directory and logs
+ * every call, one line per call with its arguments, so a test can run the rendered scripts for real.
+ */
+const FAKE_DOCKER = `#!/bin/sh
+d="$FAKE_DOCKER_DIR"
+printf '%s\\n' "$*" >> "$d/calls.log"
+[ -e "$d/engine-down" ] && { echo "Cannot connect to the Docker daemon" >&2; exit 1; }
+state=$(cat "$d/state")
+case "$1 $2" in
+  "info ")
+    exit 0 ;;
+  "info --format")
+    case "$3" in
+      "{{.Swarm.LocalNodeState}}") echo "$state" ;;
+      "{{.Swarm.NodeID}}") if [ "$state" = active ]; then cat "$d/node-id"; else echo; fi ;;
+      *) echo "fake docker: unexpected format $3" >&2; exit 64 ;;
+    esac ;;
+  "swarm init")
+    [ "$state" = active ] && { echo "Error response from daemon: This node is already part of a swarm." >&2; exit 1; }
+    echo active > "$d/state"; echo "mgr0nodeid" > "$d/node-id"; echo "Swarm initialized" ;;
+  "swarm update")
+    [ "$state" = active ] || { echo "Error response from daemon: This node is not a swarm manager." >&2; exit 1; }
+    echo "Swarm updated." ;;
+  "swarm join-token")
+    [ "$state" = active ] || { echo "Error response from daemon: This node is not a swarm manager." >&2; exit 1; }
+    [ "$3" = "-q" ] || { echo "fake docker: expected -q" >&2; exit 64; }
+    case "$4" in worker) echo "${WORKER_TOKEN}" ;; manager) echo "${MANAGER_TOKEN}" ;; *) exit 64 ;; esac ;;
+  "swarm join")
+    [ "$state" = active ] && { echo "Error response from daemon: This node is already part of a swarm." >&2; exit 1; }
+    [ "$3" = "--token" ] || { echo "fake docker: expected --token" >&2; exit 64; }
+    printf '%s' "$4" > "$d/joined-with"
+    echo active > "$d/state"; echo "wrk1nodeid" > "$d/node-id"; echo "This node joined a swarm as a worker." ;;
+  *)
+    echo "fake docker: unexpected call: $*" >&2; exit 64 ;;
+esac
+`;
+
+const FAKE_SUDO = `#!/bin/sh
+printf 'sudo %s\\n' "$*" >> "$FAKE_DOCKER_DIR/calls.log"
+exec "$@"
+`;
+
+let dir = "";
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "swarm-ha-fake-docker-"));
+  mkdirSync(join(dir, "bin"));
+  writeFileSync(join(dir, "bin", "docker"), FAKE_DOCKER);
+  writeFileSync(join(dir, "bin", "sudo"), FAKE_SUDO);
+  chmodSync(join(dir, "bin", "docker"), 0o755);
+  chmodSync(join(dir, "bin", "sudo"), 0o755);
+  writeFileSync(join(dir, "state"), "inactive\n");
+  writeFileSync(join(dir, "calls.log"), "");
+});
+
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function setState(state: "inactive" | "active", nodeId = "existingnode"): void {
+  writeFileSync(join(dir, "state"), `${state}\n`);
+  writeFileSync(join(dir, "node-id"), `${nodeId}\n`);
+}
+
+/** Runs a rendered script with POSIX sh (dash on Debian), the fake docker first on PATH. */
+function runScript(script: string, stdin = ""): { status: number | null; stdout: string; stderr: string; calls: string[] } {
+  const path = join(dir, "script.sh");
+  writeFileSync(path, script);
+  const r = spawnSync("/bin/sh", [path], {
+    input: stdin,
+    encoding: "utf8",
+    timeout: 20_000,
+    env: { PATH: `${join(dir, "bin")}:/usr/bin:/bin`, FAKE_DOCKER_DIR: dir },
+  });
+  if (r.error) throw r.error;
+  const calls = readFileSync(join(dir, "calls.log"), "utf8").split("\n").filter(Boolean);
+  writeFileSync(join(dir, "calls.log"), "");
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, calls };
+}
+
+const swarmCalls = (calls: string[], verb: string): string[] => calls.filter((c) => c.startsWith(`swarm ${verb}`));
+
+const initModel = { advertiseAddr: "10.42.1.10", dispatcherHeartbeatSeconds: 1 } as const;
+const joinModel = { role: "worker", managerAddr: "10.42.1.10", advertiseAddr: "10.42.2.20" } as const;
+
+describe("swarm bootstrap scripts: shellcheck", () => {
+  const scripts: Array<[string, string]> = [
+    ["init", renderSwarmInit(initModel)],
+    ["init (sudo)", renderSwarmInit({ ...initModel, sudo: true, engineWaitSeconds: 120 })],
+    ["join-token worker", renderJoinTokenRead("worker")],
+    ["join-token manager (sudo)", renderJoinTokenRead("manager", { sudo: true })],
+    ["join worker", renderSwarmJoin(joinModel)],
+    ["join manager (sudo)", renderSwarmJoin({ ...joinModel, role: "manager", sudo: true })],
+  ];
+  it.for(scripts)("%s is shellcheck-clean as POSIX sh", ([name, script], ctx) => {
+    assertValid(`swarm ${name} script`, shellcheck(ctx, script));
+  });
+
+  it("shellcheck really flags a bad script (the validator is live)", (ctx) => {
+    const bad = renderSwarmJoin(joinModel).replace('--token "$token"', "--token $token");
+    const result = shellcheck(ctx, bad);
+    expect(result.ok).toBe(false);
+    expect(result.output).toMatch(/SC2086/);
+  });
+});
+
+describe("swarm bootstrap scripts: snapshots", () => {
+  it("init", async () => {
+    await expect(renderSwarmInit({ ...initModel, sudo: true })).toMatchFileSnapshot("__snapshots__/swarm-init.sh");
+  });
+  it("join-token read", async () => {
+    await expect(renderJoinTokenRead("worker", { sudo: true })).toMatchFileSnapshot("__snapshots__/swarm-join-token.sh");
+  });
+  it("join", async () => {
+    await expect(renderSwarmJoin({ ...joinModel, sudo: true })).toMatchFileSnapshot("__snapshots__/swarm-join.sh");
+  });
+});
+
+describe("swarm init, executed against a fake docker", () => {
+  it("initialises an inactive node and prints only its node ID", () => {
+    const r = runScript(renderSwarmInit(initModel));
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe("mgr0nodeid\n");
+    expect(swarmCalls(r.calls, "init")).toEqual([
+      "swarm init --advertise-addr 10.42.1.10 --listen-addr 10.42.1.10:2377 --dispatcher-heartbeat 1s",
+    ]);
+    expect(swarmCalls(r.calls, "update")).toEqual(["swarm update --dispatcher-heartbeat 1s"]);
+  });
+
+  it("does not re-init an active swarm on a re-run, but re-applies the heartbeat", () => {
+    expect(runScript(renderSwarmInit(initModel)).status).toBe(0);
+    const again = runScript(renderSwarmInit({ ...initModel, dispatcherHeartbeatSeconds: 2 }));
+    expect(again.status).toBe(0);
+    expect(again.stdout).toBe("mgr0nodeid\n");
+    expect(swarmCalls(again.calls, "init")).toEqual([]);
+    expect(swarmCalls(again.calls, "update")).toEqual(["swarm update --dispatcher-heartbeat 2s"]);
+  });
+
+  it("runs every docker call through sudo when asked", () => {
+    const r = runScript(renderSwarmInit({ ...initModel, sudo: true }));
+    expect(r.status).toBe(0);
+    const dockerCalls = r.calls.filter((c) => !c.startsWith("sudo "));
+    const sudoCalls = r.calls.filter((c) => c.startsWith("sudo "));
+    expect(sudoCalls).toHaveLength(dockerCalls.length);
+    expect(sudoCalls.every((c) => c.startsWith("sudo docker "))).toBe(true);
+  });
+
+  it("fails with a clear message when the engine never answers", () => {
+    writeFileSync(join(dir, "engine-down"), "");
+    const r = runScript(renderSwarmInit({ ...initModel, engineWaitSeconds: 0 }));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("docker engine did not answer within 0s");
+    expect(swarmCalls(r.calls, "init")).toEqual([]);
+  });
+});
+
+describe("join-token read, executed against a fake docker", () => {
+  it("prints the token and nothing else", () => {
+    setState("active");
+    const worker = runScript(renderJoinTokenRead("worker"));
+    expect(worker.status).toBe(0);
+    expect(worker.stdout).toBe(`${WORKER_TOKEN}\n`);
+    const manager = runScript(renderJoinTokenRead("manager"));
+    expect(manager.stdout).toBe(`${MANAGER_TOKEN}\n`);
+  });
+
+  it("refuses on a node that is not in a swarm", () => {
+    const r = runScript(renderJoinTokenRead("worker"));
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("run the init step first");
+  });
+});
+
+describe("swarm join, executed against a fake docker", () => {
+  it("joins with the token read from standard input and prints the node ID", () => {
+    const r = runScript(renderSwarmJoin(joinModel), `${WORKER_TOKEN}\n`);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe("wrk1nodeid\n");
+    expect(swarmCalls(r.calls, "join")).toEqual([
+      `swarm join --token ${WORKER_TOKEN} --advertise-addr 10.42.2.20 --listen-addr 10.42.2.20:2377 10.42.1.10:2377`,
+    ]);
+    expect(readFileSync(join(dir, "joined-with"), "utf8")).toBe(WORKER_TOKEN);
+  });
+
+  it("accepts a token without a trailing newline", () => {
+    const r = runScript(renderSwarmJoin(joinModel), WORKER_TOKEN);
+    expect(r.status).toBe(0);
+    expect(readFileSync(join(dir, "joined-with"), "utf8")).toBe(WORKER_TOKEN);
+  });
+
+  it("exits 0 without joining (or reading a token) when already a member", () => {
+    setState("active", "alreadyhere");
+    const r = runScript(renderSwarmJoin(joinModel), "");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe("alreadyhere\n");
+    expect(swarmCalls(r.calls, "join")).toEqual([]);
+    expect(existsSync(join(dir, "joined-with"))).toBe(false);
+  });
+
+  it("is idempotent: a second run does not double-join", () => {
+    expect(runScript(renderSwarmJoin(joinModel), WORKER_TOKEN).status).toBe(0);
+    const again = runScript(renderSwarmJoin(joinModel), WORKER_TOKEN);
+    expect(again.status).toBe(0);
+    expect(swarmCalls(again.calls, "join")).toEqual([]);
+  });
+
+  it.each([
+    ["empty input", ""],
+    ["not a swarm token", "hunter2\n"],
+    ["token after junk", `x${WORKER_TOKEN}\n`],
+  ])("refuses %s without calling docker swarm join", (_label, stdin) => {
+    const r = runScript(renderSwarmJoin(joinModel), stdin);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("expected a swarm join token (SWMTKN-...) on standard input");
+    expect(swarmCalls(r.calls, "join")).toEqual([]);
+  });
+
+  it("never carries a token in the script text", () => {
+    for (const script of [renderSwarmJoin(joinModel), renderSwarmJoin({ ...joinModel, role: "manager", sudo: true })]) {
+      expect(script).not.toMatch(/SWMTKN-1-/);
+      // The only --token argument is the variable read from stdin.
+      expect([...script.matchAll(/--token (\S+)/g)].map((m) => m[1])).toEqual(['"$token"']);
+    }
+    // The model has no field a token could be passed in.
+    expect(Object.keys(joinModel).sort()).toEqual(["advertiseAddr", "managerAddr", "role"]);
+  });
+});
+
+describe("address and number injection", () => {
+  const bad = [
+    "10.42.1.10; rm -rf /",
+    "$(reboot)",
+    "`id`",
+    "10.42.1.10 --force-new-cluster",
+    "10.42.1.10\nreboot",
+    "-10.0.0.1",
+    "10.42.1.256",
+    "",
+  ];
+  it.each(bad)("init refuses advertiseAddr %j", (addr) => {
+    expect(() => renderSwarmInit({ ...initModel, advertiseAddr: addr })).toThrow(/advertiseAddr must be an IPv4 address or host name/);
+  });
+  it.each(bad)("join refuses managerAddr %j", (addr) => {
+    expect(() => renderSwarmJoin({ ...joinModel, managerAddr: addr })).toThrow(/managerAddr/);
+  });
+  it.each(bad)("join refuses advertiseAddr %j", (addr) => {
+    expect(() => renderSwarmJoin({ ...joinModel, advertiseAddr: addr })).toThrow(/advertiseAddr/);
+  });
+
+  it("accepts DNS names (the lab addresses nodes by container name)", () => {
+    expect(renderSwarmJoin({ ...joinModel, managerAddr: "lab-manager-1", advertiseAddr: "lab-worker-2" })).toContain(
+      "lab-manager-1:2377",
+    );
+  });
+
+  it("refuses non-integer or out-of-range seconds, which would be pasted into shell", () => {
+    expect(() => renderSwarmInit({ ...initModel, dispatcherHeartbeatSeconds: 0 })).toThrow(/dispatcherHeartbeatSeconds/);
+    expect(() => renderSwarmInit({ ...initModel, dispatcherHeartbeatSeconds: Number.NaN })).toThrow(/dispatcherHeartbeatSeconds/);
+    expect(() => renderSwarmInit({ ...initModel, engineWaitSeconds: 1.5 })).toThrow(/engineWaitSeconds/);
+    expect(() => renderSwarmJoin({ ...joinModel, engineWaitSeconds: -1 })).toThrow(/engineWaitSeconds/);
+  });
+
+  it("refuses an unknown role", () => {
+    const role = "manager; reboot" as unknown as "worker";
+    expect(() => renderJoinTokenRead(role)).toThrow(/role/);
+    expect(() => renderSwarmJoin({ ...joinModel, role })).toThrow(/role/);
+  });
+});
