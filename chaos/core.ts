@@ -306,6 +306,8 @@ export interface DrillOptions {
   readonly steadySeconds?: number;
   /** Consecutive seconds of observer errors tolerated (a stopped leader's API). Default 30. */
   readonly observerErrorToleranceSeconds?: number;
+  /** Seconds to wait for a slow stop call (EC2 stop waiter) to return before starting again. Default 600. */
+  readonly stopWaitSeconds?: number;
   /** Start attempts after the drill (each failure is recorded; retried with a 2 s pause). Default 3. */
   readonly startAttempts?: number;
   /** See ResolveOptions.managersRunTasks. */
@@ -631,11 +633,18 @@ export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, op
       }
       await clock.sleep(pollMs);
     }
-    if (!stopDone && reason === undefined) {
-      // Let an EC2 stop waiter finish before starting again (StartInstances on a stopping instance fails).
-      await stopPromise;
-      if (stopError !== undefined) reason = `stopping ${target.hostname} failed: ${stopError}`;
+    if (!stopDone) {
+      // Let an EC2 stop waiter finish before starting again (StartInstances on a stopping instance
+      // fails), still sampling so the timeline covers it; bounded so a hung stop cannot block the start.
+      const stopUntil = clock.now() + (options.stopWaitSeconds ?? 600) * 1000;
+      while (!stopDone && clock.now() < stopUntil) {
+        await clock.sleep(pollMs);
+        await sample();
+      }
+      if (!stopDone) event("stop-failed", `stop did not return within ${options.stopWaitSeconds ?? 600} s; starting anyway`);
+      if (stopError !== undefined && reason === undefined) reason = `stopping ${target.hostname} failed: ${stopError}`;
     }
+    void stopPromise;
 
     if (options.load && loadRunning) {
       const tailUntil = clock.now() + (options.loadTailSeconds ?? 3) * 1000;
