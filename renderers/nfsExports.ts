@@ -3,6 +3,7 @@
  * and an nfs-ganesha config for the lab (whose kernel has no nfsd). Both export the same path over
  * NFSv4 only, read-write, sync, every user squashed to the anonymous id, to the cluster CIDRs only.
  */
+import { parseCidr } from "../stacks/schema";
 
 export interface ExportModel {
   /** Directory exported (also its NFSv4 pseudo path, so clients mount server:<path> either way). */
@@ -14,15 +15,29 @@ export interface ExportModel {
   readonly anonGid?: number;
 }
 
-const CIDR = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/;
+function checkClient(c: string): void {
+  // Parsed, not pattern-matched: "0.0.0.0/00" or "300.1.2.3/8" must not slip through as "bounded".
+  const parsed = /^\S+$/.test(c) ? parseCidr(c) : undefined;
+  if (!parsed) throw new Error(`export client must be an IPv4 CIDR like 10.42.0.0/16 (got ${JSON.stringify(c)})`);
+  if (parsed.prefix === 0) throw new Error(`export client ${c} would let anyone mount the logs; list the cluster subnets`);
+  const mask = (~0 << (32 - parsed.prefix)) >>> 0;
+  if ((parsed.base & mask) >>> 0 !== parsed.base) {
+    throw new Error(`export client ${c} has host bits set; use the network address of that prefix`);
+  }
+}
+
+function checkId(field: string, id: number): number {
+  if (!Number.isInteger(id) || id < 0 || id > 4294967294) throw new Error(`${field} must be a uid/gid (got ${id})`);
+  return id;
+}
 
 function check(m: ExportModel): { uid: number; gid: number } {
-  if (!/^\/[A-Za-z0-9._\/-]+$/.test(m.path)) throw new Error(`export path must be absolute (got ${m.path})`);
-  if (m.clients.length === 0) throw new Error("an export needs at least one client CIDR");
-  for (const c of m.clients) {
-    if (!CIDR.test(c) || c.endsWith("/0")) throw new Error(`export client must be a bounded IPv4 CIDR (got ${c})`);
+  if (!/^\/[A-Za-z0-9._\/-]+$/.test(m.path) || m.path.split("/").includes("..")) {
+    throw new Error(`export path must be an absolute directory without ".." (got ${m.path})`);
   }
-  return { uid: m.anonUid ?? 65534, gid: m.anonGid ?? 65534 };
+  if (m.clients.length === 0) throw new Error("an export needs at least one client CIDR");
+  m.clients.forEach(checkClient);
+  return { uid: checkId("anonUid", m.anonUid ?? 65534), gid: checkId("anonGid", m.anonGid ?? 65534) };
 }
 
 export function renderExports(m: ExportModel): string {
