@@ -605,7 +605,7 @@ export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, op
           streak++;
           if (streak >= confirmSamples && restoreSeconds === null) {
             restoreSeconds = streakStart;
-            event("restored", `${s.runningOnReady}/${desired} running on Ready nodes (listed: ${s.listedRunning})`);
+            event("restored", `${s.runningOnReady}/${desired} running on Ready nodes since ${streakStart} s (listed: ${s.listedRunning})`);
           }
         } else {
           streak = 0;
