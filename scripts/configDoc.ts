@@ -30,10 +30,13 @@ export interface ConfigDeclaration {
 }
 
 export function declaration(k: ConfigKey): ConfigDeclaration {
-  const d: ConfigDeclaration = { type: k.type };
-  // Every array setting is a list of strings; Pulumi requires `items` on an array type.
-  if (k.type === "array") d.items = { type: "string" };
-  d.description = k.description;
+  // Key order type, items, description, default, secret: how Pulumi's own docs write a declaration.
+  const d: ConfigDeclaration = {
+    type: k.type,
+    // Every array setting is a list of strings; Pulumi requires `items` on an array type.
+    ...(k.type === "array" ? { items: { type: "string" as const } } : {}),
+    description: k.description,
+  };
   // No default line means Pulumi itself refuses a stack that leaves the key unset.
   if (k.default !== undefined) d.default = Array.isArray(k.default) ? [...k.default] : (k.default as string | number | boolean);
   if (k.secret) d.secret = true;
