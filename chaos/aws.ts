@@ -1,0 +1,453 @@
+/**
+ * The AWS adapters of the drill: an EC2 NodeStopper that only ever touches instances tagged as
+ * this stack's, and a SwarmObserver that reads the managers' Docker Engine API over SSH. Both are
+ * built from the stack outputs (`pulumi stack output --json --show-secrets`, the same object the
+ * ChaosCheck component passes on stdin).
+ */
+
+import {
+  DescribeInstancesCommand,
+  type EC2Client,
+  StartInstancesCommand,
+  StopInstancesCommand,
+  waitUntilInstanceRunning,
+  waitUntilInstanceStopped,
+} from "@aws-sdk/client-ec2";
+import { Client as SshClient } from "ssh2";
+import { TAG_PROJECT, TAG_ROLE, TAG_STACK } from "../components/tags";
+import type { NodeInfo, NodeRole, NodeStopper, PlacementInfo, PlacementObserver, TaskInfo } from "./types";
+
+// ---------------------------------------------------------------------------------------------
+// Stack outputs
+
+/** The stack outputs the drill reads (index.ts exports them; see ChaosCheck). */
+export interface StackOutputs {
+  readonly url: string;
+  readonly region: string;
+  readonly managerAddress: string;
+  /** Public addresses of every manager, the first one first: the observer falls back along this list. */
+  readonly managerAddresses: readonly string[];
+  readonly nodes: readonly StackNode[];
+  readonly edgeInstanceIds: readonly string[];
+  readonly serviceName: string;
+  readonly replicas: number;
+  readonly managersRunTasks: boolean;
+  readonly sshUser: string;
+  readonly sshPrivateKey: string;
+  readonly stackTags: { readonly project: string; readonly stack: string };
+}
+
+export interface StackNode {
+  /** Swarm hostname (cloud-init sets the instance hostname to it). */
+  readonly name: string;
+  readonly role: NodeRole;
+  readonly instanceId: string;
+  readonly privateIp: string;
+  readonly publicIp: string;
+  readonly swarmNodeId?: string;
+}
+
+/** One bad outputs document: the message names the field and the fix. */
+export class OutputsError extends Error {
+  constructor(field: string, reason: string) {
+    super(`stack output "${field}": ${reason}`);
+    this.name = "OutputsError";
+  }
+}
+
+const SECRET_PLACEHOLDER = "[secret]";
+
+function field<T>(o: Record<string, unknown>, key: string, check: (v: unknown) => v is T, expected: string): T {
+  const v = o[key];
+  if (v === SECRET_PLACEHOLDER) {
+    throw new OutputsError(key, "is a hidden secret; read the outputs with `pulumi stack output --json --show-secrets`");
+  }
+  if (!check(v)) {
+    throw new OutputsError(key, `${v === undefined ? "is missing" : `must be ${expected} (got ${JSON.stringify(v)})`}; is the stack deployed with this version of swarm-ha?`);
+  }
+  return v;
+}
+
+const isStr = (v: unknown): v is string => typeof v === "string" && v.length > 0;
+const isNum = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+const isBool = (v: unknown): v is boolean => typeof v === "boolean";
+const isStrArr = (v: unknown): v is string[] => Array.isArray(v) && v.every(isStr);
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
+
+/** Validates the JSON `pulumi stack output --json --show-secrets` prints. */
+export function parseStackOutputs(json: unknown): StackOutputs {
+  if (!isObj(json)) throw new OutputsError("(root)", "must be a JSON object as printed by `pulumi stack output --json --show-secrets`");
+  const nodesRaw = field(json, "nodes", (v): v is unknown[] => Array.isArray(v) && v.length > 0, "a non-empty list");
+  const nodes = nodesRaw.map((n, i): StackNode => {
+    if (!isObj(n)) throw new OutputsError(`nodes[${i}]`, "must be an object");
+    const role = field(n, "role", (v): v is NodeRole => v === "manager" || v === "worker", '"manager" or "worker"');
+    const instanceId = field(n, "instanceId", (v): v is string => isStr(v) && INSTANCE_ID.test(v), "an EC2 instance id like i-0123456789abcdef0");
+    return {
+      name: field(n, "name", isStr, "a host name"),
+      role,
+      instanceId,
+      privateIp: field(n, "privateIp", isStr, "an IP address"),
+      publicIp: field(n, "publicIp", isStr, "an IP address"),
+      ...(isStr(n.swarmNodeId) ? { swarmNodeId: n.swarmNodeId } : {}),
+    };
+  });
+  const tags = field(json, "stackTags", isObj, "an object { project, stack }");
+  const serviceName = field(json, "serviceName", isStr, "the swarm service name");
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(serviceName)) throw new OutputsError("serviceName", `"${serviceName}" is not a swarm service name`);
+  const sshUser = field(json, "sshUser", isStr, "a login name");
+  if (!/^[a-z_][a-z0-9_-]*$/.test(sshUser)) throw new OutputsError("sshUser", `"${sshUser}" is not a login name`);
+  return {
+    url: field(json, "url", isStr, "the entry point URL"),
+    region: field(json, "region", isStr, "an AWS region"),
+    managerAddress: field(json, "managerAddress", isStr, "an address"),
+    managerAddresses: field(json, "managerAddresses", isStrArr, "a list of addresses"),
+    nodes,
+    edgeInstanceIds: isStrArr(json.edgeInstanceIds) ? json.edgeInstanceIds : [],
+    serviceName,
+    replicas: field(json, "replicas", isNum, "a number"),
+    managersRunTasks: field(json, "managersRunTasks", isBool, "true or false"),
+    sshUser,
+    sshPrivateKey: field(json, "sshPrivateKey", (v): v is string => isStr(v) && v.includes("PRIVATE KEY"), "an OpenSSH/PEM private key"),
+    stackTags: { project: field(tags, "project", isStr, "a project name"), stack: field(tags, "stack", isStr, "a stack name") },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// EC2 stopper
+
+/** The part of EC2Client the stopper uses; tests pass a fake. */
+export interface Ec2Api {
+  send(command: DescribeInstancesCommand | StopInstancesCommand | StartInstancesCommand): Promise<unknown>;
+}
+
+// The same keys the components tag every resource with (components/tags.ts has no Pulumi imports).
+export { TAG_PROJECT, TAG_ROLE, TAG_STACK };
+
+export interface Ec2StopperOptions {
+  /** Seconds the stop/start waiters wait. Default 600. */
+  readonly waitSeconds?: number;
+  /** Waiter poll period bounds in seconds. Default 5..15 (the SDK's default minimum is 15). */
+  readonly minDelaySeconds?: number;
+  readonly maxDelaySeconds?: number;
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * Stops and starts a swarm node's EC2 instance. The target is a swarm hostname, mapped to an
+ * instance id by the stack outputs; before every stop AND start the instance's tags are read back
+ * and the call is refused unless they name this stack's project and stack (and the node's role).
+ */
+export class Ec2Stopper implements NodeStopper {
+  private readonly byName: Map<string, StackNode>;
+
+  constructor(
+    private readonly ec2: Ec2Api,
+    private readonly outputs: Pick<StackOutputs, "nodes" | "stackTags">,
+    private readonly opts: Ec2StopperOptions = {},
+  ) {
+    this.byName = new Map(outputs.nodes.map((n) => [n.name, n]));
+  }
+
+  /** The instance id of a node after the tag check; throws with the reason otherwise. */
+  async guard(target: string): Promise<string> {
+    const node = this.byName.get(target);
+    if (!node) {
+      throw new Error(`refusing to touch ${target}: it is not a node of stack ${this.outputs.stackTags.stack} (known: ${[...this.byName.keys()].join(", ")})`);
+    }
+    const out = (await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: [node.instanceId] }))) as {
+      Reservations?: Array<{ Instances?: Array<{ InstanceId?: string; Tags?: Array<{ Key?: string; Value?: string }> }> }>;
+    };
+    const instances = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).filter((i) => i.InstanceId === node.instanceId);
+    if (instances.length !== 1) throw new Error(`refusing to touch ${target}: instance ${node.instanceId} was not found`);
+    const tags = new Map((instances[0].Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
+    const want: Array<[string, string]> = [
+      [TAG_PROJECT, this.outputs.stackTags.project],
+      [TAG_STACK, this.outputs.stackTags.stack],
+    ];
+    for (const [k, v] of want) {
+      if (tags.get(k) !== v) {
+        throw new Error(
+          `refusing to touch ${target} (${node.instanceId}): tag ${k} is ${tags.has(k) ? JSON.stringify(tags.get(k)) : "missing"}, expected ${JSON.stringify(v)}; the drill only touches this stack's instances`,
+        );
+      }
+    }
+    if (tags.has(TAG_ROLE) && tags.get(TAG_ROLE) !== node.role) {
+      throw new Error(`refusing to touch ${target} (${node.instanceId}): tag ${TAG_ROLE} is "${tags.get(TAG_ROLE)}", the outputs say ${node.role}`);
+    }
+    return node.instanceId;
+  }
+
+  private waiter() {
+    return {
+      // The waiters only call send(DescribeInstancesCommand), which Ec2Api provides.
+      client: this.ec2 as unknown as EC2Client,
+      maxWaitTime: this.opts.waitSeconds ?? 600,
+      minDelay: this.opts.minDelaySeconds ?? 5,
+      maxDelay: this.opts.maxDelaySeconds ?? 15,
+    };
+  }
+
+  async stop(target: string): Promise<void> {
+    const id = await this.guard(target);
+    this.opts.log?.(`ec2: stopping ${target} (${id})`);
+    await this.ec2.send(new StopInstancesCommand({ InstanceIds: [id] }));
+    await waitUntilInstanceStopped(this.waiter(), { InstanceIds: [id] });
+    this.opts.log?.(`ec2: ${target} (${id}) stopped`);
+  }
+
+  async start(target: string): Promise<void> {
+    const id = await this.guard(target);
+    this.opts.log?.(`ec2: starting ${target} (${id})`);
+    await this.ec2.send(new StartInstancesCommand({ InstanceIds: [id] }));
+    await waitUntilInstanceRunning(this.waiter(), { InstanceIds: [id] });
+    this.opts.log?.(`ec2: ${target} (${id}) running`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Engine API parsing (GET /nodes, /tasks, /services/{name})
+
+function apiError(json: unknown): void {
+  if (isObj(json) && typeof json.message === "string") throw new Error(`docker API: ${json.message}`);
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`${what}: not JSON: ${text.slice(0, 200)}`);
+  }
+}
+
+/** GET /nodes → NodeInfo[]. */
+export function parseNodes(text: string): NodeInfo[] {
+  const json = parseJson(text, "GET /nodes");
+  apiError(json);
+  if (!Array.isArray(json)) throw new Error("GET /nodes: expected a list");
+  return json.map((n: Record<string, any>) => {
+    const role = n.Spec?.Role;
+    if (role !== "manager" && role !== "worker") throw new Error(`GET /nodes: node ${n.ID} has role ${JSON.stringify(role)}`);
+    return {
+      id: String(n.ID),
+      hostname: String(n.Description?.Hostname ?? n.ID),
+      role,
+      status: String(n.Status?.State ?? "unknown"),
+      availability: String(n.Spec?.Availability ?? "active"),
+      leader: n.ManagerStatus?.Leader === true,
+      ...(n.Status?.Addr ? { addr: String(n.Status.Addr) } : {}),
+    };
+  });
+}
+
+/** GET /tasks?filters={"service":[name]} → TaskInfo[]. */
+export function parseTasks(text: string): TaskInfo[] {
+  const json = parseJson(text, "GET /tasks");
+  apiError(json);
+  if (!Array.isArray(json)) throw new Error("GET /tasks: expected a list");
+  return json.map((t: Record<string, any>) => ({
+    id: String(t.ID),
+    nodeId: String(t.NodeID ?? ""),
+    ...(typeof t.Slot === "number" ? { slot: t.Slot } : {}),
+    state: String(t.Status?.State ?? "unknown"),
+    desiredState: String(t.DesiredState ?? "unknown"),
+  }));
+}
+
+/** GET /services/{name} → desired replicas and placement. */
+export function parseService(text: string): { replicas: number; placement: PlacementInfo } {
+  const json = parseJson(text, "GET /services");
+  apiError(json);
+  const s = json as Record<string, any>;
+  const replicas = s.Spec?.Mode?.Replicated?.Replicas;
+  if (typeof replicas !== "number") throw new Error("GET /services: not a replicated service");
+  const p = s.Spec?.TaskTemplate?.Placement ?? {};
+  return {
+    replicas,
+    placement: {
+      constraints: Array.isArray(p.Constraints) ? p.Constraints.map(String) : [],
+      maxReplicasPerNode: typeof p.MaxReplicas === "number" ? p.MaxReplicas : 0,
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// SSH observer
+
+/** Runs a command on a host and returns its stdout; rejects on exit != 0 or timeout. */
+export interface CommandRunner {
+  run(host: string, command: string, timeoutMs: number): Promise<string>;
+  /** Forget a host's connection (after an error) so the next run reconnects. */
+  drop(host: string): void;
+  close(): void;
+}
+
+const SEP = "--swarm-ha-observer--";
+
+/** The one shell command a sample costs: nodes and tasks from the Engine API through its socket. */
+export function observerCommand(service: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(service)) throw new Error(`invalid service name ${JSON.stringify(service)}`);
+  const curl = (p: string) => `curl -sS --max-time 3 --unix-socket /var/run/docker.sock 'http://localhost${p}'`;
+  const filters = encodeURIComponent(JSON.stringify({ service: [service] }));
+  return `sudo -n sh -c "${curl("/nodes")}; echo; echo ${SEP}; ${curl(`/tasks?filters=${filters}`)}; echo; echo ${SEP}; ${curl(`/services/${service}`)}"`;
+}
+
+export function parseObserverOutput(stdout: string): { nodes: NodeInfo[]; tasks: TaskInfo[]; service: ReturnType<typeof parseService> } {
+  const parts = stdout.split(SEP);
+  if (parts.length !== 3) throw new Error(`unexpected observer output: ${stdout.slice(0, 200)}`);
+  return { nodes: parseNodes(parts[0]), tasks: parseTasks(parts[1]), service: parseService(parts[2]) };
+}
+
+export interface SshObserverOptions {
+  /** Per-command timeout. Default 4000 ms (a stopped manager must not stall the drill). */
+  readonly timeoutMs?: number;
+  /** nodes() and tasks() called within this window share one SSH round trip. Default 150 ms. */
+  readonly coalesceMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * Reads the swarm through a manager's Engine API over SSH. Starts with the first manager; when it
+ * does not answer (it may be the one the drill stopped) moves on to the next, so a leader drill
+ * keeps observing while the remaining managers elect a new leader.
+ */
+export class SshSwarmObserver implements PlacementObserver {
+  private current = 0;
+  private pending?: { at: number; promise: Promise<ReturnType<typeof parseObserverOutput>> };
+  private readonly timeoutMs: number;
+  private readonly coalesceMs: number;
+
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly managers: readonly string[],
+    private readonly service: string,
+    private readonly opts: SshObserverOptions = {},
+  ) {
+    if (managers.length === 0) throw new Error("SshSwarmObserver needs at least one manager address");
+    this.timeoutMs = opts.timeoutMs ?? 4000;
+    this.coalesceMs = opts.coalesceMs ?? 150;
+  }
+
+  /** The manager address answering now. */
+  get manager(): string {
+    return this.managers[this.current];
+  }
+
+  private snapshot(): Promise<ReturnType<typeof parseObserverOutput>> {
+    const now = Date.now();
+    if (this.pending && now - this.pending.at < this.coalesceMs) return this.pending.promise;
+    const promise = this.fetch();
+    this.pending = { at: now, promise };
+    return promise;
+  }
+
+  private async fetch(): Promise<ReturnType<typeof parseObserverOutput>> {
+    const errors: string[] = [];
+    for (let i = 0; i < this.managers.length; i++) {
+      const idx = (this.current + i) % this.managers.length;
+      const host = this.managers[idx];
+      try {
+        const out = parseObserverOutput(await this.runner.run(host, observerCommand(this.service), this.timeoutMs));
+        if (idx !== this.current) this.opts.log?.(`observer: now reading the swarm through ${host}`);
+        this.current = idx;
+        return out;
+      } catch (e) {
+        errors.push(`${host}: ${e instanceof Error ? e.message : String(e)}`);
+        this.runner.drop(host);
+      }
+    }
+    throw new Error(`no manager answered: ${errors.join("; ")}`);
+  }
+
+  async nodes(): Promise<NodeInfo[]> {
+    return (await this.snapshot()).nodes;
+  }
+  async tasks(service: string): Promise<TaskInfo[]> {
+    this.checkService(service);
+    return (await this.snapshot()).tasks;
+  }
+  async desiredReplicas(service: string): Promise<number> {
+    this.checkService(service);
+    return (await this.snapshot()).service.replicas;
+  }
+  async placement(service: string): Promise<PlacementInfo> {
+    this.checkService(service);
+    return (await this.snapshot()).service.placement;
+  }
+  close(): void {
+    this.runner.close();
+  }
+
+  private checkService(service: string): void {
+    if (service !== this.service) throw new Error(`this observer reads service ${this.service}, not ${service}`);
+  }
+}
+
+/** A CommandRunner over ssh2: one connection per host, reused across samples. */
+export class Ssh2Runner implements CommandRunner {
+  private readonly conns = new Map<string, Promise<SshClient>>();
+
+  constructor(private readonly auth: { readonly username: string; readonly privateKey: string; readonly port?: number }) {}
+
+  private connect(host: string, timeoutMs: number): Promise<SshClient> {
+    let p = this.conns.get(host);
+    if (!p) {
+      p = new Promise<SshClient>((resolve, reject) => {
+        const c = new SshClient();
+        c.on("ready", () => resolve(c));
+        c.on("error", (e) => {
+          this.conns.delete(host);
+          reject(e);
+        });
+        c.on("close", () => this.conns.delete(host));
+        c.connect({
+          host,
+          port: this.auth.port ?? 22,
+          username: this.auth.username,
+          privateKey: this.auth.privateKey,
+          readyTimeout: timeoutMs,
+          keepaliveInterval: 1000,
+          keepaliveCountMax: 2,
+        });
+      });
+      this.conns.set(host, p);
+    }
+    return p;
+  }
+
+  async run(host: string, command: string, timeoutMs: number): Promise<string> {
+    const conn = await this.connect(host, timeoutMs);
+    return new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.drop(host);
+        reject(new Error(`timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      conn.exec(command, (err, stream) => {
+        if (err) {
+          clearTimeout(timer);
+          reject(err);
+          return;
+        }
+        let out = "";
+        let errOut = "";
+        stream.on("data", (d: Buffer) => (out += d.toString("utf8")));
+        stream.stderr.on("data", (d: Buffer) => (errOut += d.toString("utf8")));
+        stream.on("close", (code: number | null) => {
+          clearTimeout(timer);
+          if (code === 0) resolve(out);
+          else reject(new Error(`exit ${code}: ${errOut.trim().slice(0, 300)}`));
+        });
+      });
+    });
+  }
+
+  drop(host: string): void {
+    const p = this.conns.get(host);
+    this.conns.delete(host);
+    p?.then((c) => c.end()).catch(() => undefined);
+  }
+
+  close(): void {
+    for (const host of [...this.conns.keys()]) this.drop(host);
+  }
+}
