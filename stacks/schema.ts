@@ -205,7 +205,8 @@ export function parseConfig(values: RawConfig): SwarmHaConfig {
   const families = list(values, "instanceFamilies");
   if (families.length === 0) throw new ConfigError("instanceFamilies", "must name at least one family, e.g. [\"t3\"]");
 
-  const managerCount = int(values, "managerCount", 1, 5);
+  // Range-checked wide so 0 or 7 get the same "1, 3 or 5" message as 2 or 4, not "between 1 and 5".
+  const managerCount = int(values, "managerCount", Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
   if (managerCount !== 1 && managerCount !== 3 && managerCount !== 5) {
     throw new ConfigError("managerCount", `must be 1, 3 or 5 so the managers keep a Raft quorum (got ${managerCount})`);
   }
