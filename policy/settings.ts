@@ -73,10 +73,16 @@ export function asStringList(v: unknown): string[] {
   return asArray(v).filter((x): x is string => typeof x === "string");
 }
 
-/** The resource's tags, as a plain string map (empty when none are set). */
+/**
+ * The resource's tags, as a plain string map (empty when none are set). A whole tag map that is
+ * unknown at preview throws the engine's "can't be known during preview" (nothing can be judged);
+ * a single tag value that is unknown is read raw, so it counts as set without stopping the check.
+ */
 export function tagsOf(props: Props): Record<string, string> {
+  const tags = asRecord(props.tags) ?? {};
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(asRecord(props.tags) ?? {})) {
+  for (const k of Object.keys(tags)) {
+    const v: unknown = Object.getOwnPropertyDescriptor(tags, k)?.value;
     if (typeof v === "string") out[k] = v;
   }
   return out;

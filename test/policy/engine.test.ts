@@ -99,6 +99,13 @@ describe("the pack under the Pulumi policy runner", () => {
     expect(diags).toEqual([]);
   });
 
+  it("counts a tag whose value is unknown at preview as set", async () => {
+    const p = instance();
+    p.tags.Name = UNKNOWN;
+    p.tags["swarm-ha:stack"] = UNKNOWN;
+    expect(await analyze(TYPES.instance, "worker-3", p)).toEqual([]);
+  });
+
   it("applies a per-stack policy config (levels and settings), as --policy-pack-config does", async () => {
     const req = new analyzerPb.ConfigureAnalyzerRequest();
     const map = req.getPolicyconfigMap();
