@@ -6,7 +6,7 @@
  * on a workstation without them to skip those tests instead; the skip carries the same reason.
  */
 import { spawnSync } from "node:child_process";
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, constants, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 
@@ -62,8 +62,12 @@ export function missingMessage(name: ValidatorName): string {
  * Path of a validator's binary. When it is missing the test fails naming the package to install, or,
  * with SWARM_HA_ALLOW_MISSING_VALIDATORS=1, is skipped with that reason (never a silent pass).
  */
-export function requireValidator(ctx: SkipContext, name: ValidatorName): string {
-  const path = findBinary(VALIDATORS[name].bin);
+export function requireValidator(
+  ctx: SkipContext,
+  name: ValidatorName,
+  lookup: (bin: string) => string | undefined = findBinary,
+): string {
+  const path = lookup(VALIDATORS[name].bin);
   if (path) return path;
   const message = missingMessage(name);
   if (process.env[ALLOW_MISSING_ENV] === "1") {
@@ -122,4 +126,23 @@ export function assertValid(what: string, result: ValidationResult): void {
   if (!result.ok) {
     throw new Error(`${what} was rejected by its validator (exit ${result.status}):\n${result.output}`);
   }
+}
+
+/**
+ * A network interface `keepalived -t` accepts for a VRRP instance: it checks that the interface
+ * exists, is not loopback and (without unicast peers) supports multicast. Rendered keepalived
+ * configs name the instance's real NIC (ens5 on AWS), which CI lacks, so tests substitute this one.
+ */
+export function vrrpTestInterface(): string | undefined {
+  const IFF_LOOPBACK = 0x8;
+  const IFF_MULTICAST = 0x1000;
+  try {
+    for (const name of readdirSync("/sys/class/net").sort()) {
+      const flags = Number.parseInt(readFileSync(`/sys/class/net/${name}/flags`, "utf8").trim(), 16);
+      if (!(flags & IFF_LOOPBACK) && flags & IFF_MULTICAST) return name;
+    }
+  } catch {
+    // no sysfs: no interface to offer
+  }
+  return undefined;
 }
