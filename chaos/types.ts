@@ -109,3 +109,23 @@ export interface LoadHook {
   start(): void | Promise<void>;
   stop(): Promise<LoadSummary>;
 }
+
+/**
+ * What `lab/adapters.ts` exports for `npm run chaos -- --lab`:
+ * `export const createLabDrillAdapters: CreateLabDrillAdapters`. The lab owns how it stops a node
+ * container and reads the swarm through it; the CLI only drives them.
+ */
+export interface LabDrillAdapters {
+  readonly observer: SwarmObserver;
+  readonly stopper: NodeStopper;
+  /** Swarm service name of the WAS. */
+  readonly service: string;
+  /** The lab's entry point (nginx, later the floating address), reachable from this machine. */
+  readonly url: string;
+  /** Whether managers run WAS tasks in this lab (else the core reads the placement or infers it). */
+  readonly managersRunTasks?: boolean;
+  /** Releases connections the adapters hold. */
+  close?(): void | Promise<void>;
+}
+
+export type CreateLabDrillAdapters = (opts: { readonly log: (line: string) => void }) => Promise<LabDrillAdapters>;
