@@ -67,6 +67,7 @@ export class ScriptedSwarm implements SwarmObserver, NodeStopper {
   stopTakesMs = 0;
 
   constructor(
+    /** A FakeClock, or the real clock (then stopTakesMs must stay 0). */
     readonly clock: FakeClock,
     readonly script: Script,
   ) {}
@@ -98,7 +99,7 @@ export class ScriptedSwarm implements SwarmObserver, NodeStopper {
     this.stopAt = this.clock.now();
     if (this.stopError) throw new Error(this.stopError);
     this.stopped.add(target);
-    await this.clock.until(this.clock.now() + this.stopTakesMs);
+    if (this.stopTakesMs > 0) await this.clock.until(this.clock.now() + this.stopTakesMs);
   }
   async start(target: string): Promise<void> {
     this.startCalls.push(target);
