@@ -422,8 +422,9 @@ export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, op
     const until = clock.now() + steadySeconds * 1000;
     for (;;) {
       const running = countRunningOnReady(nodes, tasks);
-      const allReady = nodes.every(isReady) || nodes.filter((n) => !isReady(n)).every((n) => n.availability !== "active");
-      if (running >= desired && allReady) break;
+      // Nodes that are already down (e.g. left behind by a replaced instance) do not block the
+      // drill: the free-slot check already ignores them, and they are not flagged as false downs.
+      if (running >= desired) break;
       if (clock.now() >= until) {
         return refusedResult(
           `the swarm is not steady before the drill: ${running}/${desired} tasks running on Ready nodes, nodes: ${describeNodes(nodes)}`,
@@ -441,6 +442,9 @@ export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, op
     }
   }
   const leaderBefore = nodes.find((n) => n.leader)?.hostname;
+  const readyAtStart = new Set(nodes.filter(isReady).map((n) => n.id));
+  const downAtStart = nodes.filter((n) => !isReady(n)).map((n) => `${n.hostname} (${n.status})`);
+  if (downAtStart.length > 0) log(`note: not Ready before the drill, ignored: ${downAtStart.join(", ")}`);
 
   // --- state shared by the drill, the finally and the signal handlers.
   let stopRequested = false;
@@ -494,7 +498,7 @@ export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, op
         listedRunning: countListedRunning(ts),
         ...(ns.find((n) => n.leader) ? { leader: ns.find((n) => n.leader)!.hostname } : {}),
       };
-      for (const n of ns) if (n.id !== target.id && !isReady(n) && n.availability === "active") otherNotReady.add(n.hostname);
+      for (const n of ns) if (n.id !== target.id && !isReady(n) && readyAtStart.has(n.id)) otherNotReady.add(n.hostname);
       last = s;
       timeline.push(s);
       return s;

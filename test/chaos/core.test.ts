@@ -212,6 +212,14 @@ describe("resolveTarget: refusals", () => {
     expect(rolesAllowed(["node.role != worker", "node.labels.az==a"])).toEqual({ manager: true, worker: false, unevaluated: ["node.labels.az==a"] });
   });
 
+  it("ignores a node that was down before the drill (not a false down, not a blocker)", async () => {
+    const base = workerScript({});
+    const script: Script = { ...base, nodes: (w) => [...base.nodes(w), node("old-w9", "worker", { status: "down" })] };
+    const r = await drill(script).run;
+    expect(r.passed).toBe(true);
+    expect(r.otherNodesNotReady).toEqual([]);
+  });
+
   it("refuses to start from a degraded swarm after waiting steadySeconds", async () => {
     const base = workerScript({});
     const script: Script = { ...base, tasks: (w) => base.tasks(w).slice(0, 2) };
