@@ -1,0 +1,116 @@
+/**
+ * The chaos drill's lab adapters (chaos/types.ts): a NodeStopper that stops and starts node
+ * containers (container name == swarm hostname) and a SwarmObserver that reads the swarm's own
+ * view from a manager's engine, falling over to another manager when the one it asked is down
+ * (the drill may stop a manager when the lab runs 3).
+ */
+import type Docker from "dockerode";
+import type { NodeInfo, NodeStopper, PlacementInfo, PlacementObserver, TaskInfo } from "../chaos/types";
+import { docker, dockerRaw, LabError } from "./docker";
+import { nodeEngine } from "./engines";
+import { LAB_LABEL, ROLE_LABEL } from "./settings";
+
+/** Stops/starts lab node containers. Refuses names that are not lab node containers. */
+export class LabStopper implements NodeStopper {
+  /**
+   * @param stopTimeoutSeconds grace period of `docker stop` before SIGKILL; the node's engine uses
+   *   it to stop its tasks (which drain) and leave. Default 10.
+   */
+  constructor(private readonly stopTimeoutSeconds = 10) {}
+
+  private async check(target: string): Promise<void> {
+    const r = await dockerRaw(["container", "inspect", "--format", `{{index .Config.Labels "${LAB_LABEL}"}} {{index .Config.Labels "${ROLE_LABEL}"}}`, target]);
+    const [lab, role] = r.stdout.trim().split(" ");
+    if (r.code !== 0 || lab !== "1" || (role !== "manager" && role !== "worker")) {
+      throw new LabError(`${target} is not a lab node container (labels ${LAB_LABEL}=1, ${ROLE_LABEL}=manager|worker)`);
+    }
+  }
+
+  async stop(target: string): Promise<void> {
+    await this.check(target);
+    await docker(["stop", "-t", String(this.stopTimeoutSeconds), target]);
+  }
+
+  async start(target: string): Promise<void> {
+    await this.check(target);
+    await docker(["start", target]);
+  }
+}
+
+/** Reads nodes, tasks and the service from the first manager that answers. */
+export class LabObserver implements PlacementObserver {
+  private readonly engines: { name: string; api: Docker }[];
+  private preferred = 0;
+
+  /** @param managers hostnames of the manager containers, in the order to ask them. */
+  constructor(managers: readonly string[], timeoutMs = 2000) {
+    if (managers.length === 0) throw new LabError("the observer needs at least one manager");
+    this.engines = managers.map((name) => ({ name, api: nodeEngine(name, timeoutMs) }));
+  }
+
+  /** Manager that answered last (for messages). */
+  get current(): string {
+    return this.engines[this.preferred].name;
+  }
+
+  private async ask<T>(what: string, f: (api: Docker) => Promise<T>): Promise<T> {
+    const errors: string[] = [];
+    for (let i = 0; i < this.engines.length; i++) {
+      const idx = (this.preferred + i) % this.engines.length;
+      const e = this.engines[idx];
+      try {
+        const v = await f(e.api);
+        this.preferred = idx;
+        return v;
+      } catch (err) {
+        // A stopped manager refuses the connection; a follower without quorum answers 503.
+        errors.push(`${e.name}: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+      }
+    }
+    throw new LabError(`no manager answered ${what}: ${errors.join("; ")}`);
+  }
+
+  nodes(): Promise<NodeInfo[]> {
+    return this.ask("GET /nodes", async (api) => {
+      const list = (await api.listNodes()) as Array<Record<string, any>>;
+      return list.map((n) => ({
+        id: n.ID as string,
+        hostname: n.Description?.Hostname as string,
+        role: n.Spec?.Role === "manager" ? ("manager" as const) : ("worker" as const),
+        status: String(n.Status?.State ?? "unknown"),
+        availability: String(n.Spec?.Availability ?? "active"),
+        leader: n.ManagerStatus?.Leader === true,
+        addr: n.Status?.Addr as string | undefined,
+      }));
+    });
+  }
+
+  tasks(service: string): Promise<TaskInfo[]> {
+    return this.ask("GET /tasks", async (api) => {
+      const list = (await api.listTasks({ filters: JSON.stringify({ service: [service] }) })) as Array<Record<string, any>>;
+      return list.map((t) => ({
+        id: t.ID as string,
+        nodeId: (t.NodeID as string) ?? "",
+        slot: t.Slot as number | undefined,
+        state: String(t.Status?.State ?? "unknown"),
+        desiredState: String(t.DesiredState ?? "unknown"),
+      }));
+    });
+  }
+
+  private spec(service: string): Promise<Record<string, any>> {
+    return this.ask("GET /services", async (api) => ((await api.getService(service).inspect()) as Record<string, any>).Spec);
+  }
+
+  async desiredReplicas(service: string): Promise<number> {
+    const spec = await this.spec(service);
+    const n = spec.Mode?.Replicated?.Replicas;
+    if (typeof n !== "number") throw new LabError(`service ${service} is not a replicated service`);
+    return n;
+  }
+
+  async placement(service: string): Promise<PlacementInfo> {
+    const p = (await this.spec(service)).TaskTemplate?.Placement ?? {};
+    return { constraints: p.Constraints ?? [], maxReplicasPerNode: p.MaxReplicas ?? 0 };
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * Images without a registry. Every lab image is built FROM one base image (a setting), with a tag
+ * that is a hash of its build context and base image ID: a second run finds the tag and builds
+ * nothing. Where nothing can be pulled, the base is built once from Debian's mirror (debootstrap).
+ */
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { spawn } from "child_process";
+import { renderDaemonJson } from "../renderers/cloudInit";
+import { docker, dockerRaw, LabError } from "./docker";
+import { APP_IMAGE_REPO, LAB_LABEL } from "./settings";
+
+export const OFFLINE_BASE = "swarm-ha/base:bookworm";
+export const WORKSTATION_BASE = "debian:bookworm-slim";
+const DEBIAN_MIRROR = "http://deb.debian.org/debian";
+
+const REPO_ROOT = path.resolve(__dirname, "..");
+
+export interface LabImages {
+  readonly base: string;
+  readonly node: string;
+  readonly nginx: string;
+  readonly nfs: string;
+  readonly app: string;
+}
+
+async function imageId(ref: string): Promise<string | undefined> {
+  const r = await dockerRaw(["image", "inspect", "--format", "{{.Id}}", ref]);
+  return r.code === 0 ? r.stdout.trim() : undefined;
+}
+
+function run(cmd: string, args: string[], log: (l: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let tail = "";
+    const keep = (d: Buffer) => (tail = (tail + d.toString()).slice(-4000));
+    child.stdout.on("data", keep);
+    child.stderr.on("data", keep);
+    child.on("error", (e: NodeJS.ErrnoException) =>
+      reject(e.code === "ENOENT" ? new LabError(`${cmd} is not installed; install it (Debian: apt-get install -y ${cmd})`) : e),
+    );
+    child.on("close", (code) => {
+      if (code === 0) resolve();
+      else {
+        log(tail);
+        reject(new LabError(`${cmd} ${args.slice(0, 3).join(" ")} ... failed (exit ${code}); last output above`));
+      }
+    });
+  });
+}
+
+/**
+ * The base image: the explicit setting, else debian:bookworm-slim when present locally, else
+ * swarm-ha/base:bookworm, built from Debian's mirror when missing (about 25 s, then cached).
+ */
+export async function resolveBaseImage(setting: string | undefined, log: (l: string) => void): Promise<string> {
+  if (setting) {
+    if (!(await imageId(setting))) {
+      throw new LabError(`--base-image ${setting} is not present in the local engine; load it first, or omit the flag to use the offline base`);
+    }
+    return setting;
+  }
+  if (await imageId(WORKSTATION_BASE)) return WORKSTATION_BASE;
+  if (await imageId(OFFLINE_BASE)) return OFFLINE_BASE;
+  log(`  building ${OFFLINE_BASE} from ${DEBIAN_MIRROR} with debootstrap (no image registry needed)`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "swarm-ha-base-"));
+  try {
+    await run("debootstrap", ["--variant=minbase", "bookworm", dir, DEBIAN_MIRROR], log);
+    // Trim what no lab image needs, so every `docker load` into a node moves less.
+    for (const p of ["var/cache/apt/archives", "var/lib/apt/lists", "usr/share/doc", "usr/share/man", "usr/share/locale"]) {
+      fs.rmSync(path.join(dir, p), { recursive: true, force: true });
+      fs.mkdirSync(path.join(dir, p), { recursive: true });
+    }
+    await new Promise<void>((resolve, reject) => {
+      const tar = spawn("tar", ["-C", dir, "-c", "."], { stdio: ["ignore", "pipe", "inherit"] });
+      const imp = spawn(
+        "docker",
+        ["import", "--change", `LABEL ${LAB_LABEL}.image=base`, "--change", 'CMD ["/bin/bash"]', "-", OFFLINE_BASE],
+        { stdio: ["pipe", "ignore", "pipe"] },
+      );
+      let err = "";
+      imp.stderr.on("data", (d: Buffer) => (err += d.toString()));
+      tar.stdout.pipe(imp.stdin);
+      imp.on("close", (code) => (code === 0 ? resolve() : reject(new LabError(`docker import failed: ${err.trim()}`))));
+      tar.on("error", reject);
+      imp.on("error", reject);
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return OFFLINE_BASE;
+}
+
+interface Context {
+  readonly name: "node" | "nginx" | "nfs" | "app";
+  readonly repo: string;
+  /** File name in the build context → content. */
+  readonly files: Readonly<Record<string, string | Buffer>>;
+}
+
+function contexts(): Context[] {
+  const read = (rel: string) => fs.readFileSync(path.join(REPO_ROOT, rel));
+  const labImage = (name: "node" | "nginx" | "nfs", extra: Record<string, string> = {}): Context => ({
+    name,
+    repo: `swarm-ha/lab-${name}`,
+    files: { Dockerfile: read(`lab/images/${name}/Dockerfile`), "entrypoint.sh": read(`lab/images/${name}/entrypoint.sh`), ...extra },
+  });
+  return [
+    labImage("node", { "daemon.json": renderDaemonJson() }),
+    labImage("nginx"),
+    labImage("nfs"),
+    { name: "app", repo: APP_IMAGE_REPO, files: { Dockerfile: read("app/Dockerfile"), "server.js": read("app/server.js") } },
+  ];
+}
+
+function contextHash(c: Context, baseId: string): string {
+  const h = createHash("sha256");
+  h.update(`base ${baseId}\n`);
+  for (const name of Object.keys(c.files).sort()) {
+    h.update(`${name}\n`);
+    h.update(c.files[name]);
+    h.update("\n");
+  }
+  return h.digest("hex").slice(0, 12);
+}
+
+async function buildOne(c: Context, base: string, baseId: string, log: (l: string) => void): Promise<string> {
+  const tag = `${c.repo}:${contextHash(c, baseId)}`;
+  if (await imageId(tag)) {
+    log(`  ${tag} cached`);
+    return tag;
+  }
+  const started = performance.now();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `swarm-ha-${c.name}-`));
+  try {
+    for (const [name, content] of Object.entries(c.files)) fs.writeFileSync(path.join(dir, name), content);
+    // The classic builder: BuildKit is not always available with Debian's engine, and nothing is pulled.
+    const r = await dockerRaw(
+      ["build", "-q", "--build-arg", `BASE_IMAGE=${base}`, "--label", `${LAB_LABEL}.image=${c.name}`, "-t", tag, dir],
+      { timeoutMs: 15 * 60_000 },
+    );
+    if (r.code !== 0) {
+      log((r.stdout + r.stderr).split("\n").slice(-30).join("\n"));
+      throw new LabError(`building the ${c.name} image failed; Debian's mirror must be reachable from containers (output above)`);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  log(`  ${tag} built in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return tag;
+}
+
+/** Builds (or finds cached) the four lab images; independent builds run two at a time (2 cores). */
+export async function ensureImages(baseSetting: string | undefined, log: (l: string) => void): Promise<LabImages> {
+  const base = await resolveBaseImage(baseSetting, log);
+  const baseId = (await imageId(base))!;
+  const cs = contexts();
+  const byName = new Map<string, string>();
+  const queue = [...cs];
+  const worker = async () => {
+    for (let c = queue.shift(); c; c = queue.shift()) byName.set(c.name, await buildOne(c, base, baseId, log));
+  };
+  await Promise.all([worker(), worker()]);
+  return { base, node: byName.get("node")!, nginx: byName.get("nginx")!, nfs: byName.get("nfs")!, app: byName.get("app")! };
+}
+
+/** Where `docker save` output of an app image is cached (one file per content tag). */
+export async function appImageTar(app: string): Promise<string> {
+  const dir = path.join(REPO_ROOT, ".lab", "cache");
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${app.replace(/[/:]/g, "_")}.tar`);
+  if (!fs.existsSync(file)) {
+    for (const old of fs.readdirSync(dir)) if (old.endsWith(".tar")) fs.rmSync(path.join(dir, old), { force: true });
+    await docker(["save", "-o", `${file}.tmp`, app]);
+    fs.renameSync(`${file}.tmp`, file);
+  }
+  return file;
+}

@@ -1,0 +1,398 @@
+/**
+ * Bring-up and tear-down of the local lab: the whole topology on the local Docker engine, built
+ * with the same renderers the AWS components use (swarm bootstrap scripts, service spec,
+ * nginx.conf, NFS export model).
+ */
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as http from "http";
+import { renderNginxConf } from "../renderers/nginxConf";
+import { renderGaneshaConf } from "../renderers/nfsExports";
+import { renderServiceSpec, ServiceSpec } from "../renderers/serviceSpec";
+import { renderJoinTokenRead, renderSwarmInit, renderSwarmJoin } from "../renderers/swarmBootstrap";
+import type { SwarmHaConfig } from "../stacks/schema";
+import { LabObserver } from "./adapters";
+import { checkEngine, docker, dockerRaw, LabError, since } from "./docker";
+import { nodeApiDir, nodeEngine, removeRunDirs } from "./engines";
+import { appImageTar, ensureImages, LabImages } from "./images";
+import {
+  LAB_LABEL,
+  labConfig,
+  LabOptions,
+  layout,
+  Layout,
+  LOG_VOLUME,
+  NETWORK,
+  NODE_LOG_DIR,
+  NodeSlot,
+  ROLE_LABEL,
+  SERVICE,
+} from "./settings";
+
+export const NGINX = "swarm-ha-nginx";
+export const NFS = "swarm-ha-nfs";
+const SPEC_LABEL = "swarm-ha.lab.spec";
+
+export type Log = (line: string) => void;
+
+export interface LabInfo {
+  readonly layout: Layout;
+  readonly config: SwarmHaConfig;
+  readonly images: LabImages;
+  readonly url: string;
+  readonly managers: readonly string[];
+  readonly serviceSpec: ServiceSpec;
+  readonly timings: Readonly<Record<string, number>>;
+  readonly totalSeconds: number;
+  readonly reused: boolean;
+}
+
+/** Runs one named step, printing its duration; the timings end up in the report. */
+async function step<T>(timings: Record<string, number>, log: Log, name: string, f: () => Promise<T>): Promise<T> {
+  const t = performance.now();
+  log(`▶ ${name}`);
+  const v = await f();
+  timings[name] = Number(since(t));
+  log(`✔ ${name} (${since(t)} s)`);
+  return v;
+}
+
+/**
+ * Rights a Docker engine needs inside a container. The lab machine refuses --privileged (its
+ * bounding set lacks CAP_SYS_RESOURCE) and runs cgroup v1, so the node gets every other capability
+ * and a writable cgroup tree; cgroup v2 hosts (most workstations) get --privileged instead.
+ */
+export function dindFlags(cgroupVersion: string, privileged?: boolean): string[] {
+  if (privileged ?? cgroupVersion === "2") return ["--privileged", "--cgroupns", "private"];
+  return [
+    "--cap-add", "ALL",
+    "--cap-drop", "SYS_RESOURCE",
+    "--security-opt", "seccomp=unconfined",
+    "--security-opt", "apparmor=unconfined",
+    "--security-opt", "systempaths=unconfined",
+    "--device-cgroup-rule", "a *:* rwm",
+    "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw",
+  ];
+}
+
+function labels(role: string, spec: string): string[] {
+  return ["--label", `${LAB_LABEL}=1`, "--label", `${ROLE_LABEL}=${role}`, "--label", `${SPEC_LABEL}=${spec}`];
+}
+
+/** Writes `content` to `file` inside a running container (content on stdin, not in argv). */
+async function writeInto(container: string, file: string, content: string): Promise<void> {
+  await docker(["exec", "-i", container, "sh", "-c", `mkdir -p "$(dirname '${file}')" && cat > '${file}'`], { input: content });
+}
+
+/** Runs a rendered POSIX script in a node: the script is written to a file, `stdin` goes to it. */
+async function runScript(node: string, name: string, script: string, stdin = ""): Promise<string> {
+  await writeInto(node, `/run/swarm-ha/${name}.sh`, script);
+  return (await docker(["exec", "-i", node, "sh", `/run/swarm-ha/${name}.sh`], { input: stdin, timeoutMs: 120_000 })).trim();
+}
+
+export async function labContainers(): Promise<{ name: string; role: string; state: string; spec: string }[]> {
+  const out = await docker([
+    "ps", "-a", "--filter", `label=${LAB_LABEL}=1`,
+    "--format", `{{.Names}}\t{{.Label "${ROLE_LABEL}"}}\t{{.State}}\t{{.Label "${SPEC_LABEL}"}}`,
+  ]);
+  return out
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => {
+      const [name, role, state, spec] = l.split("\t");
+      return { name, role, state, spec };
+    });
+}
+
+/** Removes every container, network and volume labelled swarm-ha.lab=1. Returns what was removed. */
+export async function down(log: Log): Promise<string[]> {
+  const removed: string[] = [];
+  const cs = await labContainers();
+  if (cs.length) {
+    // -v: the nodes' anonymous /var/lib/docker volumes go with them.
+    await docker(["rm", "-f", "-v", ...cs.map((c) => c.name)]);
+    removed.push(...cs.map((c) => `container ${c.name}`));
+  }
+  const nets = (await docker(["network", "ls", "-q", "--filter", `label=${LAB_LABEL}=1`])).split("\n").filter(Boolean);
+  for (const n of nets) {
+    await docker(["network", "rm", n]);
+    removed.push(`network ${n}`);
+  }
+  const vols = (await docker(["volume", "ls", "-q", "--filter", `label=${LAB_LABEL}=1`])).split("\n").filter(Boolean);
+  if (vols.length) {
+    await docker(["volume", "rm", "-f", ...vols]);
+    removed.push(...vols.map((v) => `volume ${v}`));
+  }
+  removeRunDirs();
+  for (const r of removed) log(`  removed ${r}`);
+  return removed;
+}
+
+/** The WAS service spec, from the shared renderer, for these settings. */
+export function wasSpec(cfg: SwarmHaConfig, image: string, restartDelaySeconds = cfg.swarm.taskRestartDelaySeconds): ServiceSpec {
+  return renderServiceSpec({
+    name: SERVICE,
+    image,
+    replicas: cfg.was.replicas,
+    port: cfg.was.port,
+    healthPath: cfg.was.healthPath,
+    env: cfg.was.env,
+    // Lab substitution: the directory the NFS server exports, mounted into every node (see README).
+    logVolume: { kind: "bind", hostPath: NODE_LOG_DIR },
+    restartDelaySeconds,
+    managersRunTasks: cfg.managers.runTasks,
+  });
+}
+
+/** Creates the service, or updates it when its spec differs. Returns true when it changed. */
+export async function deployService(manager: string, spec: ServiceSpec): Promise<boolean> {
+  const api = nodeEngine(manager, 30_000);
+  const existing = await api
+    .getService(spec.Name)
+    .inspect()
+    .catch(() => undefined);
+  if (!existing) {
+    await api.createService(spec as any);
+    return true;
+  }
+  const current = existing.Spec as Record<string, any>;
+  // Compare what we set; the engine adds defaults (e.g. Isolation, ForceUpdate) we leave alone.
+  if (JSON.stringify(pick(current, spec)) === JSON.stringify(spec)) return false;
+  await api.getService(spec.Name).update({ ...spec, version: existing.Version.Index } as any);
+  return true;
+}
+
+/** The subset of `actual` with the shape of `wanted` (keys of wanted only, recursively). */
+function pick(actual: any, wanted: any): any {
+  if (Array.isArray(wanted)) return Array.isArray(actual) ? wanted.map((w, i) => pick(actual[i], w)) : actual;
+  if (wanted && typeof wanted === "object") {
+    const o: Record<string, unknown> = {};
+    for (const k of Object.keys(wanted)) o[k] = pick(actual?.[k], wanted[k]);
+    return o;
+  }
+  return actual;
+}
+
+/** Waits until the service's desired tasks run on Ready nodes and any rolling update finished. */
+export async function waitConverged(observer: LabObserver, manager: string, timeoutMs: number): Promise<number> {
+  const until = Date.now() + timeoutMs;
+  let last = "";
+  for (;;) {
+    try {
+      const [nodes, tasks, desired] = await Promise.all([observer.nodes(), observer.tasks(SERVICE), observer.desiredReplicas(SERVICE)]);
+      const ready = new Set(nodes.filter((n) => n.status === "ready").map((n) => n.id));
+      const running = tasks.filter((t) => t.state === "running" && t.desiredState === "running" && ready.has(t.nodeId)).length;
+      const svc = (await nodeEngine(manager).getService(SERVICE).inspect()) as Record<string, any>;
+      const update = svc.UpdateStatus?.State as string | undefined;
+      const updating = update === "updating" || update === "rollback_started";
+      last = `${running}/${desired} running on Ready nodes${update ? `, update ${update}` : ""}`;
+      if (running === desired && !updating && tasks.filter((t) => t.desiredState === "running").length === desired) return running;
+    } catch (e) {
+      last = e instanceof Error ? e.message : String(e);
+    }
+    if (Date.now() > until) throw new LabError(`the WAS service did not converge within ${timeoutMs / 1000} s: ${last}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** One GET through nginx: the node that answered, or undefined on failure. */
+function probe(url: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { timeout: 3000, agent: false }, (res) => {
+      let body = "";
+      res.on("data", (d: Buffer) => (body += d.toString()));
+      res.on("end", () => {
+        if (res.statusCode !== 200) return resolve(undefined);
+        try {
+          resolve((JSON.parse(body) as { NODE_NAME?: string }).NODE_NAME);
+        } catch {
+          resolve(undefined);
+        }
+      });
+    });
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve(undefined));
+  });
+}
+
+/** Waits until requests through nginx have been answered by every node that runs a task. */
+export async function waitServedByAll(url: string, observer: LabObserver, timeoutMs: number): Promise<string[]> {
+  const until = Date.now() + timeoutMs;
+  const seen = new Set<string>();
+  for (;;) {
+    const [nodes, tasks] = await Promise.all([observer.nodes(), observer.tasks(SERVICE)]);
+    const hostOf = new Map(nodes.map((n) => [n.id, n.hostname]));
+    const expected = tasks.filter((t) => t.state === "running" && t.desiredState === "running").map((t) => hostOf.get(t.nodeId)!);
+    const answers = await Promise.all(Array.from({ length: 12 }, () => probe(url)));
+    for (const a of answers) if (a) seen.add(a);
+    if (expected.length > 0 && expected.every((h) => seen.has(h))) return expected.sort();
+    if (Date.now() > until) {
+      throw new LabError(`requests through nginx (${url}) were not answered by every replica within ${timeoutMs / 1000} s: expected ${expected.join(", ")}, answered by ${[...seen].join(", ") || "none"}`);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+/** Loads the app image into a node's engine unless it is there already. */
+async function loadApp(node: string, image: string, tar: string): Promise<boolean> {
+  const have = await dockerRaw(["exec", node, "docker", "image", "inspect", "--format", "x", image]);
+  if (have.code === 0) return false;
+  await docker(["exec", "-i", node, "docker", "load", "-q"], { input: fs.readFileSync(tar), timeoutMs: 300_000 });
+  return true;
+}
+
+export function nginxConfFor(cfg: SwarmHaConfig, l: Layout): string {
+  const eligible = l.nodes.filter((n) => n.role === "worker" || cfg.managers.runTasks);
+  return renderNginxConf({ upstreams: eligible.map((n) => ({ host: n.ip, port: cfg.was.port })) });
+}
+
+async function startNode(n: NodeSlot, images: LabImages, spec: string, flags: string[]): Promise<void> {
+  fs.mkdirSync(nodeApiDir(n.name), { recursive: true, mode: 0o700 });
+  await docker([
+    "run", "-d", "--name", n.name, "--hostname", n.name,
+    ...labels(n.role, spec),
+    "--network", NETWORK, "--ip", n.ip,
+    ...flags,
+    "-v", `${LOG_VOLUME}:${NODE_LOG_DIR}`,
+    "-v", `${nodeApiDir(n.name)}:/run/lab-api`,
+    images.node,
+  ]);
+}
+
+/**
+ * Brings the lab up (or reuses a running one built from the same images and flags). On failure it
+ * removes everything labelled swarm-ha.lab=1, unless keepOnFailure.
+ */
+export async function up(o: LabOptions, log: Log): Promise<LabInfo> {
+  const started = performance.now();
+  const timings: Record<string, number> = {};
+  const cfg = labConfig(o);
+  const l = layout(o);
+  const engine = await step(timings, log, "check the Docker engine", async () => {
+    const e = await checkEngine();
+    log(`  engine ${e.serverVersion}, cgroup v${e.cgroupVersion}`);
+    return e;
+  });
+  const images = await step(timings, log, "images (cached by content hash)", () => ensureImages(o.baseImage, log));
+  const flags = dindFlags(engine.cgroupVersion, o.privileged);
+  const spec = createHash("sha256")
+    .update(JSON.stringify({ images, l, flags, exportPath: cfg.nfs.exportPath }))
+    .digest("hex")
+    .slice(0, 12);
+  const managers = l.nodes.filter((n) => n.role === "manager");
+  const workers = l.nodes.filter((n) => n.role === "worker");
+  const expected = [...l.nodes.map((n) => n.name), NGINX, NFS].sort();
+
+  const existing = await labContainers();
+  const reusable =
+    existing.length === expected.length &&
+    existing.every((c) => c.spec === spec && c.state === "running") &&
+    existing.map((c) => c.name).sort().join() === expected.join();
+  let created = false;
+  try {
+    if (reusable) {
+      log(`reusing the running lab (same images and flags)`);
+    } else {
+      if (existing.length) await step(timings, log, "remove the previous lab (different images or flags)", () => down(log));
+      created = true;
+      await step(timings, log, `network ${NETWORK} ${l.subnet} and log volume`, async () => {
+        const r = await dockerRaw(["network", "create", "--label", `${LAB_LABEL}=1`, "--subnet", l.subnet, "--gateway", l.gateway, NETWORK]);
+        if (r.code !== 0) {
+          throw new LabError(`creating network ${NETWORK} (${l.subnet}) failed: ${r.stderr.trim()}; if the subnet overlaps another network, pick one with --subnet`);
+        }
+        await docker(["volume", "create", "--label", `${LAB_LABEL}=1`, LOG_VOLUME]);
+      });
+      await step(timings, log, `containers: ${managers.length} manager(s), ${workers.length} worker(s), nfs, nginx`, async () => {
+        await Promise.all([
+          ...l.nodes.map((n) => startNode(n, images, spec, flags)),
+          docker([
+            "run", "-d", "--name", NFS, "--hostname", NFS, ...labels("nfs", spec),
+            "--network", NETWORK, "--ip", l.nfsIp,
+            // ganesha's VFS backend opens files by handle (open_by_handle_at).
+            "--cap-add", "DAC_READ_SEARCH", "--cap-add", "SYS_ADMIN",
+            "-v", `${LOG_VOLUME}:${cfg.nfs.exportPath}`,
+            images.nfs,
+          ]),
+          docker(["run", "-d", "--name", NGINX, "--hostname", NGINX, ...labels("nginx", spec), "--network", NETWORK, "--ip", l.nginxIp, images.nginx]),
+        ]);
+      });
+    }
+
+    const nfsStep = step(timings, log, `NFS export ${cfg.nfs.exportPath} (nfs-ganesha, clients ${l.nodeRange})`, async () => {
+      // Same owner and mode as the AWS export (cloud-init): squashed writers own it.
+      await docker(["exec", NFS, "sh", "-c", `chown 65534:65534 '${cfg.nfs.exportPath}' && chmod 0775 '${cfg.nfs.exportPath}'`]);
+      const conf = renderGaneshaConf({ path: cfg.nfs.exportPath, clients: [l.nodeRange] });
+      const current = await dockerRaw(["exec", NFS, "cat", "/etc/ganesha/ganesha.conf"]);
+      if (current.stdout !== conf) {
+        await writeInto(NFS, "/etc/ganesha/ganesha.conf", conf);
+        if ((await dockerRaw(["exec", NFS, "test", "-f", "/run/swarm-ha/ready"])).code === 0) await docker(["restart", "-t", "2", NFS]);
+      }
+      await docker(["exec", NFS, "sh", "-c", "mkdir -p /run/swarm-ha && touch /run/swarm-ha/ready"]);
+    });
+
+    const tar = await appImageTar(images.app);
+    const loadStep = step(timings, log, `load ${images.app} into ${l.nodes.length} node engines (docker save | docker load)`, async () => {
+      // Two at a time: each load is CPU-bound on this 2-core machine. Wait for the engine first.
+      const queue = [...l.nodes];
+      const one = async () => {
+        for (let n = queue.shift(); n; n = queue.shift()) {
+          await runScript(n.name, "wait-engine", "until docker info >/dev/null 2>&1; do sleep 0.5; done\n");
+          await loadApp(n.name, images.app, tar);
+        }
+      };
+      await Promise.all([one(), one()]);
+    });
+
+    await step(timings, log, `swarm: init on ${managers[0].name} (heartbeat ${cfg.swarm.dispatcherHeartbeatSeconds}s), join ${l.nodes.length - 1} node(s)`, async () => {
+      const [first, ...others] = managers;
+      await runScript(first.name, "swarm-init", renderSwarmInit({ advertiseAddr: first.ip, dispatcherHeartbeatSeconds: cfg.swarm.dispatcherHeartbeatSeconds, engineWaitSeconds: 60 }));
+      // Tokens stay in memory: read from the manager's stdout, written to the joining node's stdin.
+      const join = async (n: NodeSlot) => {
+        const token = await runScript(first.name, `token-${n.role}`, renderJoinTokenRead(n.role));
+        await runScript(n.name, "swarm-join", renderSwarmJoin({ role: n.role, managerAddr: first.ip, advertiseAddr: n.ip, engineWaitSeconds: 60 }), `${token}\n`);
+      };
+      for (const m of others) await join(m); // managers one at a time: each changes the Raft membership
+      await Promise.all(workers.map(join));
+    });
+    await Promise.all([nfsStep, loadStep]);
+
+    const observer = new LabObserver(managers.map((m) => m.name));
+    const serviceSpec = wasSpec(cfg, images.app);
+    await step(timings, log, `deploy service ${SERVICE}: ${cfg.was.replicas} replicas, restart delay ${cfg.swarm.taskRestartDelaySeconds}s (renderServiceSpec)`, async () => {
+      const changed = await deployService(managers[0].name, serviceSpec);
+      if (!changed) log("  service spec unchanged");
+      const running = await waitConverged(observer, managers[0].name, 180_000);
+      log(`  ${running}/${cfg.was.replicas} tasks running on Ready nodes`);
+    });
+
+    await step(timings, log, `nginx.conf (renderNginxConf over ${l.nodes.filter((n) => n.role === "worker" || cfg.managers.runTasks).length} nodes), nginx -t, start`, async () => {
+      await writeInto(NGINX, "/etc/nginx/nginx.conf", nginxConfFor(cfg, l));
+      const t = await dockerRaw(["exec", NGINX, "nginx", "-t"]);
+      if (t.code !== 0) throw new LabError(`nginx -t rejected the rendered nginx.conf: ${t.stderr.trim()}`);
+      const running = await dockerRaw(["exec", NGINX, "test", "-f", "/run/swarm-ha/ready"]);
+      if (running.code === 0) await docker(["exec", NGINX, "nginx", "-s", "reload"]);
+      else await docker(["exec", NGINX, "sh", "-c", "mkdir -p /run/swarm-ha && touch /run/swarm-ha/ready"]);
+    });
+
+    const url = `http://${l.nginxIp}/`;
+    await step(timings, log, `requests through nginx answered by every replica`, async () => {
+      const served = await waitServedByAll(url, observer, 60_000);
+      log(`  answered by ${served.join(", ")}`);
+    });
+    const totalSeconds = Number(since(started));
+    return { layout: l, config: cfg, images, url, managers: managers.map((m) => m.name), serviceSpec, timings, totalSeconds, reused: !created };
+  } catch (e) {
+    if (o.keepOnFailure) {
+      const left = await labContainers().catch(() => []);
+      log(`bring-up failed; --keep-on-failure left: ${left.map((c) => c.name).join(", ")}, network ${NETWORK}, volume ${LOG_VOLUME} (remove with npm run lab -- down)`);
+    } else {
+      log("bring-up failed; removing what the lab created");
+      try {
+        await down(log);
+      } catch (e2) {
+        log(`could not remove everything (${e2 instanceof Error ? e2.message : e2}); run npm run lab -- down`);
+      }
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * The lab's command line: flags parsed and validated before anything is created, turned into the
+ * same validated configuration the AWS program uses (stacks/schema.ts parseConfig), plus the lab's
+ * own layout (network, addresses, names).
+ */
+import { ConfigError, parseCidr, parseConfig, SwarmHaConfig } from "../stacks/schema";
+import { LabError } from "./docker";
+
+export const LAB_LABEL = "swarm-ha.lab";
+export const ROLE_LABEL = "swarm-ha.role";
+export const NETWORK = "swarm-ha-lab";
+export const LOG_VOLUME = "swarm-ha-lab-was-logs";
+/** Where each node container sees the export's backing volume (the WAS bind-mounts it). */
+export const NODE_LOG_DIR = "/srv/was-logs";
+export const SERVICE = "was";
+export const APP_IMAGE_REPO = "swarm-ha/was";
+
+export type Command = "up" | "down" | "drill" | "status";
+
+export interface LabOptions {
+  readonly command: Command;
+  readonly managers: 1 | 3;
+  readonly workers: number;
+  readonly replicas?: number;
+  /** Image every lab Dockerfile starts FROM; undefined: debian:bookworm-slim if present, else built offline. */
+  readonly baseImage?: string;
+  readonly subnet: string;
+  readonly drill: boolean;
+  readonly baseline: boolean;
+  readonly connections: number;
+  readonly reportDir: string;
+  readonly keepOnFailure: boolean;
+  /** Give node containers --privileged (cgroup v2 hosts); undefined: decided from the engine. */
+  readonly privileged?: boolean;
+}
+
+export const USAGE = `usage: npm run lab -- [up|down|drill|status] [flags]
+  up (default)        build images, start the lab, run the drill, write lab-report/
+  down                remove every container, network and volume labelled ${LAB_LABEL}=1
+  drill               run the drill against a running lab
+  status              show the lab's containers and the swarm's nodes and tasks
+flags (up/drill):
+  --managers 1|3      swarm managers (default 1)
+  --workers N         swarm workers, 1 to 100 (default 3)
+  --replicas N        WAS replicas (default 3; must leave one free node)
+  --base-image IMG    base image of every lab image (env SWARM_HA_BASE_IMAGE; default debian:bookworm-slim
+                      if present locally, else swarm-ha/base:bookworm built with debootstrap)
+  --subnet CIDR       the lab network, a /24 (default 172.28.5.0/24)
+  --connections N     concurrent load connections during the drill (default 50)
+  --no-drill          bring the lab up only
+  --no-baseline       skip the second drill with Docker's default timings
+  --report-dir DIR    where report.json/md and timeline.svg go (default lab-report)
+  --privileged        run node containers --privileged (default: only on cgroup v2 engines)
+  --keep-on-failure   leave what a failed bring-up created, for debugging`;
+
+function flagError(flag: string, reason: string): LabError {
+  return new LabError(`${flag}: ${reason} (see npm run lab -- --help)`);
+}
+
+function intFlag(flag: string, v: string | undefined, min: number, max: number): number {
+  if (v === undefined || !/^\d+$/.test(v)) throw flagError(flag, `needs a whole number (got ${v === undefined ? "nothing" : JSON.stringify(v)})`);
+  const n = Number(v);
+  if (n < min || n > max) throw flagError(flag, `must be between ${min} and ${max} (got ${n})`);
+  return n;
+}
+
+/** Parses argv (after `npm run lab --`). Throws a LabError naming the flag and the fix. */
+export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): LabOptions | "help" {
+  let command: Command = "up";
+  let managers: 1 | 3 = 1;
+  let workers = 3;
+  let replicas: number | undefined;
+  let baseImage = env.SWARM_HA_BASE_IMAGE?.trim() || undefined;
+  let subnet = "172.28.5.0/24";
+  let drill = true;
+  let baseline = true;
+  let connections = 50;
+  let reportDir = "lab-report";
+  let keepOnFailure = false;
+  let privileged: boolean | undefined;
+  const args = [...argv];
+  let positional = 0;
+  while (args.length) {
+    const a = args.shift()!;
+    const [flag, inline] = a.startsWith("--") && a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
+    const value = () => (inline !== undefined ? inline : args.shift());
+    switch (flag) {
+      case "-h":
+      case "--help":
+        return "help";
+      case "--managers": {
+        const v = value();
+        if (v !== "1" && v !== "3") throw flagError("--managers", `must be 1 or 3 (got ${JSON.stringify(v ?? "")}); 3 keeps a Raft quorum when one stops`);
+        managers = v === "1" ? 1 : 3;
+        break;
+      }
+      case "--workers":
+        workers = intFlag("--workers", value(), 1, 100);
+        break;
+      case "--replicas":
+        replicas = intFlag("--replicas", value(), 1, 100);
+        break;
+      case "--base-image": {
+        const v = value();
+        if (!v || !/^[a-z0-9]([a-z0-9._\/:@-]*[a-z0-9])?$/.test(v)) throw flagError("--base-image", `needs an image reference like debian:bookworm-slim (got ${JSON.stringify(v ?? "")})`);
+        baseImage = v;
+        break;
+      }
+      case "--subnet": {
+        const v = value() ?? "";
+        const c = parseCidr(v);
+        if (!c || c.prefix !== 24 || (c.base & 0xff) !== 0) throw flagError("--subnet", `must be a /24 network like 172.28.5.0/24 (got ${JSON.stringify(v)})`);
+        subnet = v;
+        break;
+      }
+      case "--connections":
+        connections = intFlag("--connections", value(), 1, 1000);
+        break;
+      case "--report-dir": {
+        const v = value();
+        if (!v) throw flagError("--report-dir", "needs a directory");
+        reportDir = v;
+        break;
+      }
+      case "--no-drill":
+        drill = false;
+        break;
+      case "--no-baseline":
+        baseline = false;
+        break;
+      case "--keep-on-failure":
+        keepOnFailure = true;
+        break;
+      case "--privileged":
+        privileged = true;
+        break;
+      default:
+        if (!a.startsWith("-") && positional === 0 && ["up", "down", "drill", "status"].includes(a)) {
+          command = a as Command;
+          positional++;
+          break;
+        }
+        throw flagError(a, a.startsWith("-") ? "unknown flag" : "unknown command; use up, down, drill or status");
+    }
+  }
+  const opts: LabOptions = { command, managers, workers, replicas, baseImage, subnet, drill, baseline, connections, reportDir, keepOnFailure, privileged };
+  if (command === "up" || command === "drill") labConfig(opts); // validates replicas against nodes now
+  return opts;
+}
+
+const FLAG_OF_KEY: Record<string, string> = { managerCount: "--managers", workerCount: "--workers", wasReplicas: "--replicas" };
+
+/**
+ * The stack configuration the lab runs with: the AWS defaults (stacks/schema.ts) for everything the
+ * lab shares (heartbeat, restart delay, port, health path, replicas, export path), with lab-only
+ * values for keys that mean nothing locally.
+ */
+export function labConfig(o: Pick<LabOptions, "managers" | "workers" | "replicas">, overrides: Record<string, unknown> = {}): SwarmHaConfig {
+  try {
+    return parseConfig({
+      adminCidr: "127.0.0.1/32", // no SSH in the lab; required by the schema
+      managerCount: o.managers,
+      workerCount: o.workers,
+      ...(o.replicas !== undefined ? { wasReplicas: o.replicas } : {}),
+      ...overrides,
+    });
+  } catch (e) {
+    if (e instanceof ConfigError && FLAG_OF_KEY[e.key]) {
+      throw flagError(FLAG_OF_KEY[e.key], e.reason.replace(/\(wasReplicas\)|\(workerCount\)/g, "").replace(/wasReplicas/g, "--replicas").replace(/workerCount/g, "--workers"));
+    }
+    throw e;
+  }
+}
+
+export interface NodeSlot {
+  readonly name: string;
+  readonly role: "manager" | "worker";
+  readonly ip: string;
+}
+
+export interface Layout {
+  readonly subnet: string;
+  readonly gateway: string;
+  readonly nginxIp: string;
+  readonly nfsIp: string;
+  /** Addresses of swarm nodes only: the NFS export's only clients. */
+  readonly nodeRange: string;
+  readonly nodes: readonly NodeSlot[];
+}
+
+/** Fixed addresses on the lab /24: nodes in the upper half (the export's client range), the rest below. */
+export function layout(o: Pick<LabOptions, "subnet" | "managers" | "workers">): Layout {
+  const prefix = o.subnet.split(".").slice(0, 3).join(".");
+  const nodes: NodeSlot[] = [];
+  for (let i = 1; i <= o.managers; i++) nodes.push({ name: `swarm-ha-manager-${i}`, role: "manager", ip: `${prefix}.${129 + i}` });
+  for (let i = 1; i <= o.workers; i++) nodes.push({ name: `swarm-ha-worker-${i}`, role: "worker", ip: `${prefix}.${139 + i}` });
+  return {
+    subnet: o.subnet,
+    gateway: `${prefix}.1`,
+    nginxIp: `${prefix}.10`,
+    nfsIp: `${prefix}.5`,
+    nodeRange: `${prefix}.128/25`,
+    nodes,
+  };
+}
