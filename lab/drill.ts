@@ -1,5 +1,193 @@
-import type { LabInfo, Log } from "./lab";
+/**
+ * The lab drill: the shared drill core (chaos/core.ts) over the lab adapters, under HTTP load
+ * through nginx, first with the tuned settings, then with Docker's default timings (heartbeat
+ * 5 s, restart delay 5 s) for the baseline; then the NFS proof; then the report.
+ */
+import * as path from "path";
+import { DrillResult, runDrill } from "../chaos/core";
+import { HttpLoad } from "../chaos/load";
+import { TARGETS, writeReport } from "../chaos/report";
+import type { TaskInfo } from "../chaos/types";
+import { renderSwarmInit } from "../renderers/swarmBootstrap";
+import { LabObserver, LabStopper } from "./adapters";
+import { since } from "./docker";
+import { nodeEngine } from "./engines";
+import { deployService, LabInfo, Log, runScript, waitConverged, waitServedByAll, wasSpec } from "./lab";
+import { NFS_SUBSTITUTION, NfsProof, proveNfs, ServedTask } from "./nfsProof";
 import type { LabOptions } from "./settings";
-export async function runLabDrills(_i: LabInfo, _o: LabOptions, _l: Log): Promise<{ passed: boolean }> {
-  return { passed: true };
+import { SERVICE } from "./settings";
+
+/** Docker's own defaults, for the baseline drill. */
+export const DOCKER_DEFAULTS = { dispatcherHeartbeatSeconds: 5, taskRestartDelaySeconds: 5 } as const;
+
+export const SUBSTITUTIONS = [
+  NFS_SUBSTITUTION,
+  "No IPVS in the lab kernel: no ingress routing mesh and no service VIPs. The WAS service publishes its port in host mode with endpoint mode dnsrr (the same spec AWS gets), and nginx balances over every node that may run a task.",
+  "Swarm nodes are Docker engines in containers (docker-in-docker). Where --privileged is refused (this machine: no CAP_SYS_RESOURCE in the bounding set, cgroup v1) they get every other capability, unconfined seccomp/AppArmor/system paths, all devices and a writable cgroup tree; cgroup v2 engines use --privileged. Stopping a node is `docker stop` of its container.",
+  "No image registry: images are built FROM a local base (debian:bookworm-slim if present, else one made with debootstrap from Debian's mirror) and reach the node engines by docker save | docker load.",
+];
+
+export interface LabReport {
+  readonly passed: boolean;
+  readonly targetsMet: boolean;
+  readonly file: string;
+}
+
+function taskName(t: TaskInfo): string {
+  return `${SERVICE}.${t.slot}.${t.id}`;
+}
+
+/** After the target rejoined: the desired tasks must run on Ready nodes; force a rebalance only if not. */
+async function rebalance(info: LabInfo, observer: LabObserver, log: Log): Promise<string> {
+  try {
+    await waitConverged(observer, info.managers[0], 15_000);
+    return "not needed";
+  } catch {
+    log("  rebalance: docker service update --force");
+    const svc = nodeEngine(info.managers[0], 30_000).getService(SERVICE);
+    const cur = (await svc.inspect()) as Record<string, any>;
+    const spec = cur.Spec;
+    spec.TaskTemplate.ForceUpdate = (spec.TaskTemplate.ForceUpdate ?? 0) + 1;
+    await svc.update({ ...spec, version: cur.Version.Index });
+    await waitConverged(observer, info.managers[0], 120_000);
+    return "forced (service update --force)";
+  }
+}
+
+async function applyTimings(info: LabInfo, observer: LabObserver, hb: number, delay: number, log: Log): Promise<void> {
+  const manager = info.layout.nodes.find((n) => n.name === info.managers[0])!;
+  await runScript(manager.name, "swarm-init", renderSwarmInit({ advertiseAddr: manager.ip, dispatcherHeartbeatSeconds: hb, engineWaitSeconds: 60 }));
+  await deployService(manager.name, wasSpec(info.config, info.images.app, delay));
+  await waitConverged(observer, manager.name, 180_000);
+  await waitServedByAll(info.url, observer, 60_000);
+  log(`  swarm heartbeat ${hb}s, task restart delay ${delay}s, service converged`);
+}
+
+async function drillOnce(label: string, info: LabInfo, o: LabOptions, observer: LabObserver, log: Log): Promise<{ r: DrillResult; rebalance: string; before: TaskInfo[]; after: TaskInfo[] }> {
+  log(`▶ drill (${label}): stop a worker running a replica under ${o.connections} connections through ${info.url}`);
+  const t = performance.now();
+  const before = (await observer.tasks(SERVICE)).filter((x) => x.desiredState === "running");
+  const load = new HttpLoad({ url: info.url, connections: o.connections, maxDurationSeconds: 120, timeoutMs: 3000 });
+  const r = await runDrill(observer, new LabStopper(), {
+    service: SERVICE,
+    target: "worker",
+    deadlineSeconds: 60,
+    rejoinDeadlineSeconds: 120,
+    managersRunTasks: info.config.managers.runTasks,
+    load,
+    log: (l) => log(`  ${l}`),
+  });
+  const after = await observer.tasks(SERVICE);
+  const rb = r.restarted ? await rebalance(info, observer, log) : "skipped (target not restarted)";
+  log(
+    `✔ drill (${label}) ${r.passed ? "passed" : `FAILED: ${r.reason}`} in ${since(t)} s: detect ${r.detectSeconds ?? "—"} s, restore ${r.restoreSeconds ?? "—"} s, ` +
+      `${r.load.requests} requests, ${r.load.failed} failed, p50 ${r.load.p50Ms} ms, p99 ${r.load.p99Ms} ms, rejoin ${r.rejoinSeconds ?? "—"} s, rebalance ${rb}`,
+  );
+  return { r, rebalance: rb, before, after };
+}
+
+const ratio = (a: number | null, b: number | null) => (a !== null && b !== null && b > 0 ? Math.round((a / b) * 1000) / 1000 : null);
+
+export async function runLabDrills(info: LabInfo, o: LabOptions, log: Log): Promise<LabReport> {
+  const observer = new LabObserver(info.managers);
+  const cfg = info.config;
+  const tuned = await drillOnce("tuned", info, o, observer, log);
+
+  // Which tasks served traffic, for the NFS proof: every task that ran before or after the stop.
+  const nodes = await observer.nodes();
+  const host = new Map(nodes.map((n) => [n.id, n.hostname]));
+  const beforeIds = new Set(tuned.before.map((t) => t.id));
+  const beforeNodes = new Set(tuned.before.map((t) => t.nodeId));
+  const servedNodes = new Set(Object.keys(tuned.r.loadDetail?.perNode ?? {}));
+  const served: ServedTask[] = [];
+  for (const t of tuned.after) {
+    const ranDuring = beforeIds.has(t.id) || (t.desiredState === "running" && t.state === "running");
+    const node = host.get(t.nodeId) ?? t.nodeId;
+    if (ranDuring && servedNodes.has(node)) served.push({ task: taskName(t), node, rescheduled: !beforeIds.has(t.id) && !beforeNodes.has(t.nodeId) });
+  }
+
+  let baseline: { r: DrillResult; rebalance: string } | undefined;
+  if (o.baseline) {
+    log(`▶ switch to Docker's default timings for the baseline`);
+    await applyTimings(info, observer, DOCKER_DEFAULTS.dispatcherHeartbeatSeconds, DOCKER_DEFAULTS.taskRestartDelaySeconds, log);
+    try {
+      baseline = await drillOnce("baseline: Docker defaults", info, o, observer, log);
+    } finally {
+      log(`▶ back to the tuned timings`);
+      await applyTimings(info, observer, cfg.swarm.dispatcherHeartbeatSeconds, cfg.swarm.taskRestartDelaySeconds, log);
+    }
+  }
+
+  log(`▶ NFS proof over NFSv4 (libnfs)`);
+  const reader = info.layout.nodes.find((n) => n.role === "worker")!;
+  const nfs: NfsProof = await proveNfs({
+    nfsIp: info.layout.nfsIp,
+    exportPath: cfg.nfs.exportPath,
+    clients: [info.layout.nodeRange],
+    reader: reader.name,
+    readerIp: reader.ip,
+    outsiderIp: info.layout.nginxIp,
+    served,
+  });
+  for (const r of nfs.replicas) log(`  ${r.task} on ${r.node}${r.rescheduled ? " (rescheduled)" : ""}: ${r.servedLines} requests logged; last: ${r.lastLine}`);
+  log(`  write from root on ${reader.name} stored as ${nfs.squash.uid}:${nfs.squash.gid} (${nfs.squash.squashed ? "squashed" : "NOT squashed"})`);
+  log(`  ${nfs.refused.from}: ${nfs.refused.refused ? "refused" : "NOT refused"} (${nfs.refused.message})`);
+  log(`${nfs.passed ? "✔" : "✘"} NFS proof ${nfs.passed ? "passed" : "FAILED"}`);
+
+  const r = tuned.r;
+  const targets = {
+    detectSeconds: { target: TARGETS.detectSeconds, value: r.detectSeconds, met: r.detectSeconds !== null && r.detectSeconds <= TARGETS.detectSeconds },
+    restoreSeconds: { target: TARGETS.restoreSeconds, value: r.restoreSeconds, met: r.restoreSeconds !== null && r.restoreSeconds <= TARGETS.restoreSeconds },
+    failed: { target: TARGETS.failed, value: r.load.failed, met: r.load.failed <= TARGETS.failed },
+    connections: { target: 50, value: r.load.connections, met: r.load.connections >= 50 },
+    p99Ms: { target: TARGETS.p99Ms, value: r.load.p99Ms, met: r.load.p99Ms <= TARGETS.p99Ms },
+    warmBringUpSeconds: { target: 60, value: info.totalSeconds, met: info.totalSeconds <= 60 },
+    noFalseDown: { target: 0, value: r.otherNodesNotReady.length, met: r.otherNodesNotReady.length === 0 },
+  };
+  const targetsMet = Object.values(targets).every((t) => t.met);
+  const passed = r.passed && (baseline ? baseline.r.passed : true) && nfs.passed;
+  const report = {
+    ...r,
+    baseline: baseline ? { detectSeconds: baseline.r.detectSeconds, restoreSeconds: baseline.r.restoreSeconds } : undefined,
+    passed,
+    ratio: baseline ? { detect: ratio(r.detectSeconds, baseline.r.detectSeconds), restore: ratio(r.restoreSeconds, baseline.r.restoreSeconds) } : undefined,
+    targets,
+    targetsMet,
+    tuning: {
+      dispatcherHeartbeatSeconds: cfg.swarm.dispatcherHeartbeatSeconds,
+      taskRestartDelaySeconds: cfg.swarm.taskRestartDelaySeconds,
+      baseline: DOCKER_DEFAULTS,
+    },
+    rebalance: tuned.rebalance,
+    baselineDetail: baseline
+      ? {
+          target: baseline.r.target,
+          passed: baseline.r.passed,
+          reason: baseline.r.reason,
+          detectSeconds: baseline.r.detectSeconds,
+          restoreSeconds: baseline.r.restoreSeconds,
+          rejoinSeconds: baseline.r.rejoinSeconds,
+          load: baseline.r.load,
+          rebalance: baseline.rebalance,
+          otherNodesNotReady: baseline.r.otherNodesNotReady,
+        }
+      : undefined,
+    lab: {
+      url: info.url,
+      managers: info.layout.nodes.filter((n) => n.role === "manager").length,
+      workers: info.layout.nodes.filter((n) => n.role === "worker").length,
+      replicas: cfg.was.replicas,
+      images: info.images,
+      bringUp: { seconds: info.totalSeconds, reused: info.reused, steps: info.timings },
+    },
+    nfs,
+    substitutions: SUBSTITUTIONS,
+  };
+  const files = writeReport(o.reportDir, report);
+  log(`report: ${path.resolve(files.json)}, ${files.md}, ${files.svg}`);
+  log(
+    `${passed ? "PASSED" : "FAILED"}: detect ${r.detectSeconds} s (baseline ${baseline?.r.detectSeconds ?? "—"}), restore ${r.restoreSeconds} s (baseline ${baseline?.r.restoreSeconds ?? "—"}), ` +
+      `${r.load.failed}/${r.load.requests} failed at ${r.load.connections} connections, p50 ${r.load.p50Ms} ms, p99 ${r.load.p99Ms} ms; targets ${targetsMet ? "met" : "NOT all met"}`,
+  );
+  return { passed, targetsMet, file: files.json };
 }

@@ -80,12 +80,12 @@ function labels(role: string, spec: string): string[] {
 }
 
 /** Writes `content` to `file` inside a running container (content on stdin, not in argv). */
-async function writeInto(container: string, file: string, content: string): Promise<void> {
+export async function writeInto(container: string, file: string, content: string): Promise<void> {
   await docker(["exec", "-i", container, "sh", "-c", `mkdir -p "$(dirname '${file}')" && cat > '${file}'`], { input: content });
 }
 
 /** Runs a rendered POSIX script in a node: the script is written to a file, `stdin` goes to it. */
-async function runScript(node: string, name: string, script: string, stdin = ""): Promise<string> {
+export async function runScript(node: string, name: string, script: string, stdin = ""): Promise<string> {
   await writeInto(node, `/run/swarm-ha/${name}.sh`, script);
   return (await docker(["exec", "-i", node, "sh", `/run/swarm-ha/${name}.sh`], { input: stdin, timeoutMs: 120_000 })).trim();
 }
@@ -366,11 +366,17 @@ export async function up(o: LabOptions, log: Log): Promise<LabInfo> {
     });
 
     await step(timings, log, `nginx.conf (renderNginxConf over ${l.nodes.filter((n) => n.role === "worker" || cfg.managers.runTasks).length} nodes), nginx -t, start`, async () => {
-      await writeInto(NGINX, "/etc/nginx/nginx.conf", nginxConfFor(cfg, l));
+      const conf = nginxConfFor(cfg, l);
+      const running = (await dockerRaw(["exec", NGINX, "test", "-f", "/run/swarm-ha/ready"])).code === 0;
+      // A reload closes the old workers' keep-alive connections: only when the config changed.
+      if (running && (await dockerRaw(["exec", NGINX, "cat", "/etc/nginx/nginx.conf"])).stdout === conf) {
+        log("  nginx.conf unchanged");
+        return;
+      }
+      await writeInto(NGINX, "/etc/nginx/nginx.conf", conf);
       const t = await dockerRaw(["exec", NGINX, "nginx", "-t"]);
       if (t.code !== 0) throw new LabError(`nginx -t rejected the rendered nginx.conf: ${t.stderr.trim()}`);
-      const running = await dockerRaw(["exec", NGINX, "test", "-f", "/run/swarm-ha/ready"]);
-      if (running.code === 0) await docker(["exec", NGINX, "nginx", "-s", "reload"]);
+      if (running) await docker(["exec", NGINX, "nginx", "-s", "reload"]);
       else await docker(["exec", NGINX, "sh", "-c", "mkdir -p /run/swarm-ha && touch /run/swarm-ha/ready"]);
     });
 
