@@ -47,6 +47,15 @@ const ALLOWED_INVOKES: Record<string, (inputs: any) => Record<string, any>> = {
     if (!JSON.stringify(inputs.filters).includes("ubuntu-noble-24.04")) throw new Error("unexpected AMI filter");
     return { id: "ami-0123456789abcdef0", name: "ubuntu-noble-24.04-amd64-server-20261101" };
   },
+  // The edge pair's IAM policy builds the Elastic IP's ARN (arn:<partition>:ec2:<region>:<account>:elastic-ip/<id>).
+  "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" }),
+  "aws:index/getRegion:getRegion": () => ({ region: "eu-west-1", name: "eu-west-1", id: "eu-west-1" }),
+  "aws:index/getCallerIdentity:getCallerIdentity": () => ({
+    accountId: "123456789012",
+    arn: "arn:aws:iam::123456789012:user/mock",
+    userId: "AIDAMOCK",
+    id: "123456789012",
+  }),
   "tls:index/getPublicKey:getPublicKey": (inputs) => {
     if (!String(inputs.privateKeyOpenssh).includes("PRIVATE KEY")) throw new Error("getPublicKey without a key");
     return { publicKeyOpenssh: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIConfigured configured", algorithm: "ED25519" };
@@ -82,8 +91,8 @@ function state(type: string, name: string, inputs: Record<string, any>, n: numbe
     case "aws:ec2/instance:Instance":
       return {
         ...inputs,
-        privateIp: ip(n, "10.42.0"),
-        publicIp: ip(n, "198.51.100").replace(/^198\.51\.100\.\d+\./, "198.51.100."),
+        privateIp: ip(n, "10.42"),
+        publicIp: `198.51.100.${(n % 250) + 4}`,
         arn: `arn:aws:ec2:eu-west-1:123456789012:instance/i-${n.toString(16).padStart(17, "0")}`,
       };
     case "aws:ec2/eip:Eip":
