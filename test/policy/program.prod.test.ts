@@ -1,0 +1,3 @@
+import { describeProgramPolicy } from "./programPolicy";
+
+describeProgramPolicy("prod");

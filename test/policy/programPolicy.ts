@@ -1,0 +1,83 @@
+/**
+ * Holds one of the program's own stacks to the policy pack: runs index.ts under the mocks and
+ * applies every policy to every registered resource. One test file per stack, because the program
+ * module is evaluated once per file.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { evaluatePack, formatViolations, mandatoryViolations, RecordedResource, Violation } from "../../policy/evaluate";
+import { policies } from "../../policy/policies";
+import { TAGGABLE_TYPES } from "../../policy/requiredTags";
+import { MockedStack, runProgram } from "../mocks";
+
+const ADMIN_CIDR = "192.0.2.10/32";
+
+/**
+ * Whether an AWS type accepts `tags`, read from the SDK's declaration of its Args, so the answer
+ * comes from the provider schema rather than from the pack's own list.
+ * `aws:ec2/securityGroup:SecurityGroup` -> node_modules/@pulumi/aws/ec2/securityGroup.d.ts.
+ */
+export function awsTypeHasTags(type: string): boolean {
+  const m = /^aws:([^/]+)\/([^:]+):(\w+)$/.exec(type);
+  if (!m) throw new Error(`not an AWS type token: ${type}`);
+  const dts = path.join(__dirname, "..", "..", "node_modules", "@pulumi", "aws", m[1], `${m[2]}.d.ts`);
+  const src = fs.readFileSync(dts, "utf8");
+  const start = src.indexOf(`export interface ${m[3]}Args {`);
+  if (start < 0) throw new Error(`${m[3]}Args not found in ${dts}`);
+  const body = src.slice(start, src.indexOf("\n}", start));
+  return /^\s+tags\?:/m.test(body);
+}
+
+export function describeProgramPolicy(stack: "dev" | "prod"): void {
+  describe(`policy pack on the ${stack} stack`, () => {
+    let s: MockedStack;
+    let resources: RecordedResource[];
+    let violations: Violation[];
+
+    beforeAll(async () => {
+      s = await runProgram(stack, { adminCidr: ADMIN_CIDR });
+      resources = s.resources.map((r) => ({ type: r.type, name: r.name, props: r.inputs }));
+      violations = evaluatePack(resources);
+    }, 60_000);
+
+    it("records the resources every policy looks at", () => {
+      const types = new Set(resources.map((r) => r.type));
+      for (const t of [
+        "aws:ec2/instance:Instance",
+        "aws:ec2/securityGroup:SecurityGroup",
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+        "docker:index/service:Service",
+      ]) {
+        expect(types, t).toContain(t);
+      }
+    });
+
+    it("produces zero mandatory violations", () => {
+      const mandatory = mandatoryViolations(violations);
+      expect(mandatory, formatViolations(mandatory)).toEqual([]);
+    });
+
+    it("produces no advisory violations either", () => {
+      expect(violations, formatViolations(violations)).toEqual([]);
+    });
+
+    it("knows every taggable AWS type the program creates", () => {
+      const awsTypes = [...new Set(resources.map((r) => r.type).filter((t) => t.startsWith("aws:")))];
+      const unknownTaggable = awsTypes.filter((t) => awsTypeHasTags(t) && !TAGGABLE_TYPES.has(t));
+      expect(unknownTaggable, "add these classes to TAGGABLE_RESOURCES in policy/requiredTags.ts").toEqual([]);
+    });
+
+    it("would catch a regression: an untagged, IMDSv1 copy of an instance is reported", () => {
+      const instance = resources.find((r) => r.type === "aws:ec2/instance:Instance")!;
+      const broken: RecordedResource = {
+        ...instance,
+        name: `${instance.name}-broken`,
+        props: { ...instance.props, tags: {}, metadataOptions: { httpTokens: "optional", httpPutResponseHopLimit: 1 } },
+      };
+      const found = new Set(evaluatePack([broken]).map((v) => v.policy));
+      expect([...found].sort()).toEqual(["ec2-imdsv2-required", "required-tags"]);
+      expect(policies.length).toBeGreaterThanOrEqual(8);
+    });
+  });
+}
