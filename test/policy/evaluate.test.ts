@@ -136,3 +136,35 @@ describe("evaluatePack", () => {
     expect(() => evaluatePack(happyStack(), {}, [asyncPolicy])).toThrow(/validates asynchronously/);
   });
 });
+
+describe("the per-stack policy configs (policy/config.<stack>.json, used by the PR preview)", () => {
+  const LEVELS = ["advisory", "mandatory", "remediate", "disabled"];
+  const JSON_TYPES: Record<string, (v: unknown) => boolean> = {
+    integer: (v) => Number.isInteger(v),
+    array: (v) => Array.isArray(v),
+    string: (v) => typeof v === "string",
+    boolean: (v) => typeof v === "boolean",
+  };
+
+  for (const stack of ["dev", "prod"]) {
+    it(`${stack}: names only known policies, valid levels and settings the schema declares`, () => {
+      const file = path.join(root, "policy", `config.${stack}.json`);
+      const config = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
+      for (const [name, entry] of Object.entries(config)) {
+        const policy = policies.find((p) => p.name === name);
+        expect(policy !== undefined || name === "all", `unknown policy ${name}`).toBe(true);
+        if (typeof entry === "string") {
+          expect(LEVELS, name).toContain(entry);
+          continue;
+        }
+        const { enforcementLevel, ...settings } = entry as Record<string, unknown>;
+        if (enforcementLevel !== undefined) expect(LEVELS, name).toContain(enforcementLevel);
+        for (const [key, value] of Object.entries(settings)) {
+          const spec = policy?.configSchema?.properties[key] as { type?: string } | undefined;
+          expect(spec, `${name}.${key} is not in the policy's configSchema`).toBeDefined();
+          expect(JSON_TYPES[spec!.type!](value), `${name}.${key} must be ${spec!.type}`).toBe(true);
+        }
+      }
+    });
+  }
+});

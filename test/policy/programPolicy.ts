@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { evaluatePack, formatViolations, mandatoryViolations, RecordedResource, Violation } from "../../policy/evaluate";
+import { evaluatePack, formatViolations, mandatoryViolations, PackConfig, RecordedResource, Violation } from "../../policy/evaluate";
 import { policies } from "../../policy/policies";
 import { TAGGABLE_TYPES } from "../../policy/requiredTags";
 import { MockedStack, runProgram } from "../mocks";
@@ -35,11 +35,24 @@ export function describeProgramPolicy(stack: "dev" | "prod"): void {
     let resources: RecordedResource[];
     let violations: Violation[];
 
+    // The same per-stack policy config the PR preview passes with --policy-pack-config.
+    const config = JSON.parse(
+      fs.readFileSync(path.join(__dirname, "..", "..", "policy", `config.${stack}.json`), "utf8"),
+    ) as PackConfig;
+
     beforeAll(async () => {
       s = await runProgram(stack, { adminCidr: ADMIN_CIDR });
       resources = s.resources.map((r) => ({ type: r.type, name: r.name, props: r.inputs }));
-      violations = evaluatePack(resources);
+      violations = evaluatePack(resources, config);
     }, 60_000);
+
+    it("runs with a per-stack config that keeps every policy enabled", () => {
+      const levels = policies.map((p) => {
+        const entry = config[p.name] ?? config.all;
+        return typeof entry === "string" ? entry : (entry?.enforcementLevel ?? p.enforcementLevel);
+      });
+      expect(levels).not.toContain("disabled");
+    });
 
     it("records the resources every policy looks at", () => {
       const types = new Set(resources.map((r) => r.type));
