@@ -28,7 +28,7 @@ async function main(): Promise<number> {
       return 0;
     case "up": {
       const info = await up(o, log);
-      log(`lab ${info.reused ? "reused" : "up"} in ${info.totalSeconds.toFixed(1)} s: ${info.url}`);
+      log(`lab ${info.reused ? "reused" : info.images.built.length ? "up (cold: images built)" : "up (warm: images cached)"} in ${info.totalSeconds.toFixed(1)} s: ${info.url}`);
       if (!o.drill) {
         log(`entry point: ${info.url}   tear down: npm run lab -- down`);
         return 0;

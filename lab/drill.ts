@@ -141,7 +141,12 @@ export async function runLabDrills(info: LabInfo, o: LabOptions, log: Log): Prom
     failed: { target: TARGETS.failed, value: r.load.failed, met: r.load.failed <= TARGETS.failed },
     connections: { target: 50, value: r.load.connections, met: r.load.connections >= 50 },
     p99Ms: { target: TARGETS.p99Ms, value: r.load.p99Ms, met: r.load.p99Ms <= TARGETS.p99Ms },
-    warmBringUpSeconds: { target: 60, value: info.totalSeconds, met: info.totalSeconds <= 60 },
+    // A reused lab is not a bring-up; cold means some image had to be built.
+    ...(info.reused
+      ? {}
+      : info.images.built.length
+        ? { coldBringUpSeconds: { target: 240, value: info.totalSeconds, met: info.totalSeconds <= 240 } }
+        : { warmBringUpSeconds: { target: 60, value: info.totalSeconds, met: info.totalSeconds <= 60 } }),
     noFalseDown: { target: 0, value: r.otherNodesNotReady.length, met: r.otherNodesNotReady.length === 0 },
   };
   const targetsMet = Object.values(targets).every((t) => t.met);
@@ -178,7 +183,7 @@ export async function runLabDrills(info: LabInfo, o: LabOptions, log: Log): Prom
       workers: info.layout.nodes.filter((n) => n.role === "worker").length,
       replicas: cfg.was.replicas,
       images: info.images,
-      bringUp: { seconds: info.totalSeconds, reused: info.reused, steps: info.timings },
+      bringUp: { seconds: info.totalSeconds, kind: info.reused ? "reused" : info.images.built.length ? "cold" : "warm", built: info.images.built, steps: info.timings },
     },
     nfs,
     substitutions: SUBSTITUTIONS,

@@ -24,6 +24,8 @@ export interface LabImages {
   readonly nginx: string;
   readonly nfs: string;
   readonly app: string;
+  /** Images this run had to build (empty when everything was cached: a warm bring-up). */
+  readonly built: readonly string[];
 }
 
 async function imageId(ref: string): Promise<string | undefined> {
@@ -55,7 +57,7 @@ function run(cmd: string, args: string[], log: (l: string) => void): Promise<voi
  * The base image: the explicit setting, else debian:bookworm-slim when present locally, else
  * swarm-ha/base:bookworm, built from Debian's mirror when missing (about 25 s, then cached).
  */
-export async function resolveBaseImage(setting: string | undefined, log: (l: string) => void): Promise<string> {
+export async function resolveBaseImage(setting: string | undefined, log: (l: string) => void, built: string[] = []): Promise<string> {
   if (setting) {
     if (!(await imageId(setting))) {
       throw new LabError(`--base-image ${setting} is not present in the local engine; load it first, or omit the flag to use the offline base`);
@@ -64,6 +66,7 @@ export async function resolveBaseImage(setting: string | undefined, log: (l: str
   }
   if (await imageId(WORKSTATION_BASE)) return WORKSTATION_BASE;
   if (await imageId(OFFLINE_BASE)) return OFFLINE_BASE;
+  built.push(OFFLINE_BASE);
   log(`  building ${OFFLINE_BASE} from ${DEBIAN_MIRROR} with debootstrap (no image registry needed)`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "swarm-ha-base-"));
   try {
@@ -126,12 +129,13 @@ function contextHash(c: Context, baseId: string): string {
   return h.digest("hex").slice(0, 12);
 }
 
-async function buildOne(c: Context, base: string, baseId: string, log: (l: string) => void): Promise<string> {
+async function buildOne(c: Context, base: string, baseId: string, log: (l: string) => void, built: string[]): Promise<string> {
   const tag = `${c.repo}:${contextHash(c, baseId)}`;
   if (await imageId(tag)) {
     log(`  ${tag} cached`);
     return tag;
   }
+  built.push(tag);
   const started = performance.now();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `swarm-ha-${c.name}-`));
   try {
@@ -154,16 +158,17 @@ async function buildOne(c: Context, base: string, baseId: string, log: (l: strin
 
 /** Builds (or finds cached) the four lab images; independent builds run two at a time (2 cores). */
 export async function ensureImages(baseSetting: string | undefined, log: (l: string) => void): Promise<LabImages> {
-  const base = await resolveBaseImage(baseSetting, log);
+  const built: string[] = [];
+  const base = await resolveBaseImage(baseSetting, log, built);
   const baseId = (await imageId(base))!;
   const cs = contexts();
   const byName = new Map<string, string>();
   const queue = [...cs];
   const worker = async () => {
-    for (let c = queue.shift(); c; c = queue.shift()) byName.set(c.name, await buildOne(c, base, baseId, log));
+    for (let c = queue.shift(); c; c = queue.shift()) byName.set(c.name, await buildOne(c, base, baseId, log, built));
   };
   await Promise.all([worker(), worker()]);
-  return { base, node: byName.get("node")!, nginx: byName.get("nginx")!, nfs: byName.get("nfs")!, app: byName.get("app")! };
+  return { base, node: byName.get("node")!, nginx: byName.get("nginx")!, nfs: byName.get("nfs")!, app: byName.get("app")!, built };
 }
 
 /** Where `docker save` output of an app image is cached (one file per content tag). */

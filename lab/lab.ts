@@ -276,7 +276,7 @@ export async function up(o: LabOptions, log: Log): Promise<LabInfo> {
   const images = await step(timings, log, "images (cached by content hash)", () => ensureImages(o.baseImage, log));
   const flags = dindFlags(engine.cgroupVersion, o.privileged);
   const spec = createHash("sha256")
-    .update(JSON.stringify({ images, l, flags, exportPath: cfg.nfs.exportPath }))
+    .update(JSON.stringify({ images: { ...images, built: [] }, l, flags, exportPath: cfg.nfs.exportPath }))
     .digest("hex")
     .slice(0, 12);
   const managers = l.nodes.filter((n) => n.role === "manager");
