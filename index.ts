@@ -112,6 +112,7 @@ export const managerAddress = cluster.managerAddress;
 export const managerAddresses = cluster.managers.map((m) => m.publicIp);
 export const nodes = [...nodeOutputs(cluster.managers), ...nodeOutputs(cluster.workers)];
 export const edgeInstanceIds = edge.instanceIds;
+export const edgeEipAllocationId = edge.eipAllocationId;
 export const nfsExport = logs.exportTarget;
 export const nfsAllowedCidrs = network.clusterCidrs;
 export const serviceName = was.serviceName;

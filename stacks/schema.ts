@@ -241,6 +241,13 @@ export function parseConfig(values: RawConfig): SwarmHaConfig {
   }
 
   const edgeNodes = int(values, "edgeNodes", 1, 2) as 1 | 2;
+  const availabilityZones = int(values, "availabilityZones", 1, 3);
+  if (edgeNodes === 2 && availabilityZones < 2) {
+    throw new ConfigError(
+      "edgeNodes",
+      "a balancer pair needs two availability zones so one zone's loss keeps a balancer; set availabilityZones 2 or edgeNodes 1",
+    );
+  }
   const chaosTarget = str(values, "chaosTarget");
   if (!/^(worker|manager|edge|[a-z0-9][a-z0-9-]*)$/.test(chaosTarget)) {
     throw new ConfigError("chaosTarget", `must be worker, manager, edge or a node name (got "${chaosTarget}")`);
@@ -277,7 +284,7 @@ export function parseConfig(values: RawConfig): SwarmHaConfig {
   return {
     network: {
       vpcCidr,
-      availabilityZones: int(values, "availabilityZones", 1, 3),
+      availabilityZones,
       adminCidr,
       encryptOverlay: bool(values, "encryptOverlay"),
     },

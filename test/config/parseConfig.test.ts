@@ -91,6 +91,7 @@ const BAD: Array<[label: string, values: RawConfig, key: string, fix: RegExp]> =
   ["chaos on the only balancer", { chaosEnabled: true, chaosTarget: "edge", edgeNodes: 1 }, "chaosTarget", /cannot stop the only balancer; use worker or set edgeNodes 2/],
   ["chaos target with shell characters", { chaosTarget: "worker; reboot" }, "chaosTarget", /worker, manager, edge or a node name/],
   ["3 edge nodes", { edgeNodes: "3" }, "edgeNodes", /between 1 and 2 \(got 3\)/],
+  ["a balancer pair in one zone", { edgeNodes: 2, availabilityZones: 1 }, "edgeNodes", /needs two availability zones.*set availabilityZones 2 or edgeNodes 1/],
   ["availabilityZones 4", { availabilityZones: 4 }, "availabilityZones", /between 1 and 3/],
   ["boolean typo", { encryptOverlay: "yes" }, "encryptOverlay", /must be true or false \(got "yes"\)/],
   ["privileged WAS port", { wasPort: 80 }, "wasPort", /between 1024 and 65535/],
