@@ -166,7 +166,7 @@ export function labConfig(o: Pick<LabOptions, "managers" | "workers" | "replicas
     });
   } catch (e) {
     if (e instanceof ConfigError && FLAG_OF_KEY[e.key]) {
-      throw flagError(FLAG_OF_KEY[e.key], e.reason.replace(/\(wasReplicas\)|\(workerCount\)/g, "").replace(/wasReplicas/g, "--replicas").replace(/workerCount/g, "--workers"));
+      throw flagError(FLAG_OF_KEY[e.key], e.reason.replace(/wasReplicas/g, "--replicas").replace(/workerCount/g, "--workers"));
     }
     throw e;
   }
