@@ -50,7 +50,9 @@ export async function docker(args: readonly string[], opts: RunOptions = {}): Pr
   const r = await dockerRaw(args, opts);
   if (r.code !== 0) {
     const shown = args[0] === "exec" ? args.slice(0, 3).join(" ") + " ..." : args.join(" ");
-    throw new LabError(`docker ${shown} failed (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
+    // One line: docker's own message, without its "Run 'docker ... --help'" trailer.
+    const msg = (r.stderr.trim() || r.stdout.trim()).split("\n").filter((l) => l.trim() && !l.startsWith("Run 'docker"));
+    throw new LabError(`docker ${shown} failed (exit ${r.code}): ${msg.join(" ").slice(0, 600)}`);
   }
   return r.stdout;
 }

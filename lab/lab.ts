@@ -47,6 +47,13 @@ export interface LabInfo {
   readonly reused: boolean;
 }
 
+/** Like Promise.all, but waits for every promise to settle before rejecting with the first error. */
+async function settleAll(ps: readonly Promise<unknown>[]): Promise<void> {
+  const rs = await Promise.allSettled(ps);
+  const failed = rs.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
+}
+
 /** Runs one named step, printing its duration; the timings end up in the report. */
 async function step<T>(timings: Record<string, number>, log: Log, name: string, f: () => Promise<T>): Promise<T> {
   const t = performance.now();
@@ -312,7 +319,7 @@ export async function up(o: LabOptions, log: Log): Promise<LabInfo> {
         await docker(["volume", "create", "--label", `${LAB_LABEL}=1`, LOG_VOLUME]);
       });
       await step(timings, log, `containers: ${managers.length} manager(s), ${workers.length} worker(s), nfs, nginx`, async () => {
-        await Promise.all([
+        await settleAll([
           ...l.nodes.map((n) => startNode(n, images, spec, flags)),
           docker([
             "run", "-d", "--name", NFS, "--hostname", NFS, ...labels("nfs", spec),
@@ -327,6 +334,8 @@ export async function up(o: LabOptions, log: Log): Promise<LabInfo> {
       });
     }
 
+    // Steps that run alongside others are always awaited (settleAll) before a failure cleans up,
+    // so nothing is still being created while the lab is removed.
     const nfsStep = step(timings, log, `NFS export ${cfg.nfs.exportPath} (nfs-ganesha, clients ${l.nodeRange})`, async () => {
       // Same owner and mode as the AWS export (cloud-init): squashed writers own it.
       await docker(["exec", NFS, "sh", "-c", `chown 65534:65534 '${cfg.nfs.exportPath}' && chmod 0775 '${cfg.nfs.exportPath}'`]);
@@ -349,10 +358,10 @@ export async function up(o: LabOptions, log: Log): Promise<LabInfo> {
           await loadApp(n.name, images.app, tar);
         }
       };
-      await Promise.all([one(), one()]);
+      await settleAll([one(), one()]);
     });
 
-    await step(timings, log, `swarm: init on ${managers[0].name} (heartbeat ${cfg.swarm.dispatcherHeartbeatSeconds}s), join ${l.nodes.length - 1} node(s)`, async () => {
+    const swarmStep = step(timings, log, `swarm: init on ${managers[0].name} (heartbeat ${cfg.swarm.dispatcherHeartbeatSeconds}s), join ${l.nodes.length - 1} node(s)`, async () => {
       const [first, ...others] = managers;
       await runScript(first.name, "swarm-init", renderSwarmInit({ advertiseAddr: first.ip, dispatcherHeartbeatSeconds: cfg.swarm.dispatcherHeartbeatSeconds, engineWaitSeconds: 60 }));
       // Tokens stay in memory: read from the manager's stdout, written to the joining node's stdin.
@@ -361,9 +370,9 @@ export async function up(o: LabOptions, log: Log): Promise<LabInfo> {
         await runScript(n.name, "swarm-join", renderSwarmJoin({ role: n.role, managerAddr: first.ip, advertiseAddr: n.ip, engineWaitSeconds: 60 }), `${token}\n`);
       };
       for (const m of others) await join(m); // managers one at a time: each changes the Raft membership
-      await Promise.all(workers.map(join));
+      await settleAll(workers.map(join));
     });
-    await Promise.all([nfsStep, loadStep]);
+    await settleAll([swarmStep, nfsStep, loadStep]);
 
     const observer = new LabObserver(managers.map((m) => m.name));
     const serviceSpec = wasSpec(cfg, images.app);
