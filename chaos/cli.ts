@@ -13,9 +13,10 @@ import * as path from "path";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { Ec2Stopper, parseStackOutputs, Ssh2Runner, SshSwarmObserver, type StackOutputs } from "./aws";
 import { runDrill, type DrillOptions, type DrillResult } from "./core";
+import { createLabDrillAdapters } from "../lab/chaosAdapters";
 import { HttpLoad } from "./load";
 import { compactReport, renderReportJson, writeReport } from "./report";
-import type { CreateLabDrillAdapters, LabDrillAdapters, LoadHook, NodeStopper, SwarmObserver } from "./types";
+import type { LabDrillAdapters, LoadHook, NodeStopper, SwarmObserver } from "./types";
 
 export interface CliOptions {
   readonly source: { readonly kind: "stack"; readonly stack: string } | { readonly kind: "outputs"; readonly file: string } | { readonly kind: "lab" };
@@ -207,8 +208,7 @@ export const defaultDeps: CliDeps = {
     };
   },
   labSetup: async (log) => {
-    const lab = loadLabModule();
-    const a: LabDrillAdapters = await lab.createLabDrillAdapters({ log });
+    const a: LabDrillAdapters = await createLabDrillAdapters({ log });
     return {
       observer: a.observer,
       stopper: a.stopper,
@@ -224,22 +224,6 @@ export const defaultDeps: CliDeps = {
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s),
 };
-
-/** lab/adapters.ts belongs to the lab; it is loaded by path so the CLI builds before it exists. */
-function loadLabModule(): { createLabDrillAdapters: CreateLabDrillAdapters } {
-  const file = path.join(__dirname, "..", "lab", "adapters");
-  let mod: Partial<{ createLabDrillAdapters: CreateLabDrillAdapters }>;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    mod = require(file) as typeof mod;
-  } catch (e) {
-    throw new Error(`the lab adapters cannot be loaded (${e instanceof Error ? e.message.split("\n")[0] : String(e)}); is the lab part of this checkout?`);
-  }
-  if (typeof mod.createLabDrillAdapters !== "function") {
-    throw new Error("lab/adapters.ts does not export createLabDrillAdapters (see LabDrillAdapters in chaos/types.ts)");
-  }
-  return mod as { createLabDrillAdapters: CreateLabDrillAdapters };
-}
 
 /** One line for the log: the verdict and the figures. */
 export function summaryLine(r: DrillResult): string {

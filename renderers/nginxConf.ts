@@ -32,10 +32,21 @@ export const NGINX_TUNING = {
   failTimeoutSeconds: 10,
   connectTimeoutSeconds: 1,
   readTimeoutSeconds: 3,
-  nextUpstreamTries: 3,
+  /**
+   * Upper bound of upstreams one request may try. The tries used are min(upstreams, this): a node
+   * without a task refuses at once, so trying every node costs little, and a request then fails only
+   * when no node has a running task (measured: with 3 tries and 3 empty nodes out of 6, 2 of 165k
+   * requests got a 502 during a manager drill).
+   */
+  maxNextUpstreamTries: 8,
   nextUpstreamTimeoutSeconds: 6,
   keepalive: 32,
 } as const;
+
+/** How many upstreams one request may try: all of them, up to maxNextUpstreamTries. */
+export function nextUpstreamTries(upstreams: number): number {
+  return Math.max(1, Math.min(upstreams, NGINX_TUNING.maxNextUpstreamTries));
+}
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 const HOSTNAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i;
@@ -93,6 +104,8 @@ http {
 
   upstream was {
     least_conn;
+    # Shared memory: every worker process sees the same failure marks of the passive checks.
+    zone was_upstreams 1m;
 ${servers}
     keepalive ${t.keepalive};
   }
@@ -117,7 +130,7 @@ ${servers}
       proxy_send_timeout ${t.readTimeoutSeconds}s;
       # Retries only requests nginx may safely resend (not non-idempotent ones already sent).
       proxy_next_upstream error timeout http_502 http_503 http_504;
-      proxy_next_upstream_tries ${t.nextUpstreamTries};
+      proxy_next_upstream_tries ${nextUpstreamTries(m.upstreams.length)};
       proxy_next_upstream_timeout ${t.nextUpstreamTimeoutSeconds}s;
       add_header X-Upstream $upstream_addr always;
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { NGINX_TUNING, renderNginxConf, Upstream } from "../../renderers/nginxConf";
+import { nextUpstreamTries, NGINX_TUNING, renderNginxConf, Upstream } from "../../renderers/nginxConf";
 import { assertValid, nginxTest } from "../validators";
 
 function nodes(n: number, port = 8080): Upstream[] {
@@ -50,7 +50,11 @@ describe("renderNginxConf", () => {
       expect(line).toContain(`max_fails=${t.maxFails} fail_timeout=${t.failTimeoutSeconds}s;`);
     }
     expect(conf).toContain("proxy_next_upstream error timeout http_502 http_503 http_504;");
-    expect(conf).toContain(`proxy_next_upstream_tries ${t.nextUpstreamTries};`);
+    expect(conf).toContain(`proxy_next_upstream_tries ${nextUpstreamTries(3)};`);
+    expect(nextUpstreamTries(3)).toBe(3);
+    expect(nextUpstreamTries(6)).toBe(6);
+    expect(nextUpstreamTries(100)).toBe(t.maxNextUpstreamTries);
+    expect(conf).toContain("zone was_upstreams 1m;");
     expect(conf).toContain(`proxy_next_upstream_timeout ${t.nextUpstreamTimeoutSeconds}s;`);
     expect(conf).toContain(`proxy_connect_timeout ${t.connectTimeoutSeconds}s;`);
     expect(conf).toContain(`keepalive ${t.keepalive};`);
