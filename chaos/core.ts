@@ -12,6 +12,7 @@
 
 import type {
   DrillReport,
+  EdgeObserver,
   LoadHook,
   LoadSummary,
   NodeInfo,
@@ -258,6 +259,10 @@ export interface DrillSample {
   /** Tasks listed as running wherever they are (what `docker service ls` shows: the `4/3`). */
   readonly listedRunning: number;
   readonly leader?: string;
+  /** Edge drill: balancers holding the floating address at this sample. */
+  readonly holders?: readonly string[];
+  /** Edge drill: whether a request through the floating address was answered at this sample. */
+  readonly answered?: boolean;
   /** Set when the observer failed for this sample (the other fields then repeat the last good sample). */
   readonly error?: string;
 }
@@ -277,6 +282,8 @@ export type DrillEventKind =
   | "start-failed"
   | "rejoined"
   | "rejoin-deadline"
+  | "single-holder"
+  | "split-brain"
   | "signal";
 
 export interface DrillEvent {
@@ -310,6 +317,14 @@ export interface DrillOptions {
   readonly stopWaitSeconds?: number;
   /** Start attempts after the drill (each failure is recorded; retried with a 2 s pause). Default 3. */
   readonly startAttempts?: number;
+  /**
+   * The balancer pair. With target "edge" the drill stops the balancer holding the floating
+   * address; "restored" then means the address answers from the other balancer (the takeover),
+   * and after the stopped one returns exactly one balancer must hold the address.
+   */
+  readonly edge?: EdgeObserver;
+  /** Edge drill: seconds after the stopped balancer is back within which one node must hold the address. Default 5. */
+  readonly singleHolderSeconds?: number;
   /** See ResolveOptions.managersRunTasks. */
   readonly managersRunTasks?: boolean;
   /** Load that runs from `loadLeadSeconds` before the stop until `loadTailSeconds` after the restore. */
@@ -350,6 +365,12 @@ export interface DrillResult extends DrillReport {
   /** Full load summary; perSecond[i] covers t = loadOffsetSeconds + i. */
   readonly loadDetail?: LoadSummary & { readonly offsetSeconds: number };
   readonly startedAt: string;
+  /** Edge drill: seconds from the stop until the floating address answered from the other balancer (= restoreSeconds). */
+  readonly takeoverSeconds?: number | null;
+  /** Edge drill: holders of the address at the end of the window after the stopped balancer returned. */
+  readonly holdersAfterReturn?: readonly string[];
+  /** Edge drill: seconds from the return until exactly one holder (and it stayed so); null if never within the window. */
+  readonly singleHolderWithinSeconds?: number | null;
 }
 
 const EMPTY_LOAD: DrillReport["load"] = { connections: 0, durationSeconds: 0, requests: 0, failed: 0, p50Ms: 0, p99Ms: 0 };
@@ -371,7 +392,10 @@ export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, op
   const pollMs = options.pollMs ?? 250;
   const deadlineSeconds = options.deadlineSeconds ?? 60;
   const rejoinDeadlineSeconds = options.rejoinDeadlineSeconds ?? 180;
-  const confirmSamples = Math.max(1, options.confirmSamples ?? 3);
+  const edge = options.target === "edge" ? options.edge : undefined;
+  // One answered request from the other balancer is the takeover; swarm restores must hold 3 samples.
+  const confirmSamples = Math.max(1, options.confirmSamples ?? (edge ? 1 : 3));
+  const singleHolderSeconds = options.singleHolderSeconds ?? 5;
   const steadySeconds = options.steadySeconds ?? 30;
   const errorTolerance = (options.observerErrorToleranceSeconds ?? 30) * 1000;
   const startAttempts = Math.max(1, options.startAttempts ?? 3);
@@ -391,60 +415,109 @@ export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, op
     log(`[${rel().toFixed(2)}s] ${kind}${detail ? `: ${detail}` : ""}`);
   };
 
-  // --- preflight: read the swarm, resolve the target, wait until steady.
-  let desired: number;
-  let nodes: NodeInfo[];
-  let tasks: TaskInfo[];
-  let placement: PlacementInfo | undefined;
-  try {
-    desired = await observer.desiredReplicas(service);
-    [nodes, tasks] = await Promise.all([observer.nodes(), observer.tasks(service)]);
-    const po = observer as Partial<{ placement(s: string): Promise<PlacementInfo> }>;
-    if (typeof po.placement === "function") placement = await po.placement(service);
-  } catch (e) {
-    return refusedResult(`cannot read the swarm before the drill: ${errMsg(e)}`);
-  }
-
-  const choice = resolveTarget(nodes, tasks, spec, {
-    desired,
-    managersRunTasks: options.managersRunTasks,
-    placement,
-  });
-  if (!choice.ok) {
-    log(`refused: ${choice.reason}`);
-    return refusedResult(choice.reason, desired, countRunningOnReady(nodes, tasks), choice);
-  }
-  const target = choice.node;
-  log(`target ${target.hostname} (${choice.role}, ${choice.why}); ${desired} replicas desired, ${choice.eligibleAfterStop} eligible node(s) left after the stop`);
-
-  // Wait for a steady swarm: measuring a restore from an already-degraded state means nothing.
-  {
+  let desired = 0;
+  let targetName: string;
+  let targetId: string;
+  let role: NodeRole | "edge";
+  let scenario: Scenario;
+  let why: string;
+  let targetWasLeader = false;
+  let leaderBefore: string | undefined;
+  let readyAtStart = new Set<string>();
+  let pairNodes: string[] = [];
+  if (spec === "edge") {
+    // --- preflight of the balancer drill: a pair, one holder, which is the target.
+    if (!edge) return refusedResult("--target edge needs the balancer pair's observer (EdgeObserver); this setup has none");
+    let holders: string[] = [];
+    try {
+      pairNodes = await edge.nodes();
+      holders = await edge.holders();
+    } catch (e) {
+      return refusedResult(`cannot read the balancer pair before the drill: ${errMsg(e)}`);
+    }
+    if (pairNodes.length < 2) {
+      const why1 = `a single balancer (${pairNodes.join(", ") || "none"}) has no standby to take over: run the pair (lab --edge 2, config edge.nodes=2)`;
+      log(`refused: ${why1}`);
+      return refusedResult(why1);
+    }
     const until = clock.now() + steadySeconds * 1000;
-    for (;;) {
-      const running = countRunningOnReady(nodes, tasks);
-      // Nodes that are already down (e.g. left behind by a replaced instance) do not block the
-      // drill: the free-slot check already ignores them, and they are not flagged as false downs.
-      if (running >= desired) break;
+    while (holders.length !== 1) {
       if (clock.now() >= until) {
-        return refusedResult(
-          `the swarm is not steady before the drill: ${running}/${desired} tasks running on Ready nodes, nodes: ${describeNodes(nodes)}`,
-          desired,
-          running,
-          choice,
-        );
+        return refusedResult(`the pair is not steady before the drill: ${holders.length === 0 ? "no balancer holds" : `${holders.join(" and ")} all hold`} the floating address`);
       }
       await clock.sleep(pollMs);
       try {
-        [nodes, tasks] = await Promise.all([observer.nodes(), observer.tasks(service)]);
+        holders = await edge.holders();
       } catch (e) {
-        log(`observer error while waiting for a steady swarm: ${errMsg(e)}`);
+        log(`edge observer error while waiting for one holder: ${errMsg(e)}`);
       }
     }
+    targetName = targetId = holders[0];
+    role = "edge";
+    scenario = "stop-edge";
+    why = "holds the floating address (active balancer)";
+    log(`target ${targetName} (edge, ${why}); standby: ${pairNodes.filter((n) => n !== targetName).join(", ")}`);
+  } else {
+    // --- preflight: read the swarm, resolve the target, wait until steady.
+    let nodes: NodeInfo[];
+    let tasks: TaskInfo[];
+    let placement: PlacementInfo | undefined;
+    try {
+      desired = await observer.desiredReplicas(service);
+      [nodes, tasks] = await Promise.all([observer.nodes(), observer.tasks(service)]);
+      const po = observer as Partial<{ placement(s: string): Promise<PlacementInfo> }>;
+      if (typeof po.placement === "function") placement = await po.placement(service);
+    } catch (e) {
+      return refusedResult(`cannot read the swarm before the drill: ${errMsg(e)}`);
+    }
+
+    const choice = resolveTarget(nodes, tasks, spec, {
+      desired,
+      managersRunTasks: options.managersRunTasks,
+      placement,
+    });
+    if (!choice.ok) {
+      log(`refused: ${choice.reason}`);
+      return refusedResult(choice.reason, desired, countRunningOnReady(nodes, tasks), choice);
+    }
+    const target = choice.node;
+    log(`target ${target.hostname} (${choice.role}, ${choice.why}); ${desired} replicas desired, ${choice.eligibleAfterStop} eligible node(s) left after the stop`);
+
+    // Wait for a steady swarm: measuring a restore from an already-degraded state means nothing.
+    {
+      const until = clock.now() + steadySeconds * 1000;
+      for (;;) {
+        const running = countRunningOnReady(nodes, tasks);
+        // Nodes that are already down (e.g. left behind by a replaced instance) do not block the
+        // drill: the free-slot check already ignores them, and they are not flagged as false downs.
+        if (running >= desired) break;
+        if (clock.now() >= until) {
+          return refusedResult(
+            `the swarm is not steady before the drill: ${running}/${desired} tasks running on Ready nodes, nodes: ${describeNodes(nodes)}`,
+            desired,
+            running,
+            choice,
+          );
+        }
+        await clock.sleep(pollMs);
+        try {
+          [nodes, tasks] = await Promise.all([observer.nodes(), observer.tasks(service)]);
+        } catch (e) {
+          log(`observer error while waiting for a steady swarm: ${errMsg(e)}`);
+        }
+      }
+    }
+    leaderBefore = nodes.find((n) => n.leader)?.hostname;
+    readyAtStart = new Set(nodes.filter(isReady).map((n) => n.id));
+    const downAtStart = nodes.filter((n) => !isReady(n)).map((n) => `${n.hostname} (${n.status})`);
+    if (downAtStart.length > 0) log(`note: not Ready before the drill, ignored: ${downAtStart.join(", ")}`);
+    targetName = target.hostname;
+    targetId = target.id;
+    role = choice.role;
+    scenario = choice.scenario;
+    why = choice.why;
+    targetWasLeader = target.leader === true;
   }
-  const leaderBefore = nodes.find((n) => n.leader)?.hostname;
-  const readyAtStart = new Set(nodes.filter(isReady).map((n) => n.id));
-  const downAtStart = nodes.filter((n) => !isReady(n)).map((n) => `${n.hostname} (${n.status})`);
-  if (downAtStart.length > 0) log(`note: not Ready before the drill, ignored: ${downAtStart.join(", ")}`);
 
   // --- state shared by the drill, the finally and the signal handlers.
   let stopRequested = false;
@@ -454,9 +527,9 @@ export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, op
     if (!startPromise) {
       startPromise = (async () => {
         for (let attempt = 1; attempt <= startAttempts; attempt++) {
-          event("start", attempt > 1 ? `attempt ${attempt}` : target.hostname);
+          event("start", attempt > 1 ? `attempt ${attempt}` : targetName);
           try {
-            await stopper.start(target.hostname);
+            await stopper.start(targetName);
             event("start-returned");
             return true;
           } catch (e) {
@@ -474,7 +547,7 @@ export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, op
   const onSignal = (sig: "SIGINT" | "SIGTERM") => () => {
     if (signalled) return;
     signalled = sig;
-    event("signal", `${sig}: starting ${target.hostname} again before exiting`);
+    event("signal", `${sig}: starting ${targetName} again before exiting`);
     void ensureStarted().finally(() => exit(sig === "SIGINT" ? 130 : 143));
   };
   const handlers = { SIGINT: onSignal("SIGINT"), SIGTERM: onSignal("SIGTERM") };
@@ -487,18 +560,42 @@ export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, op
   let last: DrillSample | undefined;
   let errorSince: number | undefined;
   const otherNotReady = new Set<string>();
+  // Edge drill: probe the floating address only while measuring the takeover.
+  let probing = false;
+  const sampleEdge = async (e: EdgeObserver): Promise<DrillSample> => {
+    const [holders, answered] = await Promise.all([
+      e.holders(),
+      probing && e.answers ? e.answers() : Promise.resolve(undefined),
+    ]);
+    const sorted = [...holders].sort();
+    return {
+      t: rel(),
+      nodes: Object.fromEntries(pairNodes.map((n) => [n, sorted.includes(n) ? "holder" : "standby"])),
+      runningOnReady: 0,
+      listedRunning: 0,
+      holders: sorted,
+      ...(answered !== undefined ? { answered } : {}),
+    };
+  };
   const sample = async (): Promise<DrillSample> => {
     try {
+      if (edge) {
+        const s = await sampleEdge(edge);
+        errorSince = undefined;
+        last = s;
+        timeline.push(s);
+        return s;
+      }
       const [ns, ts] = await Promise.all([observer.nodes(), observer.tasks(service)]);
       errorSince = undefined;
       const s: DrillSample = {
         t: rel(),
         nodes: Object.fromEntries(ns.map((n) => [n.hostname, n.status.toLowerCase()])),
-        runningOnReady: countRunningOnReady(ns, ts, stopRequested ? target.id : undefined),
+        runningOnReady: countRunningOnReady(ns, ts, stopRequested ? targetId : undefined),
         listedRunning: countListedRunning(ts),
         ...(ns.find((n) => n.leader) ? { leader: ns.find((n) => n.leader)!.hostname } : {}),
       };
-      for (const n of ns) if (n.id !== target.id && !isReady(n) && readyAtStart.has(n.id)) otherNotReady.add(n.hostname);
+      for (const n of ns) if (n.id !== targetId && !isReady(n) && readyAtStart.has(n.id)) otherNotReady.add(n.hostname);
       last = s;
       timeline.push(s);
       return s;
@@ -512,6 +609,7 @@ export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, op
         runningOnReady: last?.runningOnReady ?? 0,
         listedRunning: last?.listedRunning ?? 0,
         ...(last?.leader ? { leader: last.leader } : {}),
+        ...(last?.holders ? { holders: last.holders } : {}),
         error: message,
       };
       timeline.push(s);
@@ -529,8 +627,10 @@ export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, op
   let loadOffset = 0;
   let loadRunning = false;
   let rejoinSeconds: number | null = null;
+  let holdersAfterReturn: readonly string[] | undefined;
+  let singleHolderWithinSeconds: number | null = null;
   let final: DrillSample | undefined;
-  const needsLeader = choice.role === "manager" && target.leader === true;
+  const needsLeader = role === "manager" && targetWasLeader;
 
   const stopLoad = async () => {
     if (!options.load || !loadRunning) return;
@@ -568,11 +668,12 @@ export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, op
     }
     if (loadStartAbs !== undefined) loadOffset = round((loadStartAbs - t0) / 1000);
     stopRequested = true;
-    event("stop", `${target.hostname} (${choice.role})`);
+    probing = true;
+    event("stop", `${targetName} (${role})`);
     let stopError: string | undefined;
     let stopDone = false;
     // The stop runs alongside the polling: an EC2 stop waiter takes far longer than detection.
-    const stopPromise = stopper.stop(target.hostname).then(
+    const stopPromise = stopper.stop(targetName).then(
       () => {
         stopDone = true;
         event("stop-returned");
@@ -590,16 +691,35 @@ export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, op
     for (;;) {
       const s = await sample();
       if (stopError !== undefined) {
-        reason = `stopping ${target.hostname} failed: ${stopError}`;
+        reason = `stopping ${targetName} failed: ${stopError}`;
         break;
       }
-      if (!s.error) {
-        const st = s.nodes[target.hostname];
+      if (!s.error && edge) {
+        const holders = s.holders ?? [];
+        const others = holders.filter((h) => h !== targetName);
+        if (detectSeconds === null && others.length > 0) {
+          detectSeconds = s.t;
+          event("detected", `${others.join(", ")} became MASTER (holds the floating address)`);
+        }
+        // Taken over: the other balancer alone holds the address, and it answers (when probed).
+        if (holders.length === 1 && others.length === 1 && s.answered !== false) {
+          if (streak === 0) streakStart = s.t;
+          streak++;
+          if (streak >= confirmSamples && restoreSeconds === null) {
+            restoreSeconds = streakStart;
+            event("restored", `${others[0]} holds the floating address${s.answered ? " and answers" : ""} since ${streakStart} s (takeover)`);
+          }
+        } else {
+          streak = 0;
+          streakStart = null;
+        }
+      } else if (!s.error) {
+        const st = s.nodes[targetName];
         if (detectSeconds === null && st !== undefined && st !== READY) {
           detectSeconds = s.t;
-          event("detected", `${target.hostname} is ${st}`);
+          event("detected", `${targetName} is ${st}`);
         }
-        if (needsLeader && electedSeconds === null && s.leader && s.leader !== target.hostname) {
+        if (needsLeader && electedSeconds === null && s.leader && s.leader !== targetName) {
           electedSeconds = s.t;
           leaderAfter = s.leader;
           event("leader-elected", s.leader);
@@ -625,8 +745,14 @@ export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, op
       if (clock.now() >= deadline) {
         const r = final?.runningOnReady ?? 0;
         const missing: string[] = [];
-        if (restoreSeconds === null) missing.push(`only ${r}/${desired} tasks running on Ready nodes (listed as running: ${final?.listedRunning ?? 0})`);
-        if (detectSeconds === null) missing.push(`${target.hostname} was never marked down`);
+        if (edge) {
+          const h = final?.holders ?? [];
+          if (restoreSeconds === null) {
+            missing.push(`the floating address did not answer from the standby (holders: ${h.join(", ") || "none"}${final?.answered === false ? ", the address did not answer" : ""})`);
+          }
+          if (detectSeconds === null) missing.push(`no other balancer became MASTER`);
+        } else if (restoreSeconds === null) missing.push(`only ${r}/${desired} tasks running on Ready nodes (listed as running: ${final?.listedRunning ?? 0})`);
+        if (!edge && detectSeconds === null) missing.push(`${targetName} was never marked down`);
         if (needsLeader && electedSeconds === null) missing.push("no new leader was elected");
         event("deadline", missing.join("; "));
         // Detection alone missing is not a restore failure: the replicas are what the drill promises.
@@ -646,7 +772,7 @@ export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, op
         await sample();
       }
       if (!stopDone) event("stop-failed", `stop did not return within ${options.stopWaitSeconds ?? 600} s; starting anyway`);
-      if (stopError !== undefined && reason === undefined) reason = `stopping ${target.hostname} failed: ${stopError}`;
+      if (stopError !== undefined && reason === undefined) reason = `stopping ${targetName} failed: ${stopError}`;
     }
     void stopPromise;
 
@@ -662,20 +788,66 @@ export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, op
     log(reason);
   } finally {
     await stopLoad();
+    probing = false;
     if (stopRequested) {
       const started = await ensureStarted();
-      if (started) {
+      if (started && edge) {
+        const startT = rel();
+        const until = clock.now() + rejoinDeadlineSeconds * 1000;
+        for (;;) {
+          let ready = false;
+          try {
+            ready = await edge.ready(targetName);
+          } catch (e) {
+            observerErrors.push({ t: rel(), message: errMsg(e) });
+          }
+          if (ready) {
+            rejoinSeconds = round(rel() - startT);
+            event("rejoined", `${targetName} takes part in VRRP again after ${rejoinSeconds} s`);
+            break;
+          }
+          if (clock.now() >= until) {
+            event("rejoin-deadline", `${targetName} is not back in the pair`);
+            break;
+          }
+          await clock.sleep(pollMs);
+        }
+        if (rejoinSeconds !== null) {
+          // No split brain: within the window exactly one balancer must hold the address, and keep it.
+          const windowStart = clock.now();
+          const windowT = rel();
+          let singleSince: number | null = null;
+          let holders: readonly string[] | undefined;
+          for (;;) {
+            const s = await sample();
+            if (!s.error) {
+              holders = s.holders ?? [];
+              if (holders.length === 1) singleSince ??= s.t;
+              else singleSince = null;
+            }
+            if (clock.now() - windowStart >= singleHolderSeconds * 1000) break;
+            await clock.sleep(pollMs);
+          }
+          holdersAfterReturn = holders ?? [];
+          singleHolderWithinSeconds = singleSince !== null ? round(Math.max(0, singleSince - windowT)) : null;
+          if (holdersAfterReturn.length === 1 && singleHolderWithinSeconds !== null) {
+            event("single-holder", `${holdersAfterReturn[0]} alone holds the floating address ${singleHolderWithinSeconds} s after ${targetName} returned`);
+          } else {
+            event("split-brain", `${singleHolderSeconds} s after ${targetName} returned: ${holdersAfterReturn.length === 0 ? "no balancer holds" : `${holdersAfterReturn.join(" and ")} hold`} the floating address`);
+          }
+        }
+      } else if (started) {
         const startT = rel();
         const until = clock.now() + rejoinDeadlineSeconds * 1000;
         for (;;) {
           const s = await sample();
-          if (!s.error && s.nodes[target.hostname] === READY) {
+          if (!s.error && s.nodes[targetName] === READY) {
             rejoinSeconds = round(s.t - startT);
-            event("rejoined", `${target.hostname} Ready after ${rejoinSeconds} s`);
+            event("rejoined", `${targetName} Ready after ${rejoinSeconds} s`);
             break;
           }
           if (clock.now() >= until) {
-            event("rejoin-deadline", `${target.hostname} is ${s.nodes[target.hostname] ?? "absent"}`);
+            event("rejoin-deadline", `${targetName} is ${s.nodes[targetName] ?? "absent"}`);
             break;
           }
           await clock.sleep(pollMs);
@@ -691,28 +863,33 @@ export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, op
   const restarted = startErrors.length < startAttempts && startPromise !== undefined;
   const problems: string[] = [];
   if (reason) problems.push(reason);
-  if (!restarted) problems.push(`starting ${target.hostname} again failed: ${startErrors.join("; ")}`);
-  else if (rejoinSeconds === null) problems.push(`${target.hostname} did not rejoin as Ready within ${rejoinDeadlineSeconds} s`);
+  if (!restarted) problems.push(`starting ${targetName} again failed: ${startErrors.join("; ")}`);
+  else if (rejoinSeconds === null) problems.push(`${targetName} did not rejoin${edge ? " the pair" : " as Ready"} within ${rejoinDeadlineSeconds} s`);
+  else if (edge && (holdersAfterReturn?.length !== 1 || singleHolderWithinSeconds === null)) {
+    problems.push(
+      `split brain: ${singleHolderSeconds} s after ${targetName} returned, ${holdersAfterReturn?.length ? holdersAfterReturn.join(" and ") : "no balancer"} held the floating address (exactly one must)`,
+    );
+  }
   if (signalled) problems.push(`interrupted by ${signalled}`);
   const passed = problems.length === 0 && restoreSeconds !== null;
 
   return {
-    scenario: choice.scenario,
-    target: { node: target.hostname, role: choice.role },
+    scenario: scenario,
+    target: { node: targetName, role: role },
     detectSeconds,
     restoreSeconds,
-    replicas: { desired, runningOnReady: final?.runningOnReady ?? 0 },
+    replicas: edge ? await edgeReplicas() : { desired, runningOnReady: final?.runningOnReady ?? 0 },
     load: loadSummary ? pickLoad(loadSummary) : EMPTY_LOAD,
     passed,
     ...(problems.length ? { reason: problems.join("; ") } : {}),
     service,
     refused: false,
     deadlineSeconds,
-    targetWhy: choice.why,
+    targetWhy: why,
     restarted,
     rejoinSeconds,
     listedRunning: final?.listedRunning ?? 0,
-    ...(needsLeader || choice.role === "manager"
+    ...(needsLeader || role === "manager"
       ? { leader: { ...(leaderBefore ? { before: leaderBefore } : {}), ...(leaderAfter ? { after: leaderAfter } : {}), electedSeconds } }
       : {}),
     otherNodesNotReady: [...otherNotReady].sort(),
@@ -721,13 +898,25 @@ export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, op
     timeline,
     ...(loadSummary ? { loadDetail: { ...loadSummary, offsetSeconds: loadOffset } } : {}),
     startedAt,
+    ...(edge ? { takeoverSeconds: restoreSeconds, holdersAfterReturn: holdersAfterReturn ?? [], singleHolderWithinSeconds } : {}),
   };
+
+  /** The WAS behind the pair, read once after the edge drill (zeros when the swarm cannot be read). */
+  async function edgeReplicas(): Promise<DrillReport["replicas"]> {
+    try {
+      const [d, ns, ts] = await Promise.all([observer.desiredReplicas(service), observer.nodes(), observer.tasks(service)]);
+      return { desired: d, runningOnReady: countRunningOnReady(ns, ts) };
+    } catch (e) {
+      log(`swarm not readable after the edge drill: ${errMsg(e)}`);
+      return { desired: 0, runningOnReady: 0 };
+    }
+  }
 
   function refusedResult(why: string, d = 0, running = 0, c?: TargetChoice): DrillResult {
     const node = c?.node;
-    const role: NodeRole = node ? node.role : spec === "manager" ? "manager" : "worker";
+    const role: NodeRole | "edge" = spec === "edge" ? "edge" : node ? node.role : spec === "manager" ? "manager" : "worker";
     return {
-      scenario: role === "manager" ? "stop-manager" : "stop-worker",
+      scenario: role === "edge" ? "stop-edge" : role === "manager" ? "stop-manager" : "stop-worker",
       target: { node: node ? node.hostname : spec, role },
       detectSeconds: null,
       restoreSeconds: null,

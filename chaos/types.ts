@@ -104,6 +104,24 @@ export interface LoadSummary {
   readonly failures: Readonly<Record<string, number>>;
 }
 
+/**
+ * The balancer pair as the edge drill sees it (additive: the swarm drill never uses it). The lab
+ * reads the VIP on each nginx container's eth0; AWS asks EC2 which instance holds the Elastic IP.
+ */
+export interface EdgeObserver {
+  /** The balancers of the pair, by the name the NodeStopper takes (container / edge node name). */
+  nodes(): Promise<string[]>;
+  /** Balancers that hold the floating address now; exactly one when the pair is healthy. */
+  holders(): Promise<string[]>;
+  /** Whether a balancer is up and takes part in VRRP again (after a start). */
+  ready(node: string): Promise<boolean>;
+  /**
+   * One request through the floating address; true when it was answered. Optional: without it
+   * the takeover is the address moving alone.
+   */
+  answers?(): Promise<boolean>;
+}
+
 /** A load that runs across the drill: started before the stop, stopped after the restore. */
 export interface LoadHook {
   start(): void | Promise<void>;

@@ -1,0 +1,226 @@
+/**
+ * The balancer drill (target "edge") on the shared drill core, with a scripted pair: who holds the
+ * floating address and whether it answers are functions of the fake clock and of what the stopper
+ * did, so takeover, a pair that never takes over, split brain after the return and the
+ * always-restart guarantee run instantly and deterministically.
+ */
+import { describe, expect, it } from "vitest";
+import { runDrill, type DrillOptions } from "../../chaos/core";
+import type { EdgeObserver, LoadHook, LoadSummary } from "../../chaos/types";
+import { FakeClock, FakeSignals, ScriptedSwarm, workerScript, type World } from "./fakes";
+
+interface PairScript {
+  /** Holders of the address at this observation. */
+  holders(w: World): string[];
+  /** Whether the address answers (probed during the measurement only). Default: someone holds it. */
+  answers?(w: World): boolean;
+  /** Seconds after the start before the stopped balancer takes part in VRRP. Default 1. */
+  readyAfter?: number;
+}
+
+/** The pair over the ScriptedSwarm's stop/start record (which also plays the swarm for the replicas). */
+class ScriptedPair implements EdgeObserver {
+  probes = 0;
+  constructor(
+    private readonly swarm: ScriptedSwarm,
+    private readonly script: PairScript,
+  ) {}
+  async nodes(): Promise<string[]> {
+    return ["nginx-1", "nginx-2"];
+  }
+  async holders(): Promise<string[]> {
+    return this.script.holders(this.swarm.world());
+  }
+  async ready(node: string): Promise<boolean> {
+    const w = this.swarm.world();
+    return !w.stopped.has(node) && w.sinceStart !== undefined && w.sinceStart >= (this.script.readyAfter ?? 1);
+  }
+  async answers(): Promise<boolean> {
+    this.probes++;
+    const w = this.swarm.world();
+    return this.script.answers ? this.script.answers(w) : this.script.holders(w).length > 0;
+  }
+}
+
+/** nginx-1 holds the address; after the stop nginx-2 holds it from `takeoverAt` s. */
+function takeover(takeoverAt: number, opts: { afterReturn?: (w: World) => string[] } = {}): PairScript {
+  return {
+    holders: (w) => {
+      if (w.sinceStart !== undefined && opts.afterReturn) return opts.afterReturn(w);
+      if (w.sinceStop === undefined) return ["nginx-1"];
+      return w.sinceStop >= takeoverAt ? ["nginx-2"] : [];
+    },
+  };
+}
+
+function edgeDrill(script: PairScript, opts: Partial<DrillOptions> = {}, setup?: (s: ScriptedSwarm) => void) {
+  const clock = new FakeClock();
+  const swarm = new ScriptedSwarm(clock, workerScript({}));
+  setup?.(swarm);
+  const pair = new ScriptedPair(swarm, script);
+  const lines: string[] = [];
+  const run = runDrill(swarm, swarm, {
+    service: "was",
+    target: "edge",
+    edge: pair,
+    deadlineSeconds: 10,
+    rejoinDeadlineSeconds: 30,
+    pollMs: 100,
+    clock,
+    signals: null,
+    log: (l) => lines.push(l),
+    ...opts,
+  });
+  return { clock, swarm, pair, lines, run };
+}
+
+describe("edge drill: takeover in time", () => {
+  it("stops the holder, measures the takeover, restarts it and sees one holder after its return", async () => {
+    const { swarm, pair, run } = edgeDrill(takeover(0.7));
+    const r = await run;
+    expect(r.reason).toBeUndefined();
+    expect(r.passed).toBe(true);
+    expect(r.scenario).toBe("stop-edge");
+    expect(r.target).toEqual({ node: "nginx-1", role: "edge" });
+    expect(swarm.stopCalls).toEqual(["nginx-1"]);
+    expect(swarm.startCalls).toEqual(["nginx-1"]);
+    // Samples every 100 ms: nginx-2 holds and answers from the first sample at or after 0.7 s.
+    expect(r.detectSeconds).toBe(0.7);
+    expect(r.restoreSeconds).toBe(0.7);
+    expect(r.takeoverSeconds).toBe(0.7);
+    expect(r.holdersAfterReturn).toEqual(["nginx-2"]);
+    expect(r.singleHolderWithinSeconds).toBe(0);
+    expect(r.rejoinSeconds).toBe(1);
+    expect(r.replicas).toEqual({ desired: 3, runningOnReady: 3 });
+    expect(pair.probes).toBeGreaterThan(0);
+    expect(r.events.map((e) => e.kind)).toEqual([
+      "stop", "stop-returned", "detected", "restored", "start", "start-returned", "rejoined", "single-holder",
+    ]);
+    expect(r.timeline.find((s) => s.t === 0.5)?.holders).toEqual([]);
+  });
+
+  it("does not count a holder change as the takeover until the address answers", async () => {
+    const script: PairScript = {
+      ...takeover(0.5),
+      answers: (w) => w.sinceStop !== undefined && w.sinceStop >= 1.2,
+    };
+    const r = await edgeDrill(script).run;
+    expect(r.passed).toBe(true);
+    expect(r.detectSeconds).toBe(0.5);
+    expect(r.takeoverSeconds).toBe(1.2);
+  });
+
+  it("runs the load across the takeover and reports it", async () => {
+    const summary: LoadSummary = {
+      connections: 50, durationSeconds: 6, requests: 9000, failed: 0, p50Ms: 4, p99Ms: 900,
+      perSecond: [], perNode: {}, failures: {},
+    };
+    let started = false;
+    const load: LoadHook = { start: () => void (started = true), stop: async () => summary };
+    const r = await edgeDrill(takeover(0.7), { load }).run;
+    expect(started).toBe(true);
+    expect(r.load).toEqual({ connections: 50, durationSeconds: 6, requests: 9000, failed: 0, p50Ms: 4, p99Ms: 900 });
+    expect(r.passed).toBe(true);
+  });
+});
+
+describe("edge drill: never taken over", () => {
+  it("fails at the deadline naming what is missing, and still starts the balancer again", async () => {
+    const { swarm, run } = edgeDrill({ holders: (w) => (w.sinceStop === undefined || w.sinceStart !== undefined ? ["nginx-1"] : []) });
+    const r = await run;
+    expect(r.passed).toBe(false);
+    expect(r.restoreSeconds).toBeNull();
+    expect(r.takeoverSeconds).toBeNull();
+    expect(r.detectSeconds).toBeNull();
+    expect(r.reason).toMatch(/not restored within the 10 s deadline: the floating address did not answer from the standby \(holders: none/);
+    expect(r.reason).toMatch(/no other balancer became MASTER/);
+    expect(swarm.startCalls).toEqual(["nginx-1"]);
+    expect(r.restarted).toBe(true);
+  });
+
+  it("refuses a single balancer without stopping anything", async () => {
+    const clock = new FakeClock();
+    const swarm = new ScriptedSwarm(clock, workerScript({}));
+    const single: EdgeObserver = { nodes: async () => ["nginx-1"], holders: async () => ["nginx-1"], ready: async () => true };
+    const r = await runDrill(swarm, swarm, { service: "was", target: "edge", edge: single, clock, signals: null });
+    expect(r.refused).toBe(true);
+    expect(r.scenario).toBe("stop-edge");
+    expect(r.target.role).toBe("edge");
+    expect(r.reason).toMatch(/no standby.*--edge 2.*edge\.nodes=2/);
+    expect(swarm.stopCalls).toEqual([]);
+  });
+
+  it("refuses a pair that is already split (two holders) before the stop", async () => {
+    const { swarm, run } = edgeDrill({ holders: () => ["nginx-1", "nginx-2"] }, { steadySeconds: 2 });
+    const r = await run;
+    expect(r.refused).toBe(true);
+    expect(r.reason).toMatch(/not steady.*nginx-1 and nginx-2 all hold/);
+    expect(swarm.stopCalls).toEqual([]);
+  });
+
+  it("refuses without an edge observer", async () => {
+    const clock = new FakeClock();
+    const swarm = new ScriptedSwarm(clock, workerScript({}));
+    const r = await runDrill(swarm, swarm, { service: "was", target: "edge", clock, signals: null });
+    expect(r.refused).toBe(true);
+    expect(r.reason).toMatch(/EdgeObserver/);
+  });
+});
+
+describe("edge drill: split brain after the return", () => {
+  it("fails when both balancers hold the address 5 s after the stopped one returned", async () => {
+    const r = await edgeDrill(takeover(0.7, { afterReturn: () => ["nginx-1", "nginx-2"] })).run;
+    expect(r.takeoverSeconds).toBe(0.7);
+    expect(r.passed).toBe(false);
+    expect(r.holdersAfterReturn).toEqual(["nginx-1", "nginx-2"]);
+    expect(r.singleHolderWithinSeconds).toBeNull();
+    expect(r.reason).toMatch(/split brain: 5 s after nginx-1 returned, nginx-1 and nginx-2 held the floating address/);
+    expect(r.events.map((e) => e.kind)).toContain("split-brain");
+  });
+
+  it("passes when a brief double holding resolves within the window, and says when", async () => {
+    const r = await edgeDrill(takeover(0.7, { afterReturn: (w) => (w.sinceStart! < 3 ? ["nginx-1", "nginx-2"] : ["nginx-2"]) })).run;
+    expect(r.passed).toBe(true);
+    expect(r.holdersAfterReturn).toEqual(["nginx-2"]);
+    // Ready 1 s after the start, single from 3 s after the start: 2 s after the return.
+    expect(r.singleHolderWithinSeconds).toBe(2);
+  });
+
+  it("fails when nobody holds the address after the return", async () => {
+    const r = await edgeDrill(takeover(0.7, { afterReturn: () => [] })).run;
+    expect(r.passed).toBe(false);
+    expect(r.reason).toMatch(/split brain: .*no balancer held/);
+  });
+});
+
+describe("edge drill: always restarts", () => {
+  it("starts the balancer again when the stop fails midway", async () => {
+    const { swarm, run } = edgeDrill(takeover(0.7), {}, (s) => (s.stopError = "docker stop: boom"));
+    const r = await run;
+    expect(r.passed).toBe(false);
+    expect(r.reason).toMatch(/stopping nginx-1 failed: docker stop: boom/);
+    expect(swarm.startCalls).toEqual(["nginx-1"]);
+  });
+
+  it("retries a failing start and reports when it never comes back", async () => {
+    const { swarm, run } = edgeDrill(takeover(0.7), { startAttempts: 2 }, (s) => (s.startErrors = ["e1", "e2"]));
+    const r = await run;
+    expect(swarm.startCalls).toEqual(["nginx-1", "nginx-1"]);
+    expect(r.restarted).toBe(false);
+    expect(r.passed).toBe(false);
+    expect(r.reason).toMatch(/starting nginx-1 again failed: e1; e2/);
+  });
+
+  it("starts the balancer again on SIGINT during the takeover and exits 130", async () => {
+    const signals = new FakeSignals();
+    const exits: number[] = [];
+    const { swarm, clock, run } = edgeDrill(takeover(1000), { signals, exit: (c) => exits.push(c), deadlineSeconds: 5 });
+    await clock.until(clock.now() + 1000);
+    signals.emit("SIGINT");
+    const r = await run;
+    expect(swarm.startCalls).toEqual(["nginx-1"]);
+    expect(exits).toEqual([130]);
+    expect(r.passed).toBe(false);
+    expect(signals.count()).toBe(0);
+  });
+});
