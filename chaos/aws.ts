@@ -5,7 +5,9 @@
  * ChaosCheck component passes on stdin).
  */
 
+import * as http from "http";
 import {
+  DescribeAddressesCommand,
   DescribeInstancesCommand,
   type EC2Client,
   StartInstancesCommand,
@@ -15,7 +17,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { Client as SshClient } from "ssh2";
 import { TAG_PROJECT, TAG_ROLE, TAG_STACK } from "../components/tags";
-import type { NodeInfo, NodeRole, NodeStopper, PlacementInfo, PlacementObserver, TaskInfo } from "./types";
+import type { EdgeObserver, NodeInfo, NodeRole, NodeStopper, PlacementInfo, PlacementObserver, TaskInfo } from "./types";
 
 // ---------------------------------------------------------------------------------------------
 // Stack outputs
@@ -29,6 +31,8 @@ export interface StackOutputs {
   readonly managerAddresses: readonly string[];
   readonly nodes: readonly StackNode[];
   readonly edgeInstanceIds: readonly string[];
+  /** Allocation id of the balancer pair's Elastic IP (what the pair's notify script moves); absent on older stacks. */
+  readonly edgeEipAllocationId?: string;
   readonly serviceName: string;
   readonly replicas: number;
   readonly managersRunTasks: boolean;
@@ -40,7 +44,8 @@ export interface StackOutputs {
 export interface StackNode {
   /** Swarm hostname (cloud-init sets the instance hostname to it). */
   readonly name: string;
-  readonly role: NodeRole;
+  /** "edge" only for the balancers the edge drill builds from edgeInstanceIds (never in `nodes`). */
+  readonly role: NodeRole | "edge";
   readonly instanceId: string;
   readonly privateIp: string;
   readonly publicIp: string;
@@ -104,6 +109,7 @@ export function parseStackOutputs(json: unknown): StackOutputs {
     managerAddresses: field(json, "managerAddresses", isStrArr, "a list of addresses"),
     nodes,
     edgeInstanceIds: isStrArr(json.edgeInstanceIds) ? json.edgeInstanceIds : [],
+    ...(isStr(json.edgeEipAllocationId) && /^eipalloc-[0-9a-f]+$/.test(json.edgeEipAllocationId) ? { edgeEipAllocationId: json.edgeEipAllocationId } : {}),
     serviceName,
     replicas: field(json, "replicas", isNum, "a number"),
     managersRunTasks: field(json, "managersRunTasks", isBool, "true or false"),
@@ -202,6 +208,73 @@ export class Ec2Stopper implements NodeStopper {
     await this.ec2.send(new StartInstancesCommand({ InstanceIds: [id] }));
     await waitUntilInstanceRunning(this.waiter(), { InstanceIds: [id] });
     this.opts.log?.(`ec2: ${target} (${id}) running`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The balancer pair (edge drill)
+
+/** Balancer names the components give the pair's instances (components/edge.ts: `edge-<i>`). */
+export function edgeNodes(o: Pick<StackOutputs, "edgeInstanceIds">): StackNode[] {
+  return o.edgeInstanceIds.map((instanceId, i) => ({ name: `edge-${i}`, role: "edge" as const, instanceId, privateIp: "", publicIp: "" }));
+}
+
+/** The part of EC2Client the edge observer uses. */
+export interface Ec2EdgeApi {
+  send(command: DescribeAddressesCommand | DescribeInstancesCommand): Promise<unknown>;
+}
+
+/**
+ * Who holds the pair's Elastic IP, from DescribeAddresses (the EIP can be on one instance only, so
+ * on AWS a split brain shows as the address moving back and forth, which the window after the
+ * return catches as a change of holder or none). Stopping and starting goes through Ec2Stopper
+ * built over `edgeNodes(outputs)`, whose tag guard then checks swarm-ha:role=edge.
+ */
+export class Ec2EdgeObserver implements EdgeObserver {
+  private readonly byId: Map<string, string>;
+  constructor(
+    private readonly ec2: Ec2EdgeApi,
+    private readonly outputs: Pick<StackOutputs, "edgeInstanceIds" | "edgeEipAllocationId" | "url">,
+    private readonly probeTimeoutMs = 1000,
+  ) {
+    if (!outputs.edgeEipAllocationId) {
+      throw new OutputsError("edgeEipAllocationId", "is missing; the balancer drill needs the pair's Elastic IP (edge.nodes=2, deployed with this version of swarm-ha)");
+    }
+    this.byId = new Map(edgeNodes(outputs).map((n) => [n.instanceId, n.name]));
+  }
+
+  async nodes(): Promise<string[]> {
+    return [...this.byId.values()];
+  }
+
+  async holders(): Promise<string[]> {
+    const out = (await this.ec2.send(new DescribeAddressesCommand({ AllocationIds: [this.outputs.edgeEipAllocationId!] }))) as {
+      Addresses?: Array<{ InstanceId?: string }>;
+    };
+    const id = out.Addresses?.[0]?.InstanceId;
+    if (!id) return [];
+    return [this.byId.get(id) ?? `foreign instance ${id}`];
+  }
+
+  async ready(node: string): Promise<boolean> {
+    const id = [...this.byId.entries()].find(([, n]) => n === node)?.[0];
+    if (!id) return false;
+    const out = (await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))) as {
+      Reservations?: Array<{ Instances?: Array<{ State?: { Name?: string } }> }>;
+    };
+    return out.Reservations?.[0]?.Instances?.[0]?.State?.Name === "running";
+  }
+
+  answers(): Promise<boolean> {
+    const url = this.outputs.url;
+    return new Promise((resolve) => {
+      const req = http.get(url, { agent: false, timeout: this.probeTimeoutMs }, (res) => {
+        res.resume();
+        resolve((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300);
+      });
+      req.on("timeout", () => req.destroy());
+      req.on("error", () => resolve(false));
+    });
   }
 }
 

@@ -11,12 +11,13 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { EC2Client } from "@aws-sdk/client-ec2";
-import { Ec2Stopper, parseStackOutputs, Ssh2Runner, SshSwarmObserver, type StackOutputs } from "./aws";
+import { Ec2EdgeObserver, Ec2Stopper, edgeNodes, parseStackOutputs, Ssh2Runner, SshSwarmObserver, type StackOutputs } from "./aws";
 import { runDrill, type DrillOptions, type DrillResult } from "./core";
 import { createLabDrillAdapters } from "../lab/chaosAdapters";
+import { createLabEdgeAdapters } from "../lab/edge";
 import { HttpLoad } from "./load";
 import { compactReport, renderReportJson, writeReport } from "./report";
-import type { LabDrillAdapters, LoadHook, NodeStopper, SwarmObserver } from "./types";
+import type { EdgeObserver, LabDrillAdapters, LoadHook, NodeStopper, SwarmObserver } from "./types";
 
 export interface CliOptions {
   readonly source: { readonly kind: "stack"; readonly stack: string } | { readonly kind: "outputs"; readonly file: string } | { readonly kind: "lab" };
@@ -32,7 +33,9 @@ export interface CliOptions {
 }
 
 export const USAGE = `usage: npm run chaos -- (--stack <name> | --outputs <file.json|-> | --lab) [options]
-  --target worker|manager|<node>   what to stop (default worker; manager = the leader, needs 3 managers)
+  --target worker|manager|edge|<node>
+                                   what to stop (default worker; manager = the leader, needs 3 managers;
+                                   edge = the balancer holding the floating address, needs the pair)
   --deadline <seconds>             restore deadline after the stop (default 60)
   --rejoin-deadline <seconds>      how long the target may take to be Ready again (default 300)
   --json <file|->                  write report.json there (- : compact report on stdout)
@@ -86,7 +89,6 @@ export function parseArgs(argv: readonly string[]): CliOptions | "help" {
   if (bools.has("--help")) return "help";
 
   const target = values.get("--target") ?? "worker";
-  if (target === "edge") throw new UsageError("--target edge is not available yet (the balancer drill comes with the nginx pair); use worker, manager or a node name");
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(target)) throw new UsageError(`--target ${JSON.stringify(target)} must be worker, manager or a node host name`);
 
   const url = values.get("--url");
@@ -157,6 +159,8 @@ export interface DrillSetup {
   /** Hosts the load may target besides lab/loopback addresses. */
   readonly allowHosts: readonly string[];
   readonly managersRunTasks?: boolean;
+  /** The balancer pair, for --target edge. */
+  readonly edge?: EdgeObserver;
   close(): void | Promise<void>;
 }
 
@@ -166,6 +170,9 @@ export interface CliDeps {
   readonly pulumiOutputs: (stack: string) => Promise<string>;
   readonly awsSetup: (outputs: StackOutputs, log: (l: string) => void) => DrillSetup;
   readonly labSetup: (log: (l: string) => void) => Promise<DrillSetup>;
+  /** --target edge: the pair's observer and a stopper of balancers (defaults below). */
+  readonly awsEdgeSetup?: (outputs: StackOutputs, log: (l: string) => void) => DrillSetup;
+  readonly labEdgeSetup?: (log: (l: string) => void) => Promise<DrillSetup>;
   readonly makeLoad: (url: string, connections: number, allowHosts: readonly string[], maxSeconds: number) => LoadHook;
   readonly runDrill: typeof runDrill;
   readonly stdout: (s: string) => void;
@@ -219,6 +226,34 @@ export const defaultDeps: CliDeps = {
       close: () => a.close?.(),
     };
   },
+  awsEdgeSetup: (o, log) => {
+    const runner = new Ssh2Runner({ username: o.sshUser, privateKey: o.sshPrivateKey });
+    const observer = new SshSwarmObserver(runner, o.managerAddresses.length ? o.managerAddresses : [o.managerAddress], o.serviceName, { log });
+    const ec2 = new EC2Client({ region: o.region });
+    if (o.edgeInstanceIds.length < 2) {
+      observer.close();
+      ec2.destroy();
+      throw new Error(`the stack runs ${o.edgeInstanceIds.length} balancer(s); the balancer drill needs the pair (config edge.nodes=2)`);
+    }
+    return {
+      observer,
+      // The tag guard checks swarm-ha:role=edge on each balancer before it is stopped or started.
+      stopper: new Ec2Stopper(ec2, { nodes: edgeNodes(o), stackTags: o.stackTags }, { log }),
+      edge: new Ec2EdgeObserver(ec2, o),
+      service: o.serviceName,
+      url: o.url,
+      allowHosts: [new URL(o.url).hostname],
+      managersRunTasks: o.managersRunTasks,
+      close: () => {
+        observer.close();
+        ec2.destroy();
+      },
+    };
+  },
+  labEdgeSetup: async (log) => {
+    const a = await createLabEdgeAdapters({ log });
+    return { observer: a.observer, stopper: a.stopper, edge: a.edge, service: a.service, url: a.url, allowHosts: [], close: () => a.close?.() };
+  },
   makeLoad: (url, connections, allowHosts, maxSeconds) => new HttpLoad({ url, connections, allowHosts, maxDurationSeconds: maxSeconds }),
   runDrill,
   stdout: (s) => process.stdout.write(s),
@@ -229,6 +264,16 @@ export const defaultDeps: CliDeps = {
 export function summaryLine(r: DrillResult): string {
   const s = (x: number | null) => (x === null ? "never" : `${x.toFixed(2)} s`);
   if (r.refused) return `REFUSED: ${r.reason}`;
+  if (r.scenario === "stop-edge") {
+    const holders = (r.holdersAfterReturn as readonly string[] | undefined) ?? [];
+    return (
+      `${r.passed ? "PASSED" : "FAILED"}: stopped balancer ${r.target.node}; the other became MASTER after ${s(r.detectSeconds)}, ` +
+      `the floating address answered from it after ${s(r.restoreSeconds)} (takeover), ${r.target.node} back after ${s(r.rejoinSeconds)}, ` +
+      `holders after its return: ${holders.join(", ") || "none"} (single after ${s((r.singleHolderWithinSeconds as number | null | undefined) ?? null)})` +
+      (r.load.connections > 0 ? `; load ${r.load.connections} conns, ${r.load.requests} requests, ${r.load.failed} failed, p50 ${r.load.p50Ms} ms, p99 ${r.load.p99Ms} ms` : "") +
+      (r.reason ? `; ${r.reason}` : "")
+    );
+  }
   return (
     `${r.passed ? "PASSED" : "FAILED"}: stopped ${r.target.node} (${r.target.role}); marked down after ${s(r.detectSeconds)}, ` +
     `${r.replicas.desired}/${r.replicas.desired} running on Ready nodes after ${s(r.restoreSeconds)}, rejoined after ${s(r.rejoinSeconds)}` +
@@ -257,7 +302,8 @@ export async function main(argv: readonly string[], deps: CliDeps = defaultDeps)
 
   let setup: DrillSetup;
   try {
-    if (opts.source.kind === "lab") setup = await deps.labSetup(log);
+    const edge = opts.target === "edge";
+    if (opts.source.kind === "lab") setup = edge ? await (deps.labEdgeSetup ?? defaultDeps.labEdgeSetup!)(log) : await deps.labSetup(log);
     else {
       const text = opts.source.kind === "stack" ? await deps.pulumiOutputs(opts.source.stack) : deps.readText(opts.source.file);
       let json: unknown;
@@ -266,7 +312,7 @@ export async function main(argv: readonly string[], deps: CliDeps = defaultDeps)
       } catch {
         throw new Error(`the stack outputs are not JSON (${opts.source.kind === "stack" ? `pulumi stack output --stack ${opts.source.stack}` : opts.source.file})`);
       }
-      setup = deps.awsSetup(parseStackOutputs(json), log);
+      setup = edge ? (deps.awsEdgeSetup ?? defaultDeps.awsEdgeSetup!)(parseStackOutputs(json), log) : deps.awsSetup(parseStackOutputs(json), log);
     }
   } catch (e) {
     deps.stderr(`chaos: ${e instanceof Error ? e.message : String(e)}\n`);
@@ -285,6 +331,7 @@ export async function main(argv: readonly string[], deps: CliDeps = defaultDeps)
       deadlineSeconds: opts.deadlineSeconds,
       rejoinDeadlineSeconds: opts.rejoinDeadlineSeconds,
       ...(setup.managersRunTasks !== undefined ? { managersRunTasks: setup.managersRunTasks } : {}),
+      ...(setup.edge ? { edge: setup.edge } : {}),
       ...(load ? { load } : {}),
       log,
       ...deps.drillOptions,

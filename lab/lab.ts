@@ -6,6 +6,7 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as http from "http";
+import { KEEPALIVED_PATHS, renderKeepalivedConf, renderNotifyScript } from "../renderers/keepalived";
 import { renderNginxConf } from "../renderers/nginxConf";
 import { renderGaneshaConf } from "../renderers/nfsExports";
 import { renderServiceSpec, ServiceSpec } from "../renderers/serviceSpec";
@@ -21,6 +22,7 @@ import {
   LabOptions,
   layout,
   Layout,
+  EdgeSlot,
   LOG_VOLUME,
   NETWORK,
   NODE_LOG_DIR,
@@ -29,7 +31,10 @@ import {
   SERVICE,
 } from "./settings";
 
-export const NGINX = "swarm-ha-nginx";
+/** The first balancer: the NFS proof's client outside the export's range. */
+export const NGINX = "swarm-ha-nginx-1";
+/** Where a pair balancer finds its floating address (the entrypoint's drain drops new connections to it). */
+export const VIP_FILE = "/run/swarm-ha/vip";
 export const NFS = "swarm-ha-nfs";
 const SPEC_LABEL = "swarm-ha.lab.spec";
 
@@ -253,6 +258,81 @@ export function nginxConfFor(cfg: SwarmHaConfig, l: Layout): string {
   return renderNginxConf({ upstreams: eligible.map((n) => ({ host: n.ip, port: cfg.was.port })) });
 }
 
+async function startEdge(e: EdgeSlot, images: LabImages, spec: string, pair: boolean): Promise<void> {
+  await docker([
+    "run", "-d", "--name", e.name, "--hostname", e.name, ...labels("nginx", spec),
+    "--network", NETWORK, "--ip", e.ip,
+    // keepalived: VRRP adverts (raw sockets), the VIP and gratuitous ARP, the drain's iptables rule.
+    ...(pair ? ["--cap-add", "NET_ADMIN", "--cap-add", "NET_RAW", "--cap-add", "NET_BROADCAST"] : []),
+    images.nginx,
+  ]);
+}
+
+/** The keepalived.conf of one balancer of the lab pair (the same renderer the AWS pair uses). */
+export function keepalivedConfFor(e: EdgeSlot, l: Layout): string {
+  const peer = l.edges.find((x) => x.name !== e.name)!;
+  return renderKeepalivedConf({
+    nodeName: e.name,
+    role: e.role,
+    interface: "eth0",
+    selfIp: e.ip,
+    peerIp: peer.ip,
+    floating: { kind: "vip", address: l.vip! },
+  });
+}
+
+/** Writes nginx.conf (and, in a pair, keepalived.conf and the notify script) into a balancer and starts it. */
+async function configureEdge(e: EdgeSlot, l: Layout, conf: string, log: Log): Promise<void> {
+  const running = (await dockerRaw(["exec", e.name, "test", "-f", "/run/swarm-ha/ready"])).code === 0;
+  const files: [string, string][] = [["/etc/nginx/nginx.conf", conf]];
+  if (l.vip) {
+    files.push([KEEPALIVED_PATHS.conf, keepalivedConfFor(e, l)], [KEEPALIVED_PATHS.notifyScript, renderNotifyScript()], [VIP_FILE, `${l.entryIp}\n`]);
+  }
+  const same = await Promise.all(files.map(async ([f, c]) => (await dockerRaw(["exec", e.name, "cat", f])).stdout === c));
+  // A reload closes the old workers' keep-alive connections: only when the config changed.
+  if (running && same.every(Boolean)) {
+    log(`  ${e.name}: configuration unchanged`);
+    return;
+  }
+  for (const [f, c] of files) await writeInto(e.name, f, c);
+  const t = await dockerRaw(["exec", e.name, "nginx", "-t"]);
+  if (t.code !== 0) throw new LabError(`nginx -t rejected the rendered nginx.conf on ${e.name}: ${t.stderr.trim()}`);
+  if (l.vip) {
+    // keepalived runs scripts only from root-owned files no one else may write (enable_script_security).
+    await docker(["exec", e.name, "sh", "-c", `chown root:root '${KEEPALIVED_PATHS.notifyScript}' && chmod 0755 '${KEEPALIVED_PATHS.notifyScript}' && chmod 0644 '${KEEPALIVED_PATHS.conf}'`]);
+    const k = await dockerRaw(["exec", e.name, "keepalived", "-t", "-f", KEEPALIVED_PATHS.conf]);
+    if (k.code !== 0) throw new LabError(`keepalived -t rejected the rendered keepalived.conf on ${e.name}: ${(k.stderr || k.stdout).trim().split("\n").slice(-3).join(" ")}`);
+  }
+  if (running && same.slice(1).every(Boolean)) await docker(["exec", e.name, "nginx", "-s", "reload"]);
+  else if (running) await docker(["restart", "-t", "10", e.name]); // keepalived reads its config at start
+  else await docker(["exec", e.name, "sh", "-c", "mkdir -p /run/swarm-ha && touch /run/swarm-ha/ready"]);
+}
+
+/** Balancers of the lab that hold the floating address now (the VIP on their eth0). */
+export async function vipHolders(edges: readonly string[], vip: string): Promise<string[]> {
+  const ip = vip.split("/")[0];
+  const held = await Promise.all(
+    edges.map(async (name) => {
+      const r = await dockerRaw(["exec", name, "ip", "-4", "-o", "addr", "show", "dev", "eth0"], { timeoutMs: 5000 });
+      return r.code === 0 && r.stdout.split(/\s+/).some((w) => w.split("/")[0] === ip);
+    }),
+  );
+  return edges.filter((_, i) => held[i]);
+}
+
+/** Waits until exactly one balancer holds the VIP; returns it. */
+async function waitSingleHolder(l: Layout, timeoutMs: number): Promise<string> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const h = await vipHolders(l.edges.map((e) => e.name), l.vip!);
+    if (h.length === 1) return h[0];
+    if (Date.now() > until) {
+      throw new LabError(`the floating address ${l.vip} is held by ${h.length ? h.join(" and ") : "no balancer"} after ${timeoutMs / 1000} s (exactly one should); see docker logs ${l.edges[0].name}`);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
 async function startNode(n: NodeSlot, images: LabImages, spec: string, flags: string[]): Promise<void> {
   fs.mkdirSync(nodeApiDir(n.name), { recursive: true, mode: 0o700 });
   await docker([
@@ -288,7 +368,7 @@ export async function up(o: LabOptions, log: Log): Promise<LabInfo> {
     .slice(0, 12);
   const managers = l.nodes.filter((n) => n.role === "manager");
   const workers = l.nodes.filter((n) => n.role === "worker");
-  const expected = [...l.nodes.map((n) => n.name), NGINX, NFS].sort();
+  const expected = [...l.nodes.map((n) => n.name), ...l.edges.map((e) => e.name), NFS].sort();
 
   const existing = await labContainers();
   const reusable =
@@ -318,7 +398,7 @@ export async function up(o: LabOptions, log: Log): Promise<LabInfo> {
         }
         await docker(["volume", "create", "--label", `${LAB_LABEL}=1`, LOG_VOLUME]);
       });
-      await step(timings, log, `containers: ${managers.length} manager(s), ${workers.length} worker(s), nfs, nginx`, async () => {
+      await step(timings, log, `containers: ${managers.length} manager(s), ${workers.length} worker(s), nfs, ${l.edges.length} nginx`, async () => {
         await settleAll([
           ...l.nodes.map((n) => startNode(n, images, spec, flags)),
           docker([
@@ -329,7 +409,7 @@ export async function up(o: LabOptions, log: Log): Promise<LabInfo> {
             "-v", `${LOG_VOLUME}:${cfg.nfs.exportPath}`,
             images.nfs,
           ]),
-          docker(["run", "-d", "--name", NGINX, "--hostname", NGINX, ...labels("nginx", spec), "--network", NETWORK, "--ip", l.nginxIp, images.nginx]),
+          ...l.edges.map((e) => startEdge(e, images, spec, l.vip !== undefined)),
         ]);
       });
     }
@@ -383,22 +463,18 @@ export async function up(o: LabOptions, log: Log): Promise<LabInfo> {
       log(`  ${running}/${cfg.was.replicas} tasks running on Ready nodes`);
     });
 
-    await step(timings, log, `nginx.conf (renderNginxConf over ${l.nodes.filter((n) => n.role === "worker" || cfg.managers.runTasks).length} nodes), nginx -t, start`, async () => {
-      const conf = nginxConfFor(cfg, l);
-      const running = (await dockerRaw(["exec", NGINX, "test", "-f", "/run/swarm-ha/ready"])).code === 0;
-      // A reload closes the old workers' keep-alive connections: only when the config changed.
-      if (running && (await dockerRaw(["exec", NGINX, "cat", "/etc/nginx/nginx.conf"])).stdout === conf) {
-        log("  nginx.conf unchanged");
-        return;
-      }
-      await writeInto(NGINX, "/etc/nginx/nginx.conf", conf);
-      const t = await dockerRaw(["exec", NGINX, "nginx", "-t"]);
-      if (t.code !== 0) throw new LabError(`nginx -t rejected the rendered nginx.conf: ${t.stderr.trim()}`);
-      if (running) await docker(["exec", NGINX, "nginx", "-s", "reload"]);
-      else await docker(["exec", NGINX, "sh", "-c", "mkdir -p /run/swarm-ha && touch /run/swarm-ha/ready"]);
+    const eligibleCount = l.nodes.filter((n) => n.role === "worker" || cfg.managers.runTasks).length;
+    await step(timings, log, `nginx.conf (renderNginxConf over ${eligibleCount} nodes), nginx -t${l.vip ? ", keepalived.conf (renderKeepalivedConf), keepalived -t" : ""}, start ${l.edges.length} nginx`, async () => {
+      await settleAll(l.edges.map((e) => configureEdge(e, l, nginxConfFor(cfg, l), log)));
     });
+    if (l.vip) {
+      await step(timings, log, `floating address ${l.vip}: exactly one holder (VRRP)`, async () => {
+        const holder = await waitSingleHolder(l, 30_000);
+        log(`  ${holder} holds ${l.entryIp}`);
+      });
+    }
 
-    const url = `http://${l.nginxIp}/`;
+    const url = `http://${l.entryIp}/`;
     await step(timings, log, `requests through nginx answered by every replica`, async () => {
       const served = await waitServedByAll(url, observer, 60_000);
       log(`  answered by ${served.join(", ")}`);

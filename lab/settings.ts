@@ -22,6 +22,8 @@ export interface LabOptions {
   readonly managers: 1 | 3;
   readonly workers: number;
   readonly replicas?: number;
+  /** nginx balancers: 2 = a keepalived pair behind a floating address (default), 1 = one balancer. */
+  readonly edge: 1 | 2;
   /** Image every lab Dockerfile starts FROM; undefined: debian:bookworm-slim if present, else built offline. */
   readonly baseImage?: string;
   readonly subnet: string;
@@ -43,6 +45,7 @@ flags (up/drill):
   --managers 1|3      swarm managers (default 1)
   --workers N         swarm workers, 1 to 100 (default 3)
   --replicas N        WAS replicas (default 3; must leave one free node)
+  --edge 1|2          nginx balancers (default 2: a keepalived pair behind a floating address)
   --base-image IMG    base image of every lab image (env SWARM_HA_BASE_IMAGE; default debian:bookworm-slim
                       if present locally, else swarm-ha/base:bookworm built with debootstrap)
   --subnet CIDR       the lab network, a /24 (default 172.28.5.0/24)
@@ -70,6 +73,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   let managers: 1 | 3 = 1;
   let workers = 3;
   let replicas: number | undefined;
+  let edge: 1 | 2 = 2;
   let baseImage = env.SWARM_HA_BASE_IMAGE?.trim() || undefined;
   let subnet = "172.28.5.0/24";
   let drill = true;
@@ -97,6 +101,12 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
       case "--workers":
         workers = intFlag("--workers", value(), 1, 100);
         break;
+      case "--edge": {
+        const v = value();
+        if (v !== "1" && v !== "2") throw flagError("--edge", `must be 1 or 2 (got ${JSON.stringify(v ?? "")}); 2 runs the balancer pair with a floating address`);
+        edge = v === "1" ? 1 : 2;
+        break;
+      }
       case "--replicas":
         replicas = intFlag("--replicas", value(), 1, 100);
         break;
@@ -143,7 +153,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
         throw flagError(a, a.startsWith("-") ? "unknown flag" : "unknown command; use up, down, drill or status");
     }
   }
-  const opts: LabOptions = { command, managers, workers, replicas, baseImage, subnet, drill, baseline, connections, reportDir, keepOnFailure, privileged };
+  const opts: LabOptions = { command, managers, workers, replicas, edge, baseImage, subnet, drill, baseline, connections, reportDir, keepOnFailure, privileged };
   if (command === "up" || command === "drill") labConfig(opts); // validates replicas against nodes now
   return opts;
 }
@@ -178,10 +188,25 @@ export interface NodeSlot {
   readonly ip: string;
 }
 
+/** One nginx balancer container. */
+export interface EdgeSlot {
+  readonly name: string;
+  readonly ip: string;
+  /** keepalived role: the primary wins the first election. */
+  readonly role: "primary" | "standby";
+}
+
 export interface Layout {
   readonly subnet: string;
   readonly gateway: string;
+  /** The first balancer's own address (outside the NFS client range: the NFS proof's outsider). */
   readonly nginxIp: string;
+  /** The balancers: one, or the keepalived pair. */
+  readonly edges: readonly EdgeSlot[];
+  /** The entry point: the pair's floating address (VIP), or the single balancer's address. */
+  readonly entryIp: string;
+  /** The pair's floating address with its prefix (keepalived virtual_ipaddress); undefined for one balancer. */
+  readonly vip?: string;
   readonly nfsIp: string;
   /** Addresses of swarm nodes only: the NFS export's only clients. */
   readonly nodeRange: string;
@@ -189,15 +214,26 @@ export interface Layout {
 }
 
 /** Fixed addresses on the lab /24: nodes in the upper half (the export's client range), the rest below. */
-export function layout(o: Pick<LabOptions, "subnet" | "managers" | "workers">): Layout {
+export function layout(o: Pick<LabOptions, "subnet" | "managers" | "workers"> & Partial<Pick<LabOptions, "edge">>): Layout {
   const prefix = o.subnet.split(".").slice(0, 3).join(".");
   const nodes: NodeSlot[] = [];
   for (let i = 1; i <= o.managers; i++) nodes.push({ name: `swarm-ha-manager-${i}`, role: "manager", ip: `${prefix}.${129 + i}` });
   for (let i = 1; i <= o.workers; i++) nodes.push({ name: `swarm-ha-worker-${i}`, role: "worker", ip: `${prefix}.${139 + i}` });
+  const edgeCount = o.edge ?? 2;
+  // Balancers and the floating address sit in the lower half, outside the NFS client range.
+  const edges: EdgeSlot[] = Array.from({ length: edgeCount }, (_, i) => ({
+    name: `swarm-ha-nginx-${i + 1}`,
+    ip: `${prefix}.${10 + i}`,
+    role: i === 0 ? ("primary" as const) : ("standby" as const),
+  }));
+  const pair = edgeCount === 2;
   return {
     subnet: o.subnet,
     gateway: `${prefix}.1`,
     nginxIp: `${prefix}.10`,
+    edges,
+    entryIp: pair ? `${prefix}.100` : `${prefix}.10`,
+    ...(pair ? { vip: `${prefix}.100/24` } : {}),
     nfsIp: `${prefix}.5`,
     nodeRange: `${prefix}.128/25`,
     nodes,

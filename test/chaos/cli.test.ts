@@ -40,7 +40,7 @@ describe("parseArgs", () => {
     expect(usage(["--lab", "--target", "--deadline", "5"])).toBe("--target needs a value, e.g. --target worker");
     expect(usage(["--lab", "--connections", "-3"])).toBe("--connections needs a value, e.g. --connections 50");
     expect(usage(["--lab", "--connections", "5000"])).toMatch(/^--connections must be a whole number of connections from 0 to 2000/);
-    expect(usage(["--lab", "--target", "edge"])).toMatch(/^--target edge is not available yet/);
+    expect(parseArgs(["--lab", "--target", "edge"])).toMatchObject({ source: { kind: "lab" }, target: "edge" });
     expect(usage(["--lab", "--target", "w1;reboot"])).toMatch(/^--target "w1;reboot" must be worker, manager or a node host name/);
     expect(usage(["--lab", "--url", "file:///etc/passwd"])).toMatch(/^--url "file:\/\/\/etc\/passwd" must be an http\(s\) URL/);
     expect(usage(["--lab", "--stack", "dev"])).toBe("--stack and --lab are exclusive; pass exactly one of --stack, --outputs, --lab");

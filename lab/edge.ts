@@ -1,0 +1,126 @@
+/**
+ * The balancer drill's lab adapters (`npm run chaos -- --lab --target edge`): an EdgeObserver that
+ * reads who holds the floating address from each nginx container's eth0 (the truth the network
+ * sees; the notify script's state file says what keepalived believes), and a NodeStopper that
+ * stops and starts nginx containers only.
+ */
+import * as http from "http";
+import type { EdgeObserver, LabDrillAdapters, NodeStopper } from "../chaos/types";
+import { LabObserver } from "./adapters";
+import { docker, dockerRaw, LabError } from "./docker";
+import { labContainers, vipHolders, VIP_FILE } from "./lab";
+import { KEEPALIVED_PATHS } from "../renderers/keepalived";
+import { LAB_LABEL, ROLE_LABEL, SERVICE } from "./settings";
+
+/** Stops/starts lab balancer containers. Refuses anything that is not one. */
+export class LabEdgeStopper implements NodeStopper {
+  /**
+   * @param stopTimeoutSeconds grace period of `docker stop`: the balancer's entrypoint drains
+   *   (drop new connections, nginx graceful quit, keepalived priority 0) within it. Default 10.
+   */
+  constructor(private readonly stopTimeoutSeconds = 10) {}
+
+  private async check(target: string): Promise<void> {
+    const r = await dockerRaw(["container", "inspect", "--format", `{{index .Config.Labels "${LAB_LABEL}"}} {{index .Config.Labels "${ROLE_LABEL}"}}`, target]);
+    const [lab, role] = r.stdout.trim().split(" ");
+    if (r.code !== 0 || lab !== "1" || role !== "nginx") {
+      throw new LabError(`${target} is not a lab balancer container (labels ${LAB_LABEL}=1, ${ROLE_LABEL}=nginx)`);
+    }
+  }
+
+  async stop(target: string): Promise<void> {
+    await this.check(target);
+    await docker(["stop", "-t", String(this.stopTimeoutSeconds), target]);
+  }
+
+  async start(target: string): Promise<void> {
+    await this.check(target);
+    await docker(["start", target]);
+  }
+}
+
+/** One GET through the floating address, fresh connection; true on a 2xx answer within `timeoutMs`. */
+function answers(url: string, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (v: boolean) => {
+      if (!done) {
+        done = true;
+        clearTimeout(timer);
+        resolve(v);
+      }
+    };
+    const req = http.get(url, { agent: false }, (res) => {
+      res.resume();
+      res.on("end", () => finish((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300));
+    });
+    const timer = setTimeout(() => {
+      req.destroy();
+      finish(false);
+    }, timeoutMs);
+    req.on("error", () => finish(false));
+  });
+}
+
+export class LabEdgeObserver implements EdgeObserver {
+  /**
+   * @param edges the balancer containers, in order
+   * @param vip the floating address (CIDR or bare)
+   * @param url the entry point through the floating address
+   */
+  constructor(
+    private readonly edges: readonly string[],
+    private readonly vip: string,
+    private readonly url: string,
+    private readonly probeTimeoutMs = 500,
+  ) {}
+
+  async nodes(): Promise<string[]> {
+    return [...this.edges];
+  }
+
+  holders(): Promise<string[]> {
+    return vipHolders(this.edges, this.vip);
+  }
+
+  /** Running, and keepalived has reported a state since the container started (the entrypoint clears it). */
+  async ready(node: string): Promise<boolean> {
+    const r = await dockerRaw(["exec", node, "cat", KEEPALIVED_PATHS.stateFile], { timeoutMs: 5000 });
+    return r.code === 0 && /^(MASTER|BACKUP)\s*$/.test(r.stdout);
+  }
+
+  answers(): Promise<boolean> {
+    return answers(this.url, this.probeTimeoutMs);
+  }
+}
+
+/** The running lab's pair: names, floating address and entry point, read from its containers. */
+export async function findLabPair(): Promise<{ edges: string[]; vip: string; url: string }> {
+  const cs = await labContainers();
+  if (cs.length === 0) throw new LabError("no lab is running; start one with npm run lab -- up --no-drill");
+  const edges = cs.filter((c) => c.role === "nginx").map((c) => c.name).sort();
+  if (edges.length < 2) {
+    throw new LabError(`the lab runs ${edges.length} balancer(s); the balancer drill needs the pair: npm run lab -- up --edge 2 --no-drill`);
+  }
+  const r = await dockerRaw(["exec", edges[0], "cat", VIP_FILE]);
+  const vip = r.stdout.trim();
+  if (r.code !== 0 || !/^\d+\.\d+\.\d+\.\d+$/.test(vip)) throw new LabError(`${edges[0]} has no floating address (${VIP_FILE}); bring the lab up again`);
+  return { edges, vip, url: `http://${vip}/` };
+}
+
+/**
+ * `npm run chaos -- --lab --target edge`: the pair's observer and stopper, the floating address as
+ * the entry point, and the swarm observer (for the replicas figure of the report).
+ */
+export async function createLabEdgeAdapters(opts: { readonly log: (line: string) => void }): Promise<LabDrillAdapters & { readonly edge: EdgeObserver }> {
+  const pair = await findLabPair();
+  const managers = (await labContainers()).filter((c) => c.role === "manager").map((c) => c.name).sort();
+  opts.log(`lab pair ${pair.edges.join(", ")}, floating address ${pair.vip}`);
+  return {
+    observer: new LabObserver(managers),
+    stopper: new LabEdgeStopper(),
+    service: SERVICE,
+    url: pair.url,
+    edge: new LabEdgeObserver(pair.edges, pair.vip, pair.url),
+  };
+}
