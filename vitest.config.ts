@@ -2,12 +2,22 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // Files run in separate workers; the lab end-to-end file drives one shared Docker engine and
-    // must not overlap another e2e file, so e2e files set their own sequencing.
     pool: "forks",
     reporters: ["default"],
+    projects: [
+      {
+        extends: true,
+        test: { name: "unit", include: ["test/**/*.test.ts"], exclude: ["test/e2e/**"], sequence: { groupOrder: 0 } },
+      },
+      {
+        // One file (run.test.ts imports every lab suite in order): lab suites share one engine and
+        // network and must never overlap; groupOrder 1 starts them after the unit tests, so the
+        // drill's timings are not measured on a CPU busy with other tests.
+        extends: true,
+        test: { name: "e2e", include: ["test/e2e/run.test.ts"], sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });

@@ -12,6 +12,7 @@ import { renderSwarmInit } from "../renderers/swarmBootstrap";
 import { LabObserver, LabStopper } from "./adapters";
 import { since } from "./docker";
 import { nodeEngine } from "./engines";
+import { waitRolledOut } from "./rollout";
 import { deployService, LabInfo, Log, runScript, waitConverged, waitServedByAll, wasSpec } from "./lab";
 import { NFS_SUBSTITUTION, NfsProof, proveNfs, ServedTask } from "./nfsProof";
 import type { LabOptions } from "./settings";
@@ -57,7 +58,10 @@ async function rebalance(info: LabInfo, observer: LabObserver, log: Log): Promis
 async function applyTimings(info: LabInfo, observer: LabObserver, hb: number, delay: number, log: Log): Promise<void> {
   const manager = info.layout.nodes.find((n) => n.name === info.managers[0])!;
   await runScript(manager.name, "swarm-init", renderSwarmInit({ advertiseAddr: manager.ip, dispatcherHeartbeatSeconds: hb, engineWaitSeconds: 60 }));
-  await deployService(manager.name, wasSpec(info.config, info.images.app, delay));
+  if (await deployService(manager.name, wasSpec(info.config, info.images.app, delay))) {
+    // A changed restart delay rolls every task over (one at a time): wait until all run the new spec.
+    await waitRolledOut(manager.name, SERVICE, 180_000);
+  }
   await waitConverged(observer, manager.name, 180_000);
   await waitServedByAll(info.url, observer, 60_000);
   log(`  swarm heartbeat ${hb}s, task restart delay ${delay}s, service converged`);

@@ -1,0 +1,31 @@
+/** Whether a Docker engine answers; the e2e suites skip, saying why, only when it does not. */
+import { execFileSync } from "child_process";
+
+export function engineProblem(): string | undefined {
+  try {
+    execFileSync("docker", ["info", "--format", "{{.ServerVersion}}"], { stdio: "pipe", timeout: 20_000 });
+    return undefined;
+  } catch (e) {
+    const err = e as { code?: string; stderr?: Buffer };
+    return err.code === "ENOENT" ? "the docker CLI is not installed" : (err.stderr?.toString().trim().split("\n")[0] ?? "docker info failed");
+  }
+}
+
+export const ENGINE_PROBLEM = engineProblem();
+if (ENGINE_PROBLEM) console.warn(`[e2e] SKIPPED: no Docker engine reachable (${ENGINE_PROBLEM}); start dockerd to run the lab end to end`);
+
+/** Runs `npm run chaos -- ...` as a user would; returns exit code, stdout and stderr. */
+export function runChaosCli(args: readonly string[]): { code: number; stdout: string; stderr: string } {
+  try {
+    const stdout = execFileSync("npx", ["--no-install", "tsx", "chaos/cli.ts", ...args], {
+      cwd: `${__dirname}/../..`,
+      stdio: "pipe",
+      encoding: "utf8",
+      timeout: 5 * 60_000,
+    });
+    return { code: 0, stdout, stderr: "" };
+  } catch (e) {
+    const err = e as { status?: number; stdout?: string; stderr?: string };
+    return { code: err.status ?? 1, stdout: err.stdout ?? "", stderr: err.stderr ?? "" };
+  }
+}

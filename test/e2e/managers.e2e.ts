@@ -1,0 +1,67 @@
+/**
+ * End to end: a lab with 3 managers; `npm run chaos -- --lab --target manager` stops the Raft
+ * leader under load, a new leader is elected and the replicas are restored; then down.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LabObserver } from "../../lab/adapters";
+import { down, labContainers, LabInfo, up } from "../../lab/lab";
+import { LabOptions, parseArgs, SERVICE } from "../../lab/settings";
+import { ENGINE_PROBLEM, runChaosCli } from "./engine";
+
+const MIN = 60_000;
+
+describe.skipIf(ENGINE_PROBLEM !== undefined).sequential(
+  `lab with 3 managers: leader drill${ENGINE_PROBLEM ? ` (skipped: no Docker engine: ${ENGINE_PROBLEM})` : ""}`,
+  () => {
+    const say = (l: string) => console.log(`[e2e managers] ${l}`);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "swarm-ha-managers-"));
+    let info: LabInfo;
+    let leaderBefore: string | undefined;
+    let result: { code: number; stderr: string };
+    let report: Record<string, any>;
+
+    beforeAll(async () => {
+      info = await up(parseArgs(["up", "--managers", "3", "--no-drill"], process.env) as LabOptions, say);
+      leaderBefore = (await new LabObserver(info.managers).nodes()).find((n) => n.leader)?.hostname;
+      result = runChaosCli(["--lab", "--target", "manager", "--json", path.join(dir, "report.json")]);
+      say(`chaos CLI exit ${result.code}: ${result.stderr.trim().split("\n").pop()}`);
+      report = JSON.parse(fs.readFileSync(path.join(dir, "report.json"), "utf8"));
+    }, 8 * MIN);
+
+    afterAll(async () => {
+      await down(say);
+      expect(await labContainers()).toEqual([]);
+    }, 2 * MIN);
+
+    it("stops the leader, elects a new one and restores the replicas (exit 0)", () => {
+      expect(result.code).toBe(0);
+      expect(report.scenario).toBe("stop-manager");
+      expect(report.target).toEqual({ node: leaderBefore, role: "manager" });
+      expect(report.passed).toBe(true);
+      expect(report.replicas).toEqual({ desired: 3, runningOnReady: 3 });
+      expect(report.leader?.after).toBeDefined();
+      expect(report.leader.after).not.toBe(leaderBefore);
+      expect(report.load.connections).toBeGreaterThanOrEqual(50);
+    });
+
+    it("converges within 30 s to three Ready managers, one leader, the replicas on Ready nodes", async () => {
+      const obs = new LabObserver(info.managers);
+      const until = Date.now() + 30_000;
+      let last = "";
+      for (;;) {
+        const [nodes, tasks] = await Promise.all([obs.nodes(), obs.tasks(SERVICE)]).catch(() => [[], []] as const);
+        const ready = new Set(nodes.filter((n) => n.status === "ready").map((n) => n.id));
+        const managers = nodes.filter((n) => n.role === "manager");
+        const running = tasks.filter((t) => t.state === "running" && t.desiredState === "running" && ready.has(t.nodeId));
+        last = nodes.map((n) => `${n.hostname}:${n.status}${n.leader ? "*" : ""}`).join(" ") + ` running=${running.length}`;
+        if (ready.size === nodes.length && nodes.length === 6 && managers.length === 3 && managers.filter((n) => n.leader).length === 1 && running.length === 3) break;
+        if (Date.now() > until) throw new Error(`not converged after 30 s: ${last}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      say(`converged: ${last}`);
+    }, MIN);
+  },
+);

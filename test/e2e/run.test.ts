@@ -1,0 +1,6 @@
+/**
+ * The lab end-to-end suites, in one file so they run one after another on the one Docker engine
+ * (each brings its own lab up and tears it down). vitest.config.ts runs this after the unit tests.
+ */
+import "./lab.e2e";
+import "./managers.e2e";
