@@ -85,8 +85,15 @@ export function nodeFromBody(body: string): string | undefined {
 }
 
 const MAX_BODY = 64 * 1024;
+const STALE_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED"]);
 
 interface Outcome {
+  /**
+   * The request died on a pooled keep-alive connection before any response byte (the server closed
+   * it, e.g. a balancer shutting down). RFC 9110 9.2.2 lets a client resend an idempotent request
+   * then; browsers and most HTTP clients do, so the load does too (bounded, and counted).
+   */
+  readonly staleConnection?: boolean;
   readonly ok: boolean;
   readonly ms: number;
   readonly cause?: string;
@@ -115,6 +122,7 @@ export class HttpLoad implements LoadHook {
   private readonly failures: Record<string, number> = {};
   private requests = 0;
   private failed = 0;
+  private resent = 0;
 
   constructor(opts: LoadOptions) {
     this.url = assertLoadTarget(opts.url, opts.allowHosts);
@@ -176,12 +184,21 @@ export class HttpLoad implements LoadHook {
       perNode: { ...this.perNode },
       perUpstream: { ...this.perUpstream },
       failures: { ...this.failures },
+      resentOnStaleConnection: this.resent,
     };
   }
 
   private async loop(): Promise<void> {
     while (!this.stopping) {
-      const o = await this.once();
+      const t = performance.now();
+      let o = await this.once();
+      // One resend, on a new connection, only for a GET that died on a reused one before any byte
+      // (another pooled connection may be just as stale); a failure of the resend counts.
+      if (o.staleConnection) {
+        this.resent++;
+        o = await this.once(true);
+      }
+      o = { ...o, ms: performance.now() - t };
       this.record(o);
       if (!o.ok && !this.stopping) await new Promise((r) => setTimeout(r, this.failurePauseMs));
     }
@@ -206,7 +223,7 @@ export class HttpLoad implements LoadHook {
     if (o.upstream) this.perUpstream[o.upstream] = (this.perUpstream[o.upstream] ?? 0) + 1;
   }
 
-  private once(): Promise<Outcome> {
+  private once(freshConnection = false): Promise<Outcome> {
     const t = performance.now();
     return new Promise<Outcome>((resolve) => {
       let settled = false;
@@ -216,7 +233,8 @@ export class HttpLoad implements LoadHook {
         clearTimeout(timer);
         resolve({ ...o, ms: performance.now() - t });
       };
-      const req = this.get(this.url, { agent: this.agent, headers: { accept: "application/json" } }, (res) => {
+      const agent = freshConnection ? false : this.agent;
+      const req = this.get(this.url, { agent, headers: { accept: "application/json" } }, (res) => {
         const upstreamHeader = res.headers["x-upstream"];
         const upstream = Array.isArray(upstreamHeader) ? upstreamHeader[0] : upstreamHeader;
         const chunks: Buffer[] = [];
@@ -237,7 +255,14 @@ export class HttpLoad implements LoadHook {
         done({ ok: false, cause: "timeout" });
         req.destroy(new Error("timeout"));
       }, this.timeoutMs);
-      req.on("error", (e: NodeJS.ErrnoException) => done({ ok: false, cause: e.code ?? e.message }));
+      let responded = false;
+      req.on("response", () => {
+        responded = true;
+      });
+      req.on("error", (e: NodeJS.ErrnoException) => {
+        const stale = req.reusedSocket && !responded && (STALE_CODES.has(e.code ?? "") || e.message === "socket hang up");
+        done({ ok: false, cause: e.code ?? e.message, ...(stale ? { staleConnection: true } : {}) });
+      });
     });
   }
 }

@@ -97,7 +97,13 @@ export function renderReportMd(r: ReportInput): string {
     r.replicas.runningOnReady >= r.replicas.desired,
   );
   if (r.load.connections > 0) {
-    row("failed requests", `${r.load.failed} of ${r.load.requests}`, `${TARGETS.failed}`, r.load.failed <= TARGETS.failed);
+    const resent = r.loadDetail?.resentOnStaleConnection ?? 0;
+    row(
+      "failed requests",
+      `${r.load.failed} of ${r.load.requests}` + (resent > 0 ? ` (${resent} GETs resent once on a new connection after the server closed a kept-alive one unanswered)` : ""),
+      `${TARGETS.failed}`,
+      r.load.failed <= TARGETS.failed,
+    );
     row("p50 latency", fmtMs(r.load.p50Ms), "—", null);
     row("p99 latency", fmtMs(r.load.p99Ms), `≤ ${TARGETS.p99Ms} ms`, r.load.p99Ms <= TARGETS.p99Ms);
     row("load", `${r.load.connections} connections, ${r.load.durationSeconds} s`, "≥ 50 connections", r.load.connections >= 50);

@@ -102,6 +102,11 @@ export interface LoadSummary {
   readonly perUpstream?: Readonly<Record<string, number>>;
   /** Failures by cause: "timeout", "status 502", "ECONNREFUSED", ... */
   readonly failures: Readonly<Record<string, number>>;
+  /**
+   * GETs resent because they died on a reused keep-alive connection before any response byte (the
+   * server closed it); such a request counts once, as ok or failed by its final attempt.
+   */
+  readonly resentOnStaleConnection?: number;
 }
 
 /**

@@ -12,6 +12,7 @@ import { renderGaneshaConf } from "../renderers/nfsExports";
 import { renderServiceSpec, ServiceSpec } from "../renderers/serviceSpec";
 import { renderJoinTokenRead, renderSwarmInit, renderSwarmJoin } from "../renderers/swarmBootstrap";
 import type { SwarmHaConfig } from "../stacks/schema";
+import { waitRolledOut } from "./rollout";
 import { LabObserver } from "./adapters";
 import { checkEngine, docker, dockerRaw, LabError, since } from "./docker";
 import { nodeApiDir, nodeEngine, removeRunDirs } from "./engines";
@@ -459,6 +460,7 @@ export async function up(o: LabOptions, log: Log): Promise<LabInfo> {
     await step(timings, log, `deploy service ${SERVICE}: ${cfg.was.replicas} replicas, restart delay ${cfg.swarm.taskRestartDelaySeconds}s (renderServiceSpec)`, async () => {
       const changed = await deployService(managers[0].name, serviceSpec);
       if (!changed) log("  service spec unchanged");
+      else await waitRolledOut(managers[0].name, SERVICE, 180_000);
       const running = await waitConverged(observer, managers[0].name, 180_000);
       log(`  ${running}/${cfg.was.replicas} tasks running on Ready nodes`);
     });

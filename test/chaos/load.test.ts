@@ -109,3 +109,52 @@ describe("load helpers", () => {
     expect(nodeFromBody("{broken")).toBeUndefined();
   });
 });
+
+describe("HttpLoad and connections the server closes", () => {
+  // Every 4th request on a connection that already served one is dropped unanswered (the socket is
+  // destroyed), as a balancer shutting down does to idle keep-alive connections. A first request on
+  // a fresh connection is reset too when `resetFresh` is set: that one must stay a failure.
+  async function serve(resetFresh: boolean): Promise<{ server: http.Server; url: string; stats: { resets: number; answered: number } }> {
+    const stats = { resets: 0, answered: 0 };
+    let n = 0;
+    const server = http.createServer((req, res) => {
+      const perSocket = ((req.socket as unknown as { served?: number }).served ?? 0) + 1;
+      (req.socket as unknown as { served?: number }).served = perSocket;
+      n++;
+      if ((perSocket > 1 && n % 4 === 0) || (resetFresh && perSocket === 1)) {
+        stats.resets++;
+        req.socket.destroy();
+        return;
+      }
+      stats.answered++;
+      res.end(JSON.stringify({ NODE_NAME: "w1" }));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, stats };
+  }
+
+  it("resends a GET that died unanswered on a reused connection, counts it once, and reports the resends", async () => {
+    const { server, url: u, stats } = await serve(false);
+    try {
+      const s = await new HttpLoad({ url: u, connections: 5, failurePauseMs: 0 }).runFor(0.6);
+      expect(stats.resets).toBeGreaterThan(10);
+      expect(s.resentOnStaleConnection).toBeGreaterThanOrEqual(stats.resets - 5);
+      expect(s.requests).toBe(stats.answered + s.failed);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("still counts a reset on a fresh connection as a failure", async () => {
+    const { server, url: u, stats } = await serve(true);
+    try {
+      const s = await new HttpLoad({ url: u, connections: 2, failurePauseMs: 5 }).runFor(0.4);
+      expect(stats.answered).toBe(0);
+      expect(s.failed).toBe(s.requests);
+      expect(s.requests).toBeGreaterThan(0);
+      expect(s.failures.ECONNRESET ?? 0).toBeGreaterThan(0);
+    } finally {
+      server.close();
+    }
+  });
+});

@@ -4,3 +4,4 @@
  */
 import "./lab.e2e";
 import "./managers.e2e";
+import "./edge.e2e";
