@@ -5,6 +5,10 @@
  * ChaosCheck component passes on stdin).
  */
 
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as http from "http";
 import {
   DescribeAddressesCommand,
@@ -457,10 +461,42 @@ export class SshSwarmObserver implements PlacementObserver {
 }
 
 /** A CommandRunner over ssh2: one connection per host, reused across samples. */
+/**
+ * Trust-on-first-use host keys: the first key a host presents is recorded (SHA-256, in a file beside
+ * the user's known_hosts); a different key later is refused, so a drill never sends the SSH session,
+ * or acts on answers, of a host that was swapped under it.
+ */
+export class TofuHostKeys {
+  constructor(readonly file: string = path.join(os.homedir(), ".ssh", "swarm-ha_known_hosts")) {}
+
+  private read(): Map<string, string> {
+    const m = new Map<string, string>();
+    if (!fs.existsSync(this.file)) return m;
+    for (const line of fs.readFileSync(this.file, "utf8").split("\n")) {
+      const [host, fp] = line.trim().split(/\s+/);
+      if (host && fp) m.set(host, fp);
+    }
+    return m;
+  }
+
+  /** True when the key is the one recorded for the host, or the host is new (then it is recorded). */
+  verify(host: string, key: Buffer): boolean {
+    const fp = `SHA256:${createHash("sha256").update(key).digest("base64")}`;
+    const known = this.read().get(host);
+    if (known) return known === fp;
+    fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    fs.appendFileSync(this.file, `${host} ${fp}\n`, { mode: 0o600 });
+    return true;
+  }
+}
+
 export class Ssh2Runner implements CommandRunner {
   private readonly conns = new Map<string, Promise<SshClient>>();
 
-  constructor(private readonly auth: { readonly username: string; readonly privateKey: string; readonly port?: number }) {}
+  constructor(
+    private readonly auth: { readonly username: string; readonly privateKey: string; readonly port?: number },
+    private readonly hostKeys: TofuHostKeys = new TofuHostKeys(),
+  ) {}
 
   private connect(host: string, timeoutMs: number): Promise<SshClient> {
     let p = this.conns.get(host);
@@ -470,7 +506,11 @@ export class Ssh2Runner implements CommandRunner {
         c.on("ready", () => resolve(c));
         c.on("error", (e) => {
           this.conns.delete(host);
-          reject(e);
+          reject(
+            /verification failed/i.test(e.message)
+              ? new Error(`${host} presented a different SSH host key than recorded in ${this.hostKeys.file}; if the instance was replaced on purpose, delete its line there`)
+              : e,
+          );
         });
         c.on("close", () => this.conns.delete(host));
         c.connect({
@@ -479,6 +519,7 @@ export class Ssh2Runner implements CommandRunner {
           username: this.auth.username,
           privateKey: this.auth.privateKey,
           readyTimeout: timeoutMs,
+          hostVerifier: (key: Buffer) => this.hostKeys.verify(host, key),
           keepaliveInterval: 1000,
           keepaliveCountMax: 2,
         });

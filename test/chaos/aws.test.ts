@@ -1,4 +1,5 @@
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { DescribeInstancesCommand, StartInstancesCommand, StopInstancesCommand } from "@aws-sdk/client-ec2";
 import { describe, expect, it } from "vitest";
@@ -13,6 +14,7 @@ import {
   parseStackOutputs,
   parseTasks,
   SshSwarmObserver,
+  TofuHostKeys,
 } from "../../chaos/aws";
 
 const fixture = () => JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures/outputs.json"), "utf8"));
@@ -198,5 +200,18 @@ describe("SshSwarmObserver", () => {
     runner.down = new Set(["a", "b", "c"]);
     await expect(obs2.nodes()).rejects.toThrow("no manager answered: b: connect ETIMEDOUT; c: connect ETIMEDOUT; a: connect ETIMEDOUT");
     await expect(obs2.tasks("other")).rejects.toThrow(/reads service was, not other/);
+  });
+});
+
+describe("TofuHostKeys", () => {
+  it("records a host's first key, accepts it again, and refuses a different one", () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tofu-")), "known");
+    const keys = new TofuHostKeys(file);
+    expect(keys.verify("203.0.113.5", Buffer.from("key-a"))).toBe(true);
+    expect(keys.verify("203.0.113.5", Buffer.from("key-a"))).toBe(true);
+    expect(new TofuHostKeys(file).verify("203.0.113.5", Buffer.from("key-b"))).toBe(false);
+    expect(keys.verify("203.0.113.6", Buffer.from("key-b"))).toBe(true);
+    expect(fs.readFileSync(file, "utf8").trim().split("\n")).toHaveLength(2);
+    expect(fs.statSync(file).mode & 0o077).toBe(0);
   });
 });
