@@ -180,6 +180,25 @@ export interface CliDeps {
   readonly drillOptions?: Partial<DrillOptions>;
 }
 
+/** What every AWS drill shares: the SSH observer of the managers, an EC2 client, the entry point. */
+function awsDrillBase(o: StackOutputs, log: (l: string) => void) {
+  const runner = new Ssh2Runner({ username: o.sshUser, privateKey: o.sshPrivateKey });
+  const observer = new SshSwarmObserver(runner, o.managerAddresses.length ? o.managerAddresses : [o.managerAddress], o.serviceName, { log });
+  const ec2 = new EC2Client({ region: o.region });
+  return {
+    observer,
+    ec2,
+    service: o.serviceName,
+    url: o.url,
+    allowHosts: [new URL(o.url).hostname],
+    managersRunTasks: o.managersRunTasks,
+    close: () => {
+      observer.close();
+      ec2.destroy();
+    },
+  };
+}
+
 export const defaultDeps: CliDeps = {
   readText: (file) => fs.readFileSync(file === "-" ? 0 : file, "utf8"),
   pulumiOutputs: (stack) =>
@@ -198,21 +217,8 @@ export const defaultDeps: CliDeps = {
       });
     }),
   awsSetup: (o, log) => {
-    const runner = new Ssh2Runner({ username: o.sshUser, privateKey: o.sshPrivateKey });
-    const observer = new SshSwarmObserver(runner, o.managerAddresses.length ? o.managerAddresses : [o.managerAddress], o.serviceName, { log });
-    const ec2 = new EC2Client({ region: o.region });
-    return {
-      observer,
-      stopper: new Ec2Stopper(ec2, o, { log }),
-      service: o.serviceName,
-      url: o.url,
-      allowHosts: [new URL(o.url).hostname],
-      managersRunTasks: o.managersRunTasks,
-      close: () => {
-        observer.close();
-        ec2.destroy();
-      },
-    };
+    const base = awsDrillBase(o, log);
+    return { ...base, stopper: new Ec2Stopper(base.ec2, o, { log }) };
   },
   labSetup: async (log) => {
     const a: LabDrillAdapters = await createLabDrillAdapters({ log });
@@ -227,27 +233,15 @@ export const defaultDeps: CliDeps = {
     };
   },
   awsEdgeSetup: (o, log) => {
-    const runner = new Ssh2Runner({ username: o.sshUser, privateKey: o.sshPrivateKey });
-    const observer = new SshSwarmObserver(runner, o.managerAddresses.length ? o.managerAddresses : [o.managerAddress], o.serviceName, { log });
-    const ec2 = new EC2Client({ region: o.region });
     if (o.edgeInstanceIds.length < 2) {
-      observer.close();
-      ec2.destroy();
-      throw new Error(`the stack runs ${o.edgeInstanceIds.length} balancer(s); the balancer drill needs the pair (config edge.nodes=2)`);
+      throw new Error(`the stack runs ${o.edgeInstanceIds.length} balancer(s); the balancer drill needs the pair (config edgeNodes: 2)`);
     }
+    const base = awsDrillBase(o, log);
     return {
-      observer,
+      ...base,
       // The tag guard checks swarm-ha:role=edge on each balancer before it is stopped or started.
-      stopper: new Ec2Stopper(ec2, { nodes: edgeNodes(o), stackTags: o.stackTags }, { log }),
-      edge: new Ec2EdgeObserver(ec2, o),
-      service: o.serviceName,
-      url: o.url,
-      allowHosts: [new URL(o.url).hostname],
-      managersRunTasks: o.managersRunTasks,
-      close: () => {
-        observer.close();
-        ec2.destroy();
-      },
+      stopper: new Ec2Stopper(base.ec2, { nodes: edgeNodes(o), stackTags: o.stackTags }, { log }),
+      edge: new Ec2EdgeObserver(base.ec2, o),
     };
   },
   labEdgeSetup: async (log) => {
