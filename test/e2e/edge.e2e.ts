@@ -10,7 +10,7 @@ import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { down, labContainers, LabInfo, up, vipHolders } from "../../lab/lab";
 import { LabOptions, parseArgs } from "../../lab/settings";
-import { ENGINE_PROBLEM, runChaosCli } from "./engine";
+import { ENGINE_PROBLEM, chaosDrillOnLab } from "./engine";
 
 const MIN = 60_000;
 
@@ -38,9 +38,7 @@ describe.skipIf(ENGINE_PROBLEM !== undefined).sequential(
     beforeAll(async () => {
       info = await up(parseArgs(["up", "--no-drill"], process.env) as LabOptions, say);
       holderBefore = await vipHolders(info.layout.edges.map((e) => e.name), info.layout.vip!);
-      result = runChaosCli(["--lab", "--target", "edge", "--json", path.join(dir, "report.json")]);
-      say(`chaos CLI exit ${result.code}: ${result.stderr.trim().split("\n").pop()}`);
-      report = JSON.parse(fs.readFileSync(path.join(dir, "report.json"), "utf8"));
+      ({ result, report } = chaosDrillOnLab("edge", path.join(dir, "report.json"), say));
     }, 8 * MIN);
 
     afterAll(async () => {

@@ -1,5 +1,6 @@
 /** Whether a Docker engine answers; the e2e suites skip, saying why, only when it does not. */
 import { execFileSync } from "child_process";
+import { readFileSync } from "fs";
 
 export function engineProblem(): string | undefined {
   try {
@@ -28,4 +29,15 @@ export function runChaosCli(args: readonly string[]): { code: number; stdout: st
     const err = e as { status?: number; stdout?: string; stderr?: string };
     return { code: err.status ?? 1, stdout: err.stdout ?? "", stderr: err.stderr ?? "" };
   }
+}
+
+/** Runs the CLI drill against the running lab, logs its last line, and reads the report it wrote. */
+export function chaosDrillOnLab(
+  target: string,
+  reportFile: string,
+  say: (l: string) => void,
+): { result: ReturnType<typeof runChaosCli>; report: Record<string, any> } {
+  const result = runChaosCli(["--lab", "--target", target, "--json", reportFile]);
+  say(`chaos CLI exit ${result.code}: ${result.stderr.trim().split("\n").pop()}`);
+  return { result, report: JSON.parse(readFileSync(reportFile, "utf8")) };
 }

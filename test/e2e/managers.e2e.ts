@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LabObserver } from "../../lab/adapters";
 import { down, labContainers, LabInfo, up } from "../../lab/lab";
 import { LabOptions, parseArgs, SERVICE } from "../../lab/settings";
-import { ENGINE_PROBLEM, runChaosCli } from "./engine";
+import { ENGINE_PROBLEM, chaosDrillOnLab } from "./engine";
 
 const MIN = 60_000;
 
@@ -26,9 +26,7 @@ describe.skipIf(ENGINE_PROBLEM !== undefined).sequential(
     beforeAll(async () => {
       info = await up(parseArgs(["up", "--managers", "3", "--no-drill"], process.env) as LabOptions, say);
       leaderBefore = (await new LabObserver(info.managers).nodes()).find((n) => n.leader)?.hostname;
-      result = runChaosCli(["--lab", "--target", "manager", "--json", path.join(dir, "report.json")]);
-      say(`chaos CLI exit ${result.code}: ${result.stderr.trim().split("\n").pop()}`);
-      report = JSON.parse(fs.readFileSync(path.join(dir, "report.json"), "utf8"));
+      ({ result, report } = chaosDrillOnLab("manager", path.join(dir, "report.json"), say));
     }, 8 * MIN);
 
     afterAll(async () => {
