@@ -51,14 +51,7 @@ export interface DrillReport {
   readonly detectSeconds: number | null;
   readonly restoreSeconds: number | null;
   readonly replicas: { readonly desired: number; readonly runningOnReady: number };
-  readonly load: {
-    readonly connections: number;
-    readonly durationSeconds: number;
-    readonly requests: number;
-    readonly failed: number;
-    readonly p50Ms: number;
-    readonly p99Ms: number;
-  };
+  readonly load: LoadFigures;
   readonly baseline?: { readonly detectSeconds: number | null; readonly restoreSeconds: number | null };
   readonly passed: boolean;
   readonly [extra: string]: unknown;
@@ -87,14 +80,18 @@ export interface LoadBucket {
   readonly failed: number;
 }
 
-/** What a load generator measured (chaos/load.ts); the first six fields are DrillReport.load. */
-export interface LoadSummary {
+/** The load figures every report carries (report.json `load`). */
+export interface LoadFigures {
   readonly connections: number;
   readonly durationSeconds: number;
   readonly requests: number;
   readonly failed: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+}
+
+/** What a load generator measured (chaos/load.ts): the report's figures plus the detail. */
+export interface LoadSummary extends LoadFigures {
   readonly perSecond: readonly LoadBucket[];
   /** Answers per node/upstream that served them (NODE_NAME from the body, else X-Upstream). */
   readonly perNode: Readonly<Record<string, number>>;

@@ -1,6 +1,6 @@
-import * as aws from "@pulumi/aws";
-import { PolicyConfigSchema, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
-import { Props, report } from "./settings";
+import { PolicyConfigSchema, ResourceValidationPolicy } from "@pulumi/policy";
+import { instanceValidations } from "./ingressValidations";
+import { Props } from "./settings";
 
 export interface InstanceFamilySettings {
   readonly allowedFamilies: readonly string[];
@@ -40,12 +40,5 @@ export const allowedInstanceFamilies: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   severity: "medium",
   configSchema: instanceFamilyConfigSchema,
-  validateResource: [
-    validateResourceOfType(aws.ec2.Instance, (props, args, reportViolation) =>
-      report(instanceFamilyConfigSchema, checkInstanceFamily, props, args, reportViolation),
-    ),
-    validateResourceOfType(aws.ec2.LaunchTemplate, (props, args, reportViolation) =>
-      report(instanceFamilyConfigSchema, checkInstanceFamily, props, args, reportViolation),
-    ),
-  ],
+  validateResource: instanceValidations(instanceFamilyConfigSchema, checkInstanceFamily),
 };

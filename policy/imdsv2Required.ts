@@ -1,6 +1,6 @@
-import * as aws from "@pulumi/aws";
-import { PolicyConfigSchema, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
-import { Props, asRecord, report, shown } from "./settings";
+import { PolicyConfigSchema, ResourceValidationPolicy } from "@pulumi/policy";
+import { instanceValidations } from "./ingressValidations";
+import { Props, asRecord, shown } from "./settings";
 
 export interface ImdsSettings {
   /** Highest allowed `httpPutResponseHopLimit`; 1 keeps tokens away from containers on the node. */
@@ -49,12 +49,5 @@ export const ec2Imdsv2Required: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   severity: "high",
   configSchema: imdsConfigSchema,
-  validateResource: [
-    validateResourceOfType(aws.ec2.Instance, (props, args, reportViolation) =>
-      report(imdsConfigSchema, checkImdsV2, props, args, reportViolation),
-    ),
-    validateResourceOfType(aws.ec2.LaunchTemplate, (props, args, reportViolation) =>
-      report(imdsConfigSchema, checkImdsV2, props, args, reportViolation),
-    ),
-  ],
+  validateResource: instanceValidations(imdsConfigSchema, checkImdsV2),
 };

@@ -27,3 +27,16 @@ export function ingressValidations<S extends object>(
     ),
   ];
 }
+
+/** An instance-level check, run on instances and on launch templates (which carry the same fields). */
+export function instanceValidations<S extends object>(
+  schema: PolicyConfigSchema,
+  check: (props: Props, settings: S) => string[],
+): ResourceValidation[] {
+  return [
+    validateResourceOfType(aws.ec2.Instance, (props, args, reportViolation) => report(schema, check, props, args, reportViolation)),
+    validateResourceOfType(aws.ec2.LaunchTemplate, (props, args, reportViolation) =>
+      report(schema, check, props, args, reportViolation),
+    ),
+  ];
+}
