@@ -108,7 +108,10 @@ export class SgPartitioner implements NodeStopper {
     const state: Isolation = { instanceId, originals, swapped: [] };
     this.active.set(target, state);
     try {
+      // Recorded before its egress is revoked, so a failure from here on deletes it in the rollback.
       state.groupId = await this.createIsolatingGroup(target, instanceId, inst.VpcId, originals);
+      await this.revokeEgress(state.groupId);
+      this.log(`created isolating group ${state.groupId} in ${inst.VpcId} (no ingress, egress revoked)`);
       for (const o of originals) {
         await this.ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: o.eni, Groups: [state.groupId] }));
         state.swapped.push(o);
@@ -127,7 +130,7 @@ export class SgPartitioner implements NodeStopper {
     this.log(`${target} isolated; connections its groups already tracked may survive (see docs/aws-faults.md)`);
   }
 
-  /** Creates the group (stack tags, restore tag) and revokes the egress rule AWS adds to every new group. */
+  /** Creates the group, tagged with the stack's tags and what the heal must restore. */
   private async createIsolatingGroup(target: string, instanceId: string, vpcId: string, originals: readonly InterfaceGroups[]): Promise<string> {
     const restore = encodeRestore(originals);
     const tags = [
@@ -147,15 +150,19 @@ export class SgPartitioner implements NodeStopper {
       }),
     )) as { GroupId?: string };
     if (!created.GroupId) throw new Error("CreateSecurityGroup returned no GroupId");
-    const described = (await this.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [created.GroupId] }))) as {
+    return created.GroupId;
+  }
+
+  /**
+   * A new group comes with an allow-all egress rule (IPv4, and IPv6 in a dual-stack VPC): revoke
+   * exactly the rules the group reports, whatever they are.
+   */
+  private async revokeEgress(groupId: string): Promise<void> {
+    const described = (await this.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }))) as {
       SecurityGroups?: Array<{ IpPermissionsEgress?: IpPermission[] }>;
     };
     const egress = described.SecurityGroups?.[0]?.IpPermissionsEgress ?? [];
-    if (egress.length > 0) {
-      await this.ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId: created.GroupId, IpPermissions: egress }));
-    }
-    this.log(`created isolating group ${created.GroupId} in ${vpcId} (no ingress, egress revoked)`);
-    return created.GroupId;
+    if (egress.length > 0) await this.ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: egress }));
   }
 
   private async heal(target: string): Promise<void> {
