@@ -89,9 +89,9 @@ class ScriptedEc2 implements Ec2FaultApi {
     if (cmd instanceof DescribeInstancesCommand) return `describe ${(cmd.input.InstanceIds ?? []).join(",")}`;
     if (cmd instanceof StopInstancesCommand) {
       const mode = cmd.input.SkipOsShutdown ? " skip-os-shutdown" : "";
-      return `stop ${cmd.input.InstanceIds.join(",")}${mode}${cmd.input.Force ? " force" : ""}`;
+      return `stop ${(cmd.input.InstanceIds ?? []).join(",")}${mode}${cmd.input.Force ? " force" : ""}`;
     }
-    if (cmd instanceof StartInstancesCommand) return `start ${cmd.input.InstanceIds.join(",")}`;
+    if (cmd instanceof StartInstancesCommand) return `start ${(cmd.input.InstanceIds ?? []).join(",")}`;
     if (cmd instanceof DescribeSecurityGroupsCommand) return `describe-sg ${cmd.input.GroupIds?.join(",") ?? "by-tag"}`;
     if (cmd instanceof CreateSecurityGroupCommand) return `create-sg ${cmd.input.GroupName}`;
     if (cmd instanceof RevokeSecurityGroupEgressCommand) return `revoke-egress ${cmd.input.GroupId}`;
@@ -119,7 +119,7 @@ class ScriptedEc2 implements Ec2FaultApi {
       return { Reservations: [{ Instances }] };
     }
     if (cmd instanceof StopInstancesCommand || cmd instanceof StartInstancesCommand) {
-      for (const id of cmd.input.InstanceIds) this.instances[id].state = cmd instanceof StopInstancesCommand ? "stopped" : "running";
+      for (const id of cmd.input.InstanceIds ?? []) this.instances[id].state = cmd instanceof StopInstancesCommand ? "stopped" : "running";
       return {};
     }
     if (cmd instanceof CreateSecurityGroupCommand) {
@@ -167,7 +167,7 @@ class ScriptedEc2 implements Ec2FaultApi {
 
 const W2 = "i-0bbbbbbbbbbbbbbb2";
 /** worker-2 with two interfaces, the second carrying two groups. */
-const worker2 = (tags = ours("worker")): Record<string, Inst> => ({
+const worker2 = (tags: Record<string, string> = ours("worker")): Record<string, Inst> => ({
   [W2]: { tags, state: "running", az: "eu-west-1b", enis: { "eni-0a1": ["sg-0c1a55e7"], "eni-0b2": ["sg-0c1a55e7", "sg-0a11d000"] } },
 });
 const ORIGINAL = { "eni-0a1": ["sg-0c1a55e7"], "eni-0b2": ["sg-0c1a55e7", "sg-0a11d000"] };
