@@ -1,0 +1,191 @@
+/**
+ * The AWS adapters of the drill's fault kinds, each a NodeStopper (stop = inject, start = heal):
+ * - `stop`      Ec2Stopper (chaos/aws.ts): graceful StopInstances, the OS shuts down in order.
+ * - `kill`      Ec2Killer: StopInstances with SkipOsShutdown and Force, an abrupt loss.
+ * - `partition` SgPartitioner (chaos/awsPartition.ts): the node runs on, cut off by its groups.
+ * - `az-loss`   AzLossStopper: every instance of the stack in one availability zone, killed at once.
+ * Every one reads the instance's tags back (Ec2Stopper.guard) before each mutating call.
+ * docs/aws-faults.md gives the calls, the IAM permissions and the limits.
+ */
+
+import { DescribeInstancesCommand, StopInstancesCommand } from "@aws-sdk/client-ec2";
+import { Ec2Stopper, edgeNodes, type StackNode, type StackOutputs } from "./aws";
+import { type Ec2FaultApi, type FaultOptions, instancesOf, Serial, startAndWait, waitStopped } from "./awsFaultBase";
+import { SgPartitioner } from "./awsPartition";
+import type { NodeStopper } from "./types";
+
+export type { Ec2FaultApi, FaultOptions } from "./awsFaultBase";
+export { SgPartitioner } from "./awsPartition";
+
+/**
+ * StopInstances as a power loss. `Force` alone is not one: the EC2 API reference says a forced stop
+ * first attempts a graceful shutdown and forces only if that does not finish in time.
+ * `SkipOsShutdown` bypasses the OS shutdown (no flush, no shutdown scripts: dockerd never drains).
+ */
+export function killCommand(ids: readonly string[]): StopInstancesCommand {
+  return new StopInstancesCommand({ InstanceIds: [...ids], SkipOsShutdown: true, Force: true });
+}
+
+/** `kill`: abrupt loss of one node; the heal starts it and waits for running. */
+export class Ec2Killer implements NodeStopper {
+  private readonly guardian: Ec2Stopper;
+  private readonly serial = new Serial();
+
+  constructor(
+    private readonly ec2: Ec2FaultApi,
+    outputs: Pick<StackOutputs, "nodes" | "stackTags">,
+    private readonly opts: FaultOptions = {},
+  ) {
+    this.guardian = new Ec2Stopper(ec2, outputs, opts);
+  }
+
+  stop(target: string): Promise<void> {
+    return this.serial.run(async () => {
+      const id = await this.guardian.guard(target);
+      this.opts.log?.(`kill: ${target} (${id}), skipping the OS shutdown`);
+      await this.ec2.send(killCommand([id]));
+      // Waiting for "stopped" lets the heal start it (StartInstances refuses a stopping instance).
+      await waitStopped(this.ec2, [id], this.opts);
+      this.opts.log?.(`kill: ${target} (${id}) stopped`);
+    });
+  }
+
+  start(target: string): Promise<void> {
+    return this.serial.run(async () => {
+      const id = await this.guardian.guard(target);
+      this.opts.log?.(`kill: starting ${target} (${id})`);
+      await startAndWait(this.ec2, [id], this.opts);
+      this.opts.log?.(`kill: ${target} (${id}) running`);
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// az-loss
+
+/** What losing one zone takes: its instances and what it does to the Raft quorum. */
+export interface AzLossPlan {
+  readonly zone: string;
+  readonly victims: readonly StackNode[];
+  readonly managersInZone: number;
+  readonly managersTotal: number;
+}
+
+const AZ_NAME = /^[a-z]{2}(-[a-z0-9]+)+[a-z]$/;
+
+/**
+ * Pure: which instances an `az-loss` of `target` (a zone name or a member's name) stops, given
+ * every member's zone. Throws on an unknown target, and (unless `forHeal`) when the managers left
+ * outside the zone would be no majority: Raft then has no quorum and the swarm cannot reschedule.
+ */
+export function planAzLoss(members: readonly StackNode[], zoneOf: ReadonlyMap<string, string>, target: string, forHeal = false): AzLossPlan {
+  const named = members.find((m) => m.name === target);
+  const zone = named ? zoneOf.get(named.instanceId) : target;
+  const zones = [...new Set(zoneOf.values())].sort();
+  if (!zone || (!named && !AZ_NAME.test(target))) {
+    throw new Error(`az-loss target "${target}": give an availability zone (${zones.join(", ") || "none found"}) or a node name of this stack`);
+  }
+  const victims = members.filter((m) => zoneOf.get(m.instanceId) === zone);
+  if (victims.length === 0) throw new Error(`az-loss target "${target}": no instance of this stack runs in ${zone} (zones: ${zones.join(", ")})`);
+  const managersTotal = members.filter((m) => m.role === "manager").length;
+  const managersInZone = victims.filter((m) => m.role === "manager").length;
+  if (!forHeal && managersInZone * 2 >= managersTotal) {
+    throw new Error(
+      `refusing az-loss of ${zone}: it holds ${managersInZone} of ${managersTotal} managers; the ${managersTotal - managersInZone} left are no majority ` +
+        `(Raft needs ${Math.floor(managersTotal / 2) + 1}), so the swarm could not reschedule anything; spread the managers over 3 zones (3 or 5 managers)`,
+    );
+  }
+  return { zone, victims, managersInZone, managersTotal };
+}
+
+/**
+ * `az-loss`: every node of the stack in one zone (managers, workers, a balancer) killed in one
+ * StopInstances call; the heal starts them all. The zone comes from DescribeInstances
+ * (Placement.AvailabilityZone) of the swarm nodes and the balancers.
+ */
+export class AzLossStopper implements NodeStopper {
+  private readonly members: StackNode[];
+  private readonly guards: Map<string, Ec2Stopper>;
+  private readonly stopped = new Map<string, readonly StackNode[]>();
+  private readonly serial = new Serial();
+
+  constructor(
+    private readonly ec2: Ec2FaultApi,
+    outputs: Pick<StackOutputs, "nodes" | "edgeInstanceIds" | "stackTags">,
+    private readonly opts: FaultOptions = {},
+  ) {
+    const edges = edgeNodes(outputs);
+    this.members = [...outputs.nodes, ...edges];
+    // Two guards: swarm nodes checked against their role, balancers against swarm-ha:role=edge.
+    const nodeGuard = new Ec2Stopper(ec2, { nodes: outputs.nodes, stackTags: outputs.stackTags }, opts);
+    const edgeGuard = new Ec2Stopper(ec2, { nodes: edges, stackTags: outputs.stackTags }, opts);
+    this.guards = new Map(this.members.map((m) => [m.name, m.role === "edge" ? edgeGuard : nodeGuard]));
+  }
+
+  /** Reads every member's zone (one DescribeInstances) and plans the loss; mutates nothing. */
+  async plan(target: string, forHeal = false): Promise<AzLossPlan> {
+    const ids = this.members.map((m) => m.instanceId);
+    const found = instancesOf(await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: ids })));
+    const zoneOf = new Map<string, string>();
+    for (const i of found) if (i.InstanceId && i.Placement?.AvailabilityZone) zoneOf.set(i.InstanceId, i.Placement.AvailabilityZone);
+    const missing = this.members.filter((m) => !zoneOf.has(m.instanceId));
+    if (missing.length > 0) throw new Error(`az-loss: no zone for ${missing.map((m) => `${m.name} (${m.instanceId})`).join(", ")}`);
+    return planAzLoss(this.members, zoneOf, target, forHeal);
+  }
+
+  private async guardAll(victims: readonly StackNode[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const v of victims) ids.push(await this.guards.get(v.name)!.guard(v.name));
+    return ids;
+  }
+
+  stop(target: string): Promise<void> {
+    return this.serial.run(async () => {
+      const p = await this.plan(target);
+      const ids = await this.guardAll(p.victims);
+      const names = p.victims.map((v) => v.name).join(", ");
+      this.opts.log?.(`az-loss: ${p.zone} (${p.managersInZone}/${p.managersTotal} managers): killing ${names}`);
+      this.stopped.set(target, p.victims);
+      await this.ec2.send(killCommand(ids));
+      await waitStopped(this.ec2, ids, this.opts);
+      this.opts.log?.(`az-loss: ${p.zone} down (${ids.length} instances stopped)`);
+    });
+  }
+
+  /** Starts what stop() stopped; in a fresh process, every member in the target's zone. */
+  start(target: string): Promise<void> {
+    return this.serial.run(async () => {
+      const victims = this.stopped.get(target) ?? (await this.plan(target, true)).victims;
+      const ids = await this.guardAll(victims);
+      this.opts.log?.(`az-loss: starting ${victims.map((v) => v.name).join(", ")}`);
+      await startAndWait(this.ec2, ids, this.opts);
+      this.stopped.delete(target);
+      this.opts.log?.(`az-loss: ${ids.length} instances running`);
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wiring
+
+export type AwsFault = "stop" | "kill" | "partition";
+
+/**
+ * The NodeStopper of one fault kind, for `npm run chaos -- --fault stop|kill|partition`. For the
+ * balancers pass `{ nodes: edgeNodes(outputs), stackTags }` as the outputs, as the edge drill does.
+ */
+export function createAwsFaultStopper(
+  fault: AwsFault,
+  ec2: Ec2FaultApi,
+  outputs: Pick<StackOutputs, "nodes" | "stackTags">,
+  opts: FaultOptions = {},
+): NodeStopper {
+  switch (fault) {
+    case "stop":
+      return new Ec2Stopper(ec2, outputs, opts);
+    case "kill":
+      return new Ec2Killer(ec2, outputs, opts);
+    case "partition":
+      return new SgPartitioner(ec2, outputs, opts);
+  }
+}
