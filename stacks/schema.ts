@@ -280,7 +280,7 @@ function parseReplicas(values: RawConfig, counts: ReturnType<typeof parseCounts>
     throw new ConfigError(
       "wasReplicas",
       `must be at least ${MIN_WAS_REPLICAS} (got ${replicas}): one replica cannot serve while it is rescheduled, ` +
-        `and the policy pack's was-service-resilient refuses it; set \`pulumi config set wasReplicas ${MIN_WAS_REPLICAS}\` or more`,
+        `and the policy pack's was-service-resilient refuses it; set wasReplicas to ${MIN_WAS_REPLICAS} or more`,
     );
   }
   const slots = wasSlots(counts.managers, counts.workers, counts.runTasks);

@@ -76,7 +76,7 @@ const BAD: Array<[label: string, values: RawConfig, key: string, fix: RegExp]> =
     "1 replica (the policy pack's was-service-resilient refuses it)",
     { wasReplicas: 1, workerCount: 1, managersRunTasks: false },
     "wasReplicas",
-    /must be at least 2 \(got 1\).*was-service-resilient refuses it; set `pulumi config set wasReplicas 2` or more/,
+    /must be at least 2 \(got 1\).*was-service-resilient refuses it; set wasReplicas to 2 or more$/,
   ],
   [
     "2 replicas on 2 workers with managers drained",
