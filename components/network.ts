@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { SWARM_PORTS } from "../stacks/topology";
 import { planSubnets } from "./networkPlan";
 import { roleTags, StackIdentity } from "./tags";
 
@@ -19,13 +20,9 @@ export interface NetworkArgs {
   readonly edgePair?: boolean;
 }
 
-/** Swarm control/data plane ports, open only between members of the cluster security group. */
-export const SWARM_PORTS: ReadonlyArray<{ port: number; protocol: "tcp" | "udp"; why: string }> = [
-  { port: 2377, protocol: "tcp", why: "swarm cluster management (Raft, joins)" },
-  { port: 7946, protocol: "tcp", why: "node gossip" },
-  { port: 7946, protocol: "udp", why: "node gossip" },
-  { port: 4789, protocol: "udp", why: "overlay VXLAN data" },
-];
+// Swarm control/data plane ports, open only between members of the cluster security group; the
+// config check refuses a wasPort among them (one list: stacks/topology.ts).
+export { SWARM_PORTS } from "../stacks/topology";
 
 /**
  * VPC, public subnets per AZ for the cluster and the balancers, and the three security groups:

@@ -3,6 +3,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { renderSwarmNodeUserData } from "../renderers/cloudInit";
 import { renderJoinTokenRead, renderSwarmInit, renderSwarmJoin } from "../renderers/swarmBootstrap";
+import { swarmNodeZone } from "../stacks/topology";
 import { createMachine } from "./machine";
 import { StackIdentity } from "./tags";
 
@@ -73,8 +74,8 @@ export class SwarmCluster extends pulumi.ComponentResource {
         name: nodeName,
         ami: args.ami,
         instanceType: role === "manager" ? args.managerInstanceType : args.workerInstanceType,
-        // Round-robin over the AZs, workers offset by one so a single-AZ loss never takes every role.
-        subnetId: args.subnetIds[(i + (role === "worker" ? 1 : 0)) % args.subnetIds.length],
+        // The placement rule lives with the config's AZ-loss check (stacks/topology.ts).
+        subnetId: args.subnetIds[swarmNodeZone(role, i, args.subnetIds.length)],
         securityGroupIds: args.securityGroupIds,
         keyName: args.ssh.keyName,
         userData: renderSwarmNodeUserData({ hostname: nodeName, role, sshUser: args.ssh.user }),

@@ -39,7 +39,13 @@ export function declaration(k: ConfigKey): ConfigDeclaration {
   };
   // No default line means Pulumi itself refuses a stack that leaves the key unset.
   if (k.default !== undefined) d.default = Array.isArray(k.default) ? [...k.default] : (k.default as string | number | boolean);
-  if (k.secret) d.secret = true;
+  // The CLI copies a project default into the stack config as a PLAIN value and then refuses it for a
+  // `secret: true` key ("... must be encrypted as it's secret"), while a secret key without a default
+  // is required ("Stack ... is missing configuration value"): pulumi/pulumi
+  // sdk/go/common/workspace/config.go, mergeConfig and validateStackConfigValue. So only a required
+  // secret is declared `secret: true`; an optional one keeps its default and stacks/config.ts refuses
+  // a non-empty value that was not set with --secret.
+  if (k.secret && k.default === undefined) d.secret = true;
   return d;
 }
 

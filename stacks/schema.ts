@@ -7,6 +7,10 @@
  * so the same checks run in unit tests, in the program and in the lab CLI.
  */
 
+import { createPrivateKey } from "node:crypto";
+import * as posixPath from "node:path/posix";
+import { MIN_WAS_REPLICAS, nodesPerZone, reservedPorts, SERVICE_OWNED_ENV, swarmNodeName } from "./topology";
+
 export type ConfigType = "string" | "integer" | "boolean" | "array";
 
 export interface ConfigKey {
@@ -24,8 +28,10 @@ export const DEFAULT_INSTANCE_FAMILIES = ["t3", "t3a", "m6i", "m7i", "c6i", "c7i
 export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: "vpcCidr", type: "string", default: "10.42.0.0/16", description: "IPv4 CIDR of the VPC (a /16 to /24); subnets are carved from it." },
   { key: "availabilityZones", type: "integer", default: 2, description: "How many availability zones to spread subnets and nodes over (1 to 3)." },
-  { key: "adminCidr", type: "string", description: "Source CIDR allowed to SSH to the nodes (where `pulumi up` runs). Required; 0.0.0.0/0 is refused." },
-  { key: "sshPrivateKey", type: "string", default: "", secret: true, description: "OpenSSH private key for the nodes (set with `pulumi config set --secret sshPrivateKey < key`). Empty: an ED25519 key pair is generated with @pulumi/tls and exported as a secret." },
+  { key: "surviveAzLoss", type: "boolean", default: false, description: "Require the stack to survive the loss of a whole availability zone: two or more zones, a manager quorum, a balancer and wasReplicas eligible nodes left after losing the zone with the most eligible nodes (placement: stacks/topology.ts)." },
+  { key: "adminCidr", type: "string", description: "Source CIDR allowed to SSH to the nodes (where `pulumi up` runs). Required; 0.0.0.0/0 is refused, and so is a range wider than /16 unless allowWideAdminCidr is true." },
+  { key: "allowWideAdminCidr", type: "boolean", default: false, description: "Accept an adminCidr wider than /16 (e.g. a corporate VPN's /8). The policy pack's no-public-cluster-ports flags such a range on SSH too unless its minIpv4PrefixLength setting is lowered." },
+  { key: "sshPrivateKey", type: "string", default: "", secret: true, description: "RSA or ED25519 private key for the nodes, OpenSSH or PEM, without a passphrase (EC2 key pairs take no other type); set it with `pulumi config set --secret sshPrivateKey < key`, a plain value is refused. Empty: an ED25519 key pair is generated with @pulumi/tls and exported as a secret." },
   { key: "sshUser", type: "string", default: "ubuntu", description: "Login user of the Ubuntu AMI." },
   { key: "instanceFamilies", type: "array", default: [...DEFAULT_INSTANCE_FAMILIES], description: "Instance families any instance type must belong to." },
   { key: "managerCount", type: "integer", default: 1, description: "Swarm managers: 1, 3 or 5 (an odd count keeps a Raft quorum)." },
@@ -36,18 +42,18 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: "encryptOverlay", type: "boolean", default: false, description: "Encrypt the WAS overlay network (IPsec ESP between nodes)." },
   { key: "dispatcherHeartbeatSeconds", type: "integer", default: 1, description: "Swarm dispatcher heartbeat; a stopped node is marked Down after about 3 to 4 heartbeats." },
   { key: "nfsInstanceType", type: "string", default: "t3.micro", description: "EC2 instance type of the NFS log server." },
-  { key: "nfsExportPath", type: "string", default: "/srv/nfs/was-logs", description: "Directory the NFS server exports for the WAS logs." },
+  { key: "nfsExportPath", type: "string", default: "/srv/nfs/was-logs", description: "Directory the NFS server exports read-write for the WAS logs (it is chowned to nobody). Must be a dedicated directory below /srv/, e.g. /srv/nfs/was-logs; never a system directory." },
   { key: "edgeNodes", type: "integer", default: 1, description: "nginx balancers in front of the swarm: 1, or 2 for a primary/standby pair." },
   { key: "edgeInstanceType", type: "string", default: "t3.micro", description: "EC2 instance type of the nginx balancers." },
   { key: "wasImage", type: "string", default: "", description: "Image of the WAS service. Empty: the sample application (app/server.js) runs on wasSampleBaseImage, delivered as a swarm config (no registry needed)." },
   { key: "wasSampleBaseImage", type: "string", default: "node:22-alpine", description: "Node.js image the sample application runs on when wasImage is empty." },
-  { key: "wasReplicas", type: "integer", default: 3, description: "WAS replicas; must leave one free slot so a lost node's replica can be restored." },
-  { key: "wasPort", type: "integer", default: 8080, description: "Port the WAS container listens on, also published on each node (host mode) for nginx." },
+  { key: "wasReplicas", type: "integer", default: 3, description: "WAS replicas: at least 2 (the policy pack's minimum), and one free slot left so a lost node's replica can be restored." },
+  { key: "wasPort", type: "integer", default: 8080, description: `Port the WAS container listens on, also published on each node (host mode) for nginx: 1024 to 65535, and none the topology already uses (${[...reservedPorts().keys()].filter((p) => p >= 1024).join(", ")}).` },
   { key: "wasHealthPath", type: "string", default: "/healthz", description: "HTTP path of the WAS health check." },
-  { key: "wasEnv", type: "array", default: [], description: "Extra environment for the WAS containers, as KEY=VALUE strings." },
+  { key: "wasEnv", type: "array", default: [], description: `Extra environment for the WAS containers, as KEY=VALUE strings; ${SERVICE_OWNED_ENV.join(", ")} are set by the service and refused here.` },
   { key: "taskRestartDelaySeconds", type: "integer", default: 1, description: "Delay before swarm restarts or reschedules a failed WAS task." },
   { key: "chaosEnabled", type: "boolean", default: false, description: "Run the chaos drill during `pulumi up`, after the WAS service is deployed." },
-  { key: "chaosTarget", type: "string", default: "worker", description: "What the drill stops: worker, manager, edge, or a node name." },
+  { key: "chaosTarget", type: "string", default: "worker", description: "What the drill stops: worker, manager, edge (a balancer pair), or a swarm node name (swarm-manager-0, swarm-worker-1, ...)." },
   { key: "chaosDeadlineSeconds", type: "integer", default: 60, description: "How long the drill waits for the replicas to be restored before failing." },
 ];
 
@@ -56,7 +62,11 @@ export interface SwarmHaConfig {
   readonly network: {
     readonly vpcCidr: string;
     readonly availabilityZones: number;
+    /** The stack was checked to survive the loss of its worst availability zone. */
+    readonly surviveAzLoss: boolean;
     readonly adminCidr: string;
+    /** adminCidr may be wider than /16 (an explicit opt-in). */
+    readonly allowWideAdminCidr: boolean;
     readonly encryptOverlay: boolean;
   };
   /** The private key itself is read as a secret by stacks/config.ts; here only whether one is configured. */
@@ -177,9 +187,290 @@ function instanceType(values: RawConfig, key: string, families: readonly string[
   return v;
 }
 
+
 /** How many nodes may run a WAS task (host-mode publishing: at most one task per node). */
 export function wasSlots(managers: number, workers: number, managersRunTasks: boolean): number {
   return workers + (managersRunTasks ? managers : 0);
+}
+
+/** Edit distance, for "did you mean" on a mistyped key. */
+function distance(a: string, b: string): number {
+  const row = [...Array(b.length + 1).keys()];
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length];
+}
+
+/** The known key closest to a mistyped one, when it is plausibly a typo. */
+export function suggestKey(key: string): string | undefined {
+  let best: { key: string; d: number } | undefined;
+  for (const k of CONFIG_KEYS) {
+    const d = distance(key, k.key);
+    if (!best || d < best.d) best = { key: k.key, d };
+  }
+  return best && best.d <= Math.max(2, Math.floor(key.length / 4)) ? best.key : undefined;
+}
+
+function rejectUnknownKeys(values: RawConfig): void {
+  const unknown = Object.keys(values).filter((k) => !KEY_BY_NAME.has(k));
+  if (unknown.length === 0) return;
+  const key = unknown[0];
+  const near = suggestKey(key);
+  throw new ConfigError(
+    key,
+    `is not a swarm-ha setting${near ? `; did you mean ${near}?` : "."} ` +
+      `Remove it with \`pulumi config rm ${key}\`${near ? ` and set \`pulumi config set ${near} <value>\`` : ""}; ` +
+      `known keys are listed in Pulumi.yaml`,
+  );
+}
+
+/** The widest adminCidr accepted without allowWideAdminCidr (the policy pack's default too). */
+export const MIN_ADMIN_PREFIX = 16;
+
+function parseNetwork(values: RawConfig): SwarmHaConfig["network"] {
+  const vpcCidr = cidr(values, "vpcCidr");
+  const vpcPrefix = parseCidr(vpcCidr)!.prefix;
+  if (vpcPrefix < 16 || vpcPrefix > 24) {
+    throw new ConfigError("vpcCidr", `prefix must be /16 to /24 for AWS subnets to fit (got /${vpcPrefix})`);
+  }
+  const adminCidr = cidr(values, "adminCidr");
+  const adminPrefix = parseCidr(adminCidr)!.prefix;
+  const allowWide = bool(values, "allowWideAdminCidr");
+  if (adminPrefix === 0) {
+    throw new ConfigError("adminCidr", `0.0.0.0/0 would open SSH to the internet; use your address, e.g. 203.0.113.7/32`);
+  }
+  if (adminPrefix < MIN_ADMIN_PREFIX && !allowWide) {
+    throw new ConfigError(
+      "adminCidr",
+      `${adminCidr} opens SSH to ${2 ** (32 - adminPrefix)} addresses (wider than /${MIN_ADMIN_PREFIX}); use your address, ` +
+        `e.g. 203.0.113.7/32, or if the range really is yours set \`pulumi config set allowWideAdminCidr true\` ` +
+        `(and lower the policy pack's no-public-cluster-ports minIpv4PrefixLength)`,
+    );
+  }
+  return {
+    vpcCidr,
+    availabilityZones: int(values, "availabilityZones", 1, 3),
+    surviveAzLoss: bool(values, "surviveAzLoss"),
+    adminCidr,
+    allowWideAdminCidr: allowWide,
+    encryptOverlay: bool(values, "encryptOverlay"),
+  };
+}
+
+/** Managers and workers (counts only; instance types are checked with the families). */
+function parseCounts(values: RawConfig): { managers: 1 | 3 | 5; workers: number; runTasks: boolean } {
+  // Range-checked wide so 0 or 7 get the same "1, 3 or 5" message as 2 or 4, not "between 1 and 5".
+  const managers = int(values, "managerCount", Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+  if (managers !== 1 && managers !== 3 && managers !== 5) {
+    throw new ConfigError("managerCount", `must be 1, 3 or 5 so the managers keep a Raft quorum (got ${managers})`);
+  }
+  return { managers, workers: int(values, "workerCount", 1, 100), runTasks: bool(values, "managersRunTasks") };
+}
+
+function parseReplicas(values: RawConfig, counts: ReturnType<typeof parseCounts>): number {
+  const replicas = int(values, "wasReplicas", 1, 1000);
+  if (replicas < MIN_WAS_REPLICAS) {
+    throw new ConfigError(
+      "wasReplicas",
+      `must be at least ${MIN_WAS_REPLICAS} (got ${replicas}): one replica cannot serve while it is rescheduled, ` +
+        `and the policy pack's was-service-resilient refuses it; set wasReplicas to ${MIN_WAS_REPLICAS} or more`,
+    );
+  }
+  const slots = wasSlots(counts.managers, counts.workers, counts.runTasks);
+  if (replicas > slots - 1) {
+    throw new ConfigError(
+      "wasReplicas",
+      `${replicas} replicas cannot all be restored after one node is lost: only ${slots} nodes can run a task ` +
+        `(one task per node, host-mode port). Set wasReplicas <= ${slots - 1}, add workers (workerCount)` +
+        (counts.runTasks ? "" : ", or set managersRunTasks true"),
+    );
+  }
+  return replicas;
+}
+
+/**
+ * With surviveAzLoss, the stack must keep serving when the availability zone holding the most
+ * task-eligible nodes goes dark: a manager quorum, a balancer and a node for every replica left.
+ * Placement is stacks/topology.ts's (the rule components/swarmCluster.ts places instances by).
+ */
+function checkAzLoss(
+  network: SwarmHaConfig["network"],
+  counts: ReturnType<typeof parseCounts>,
+  replicas: number,
+  edgeNodes: number,
+): void {
+  if (!network.surviveAzLoss) return;
+  const zones = network.availabilityZones;
+  if (zones < 2) {
+    throw new ConfigError("surviveAzLoss", "needs at least two availability zones; set availabilityZones 3 (or 2), or surviveAzLoss false");
+  }
+  const per = nodesPerZone(counts.managers, counts.workers, zones);
+  const quorum = Math.floor(counts.managers / 2) + 1;
+  const managersLeft = counts.managers - Math.max(...per.managers);
+  if (managersLeft < quorum) {
+    throw new ConfigError(
+      "surviveAzLoss",
+      `losing the zone with the most managers leaves ${managersLeft} of ${counts.managers} managers, below the Raft quorum of ${quorum}; ` +
+        `set managerCount 3 with availabilityZones 3`,
+    );
+  }
+  if (edgeNodes < 2) {
+    throw new ConfigError("surviveAzLoss", "one balancer lives in one zone; set edgeNodes 2 (a pair in two zones)");
+  }
+  const eligible = per.workers.map((w, z) => w + (counts.runTasks ? per.managers[z] : 0));
+  const worst = Math.max(...eligible);
+  const left = eligible.reduce((a, b) => a + b, 0) - worst;
+  if (replicas > left) {
+    throw new ConfigError(
+      "wasReplicas",
+      `${replicas} replicas do not fit after losing an availability zone: eligible nodes per zone are ` +
+        `${eligible.join("/")}, so losing the fullest (${worst}) leaves ${left}. Add workers (workerCount) until ` +
+        `${replicas} remain, lower wasReplicas to ${left}, or set surviveAzLoss false`,
+    );
+  }
+}
+
+/** Only a dedicated directory below this may be exported (it is chowned to nobody and shared read-write). */
+export const NFS_EXPORT_ROOT = "/srv/";
+
+function parseExportPath(values: RawConfig): string {
+  const given = str(values, "nfsExportPath").trim();
+  const fix = `use a dedicated directory below ${NFS_EXPORT_ROOT}, e.g. /srv/nfs/was-logs`;
+  if (!given.startsWith("/") || !/^[A-Za-z0-9._\/-]+$/.test(given)) {
+    throw new ConfigError("nfsExportPath", `must be an absolute directory path (got "${given}"); ${fix}`);
+  }
+  if (given.split("/").includes("..")) {
+    throw new ConfigError("nfsExportPath", `"${given}" has a ".." segment; ${fix}`);
+  }
+  const path = posixPath.normalize(given).replace(/\/+$/, "");
+  if (!path.startsWith(NFS_EXPORT_ROOT) || path.length <= NFS_EXPORT_ROOT.length) {
+    throw new ConfigError(
+      "nfsExportPath",
+      `"${given}" is ${path === "" ? "/" : path}, not a directory below ${NFS_EXPORT_ROOT}: the server chowns the export to ` +
+        `nobody and shares it read-write with every node; ${fix}`,
+    );
+  }
+  return path;
+}
+
+function parseWasPort(values: RawConfig): number {
+  const port = int(values, "wasPort", 1, 65535);
+  const taken = reservedPorts().get(port);
+  if (taken !== undefined) {
+    throw new ConfigError("wasPort", `${port} is already used by the topology (${taken}); pick a free port such as 8080`);
+  }
+  if (port < 1024) throw new ConfigError("wasPort", `must be between 1024 and 65535 (got ${port})`);
+  return port;
+}
+
+function parseEnv(values: RawConfig): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const entry of list(values, "wasEnv")) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(entry);
+    if (!m) throw new ConfigError("wasEnv", `"${entry}" is not KEY=VALUE`);
+    if ((SERVICE_OWNED_ENV as readonly string[]).includes(m[1])) {
+      const instead: Record<string, string> = { PORT: "wasPort", HEALTH_PATH: "wasHealthPath" };
+      throw new ConfigError(
+        "wasEnv",
+        `${m[1]} is set by the service itself (${SERVICE_OWNED_ENV.join(", ")}); remove "${entry}"` +
+          (instead[m[1]] ? ` and set ${instead[m[1]]} instead` : ""),
+      );
+    }
+    env[m[1]] = m[2];
+  }
+  return env;
+}
+
+/** Every value chaosTarget accepts for these counts: the roles and the swarm node names. */
+export function chaosTargets(managers: number, workers: number): string[] {
+  return [
+    "worker",
+    "manager",
+    "edge",
+    ...[...Array(managers).keys()].map((i) => swarmNodeName("manager", i)),
+    ...[...Array(workers).keys()].map((i) => swarmNodeName("worker", i)),
+  ];
+}
+
+function parseChaos(values: RawConfig, counts: ReturnType<typeof parseCounts>, edgeNodes: number): SwarmHaConfig["chaos"] {
+  const target = str(values, "chaosTarget").trim();
+  const valid = chaosTargets(counts.managers, counts.workers);
+  if (!valid.includes(target)) {
+    throw new ConfigError("chaosTarget", `"${target}" is not a target of this stack; use one of ${valid.join(", ")}`);
+  }
+  const enabled = bool(values, "chaosEnabled");
+  const isManager = target === "manager" || [...Array(counts.managers).keys()].some((i) => swarmNodeName("manager", i) === target);
+  if (enabled && isManager && counts.managers === 1) {
+    throw new ConfigError("chaosTarget", "cannot stop the only manager: the swarm could not reschedule; use worker or managerCount 3");
+  }
+  if (enabled && target === "edge" && edgeNodes === 1) {
+    throw new ConfigError("chaosTarget", "cannot stop the only balancer; use worker or set edgeNodes 2");
+  }
+  return { enabled, target, deadlineSeconds: int(values, "chaosDeadlineSeconds", 10, 1800) };
+}
+
+/** Reads an SSH string (uint32 length + bytes) at `at`; undefined when it runs past the end. */
+function sshString(buf: Buffer, at: number): { value: Buffer; next: number } | undefined {
+  if (at + 4 > buf.length) return undefined;
+  const len = buf.readUInt32BE(at);
+  if (at + 4 + len > buf.length) return undefined;
+  return { value: buf.subarray(at + 4, at + 4 + len), next: at + 4 + len };
+}
+
+/**
+ * The key type of a private key ("rsa", "ed25519", "ec", ...), and whether a passphrase protects
+ * it. OpenSSH keys are read from their unencrypted public part (PROTOCOL.key in OpenSSH's sources:
+ * magic, cipher, kdf, kdf options, key count, public key blob); PEM/PKCS#8 keys by node:crypto.
+ */
+export function privateKeyType(pem: string): { type: string; encrypted: boolean } | undefined {
+  const openssh = /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]*?)-----END OPENSSH PRIVATE KEY-----/.exec(pem);
+  if (openssh) {
+    const buf = Buffer.from(openssh[1].replace(/\s+/g, ""), "base64");
+    const magic = "openssh-key-v1\0";
+    if (buf.subarray(0, magic.length).toString("latin1") !== magic) return undefined;
+    const cipher = sshString(buf, magic.length);
+    const kdf = cipher && sshString(buf, cipher.next);
+    const kdfOptions = kdf && sshString(buf, kdf.next);
+    if (!kdfOptions || kdfOptions.next + 4 > buf.length) return undefined;
+    const publicBlob = sshString(buf, kdfOptions.next + 4);
+    const keyType = publicBlob && sshString(publicBlob.value, 0);
+    if (!keyType) return undefined;
+    const name = keyType.value.toString("latin1");
+    const type = name === "ssh-rsa" ? "rsa" : name === "ssh-ed25519" ? "ed25519" : name.startsWith("ecdsa-") ? "ec" : name;
+    return { type, encrypted: cipher.value.toString("latin1") !== "none" };
+  }
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) return undefined;
+  if (/ENCRYPTED/.test(pem)) return { type: "unknown", encrypted: true };
+  try {
+    return { type: createPrivateKey(pem).asymmetricKeyType ?? "unknown", encrypted: false };
+  } catch {
+    return undefined;
+  }
+}
+
+function parseSshKey(values: RawConfig): boolean {
+  const key = str(values, "sshPrivateKey").trim();
+  if (key === "") return false;
+  const set = "set it with `pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519`, or `pulumi config rm sshPrivateKey` to generate one";
+  const found = privateKeyType(key);
+  if (!found) throw new ConfigError("sshPrivateKey", `must be an OpenSSH or PEM private key (-----BEGIN OPENSSH PRIVATE KEY-----...); ${set}`);
+  if (found.encrypted) {
+    throw new ConfigError("sshPrivateKey", `is protected by a passphrase, which provisioning over SSH cannot enter; use a key without one; ${set}`);
+  }
+  if (found.type !== "rsa" && found.type !== "ed25519") {
+    throw new ConfigError(
+      "sshPrivateKey",
+      `is a ${found.type.toUpperCase()} key; EC2 key pairs take only RSA or ED25519 (ssh-keygen -t ed25519); ${set}`,
+    );
+  }
+  return true;
 }
 
 /**
@@ -187,86 +478,29 @@ export function wasSlots(managers: number, workers: number, managersRunTasks: bo
  * callers run this before creating any resource.
  */
 export function parseConfig(values: RawConfig): SwarmHaConfig {
-  const unknown = Object.keys(values).filter((k) => !KEY_BY_NAME.has(k));
-  if (unknown.length > 0) {
-    throw new ConfigError(unknown[0], `is not a swarm-ha setting; known keys are listed in Pulumi.yaml`);
-  }
-
-  const vpcCidr = cidr(values, "vpcCidr");
-  const vpcPrefix = parseCidr(vpcCidr)!.prefix;
-  if (vpcPrefix < 16 || vpcPrefix > 24) {
-    throw new ConfigError("vpcCidr", `prefix must be /16 to /24 for AWS subnets to fit (got /${vpcPrefix})`);
-  }
-  const adminCidr = cidr(values, "adminCidr");
-  if (parseCidr(adminCidr)!.prefix === 0) {
-    throw new ConfigError("adminCidr", `0.0.0.0/0 would open SSH to the internet; use your address, e.g. 203.0.113.7/32`);
-  }
-
+  rejectUnknownKeys(values);
+  const network = parseNetwork(values);
   const families = list(values, "instanceFamilies");
   if (families.length === 0) throw new ConfigError("instanceFamilies", "must name at least one family, e.g. [\"t3\"]");
-
-  // Range-checked wide so 0 or 7 get the same "1, 3 or 5" message as 2 or 4, not "between 1 and 5".
-  const managerCount = int(values, "managerCount", Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
-  if (managerCount !== 1 && managerCount !== 3 && managerCount !== 5) {
-    throw new ConfigError("managerCount", `must be 1, 3 or 5 so the managers keep a Raft quorum (got ${managerCount})`);
-  }
-  const workerCount = int(values, "workerCount", 1, 100);
-  const managersRunTasks = bool(values, "managersRunTasks");
-  const replicas = int(values, "wasReplicas", 1, 1000);
-  const slots = wasSlots(managerCount, workerCount, managersRunTasks);
-  if (replicas > slots - 1) {
-    throw new ConfigError(
-      "wasReplicas",
-      `${replicas} replicas cannot all be restored after one node is lost: only ${slots} nodes can run a task ` +
-        `(one task per node, host-mode port). Set wasReplicas <= ${slots - 1}, add workers (workerCount)` +
-        (managersRunTasks ? "" : ", or set managersRunTasks true"),
-    );
-  }
-
-  const envList = list(values, "wasEnv");
-  const env: Record<string, string> = {};
-  for (const entry of envList) {
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(entry);
-    if (!m) throw new ConfigError("wasEnv", `"${entry}" is not KEY=VALUE`);
-    env[m[1]] = m[2];
-  }
+  const counts = parseCounts(values);
+  const replicas = parseReplicas(values, counts);
+  const env = parseEnv(values);
 
   const healthPath = str(values, "wasHealthPath");
   if (!/^\/[A-Za-z0-9._~\/-]*$/.test(healthPath)) {
     throw new ConfigError("wasHealthPath", `must be an absolute URL path like /healthz (got "${healthPath}")`);
   }
-  const exportPath = str(values, "nfsExportPath");
-  if (!/^\/[A-Za-z0-9._\/-]+$/.test(exportPath) || exportPath.includes("..")) {
-    throw new ConfigError("nfsExportPath", `must be an absolute directory path like /srv/nfs/was-logs (got "${exportPath}")`);
-  }
-
+  const exportPath = parseExportPath(values);
   const edgeNodes = int(values, "edgeNodes", 1, 2) as 1 | 2;
-  const availabilityZones = int(values, "availabilityZones", 1, 3);
-  if (edgeNodes === 2 && availabilityZones < 2) {
+  if (edgeNodes === 2 && network.availabilityZones < 2) {
     throw new ConfigError(
       "edgeNodes",
       "a balancer pair needs two availability zones so one zone's loss keeps a balancer; set availabilityZones 2 or edgeNodes 1",
     );
   }
-  const chaosTarget = str(values, "chaosTarget");
-  if (!/^(worker|manager|edge|[a-z0-9][a-z0-9-]*)$/.test(chaosTarget)) {
-    throw new ConfigError("chaosTarget", `must be worker, manager, edge or a node name (got "${chaosTarget}")`);
-  }
-  const chaosEnabled = bool(values, "chaosEnabled");
-  if (chaosEnabled && chaosTarget === "manager" && managerCount === 1) {
-    throw new ConfigError("chaosTarget", "cannot stop the only manager: the swarm could not reschedule; use worker or managerCount 3");
-  }
-  if (chaosEnabled && chaosTarget === "edge" && edgeNodes === 1) {
-    throw new ConfigError("chaosTarget", "cannot stop the only balancer; use worker or set edgeNodes 2");
-  }
-
-  const sshPrivateKey = str(values, "sshPrivateKey").trim();
-  if (sshPrivateKey !== "" && !/^-----BEGIN (OPENSSH|RSA|EC) PRIVATE KEY-----/.test(sshPrivateKey)) {
-    throw new ConfigError(
-      "sshPrivateKey",
-      "must be a PEM private key (-----BEGIN OPENSSH PRIVATE KEY-----...); set it with `pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519`, or leave it empty to generate one",
-    );
-  }
+  checkAzLoss(network, counts, replicas, edgeNodes);
+  const chaos = parseChaos(values, counts, edgeNodes);
+  const keyConfigured = parseSshKey(values);
   const sshUser = str(values, "sshUser");
   if (!/^[a-z_][a-z0-9_-]*$/.test(sshUser)) throw new ConfigError("sshUser", `"${sshUser}" is not a valid login name`);
 
@@ -282,20 +516,15 @@ export function parseConfig(values: RawConfig): SwarmHaConfig {
   if (sampleBaseImage === "") throw new ConfigError("wasSampleBaseImage", "must name a Node.js image, e.g. node:22-alpine");
 
   return {
-    network: {
-      vpcCidr,
-      availabilityZones,
-      adminCidr,
-      encryptOverlay: bool(values, "encryptOverlay"),
-    },
-    ssh: { keyConfigured: sshPrivateKey !== "", user: sshUser },
+    network,
+    ssh: { keyConfigured, user: sshUser },
     instanceFamilies: families,
     managers: {
-      count: managerCount,
+      count: counts.managers,
       instanceType: instanceType(values, "managerInstanceType", families),
-      runTasks: managersRunTasks,
+      runTasks: counts.runTasks,
     },
-    workers: { count: workerCount, instanceType: instanceType(values, "workerInstanceType", families) },
+    workers: { count: counts.workers, instanceType: instanceType(values, "workerInstanceType", families) },
     swarm: {
       dispatcherHeartbeatSeconds: int(values, "dispatcherHeartbeatSeconds", 1, 60),
       taskRestartDelaySeconds: int(values, "taskRestartDelaySeconds", 0, 60),
@@ -306,14 +535,10 @@ export function parseConfig(values: RawConfig): SwarmHaConfig {
       image: wasImage === "" ? undefined : wasImage,
       sampleBaseImage,
       replicas,
-      port: int(values, "wasPort", 1024, 65535),
+      port: parseWasPort(values),
       healthPath,
       env,
     },
-    chaos: {
-      enabled: chaosEnabled,
-      target: chaosTarget,
-      deadlineSeconds: int(values, "chaosDeadlineSeconds", 10, 1800),
-    },
+    chaos,
   };
 }

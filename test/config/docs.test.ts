@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import {
+  declaration,
   formatDefault,
   README_END,
   README_START,
@@ -56,7 +57,8 @@ describe("Pulumi.yaml", () => {
     // A key without a default must have no default line: Pulumi then refuses a stack that omits it.
     if (k.default === undefined) expect(d).not.toHaveProperty("default");
     else expect(d?.default).toEqual(k.default);
-    expect(d?.secret ?? false).toBe(k.secret ?? false);
+    // Only a required secret is declared secret (see "never declares a secret key with a default").
+    expect(d?.secret ?? false).toBe(k.secret === true && k.default === undefined);
     // Pulumi's project schema allows only these attributes on a declaration.
     expect(Object.keys(d ?? {}).every((a) => ["type", "items", "description", "default", "secret"].includes(a))).toBe(true);
   });
@@ -71,6 +73,15 @@ describe("Pulumi.yaml", () => {
         : Array.isArray(d.default) && d.default.every((x) => typeof x === "string");
       expect(ok, `${key}: default ${JSON.stringify(d.default)} is not a ${d.type}`).toBe(true);
     }
+  });
+
+  it("never declares a secret key with a default (the CLI would copy it in plain text, then refuse it)", () => {
+    for (const [key, d] of Object.entries(project.config ?? {})) {
+      expect(d.secret === true && d.default !== undefined, `${key} is secret with a default`).toBe(false);
+    }
+    // sshPrivateKey stays optional: a default, no `secret`; stacks/config.ts refuses a plain value.
+    expect(project.config?.sshPrivateKey).toMatchObject({ type: "string", default: "" });
+    expect(project.config?.sshPrivateKey).not.toHaveProperty("secret");
   });
 
   it("is exactly what the generator writes (npm run docs:config)", () => {
@@ -116,6 +127,14 @@ describe("README config reference", () => {
 });
 
 describe("scripts/configDoc.ts", () => {
+  it("declares an optional secret key with its default and without `secret`, a required one `secret` without a default", () => {
+    const optional = declaration({ key: "k", type: "string", default: "", secret: true, description: "d" });
+    expect(optional).toEqual({ type: "string", description: "d", default: "" });
+    const required = declaration({ key: "k", type: "string", secret: true, description: "d" });
+    expect(required).toEqual({ type: "string", description: "d", secret: true });
+    expect(declaration({ key: "k", type: "integer", default: 3, description: "d" })).toEqual({ type: "integer", description: "d", default: 3 });
+  });
+
   it("replaces only the config block of a Pulumi.yaml and keeps what follows it", () => {
     const before = "name: x\nruntime: nodejs\nconfig:\n  old:\n    type: string\nbackend:\n  url: file://.\n";
     const after = replaceConfigBlock(before, renderConfigBlock([{ key: "k", type: "integer", default: 3, description: "d" }]));
@@ -140,7 +159,11 @@ describe("scripts/configDoc.ts", () => {
       fs.mkdirSync(path.join(tmp, "scripts"));
       fs.mkdirSync(path.join(tmp, "stacks"));
       fs.copyFileSync(path.join(ROOT, "scripts", "configDoc.ts"), path.join(tmp, "scripts", "configDoc.ts"));
-      fs.copyFileSync(path.join(ROOT, "stacks", "schema.ts"), path.join(tmp, "stacks", "schema.ts"));
+      // The schema and every module it imports (stacks/*.ts, and base/ where it exists).
+      for (const f of fs.readdirSync(path.join(ROOT, "stacks")).filter((f) => f.endsWith(".ts"))) {
+        fs.copyFileSync(path.join(ROOT, "stacks", f), path.join(tmp, "stacks", f));
+      }
+      if (fs.existsSync(path.join(ROOT, "base"))) fs.cpSync(path.join(ROOT, "base"), path.join(tmp, "base"), { recursive: true });
       const drifted = fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8").replace("default: 10.42.0.0/16", "default: 10.9.0.0/16");
       fs.writeFileSync(path.join(tmp, "Pulumi.yaml"), drifted);
       const tsx = path.join(ROOT, "node_modules", ".bin", "tsx");

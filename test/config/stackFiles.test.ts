@@ -49,6 +49,11 @@ describe.each(["dev", "prod"])("stacks/Pulumi.%s.yaml", (stack) => {
     );
   });
 
+  it("says whether it survives an AZ loss, and the check holds it to that", () => {
+    const cfg = stackConfig(stack);
+    expect(cfg.network.surviveAzLoss).toBe(stack === "prod");
+  });
+
   it("can restore every replica after losing one node", () => {
     const cfg = stackConfig(stack);
     expect(wasSlots(cfg.managers.count, cfg.workers.count, cfg.managers.runTasks)).toBeGreaterThan(cfg.was.replicas);
@@ -77,6 +82,18 @@ describe("dev and prod differ where real teams differ", () => {
     expect(prod.edge.nodes).toBe(2);
     expect(prod.network.encryptOverlay).toBe(true);
     expect(prod.swarm.dispatcherHeartbeatSeconds).toBe(2);
+  });
+
+  it("prod survives the loss of any one AZ: 5 workers, and 4 would not do", () => {
+    expect(prod.workers.count).toBe(5);
+    const own = Object.fromEntries(
+      Object.entries(stackFile("prod")).filter(([k]) => k.startsWith("swarm-ha:")).map(([k, v]) => [k.slice(9), v]),
+    );
+    expect(() => parseConfig({ adminCidr: ADMIN_CIDR, ...own, workerCount: "4" })).toThrow(
+      /config key "wasReplicas": 3 replicas do not fit after losing an availability zone: eligible nodes per zone are 1\/2\/1/,
+    );
+    const text = fs.readFileSync(path.join(STACKS, "Pulumi.prod.yaml"), "utf8");
+    expect(text).toMatch(/Cost of surviving an AZ: one more m6i\.large worker/);
   });
 
   it("use non-overlapping VPC ranges", () => {

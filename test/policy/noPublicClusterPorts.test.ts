@@ -19,8 +19,42 @@ const defaults = withDefaults<NoPublicPortsSettings>(noPublicPortsConfigSchema, 
 const check = checkNoPublicClusterPorts;
 
 describe("no-public-cluster-ports", () => {
-  it("protects SSH, swarm and NFS ports by default", () => {
+  it("protects SSH, swarm and NFS ports by default, from anything wider than /16 (IPv4) or /48 (IPv6)", () => {
     expect(defaults.ports).toEqual([22, 2377, 7946, 4789, 2049]);
+    expect(defaults.minIpv4PrefixLength).toBe(16);
+    expect(defaults.minIpv6PrefixLength).toBe(48);
+  });
+
+  it("reports SSH from 0.0.0.0/1 (half the internet), not only from /0", () => {
+    const sg = clusterSecurityGroup();
+    sg.ingress[0].cidrBlocks = ["0.0.0.0/1"];
+    expect(check("securityGroup", sg, defaults)).toEqual([
+      "ingress[0] (protocol tcp, port 22) opens 22 (SSH) to 0.0.0.0/1 (wider than /16); " +
+        "allow these ports only from the cluster security group or the admin CIDR",
+    ]);
+  });
+
+  it("reports a /15 and an IPv6 /32 on protected ports, and stops at the limits", () => {
+    const rule = (cidr: Record<string, string>) => {
+      const r: Record<string, any> = { ...clusterIngressRule(), fromPort: 22, toPort: 22, ...cidr };
+      delete r.referencedSecurityGroupId;
+      return r;
+    };
+    expect(check("vpcIngressRule", rule({ cidrIpv4: "10.0.0.0/15" }), defaults)).toEqual([
+      expect.stringContaining("opens 22 (SSH) to 10.0.0.0/15 (wider than /16)"),
+    ]);
+    expect(check("vpcIngressRule", rule({ cidrIpv6: "2001:db8::/32" }), defaults)).toEqual([
+      expect.stringContaining("to 2001:db8::/32 (wider than /48)"),
+    ]);
+    expect(check("vpcIngressRule", rule({ cidrIpv4: "10.0.0.0/16" }), defaults)).toEqual([]);
+    expect(check("vpcIngressRule", rule({ cidrIpv6: "2001:db8:1::/48" }), defaults)).toEqual([]);
+  });
+
+  it("accepts a wide range once the stack lowers minIpv4PrefixLength (the allowWideAdminCidr opt-in)", () => {
+    const sg = clusterSecurityGroup();
+    sg.ingress[0].cidrBlocks = ["10.0.0.0/8"];
+    expect(check("securityGroup", sg, defaults)).toHaveLength(1);
+    expect(check("securityGroup", sg, { ...defaults, minIpv4PrefixLength: 8 })).toEqual([]);
   });
 
   it("passes the cluster, edge and NFS rules of the happy path", () => {
