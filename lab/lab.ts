@@ -447,7 +447,8 @@ export async function up(o: LabOptions, log: Log): Promise<LabInfo> {
       await runScript(first.name, "swarm-init", renderSwarmInit({ advertiseAddr: first.ip, dispatcherHeartbeatSeconds: cfg.swarm.dispatcherHeartbeatSeconds, engineWaitSeconds: 60 }));
       // Tokens stay in memory: read from the manager's stdout, written to the joining node's stdin.
       const join = async (n: NodeSlot) => {
-        const token = await runScript(first.name, `token-${n.role}`, renderJoinTokenRead(n.role));
+        // One script file per joining node: concurrent joins must not rewrite a file another exec is reading.
+        const token = await runScript(first.name, `token-${n.role}-${n.name}`, renderJoinTokenRead(n.role));
         await runScript(n.name, "swarm-join", renderSwarmJoin({ role: n.role, managerAddr: first.ip, advertiseAddr: n.ip, engineWaitSeconds: 60 }), `${token}\n`);
       };
       for (const m of others) await join(m); // managers one at a time: each changes the Raft membership
