@@ -43,6 +43,10 @@ export interface StackOutputs {
   readonly sshUser: string;
   readonly sshPrivateKey: string;
   readonly stackTags: { readonly project: string; readonly stack: string };
+  /** The stack's VPC: the tag guard refuses an instance outside it. */
+  readonly vpcId: string;
+  /** Unique to one deployment; every instance carries it as the `swarm-ha:deployment` tag. */
+  readonly deploymentId: string;
 }
 
 export interface StackNode {
@@ -101,6 +105,11 @@ export function parseStackOutputs(json: unknown): StackOutputs {
       ...(isStr(n.swarmNodeId) ? { swarmNodeId: n.swarmNodeId } : {}),
     };
   });
+  const names = new Set<string>();
+  for (const n of nodes) {
+    if (names.has(n.name)) throw new OutputsError("nodes", `name "${n.name}" appears twice; each node name must be unique (the drill would touch the wrong instance)`);
+    names.add(n.name);
+  }
   const tags = field(json, "stackTags", isObj, "an object { project, stack }");
   const serviceName = field(json, "serviceName", isStr, "the swarm service name");
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(serviceName)) throw new OutputsError("serviceName", `"${serviceName}" is not a swarm service name`);
@@ -120,6 +129,8 @@ export function parseStackOutputs(json: unknown): StackOutputs {
     sshUser,
     sshPrivateKey: field(json, "sshPrivateKey", (v): v is string => isStr(v) && v.includes("PRIVATE KEY"), "an OpenSSH/PEM private key"),
     stackTags: { project: field(tags, "project", isStr, "a project name"), stack: field(tags, "stack", isStr, "a stack name") },
+    vpcId: field(json, "vpcId", (v): v is string => isStr(v) && /^vpc-[0-9a-f]{8,17}$/.test(v), "a VPC id like vpc-0123456789abcdef0"),
+    deploymentId: field(json, "deploymentId", (v): v is string => isStr(v) && /^[A-Za-z0-9._-]{6,64}$/.test(v), "the deployment's unique id"),
   };
 }
 
@@ -133,6 +144,8 @@ export interface Ec2Api {
 
 // The same keys the components tag every resource with (components/tags.ts has no Pulumi imports).
 export { TAG_PROJECT, TAG_ROLE, TAG_STACK };
+/** Unique to one deployment (stack output `deploymentId`): two `dev` stacks in one account differ here. */
+export const TAG_DEPLOYMENT = "swarm-ha:deployment";
 
 export interface Ec2StopperOptions {
   /** Seconds the stop/start waiters wait. Default 600. */
@@ -153,10 +166,14 @@ export class Ec2Stopper implements NodeStopper {
 
   constructor(
     private readonly ec2: Ec2Api,
-    private readonly outputs: Pick<StackOutputs, "nodes" | "stackTags">,
+    private readonly outputs: Pick<StackOutputs, "nodes" | "stackTags" | "vpcId" | "deploymentId">,
     private readonly opts: Ec2StopperOptions = {},
   ) {
-    this.byName = new Map(outputs.nodes.map((n) => [n.name, n]));
+    this.byName = new Map();
+    for (const n of outputs.nodes) {
+      if (this.byName.has(n.name)) throw new OutputsError("nodes", `name "${n.name}" appears twice; each node name must be unique`);
+      this.byName.set(n.name, n);
+    }
   }
 
   /** The instance id of a node after the tag check; throws with the reason otherwise. */
@@ -166,24 +183,25 @@ export class Ec2Stopper implements NodeStopper {
       throw new Error(`refusing to touch ${target}: it is not a node of stack ${this.outputs.stackTags.stack} (known: ${[...this.byName.keys()].join(", ")})`);
     }
     const out = (await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: [node.instanceId] }))) as {
-      Reservations?: Array<{ Instances?: Array<{ InstanceId?: string; Tags?: Array<{ Key?: string; Value?: string }> }> }>;
+      Reservations?: Array<{ Instances?: Array<{ InstanceId?: string; VpcId?: string; Tags?: Array<{ Key?: string; Value?: string }> }> }>;
     };
     const instances = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).filter((i) => i.InstanceId === node.instanceId);
     if (instances.length !== 1) throw new Error(`refusing to touch ${target}: instance ${node.instanceId} was not found`);
+    const refuse = (why: string) => new Error(`refusing to touch ${target} (${node.instanceId}): ${why}; the drill only touches this deployment's instances`);
     const tags = new Map((instances[0].Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
+    // The outputs file may have been edited: every value is checked against the instance itself,
+    // and the deployment tag and the VPC tell two stacks of the same name apart.
     const want: Array<[string, string]> = [
       [TAG_PROJECT, this.outputs.stackTags.project],
       [TAG_STACK, this.outputs.stackTags.stack],
+      [TAG_ROLE, node.role],
+      [TAG_DEPLOYMENT, this.outputs.deploymentId],
     ];
     for (const [k, v] of want) {
-      if (tags.get(k) !== v) {
-        throw new Error(
-          `refusing to touch ${target} (${node.instanceId}): tag ${k} is ${tags.has(k) ? JSON.stringify(tags.get(k)) : "missing"}, expected ${JSON.stringify(v)}; the drill only touches this stack's instances`,
-        );
-      }
+      if (tags.get(k) !== v) throw refuse(`tag ${k} is ${tags.has(k) ? JSON.stringify(tags.get(k)) : "missing"}, expected ${JSON.stringify(v)}`);
     }
-    if (tags.has(TAG_ROLE) && tags.get(TAG_ROLE) !== node.role) {
-      throw new Error(`refusing to touch ${target} (${node.instanceId}): tag ${TAG_ROLE} is "${tags.get(TAG_ROLE)}", the outputs say ${node.role}`);
+    if (instances[0].VpcId !== this.outputs.vpcId) {
+      throw refuse(`it is in ${instances[0].VpcId ?? "no VPC"}, not the stack's ${this.outputs.vpcId}`);
     }
     return node.instanceId;
   }

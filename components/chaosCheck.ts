@@ -23,7 +23,7 @@ export interface ChaosCheckArgs {
 export function chaosCommand(target: string, deadlineSeconds: number): string {
   if (!/^[a-z0-9][a-z0-9-]*$/.test(target)) throw new Error(`invalid chaos target ${JSON.stringify(target)}`);
   if (!Number.isInteger(deadlineSeconds) || deadlineSeconds < 1) throw new Error("deadlineSeconds must be >= 1");
-  return `npx --no-install tsx chaos/cli.ts --outputs - --target ${target} --deadline ${deadlineSeconds} --json -`;
+  return `npx --no-install tsx cli/chaos.ts --outputs - --target ${target} --deadline ${deadlineSeconds} --json -`;
 }
 
 /**
