@@ -9,7 +9,6 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import * as http from "http";
 import {
   DescribeAddressesCommand,
   DescribeInstancesCommand,
@@ -21,6 +20,8 @@ import {
 } from "@aws-sdk/client-ec2";
 import { Client as SshClient } from "ssh2";
 import { TAG_PROJECT, TAG_ROLE, TAG_STACK } from "../components/tags";
+import { HOLDER_MARKER_ADDRESS, KEEPALIVED_PATHS } from "../renderers/keepalived";
+import { answers } from "./probe";
 import type { EdgeObserver, NodeInfo, NodeRole, NodeStopper, PlacementInfo, PlacementObserver, TaskInfo } from "./types";
 
 // ---------------------------------------------------------------------------------------------
@@ -246,18 +247,51 @@ export interface Ec2EdgeApi {
   send(command: DescribeAddressesCommand | DescribeInstancesCommand): Promise<unknown>;
 }
 
+/** One balancer's VRRP view, read over SSH (renderers/keepalived.ts: state file and marker address). */
+export interface VrrpState {
+  /** MASTER, BACKUP, FAULT from the notify script's state file, or NONE. */
+  readonly state: string;
+  /** `systemctl is-active keepalived` said active. */
+  readonly keepalivedUp: boolean;
+  /** The node holds the loopback marker 127.0.0.100 (keepalived's virtual address on AWS). */
+  readonly holdsMarker: boolean;
+}
+
+/** The one shell command a VRRP read costs (read-only; no sudo needed). */
+export const VRRP_COMMAND =
+  `s=$(cat ${KEEPALIVED_PATHS.stateFile} 2>/dev/null || echo NONE); ` +
+  `k=$(systemctl is-active keepalived 2>/dev/null || true); ` +
+  `m=$(ip -4 -o addr show dev lo 2>/dev/null | grep -c ' ${HOLDER_MARKER_ADDRESS.split("/")[0]}/' || true); ` +
+  `echo "vrrp $s $k $m"`;
+
+export function parseVrrp(stdout: string): VrrpState {
+  const m = /^vrrp (\S+) (\S*) ?(\d+)\s*$/m.exec(stdout);
+  if (!m) throw new Error(`unexpected VRRP read: ${stdout.slice(0, 200)}`);
+  return { state: m[1], keepalivedUp: m[2] === "active", holdsMarker: Number(m[3]) > 0 };
+}
+
+export interface Ec2EdgeObserverOptions {
+  /** SSH to the balancers (VRRP state). Without it only the EIP association is read (cannot see a split brain). */
+  readonly runner?: CommandRunner;
+  readonly probeTimeoutMs?: number;
+  readonly sshTimeoutMs?: number;
+}
+
 /**
- * Who holds the pair's Elastic IP, from DescribeAddresses (the EIP can be on one instance only, so
- * on AWS a split brain shows as the address moving back and forth, which the window after the
- * return catches as a change of holder or none). Stopping and starting goes through Ec2Stopper
- * built over `edgeNodes(outputs)`, whose tag guard then checks swarm-ha:role=edge.
+ * The pair as AWS shows it AND as keepalived sees it. An Elastic IP has one holder by
+ * construction, so the EIP alone cannot show a split brain: each running balancer is also asked
+ * over SSH whether it holds keepalived's marker address (VRRP MASTER). The holders are the union
+ * of the EIP's instance and every MASTER; two MASTERs, or an EIP left on the BACKUP, show as two
+ * holders. `ready()` means the instance runs AND its keepalived is up in MASTER or BACKUP, so the
+ * window after the return starts once VRRP really runs there. Stopping and starting goes through
+ * Ec2Stopper built over `edgeNodes(outputs)`, whose tag guard checks swarm-ha:role=edge.
  */
 export class Ec2EdgeObserver implements EdgeObserver {
   private readonly byId: Map<string, string>;
   constructor(
     private readonly ec2: Ec2EdgeApi,
     private readonly outputs: Pick<StackOutputs, "edgeInstanceIds" | "edgeEipAllocationId" | "url">,
-    private readonly probeTimeoutMs = 1000,
+    private readonly opts: Ec2EdgeObserverOptions = {},
   ) {
     if (!outputs.edgeEipAllocationId) {
       throw new OutputsError("edgeEipAllocationId", "is missing; the balancer drill needs the pair's Elastic IP (edge.nodes=2, deployed with this version of swarm-ha)");
@@ -269,34 +303,58 @@ export class Ec2EdgeObserver implements EdgeObserver {
     return [...this.byId.values()];
   }
 
-  async holders(): Promise<string[]> {
+  /** Instance state and public address of each balancer, by name. */
+  private async instances(): Promise<Map<string, { state?: string; address?: string }>> {
+    const out = (await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: [...this.byId.keys()] }))) as {
+      Reservations?: Array<{ Instances?: Array<{ InstanceId?: string; State?: { Name?: string }; PublicIpAddress?: string; PrivateIpAddress?: string }> }>;
+    };
+    const m = new Map<string, { state?: string; address?: string }>();
+    for (const i of (out.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
+      const name = this.byId.get(i.InstanceId ?? "");
+      if (name) m.set(name, { state: i.State?.Name, address: i.PublicIpAddress ?? i.PrivateIpAddress });
+    }
+    return m;
+  }
+
+  /** VRRP state of a running balancer; undefined when it cannot be read (booting, no SSH yet). */
+  private async vrrp(address: string | undefined): Promise<VrrpState | undefined> {
+    if (!this.opts.runner || !address) return undefined;
+    try {
+      return parseVrrp(await this.opts.runner.run(address, VRRP_COMMAND, this.opts.sshTimeoutMs ?? 3000));
+    } catch {
+      this.opts.runner.drop(address);
+      return undefined;
+    }
+  }
+
+  private async eipHolder(): Promise<string | undefined> {
     const out = (await this.ec2.send(new DescribeAddressesCommand({ AllocationIds: [this.outputs.edgeEipAllocationId!] }))) as {
       Addresses?: Array<{ InstanceId?: string }>;
     };
     const id = out.Addresses?.[0]?.InstanceId;
-    if (!id) return [];
-    return [this.byId.get(id) ?? `foreign instance ${id}`];
+    return id ? (this.byId.get(id) ?? `foreign instance ${id}`) : undefined;
+  }
+
+  async holders(): Promise<string[]> {
+    const [eip, inst] = await Promise.all([this.eipHolder(), this.opts.runner ? this.instances() : Promise.resolve(new Map())]);
+    const holders = new Set<string>(eip ? [eip] : []);
+    const reads = [...inst.entries()]
+      .filter(([, i]) => i.state === "running")
+      .map(async ([name, i]) => ((await this.vrrp(i.address))?.holdsMarker ? name : undefined));
+    for (const name of await Promise.all(reads)) if (name) holders.add(name);
+    return [...holders].sort();
   }
 
   async ready(node: string): Promise<boolean> {
-    const id = [...this.byId.entries()].find(([, n]) => n === node)?.[0];
-    if (!id) return false;
-    const out = (await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))) as {
-      Reservations?: Array<{ Instances?: Array<{ State?: { Name?: string } }> }>;
-    };
-    return out.Reservations?.[0]?.Instances?.[0]?.State?.Name === "running";
+    const i = (await this.instances()).get(node);
+    if (i?.state !== "running") return false;
+    if (!this.opts.runner) return true;
+    const v = await this.vrrp(i.address);
+    return v !== undefined && v.keepalivedUp && (v.state === "MASTER" || v.state === "BACKUP");
   }
 
   answers(): Promise<boolean> {
-    const url = this.outputs.url;
-    return new Promise((resolve) => {
-      const req = http.get(url, { agent: false, timeout: this.probeTimeoutMs }, (res) => {
-        res.resume();
-        resolve((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300);
-      });
-      req.on("timeout", () => req.destroy());
-      req.on("error", () => resolve(false));
-    });
+    return answers(this.outputs.url, this.opts.probeTimeoutMs ?? 1000);
   }
 }
 
