@@ -184,6 +184,11 @@ export interface DrillSetup {
 /** Everything main() touches outside itself: the composition root (cli/chaos.ts) wires it. */
 export interface CliDeps {
   readonly readText: (file: string) => string;
+  /**
+   * Re-reads what changes under a deployed stack (public addresses after a stop/start) by instance
+   * id, so outputs saved earlier (the ChaosCheck's stdin) still reach the right hosts.
+   */
+  readonly refreshOutputs?: (outputs: StackOutputs, log: (l: string) => void) => Promise<StackOutputs>;
   readonly pulumiOutputs: (stack: string) => Promise<string>;
   readonly awsSetup: (outputs: StackOutputs, log: (l: string) => void) => DrillSetup;
   readonly labSetup: (log: (l: string) => void) => Promise<DrillSetup>;
@@ -251,7 +256,9 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
       } catch {
         throw new Error(`the stack outputs are not JSON (${opts.source.kind === "stack" ? `pulumi stack output --stack ${opts.source.stack}` : opts.source.file})`);
       }
-      setup = edge ? deps.awsEdgeSetup(parseStackOutputs(json), log) : deps.awsSetup(parseStackOutputs(json), log);
+      let outputs = parseStackOutputs(json);
+      if (deps.refreshOutputs) outputs = await deps.refreshOutputs(outputs, log);
+      setup = edge ? deps.awsEdgeSetup(outputs, log) : deps.awsSetup(outputs, log);
     }
   } catch (e) {
     deps.stderr(`chaos: could not set up the drill (nothing was touched): ${e instanceof Error ? e.message : String(e)}\n`);

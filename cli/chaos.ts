@@ -6,7 +6,7 @@
 
 import { execFile } from "child_process";
 import * as fs from "fs";
-import { EC2Client } from "@aws-sdk/client-ec2";
+import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { Ec2EdgeObserver, Ec2Stopper, edgeNodes, Ssh2Runner, SshSwarmObserver, type StackOutputs } from "../chaos/aws";
 import { EXIT, main, type CliDeps, type DrillSetup } from "../chaos/cli";
 import { runDrill } from "../chaos/core";
@@ -51,8 +51,31 @@ function pulumiOutputs(stack: string): Promise<string> {
   });
 }
 
+/** The nodes' current public addresses from EC2 (a stopped and started instance has a new one). */
+async function refreshOutputs(o: StackOutputs, log: (l: string) => void): Promise<StackOutputs> {
+  const ec2 = new EC2Client({ region: o.region });
+  try {
+    const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: o.nodes.map((n) => n.instanceId) }));
+    const ip = new Map<string, string>();
+    for (const i of (out.Reservations ?? []).flatMap((r) => r.Instances ?? [])) if (i.InstanceId && i.PublicIpAddress) ip.set(i.InstanceId, i.PublicIpAddress);
+    const nodes = o.nodes.map((n) => ({ ...n, publicIp: ip.get(n.instanceId) ?? n.publicIp }));
+    const moved = nodes.filter((n, i) => n.publicIp !== o.nodes[i].publicIp).map((n) => n.name);
+    if (moved.length) log(`current addresses from EC2 for ${moved.join(", ")} (changed since the outputs were written)`);
+    const byOldIp = new Map(o.nodes.map((n, i) => [n.publicIp, nodes[i].publicIp]));
+    return {
+      ...o,
+      nodes,
+      managerAddress: byOldIp.get(o.managerAddress) ?? o.managerAddress,
+      managerAddresses: o.managerAddresses.map((a) => byOldIp.get(a) ?? a),
+    };
+  } finally {
+    ec2.destroy();
+  }
+}
+
 export const defaultDeps: CliDeps = {
   readText: (file) => fs.readFileSync(file === "-" ? 0 : file, "utf8"),
+  refreshOutputs,
   pulumiOutputs,
   awsSetup: (o, log) => {
     const base = awsDrillBase(o, log);
