@@ -452,3 +452,25 @@ describe("runDrill: the verdict decides", () => {
     expect(failed.reason).toContain("no new leader was elected");
   });
 });
+
+describe("runDrill: the fault seam", () => {
+  it("injects a custom Fault (another kind) and always heals it, also when its injection fails", async () => {
+    const calls: string[] = [];
+    const fault = (fail: boolean) => (targets: readonly string[]) => ({
+      kind: "kill",
+      targets,
+      inject: async () => {
+        calls.push(`kill ${targets.join(",")}`);
+        if (fail) throw new Error("kill refused");
+      },
+      heal: async () => void calls.push(`heal ${targets.join(",")}`),
+    });
+    const { swarm, run } = drill(workerScript({}), { makeFault: fault(true) });
+    const r = await run;
+    expect(calls).toEqual(["kill w1", "heal w1"]);
+    expect(swarm.stopCalls).toEqual([]);
+    expect(r.passed).toBe(false);
+    expect(r.failures[0]).toBe("stopping w1 failed: kill refused");
+    expect(r.events.find((e) => e.kind === "stop")?.detail).toBe("kill w1 (worker)");
+  });
+});
