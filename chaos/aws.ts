@@ -9,7 +9,6 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import * as http from "http";
 import {
   DescribeAddressesCommand,
   DescribeInstancesCommand,
@@ -21,6 +20,8 @@ import {
 } from "@aws-sdk/client-ec2";
 import { Client as SshClient } from "ssh2";
 import { TAG_PROJECT, TAG_ROLE, TAG_STACK } from "../components/tags";
+import { HOLDER_MARKER_ADDRESS, KEEPALIVED_PATHS } from "../renderers/keepalived";
+import { answers } from "./probe";
 import type { EdgeObserver, NodeInfo, NodeRole, NodeStopper, PlacementInfo, PlacementObserver, TaskInfo } from "./types";
 
 // ---------------------------------------------------------------------------------------------
@@ -43,7 +44,14 @@ export interface StackOutputs {
   readonly sshUser: string;
   readonly sshPrivateKey: string;
   readonly stackTags: { readonly project: string; readonly stack: string };
+  /** The stack's VPC: the tag guard refuses an instance outside it. */
+  readonly vpcId: string;
+  /** Unique to one deployment; every instance carries it as the `swarm-ha:deployment` tag. */
+  readonly deploymentId: string;
 }
+
+/** What the tag guard needs from the outputs: the nodes and the identity of the deployment they belong to. */
+export type GuardedOutputs = Pick<StackOutputs, "nodes" | "stackTags" | "vpcId" | "deploymentId">;
 
 export interface StackNode {
   /** Swarm hostname (cloud-init sets the instance hostname to it). */
@@ -101,6 +109,11 @@ export function parseStackOutputs(json: unknown): StackOutputs {
       ...(isStr(n.swarmNodeId) ? { swarmNodeId: n.swarmNodeId } : {}),
     };
   });
+  const names = new Set<string>();
+  for (const n of nodes) {
+    if (names.has(n.name)) throw new OutputsError("nodes", `name "${n.name}" appears twice; each node name must be unique (the drill would touch the wrong instance)`);
+    names.add(n.name);
+  }
   const tags = field(json, "stackTags", isObj, "an object { project, stack }");
   const serviceName = field(json, "serviceName", isStr, "the swarm service name");
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(serviceName)) throw new OutputsError("serviceName", `"${serviceName}" is not a swarm service name`);
@@ -120,6 +133,8 @@ export function parseStackOutputs(json: unknown): StackOutputs {
     sshUser,
     sshPrivateKey: field(json, "sshPrivateKey", (v): v is string => isStr(v) && v.includes("PRIVATE KEY"), "an OpenSSH/PEM private key"),
     stackTags: { project: field(tags, "project", isStr, "a project name"), stack: field(tags, "stack", isStr, "a stack name") },
+    vpcId: field(json, "vpcId", (v): v is string => isStr(v) && /^vpc-[0-9a-f]{8,17}$/.test(v), "a VPC id like vpc-0123456789abcdef0"),
+    deploymentId: field(json, "deploymentId", (v): v is string => isStr(v) && /^[A-Za-z0-9._-]{6,64}$/.test(v), "the deployment's unique id"),
   };
 }
 
@@ -133,6 +148,8 @@ export interface Ec2Api {
 
 // The same keys the components tag every resource with (components/tags.ts has no Pulumi imports).
 export { TAG_PROJECT, TAG_ROLE, TAG_STACK };
+/** Unique to one deployment (stack output `deploymentId`): two `dev` stacks in one account differ here. */
+export const TAG_DEPLOYMENT = "swarm-ha:deployment";
 
 export interface Ec2StopperOptions {
   /** Seconds the stop/start waiters wait. Default 600. */
@@ -153,10 +170,14 @@ export class Ec2Stopper implements NodeStopper {
 
   constructor(
     private readonly ec2: Ec2Api,
-    private readonly outputs: Pick<StackOutputs, "nodes" | "stackTags">,
+    private readonly outputs: GuardedOutputs,
     private readonly opts: Ec2StopperOptions = {},
   ) {
-    this.byName = new Map(outputs.nodes.map((n) => [n.name, n]));
+    this.byName = new Map();
+    for (const n of outputs.nodes) {
+      if (this.byName.has(n.name)) throw new OutputsError("nodes", `name "${n.name}" appears twice; each node name must be unique`);
+      this.byName.set(n.name, n);
+    }
   }
 
   /** The instance id of a node after the tag check; throws with the reason otherwise. */
@@ -166,24 +187,25 @@ export class Ec2Stopper implements NodeStopper {
       throw new Error(`refusing to touch ${target}: it is not a node of stack ${this.outputs.stackTags.stack} (known: ${[...this.byName.keys()].join(", ")})`);
     }
     const out = (await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: [node.instanceId] }))) as {
-      Reservations?: Array<{ Instances?: Array<{ InstanceId?: string; Tags?: Array<{ Key?: string; Value?: string }> }> }>;
+      Reservations?: Array<{ Instances?: Array<{ InstanceId?: string; VpcId?: string; Tags?: Array<{ Key?: string; Value?: string }> }> }>;
     };
     const instances = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).filter((i) => i.InstanceId === node.instanceId);
     if (instances.length !== 1) throw new Error(`refusing to touch ${target}: instance ${node.instanceId} was not found`);
+    const refuse = (why: string) => new Error(`refusing to touch ${target} (${node.instanceId}): ${why}; the drill only touches this deployment's instances`);
     const tags = new Map((instances[0].Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
+    // The outputs file may have been edited: every value is checked against the instance itself,
+    // and the deployment tag and the VPC tell two stacks of the same name apart.
     const want: Array<[string, string]> = [
       [TAG_PROJECT, this.outputs.stackTags.project],
       [TAG_STACK, this.outputs.stackTags.stack],
+      [TAG_ROLE, node.role],
+      [TAG_DEPLOYMENT, this.outputs.deploymentId],
     ];
     for (const [k, v] of want) {
-      if (tags.get(k) !== v) {
-        throw new Error(
-          `refusing to touch ${target} (${node.instanceId}): tag ${k} is ${tags.has(k) ? JSON.stringify(tags.get(k)) : "missing"}, expected ${JSON.stringify(v)}; the drill only touches this stack's instances`,
-        );
-      }
+      if (tags.get(k) !== v) throw refuse(`tag ${k} is ${tags.has(k) ? JSON.stringify(tags.get(k)) : "missing"}, expected ${JSON.stringify(v)}`);
     }
-    if (tags.has(TAG_ROLE) && tags.get(TAG_ROLE) !== node.role) {
-      throw new Error(`refusing to touch ${target} (${node.instanceId}): tag ${TAG_ROLE} is "${tags.get(TAG_ROLE)}", the outputs say ${node.role}`);
+    if (instances[0].VpcId !== this.outputs.vpcId) {
+      throw refuse(`it is in ${instances[0].VpcId ?? "no VPC"}, not the stack's ${this.outputs.vpcId}`);
     }
     return node.instanceId;
   }
@@ -228,18 +250,51 @@ export interface Ec2EdgeApi {
   send(command: DescribeAddressesCommand | DescribeInstancesCommand): Promise<unknown>;
 }
 
+/** One balancer's VRRP view, read over SSH (renderers/keepalived.ts: state file and marker address). */
+export interface VrrpState {
+  /** MASTER, BACKUP, FAULT from the notify script's state file, or NONE. */
+  readonly state: string;
+  /** `systemctl is-active keepalived` said active. */
+  readonly keepalivedUp: boolean;
+  /** The node holds the loopback marker 127.0.0.100 (keepalived's virtual address on AWS). */
+  readonly holdsMarker: boolean;
+}
+
+/** The one shell command a VRRP read costs (read-only; no sudo needed). */
+export const VRRP_COMMAND =
+  `s=$(cat ${KEEPALIVED_PATHS.stateFile} 2>/dev/null || echo NONE); ` +
+  `k=$(systemctl is-active keepalived 2>/dev/null || true); ` +
+  `m=$(ip -4 -o addr show dev lo 2>/dev/null | grep -c ' ${HOLDER_MARKER_ADDRESS.split("/")[0]}/' || true); ` +
+  `echo "vrrp $s $k $m"`;
+
+export function parseVrrp(stdout: string): VrrpState {
+  const m = /^vrrp (\S+) (\S*) ?(\d+)\s*$/m.exec(stdout);
+  if (!m) throw new Error(`unexpected VRRP read: ${stdout.slice(0, 200)}`);
+  return { state: m[1], keepalivedUp: m[2] === "active", holdsMarker: Number(m[3]) > 0 };
+}
+
+export interface Ec2EdgeObserverOptions {
+  /** SSH to the balancers (VRRP state). Without it only the EIP association is read (cannot see a split brain). */
+  readonly runner?: CommandRunner;
+  readonly probeTimeoutMs?: number;
+  readonly sshTimeoutMs?: number;
+}
+
 /**
- * Who holds the pair's Elastic IP, from DescribeAddresses (the EIP can be on one instance only, so
- * on AWS a split brain shows as the address moving back and forth, which the window after the
- * return catches as a change of holder or none). Stopping and starting goes through Ec2Stopper
- * built over `edgeNodes(outputs)`, whose tag guard then checks swarm-ha:role=edge.
+ * The pair as AWS shows it AND as keepalived sees it. An Elastic IP has one holder by
+ * construction, so the EIP alone cannot show a split brain: each running balancer is also asked
+ * over SSH whether it holds keepalived's marker address (VRRP MASTER). The holders are the union
+ * of the EIP's instance and every MASTER; two MASTERs, or an EIP left on the BACKUP, show as two
+ * holders. `ready()` means the instance runs AND its keepalived is up in MASTER or BACKUP, so the
+ * window after the return starts once VRRP really runs there. Stopping and starting goes through
+ * Ec2Stopper built over `edgeNodes(outputs)`, whose tag guard checks swarm-ha:role=edge.
  */
 export class Ec2EdgeObserver implements EdgeObserver {
   private readonly byId: Map<string, string>;
   constructor(
     private readonly ec2: Ec2EdgeApi,
     private readonly outputs: Pick<StackOutputs, "edgeInstanceIds" | "edgeEipAllocationId" | "url">,
-    private readonly probeTimeoutMs = 1000,
+    private readonly opts: Ec2EdgeObserverOptions = {},
   ) {
     if (!outputs.edgeEipAllocationId) {
       throw new OutputsError("edgeEipAllocationId", "is missing; the balancer drill needs the pair's Elastic IP (edge.nodes=2, deployed with this version of swarm-ha)");
@@ -251,34 +306,58 @@ export class Ec2EdgeObserver implements EdgeObserver {
     return [...this.byId.values()];
   }
 
-  async holders(): Promise<string[]> {
+  /** Instance state and public address of each balancer, by name. */
+  private async instances(): Promise<Map<string, { state?: string; address?: string }>> {
+    const out = (await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: [...this.byId.keys()] }))) as {
+      Reservations?: Array<{ Instances?: Array<{ InstanceId?: string; State?: { Name?: string }; PublicIpAddress?: string; PrivateIpAddress?: string }> }>;
+    };
+    const m = new Map<string, { state?: string; address?: string }>();
+    for (const i of (out.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
+      const name = this.byId.get(i.InstanceId ?? "");
+      if (name) m.set(name, { state: i.State?.Name, address: i.PublicIpAddress ?? i.PrivateIpAddress });
+    }
+    return m;
+  }
+
+  /** VRRP state of a running balancer; undefined when it cannot be read (booting, no SSH yet). */
+  private async vrrp(address: string | undefined): Promise<VrrpState | undefined> {
+    if (!this.opts.runner || !address) return undefined;
+    try {
+      return parseVrrp(await this.opts.runner.run(address, VRRP_COMMAND, this.opts.sshTimeoutMs ?? 3000));
+    } catch {
+      this.opts.runner.drop(address);
+      return undefined;
+    }
+  }
+
+  private async eipHolder(): Promise<string | undefined> {
     const out = (await this.ec2.send(new DescribeAddressesCommand({ AllocationIds: [this.outputs.edgeEipAllocationId!] }))) as {
       Addresses?: Array<{ InstanceId?: string }>;
     };
     const id = out.Addresses?.[0]?.InstanceId;
-    if (!id) return [];
-    return [this.byId.get(id) ?? `foreign instance ${id}`];
+    return id ? (this.byId.get(id) ?? `foreign instance ${id}`) : undefined;
+  }
+
+  async holders(): Promise<string[]> {
+    const [eip, inst] = await Promise.all([this.eipHolder(), this.opts.runner ? this.instances() : Promise.resolve(new Map())]);
+    const holders = new Set<string>(eip ? [eip] : []);
+    const reads = [...inst.entries()]
+      .filter(([, i]) => i.state === "running")
+      .map(async ([name, i]) => ((await this.vrrp(i.address))?.holdsMarker ? name : undefined));
+    for (const name of await Promise.all(reads)) if (name) holders.add(name);
+    return [...holders].sort();
   }
 
   async ready(node: string): Promise<boolean> {
-    const id = [...this.byId.entries()].find(([, n]) => n === node)?.[0];
-    if (!id) return false;
-    const out = (await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))) as {
-      Reservations?: Array<{ Instances?: Array<{ State?: { Name?: string } }> }>;
-    };
-    return out.Reservations?.[0]?.Instances?.[0]?.State?.Name === "running";
+    const i = (await this.instances()).get(node);
+    if (i?.state !== "running") return false;
+    if (!this.opts.runner) return true;
+    const v = await this.vrrp(i.address);
+    return v !== undefined && v.keepalivedUp && (v.state === "MASTER" || v.state === "BACKUP");
   }
 
   answers(): Promise<boolean> {
-    const url = this.outputs.url;
-    return new Promise((resolve) => {
-      const req = http.get(url, { agent: false, timeout: this.probeTimeoutMs }, (res) => {
-        res.resume();
-        resolve((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300);
-      });
-      req.on("timeout", () => req.destroy());
-      req.on("error", () => resolve(false));
-    });
+    return answers(this.outputs.url, this.opts.probeTimeoutMs ?? 1000);
   }
 }
 

@@ -9,7 +9,7 @@
  */
 
 import { DescribeInstancesCommand, StopInstancesCommand } from "@aws-sdk/client-ec2";
-import { Ec2Stopper, edgeNodes, type StackNode, type StackOutputs } from "./aws";
+import { Ec2Stopper, edgeNodes, type GuardedOutputs, type StackNode, type StackOutputs } from "./aws";
 import { type Ec2FaultApi, type FaultOptions, instancesOf, Serial, startAndWait, waitStopped } from "./awsFaultBase";
 import { SgPartitioner } from "./awsPartition";
 import type { NodeStopper } from "./types";
@@ -33,7 +33,7 @@ export class Ec2Killer implements NodeStopper {
 
   constructor(
     private readonly ec2: Ec2FaultApi,
-    outputs: Pick<StackOutputs, "nodes" | "stackTags">,
+    outputs: GuardedOutputs,
     private readonly opts: FaultOptions = {},
   ) {
     this.guardian = new Ec2Stopper(ec2, outputs, opts);
@@ -111,14 +111,14 @@ export class AzLossStopper implements NodeStopper {
 
   constructor(
     private readonly ec2: Ec2FaultApi,
-    outputs: Pick<StackOutputs, "nodes" | "edgeInstanceIds" | "stackTags">,
+    outputs: GuardedOutputs & Pick<StackOutputs, "edgeInstanceIds">,
     private readonly opts: FaultOptions = {},
   ) {
     const edges = edgeNodes(outputs);
     this.members = [...outputs.nodes, ...edges];
     // Two guards: swarm nodes checked against their role, balancers against swarm-ha:role=edge.
-    const nodeGuard = new Ec2Stopper(ec2, { nodes: outputs.nodes, stackTags: outputs.stackTags }, opts);
-    const edgeGuard = new Ec2Stopper(ec2, { nodes: edges, stackTags: outputs.stackTags }, opts);
+    const nodeGuard = new Ec2Stopper(ec2, outputs, opts);
+    const edgeGuard = new Ec2Stopper(ec2, { ...outputs, nodes: edges }, opts);
     this.guards = new Map(this.members.map((m) => [m.name, m.role === "edge" ? edgeGuard : nodeGuard]));
   }
 
@@ -177,7 +177,7 @@ export type AwsFault = "stop" | "kill" | "partition";
 export function createAwsFaultStopper(
   fault: AwsFault,
   ec2: Ec2FaultApi,
-  outputs: Pick<StackOutputs, "nodes" | "stackTags">,
+  outputs: GuardedOutputs,
   opts: FaultOptions = {},
 ): NodeStopper {
   switch (fault) {

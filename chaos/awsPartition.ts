@@ -19,7 +19,7 @@ import {
   RevokeSecurityGroupEgressCommand,
   type IpPermission,
 } from "@aws-sdk/client-ec2";
-import { Ec2Stopper, type StackNode, type StackOutputs, TAG_PROJECT, TAG_STACK } from "./aws";
+import { Ec2Stopper, type GuardedOutputs, type StackNode, TAG_DEPLOYMENT, TAG_PROJECT, TAG_STACK } from "./aws";
 import { type Ec2FaultApi, errMsg, type FaultOptions, instancesOf, Serial } from "./awsFaultBase";
 import type { NodeStopper } from "./types";
 
@@ -75,7 +75,7 @@ export class SgPartitioner implements NodeStopper {
 
   constructor(
     private readonly ec2: Ec2FaultApi,
-    private readonly outputs: Pick<StackOutputs, "nodes" | "stackTags">,
+    private readonly outputs: GuardedOutputs,
     private readonly opts: FaultOptions = {},
   ) {
     this.guardian = new Ec2Stopper(ec2, outputs, opts);
@@ -136,6 +136,7 @@ export class SgPartitioner implements NodeStopper {
     const tags = [
       { Key: TAG_PROJECT, Value: this.outputs.stackTags.project },
       { Key: TAG_STACK, Value: this.outputs.stackTags.stack },
+      { Key: TAG_DEPLOYMENT, Value: this.outputs.deploymentId },
       { Key: "Name", Value: isolatingGroupName(this.outputs.stackTags.stack, target) },
       { Key: TAG_ISOLATES, Value: instanceId },
       // Past 256 characters (many interfaces) the heal relies on this process's memory alone.

@@ -1,23 +1,23 @@
 /**
  * `npm run chaos -- ...`: runs the drill against a deployed stack (EC2 + SSH) or the local lab.
  *
- * Exit codes: 0 the replicas were restored in time and the target came back; 1 the drill failed
- * (or could not be set up); 2 bad command line (nothing was touched); 3 refused by a safety check
- * (nothing was stopped). Progress goes to stderr; `--json -` prints the compact report on stdout
- * (what the ChaosCheck component parses).
+ * Exit codes (EXIT below): 0 the verdict passed; 1 the drill ran and its verdict failed (every
+ * reason in the report's `failures`); 2 bad command line; 3 refused by a safety check; 4 could not
+ * be set up (outputs unreadable, no lab, no engine): nothing was touched with 2, 3 and 4.
+ * Progress goes to stderr; `--json -` prints the compact report on stdout (what the ChaosCheck
+ * parses). This module wires nothing: the composition root `cli/chaos.ts` passes the adapters.
  */
 
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { EC2Client } from "@aws-sdk/client-ec2";
-import { Ec2EdgeObserver, Ec2Stopper, edgeNodes, parseStackOutputs, Ssh2Runner, SshSwarmObserver, type StackOutputs } from "./aws";
+import { parseStackOutputs, type StackOutputs } from "./aws";
 import { runDrill, type DrillOptions, type DrillResult } from "./core";
-import { createLabDrillAdapters } from "../lab/chaosAdapters";
-import { createLabEdgeAdapters } from "../lab/edge";
-import { HttpLoad } from "./load";
 import { compactReport, renderReportJson, writeReport } from "./report";
-import type { EdgeObserver, LabDrillAdapters, LoadHook, NodeStopper, SwarmObserver } from "./types";
+import type { EdgeObserver, LoadHook, NodeStopper, SwarmObserver } from "./types";
+import { DEFAULT_BUDGETS } from "./verdict";
+
+/** The CLI's exit codes (documented in --help and the README). */
+export const EXIT = { passed: 0, failed: 1, usage: 2, refused: 3, setup: 4 } as const;
 
 export interface CliOptions {
   readonly source: { readonly kind: "stack"; readonly stack: string } | { readonly kind: "outputs"; readonly file: string } | { readonly kind: "lab" };
@@ -30,6 +30,9 @@ export interface CliOptions {
   /** 0 disables the load. */
   readonly connections: number;
   readonly url?: string;
+  /** Verdict budgets: failed requests allowed, p99 latency allowed (ms). */
+  readonly maxFailed: number;
+  readonly maxP99Ms: number;
 }
 
 export const USAGE = `usage: npm run chaos -- (--stack <name> | --outputs <file.json|-> | --lab) [options]
@@ -42,16 +45,23 @@ export const USAGE = `usage: npm run chaos -- (--stack <name> | --outputs <file.
   --report-dir <dir>               write report.json, report.md and timeline.svg there
   --connections <n>                concurrent HTTP connections of the load (default 50, 0: no load)
   --url <url>                      entry point to load (default: the stack's or the lab's)
-exit: 0 restored and back, 1 drill failed, 2 bad flags, 3 refused by a safety check`;
+  --max-failed <n>                 failed requests the verdict allows (default 0; any answer outside
+                                   2xx/3xx, a timeout or a reset fails a request)
+  --max-p99-ms <ms>                p99 latency the verdict allows (default 1500)
+exit: 0 the verdict passed; 1 the drill ran and failed (the report lists every reason);
+      2 bad flags; 3 refused by a safety check (nothing stopped); 4 could not be set up
+      (outputs unreadable, no lab or engine; nothing touched)`;
 
 export class UsageError extends Error {}
 
-const VALUE_FLAGS = ["--stack", "--outputs", "--target", "--deadline", "--rejoin-deadline", "--json", "--report-dir", "--connections", "--url"] as const;
+const VALUE_FLAGS = ["--stack", "--outputs", "--target", "--deadline", "--rejoin-deadline", "--json", "--report-dir", "--connections", "--url", "--max-failed", "--max-p99-ms"] as const;
+/** Flags whose value is a number: a negative one is a value to range-check, not a forgotten value. */
+const NUMBER_FLAGS = new Set(["--deadline", "--rejoin-deadline", "--connections", "--max-failed", "--max-p99-ms"]);
 const BOOL_FLAGS = ["--lab", "--help"] as const;
 
-function wholeNumber(flag: string, raw: string, min: number, max: number, unit: string): number {
+function wholeNumber(flag: string, raw: string, min: number, max: number, unit: string, example = 60): number {
   if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new UsageError(`${flag} must be a whole number of ${unit} from ${min} to ${max} (got ${JSON.stringify(raw)}), e.g. ${flag} ${Math.max(min, Math.min(max, 60))}`);
+    throw new UsageError(`${flag} must be a whole number of ${unit} from ${min} to ${max} (got ${JSON.stringify(raw)}), e.g. ${flag} ${Math.max(min, Math.min(max, example))}`);
   }
   return Number(raw);
 }
@@ -75,7 +85,8 @@ export function parseArgs(argv: readonly string[]): CliOptions | "help" {
       else {
         v = argv[i + 1];
         // "-" is a value (stdin/stdout); any other dash-led word is a forgotten value.
-        if (v === undefined || (v.startsWith("-") && v !== "-")) throw new UsageError(`${name} needs a value, e.g. ${exampleOf(name)}`);
+        const negativeNumber = NUMBER_FLAGS.has(name) && v !== undefined && /^-\d/.test(v);
+        if (v === undefined || (v.startsWith("-") && v !== "-" && !negativeNumber)) throw new UsageError(`${name} needs a value, e.g. ${exampleOf(name)}`);
         i++;
       }
       if (v === "") throw new UsageError(`${name} needs a value, e.g. ${exampleOf(name)}`);
@@ -103,7 +114,9 @@ export function parseArgs(argv: readonly string[]): CliOptions | "help" {
   }
   const deadlineSeconds = values.has("--deadline") ? wholeNumber("--deadline", values.get("--deadline")!, 1, 3600, "seconds") : 60;
   const rejoinDeadlineSeconds = values.has("--rejoin-deadline") ? wholeNumber("--rejoin-deadline", values.get("--rejoin-deadline")!, 1, 3600, "seconds") : 300;
-  const connections = values.has("--connections") ? wholeNumber("--connections", values.get("--connections")!, 0, 2000, "connections") : 50;
+  const connections = values.has("--connections") ? wholeNumber("--connections", values.get("--connections")!, 0, 2000, "connections", 50) : 50;
+  const maxFailed = values.has("--max-failed") ? wholeNumber("--max-failed", values.get("--max-failed")!, 0, 1_000_000_000, "requests", 0) : DEFAULT_BUDGETS.maxFailed;
+  const maxP99Ms = values.has("--max-p99-ms") ? wholeNumber("--max-p99-ms", values.get("--max-p99-ms")!, 1, 600_000, "milliseconds", 1500) : DEFAULT_BUDGETS.maxP99Ms;
 
   // Sources last: a bad value is named before a missing source.
   const sources = ["--stack", "--outputs"].filter((f) => values.has(f)).concat(bools.has("--lab") ? ["--lab"] : []);
@@ -132,6 +145,8 @@ export function parseArgs(argv: readonly string[]): CliOptions | "help" {
     ...(values.has("--report-dir") ? { reportDir: values.get("--report-dir")! } : {}),
     connections,
     ...(url !== undefined ? { url } : {}),
+    maxFailed,
+    maxP99Ms,
   };
 }
 
@@ -146,6 +161,8 @@ function exampleOf(flag: string): string {
     "--report-dir": "--report-dir chaos-report",
     "--connections": "--connections 50",
     "--url": "--url http://127.0.0.1:8080/",
+    "--max-failed": "--max-failed 0",
+    "--max-p99-ms": "--max-p99-ms 1500",
   };
   return ex[flag] ?? flag;
 }
@@ -164,95 +181,26 @@ export interface DrillSetup {
   close(): void | Promise<void>;
 }
 
-/** Everything main() touches outside itself, injectable for tests. */
+/** Everything main() touches outside itself: the composition root (cli/chaos.ts) wires it. */
 export interface CliDeps {
   readonly readText: (file: string) => string;
+  /**
+   * Re-reads what changes under a deployed stack (public addresses after a stop/start) by instance
+   * id, so outputs saved earlier (the ChaosCheck's stdin) still reach the right hosts.
+   */
+  readonly refreshOutputs?: (outputs: StackOutputs, log: (l: string) => void) => Promise<StackOutputs>;
   readonly pulumiOutputs: (stack: string) => Promise<string>;
   readonly awsSetup: (outputs: StackOutputs, log: (l: string) => void) => DrillSetup;
   readonly labSetup: (log: (l: string) => void) => Promise<DrillSetup>;
   /** --target edge: the pair's observer and a stopper of balancers (defaults below). */
-  readonly awsEdgeSetup?: (outputs: StackOutputs, log: (l: string) => void) => DrillSetup;
-  readonly labEdgeSetup?: (log: (l: string) => void) => Promise<DrillSetup>;
+  readonly awsEdgeSetup: (outputs: StackOutputs, log: (l: string) => void) => DrillSetup;
+  readonly labEdgeSetup: (log: (l: string) => void) => Promise<DrillSetup>;
   readonly makeLoad: (url: string, connections: number, allowHosts: readonly string[], maxSeconds: number) => LoadHook;
   readonly runDrill: typeof runDrill;
   readonly stdout: (s: string) => void;
   readonly stderr: (s: string) => void;
   readonly drillOptions?: Partial<DrillOptions>;
 }
-
-/** What every AWS drill shares: the SSH observer of the managers, an EC2 client, the entry point. */
-function awsDrillBase(o: StackOutputs, log: (l: string) => void) {
-  const runner = new Ssh2Runner({ username: o.sshUser, privateKey: o.sshPrivateKey });
-  const observer = new SshSwarmObserver(runner, o.managerAddresses.length ? o.managerAddresses : [o.managerAddress], o.serviceName, { log });
-  const ec2 = new EC2Client({ region: o.region });
-  return {
-    observer,
-    ec2,
-    service: o.serviceName,
-    url: o.url,
-    allowHosts: [new URL(o.url).hostname],
-    managersRunTasks: o.managersRunTasks,
-    close: () => {
-      observer.close();
-      ec2.destroy();
-    },
-  };
-}
-
-export const defaultDeps: CliDeps = {
-  readText: (file) => fs.readFileSync(file === "-" ? 0 : file, "utf8"),
-  pulumiOutputs: (stack) =>
-    new Promise((resolve, reject) => {
-      execFile("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", stack], { maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-        if (err) {
-          const e = err as NodeJS.ErrnoException;
-          reject(
-            new Error(
-              e.code === "ENOENT"
-                ? "the pulumi CLI is not installed here; install it, or save the outputs with `pulumi stack output --json --show-secrets > outputs.json` elsewhere and pass --outputs outputs.json"
-                : `pulumi stack output failed: ${String(stderr).trim().split("\n").pop() ?? e.message}`,
-            ),
-          );
-        } else resolve(stdout);
-      });
-    }),
-  awsSetup: (o, log) => {
-    const base = awsDrillBase(o, log);
-    return { ...base, stopper: new Ec2Stopper(base.ec2, o, { log }) };
-  },
-  labSetup: async (log) => {
-    const a: LabDrillAdapters = await createLabDrillAdapters({ log });
-    return {
-      observer: a.observer,
-      stopper: a.stopper,
-      service: a.service,
-      url: a.url,
-      allowHosts: [],
-      ...(a.managersRunTasks !== undefined ? { managersRunTasks: a.managersRunTasks } : {}),
-      close: () => a.close?.(),
-    };
-  },
-  awsEdgeSetup: (o, log) => {
-    if (o.edgeInstanceIds.length < 2) {
-      throw new Error(`the stack runs ${o.edgeInstanceIds.length} balancer(s); the balancer drill needs the pair (config edgeNodes: 2)`);
-    }
-    const base = awsDrillBase(o, log);
-    return {
-      ...base,
-      // The tag guard checks swarm-ha:role=edge on each balancer before it is stopped or started.
-      stopper: new Ec2Stopper(base.ec2, { nodes: edgeNodes(o), stackTags: o.stackTags }, { log }),
-      edge: new Ec2EdgeObserver(base.ec2, o),
-    };
-  },
-  labEdgeSetup: async (log) => {
-    const a = await createLabEdgeAdapters({ log });
-    return { observer: a.observer, stopper: a.stopper, edge: a.edge, service: a.service, url: a.url, allowHosts: [], close: () => a.close?.() };
-  },
-  makeLoad: (url, connections, allowHosts, maxSeconds) => new HttpLoad({ url, connections, allowHosts, maxDurationSeconds: maxSeconds }),
-  runDrill,
-  stdout: (s) => process.stdout.write(s),
-  stderr: (s) => process.stderr.write(s),
-};
 
 /** One line for the log: the verdict and the figures. */
 export function summaryLine(r: DrillResult): string {
@@ -270,47 +218,51 @@ export function summaryLine(r: DrillResult): string {
   }
   return (
     `${r.passed ? "PASSED" : "FAILED"}: stopped ${r.target.node} (${r.target.role}); marked down after ${s(r.detectSeconds)}, ` +
-    `${r.replicas.desired}/${r.replicas.desired} running on Ready nodes after ${s(r.restoreSeconds)}, rejoined after ${s(r.rejoinSeconds)}` +
+    `${r.replicas.runningOnReady}/${r.replicas.desired} running on Ready nodes ` +
+    (r.restoreNote ? `(no replica was lost: ${r.restoreNote})` : `after ${s(r.restoreSeconds)}`) +
+    `, rejoined after ${s(r.rejoinSeconds)}` +
     (r.load.connections > 0 ? `; load ${r.load.connections} conns, ${r.load.requests} requests, ${r.load.failed} failed, p50 ${r.load.p50Ms} ms, p99 ${r.load.p99Ms} ms` : "") +
     (r.reason ? `; ${r.reason}` : "")
   );
 }
 
 /** Runs the CLI; returns the exit code (the caller exits). */
-export async function main(argv: readonly string[], deps: CliDeps = defaultDeps): Promise<number> {
+export async function main(argv: readonly string[], deps: CliDeps): Promise<number> {
   let opts: CliOptions | "help";
   try {
     opts = parseArgs(argv);
   } catch (e) {
     if (e instanceof UsageError) {
       deps.stderr(`chaos: ${e.message}\n`);
-      return 2;
+      return EXIT.usage;
     }
     throw e;
   }
   if (opts === "help") {
     deps.stderr(USAGE + "\n");
-    return 0;
+    return EXIT.passed;
   }
   const log = (l: string) => deps.stderr(`chaos: ${l}\n`);
 
   let setup: DrillSetup;
   try {
     const edge = opts.target === "edge";
-    if (opts.source.kind === "lab") setup = edge ? await (deps.labEdgeSetup ?? defaultDeps.labEdgeSetup!)(log) : await deps.labSetup(log);
+    if (opts.source.kind === "lab") setup = edge ? await deps.labEdgeSetup(log) : await deps.labSetup(log);
     else {
-      const text = opts.source.kind === "stack" ? await deps.pulumiOutputs(opts.source.stack) : deps.readText(opts.source.file);
+      const text = opts.source.kind === "stack" ? await deps.pulumiOutputs(opts.source.stack) : readOutputs(deps, opts.source.file);
       let json: unknown;
       try {
         json = JSON.parse(text);
       } catch {
         throw new Error(`the stack outputs are not JSON (${opts.source.kind === "stack" ? `pulumi stack output --stack ${opts.source.stack}` : opts.source.file})`);
       }
-      setup = edge ? (deps.awsEdgeSetup ?? defaultDeps.awsEdgeSetup!)(parseStackOutputs(json), log) : deps.awsSetup(parseStackOutputs(json), log);
+      let outputs = parseStackOutputs(json);
+      if (deps.refreshOutputs) outputs = await deps.refreshOutputs(outputs, log);
+      setup = edge ? deps.awsEdgeSetup(outputs, log) : deps.awsSetup(outputs, log);
     }
   } catch (e) {
-    deps.stderr(`chaos: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 1;
+    deps.stderr(`chaos: could not set up the drill (nothing was touched): ${e instanceof Error ? e.message : String(e)}\n`);
+    return EXIT.setup;
   }
 
   let result: DrillResult;
@@ -327,13 +279,15 @@ export async function main(argv: readonly string[], deps: CliDeps = defaultDeps)
       ...(setup.managersRunTasks !== undefined ? { managersRunTasks: setup.managersRunTasks } : {}),
       ...(setup.edge ? { edge: setup.edge } : {}),
       ...(load ? { load } : {}),
+      maxFailed: opts.maxFailed,
+      maxP99Ms: opts.maxP99Ms,
       log,
       ...deps.drillOptions,
     });
   } catch (e) {
     deps.stderr(`chaos: ${e instanceof Error ? e.message : String(e)}\n`);
     await setup.close();
-    return 1;
+    return EXIT.failed;
   }
   await setup.close();
 
@@ -348,15 +302,16 @@ export async function main(argv: readonly string[], deps: CliDeps = defaultDeps)
     fs.writeFileSync(opts.json, renderReportJson(result));
     log(`report: ${opts.json}`);
   }
-  return result.passed ? 0 : result.refused ? 3 : 1;
+  return result.passed ? EXIT.passed : result.refused ? EXIT.refused : EXIT.failed;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e) => {
-      process.stderr.write(`chaos: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
-      process.exit(1);
-    },
-  );
+/** Reads --outputs; a missing or unreadable file is one line naming it and the fix. */
+function readOutputs(deps: CliDeps, file: string): string {
+  try {
+    return deps.readText(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code === "EISDIR" ? "it is a directory" : e instanceof Error ? e.message : String(e);
+    throw new Error(`cannot read --outputs ${file}: ${why}; save them with pulumi stack output --json --show-secrets > outputs.json`);
+  }
 }

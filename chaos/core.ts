@@ -1,28 +1,33 @@
 /**
- * The chaos drill core: choose a target, stop it, watch the swarm's own view until the desired
- * tasks run again on Ready nodes (or a deadline passes), then ALWAYS start the target again and
- * wait for it to rejoin. The core knows nothing of EC2 or lab containers: it drives a NodeStopper
- * and reads a SwarmObserver (chaos/types.ts), so the lab drill, `npm run chaos` and the Pulumi
- * ChaosCheck all measure the same thing the same way.
- *
- * "Restored" is deliberately strict (see lab-notes, the `4/3` trap): `docker service ls` keeps
- * counting the task listed on the Down node, so the core counts only tasks whose state AND desired
- * state are `running`, on nodes whose status is `ready`, and never on the node it stopped.
+ * The chaos drill core, in phases: preflight (choose the target, refuse what is unsafe or
+ * meaningless: chaos/preflight.ts) → fault (a `Fault`: chaos/fault.ts) → observe (the swarm's or
+ * the balancer pair's own view: chaos/observe.ts) → recover (always heal, then wait for the target
+ * to take part again: chaos/recover.ts) → verdict (chaos/verdict.ts). The core knows nothing of
+ * EC2 or lab containers: it drives adapters (chaos/types.ts), so the lab drill, `npm run chaos`
+ * and the Pulumi ChaosCheck all measure the same thing the same way.
  */
 
-import type {
-  DrillReport,
-  EdgeObserver,
-  LoadHook,
-  LoadSummary,
-  NodeInfo,
-  NodeRole,
-  NodeStopper,
-  PlacementInfo,
-  SwarmObserver,
-  TaskInfo,
-} from "./types";
+import { stopFault, type Fault } from "./fault";
+import { EdgeJudge, edgeSampler, observe, sampleUntil, SwarmJudge, swarmSampler, type Judge, type Sampler } from "./observe";
+import { preflightEdge, preflightSwarm, type PreflightTiming, type Refusal } from "./preflight";
+import { DrillRecord, errMsg, round } from "./record";
+import { Healer, healOnSignals, waitRejoin, watchSingleHolder, type SingleHolder } from "./recover";
+import { countRunningOnReady, READY, type Scenario, type TargetSpec } from "./target";
+import type { DrillReport, EdgeObserver, LoadHook, LoadSummary, NodeRole, NodeStopper, SwarmObserver } from "./types";
+import { DEFAULT_BUDGETS, decideVerdict, type Budgets } from "./verdict";
 
+export {
+  countListedRunning,
+  countRunningOnReady,
+  resolveTarget,
+  rolesAllowed,
+  type ResolveOptions,
+  type Scenario,
+  type TargetChoice,
+  type TargetSpec,
+} from "./target";
+export { DEFAULT_BUDGETS, decideVerdict, type Budgets } from "./verdict";
+export type { Fault } from "./fault";
 // ---------------------------------------------------------------------------------------------
 // Clock, signals, logging: injectable so tests run scripted timelines instantly.
 
@@ -41,209 +46,6 @@ export const realClock: Clock = {
 export interface SignalHost {
   on(signal: "SIGINT" | "SIGTERM", handler: () => void): unknown;
   off(signal: "SIGINT" | "SIGTERM", handler: () => void): unknown;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Target resolution
-
-/** `worker`, `manager` (the Raft leader) or a node hostname / id. */
-export type TargetSpec = string;
-
-export interface ResolveOptions {
-  /** Replicas the service wants (Mode.Replicated.Replicas). */
-  readonly desired: number;
-  /**
-   * Whether managers may run tasks of the service. When omitted it is taken from `placement`'s
-   * constraints, else inferred: true if a task currently runs on a manager, otherwise false (the
-   * conservative answer for the free-slot check).
-   */
-  readonly managersRunTasks?: boolean;
-  /** The service's placement (constraints, max replicas per node). Default: no constraints, 1 per node. */
-  readonly placement?: PlacementInfo;
-}
-
-export type Scenario = DrillReport["scenario"];
-
-export type TargetChoice =
-  | {
-      readonly ok: true;
-      readonly node: NodeInfo;
-      readonly role: NodeRole;
-      readonly scenario: Scenario;
-      /** Eligible Ready+active nodes left once the target is stopped. */
-      readonly eligibleAfterStop: number;
-      /** Why this node (e.g. "worker running task slot 2"). */
-      readonly why: string;
-    }
-  | { readonly ok: false; readonly reason: string; /** The node that was chosen, when one was. */ readonly node?: NodeInfo };
-
-const READY = "ready";
-const RUNNING = "running";
-
-function isReady(n: NodeInfo): boolean {
-  return n.status.toLowerCase() === READY;
-}
-
-function isActive(n: NodeInfo): boolean {
-  return n.availability.toLowerCase() === "active";
-}
-
-function isRunning(t: TaskInfo): boolean {
-  return t.state.toLowerCase() === RUNNING && t.desiredState.toLowerCase() === RUNNING;
-}
-
-/**
- * Which roles the placement constraints allow. Only `node.role` constraints can be evaluated from
- * NodeInfo; other constraints (labels, hostnames) are reported back so the caller can say so.
- */
-export function rolesAllowed(constraints: readonly string[]): {
-  manager: boolean;
-  worker: boolean;
-  unevaluated: string[];
-} {
-  let manager = true;
-  let worker = true;
-  const unevaluated: string[] = [];
-  for (const raw of constraints) {
-    const c = raw.replace(/\s+/g, "");
-    const m = /^node\.role(==|!=)(manager|worker)$/.exec(c);
-    if (!m) {
-      unevaluated.push(raw);
-      continue;
-    }
-    const [, op, role] = m;
-    const allowsManager = op === "==" ? role === "manager" : role !== "manager";
-    const allowsWorker = op === "==" ? role === "worker" : role !== "worker";
-    manager = manager && allowsManager;
-    worker = worker && allowsWorker;
-  }
-  return { manager, worker, unevaluated };
-}
-
-/** Tasks that really run: state and desired state running, on a Ready node, not on `exclude`. */
-export function countRunningOnReady(
-  nodes: readonly NodeInfo[],
-  tasks: readonly TaskInfo[],
-  excludeNodeId?: string,
-): number {
-  const ready = new Set(nodes.filter(isReady).map((n) => n.id));
-  return tasks.filter((t) => isRunning(t) && ready.has(t.nodeId) && t.nodeId !== excludeNodeId).length;
-}
-
-/** Tasks listed as running whatever their node's status: the `4/3` figure of `docker service ls`. */
-export function countListedRunning(tasks: readonly TaskInfo[]): number {
-  return tasks.filter(isRunning).length;
-}
-
-function managersRunTasksFrom(nodes: readonly NodeInfo[], tasks: readonly TaskInfo[], opts: ResolveOptions): boolean {
-  if (opts.managersRunTasks !== undefined) return opts.managersRunTasks;
-  if (opts.placement) return rolesAllowed(opts.placement.constraints).manager;
-  const managerIds = new Set(nodes.filter((n) => n.role === "manager").map((n) => n.id));
-  return tasks.some((t) => isRunning(t) && managerIds.has(t.nodeId));
-}
-
-/**
- * Chooses the node a drill stops, or refuses with the reason. Pure: the same inputs always give
- * the same choice (ties broken by hostname).
- */
-export function resolveTarget(
-  nodes: readonly NodeInfo[],
-  tasks: readonly TaskInfo[],
-  spec: TargetSpec,
-  opts: ResolveOptions,
-): TargetChoice {
-  const byHost = [...nodes].sort((a, b) => a.hostname.localeCompare(b.hostname));
-  const managers = byHost.filter((n) => n.role === "manager");
-  const runningOn = new Map<string, TaskInfo>();
-  for (const t of tasks) if (isRunning(t)) runningOn.set(t.nodeId, t);
-
-  let node: NodeInfo | undefined;
-  let why: string;
-  if (spec === "worker") {
-    const readyWorkers = byHost.filter((n) => n.role === "worker" && isReady(n));
-    if (readyWorkers.length === 0) {
-      return { ok: false, reason: `no Ready worker to stop (nodes: ${describeNodes(nodes)})` };
-    }
-    node = readyWorkers.find((n) => runningOn.has(n.id)) ?? readyWorkers[0];
-    const task = runningOn.get(node.id);
-    why = task ? `Ready worker running task${task.slot !== undefined ? ` slot ${task.slot}` : ` ${task.id}`}` : "Ready worker (none runs a task of the service)";
-  } else if (spec === "manager") {
-    node = managers.find((n) => n.leader) ?? undefined;
-    if (!node) return { ok: false, reason: `no manager is reported as leader (nodes: ${describeNodes(nodes)})` };
-    why = "Raft leader";
-  } else {
-    node = byHost.find((n) => n.hostname === spec || n.id === spec);
-    if (!node) {
-      return {
-        ok: false,
-        reason: `no swarm node named "${spec}"; use worker, manager or one of: ${byHost.map((n) => n.hostname).join(", ")}`,
-      };
-    }
-    why = "named on the command line";
-  }
-
-  if (!isReady(node)) {
-    return { ok: false, node, reason: `target ${node.hostname} is ${node.status} already; a drill needs a Ready target` };
-  }
-
-  if (node.role === "manager") {
-    if (managers.length < 3) {
-      return {
-        ok: false,
-        node,
-        reason:
-          `cannot stop the only manager: ${node.hostname} is ` +
-          (managers.length === 1 ? "the only manager" : `one of ${managers.length} managers (no quorum without it)`) +
-          "; with one manager the swarm cannot reschedule anything. Run 3 managers (managerCount=3 / lab --managers 3) or target a worker",
-      };
-    }
-    const readyManagers = managers.filter(isReady).length;
-    const quorum = Math.floor(managers.length / 2) + 1;
-    if (readyManagers - 1 < quorum) {
-      return {
-        ok: false,
-        node,
-        reason: `stopping ${node.hostname} would lose the Raft quorum: ${readyManagers - 1} of ${managers.length} managers would be Ready, ${quorum} needed`,
-      };
-    }
-  }
-
-  const desired = opts.desired;
-  const allowed = rolesAllowed(opts.placement?.constraints ?? []);
-  const managersOk = managersRunTasksFrom(nodes, tasks, opts) && allowed.manager;
-  const eligible = byHost.filter(
-    (n) =>
-      n.id !== node!.id &&
-      isReady(n) &&
-      isActive(n) &&
-      (n.role === "manager" ? managersOk : allowed.worker),
-  );
-  const perNode = opts.placement?.maxReplicasPerNode ?? 1;
-  const capacity = perNode > 0 ? eligible.length * perNode : eligible.length > 0 ? Infinity : 0;
-  if (capacity < desired) {
-    return {
-      ok: false,
-      node,
-      reason:
-        `no free slot to restore into: stopping ${node.hostname} leaves ${eligible.length} eligible Ready+active node(s) ` +
-        `(${eligible.map((n) => n.hostname).join(", ") || "none"}${perNode > 0 ? `, at most ${perNode} task(s) each` : ""}) ` +
-        `for ${desired} replicas; add a worker${managersOk ? "" : " or let managers run tasks (managersRunTasks=true)"}`,
-    };
-  }
-
-  return {
-    ok: true,
-    node,
-    role: node.role,
-    scenario: node.role === "manager" ? "stop-manager" : "stop-worker",
-    eligibleAfterStop: eligible.length,
-    why,
-  };
-}
-
-function describeNodes(nodes: readonly NodeInfo[]): string {
-  if (nodes.length === 0) return "none";
-  return nodes.map((n) => `${n.hostname} ${n.role} ${n.status}/${n.availability}${n.leader ? " leader" : ""}`).join(", ");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -323,8 +125,22 @@ export interface DrillOptions {
    * and after the stopped one returns exactly one balancer must hold the address.
    */
   readonly edge?: EdgeObserver;
-  /** Edge drill: seconds after the stopped balancer is back within which one node must hold the address. Default 5. */
+  /**
+   * Edge drill: seconds after the stopped balancer is back (its keepalived up) within which one
+   * balancer must hold the address unchanged for `singleHolderStableSeconds`. Default 10.
+   */
   readonly singleHolderSeconds?: number;
+  /** Edge drill: seconds the same single holder must keep the address (a change restarts it). Default 3. */
+  readonly singleHolderStableSeconds?: number;
+  /** Requests that may fail under the load. Default 0. */
+  readonly maxFailed?: number;
+  /** p99 latency budget of the load, ms. Default 1500. */
+  readonly maxP99Ms?: number;
+  /**
+   * The fault to inject on the chosen target(s). Default: the graceful stop through the
+   * NodeStopper. Another kind (kill, partition) or several targets (an AZ) is another Fault.
+   */
+  readonly makeFault?: (targets: readonly string[]) => Fault;
   /** See ResolveOptions.managersRunTasks. */
   readonly managersRunTasks?: boolean;
   /** Load that runs from `loadLeadSeconds` before the stop until `loadTailSeconds` after the restore. */
@@ -343,7 +159,13 @@ export interface DrillOptions {
 
 export interface DrillResult extends DrillReport {
   readonly service: string;
-  /** Why the drill failed or was refused; absent when passed. */
+  /** Every reason the verdict failed (empty when passed); a refusal is its one entry. */
+  readonly failures: readonly string[];
+  /** The budgets the verdict used. */
+  readonly targets: Budgets;
+  /** Why restoreSeconds is null although nothing failed (the target ran no task). */
+  readonly restoreNote?: string;
+  /** The failures joined with "; "; absent when passed. */
   readonly reason?: string;
   /** True when the drill refused to stop anything (safety check). */
   readonly refused: boolean;
@@ -375,568 +197,372 @@ export interface DrillResult extends DrillReport {
 
 const EMPTY_LOAD: DrillReport["load"] = { connections: 0, durationSeconds: 0, requests: 0, failed: 0, p50Ms: 0, p99Ms: 0 };
 
-function errMsg(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+/** The options with their defaults applied, and the record every phase writes to. */
+interface DrillContext {
+  readonly o: DrillOptions;
+  readonly rec: DrillRecord;
+  readonly service: string;
+  readonly pollMs: number;
+  readonly deadlineSeconds: number;
+  readonly rejoinDeadlineSeconds: number;
+  readonly errorToleranceMs: number;
+  readonly budgets: Budgets;
+  readonly startedAt: string;
+  readonly preflight: PreflightTiming;
 }
 
-const round = (x: number) => Math.round(x * 1000) / 1000;
+function context(o: DrillOptions): DrillContext {
+  const clock = o.clock ?? realClock;
+  const log = o.log ?? (() => undefined);
+  const pollMs = o.pollMs ?? 250;
+  const deadlineSeconds = o.deadlineSeconds ?? 60;
+  return {
+    o,
+    rec: new DrillRecord(clock, log),
+    service: o.service,
+    pollMs,
+    deadlineSeconds,
+    rejoinDeadlineSeconds: o.rejoinDeadlineSeconds ?? 180,
+    errorToleranceMs: (o.observerErrorToleranceSeconds ?? 30) * 1000,
+    budgets: {
+      deadlineSeconds,
+      maxFailed: o.maxFailed ?? DEFAULT_BUDGETS.maxFailed,
+      maxP99Ms: o.maxP99Ms ?? DEFAULT_BUDGETS.maxP99Ms,
+      ...(o.target === "edge" ? { singleHolderStableSeconds: o.singleHolderStableSeconds ?? 3 } : {}),
+    },
+    startedAt: new Date().toISOString(),
+    preflight: { clock, pollMs, steadySeconds: o.steadySeconds ?? 30, log },
+  };
+}
 
 /**
  * Runs one drill. Never throws for a drill failure: the result says passed=false and why. Throws
- * only for programming errors in the inputs. Whatever happens after the stop was requested, the
- * target is started again (finally + signal handlers).
+ * only for programming errors in the inputs. Whatever happens after the fault was injected, it is
+ * healed (finally + signal handlers).
  */
 export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, options: DrillOptions): Promise<DrillResult> {
-  const clock = options.clock ?? realClock;
-  const log = options.log ?? (() => undefined);
-  const pollMs = options.pollMs ?? 250;
-  const deadlineSeconds = options.deadlineSeconds ?? 60;
-  const rejoinDeadlineSeconds = options.rejoinDeadlineSeconds ?? 180;
-  const edge = options.target === "edge" ? options.edge : undefined;
-  // One answered request from the other balancer is the takeover; swarm restores must hold 3 samples.
-  const confirmSamples = Math.max(1, options.confirmSamples ?? (edge ? 1 : 3));
-  const singleHolderSeconds = options.singleHolderSeconds ?? 5;
-  const steadySeconds = options.steadySeconds ?? 30;
-  const errorTolerance = (options.observerErrorToleranceSeconds ?? 30) * 1000;
-  const startAttempts = Math.max(1, options.startAttempts ?? 3);
-  const spec = options.target ?? "worker";
-  const service = options.service;
-  const signals = options.signals === undefined ? (process as SignalHost) : options.signals;
-  const exit = options.exit ?? ((code: number) => process.exit(code));
-  const startedAt = new Date().toISOString();
-
-  let t0 = clock.now(); // moved to the stop request once it happens
-  const rel = () => round((clock.now() - t0) / 1000);
-  const timeline: DrillSample[] = [];
-  const events: DrillEvent[] = [];
-  const observerErrors: { t: number; message: string }[] = [];
-  const event = (kind: DrillEventKind, detail?: string) => {
-    events.push({ t: rel(), kind, ...(detail !== undefined ? { detail } : {}) });
-    log(`[${rel().toFixed(2)}s] ${kind}${detail ? `: ${detail}` : ""}`);
-  };
-
-  let desired = 0;
-  let targetName: string;
-  let targetId: string;
-  let role: NodeRole | "edge";
-  let scenario: Scenario;
-  let why: string;
-  let targetWasLeader = false;
-  let leaderBefore: string | undefined;
-  let readyAtStart = new Set<string>();
-  let pairNodes: string[] = [];
-  if (spec === "edge") {
-    // --- preflight of the balancer drill: a pair, one holder, which is the target.
-    if (!edge) return refusedResult("--target edge needs the balancer pair's observer (EdgeObserver); this setup has none");
-    let holders: string[] = [];
-    try {
-      pairNodes = await edge.nodes();
-      holders = await edge.holders();
-    } catch (e) {
-      return refusedResult(`cannot read the balancer pair before the drill: ${errMsg(e)}`);
-    }
-    if (pairNodes.length < 2) {
-      const why1 = `a single balancer (${pairNodes.join(", ") || "none"}) has no standby to take over: run the pair (lab --edge 2, config edge.nodes=2)`;
-      log(`refused: ${why1}`);
-      return refusedResult(why1);
-    }
-    const until = clock.now() + steadySeconds * 1000;
-    while (holders.length !== 1) {
-      if (clock.now() >= until) {
-        return refusedResult(`the pair is not steady before the drill: ${holders.length === 0 ? "no balancer holds" : `${holders.join(" and ")} all hold`} the floating address`);
-      }
-      await clock.sleep(pollMs);
-      try {
-        holders = await edge.holders();
-      } catch (e) {
-        log(`edge observer error while waiting for one holder: ${errMsg(e)}`);
-      }
-    }
-    targetName = targetId = holders[0];
-    role = "edge";
-    scenario = "stop-edge";
-    why = "holds the floating address (active balancer)";
-    log(`target ${targetName} (edge, ${why}); standby: ${pairNodes.filter((n) => n !== targetName).join(", ")}`);
-  } else {
-    // --- preflight: read the swarm, resolve the target, wait until steady.
-    let nodes: NodeInfo[];
-    let tasks: TaskInfo[];
-    let placement: PlacementInfo | undefined;
-    try {
-      desired = await observer.desiredReplicas(service);
-      [nodes, tasks] = await Promise.all([observer.nodes(), observer.tasks(service)]);
-      const po = observer as Partial<{ placement(s: string): Promise<PlacementInfo> }>;
-      if (typeof po.placement === "function") placement = await po.placement(service);
-    } catch (e) {
-      return refusedResult(`cannot read the swarm before the drill: ${errMsg(e)}`);
-    }
-
-    const choice = resolveTarget(nodes, tasks, spec, {
-      desired,
-      managersRunTasks: options.managersRunTasks,
-      placement,
-    });
-    if (!choice.ok) {
-      log(`refused: ${choice.reason}`);
-      return refusedResult(choice.reason, desired, countRunningOnReady(nodes, tasks), choice);
-    }
-    const target = choice.node;
-    log(`target ${target.hostname} (${choice.role}, ${choice.why}); ${desired} replicas desired, ${choice.eligibleAfterStop} eligible node(s) left after the stop`);
-
-    // Wait for a steady swarm: measuring a restore from an already-degraded state means nothing.
+  const c = context(options);
+  const makeFault = options.makeFault ?? ((targets: readonly string[]) => stopFault(stopper, targets));
+  if ((options.target ?? "worker") === "edge") {
+    const pf = await preflightEdge(options.edge, c.preflight);
+    if (!pf.ok) return refusedResult(c, pf);
+    return edgeDrill(c, observer, options.edge!, makeFault([pf.plan.target]), pf.plan);
+  }
+  const pf = await preflightSwarm(observer, c.service, options.target ?? "worker", options.managersRunTasks, c.preflight);
+  if (!pf.ok) return refusedResult(c, pf);
+  const plan = pf.plan;
+  const name = plan.target.hostname;
+  const needsLeader = plan.role === "manager" && plan.target.leader === true;
+  const restoreNote = plan.targetRanTask ? undefined : `${name} ran no task of ${c.service}: its stop removed no replica, so no restore is measured`;
+  const state = { faulted: false, otherNotReady: new Set<string>() };
+  const sampler = swarmSampler(c.rec, observer, c.service, { id: plan.target.id, readyAtStart: plan.readyAtStart }, state);
+  const judge = new SwarmJudge(
+    { target: name, desired: plan.desired, needsLeader, confirmSamples: Math.max(1, options.confirmSamples ?? 3), ...(restoreNote ? { restoreNotApplicable: restoreNote } : {}) },
+    c.rec,
+  );
+  const out = await runPhases(c, makeFault([name]), sampler, judge, `${name} (${plan.role})`, {
+    onFault: () => (state.faulted = true),
+    rejoin: () =>
+      waitRejoin(
+        c.rec,
+        async () => {
+          const s = await sampler.sample();
+          return { ok: !s.error && s.nodes[name] === READY, detail: `${name} is ${s.nodes[name] ?? "absent"}` };
+        },
+        c.rejoinDeadlineSeconds,
+        c.pollMs,
+        `${name} Ready`,
+      ),
+  });
+  const replicas = { desired: plan.desired, runningOnReady: out.final?.runningOnReady ?? 0 };
+  const v = decideVerdict(
     {
-      const until = clock.now() + steadySeconds * 1000;
-      for (;;) {
-        const running = countRunningOnReady(nodes, tasks);
-        // Nodes that are already down (e.g. left behind by a replaced instance) do not block the
-        // drill: the free-slot check already ignores them, and they are not flagged as false downs.
-        if (running >= desired) break;
-        if (clock.now() >= until) {
-          return refusedResult(
-            `the swarm is not steady before the drill: ${running}/${desired} tasks running on Ready nodes, nodes: ${describeNodes(nodes)}`,
-            desired,
-            running,
-            choice,
-          );
-        }
-        await clock.sleep(pollMs);
-        try {
-          [nodes, tasks] = await Promise.all([observer.nodes(), observer.tasks(service)]);
-        } catch (e) {
-          log(`observer error while waiting for a steady swarm: ${errMsg(e)}`);
-        }
-      }
-    }
-    leaderBefore = nodes.find((n) => n.leader)?.hostname;
-    readyAtStart = new Set(nodes.filter(isReady).map((n) => n.id));
-    const downAtStart = nodes.filter((n) => !isReady(n)).map((n) => `${n.hostname} (${n.status})`);
-    if (downAtStart.length > 0) log(`note: not Ready before the drill, ignored: ${downAtStart.join(", ")}`);
-    targetName = target.hostname;
-    targetId = target.id;
-    role = choice.role;
-    scenario = choice.scenario;
-    why = choice.why;
-    targetWasLeader = target.leader === true;
-  }
-
-  // --- state shared by the drill, the finally and the signal handlers.
-  let stopRequested = false;
-  let startPromise: Promise<boolean> | undefined;
-  const startErrors: string[] = [];
-  const ensureStarted = (): Promise<boolean> => {
-    if (!startPromise) {
-      startPromise = (async () => {
-        for (let attempt = 1; attempt <= startAttempts; attempt++) {
-          event("start", attempt > 1 ? `attempt ${attempt}` : targetName);
-          try {
-            await stopper.start(targetName);
-            event("start-returned");
-            return true;
-          } catch (e) {
-            startErrors.push(errMsg(e));
-            event("start-failed", errMsg(e));
-            if (attempt < startAttempts) await clock.sleep(2000);
-          }
-        }
-        return false;
-      })();
-    }
-    return startPromise;
-  };
-  let signalled: string | undefined;
-  const onSignal = (sig: "SIGINT" | "SIGTERM") => () => {
-    if (signalled) return;
-    signalled = sig;
-    event("signal", `${sig}: starting ${targetName} again before exiting`);
-    void ensureStarted().finally(() => exit(sig === "SIGINT" ? 130 : 143));
-  };
-  const handlers = { SIGINT: onSignal("SIGINT"), SIGTERM: onSignal("SIGTERM") };
-  if (signals) {
-    signals.on("SIGINT", handlers.SIGINT);
-    signals.on("SIGTERM", handlers.SIGTERM);
-  }
-
-  // --- sampling
-  let last: DrillSample | undefined;
-  let errorSince: number | undefined;
-  const otherNotReady = new Set<string>();
-  // Edge drill: probe the floating address only while measuring the takeover.
-  let probing = false;
-  const sampleEdge = async (e: EdgeObserver): Promise<DrillSample> => {
-    const [holders, answered] = await Promise.all([
-      e.holders(),
-      probing && e.answers ? e.answers() : Promise.resolve(undefined),
-    ]);
-    const sorted = [...holders].sort();
-    return {
-      t: rel(),
-      nodes: Object.fromEntries(pairNodes.map((n) => [n, sorted.includes(n) ? "holder" : "standby"])),
-      runningOnReady: 0,
-      listedRunning: 0,
-      holders: sorted,
-      ...(answered !== undefined ? { answered } : {}),
-    };
-  };
-  const sample = async (): Promise<DrillSample> => {
-    try {
-      if (edge) {
-        const s = await sampleEdge(edge);
-        errorSince = undefined;
-        last = s;
-        timeline.push(s);
-        return s;
-      }
-      const [ns, ts] = await Promise.all([observer.nodes(), observer.tasks(service)]);
-      errorSince = undefined;
-      const s: DrillSample = {
-        t: rel(),
-        nodes: Object.fromEntries(ns.map((n) => [n.hostname, n.status.toLowerCase()])),
-        runningOnReady: countRunningOnReady(ns, ts, stopRequested ? targetId : undefined),
-        listedRunning: countListedRunning(ts),
-        ...(ns.find((n) => n.leader) ? { leader: ns.find((n) => n.leader)!.hostname } : {}),
-      };
-      for (const n of ns) if (n.id !== targetId && !isReady(n) && readyAtStart.has(n.id)) otherNotReady.add(n.hostname);
-      last = s;
-      timeline.push(s);
-      return s;
-    } catch (e) {
-      const message = errMsg(e);
-      errorSince ??= clock.now();
-      observerErrors.push({ t: rel(), message });
-      const s: DrillSample = {
-        t: rel(),
-        nodes: last?.nodes ?? {},
-        runningOnReady: last?.runningOnReady ?? 0,
-        listedRunning: last?.listedRunning ?? 0,
-        ...(last?.leader ? { leader: last.leader } : {}),
-        ...(last?.holders ? { holders: last.holders } : {}),
-        error: message,
-      };
-      timeline.push(s);
-      return s;
-    }
-  };
-
-  let detectSeconds: number | null = null;
-  let restoreSeconds: number | null = null;
-  let electedSeconds: number | null = null;
-  let leaderAfter: string | undefined;
-  let reason: string | undefined;
-  let loadSummary: LoadSummary | undefined;
-  let loadStartAbs: number | undefined;
-  let loadOffset = 0;
-  let loadRunning = false;
-  let rejoinSeconds: number | null = null;
-  let holdersAfterReturn: readonly string[] | undefined;
-  let singleHolderWithinSeconds: number | null = null;
-  let final: DrillSample | undefined;
-  const needsLeader = role === "manager" && targetWasLeader;
-
-  const stopLoad = async () => {
-    if (!options.load || !loadRunning) return;
-    loadRunning = false;
-    try {
-      loadSummary = await options.load.stop();
-      event("load-stop", `${loadSummary.requests} requests, ${loadSummary.failed} failed`);
-    } catch (e) {
-      event("load-stop", `load generator failed: ${errMsg(e)}`);
-    }
-  };
-
-  try {
-    // Load first, sampled while it warms up so the timeline shows the steady state too.
-    if (options.load) {
-      const leadMs = (options.loadLeadSeconds ?? 2) * 1000;
-      t0 = clock.now() + leadMs; // provisional: t is negative until the stop
-      await options.load.start();
-      loadRunning = true;
-      loadStartAbs = clock.now();
-      event("load-start");
-      while (clock.now() < t0) {
-        await sample();
-        await clock.sleep(Math.min(pollMs, Math.max(0, t0 - clock.now())));
-      }
-    }
-
-    // Re-anchor on the real stop moment: what was recorded during the lead shifts by the overshoot.
-    const shift = round((clock.now() - t0) / 1000);
-    t0 = clock.now();
-    if (shift !== 0) {
-      for (let i = 0; i < timeline.length; i++) timeline[i] = { ...timeline[i], t: round(timeline[i].t - shift) };
-      for (let i = 0; i < events.length; i++) events[i] = { ...events[i], t: round(events[i].t - shift) };
-      for (let i = 0; i < observerErrors.length; i++) observerErrors[i] = { ...observerErrors[i], t: round(observerErrors[i].t - shift) };
-    }
-    if (loadStartAbs !== undefined) loadOffset = round((loadStartAbs - t0) / 1000);
-    stopRequested = true;
-    probing = true;
-    event("stop", `${targetName} (${role})`);
-    let stopError: string | undefined;
-    let stopDone = false;
-    // The stop runs alongside the polling: an EC2 stop waiter takes far longer than detection.
-    const stopPromise = stopper.stop(targetName).then(
-      () => {
-        stopDone = true;
-        event("stop-returned");
-      },
-      (e) => {
-        stopDone = true;
-        stopError = errMsg(e);
-        event("stop-failed", stopError);
-      },
-    );
-
-    const deadline = t0 + deadlineSeconds * 1000;
-    let streak = 0;
-    let streakStart: number | null = null;
-    for (;;) {
-      const s = await sample();
-      if (stopError !== undefined) {
-        reason = `stopping ${targetName} failed: ${stopError}`;
-        break;
-      }
-      if (!s.error && edge) {
-        const holders = s.holders ?? [];
-        const others = holders.filter((h) => h !== targetName);
-        if (detectSeconds === null && others.length > 0) {
-          detectSeconds = s.t;
-          event("detected", `${others.join(", ")} became MASTER (holds the floating address)`);
-        }
-        // Taken over: the other balancer alone holds the address, and it answers (when probed).
-        if (holders.length === 1 && others.length === 1 && s.answered !== false) {
-          if (streak === 0) streakStart = s.t;
-          streak++;
-          if (streak >= confirmSamples && restoreSeconds === null) {
-            restoreSeconds = streakStart;
-            event("restored", `${others[0]} holds the floating address${s.answered ? " and answers" : ""} since ${streakStart} s (takeover)`);
-          }
-        } else {
-          streak = 0;
-          streakStart = null;
-        }
-      } else if (!s.error) {
-        const st = s.nodes[targetName];
-        if (detectSeconds === null && st !== undefined && st !== READY) {
-          detectSeconds = s.t;
-          event("detected", `${targetName} is ${st}`);
-        }
-        if (needsLeader && electedSeconds === null && s.leader && s.leader !== targetName) {
-          electedSeconds = s.t;
-          leaderAfter = s.leader;
-          event("leader-elected", s.leader);
-        }
-        if (s.runningOnReady >= desired) {
-          if (streak === 0) streakStart = s.t;
-          streak++;
-          if (streak >= confirmSamples && restoreSeconds === null) {
-            restoreSeconds = streakStart;
-            event("restored", `${s.runningOnReady}/${desired} running on Ready nodes since ${streakStart} s (listed: ${s.listedRunning})`);
-          }
-        } else {
-          streak = 0;
-          streakStart = null;
-        }
-      } else if (errorSince !== undefined && clock.now() - errorSince > errorTolerance) {
-        reason = `the swarm could not be observed for ${round((clock.now() - errorSince) / 1000)} s: ${s.error}`;
-        break;
-      }
-      final = s.error ? final : s;
-      const done = restoreSeconds !== null && detectSeconds !== null && (!needsLeader || electedSeconds !== null);
-      if (done) break;
-      if (clock.now() >= deadline) {
-        const r = final?.runningOnReady ?? 0;
-        const missing: string[] = [];
-        if (edge) {
-          const h = final?.holders ?? [];
-          if (restoreSeconds === null) {
-            missing.push(`the floating address did not answer from the standby (holders: ${h.join(", ") || "none"}${final?.answered === false ? ", the address did not answer" : ""})`);
-          }
-          if (detectSeconds === null) missing.push(`no other balancer became MASTER`);
-        } else if (restoreSeconds === null) missing.push(`only ${r}/${desired} tasks running on Ready nodes (listed as running: ${final?.listedRunning ?? 0})`);
-        if (!edge && detectSeconds === null) missing.push(`${targetName} was never marked down`);
-        if (needsLeader && electedSeconds === null) missing.push("no new leader was elected");
-        event("deadline", missing.join("; "));
-        // Detection alone missing is not a restore failure: the replicas are what the drill promises.
-        if (restoreSeconds === null || (needsLeader && electedSeconds === null)) {
-          reason = `not restored within the ${deadlineSeconds} s deadline: ${missing.join("; ")}`;
-        }
-        break;
-      }
-      await clock.sleep(pollMs);
-    }
-    if (!stopDone) {
-      // Let an EC2 stop waiter finish before starting again (StartInstances on a stopping instance
-      // fails), still sampling so the timeline covers it; bounded so a hung stop cannot block the start.
-      const stopUntil = clock.now() + (options.stopWaitSeconds ?? 600) * 1000;
-      while (!stopDone && clock.now() < stopUntil) {
-        await clock.sleep(pollMs);
-        await sample();
-      }
-      if (!stopDone) event("stop-failed", `stop did not return within ${options.stopWaitSeconds ?? 600} s; starting anyway`);
-      if (stopError !== undefined && reason === undefined) reason = `stopping ${targetName} failed: ${stopError}`;
-    }
-    void stopPromise;
-
-    if (options.load && loadRunning) {
-      const tailUntil = clock.now() + (options.loadTailSeconds ?? 3) * 1000;
-      while (reason === undefined && clock.now() < tailUntil) {
-        await clock.sleep(Math.min(pollMs, tailUntil - clock.now()));
-        await sample();
-      }
-    }
-  } catch (e) {
-    reason = `drill aborted: ${errMsg(e)}`;
-    log(reason);
-  } finally {
-    await stopLoad();
-    probing = false;
-    if (stopRequested) {
-      const started = await ensureStarted();
-      if (started && edge) {
-        const startT = rel();
-        const until = clock.now() + rejoinDeadlineSeconds * 1000;
-        for (;;) {
-          let ready = false;
-          try {
-            ready = await edge.ready(targetName);
-          } catch (e) {
-            observerErrors.push({ t: rel(), message: errMsg(e) });
-          }
-          if (ready) {
-            rejoinSeconds = round(rel() - startT);
-            event("rejoined", `${targetName} takes part in VRRP again after ${rejoinSeconds} s`);
-            break;
-          }
-          if (clock.now() >= until) {
-            event("rejoin-deadline", `${targetName} is not back in the pair`);
-            break;
-          }
-          await clock.sleep(pollMs);
-        }
-        if (rejoinSeconds !== null) {
-          // No split brain: within the window exactly one balancer must hold the address, and keep it.
-          const windowStart = clock.now();
-          const windowT = rel();
-          let singleSince: number | null = null;
-          let holders: readonly string[] | undefined;
-          for (;;) {
-            const s = await sample();
-            if (!s.error) {
-              holders = s.holders ?? [];
-              if (holders.length === 1) singleSince ??= s.t;
-              else singleSince = null;
-            }
-            if (clock.now() - windowStart >= singleHolderSeconds * 1000) break;
-            await clock.sleep(pollMs);
-          }
-          holdersAfterReturn = holders ?? [];
-          singleHolderWithinSeconds = singleSince !== null ? round(Math.max(0, singleSince - windowT)) : null;
-          if (holdersAfterReturn.length === 1 && singleHolderWithinSeconds !== null) {
-            event("single-holder", `${holdersAfterReturn[0]} alone holds the floating address ${singleHolderWithinSeconds} s after ${targetName} returned`);
-          } else {
-            event("split-brain", `${singleHolderSeconds} s after ${targetName} returned: ${holdersAfterReturn.length === 0 ? "no balancer holds" : `${holdersAfterReturn.join(" and ")} hold`} the floating address`);
-          }
-        }
-      } else if (started) {
-        const startT = rel();
-        const until = clock.now() + rejoinDeadlineSeconds * 1000;
-        for (;;) {
-          const s = await sample();
-          if (!s.error && s.nodes[targetName] === READY) {
-            rejoinSeconds = round(s.t - startT);
-            event("rejoined", `${targetName} Ready after ${rejoinSeconds} s`);
-            break;
-          }
-          if (clock.now() >= until) {
-            event("rejoin-deadline", `${targetName} is ${s.nodes[targetName] ?? "absent"}`);
-            break;
-          }
-          await clock.sleep(pollMs);
-        }
-      }
-    }
-    if (signals) {
-      signals.off("SIGINT", handlers.SIGINT);
-      signals.off("SIGTERM", handlers.SIGTERM);
-    }
-  }
-
-  const restarted = startErrors.length < startAttempts && startPromise !== undefined;
-  const problems: string[] = [];
-  if (reason) problems.push(reason);
-  if (!restarted) problems.push(`starting ${targetName} again failed: ${startErrors.join("; ")}`);
-  else if (rejoinSeconds === null) problems.push(`${targetName} did not rejoin${edge ? " the pair" : " as Ready"} within ${rejoinDeadlineSeconds} s`);
-  else if (edge && (holdersAfterReturn?.length !== 1 || singleHolderWithinSeconds === null)) {
-    problems.push(
-      `split brain: ${singleHolderSeconds} s after ${targetName} returned, ${holdersAfterReturn?.length ? holdersAfterReturn.join(" and ") : "no balancer"} held the floating address (exactly one must)`,
-    );
-  }
-  if (signalled) problems.push(`interrupted by ${signalled}`);
-  const passed = problems.length === 0 && restoreSeconds !== null;
-
+      problems: phaseProblems(c, out, name, " as Ready"),
+      restoreSeconds: judge.restoreSeconds,
+      ...(restoreNote ? { restoreNotApplicable: restoreNote } : {}),
+      replicas,
+      ...(out.load ? { load: pickLoad(out.load) } : {}),
+    },
+    c.budgets,
+  );
   return {
-    scenario: scenario,
-    target: { node: targetName, role: role },
-    detectSeconds,
-    restoreSeconds,
-    replicas: edge ? await edgeReplicas() : { desired, runningOnReady: final?.runningOnReady ?? 0 },
-    load: loadSummary ? pickLoad(loadSummary) : EMPTY_LOAD,
-    passed,
-    ...(problems.length ? { reason: problems.join("; ") } : {}),
-    service,
-    refused: false,
-    deadlineSeconds,
-    targetWhy: why,
-    restarted,
-    rejoinSeconds,
-    listedRunning: final?.listedRunning ?? 0,
-    ...(needsLeader || role === "manager"
-      ? { leader: { ...(leaderBefore ? { before: leaderBefore } : {}), ...(leaderAfter ? { after: leaderAfter } : {}), electedSeconds } }
+    ...resultBase(c, out, v),
+    scenario: plan.scenario,
+    target: { node: name, role: plan.role },
+    detectSeconds: judge.detectSeconds,
+    restoreSeconds: judge.restoreSeconds,
+    ...(restoreNote ? { restoreNote } : {}),
+    replicas,
+    targetWhy: plan.why,
+    listedRunning: out.final?.listedRunning ?? 0,
+    ...(plan.role === "manager"
+      ? { leader: { ...(plan.leaderBefore ? { before: plan.leaderBefore } : {}), ...(judge.leaderAfter ? { after: judge.leaderAfter } : {}), electedSeconds: judge.electedSeconds } }
       : {}),
-    otherNodesNotReady: [...otherNotReady].sort(),
-    observerErrors,
-    events,
-    timeline,
-    ...(loadSummary ? { loadDetail: { ...loadSummary, offsetSeconds: loadOffset } } : {}),
-    startedAt,
-    ...(edge ? { takeoverSeconds: restoreSeconds, holdersAfterReturn: holdersAfterReturn ?? [], singleHolderWithinSeconds } : {}),
+    otherNodesNotReady: [...state.otherNotReady].sort(),
   };
+}
 
-  /** The WAS behind the pair, read once after the edge drill (zeros when the swarm cannot be read). */
-  async function edgeReplicas(): Promise<DrillReport["replicas"]> {
-    try {
-      const [d, ns, ts] = await Promise.all([observer.desiredReplicas(service), observer.nodes(), observer.tasks(service)]);
-      return { desired: d, runningOnReady: countRunningOnReady(ns, ts) };
-    } catch (e) {
-      log(`swarm not readable after the edge drill: ${errMsg(e)}`);
-      return { desired: 0, runningOnReady: 0 };
+/** The balancer drill: stop the holder, measure the takeover, then one stable holder after its return. */
+async function edgeDrill(c: DrillContext, observer: SwarmObserver, edge: EdgeObserver, fault: Fault, plan: { target: string; pair: readonly string[]; why: string }): Promise<DrillResult> {
+  const name = plan.target;
+  const probing = { on: false };
+  const sampler = edgeSampler(c.rec, edge, plan.pair, probing);
+  // One answered request from the other balancer is the takeover.
+  const judge = new EdgeJudge(name, Math.max(1, c.o.confirmSamples ?? 1), c.rec);
+  const out = await runPhases(c, fault, sampler, judge, `${name} (edge)`, {
+    onFault: () => (probing.on = true),
+    onObserved: () => (probing.on = false),
+    // On AWS ready() means the returning node's keepalived runs (read over SSH), not EC2 `running`.
+    rejoin: () =>
+      waitRejoin(c.rec, async () => ({ ok: await edge.ready(name), detail: `${name} is not back in the pair` }), c.rejoinDeadlineSeconds, c.pollMs, `${name} takes part in VRRP again`),
+    afterRejoin: () => watchSingleHolder(c.rec, sampler, name, c.o.singleHolderSeconds ?? 10, c.budgets.singleHolderStableSeconds ?? 3, c.pollMs),
+  });
+  const v = decideVerdict(
+    {
+      problems: phaseProblems(c, out, name, " the pair"),
+      restoreSeconds: judge.restoreSeconds,
+      ...(out.load ? { load: pickLoad(out.load) } : {}),
+      ...(out.after ? { edge: { target: name, ...out.after } } : {}),
+    },
+    c.budgets,
+  );
+  const replicas = await edgeReplicas(c, observer);
+  return {
+    ...resultBase(c, out, v),
+    scenario: "stop-edge",
+    target: { node: name, role: "edge" },
+    detectSeconds: judge.detectSeconds,
+    restoreSeconds: judge.restoreSeconds,
+    replicas,
+    targetWhy: plan.why,
+    listedRunning: 0,
+    otherNodesNotReady: [],
+    takeoverSeconds: judge.restoreSeconds,
+    holdersAfterReturn: out.after?.holdersAfterReturn ?? [],
+    singleHolderWithinSeconds: out.after?.singleHolderWithinSeconds ?? null,
+  };
+}
+
+/** What the fault, observe and recover phases produced. */
+interface PhaseOutcome {
+  readonly reason?: string;
+  readonly final?: DrillSample;
+  readonly load?: LoadSummary;
+  readonly loadOffset: number;
+  readonly injected: boolean;
+  readonly healed: boolean;
+  readonly healErrors: readonly string[];
+  readonly signalled?: string;
+  readonly rejoinSeconds: number | null;
+  readonly after?: SingleHolder;
+}
+
+interface PhaseHooks {
+  /** Called at the fault moment (count tasks without the target, probe the address). */
+  readonly onFault?: () => void;
+  /** Called once the observation is over, before the heal. */
+  readonly onObserved?: () => void;
+  /** Waits for the healed target to take part again; seconds or null. */
+  readonly rejoin: () => Promise<number | null>;
+  /** Runs once the target is back (the edge's single-holder window). */
+  readonly afterRejoin?: () => Promise<SingleHolder>;
+}
+
+/** Load lead → fault → observe → load tail, then ALWAYS heal and wait for the target. */
+async function runPhases(c: DrillContext, fault: Fault, sampler: Sampler, judge: Judge, label: string, hooks: PhaseHooks): Promise<PhaseOutcome> {
+  const { rec } = c;
+  const healer = new Healer(fault, rec, Math.max(1, c.o.startAttempts ?? 3));
+  let signalled: string | undefined;
+  const signals = c.o.signals === undefined ? (process as SignalHost) : c.o.signals;
+  const unregister = healOnSignals(healer, rec, signals, c.o.exit ?? ((code: number) => process.exit(code)), (sig) => (signalled = sig));
+  const load = new LoadRun(c.o.load, rec);
+  let observed: { reason?: string; final?: DrillSample } = {};
+  let injected = false;
+  let healed = false;
+  let rejoinSeconds: number | null = null;
+  let after: SingleHolder | undefined;
+  try {
+    await load.lead(sampler, c.o.loadLeadSeconds ?? 2, c.pollMs);
+    rec.anchorHere();
+    load.anchored();
+    hooks.onFault?.();
+    injected = true;
+    observed = await injectAndObserve(c, fault, sampler, judge, label);
+    if (observed.reason === undefined) await load.tail(sampler, c.o.loadTailSeconds ?? 3, c.pollMs);
+  } catch (e) {
+    observed = { ...observed, reason: `drill aborted: ${errMsg(e)}` };
+    rec.log(observed.reason!);
+  } finally {
+    await load.stop();
+    hooks.onObserved?.();
+    if (injected) {
+      healed = await healer.heal();
+      if (healed) rejoinSeconds = await hooks.rejoin();
+      if (rejoinSeconds !== null && hooks.afterRejoin) after = await hooks.afterRejoin();
+    }
+    unregister();
+  }
+  return {
+    ...observed,
+    ...(load.summary ? { load: load.summary } : {}),
+    loadOffset: load.offset,
+    injected,
+    healed,
+    healErrors: healer.errors,
+    ...(signalled ? { signalled } : {}),
+    rejoinSeconds,
+    ...(after ? { after } : {}),
+  };
+}
+
+/** Injects the fault alongside the observation (an EC2 stop waiter takes far longer than detection). */
+async function injectAndObserve(c: DrillContext, fault: Fault, sampler: Sampler, judge: Judge, label: string): Promise<{ reason?: string; final?: DrillSample }> {
+  const { rec } = c;
+  const names = fault.targets.join(", ");
+  rec.event("stop", fault.kind === "stop" ? label : `${fault.kind} ${label}`);
+  let error: string | undefined;
+  let done = false;
+  void fault.inject().then(
+    () => {
+      done = true;
+      rec.event("stop-returned");
+    },
+    (e) => {
+      done = true;
+      error = errMsg(e);
+      rec.event("stop-failed", error);
+    },
+  );
+  const failed = () => (error === undefined ? undefined : `stopping ${names} failed: ${error}`);
+  const r = await observe(rec, sampler, judge, { deadlineSeconds: c.deadlineSeconds, pollMs: c.pollMs, errorToleranceMs: c.errorToleranceMs, faultError: failed });
+  if (done) return r;
+  // Let the injection finish before healing (StartInstances on a stopping instance fails), still
+  // sampling; bounded so a hung stop cannot block the heal.
+  const waitSeconds = c.o.stopWaitSeconds ?? 600;
+  await sampleUntil(rec, sampler, rec.clock.now() + waitSeconds * 1000, c.pollMs, () => done);
+  if (!done) rec.event("stop-failed", `stop did not return within ${waitSeconds} s; starting anyway`);
+  return r.reason === undefined && failed() !== undefined ? { ...r, reason: failed() } : r;
+}
+
+/** The load across the drill: started a lead before the fault, stopped after the tail. */
+class LoadRun {
+  summary: LoadSummary | undefined;
+  offset = 0;
+  private startAbs: number | undefined;
+  private running = false;
+  constructor(
+    private readonly hook: LoadHook | undefined,
+    private readonly rec: DrillRecord,
+  ) {}
+
+  /** Starts the load and samples while it warms up, so the timeline shows the steady state too. */
+  async lead(sampler: Sampler, seconds: number, pollMs: number): Promise<void> {
+    if (!this.hook) return;
+    const clock = this.rec.clock;
+    this.rec.t0 = clock.now() + seconds * 1000; // provisional: t is negative until the fault
+    await this.hook.start();
+    this.running = true;
+    this.startAbs = clock.now();
+    this.rec.event("load-start");
+    while (clock.now() < this.rec.t0) {
+      await sampler.sample();
+      await clock.sleep(Math.min(pollMs, Math.max(0, this.rec.t0 - clock.now())));
     }
   }
 
-  function refusedResult(why: string, d = 0, running = 0, c?: TargetChoice): DrillResult {
-    const node = c?.node;
-    const role: NodeRole | "edge" = spec === "edge" ? "edge" : node ? node.role : spec === "manager" ? "manager" : "worker";
-    return {
-      scenario: role === "edge" ? "stop-edge" : role === "manager" ? "stop-manager" : "stop-worker",
-      target: { node: node ? node.hostname : spec, role },
-      detectSeconds: null,
-      restoreSeconds: null,
-      replicas: { desired: d, runningOnReady: running },
-      load: EMPTY_LOAD,
-      passed: false,
-      reason: why,
-      service,
-      refused: true,
-      deadlineSeconds,
-      restarted: false,
-      rejoinSeconds: null,
-      listedRunning: 0,
-      otherNodesNotReady: [],
-      observerErrors,
-      events,
-      timeline,
-      startedAt,
-    };
+  /** After the record was re-anchored on the fault: where the load's second 0 lies. */
+  anchored(): void {
+    if (this.startAbs !== undefined) this.offset = round((this.startAbs - this.rec.t0) / 1000);
   }
+
+  async tail(sampler: Sampler, seconds: number, pollMs: number): Promise<void> {
+    if (this.running) await sampleUntil(this.rec, sampler, this.rec.clock.now() + seconds * 1000, pollMs, () => false);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.hook || !this.running) return;
+    this.running = false;
+    try {
+      this.summary = await this.hook.stop();
+      this.rec.event("load-stop", `${this.summary.requests} requests, ${this.summary.failed} failed`);
+    } catch (e) {
+      this.rec.event("load-stop", `load generator failed: ${errMsg(e)}`);
+    }
+  }
+}
+
+/** What went wrong in the phases themselves, for the verdict. */
+function phaseProblems(c: DrillContext, out: PhaseOutcome, name: string, rejoinWhat: string): string[] {
+  const problems: string[] = [];
+  if (out.reason) problems.push(out.reason);
+  if (out.injected && !out.healed) problems.push(`starting ${name} again failed: ${out.healErrors.join("; ")}`);
+  else if (out.injected && out.rejoinSeconds === null) problems.push(`${name} did not rejoin${rejoinWhat} within ${c.rejoinDeadlineSeconds} s`);
+  if (out.signalled) problems.push(`interrupted by ${out.signalled}`);
+  return problems;
+}
+
+/** The fields every drilled result shares. */
+function resultBase(c: DrillContext, out: PhaseOutcome, v: { passed: boolean; failures: readonly string[] }) {
+  return {
+    load: out.load ? pickLoad(out.load) : EMPTY_LOAD,
+    passed: v.passed,
+    failures: v.failures,
+    ...(v.failures.length ? { reason: v.failures.join("; ") } : {}),
+    targets: c.budgets,
+    service: c.service,
+    refused: false,
+    deadlineSeconds: c.deadlineSeconds,
+    restarted: out.healed,
+    rejoinSeconds: out.rejoinSeconds,
+    observerErrors: c.rec.observerErrors,
+    events: c.rec.events,
+    timeline: c.rec.timeline,
+    ...(out.load ? { loadDetail: { ...out.load, offsetSeconds: out.loadOffset } } : {}),
+    startedAt: c.startedAt,
+  };
+}
+
+/** The WAS behind the pair, read once after the edge drill (zeros when the swarm cannot be read). */
+async function edgeReplicas(c: DrillContext, observer: SwarmObserver): Promise<DrillReport["replicas"]> {
+  try {
+    const [d, ns, ts] = await Promise.all([observer.desiredReplicas(c.service), observer.nodes(), observer.tasks(c.service)]);
+    return { desired: d, runningOnReady: countRunningOnReady(ns, ts) };
+  } catch (e) {
+    c.rec.log(`swarm not readable after the edge drill: ${errMsg(e)}`);
+    return { desired: 0, runningOnReady: 0 };
+  }
+}
+
+/** A drill that touched nothing: the preflight said no. */
+function refusedResult(c: DrillContext, r: Refusal): DrillResult {
+  const spec = c.o.target ?? "worker";
+  const node = r.choice?.node;
+  const role: NodeRole | "edge" = spec === "edge" ? "edge" : node ? node.role : spec === "manager" ? "manager" : "worker";
+  const scenario: Scenario = role === "edge" ? "stop-edge" : role === "manager" ? "stop-manager" : "stop-worker";
+  c.rec.log(`refused: ${r.reason}`);
+  return {
+    scenario,
+    target: { node: node ? node.hostname : spec, role },
+    detectSeconds: null,
+    restoreSeconds: null,
+    replicas: { desired: r.desired ?? 0, runningOnReady: r.running ?? 0 },
+    load: EMPTY_LOAD,
+    passed: false,
+    failures: [r.reason],
+    reason: r.reason,
+    targets: c.budgets,
+    service: c.service,
+    refused: true,
+    deadlineSeconds: c.deadlineSeconds,
+    restarted: false,
+    rejoinSeconds: null,
+    listedRunning: 0,
+    otherNodesNotReady: [],
+    observerErrors: c.rec.observerErrors,
+    events: c.rec.events,
+    timeline: c.rec.timeline,
+    startedAt: c.startedAt,
+  };
 }
 
 /** The six DrillReport.load fields of a LoadSummary. */

@@ -4,7 +4,8 @@
  * we need per-second buckets aligned with the drill timeline and the node that answered each
  * request, which it does not report).
  *
- * A request failed on a network error, a timeout, or a status >= 500. Answers are attributed to
+ * A request failed on a network error, a timeout, or any status outside 2xx/3xx (`GET /` on the
+ * WAS never legitimately answers 4xx: a 404 or 429 from a broken balancer is a lost request). Answers are attributed to
  * the node that served them: NODE_NAME in the sample app's JSON body, else nginx's X-Upstream.
  */
 
@@ -60,6 +61,11 @@ export function assertLoadTarget(url: string, allowHosts: readonly string[] = []
     );
   }
   return u;
+}
+
+/** Whether an HTTP status counts as an answered request: 2xx or 3xx only. */
+export function answeredOk(status: number): boolean {
+  return status >= 200 && status < 400;
 }
 
 /** Nearest-rank percentile of an ascending array (0 for an empty one). */
@@ -246,7 +252,7 @@ export class HttpLoad implements LoadHook {
         res.on("end", () => {
           const status = res.statusCode ?? 0;
           const node = nodeFromBody(Buffer.concat(chunks).toString("utf8"));
-          if (status >= 500) done({ ok: false, cause: `status ${status}`, ...(upstream ? { upstream } : {}) });
+          if (!answeredOk(status)) done({ ok: false, cause: `status ${status}`, ...(upstream ? { upstream } : {}) });
           else done({ ok: true, ...(node ? { node } : {}), ...(upstream ? { upstream } : {}) });
         });
         res.on("error", (e: NodeJS.ErrnoException) => done({ ok: false, cause: e.code ?? e.message }));

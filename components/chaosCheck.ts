@@ -13,17 +13,42 @@ export interface ChaosCheckArgs {
    * `npm run chaos -- --stack <name>` and this check read one format). Contains the SSH key: secret.
    */
   readonly stackOutputs: pulumi.Input<Record<string, unknown>>;
-  /** Values whose change re-runs the drill: the service spec and the node set. */
+  /**
+   * Values whose change re-runs the drill: the service spec (image included) and the node set
+   * (instance ids). The drill's own settings are added here. Nothing else re-runs it: a changed
+   * public IP in the outputs on stdin does not (the CLI looks addresses up by instance id).
+   */
   readonly triggers: pulumi.Input<unknown>[];
-  /** Directory holding chaos/cli.ts. Default: this repository. */
+  /** Failed requests the verdict allows. Default 0. */
+  readonly maxFailed?: number;
+  /** p99 latency the verdict allows, ms. Default 1500. */
+  readonly maxP99Ms?: number;
+  /** The stack's `aws:profile`, read by the program's config module; the drill's EC2 calls use it. */
+  readonly awsProfile?: pulumi.Input<string | undefined>;
+  /** The stack's `aws:region`. Default: the region in the stack outputs. */
+  readonly awsRegion?: pulumi.Input<string | undefined>;
+  /** Directory holding cli/chaos.ts. Default: this repository. */
   readonly workDir?: string;
 }
 
 /** The command the check runs; the CLI reads the outputs JSON on stdin and prints report.json on stdout. */
-export function chaosCommand(target: string, deadlineSeconds: number): string {
+export function chaosCommand(target: string, deadlineSeconds: number, budgets: { maxFailed?: number; maxP99Ms?: number } = {}): string {
   if (!/^[a-z0-9][a-z0-9-]*$/.test(target)) throw new Error(`invalid chaos target ${JSON.stringify(target)}`);
   if (!Number.isInteger(deadlineSeconds) || deadlineSeconds < 1) throw new Error("deadlineSeconds must be >= 1");
-  return `npx --no-install tsx chaos/cli.ts --outputs - --target ${target} --deadline ${deadlineSeconds} --json -`;
+  for (const [k, v] of Object.entries(budgets)) {
+    if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw new Error(`${k} must be a whole number >= 0`);
+  }
+  return (
+    `npx --no-install tsx cli/chaos.ts --outputs - --target ${target} --deadline ${deadlineSeconds}` +
+    (budgets.maxFailed !== undefined ? ` --max-failed ${budgets.maxFailed}` : "") +
+    (budgets.maxP99Ms !== undefined ? ` --max-p99-ms ${budgets.maxP99Ms}` : "") +
+    " --json -"
+  );
+}
+
+/** The environment of the drill's process: the stack's AWS profile and region, when set. */
+export function chaosEnvironment(profile?: string, region?: string): Record<string, string> {
+  return { ...(profile ? { AWS_PROFILE: profile } : {}), ...(region ? { AWS_REGION: region } : {}) };
 }
 
 /**
@@ -40,13 +65,24 @@ export class ChaosCheck extends pulumi.ComponentResource {
 
   constructor(name: string, args: ChaosCheckArgs, opts?: pulumi.ComponentResourceOptions) {
     super("swarm-ha:chaos:ChaosCheck", name, {}, opts);
+    const budgets = { ...(args.maxFailed !== undefined ? { maxFailed: args.maxFailed } : {}), ...(args.maxP99Ms !== undefined ? { maxP99Ms: args.maxP99Ms } : {}) };
+    const create = chaosCommand(args.target, args.deadlineSeconds, budgets);
     const drill = new command.local.Command(`${name}-drill`, {
       dir: args.workDir ?? path.join(__dirname, ".."),
-      create: chaosCommand(args.target, args.deadlineSeconds),
+      create,
       stdin: pulumi.secret(pulumi.output(args.stackOutputs).apply((o) => JSON.stringify(o))),
-      triggers: args.triggers,
+      environment: pulumi.all([args.awsProfile, args.awsRegion]).apply(([p, r]) => chaosEnvironment(p, r)),
+      // The drill's settings, the service spec and the node set: what a drill result depends on.
+      triggers: [create, ...args.triggers],
+    }, {
+      parent: this,
       // The component's own dependsOn (service, balancers) must hold for the command itself.
-    }, { parent: this, dependsOn: opts?.dependsOn });
+      dependsOn: opts?.dependsOn,
+      // Public IPs in the outputs change after every drill (a stopped instance comes back with a
+      // new one) and on refresh: that must not re-run the drill. The CLI reads the current
+      // addresses from EC2 by instance id, so a stdin kept from the last run is still right.
+      ignoreChanges: ["stdin"],
+    });
     this.report = drill.stdout.apply((out) => parseReport(out));
     this.passed = this.report.apply((r) => r.passed);
     this.registerOutputs({ report: this.report, passed: this.passed });

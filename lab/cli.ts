@@ -1,47 +1,62 @@
 /**
  * `npm run lab [-- up|down|drill|status] [flags]`: the local lab's command line. Errors print as
- * one line naming what is wrong and how to fix it, with a non-zero exit.
+ * one line naming what is wrong and how to fix it, with a non-zero exit (LAB_EXIT below): 0 the
+ * command (and its drill's verdict) passed, 1 the drill ran and its verdict failed, 2 bad flags,
+ * 4 the lab could not be set up (no Docker engine, no lab running, a bring-up step failed).
  */
-import { LabError } from "./docker";
+import { checkEngine, LabError } from "./docker";
 import { down, labContainers, up } from "./lab";
 import { runLabDrills } from "./drill";
 import { parseArgs, USAGE } from "./settings";
 import { status } from "./status";
 
+export const LAB_EXIT = { passed: 0, failed: 1, usage: 2, setup: 4 } as const;
+const EXIT_HELP = "exit: 0 passed; 1 the drill ran and its verdict failed (report lists every reason); 2 bad flags; 4 could not set up (no engine, no lab)";
+
 const log = (line: string) => console.log(line);
 
 async function main(): Promise<number> {
-  const parsed = parseArgs(process.argv.slice(2));
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    if (!(e instanceof LabError)) throw e;
+    console.error(`error: ${e.message}`);
+    return LAB_EXIT.usage;
+  }
   if (parsed === "help") {
     console.log(USAGE);
-    return 0;
+    console.log(EXIT_HELP);
+    return LAB_EXIT.passed;
   }
   const o = parsed;
+  // Every command needs the engine: say so in one line (not a docker command line) when none answers.
+  await checkEngine();
   switch (o.command) {
     case "down": {
       const removed = await down(log);
       log(removed.length ? `lab removed (${removed.length} objects)` : "no lab to remove");
-      return 0;
+      return LAB_EXIT.passed;
     }
     case "status":
       await status(log);
-      return 0;
+      return LAB_EXIT.passed;
     case "up": {
       const info = await up(o, log);
       log(`lab ${info.reused ? "reused" : info.images.built.length ? "up (cold: images built)" : "up (warm: images cached)"} in ${info.totalSeconds.toFixed(1)} s: ${info.url}`);
       if (!o.drill) {
         log(`entry point: ${info.url}   tear down: npm run lab -- down`);
-        return 0;
+        return LAB_EXIT.passed;
       }
       const r = await runLabDrills(info, o, log);
       log(`entry point: ${info.url}   tear down: npm run lab -- down`);
-      return r.passed ? 0 : 1;
+      return r.passed ? LAB_EXIT.passed : LAB_EXIT.failed;
     }
     case "drill": {
       if ((await labContainers()).length === 0) throw new LabError("no lab is running; start one with npm run lab -- up");
       const info = await up({ ...o, keepOnFailure: true }, log); // reuses the running lab
       const r = await runLabDrills(info, o, log);
-      return r.passed ? 0 : 1;
+      return r.passed ? LAB_EXIT.passed : LAB_EXIT.failed;
     }
   }
 }
@@ -51,6 +66,6 @@ main().then(
   (e: unknown) => {
     if (e instanceof LabError) console.error(`error: ${e.message}`);
     else console.error(e);
-    process.exit(1);
+    process.exit(LAB_EXIT.setup);
   },
 );

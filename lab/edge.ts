@@ -4,7 +4,7 @@
  * sees; the notify script's state file says what keepalived believes), and a NodeStopper that
  * stops and starts nginx containers only.
  */
-import * as http from "http";
+import { answers } from "../chaos/probe";
 import type { EdgeObserver, LabDrillAdapters, NodeStopper } from "../chaos/types";
 import { LabObserver } from "./adapters";
 import { docker, dockerRaw, LabError } from "./docker";
@@ -37,29 +37,6 @@ export class LabEdgeStopper implements NodeStopper {
     await this.check(target);
     await docker(["start", target]);
   }
-}
-
-/** One GET through the floating address, fresh connection; true on a 2xx answer within `timeoutMs`. */
-function answers(url: string, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    let done = false;
-    const finish = (v: boolean) => {
-      if (!done) {
-        done = true;
-        clearTimeout(timer);
-        resolve(v);
-      }
-    };
-    const req = http.get(url, { agent: false }, (res) => {
-      res.resume();
-      res.on("end", () => finish((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300));
-    });
-    const timer = setTimeout(() => {
-      req.destroy();
-      finish(false);
-    }, timeoutMs);
-    req.on("error", () => finish(false));
-  });
 }
 
 export class LabEdgeObserver implements EdgeObserver {

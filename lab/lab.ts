@@ -5,7 +5,8 @@
  */
 import { createHash } from "crypto";
 import * as fs from "fs";
-import * as http from "http";
+import { nodeFromBody } from "../chaos/load";
+import { probe as chaosProbe } from "../chaos/probe";
 import { KEEPALIVED_PATHS, renderKeepalivedConf, renderNotifyScript } from "../renderers/keepalived";
 import { renderNginxConf } from "../renderers/nginxConf";
 import { renderGaneshaConf } from "../renderers/nfsExports";
@@ -208,24 +209,10 @@ export async function waitConverged(observer: LabObserver, manager: string, time
   }
 }
 
-/** One GET through nginx: the node that answered, or undefined on failure. */
-function probe(url: string): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const req = http.get(url, { timeout: 3000, agent: false }, (res) => {
-      let body = "";
-      res.on("data", (d: Buffer) => (body += d.toString()));
-      res.on("end", () => {
-        if (res.statusCode !== 200) return resolve(undefined);
-        try {
-          resolve((JSON.parse(body) as { NODE_NAME?: string }).NODE_NAME);
-        } catch {
-          resolve(undefined);
-        }
-      });
-    });
-    req.on("timeout", () => req.destroy());
-    req.on("error", () => resolve(undefined));
-  });
+/** One GET through nginx (chaos/probe.ts): the node that answered, or undefined on failure. */
+async function probe(url: string): Promise<string | undefined> {
+  const r = await chaosProbe(url, 3000);
+  return r.status === 200 ? nodeFromBody(r.body) : undefined;
 }
 
 /** Waits until requests through nginx have been answered by every node that runs a task. */

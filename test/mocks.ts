@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import { scriptedDrill } from "./chaos/chaosRunner";
 
 export interface Registration {
   readonly type: string;
@@ -72,15 +73,12 @@ function unwrapSecrets(v: any): any {
   return v;
 }
 
-export const MOCK_REPORT = {
-  scenario: "stop-worker",
-  target: { node: "swarm-worker-1", role: "worker" },
-  detectSeconds: 4.1,
-  restoreSeconds: 6.2,
-  replicas: { desired: 3, runningOnReady: 3 },
-  load: { connections: 50, durationSeconds: 20, requests: 1000, failed: 0, p50Ms: 5, p99Ms: 40 },
-  passed: true,
-};
+/** What the ChaosCheck's command prints; throws (a failed command) when the drill fails. */
+export type ChaosRunner = (command: string, stdin: string) => Promise<string>;
+let chaosRunner: ChaosRunner = scriptedDrill("restores");
+export function setChaosRunner(r: ChaosRunner): void {
+  chaosRunner = r;
+}
 
 function ip(n: number, base: string): string {
   return `${base}.${Math.floor(n / 250)}.${(n % 250) + 4}`;
@@ -111,11 +109,9 @@ function state(type: string, name: string, inputs: Record<string, any>, n: numbe
       const stdout = token ? `SWMTKN-1-mock-${token[1]}-token\n` : create.includes("swarm ") ? `node-${name}\n` : "";
       return { ...inputs, stdout, stderr: "" };
     }
-    case "command:local:Command": {
-      // The chaos check's CLI prints report.json; a passing drill as the lab measures it.
-      const stdout = String(inputs.create ?? "").includes("chaos/cli.ts") ? JSON.stringify(MOCK_REPORT) + "\n" : "";
-      return { ...inputs, stdout, stderr: "" };
-    }
+    case "command:local:Command":
+      // The chaos check's drill is answered in newResource (chaosRunner: the real drill core).
+      return { ...inputs, stdout: "", stderr: "" };
     default:
       return { ...inputs, arn: `arn:aws:mock:::${name}` };
   }
@@ -161,10 +157,14 @@ export async function runProgram(
 
   await pulumi.runtime.setMocks(
     {
-      newResource(args) {
+      async newResource(args) {
         const n = seq++;
         const inputs = unwrapSecrets(args.inputs);
-        const st = state(args.type, args.name, inputs, n);
+        let st = state(args.type, args.name, inputs, n);
+        if (args.type === "command:local:Command" && String(inputs.create ?? "").includes("cli/chaos.ts")) {
+          // The ChaosCheck runs the real CLI and drill core against a scripted swarm (test/chaos/chaosRunner.ts).
+          st = { ...st, stdout: await chaosRunner(String(inputs.create), String(inputs.stdin ?? "")) };
+        }
         const id = args.type.startsWith("pulumi:providers:") ? `${args.name}-provider-id` : `${args.name}-id`;
         const d = deps.get(args.name);
         resources.push({

@@ -23,7 +23,10 @@ const fixture = () => JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures/
 class FakeEc2 implements Ec2Api {
   calls: string[] = [];
   state = new Map<string, string>();
-  constructor(readonly tags: Record<string, Record<string, string>>) {
+  constructor(
+    readonly tags: Record<string, Record<string, string>>,
+    readonly vpcs: Record<string, string> = {},
+  ) {
     for (const id of Object.keys(tags)) this.state.set(id, "running");
   }
   async send(cmd: DescribeInstancesCommand | StopInstancesCommand | StartInstancesCommand): Promise<unknown> {
@@ -46,6 +49,7 @@ class FakeEc2 implements Ec2Api {
             .filter((id) => id in this.tags)
             .map((id) => ({
               InstanceId: id,
+              VpcId: this.vpcs[id] ?? STACK_VPC,
               State: { Name: this.state.get(id) },
               Tags: Object.entries(this.tags[id]).map(([Key, Value]) => ({ Key, Value })),
             })),
@@ -55,7 +59,8 @@ class FakeEc2 implements Ec2Api {
   }
 }
 
-const ours = (role: string) => ({ "swarm-ha:project": "swarm-ha", "swarm-ha:stack": "dev", "swarm-ha:role": role, Name: "x" });
+const ours = (role: string) => ({ "swarm-ha:project": "swarm-ha", "swarm-ha:stack": "dev", "swarm-ha:role": role, "swarm-ha:deployment": "dep-3f9c2a71b8e4", Name: "x" });
+const STACK_VPC = "vpc-0a1b2c3d4e5f60718";
 
 describe("parseStackOutputs", () => {
   it("reads the fixture", () => {
@@ -111,9 +116,39 @@ describe("Ec2Stopper tag guard", () => {
       'refusing to touch swarm-ha-dev-worker-1 (i-0bbbbbbbbbbbbbbb1): tag swarm-ha:stack is "prod", expected "dev"',
     );
     await expect(s.stop("swarm-ha-dev-worker-2")).rejects.toThrow(/tag swarm-ha:project is missing, expected "swarm-ha"/);
-    await expect(s.stop("swarm-ha-dev-worker-3")).rejects.toThrow(/tag swarm-ha:role is "manager", the outputs say worker/);
+    await expect(s.stop("swarm-ha-dev-worker-3")).rejects.toThrow(/tag swarm-ha:role is "manager", expected "worker"/);
     await expect(s.start("swarm-ha-dev-worker-1")).rejects.toThrow(/refusing to touch/);
     expect(ec2.calls.filter((c) => !c.startsWith("describe"))).toEqual([]);
+  });
+
+  it("refuses an instance without a role tag, of another deployment of the same stack name, or outside the stack's VPC", async () => {
+    const { "swarm-ha:role": _r, ...noRole } = ours("worker");
+    const ec2 = new FakeEc2(
+      {
+        "i-0bbbbbbbbbbbbbbb1": noRole,
+        "i-0bbbbbbbbbbbbbbb2": { ...ours("worker"), "swarm-ha:deployment": "dep-other0000" },
+        "i-0bbbbbbbbbbbbbbb3": ours("worker"),
+      },
+      { "i-0bbbbbbbbbbbbbbb3": "vpc-0ffffffffffffffff" },
+    );
+    const s = new Ec2Stopper(ec2, outputs, fast);
+    await expect(s.stop("swarm-ha-dev-worker-1")).rejects.toThrow(/tag swarm-ha:role is missing, expected "worker"/);
+    await expect(s.stop("swarm-ha-dev-worker-2")).rejects.toThrow(/tag swarm-ha:deployment is "dep-other0000", expected "dep-3f9c2a71b8e4"/);
+    await expect(s.stop("swarm-ha-dev-worker-3")).rejects.toThrow(/it is in vpc-0ffffffffffffffff, not the stack's vpc-0a1b2c3d4e5f60718/);
+    expect(ec2.calls.filter((c) => !c.startsWith("describe"))).toEqual([]);
+  });
+
+  it("rejects duplicate node names in the outputs instead of taking the last entry", () => {
+    const f = fixture();
+    const dup = { ...f, nodes: [...f.nodes, { ...f.nodes[1], instanceId: "i-0ccccccccccccccc9" }] };
+    expect(() => parseStackOutputs(dup)).toThrow(new RegExp(`stack output "nodes": name "${f.nodes[1].name}" appears twice`));
+    expect(() => new Ec2Stopper(new FakeEc2({}), { ...outputs, nodes: [...outputs.nodes, outputs.nodes[0]] })).toThrow(/appears twice/);
+  });
+
+  it("requires the stack's vpcId and deploymentId outputs", () => {
+    const { vpcId: _v, ...noVpc } = fixture();
+    expect(() => parseStackOutputs(noVpc)).toThrow(/stack output "vpcId": is missing/);
+    expect(() => parseStackOutputs({ ...fixture(), deploymentId: "x" })).toThrow(/stack output "deploymentId": must be the deployment's unique id/);
   });
 
   it("refuses a name that is not one of the stack's nodes and an instance that does not exist", async () => {

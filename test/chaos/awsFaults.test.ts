@@ -32,7 +32,12 @@ const outputs = parseStackOutputs({
   edgeInstanceIds: ["i-0ccccccccccccccc1", "i-0ccccccccccccccc2"],
 });
 const fast = { minDelaySeconds: 1, maxDelaySeconds: 1, waitSeconds: 5, deleteRetryMs: 1 };
-const ours = (role: string) => ({ "swarm-ha:project": "swarm-ha", "swarm-ha:stack": "dev", "swarm-ha:role": role });
+const ours = (role: string) => ({
+  "swarm-ha:project": "swarm-ha",
+  "swarm-ha:stack": "dev",
+  "swarm-ha:role": role,
+  "swarm-ha:deployment": outputs.deploymentId,
+});
 const DEFAULT_EGRESS: IpPermission[] = [{ IpProtocol: "-1", IpRanges: [{ CidrIp: "0.0.0.0/0" }] }];
 
 interface Inst {
@@ -64,7 +69,7 @@ class ScriptedEc2 implements Ec2FaultApi {
     readonly instances: Record<string, Inst>,
     readonly failOn: Array<{ match: RegExp; nth?: number; error?: Error }> = [],
   ) {
-    for (const g of ["sg-0c1a55e7", "sg-0ed9e000", "sg-0a11d000"]) this.groups.set(g, { name: g, vpc: "vpc-0123", tags: {}, egress: DEFAULT_EGRESS });
+    for (const g of ["sg-0c1a55e7", "sg-0ed9e000", "sg-0a11d000"]) this.groups.set(g, { name: g, vpc: outputs.vpcId, tags: {}, egress: DEFAULT_EGRESS });
   }
 
   get mutations(): string[] {
@@ -109,7 +114,7 @@ class ScriptedEc2 implements Ec2FaultApi {
           const i = this.instances[id];
           return {
             InstanceId: id,
-            VpcId: "vpc-0123",
+            VpcId: outputs.vpcId,
             State: { Name: i.state },
             Placement: { AvailabilityZone: i.az },
             Tags: Object.entries(i.tags).map(([Key, Value]) => ({ Key, Value })),
@@ -217,9 +222,9 @@ describe("partition (SgPartitioner)", () => {
     const iso = "sg-01500";
     expect(ec2.instances[W2].enis).toEqual({ "eni-0a1": [iso], "eni-0b2": [iso] });
     const g = ec2.groups.get(iso)!;
-    expect(g.vpc).toBe("vpc-0123");
+    expect(g.vpc).toBe(outputs.vpcId);
     expect(g.egress).toEqual([]); // no egress (the default allow-all was revoked) and no ingress
-    expect(g.tags).toMatchObject({ "swarm-ha:project": "swarm-ha", "swarm-ha:stack": "dev", [TAG_ISOLATES]: W2 });
+    expect(g.tags).toMatchObject({ "swarm-ha:project": "swarm-ha", "swarm-ha:stack": "dev", "swarm-ha:deployment": outputs.deploymentId, [TAG_ISOLATES]: W2 });
     expect(decodeRestore(g.tags[TAG_RESTORE])).toEqual([
       { eni: "eni-0a1", groups: ["sg-0c1a55e7"] },
       { eni: "eni-0b2", groups: ["sg-0c1a55e7", "sg-0a11d000"] },
@@ -407,7 +412,7 @@ describe("az-loss", () => {
   it("refuses the whole zone when one of its instances fails the tag guard, before any mutating call", async () => {
     const ec2 = new ScriptedEc2(fleet("worker"));
     const az = new AzLossStopper(ec2, outputs, fast);
-    await expect(az.stop("eu-west-1a")).rejects.toThrow(/refusing to touch edge-0 \(i-0ccccccccccccccc1\): tag swarm-ha:role is "worker", the outputs say edge/);
+    await expect(az.stop("eu-west-1a")).rejects.toThrow(/refusing to touch edge-0 \(i-0ccccccccccccccc1\): tag swarm-ha:role is "worker", expected "edge"/);
     expect(ec2.mutations).toEqual([]);
   });
 

@@ -24,6 +24,7 @@ describe("parseArgs", () => {
   it("accepts the ChaosCheck command line and the defaults", () => {
     expect(parseArgs(["--outputs", "-", "--target", "worker", "--deadline", "90", "--json", "-"])).toEqual({
       source: { kind: "outputs", file: "-" }, target: "worker", deadlineSeconds: 90, rejoinDeadlineSeconds: 300, json: "-", connections: 50,
+      maxFailed: 0, maxP99Ms: 1500,
     });
     expect(parseArgs(["--lab", "--target=manager", "--connections=0", "--url", "http://127.0.0.1:8080/"])).toMatchObject({
       source: { kind: "lab" }, target: "manager", connections: 0, url: "http://127.0.0.1:8080/",
@@ -38,7 +39,11 @@ describe("parseArgs", () => {
     expect(usage(["--lab", "--deadline", "0"])).toMatch(/^--deadline must be a whole number of seconds from 1 to 3600 \(got "0"\)/);
     expect(usage(["--lab", "--deadline"])).toBe("--deadline needs a value, e.g. --deadline 60");
     expect(usage(["--lab", "--target", "--deadline", "5"])).toBe("--target needs a value, e.g. --target worker");
-    expect(usage(["--lab", "--connections", "-3"])).toBe("--connections needs a value, e.g. --connections 50");
+    expect(usage(["--lab", "--connections", "-3"])).toBe('--connections must be a whole number of connections from 0 to 2000 (got "-3"), e.g. --connections 50');
+    expect(usage(["--lab", "--deadline", "-1"])).toBe('--deadline must be a whole number of seconds from 1 to 3600 (got "-1"), e.g. --deadline 60');
+    expect(usage(["--lab", "--max-failed", "-2"])).toBe('--max-failed must be a whole number of requests from 0 to 1000000000 (got "-2"), e.g. --max-failed 0');
+    expect(usage(["--lab", "--max-p99-ms", "0"])).toBe('--max-p99-ms must be a whole number of milliseconds from 1 to 600000 (got "0"), e.g. --max-p99-ms 1500');
+    expect(parseArgs(["--lab", "--max-failed", "3", "--max-p99-ms=900"])).toMatchObject({ maxFailed: 3, maxP99Ms: 900 });
     expect(usage(["--lab", "--connections", "5000"])).toMatch(/^--connections must be a whole number of connections from 0 to 2000/);
     expect(parseArgs(["--lab", "--target", "edge"])).toMatchObject({ source: { kind: "lab" }, target: "edge" });
     expect(usage(["--lab", "--target", "w1;reboot"])).toMatch(/^--target "w1;reboot" must be worker, manager or a node host name/);
@@ -73,6 +78,12 @@ function fakeDeps(script: Script, extra: Partial<CliDeps> = {}) {
       return setup();
     },
     labSetup: async () => setup(),
+    awsEdgeSetup: () => {
+      throw new Error("no balancer pair in these tests");
+    },
+    labEdgeSetup: async () => {
+      throw new Error("no balancer pair in these tests");
+    },
     makeLoad: () => {
       throw new Error("no load in these tests");
     },
@@ -82,7 +93,7 @@ function fakeDeps(script: Script, extra: Partial<CliDeps> = {}) {
     drillOptions: { clock, signals: null },
     ...extra,
   };
-  return { deps, out, err, seen };
+  return { deps, out, err, seen, main: (argv: string[]) => main(argv, deps) };
 }
 
 describe("main", () => {
@@ -120,18 +131,48 @@ describe("main", () => {
   it("bad flags exit 2 before touching anything", async () => {
     const { deps, err, seen } = fakeDeps(workerScript({}));
     expect(await main(["--outputs", FIXTURE, "--deadline", "-1"], deps)).toBe(2);
-    expect(err).toEqual(["chaos: --deadline needs a value, e.g. --deadline 60\n"]);
+    expect(err).toEqual(['chaos: --deadline must be a whole number of seconds from 1 to 3600 (got "-1"), e.g. --deadline 60\n']);
     expect(seen.setups).toBe(0);
   });
 
-  it("unreadable or hidden-secret outputs exit 1 with the field named, nothing touched", async () => {
+  it("a missing --outputs file is one clear line and the setup exit code 4, not a raw ENOENT", async () => {
+    const { deps, err, seen } = fakeDeps(workerScript({}));
+    expect(await main(["--outputs", "/missing.json"], deps)).toBe(4);
+    expect(err).toEqual([
+      "chaos: could not set up the drill (nothing was touched): cannot read --outputs /missing.json: no such file; save them with pulumi stack output --json --show-secrets > outputs.json\n",
+    ]);
+    expect(seen.setups).toBe(0);
+  });
+
+  it("the exit code follows the verdict: restored in time but requests lost is exit 1 with the reason", async () => {
+    const lossy = fakeDeps(workerScript({}), {
+      makeLoad: () => ({
+        start: () => undefined,
+        stop: async () => ({ connections: 5, durationSeconds: 14, requests: 700, failed: 4, p50Ms: 3, p99Ms: 40, perSecond: [], perNode: {}, failures: { "status 502": 4 } }),
+      }),
+    });
+    expect(await lossy.main(["--lab", "--connections", "5", "--json", "-"])).toBe(1);
+    const report = JSON.parse(lossy.out[0]);
+    expect(report).toMatchObject({ passed: false, restoreSeconds: 9, failures: ["4 of 700 requests failed (budget 0; --max-failed)"], targets: { maxFailed: 0, maxP99Ms: 1500, deadlineSeconds: 60 } });
+    expect(lossy.err.join("")).toContain("chaos: FAILED: stopped w1 (worker); marked down after 4.00 s, 3/3 running on Ready nodes after 9.00 s");
+    const allowed = fakeDeps(workerScript({}), { makeLoad: lossy.deps.makeLoad });
+    expect(await allowed.main(["--lab", "--connections", "5", "--max-failed", "4"])).toBe(0);
+  });
+
+  it("prints the measured count, not desired/desired", async () => {
+    const failing = fakeDeps(workerScript({ restoreAt: 10_000 }));
+    expect(await failing.main(["--lab", "--deadline", "10", "--connections", "0"])).toBe(1);
+    expect(failing.err.join("")).toContain("2/3 running on Ready nodes after never");
+  });
+
+  it("unreadable or hidden-secret outputs exit 4 (setup) with the field named, nothing touched", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chaos-cli-"));
     const hidden = path.join(dir, "o.json");
     fs.writeFileSync(hidden, JSON.stringify({ ...JSON.parse(fs.readFileSync(FIXTURE, "utf8")), sshPrivateKey: "[secret]" }));
     const { deps, err, seen } = fakeDeps(workerScript({}));
-    expect(await main(["--outputs", hidden], deps)).toBe(1);
+    expect(await main(["--outputs", hidden], deps)).toBe(4);
     expect(err.join("")).toContain('stack output "sshPrivateKey": is a hidden secret');
-    expect(await main(["--stack", "dev"], deps)).toBe(1);
+    expect(await main(["--stack", "dev"], deps)).toBe(4);
     expect(err.join("")).toContain("no pulumi in tests");
     expect(seen.setups).toBe(0);
     fs.rmSync(dir, { recursive: true });
@@ -141,7 +182,7 @@ describe("main", () => {
 describe("the real process", () => {
   it("exits 2 with one line on a bad flag", () => {
     const root = path.join(__dirname, "../..");
-    const p = spawnSync(process.execPath, ["--import", "tsx", "chaos/cli.ts", "--lab", "--deadline", "later"], { cwd: root, encoding: "utf8" });
+    const p = spawnSync(process.execPath, ["--import", "tsx", "cli/chaos.ts", "--lab", "--deadline", "later"], { cwd: root, encoding: "utf8" });
     expect(p.status).toBe(2);
     expect(p.stderr).toBe('chaos: --deadline must be a whole number of seconds from 1 to 3600 (got "later"), e.g. --deadline 60\n');
     expect(p.stdout).toBe("");

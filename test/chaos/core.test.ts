@@ -393,3 +393,84 @@ describe("runDrill: load hook", () => {
     expect(r.events[0]).toEqual({ t: -2, kind: "load-start" });
   });
 });
+
+describe("runDrill: the verdict decides", () => {
+  const loadOf = (failed: number, p99Ms: number): LoadHook => ({
+    start: () => undefined,
+    stop: async () => ({ connections: 50, durationSeconds: 14, requests: 7000, failed, p50Ms: 3, p99Ms, perSecond: [], perNode: {}, failures: {} }),
+  });
+
+  it("FAILS a drill that restored in time but lost requests, or went over the p99 budget", async () => {
+    const lost = await drill(workerScript({}), { load: loadOf(12, 40) }).run;
+    expect(lost.restoreSeconds).toBe(9);
+    expect(lost.passed).toBe(false);
+    expect(lost.failures).toEqual(["12 of 7000 requests failed (budget 0; --max-failed)"]);
+    expect(lost.targets).toEqual({ deadlineSeconds: 60, maxFailed: 0, maxP99Ms: 1500 });
+    const slow = await drill(workerScript({}), { load: loadOf(0, 2400) }).run;
+    expect(slow.failures).toEqual(["p99 latency 2400 ms over the 1500 ms budget (--max-p99-ms)"]);
+    const allowed = await drill(workerScript({}), { load: loadOf(12, 2400), maxFailed: 20, maxP99Ms: 2500 }).run;
+    expect(allowed.passed).toBe(true);
+    expect(allowed.targets).toEqual({ deadlineSeconds: 60, maxFailed: 20, maxP99Ms: 2500 });
+  });
+
+  it("REFUSES a named worker that runs no task, before stopping anything (never a ~0 s restore)", async () => {
+    const base = workerScript({});
+    const idle: Script = { ...base, nodes: (w) => [...base.nodes(w), node("w9", "worker")] };
+    const { swarm, run } = drill(idle, { target: "w9" });
+    const r = await run;
+    expect(r.refused).toBe(true);
+    expect(r.passed).toBe(false);
+    expect(r.restoreSeconds).toBeNull();
+    expect(r.failures).toEqual(["target w9 runs no task of was: stopping it would restore nothing; target a node that runs one (or --target worker)"]);
+    expect(swarm.stopCalls).toEqual([]);
+  });
+
+  it("a leader that ran no task: restoreSeconds null with the reason, judged on the election", async () => {
+    const script: Script = {
+      nodes: (w) => {
+        const after = w.sinceStop !== undefined && w.sinceStart === undefined;
+        return [
+          node("m1", "manager", { leader: !after, ...(after && w.sinceStop! >= 4 ? { status: "down" } : {}) }),
+          node("m2", "manager", { leader: after && w.sinceStop! >= 3 }),
+          node("m3", "manager"),
+          node("w1", "worker"),
+          node("w2", "worker"),
+          node("w3", "worker"),
+        ];
+      },
+      tasks: () => [task("a", "w1"), task("b", "w2"), task("c", "w3")],
+    };
+    const r = await drill(script, { target: "manager" }).run;
+    expect(r.passed).toBe(true);
+    expect(r.restoreSeconds).toBeNull();
+    expect(r.restoreNote).toBe("m1 ran no task of was: its stop removed no replica, so no restore is measured");
+    expect(r.leader?.electedSeconds).toBe(3);
+    // And the same leader stop FAILS when no new leader is elected before the deadline.
+    const noElection: Script = { ...script, nodes: (w) => script.nodes(w).map((n) => ({ ...n, leader: n.hostname === "m1" && w.sinceStop === undefined })) };
+    const failed = await drill(noElection, { target: "manager", deadlineSeconds: 10 }).run;
+    expect(failed.passed).toBe(false);
+    expect(failed.reason).toContain("no new leader was elected");
+  });
+});
+
+describe("runDrill: the fault seam", () => {
+  it("injects a custom Fault (another kind) and always heals it, also when its injection fails", async () => {
+    const calls: string[] = [];
+    const fault = (fail: boolean) => (targets: readonly string[]) => ({
+      kind: "kill",
+      targets,
+      inject: async () => {
+        calls.push(`kill ${targets.join(",")}`);
+        if (fail) throw new Error("kill refused");
+      },
+      heal: async () => void calls.push(`heal ${targets.join(",")}`),
+    });
+    const { swarm, run } = drill(workerScript({}), { makeFault: fault(true) });
+    const r = await run;
+    expect(calls).toEqual(["kill w1", "heal w1"]);
+    expect(swarm.stopCalls).toEqual([]);
+    expect(r.passed).toBe(false);
+    expect(r.failures[0]).toBe("stopping w1 failed: kill refused");
+    expect(r.events.find((e) => e.kind === "stop")?.detail).toBe("kill w1 (worker)");
+  });
+});

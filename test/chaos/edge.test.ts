@@ -174,7 +174,7 @@ describe("edge drill: split brain after the return", () => {
     expect(r.passed).toBe(false);
     expect(r.holdersAfterReturn).toEqual(["nginx-1", "nginx-2"]);
     expect(r.singleHolderWithinSeconds).toBeNull();
-    expect(r.reason).toMatch(/split brain: 5 s after nginx-1 returned, nginx-1 and nginx-2 held the floating address/);
+    expect(r.reason).toMatch(/split brain: after nginx-1 returned, nginx-1 and nginx-2 held the floating address/);
     expect(r.events.map((e) => e.kind)).toContain("split-brain");
   });
 
@@ -184,6 +184,24 @@ describe("edge drill: split brain after the return", () => {
     expect(r.holdersAfterReturn).toEqual(["nginx-2"]);
     // Ready 1 s after the start, single from 3 s after the start: 2 s after the return.
     expect(r.singleHolderWithinSeconds).toBe(2);
+  });
+
+  it("FAILS a pair that flaps after the return: each change of holder restarts the single-holder timer", async () => {
+    // Exactly one holder at every sample, but it changes every 0.5 s: never one stable holder.
+    const flap = (w: World) => (Math.floor(w.sinceStart! * 2) % 2 ? ["nginx-1"] : ["nginx-2"]);
+    const r = await edgeDrill(takeover(0.7, { afterReturn: flap })).run;
+    expect(r.passed).toBe(false);
+    expect(r.singleHolderWithinSeconds).toBeNull();
+    expect(r.failures.some((f) => /^split brain: after nginx-1 returned/.test(f))).toBe(true);
+    expect(r.events.map((e) => e.kind)).toContain("split-brain");
+  });
+
+  it("a single holder must stay unchanged for the stable time (3 s by default), not merely appear", async () => {
+    // Single from 1 s after the return, but it changes once at 2.5 s: the run restarts there.
+    const late = (w: World) => (w.sinceStart! < 2 ? ["nginx-1", "nginx-2"] : w.sinceStart! < 3.5 ? ["nginx-1"] : ["nginx-2"]);
+    const r = await edgeDrill(takeover(0.7, { afterReturn: late })).run;
+    expect(r.passed).toBe(true);
+    expect(r.singleHolderWithinSeconds).toBe(2.5);
   });
 
   it("fails when nobody holds the address after the return", async () => {

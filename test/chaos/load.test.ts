@@ -158,3 +158,21 @@ describe("HttpLoad and connections the server closes", () => {
     }
   });
 });
+
+describe("what counts as a failed request", () => {
+  it("any answer outside 2xx/3xx fails: a 404 or 429 from a broken balancer is a lost request", async () => {
+    const codes = [200, 301, 404, 429, 503];
+    let i = 0;
+    const s4 = http.createServer((_req, res) => {
+      res.statusCode = codes[i++ % codes.length];
+      res.end("x");
+    });
+    await new Promise<void>((r) => s4.listen(0, "127.0.0.1", r));
+    const s = await new HttpLoad({ url: `http://127.0.0.1:${(s4.address() as AddressInfo).port}/`, connections: 1, failurePauseMs: 0 }).runFor(0.3);
+    await new Promise<void>((r) => s4.close(() => r()));
+    expect(s.requests).toBeGreaterThanOrEqual(5);
+    expect(Object.keys(s.failures).sort()).toEqual(["status 404", "status 429", "status 503"]);
+    expect(s.failed).toBe(s.failures["status 404"] + s.failures["status 429"] + s.failures["status 503"]);
+    expect(s.requests - s.failed).toBeGreaterThanOrEqual(2);
+  });
+});

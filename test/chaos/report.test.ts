@@ -8,18 +8,29 @@ import { compactReport, renderReportJson, renderReportMd, renderTimelineSvg, wri
 import type { LoadHook } from "../../chaos/types";
 import { FakeClock, ScriptedSwarm, workerScript } from "./fakes";
 
-async function sampleResult(restoreAt = 9) {
+async function sampleResult(restoreAt = 9, failed = 0) {
   const clock = new FakeClock();
   const swarm = new ScriptedSwarm(clock, workerScript({ detectAt: 4, restoreAt }));
   const load: LoadHook = {
     start: () => undefined,
     stop: async () => ({
-      connections: 50, durationSeconds: 15, requests: 9000, failed: 7, p50Ms: 4.2, p99Ms: 880,
-      perSecond: Array.from({ length: 15 }, (_, i) => ({ second: i, ok: 600 - (i === 6 ? 7 : 0), failed: i === 6 ? 7 : 0 })),
-      perNode: { w1: 1000, w2: 4000, w3: 3993 }, failures: { timeout: 7 },
+      connections: 50, durationSeconds: 15, requests: 9000, failed, p50Ms: 4.2, p99Ms: 880,
+      perSecond: Array.from({ length: 15 }, (_, i) => ({ second: i, ok: 600 - (i === 6 ? failed : 0), failed: i === 6 ? failed : 0 })),
+      perNode: { w1: 1000, w2: 4000, w3: 4000 - failed }, failures: (failed ? { timeout: failed } : {}) as Record<string, number>,
     }),
   };
   return runDrill(swarm, swarm, { service: "was", managersRunTasks: false, clock, signals: null, load, deadlineSeconds: 20 });
+}
+
+/** Validates XML with the real xmllint; a missing binary is a failure naming the package. */
+function xmllint(xml: string): void {
+  try {
+    execFileSync("xmllint", ["--noout", "-"], { input: xml, stdio: ["pipe", "pipe", "pipe"] });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException & { stderr?: Buffer };
+    if (err.code === "ENOENT") throw new Error("xmllint is not installed: apt-get install -y libxml2-utils (the package .ci/run installs)");
+    throw new Error(`xmllint rejected the SVG: ${String(err.stderr ?? err.message)}`);
+  }
 }
 
 describe("report renderers", () => {
@@ -29,23 +40,34 @@ describe("report renderers", () => {
     expect(j).toMatchObject({
       scenario: "stop-worker", target: { node: "w1", role: "worker" }, detectSeconds: 4, restoreSeconds: 9,
       replicas: { desired: 3, runningOnReady: 3 },
-      load: { connections: 50, durationSeconds: 15, requests: 9000, failed: 7, p50Ms: 4.2, p99Ms: 880 }, passed: true,
+      load: { connections: 50, durationSeconds: 15, requests: 9000, failed: 0, p50Ms: 4.2, p99Ms: 880 }, passed: true,
+      failures: [], targets: { deadlineSeconds: 20, maxFailed: 0, maxP99Ms: 1500 },
     });
     expect(j.timeline.length).toBe(r.timeline.length);
     const c = compactReport(r);
     expect(c).not.toHaveProperty("timeline");
-    expect(c).toMatchObject({ passed: true, restoreSeconds: 9, listedRunning: 4, perNode: { w1: 1000, w2: 4000, w3: 3993 } });
+    expect(c).toMatchObject({ passed: true, failures: [], restoreSeconds: 9, listedRunning: 4, perNode: { w1: 1000, w2: 4000, w3: 4000 } });
     expect(JSON.stringify(c).length).toBeLessThan(1000);
   });
 
-  it("report.md states the verdict, the figures against the targets and the 4/3 figure", async () => {
+  it("report.md states the verdict, the figures against the budgets the verdict used and the 4/3 figure", async () => {
     const md = renderReportMd(await sampleResult());
     expect(md).toContain("# Chaos drill: stop-worker w1 — PASSED");
-    expect(md).toContain("| node marked down | 4.00 s | ≤ 5 s | ✅ |");
-    expect(md).toContain("| 3 replicas running on Ready nodes | 9.00 s | ≤ 8 s | ❌ |");
+    expect(md).toContain("| node marked down | 4.00 s | — (no budget) | — |");
+    expect(md).toContain("| 3 replicas running on Ready nodes | 9.00 s | ≤ 20 s | ✅ |");
     expect(md).toContain("| running on Ready at the end | 3/3 (listed: 4/3) | 3/3 | ✅ |");
-    expect(md).toContain("| failed requests | 7 of 9000 | 0 | ❌ |");
+    expect(md).toContain("| failed requests | 0 of 9000 | ≤ 0 | ✅ |");
     expect(md).toContain("| w2 | 4000 |");
+  });
+
+  it("a drill that lost requests FAILS, and report.md says why with the budget", async () => {
+    const r = await sampleResult(9, 7);
+    expect(r.passed).toBe(false);
+    expect(r.failures).toEqual(["7 of 9000 requests failed (budget 0; --max-failed)"]);
+    const md = renderReportMd(r);
+    expect(md).toContain("# Chaos drill: stop-worker w1 — FAILED");
+    expect(md).toContain("**Reason:** 7 of 9000 requests failed (budget 0; --max-failed)");
+    expect(md).toContain("| failed requests | 7 of 9000 | ≤ 0 | ❌ |");
     expect(md).toContain("Failures by cause: timeout × 7");
   });
 
@@ -54,11 +76,11 @@ describe("report renderers", () => {
     const md = renderReportMd(r);
     expect(md).toContain("— FAILED");
     expect(md).toContain("**Reason:** not restored within the 20 s deadline");
-    expect(md).toContain("| node marked down | 4.00 s | ≤ 5 s | ✅ | 16.00 s | 0.25 |");
+    expect(md).toContain("| node marked down | 4.00 s | — (no budget) | — | 16.00 s | 0.25 |");
   });
 
   it("timeline.svg is well-formed, labels its axes and marks stop, detection, restore and start", async () => {
-    const r = await sampleResult();
+    const r = await sampleResult(9, 7);
     const svg = renderTimelineSvg(r);
     expect(svg.startsWith("<svg")).toBe(true);
     expect(svg).toContain("seconds after the stop request");
@@ -68,13 +90,12 @@ describe("report renderers", () => {
     // 15 ok bars and one failed bar at 4 s after the stop (load started 2 s before it).
     expect((svg.match(/ ok at /g) ?? []).length).toBe(15);
     expect(svg).toContain("<title>7 failed at 4.0 s</title>");
-    // Balanced tags: a real XML parser must accept it when one is installed.
-    try {
-      execFileSync("xmllint", ["--noout", "-"], { input: svg });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-      expect((svg.match(/<text/g) ?? []).length).toBe((svg.match(/<\/text>/g) ?? []).length);
-    }
+    // A real XML parser must accept it (.ci/run installs libxml2-utils).
+    xmllint(svg);
+  });
+
+  it("the SVG check can fail: xmllint rejects an unbalanced tag", () => {
+    expect(() => xmllint("<svg><text>x</svg>")).toThrow(/xmllint rejected/);
   });
 
   it("writeReport writes the three files", async () => {

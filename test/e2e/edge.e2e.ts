@@ -57,10 +57,13 @@ describe.skipIf(ENGINE_PROBLEM !== undefined).sequential(
       expect(result.code).toBe(0);
       expect(report.scenario).toBe("stop-edge");
       expect(report.target).toEqual({ node: holderBefore[0], role: "edge" });
-      expect(report.detectSeconds).toBeGreaterThanOrEqual(0);
+      // The standby becomes MASTER after the stop (never at 0: the first sample still sees the old holder)
+      // and within keepalived's master-down interval (3 adverts of 1 s plus skew), before the takeover.
+      expect(report.detectSeconds).toBeGreaterThan(0);
+      expect(report.detectSeconds).toBeLessThanOrEqual(report.restoreSeconds);
+      expect(report.takeoverSeconds).toBeLessThan(5);
       expect(report.restoreSeconds).toBeGreaterThan(0);
       expect(report.takeoverSeconds).toBe(report.restoreSeconds);
-      expect(report.load.connections).toBeGreaterThanOrEqual(50);
       expect(report.load.requests).toBeGreaterThan(1000);
       expect(report.restarted).toBe(true);
       expect(report.rejoinSeconds).not.toBeNull();
@@ -72,7 +75,10 @@ describe.skipIf(ENGINE_PROBLEM !== undefined).sequential(
     it("leaves exactly one holder after the stopped balancer returned (no split brain)", async () => {
       expect(report.holdersAfterReturn).toHaveLength(1);
       expect(report.holdersAfterReturn[0]).not.toBe(holderBefore[0]); // nopreempt: the survivor keeps it
-      expect(report.singleHolderWithinSeconds).toBeLessThanOrEqual(5);
+      // One holder, unchanged for the verdict's 3 s, once the stopped balancer's keepalived was back.
+      expect(report.singleHolderWithinSeconds).not.toBeNull();
+      expect(report.targets.singleHolderStableSeconds).toBe(3);
+      expect(report.failures).toEqual([]);
       expect(await vipHolders(info.layout.edges.map((e) => e.name), info.layout.vip!)).toEqual(report.holdersAfterReturn);
     });
   },

@@ -18,7 +18,7 @@ if (ENGINE_PROBLEM) console.warn(`[e2e] SKIPPED: no Docker engine reachable (${E
 /** Runs `npm run chaos -- ...` as a user would; returns exit code, stdout and stderr. */
 export function runChaosCli(args: readonly string[]): { code: number; stdout: string; stderr: string } {
   try {
-    const stdout = execFileSync("npx", ["--no-install", "tsx", "chaos/cli.ts", ...args], {
+    const stdout = execFileSync("npx", ["--no-install", "tsx", "cli/chaos.ts", ...args], {
       cwd: `${__dirname}/../..`,
       stdio: "pipe",
       encoding: "utf8",

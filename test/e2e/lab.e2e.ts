@@ -76,9 +76,9 @@ describe.skipIf(problem !== undefined).sequential(`local lab end to end${problem
     expect(report.target.node).toMatch(/^swarm-ha-worker-\d+$/);
     expect(report.detectSeconds).toBeGreaterThan(0);
     expect(report.restoreSeconds).toBeGreaterThan(0);
-    expect(report.restoreSeconds).toBeLessThanOrEqual(report.deadlineSeconds);
+    // Swarm reschedules only after it marked the node Down: a restore before detection is a wrong measurement.
+    expect(report.restoreSeconds).toBeGreaterThanOrEqual(report.detectSeconds);
     expect(report.replicas).toEqual({ desired: 3, runningOnReady: 3 });
-    expect(report.load.connections).toBeGreaterThanOrEqual(50);
     expect(report.load.requests).toBeGreaterThan(1000);
     expect(report.load.p50Ms).toBeGreaterThan(0);
     expect(report.rejoinSeconds).not.toBeNull();
@@ -86,8 +86,10 @@ describe.skipIf(problem !== undefined).sequential(`local lab end to end${problem
       expect(report.baseline.detectSeconds).toBeGreaterThan(report.detectSeconds);
       expect(report.baseline.restoreSeconds).toBeGreaterThan(report.restoreSeconds);
     }
-    // Benchmarks (detect <= 5 s, restore <= 8 s, 0 failed, p99 <= 1.5 s) are reported, not asserted.
+    // The verdict's budgets decide (0 failed, p99 <= 1.5 s, restore within the deadline).
     say(`targets: ${JSON.stringify(report.targets)}`);
+    expect(report.targets).toEqual({ deadlineSeconds: 60, maxFailed: 0, maxP99Ms: 1500 });
+    expect(report.failures).toEqual([]);
     expect(report.passed).toBe(true);
     expect(passed).toBe(true);
   });

@@ -5,3 +5,4 @@
 import "./lab.e2e";
 import "./managers.e2e";
 import "./edge.e2e";
+import "./frozen.e2e";

@@ -152,7 +152,7 @@ export function describeStack(stack: "dev" | "prod"): void {
     });
 
     it("runs the chaos drill after the service and balancers only when enabled", () => {
-      const drills = s.byType("command:local:Command").filter((c) => String(c.inputs.create).includes("chaos/cli.ts"));
+      const drills = s.byType("command:local:Command").filter((c) => String(c.inputs.create).includes("cli/chaos.ts"));
       if (!cfg.chaos.enabled) {
         expect(drills).toEqual([]);
         expect(s.outputs.chaosReport).toBeUndefined();

@@ -1,0 +1,267 @@
+/**
+ * Phase 3 of a drill: watch the system's own view after the fault until the scenario's judge says
+ * it is restored (or a deadline passes). The loop is written once; what "detected" and "restored"
+ * mean for a swarm or a balancer pair is a Judge, and how a sample is read is a Sampler.
+ */
+
+import type { DrillSample } from "./core";
+import { DrillRecord, errMsg, round } from "./record";
+import { countListedRunning, countRunningOnReady, isReady, READY } from "./target";
+import type { EdgeObserver, SwarmObserver } from "./types";
+
+/** Reads one sample; an observer error yields the last good figures with `error` set. */
+export class Sampler {
+  private last: DrillSample | undefined;
+  /** Absolute ms since when every sample failed; undefined after a good one. */
+  errorSince: number | undefined;
+
+  constructor(
+    private readonly rec: DrillRecord,
+    private readonly read: () => Promise<Omit<DrillSample, "t">>,
+  ) {}
+
+  async sample(): Promise<DrillSample> {
+    const t = this.rec.rel();
+    try {
+      const s: DrillSample = { t, ...(await this.read()) };
+      this.errorSince = undefined;
+      this.last = s;
+      this.rec.timeline.push(s);
+      return s;
+    } catch (e) {
+      const message = errMsg(e);
+      this.errorSince ??= this.rec.clock.now();
+      this.rec.observerError(message);
+      const l = this.last;
+      const s: DrillSample = {
+        t,
+        nodes: l?.nodes ?? {},
+        runningOnReady: l?.runningOnReady ?? 0,
+        listedRunning: l?.listedRunning ?? 0,
+        ...(l?.leader ? { leader: l.leader } : {}),
+        ...(l?.holders ? { holders: l.holders } : {}),
+        error: message,
+      };
+      this.rec.timeline.push(s);
+      return s;
+    }
+  }
+}
+
+/** The swarm's view: node states, tasks running on Ready nodes (never on the faulted target). */
+export function swarmSampler(
+  rec: DrillRecord,
+  observer: SwarmObserver,
+  service: string,
+  target: { readonly id: string; readonly readyAtStart: ReadonlySet<string> },
+  state: { faulted: boolean; readonly otherNotReady: Set<string> },
+): Sampler {
+  return new Sampler(rec, async () => {
+    const [ns, ts] = await Promise.all([observer.nodes(), observer.tasks(service)]);
+    for (const n of ns) if (n.id !== target.id && !isReady(n) && target.readyAtStart.has(n.id)) state.otherNotReady.add(n.hostname);
+    const leader = ns.find((n) => n.leader)?.hostname;
+    return {
+      nodes: Object.fromEntries(ns.map((n) => [n.hostname, n.status.toLowerCase()])),
+      runningOnReady: countRunningOnReady(ns, ts, state.faulted ? target.id : undefined),
+      listedRunning: countListedRunning(ts),
+      ...(leader ? { leader } : {}),
+    };
+  });
+}
+
+/** The pair's view: who holds the floating address, and (while probing) whether it answers. */
+export function edgeSampler(rec: DrillRecord, edge: EdgeObserver, pair: readonly string[], probing: { on: boolean }): Sampler {
+  return new Sampler(rec, async () => {
+    const [holders, answered] = await Promise.all([edge.holders(), probing.on && edge.answers ? edge.answers() : Promise.resolve(undefined)]);
+    const sorted = [...holders].sort();
+    return {
+      nodes: Object.fromEntries(pair.map((n) => [n, sorted.includes(n) ? "holder" : "standby"])),
+      runningOnReady: 0,
+      listedRunning: 0,
+      holders: sorted,
+      ...(answered !== undefined ? { answered } : {}),
+    };
+  });
+}
+
+/** What a scenario makes of the samples. */
+export interface Judge {
+  readonly detectSeconds: number | null;
+  readonly restoreSeconds: number | null;
+  /** Takes one good sample. */
+  see(s: DrillSample): void;
+  /** Everything the scenario waits for was seen. */
+  done(): boolean;
+  /** At the deadline: what is missing, and whether that fails the drill (detection alone does not). */
+  atDeadline(final: DrillSample | undefined): { readonly missing: readonly string[]; readonly failing: boolean };
+}
+
+/** A condition that must hold for `confirm` consecutive samples; its time is the first of the run. */
+export class Streak {
+  private n = 0;
+  private start: number | null = null;
+  constructor(private readonly confirm: number) {}
+  /** Returns the run's start time once confirmed, else null. */
+  see(holds: boolean, t: number): number | null {
+    if (!holds) {
+      this.n = 0;
+      this.start = null;
+      return null;
+    }
+    if (this.n === 0) this.start = t;
+    this.n++;
+    return this.n >= this.confirm ? this.start : null;
+  }
+}
+
+export interface SwarmJudgeOptions {
+  readonly target: string;
+  readonly desired: number;
+  /** The target was the Raft leader: a new one must be elected. */
+  readonly needsLeader: boolean;
+  /** Null when the fault removed no replica: no restore is measured (never a ~0 s "restore"). */
+  readonly restoreNotApplicable?: string;
+  readonly confirmSamples: number;
+}
+
+export class SwarmJudge implements Judge {
+  detectSeconds: number | null = null;
+  restoreSeconds: number | null = null;
+  electedSeconds: number | null = null;
+  leaderAfter: string | undefined;
+  private readonly streak: Streak;
+  constructor(
+    private readonly o: SwarmJudgeOptions,
+    private readonly rec: DrillRecord,
+  ) {
+    this.streak = new Streak(o.confirmSamples);
+  }
+
+  see(s: DrillSample): void {
+    const st = s.nodes[this.o.target];
+    if (this.detectSeconds === null && st !== undefined && st !== READY) {
+      this.detectSeconds = s.t;
+      this.rec.event("detected", `${this.o.target} is ${st}`);
+    }
+    if (this.o.needsLeader && this.electedSeconds === null && s.leader && s.leader !== this.o.target) {
+      this.electedSeconds = s.t;
+      this.leaderAfter = s.leader;
+      this.rec.event("leader-elected", s.leader);
+    }
+    if (this.o.restoreNotApplicable !== undefined || this.restoreSeconds !== null) return;
+    const since = this.streak.see(s.runningOnReady >= this.o.desired, s.t);
+    if (since !== null) {
+      this.restoreSeconds = since;
+      this.rec.event("restored", `${s.runningOnReady}/${this.o.desired} running on Ready nodes since ${since} s (listed: ${s.listedRunning})`);
+    }
+  }
+
+  done(): boolean {
+    const restored = this.restoreSeconds !== null || this.o.restoreNotApplicable !== undefined;
+    return restored && this.detectSeconds !== null && (!this.o.needsLeader || this.electedSeconds !== null);
+  }
+
+  atDeadline(final: DrillSample | undefined) {
+    const missing: string[] = [];
+    const notRestored = this.restoreSeconds === null && this.o.restoreNotApplicable === undefined;
+    if (notRestored) missing.push(`only ${final?.runningOnReady ?? 0}/${this.o.desired} tasks running on Ready nodes (listed as running: ${final?.listedRunning ?? 0})`);
+    if (this.detectSeconds === null) missing.push(`${this.o.target} was never marked down`);
+    const noLeader = this.o.needsLeader && this.electedSeconds === null;
+    if (noLeader) missing.push("no new leader was elected");
+    return { missing, failing: notRestored || noLeader };
+  }
+}
+
+/** The balancer drill: restored = the other balancer alone holds the address and it answers. */
+export class EdgeJudge implements Judge {
+  detectSeconds: number | null = null;
+  restoreSeconds: number | null = null;
+  private readonly streak: Streak;
+  constructor(
+    private readonly target: string,
+    confirmSamples: number,
+    private readonly rec: DrillRecord,
+  ) {
+    this.streak = new Streak(confirmSamples);
+  }
+
+  see(s: DrillSample): void {
+    const holders = s.holders ?? [];
+    const others = holders.filter((h) => h !== this.target);
+    if (this.detectSeconds === null && others.length > 0) {
+      this.detectSeconds = s.t;
+      this.rec.event("detected", `${others.join(", ")} became MASTER (holds the floating address)`);
+    }
+    if (this.restoreSeconds !== null) return;
+    const since = this.streak.see(holders.length === 1 && others.length === 1 && s.answered !== false, s.t);
+    if (since !== null) {
+      this.restoreSeconds = since;
+      this.rec.event("restored", `${others[0]} holds the floating address${s.answered ? " and answers" : ""} since ${since} s (takeover)`);
+    }
+  }
+
+  done(): boolean {
+    return this.restoreSeconds !== null && this.detectSeconds !== null;
+  }
+
+  atDeadline(final: DrillSample | undefined) {
+    const missing: string[] = [];
+    const h = final?.holders ?? [];
+    if (this.restoreSeconds === null) {
+      missing.push(`the floating address did not answer from the standby (holders: ${h.join(", ") || "none"}${final?.answered === false ? ", the address did not answer" : ""})`);
+    }
+    if (this.detectSeconds === null) missing.push("no other balancer became MASTER");
+    return { missing, failing: this.restoreSeconds === null };
+  }
+}
+
+export interface ObserveOptions {
+  readonly deadlineSeconds: number;
+  readonly pollMs: number;
+  readonly errorToleranceMs: number;
+  /** Set once the fault's injection failed: the drill ends with that reason. */
+  readonly faultError: () => string | undefined;
+}
+
+/**
+ * The observation loop: sample, hand good samples to the judge, stop when it is done, when the
+ * fault failed, when the observer was blind too long, or at the deadline.
+ */
+export async function observe(
+  rec: DrillRecord,
+  sampler: Sampler,
+  judge: Judge,
+  o: ObserveOptions,
+): Promise<{ reason?: string; final?: DrillSample }> {
+  const deadline = rec.t0 + o.deadlineSeconds * 1000;
+  let final: DrillSample | undefined;
+  for (;;) {
+    const s = await sampler.sample();
+    const faultError = o.faultError();
+    if (faultError !== undefined) return { reason: faultError, ...(final ? { final } : {}) };
+    if (!s.error) {
+      judge.see(s);
+      final = s;
+    } else if (sampler.errorSince !== undefined && rec.clock.now() - sampler.errorSince > o.errorToleranceMs) {
+      return { reason: `the swarm could not be observed for ${round((rec.clock.now() - sampler.errorSince) / 1000)} s: ${s.error}`, ...(final ? { final } : {}) };
+    }
+    if (judge.done()) return { ...(final ? { final } : {}) };
+    if (rec.clock.now() >= deadline) {
+      const { missing, failing } = judge.atDeadline(final);
+      rec.event("deadline", missing.join("; "));
+      return {
+        ...(failing ? { reason: `not restored within the ${o.deadlineSeconds} s deadline: ${missing.join("; ")}` } : {}),
+        ...(final ? { final } : {}),
+      };
+    }
+    await rec.clock.sleep(o.pollMs);
+  }
+}
+
+/** Keeps sampling (for the timeline) until `until` (absolute ms) or until `stop()` says so. */
+export async function sampleUntil(rec: DrillRecord, sampler: Sampler, until: number, pollMs: number, stop: () => boolean): Promise<void> {
+  while (!stop() && rec.clock.now() < until) {
+    await rec.clock.sleep(Math.min(pollMs, Math.max(0, until - rec.clock.now())));
+    await sampler.sample();
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * Phase 1 of a drill: choose the target and check it is safe and meaningful to hit it. Nothing is
+ * touched here; a refusal names the reason and the drill ends before any fault.
+ */
+
+import type { Clock } from "./core";
+import { errMsg } from "./record";
+import { countRunningOnReady, describeNodes, isReady, resolveTarget, type Scenario, type TargetChoice, type TargetSpec } from "./target";
+import type { EdgeObserver, NodeInfo, NodeRole, PlacementInfo, SwarmObserver, TaskInfo } from "./types";
+
+export interface SwarmPlan {
+  readonly kind: "swarm";
+  readonly desired: number;
+  readonly target: NodeInfo;
+  readonly role: NodeRole;
+  readonly scenario: Scenario;
+  readonly why: string;
+  readonly leaderBefore?: string;
+  /** Node ids Ready before the fault: another of them going down is a false Down. */
+  readonly readyAtStart: ReadonlySet<string>;
+  /** Whether the target ran a task of the service (else its stop removes no replica). */
+  readonly targetRanTask: boolean;
+}
+
+export interface EdgePlan {
+  readonly kind: "edge";
+  readonly target: string;
+  readonly pair: readonly string[];
+  readonly why: string;
+}
+
+export type Refusal = { readonly reason: string; readonly desired?: number; readonly running?: number; readonly choice?: TargetChoice };
+export type Preflight<P> = { readonly ok: true; readonly plan: P } | ({ readonly ok: false } & Refusal);
+
+export interface PreflightTiming {
+  readonly clock: Clock;
+  readonly pollMs: number;
+  readonly steadySeconds: number;
+  readonly log: (line: string) => void;
+}
+
+const refuse = (r: Refusal): { ok: false } & Refusal => ({ ok: false, ...r });
+
+/** Reads the swarm, resolves the target, refuses a stop that restores nothing, waits until steady. */
+export async function preflightSwarm(
+  observer: SwarmObserver,
+  service: string,
+  spec: TargetSpec,
+  managersRunTasks: boolean | undefined,
+  t: PreflightTiming,
+): Promise<Preflight<SwarmPlan>> {
+  let desired: number;
+  let nodes: NodeInfo[];
+  let tasks: TaskInfo[];
+  let placement: PlacementInfo | undefined;
+  try {
+    desired = await observer.desiredReplicas(service);
+    [nodes, tasks] = await Promise.all([observer.nodes(), observer.tasks(service)]);
+    const po = observer as Partial<{ placement(s: string): Promise<PlacementInfo> }>;
+    if (typeof po.placement === "function") placement = await po.placement(service);
+  } catch (e) {
+    return refuse({ reason: `cannot read the swarm before the drill: ${errMsg(e)}` });
+  }
+  const choice = resolveTarget(nodes, tasks, spec, { desired, managersRunTasks, placement });
+  const running = countRunningOnReady(nodes, tasks);
+  if (!choice.ok) return refuse({ reason: choice.reason, desired, running, choice });
+  if (choice.role === "worker" && !choice.runsTask) {
+    // A worker drill promises that losing a replica's node costs nothing; with no replica on it,
+    // the "restore" would be measured as ~0 s while nothing was restored.
+    return refuse({
+      reason: `target ${choice.node.hostname} runs no task of ${service}: stopping it would restore nothing; target a node that runs one (or --target worker)`,
+      desired,
+      running,
+      choice,
+    });
+  }
+  t.log(`target ${choice.node.hostname} (${choice.role}, ${choice.why}); ${desired} replicas desired, ${choice.eligibleAfterStop} eligible node(s) left after the stop`);
+  const steady = await waitSteady(observer, service, desired, nodes, tasks, t);
+  if (!steady.ok) return refuse({ reason: steady.reason, desired, running: steady.running, choice });
+  nodes = steady.nodes;
+  const downAtStart = nodes.filter((n) => !isReady(n)).map((n) => `${n.hostname} (${n.status})`);
+  if (downAtStart.length > 0) t.log(`note: not Ready before the drill, ignored: ${downAtStart.join(", ")}`);
+  const leaderBefore = nodes.find((n) => n.leader)?.hostname;
+  return {
+    ok: true,
+    plan: {
+      kind: "swarm",
+      desired,
+      target: choice.node,
+      role: choice.role,
+      scenario: choice.scenario,
+      why: choice.why,
+      ...(leaderBefore ? { leaderBefore } : {}),
+      readyAtStart: new Set(nodes.filter(isReady).map((n) => n.id)),
+      targetRanTask: choice.runsTask,
+    },
+  };
+}
+
+/** Waits until the desired tasks run on Ready nodes: a restore measured from a degraded state means nothing. */
+async function waitSteady(
+  observer: SwarmObserver,
+  service: string,
+  desired: number,
+  nodes: NodeInfo[],
+  tasks: TaskInfo[],
+  t: PreflightTiming,
+): Promise<{ ok: true; nodes: NodeInfo[] } | { ok: false; reason: string; running: number }> {
+  const until = t.clock.now() + t.steadySeconds * 1000;
+  for (;;) {
+    // Nodes already down (e.g. left behind by a replaced instance) do not block the drill.
+    const running = countRunningOnReady(nodes, tasks);
+    if (running >= desired) return { ok: true, nodes };
+    if (t.clock.now() >= until) {
+      return { ok: false, running, reason: `the swarm is not steady before the drill: ${running}/${desired} tasks running on Ready nodes, nodes: ${describeNodes(nodes)}` };
+    }
+    await t.clock.sleep(t.pollMs);
+    try {
+      [nodes, tasks] = await Promise.all([observer.nodes(), observer.tasks(service)]);
+    } catch (e) {
+      t.log(`observer error while waiting for a steady swarm: ${errMsg(e)}`);
+    }
+  }
+}
+
+/** The balancer drill: a pair, exactly one holder (steady), which becomes the target. */
+export async function preflightEdge(edge: EdgeObserver | undefined, t: PreflightTiming): Promise<Preflight<EdgePlan>> {
+  if (!edge) return refuse({ reason: "--target edge needs the balancer pair's observer (EdgeObserver); this setup has none" });
+  let pair: string[];
+  let holders: string[];
+  try {
+    pair = await edge.nodes();
+    holders = await edge.holders();
+  } catch (e) {
+    return refuse({ reason: `cannot read the balancer pair before the drill: ${errMsg(e)}` });
+  }
+  if (pair.length < 2) {
+    return refuse({ reason: `a single balancer (${pair.join(", ") || "none"}) has no standby to take over: run the pair (lab --edge 2, config edge.nodes=2)` });
+  }
+  const until = t.clock.now() + t.steadySeconds * 1000;
+  while (holders.length !== 1) {
+    if (t.clock.now() >= until) {
+      return refuse({ reason: `the pair is not steady before the drill: ${holders.length === 0 ? "no balancer holds" : `${holders.join(" and ")} all hold`} the floating address` });
+    }
+    await t.clock.sleep(t.pollMs);
+    try {
+      holders = await edge.holders();
+    } catch (e) {
+      t.log(`edge observer error while waiting for one holder: ${errMsg(e)}`);
+    }
+  }
+  const why = "holds the floating address (active balancer)";
+  t.log(`target ${holders[0]} (edge, ${why}); standby: ${pair.filter((n) => n !== holders[0]).join(", ")}`);
+  return { ok: true, plan: { kind: "edge", target: holders[0], pair, why } };
+}
