@@ -20,7 +20,7 @@ import {
   waitUntilInstanceStopped,
 } from "@aws-sdk/client-ec2";
 import { Client as SshClient } from "ssh2";
-import { TAG_PROJECT, TAG_ROLE, TAG_STACK } from "../components/tags";
+import { TAG_PROJECT, TAG_ROLE, TAG_STACK } from "../base/tags";
 import type { EdgeObserver, NodeInfo, NodeRole, NodeStopper, PlacementInfo, PlacementObserver, TaskInfo } from "./types";
 
 // ---------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import {
 import { renderNginxConf } from "../renderers/nginxConf";
 import { createMachine } from "./machine";
 import { SshAccess, sshConnection } from "./swarmCluster";
-import { roleTags, StackIdentity } from "./tags";
+import { roleTags, StackIdentity } from "../base/tags";
 
 export interface EdgeTierArgs {
   readonly identity: StackIdentity;

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { planSubnets } from "./networkPlan";
-import { roleTags, StackIdentity } from "./tags";
+import { roleTags, StackIdentity } from "../base/tags";
 
 export interface NetworkArgs {
   readonly identity: StackIdentity;

@@ -4,7 +4,7 @@ import { renderNfsServerUserData } from "../renderers/cloudInit";
 import { ExportModel } from "../renderers/nfsExports";
 import { createMachine } from "./machine";
 import { SshAccess, sshConnection } from "./swarmCluster";
-import { StackIdentity } from "./tags";
+import { StackIdentity } from "../base/tags";
 
 export interface NfsLogServerArgs {
   readonly identity: StackIdentity;

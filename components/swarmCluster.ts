@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { renderSwarmNodeUserData } from "../renderers/cloudInit";
 import { renderJoinTokenRead, renderSwarmInit, renderSwarmJoin } from "../renderers/swarmBootstrap";
 import { createMachine } from "./machine";
-import { StackIdentity } from "./tags";
+import { StackIdentity } from "../base/tags";
 
 export interface SshAccess {
   /** Login user of the AMI. */

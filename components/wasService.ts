@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import { renderServiceSpec, SAMPLE_APP, ServiceSpec, WasServiceModel } from "../renderers/serviceSpec";
 import { SshAccess } from "./swarmCluster";
-import { StackIdentity } from "./tags";
+import { StackIdentity } from "../base/tags";
 
 export interface WasServiceArgs {
   readonly identity: StackIdentity;

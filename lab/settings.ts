@@ -3,7 +3,8 @@
  * same validated configuration the AWS program uses (stacks/schema.ts parseConfig), plus the lab's
  * own layout (network, addresses, names).
  */
-import { ConfigError, parseCidr, parseConfig, SwarmHaConfig } from "../stacks/schema";
+import { parseCidr } from "../base/ipv4";
+import { ConfigError, parseConfig, SwarmHaConfig } from "../stacks/schema";
 import { LabError } from "./docker";
 
 export const LAB_LABEL = "swarm-ha.lab";

@@ -3,7 +3,7 @@
  * and an nfs-ganesha config for the lab (whose kernel has no nfsd). Both export the same path over
  * NFSv4 only, read-write, sync, every user squashed to the anonymous id, to the cluster CIDRs only.
  */
-import { parseCidr } from "../stacks/schema";
+import { isNetworkAddress, parseCidr } from "../base/ipv4";
 
 export interface ExportModel {
   /** Directory exported (also its NFSv4 pseudo path, so clients mount server:<path> either way). */
@@ -20,8 +20,7 @@ function checkClient(c: string): void {
   const parsed = /^\S+$/.test(c) ? parseCidr(c) : undefined;
   if (!parsed) throw new Error(`export client must be an IPv4 CIDR like 10.42.0.0/16 (got ${JSON.stringify(c)})`);
   if (parsed.prefix === 0) throw new Error(`export client ${c} would let anyone mount the logs; list the cluster subnets`);
-  const mask = (~0 << (32 - parsed.prefix)) >>> 0;
-  if ((parsed.base & mask) >>> 0 !== parsed.base) {
+  if (!isNetworkAddress(parsed)) {
     throw new Error(`export client ${c} has host bits set; use the network address of that prefix`);
   }
 }
