@@ -30,10 +30,16 @@ function checkId(field: string, id: number): number {
   return id;
 }
 
-function check(m: ExportModel): { uid: number; gid: number } {
-  if (!/^\/[A-Za-z0-9._\/-]+$/.test(m.path) || m.path.split("/").includes("..")) {
-    throw new Error(`export path must be an absolute directory without ".." (got ${m.path})`);
+/** The export path is interpolated into config files and shell: absolute, plain characters, no "..". */
+export function checkExportPath(path: string): string {
+  if (!/^\/[A-Za-z0-9._\/-]+$/.test(path) || path.split("/").includes("..")) {
+    throw new Error(`export path must be an absolute directory without ".." (got ${path})`);
   }
+  return path;
+}
+
+function check(m: ExportModel): { uid: number; gid: number } {
+  checkExportPath(m.path);
   if (m.clients.length === 0) throw new Error("an export needs at least one client CIDR");
   m.clients.forEach(checkClient);
   return { uid: checkId("anonUid", m.anonUid ?? 65534), gid: checkId("anonGid", m.anonGid ?? 65534) };
