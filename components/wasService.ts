@@ -5,7 +5,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { renderServiceSpec, SAMPLE_APP, ServiceSpec, WasServiceModel } from "../renderers/serviceSpec";
+import { renderServiceSpec, SAMPLE_APP, ServiceSpec, WAS_SERVICE_NAME, WasServiceModel } from "../renderers/serviceSpec";
 import { SshAccess } from "./swarmCluster";
 import { StackIdentity } from "../base/tags";
 
@@ -140,7 +140,7 @@ export class WasService extends pulumi.ComponentResource {
     super("swarm-ha:app:WasService", name, {}, opts);
     const parent = { parent: this };
     const replicas = args.replicas ?? 3;
-    this.serviceName = "was";
+    this.serviceName = WAS_SERVICE_NAME;
     this.replicas = replicas;
 
     // The docker CLI's ssh transport needs the key in a file: written 0600 beside the user's keys.

@@ -4,6 +4,7 @@
  * own layout (network, addresses, names).
  */
 import { parseCidr } from "../base/ipv4";
+import { WAS_SERVICE_NAME } from "../renderers/serviceSpec";
 import { ConfigError, parseConfig, SwarmHaConfig } from "../stacks/schema";
 import { LabError } from "./docker";
 
@@ -13,7 +14,8 @@ export const NETWORK = "swarm-ha-lab";
 export const LOG_VOLUME = "swarm-ha-lab-was-logs";
 /** Where each node container sees the export's backing volume (the WAS bind-mounts it). */
 export const NODE_LOG_DIR = "/srv/was-logs";
-export const SERVICE = "was";
+/** The WAS service name (renderers/serviceSpec.ts). */
+export const SERVICE = WAS_SERVICE_NAME;
 export const APP_IMAGE_REPO = "swarm-ha/was";
 
 export type Command = "up" | "down" | "drill" | "status";
