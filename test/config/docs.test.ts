@@ -137,6 +137,7 @@ describe("scripts/configDoc.ts", () => {
     const tmp = fs.mkdtempSync(path.join(tmpdir(), "swarm-ha-configdoc-"));
     try {
       fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(tmp, "node_modules"), "dir");
+      fs.symlinkSync(path.join(ROOT, "base"), path.join(tmp, "base"), "dir"); // schema.ts imports base/ipv4
       fs.mkdirSync(path.join(tmp, "scripts"));
       fs.mkdirSync(path.join(tmp, "stacks"));
       fs.copyFileSync(path.join(ROOT, "scripts", "configDoc.ts"), path.join(tmp, "scripts", "configDoc.ts"));
