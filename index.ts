@@ -13,7 +13,7 @@ import { ubuntuAmi } from "./components/machine";
 import { Network } from "./components/network";
 import { NfsLogServer } from "./components/nfsServer";
 import { SwarmCluster, SwarmNode } from "./components/swarmCluster";
-import { roleTags } from "./components/tags";
+import { roleTags } from "./base/tags";
 import { WasService } from "./components/wasService";
 import { loadConfig } from "./stacks/config";
 

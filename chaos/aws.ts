@@ -19,8 +19,9 @@ import {
   waitUntilInstanceStopped,
 } from "@aws-sdk/client-ec2";
 import { Client as SshClient } from "ssh2";
-import { TAG_PROJECT, TAG_ROLE, TAG_STACK } from "../components/tags";
+import { TAG_DEPLOYMENT, TAG_PROJECT, TAG_ROLE, TAG_STACK } from "../base/tags";
 import { HOLDER_MARKER_ADDRESS, KEEPALIVED_PATHS } from "../renderers/keepalived";
+import { nodeFromEngine, taskFromEngine } from "./engineApi";
 import { answers } from "./probe";
 import type { EdgeObserver, NodeInfo, NodeRole, NodeStopper, PlacementInfo, PlacementObserver, TaskInfo } from "./types";
 
@@ -146,10 +147,8 @@ export interface Ec2Api {
   send(command: DescribeInstancesCommand | StopInstancesCommand | StartInstancesCommand): Promise<unknown>;
 }
 
-// The same keys the components tag every resource with (components/tags.ts has no Pulumi imports).
-export { TAG_PROJECT, TAG_ROLE, TAG_STACK };
-/** Unique to one deployment (stack output `deploymentId`): two `dev` stacks in one account differ here. */
-export const TAG_DEPLOYMENT = "swarm-ha:deployment";
+// The same keys the components tag every resource with (base/tags.ts has no Pulumi imports).
+export { TAG_DEPLOYMENT, TAG_PROJECT, TAG_ROLE, TAG_STACK };
 
 export interface Ec2StopperOptions {
   /** Seconds the stop/start waiters wait. Default 600. */
@@ -381,19 +380,7 @@ export function parseNodes(text: string): NodeInfo[] {
   const json = parseJson(text, "GET /nodes");
   apiError(json);
   if (!Array.isArray(json)) throw new Error("GET /nodes: expected a list");
-  return json.map((n: Record<string, any>) => {
-    const role = n.Spec?.Role;
-    if (role !== "manager" && role !== "worker") throw new Error(`GET /nodes: node ${n.ID} has role ${JSON.stringify(role)}`);
-    return {
-      id: String(n.ID),
-      hostname: String(n.Description?.Hostname ?? n.ID),
-      role,
-      status: String(n.Status?.State ?? "unknown"),
-      availability: String(n.Spec?.Availability ?? "active"),
-      leader: n.ManagerStatus?.Leader === true,
-      ...(n.Status?.Addr ? { addr: String(n.Status.Addr) } : {}),
-    };
-  });
+  return json.map(nodeFromEngine);
 }
 
 /** GET /tasks?filters={"service":[name]} → TaskInfo[]. */
@@ -401,13 +388,7 @@ export function parseTasks(text: string): TaskInfo[] {
   const json = parseJson(text, "GET /tasks");
   apiError(json);
   if (!Array.isArray(json)) throw new Error("GET /tasks: expected a list");
-  return json.map((t: Record<string, any>) => ({
-    id: String(t.ID),
-    nodeId: String(t.NodeID ?? ""),
-    ...(typeof t.Slot === "number" ? { slot: t.Slot } : {}),
-    state: String(t.Status?.State ?? "unknown"),
-    desiredState: String(t.DesiredState ?? "unknown"),
-  }));
+  return json.map(taskFromEngine);
 }
 
 /** GET /services/{name} → desired replicas and placement. */

@@ -3,15 +3,15 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { renderEdgeUserData } from "../renderers/cloudInit";
 import {
-  KEEPALIVED_PATHS,
   renderEdgePairUserData,
   renderKeepalivedConf,
   renderNotifyScript,
 } from "../renderers/keepalived";
+import { renderKeepalivedConfPush, renderNginxConfPush, renderNotifyInstall } from "../renderers/edgeScripts";
 import { renderNginxConf } from "../renderers/nginxConf";
 import { createMachine } from "./machine";
-import { SshAccess, sshConnection } from "./swarmCluster";
-import { roleTags, StackIdentity } from "./tags";
+import { SshAccess } from "./swarmCluster";
+import { roleTags, StackIdentity } from "../base/tags";
 
 export interface EdgeTierArgs {
   readonly identity: StackIdentity;
@@ -35,6 +35,12 @@ export interface EdgeTierArgs {
    * so a mismatch stops `pulumi up` at the config push, before keepalived is (re)started.
    */
   readonly pairInterface?: string;
+  /**
+   * Resources the balancers and the Elastic IP wait for: the public route to the internet gateway
+   * (an EIP association needs the VPC's gateway attached; a balancer booting before the route
+   * exists cannot reach the package mirror). Default none.
+   */
+  readonly networkReady?: pulumi.Input<pulumi.Resource>[];
 }
 
 /**
@@ -75,6 +81,8 @@ export function eipTakeoverPolicy(eipArn: string, instanceArns: readonly string[
  * lab at under a second (see README "Balancer pair"). The trade-off: EC2 takes a few seconds to
  * re-point the address after associate-address, so a takeover on AWS costs those seconds of
  * refused connections, where an NLB would mark a target unhealthy after its health-check interval.
+ *
+ * Only HTTP (port 80) is served: no TLS listener is configured, so 443 is not opened either.
  */
 export class EdgeTier extends pulumi.ComponentResource {
   /** Public entry point (an Elastic IP). */
@@ -97,161 +105,27 @@ export class EdgeTier extends pulumi.ComponentResource {
 
   constructor(name: string, args: EdgeTierArgs, opts?: pulumi.ComponentResourceOptions) {
     super("swarm-ha:edge:EdgeTier", name, {}, opts);
+    checkEdgeArgs(args, this);
     const parent = { parent: this };
     const pair = args.nodes === 2;
-    if (args.nodes !== 1 && args.nodes !== 2) {
-      throw new pulumi.InputPropertyError({ propertyPath: "edge.nodes", reason: `must be 1 or 2 (got ${args.nodes})` });
-    }
-    if (pair && args.subnetIds.length < 2) {
-      throw new pulumi.InputPropertyError({
-        propertyPath: "edge.nodes",
-        reason: "a balancer pair needs two subnets in two availability zones: set availabilityZones to 2 or more",
-      });
-    }
-    const tags = (suffix: string) => roleTags(args.identity, "edge", `${name}-${suffix}`);
-
     this.nginxConf = pulumi.output(args.upstreamHosts).apply((hosts) =>
       renderNginxConf({ upstreams: hosts.map((host) => ({ host, port: args.upstreamPort })) }),
     );
-
-    // The role exists before the instances (the profile is fixed at launch); its policy names the
-    // instances and the address, so it is attached once they exist.
-    const role = pair
-      ? new aws.iam.Role(`${name}-role`, {
-          description: "swarm-ha balancer pair: moves the pair's Elastic IP to the VRRP master",
-          assumeRolePolicy: JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-          }),
-          tags: tags("role"),
-        }, parent)
-      : undefined;
-    // An IAM role's and an instance profile's id is their name, which is what the profile and the
-    // instance take; the id also carries the dependency (an auto-named `name` is provider-computed).
-    const profile = role
-      ? new aws.iam.InstanceProfile(`${name}-profile`, { role: role.id, tags: tags("profile") }, parent)
-      : undefined;
-
-    const nginxPushes: command.remote.Command[] = [];
-    const instances = [...Array(args.nodes).keys()].map((i) => {
-      const hostname = `${name}-${i}`;
-      const instance = createMachine({
-        identity: args.identity,
-        role: "edge",
-        name: hostname,
-        ami: args.ami,
-        instanceType: args.instanceType,
-        subnetId: args.subnetIds[i % args.subnetIds.length],
-        securityGroupIds: args.securityGroupIds,
-        keyName: args.ssh.keyName,
-        userData: pair ? renderEdgePairUserData({ hostname }) : renderEdgeUserData({ hostname }),
-        iamInstanceProfile: profile?.id,
-      }, parent);
-      nginxPushes.push(new command.remote.Command(`${name}-${i}-nginx-conf`, {
-        connection: sshConnection(instance, args.ssh),
-        // Waits for cloud-init's nginx, installs the file only if nginx -t accepts it, then reloads.
-        create: [
-          "set -eu",
-          "cloud-init status --wait >/dev/null 2>&1 || true",
-          "tmp=$(mktemp)",
-          "cat > \"$tmp\"",
-          "sudo nginx -t -q -c \"$tmp\"",
-          "sudo install -m 0644 \"$tmp\" /etc/nginx/nginx.conf",
-          "rm -f \"$tmp\"",
-          "sudo systemctl reload nginx",
-        ].join("\n"),
-        stdin: this.nginxConf,
-        triggers: [this.nginxConf, instance.id],
-      }, { ...parent, dependsOn: [instance, ...(args.dependsOn ?? [])] as pulumi.Input<pulumi.Resource>[] }));
-      return instance;
-    });
-
-    const eip = new aws.ec2.Eip(`${name}-eip`, {
-      domain: "vpc",
-      instance: instances[0].id,
-      tags: tags("eip"),
-      // On a pair Pulumi only places the address at creation: afterwards keepalived's notify script
-      // owns the association, and a refresh followed by an update must not move it back to node 0.
-    }, pair ? { ...parent, ignoreChanges: ["instance", "networkInterface", "associateWithPrivateIp"] } : parent);
-
-    this.keepalivedConfs = [];
-    if (pair && role) {
-      const partition = aws.getPartitionOutput({}, parent).partition;
-      const region = aws.getRegionOutput({}, parent).region;
-      const account = aws.getCallerIdentityOutput({}, parent).accountId;
-      const eipArn = pulumi.interpolate`arn:${partition}:ec2:${region}:${account}:elastic-ip/${eip.allocationId}`;
-      const policy = new aws.iam.RolePolicy(`${name}-eip-policy`, {
-        role: role.id,
-        policy: pulumi.all([eipArn, ...instances.map((x) => x.arn)]).apply(([e, ...arns]) => eipTakeoverPolicy(e, arns)),
-      }, parent);
-
-      const notifyScript = eip.allocationId.apply((allocationId) => renderNotifyScript({ eip: { allocationId } }));
-      let previous: pulumi.Resource | undefined;
-      instances.forEach((instance, i) => {
-        const peer = instances[1 - i];
-        const conf = pulumi.all([instance.privateIp, peer.privateIp]).apply(([selfIp, peerIp]) =>
-          renderKeepalivedConf({
-            nodeName: `${name}-${i}`,
-            role: i === 0 ? "primary" : "standby",
-            interface: args.pairInterface ?? "ens5",
-            selfIp,
-            peerIp,
-            floating: { kind: "eip" },
-          }),
-        );
-        this.keepalivedConfs.push(conf);
-        const connection = sshConnection(instance, args.ssh);
-        const notify = new command.remote.Command(`${name}-${i}-keepalived-notify`, {
-          connection,
-          // Root-owned, not writable by others: enable_script_security refuses anything else. Then a
-          // DryRun association proves the instance role may move the address before it is needed.
-          create: [
-            "set -eu",
-            "cloud-init status --wait >/dev/null 2>&1 || true",
-            "tmp=$(mktemp)",
-            "cat > \"$tmp\"",
-            "sh -n \"$tmp\"",
-            "sudo install -d -m 0755 -o root -g root /etc/keepalived",
-            `sudo install -m 0755 -o root -g root "$tmp" ${KEEPALIVED_PATHS.notifyScript}`,
-            "rm -f \"$tmp\"",
-            `sudo ${KEEPALIVED_PATHS.notifyScript} check`,
-          ].join("\n"),
-          stdin: notifyScript,
-          triggers: [notifyScript, instance.id],
-        }, { ...parent, dependsOn: [instance, policy] });
-        const push = new command.remote.Command(`${name}-${i}-keepalived-conf`, {
-          connection,
-          // Installs the file only if keepalived -t accepts it on this host (interface included).
-          // A running keepalived is reloaded, not restarted: a restart of the MASTER would hand the
-          // address over (and move the EIP) for a config change that may not need it.
-          create: [
-            "set -eu",
-            "tmp=$(mktemp)",
-            "cat > \"$tmp\"",
-            "sudo keepalived -t -f \"$tmp\"",
-            `sudo install -m 0644 -o root -g root "$tmp" ${KEEPALIVED_PATHS.conf}`,
-            "rm -f \"$tmp\"",
-            "sudo systemctl daemon-reload",
-            "sudo systemctl enable keepalived",
-            "if sudo systemctl is-active --quiet keepalived; then sudo systemctl reload keepalived; else sudo systemctl start keepalived; fi",
-          ].join("\n"),
-          stdin: conf,
-          triggers: [conf, notifyScript, instance.id],
-        }, {
-          ...parent,
-          // Node 0 starts keepalived first and so wins the first election, where the EIP already is.
-          dependsOn: [notify, nginxPushes[i], ...(previous ? [previous] : [])],
-        });
-        previous = push;
-      });
-    }
+    const access = pair ? createPairRole(name, args, parent) : undefined;
+    const instances = [...Array(args.nodes).keys()].map((i) => createBalancer(name, i, args, access?.profile, parent));
+    const eip = createEip(name, args, instances[0], pair, parent);
+    const balancers = instances.map((instance) => ({ instance, host: liveSshAddress(instance, eip, parent) }));
+    const nginxPushes = balancers.map((b, i) => pushNginxConf(`${name}-${i}`, b, args, this.nginxConf, eip, parent));
+    this.keepalivedConfs = access
+      ? configurePair(name, args, balancers, eip, access.role, nginxPushes, parent)
+      : [];
 
     this.publicIp = eip.publicIp;
     this.url = pulumi.interpolate`http://${eip.publicIp}/`;
     this.instanceIds = instances.map((i) => i.id);
     this.eipAllocationId = eip.allocationId;
     this.activeInstanceId = eip.instance;
-    this.instanceRoleArn = role?.arn;
+    this.instanceRoleArn = access?.role.arn;
     this.registerOutputs({
       publicIp: this.publicIp,
       url: this.url,
@@ -263,4 +137,173 @@ export class EdgeTier extends pulumi.ComponentResource {
       instanceRoleArn: this.instanceRoleArn,
     });
   }
+}
+
+type Parent = { readonly parent: pulumi.Resource };
+
+/** A balancer and the address it answers SSH on now. */
+interface Balancer {
+  readonly instance: aws.ec2.Instance;
+  readonly host: pulumi.Output<string>;
+}
+
+function checkEdgeArgs(args: EdgeTierArgs, self: pulumi.Resource): void {
+  if (args.nodes !== 1 && args.nodes !== 2) {
+    throw new pulumi.ResourceError(`edge nodes must be 1 or 2 (got ${args.nodes}); set edgeNodes to 1 or 2`, self, true);
+  }
+  if (args.nodes === 2 && args.subnetIds.length < 2) {
+    throw new pulumi.ResourceError(
+      "a balancer pair needs two subnets in two availability zones: set availabilityZones to 2 or more",
+      self,
+      true,
+    );
+  }
+}
+
+function edgeTags(args: EdgeTierArgs, name: string): Record<string, string> {
+  return roleTags(args.identity, "edge", name);
+}
+
+/**
+ * The pair's instance role and profile. The role exists before the instances (the profile is fixed
+ * at launch); its policy names the instances and the address, so it is attached once they exist.
+ * An IAM role's and an instance profile's id is their name, which is what the profile and the
+ * instance take; the id also carries the dependency (an auto-named `name` is provider-computed).
+ */
+function createPairRole(name: string, args: EdgeTierArgs, parent: Parent) {
+  const role = new aws.iam.Role(`${name}-role`, {
+    description: "swarm-ha balancer pair: moves the pair's Elastic IP to the VRRP master",
+    assumeRolePolicy: JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+    }),
+    tags: edgeTags(args, `${name}-role`),
+  }, parent);
+  const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.id, tags: edgeTags(args, `${name}-profile`) }, parent);
+  return { role, profile };
+}
+
+function createBalancer(
+  name: string,
+  i: number,
+  args: EdgeTierArgs,
+  profile: aws.iam.InstanceProfile | undefined,
+  parent: Parent,
+): aws.ec2.Instance {
+  const hostname = `${name}-${i}`;
+  return createMachine({
+    identity: args.identity,
+    role: "edge",
+    name: hostname,
+    ami: args.ami,
+    instanceType: args.instanceType,
+    subnetId: args.subnetIds[i % args.subnetIds.length],
+    securityGroupIds: args.securityGroupIds,
+    keyName: args.ssh.keyName,
+    userData: profile ? renderEdgePairUserData({ hostname }) : renderEdgeUserData({ hostname }),
+    iamInstanceProfile: profile?.id,
+  }, { ...parent, dependsOn: args.networkReady ?? [] });
+}
+
+function createEip(name: string, args: EdgeTierArgs, first: aws.ec2.Instance, pair: boolean, parent: Parent): aws.ec2.Eip {
+  return new aws.ec2.Eip(`${name}-eip`, {
+    domain: "vpc",
+    instance: first.id,
+    tags: edgeTags(args, `${name}-eip`),
+  }, {
+    ...parent,
+    dependsOn: args.networkReady ?? [],
+    // On a pair Pulumi only places the address at creation: afterwards keepalived's notify script
+    // owns the association, and a refresh followed by an update must not move it back to node 0.
+    ...(pair ? { ignoreChanges: ["instance", "networkInterface", "associateWithPrivateIp"] } : {}),
+  });
+}
+
+/**
+ * The address a balancer answers SSH on, read from EC2 when the program runs, once the Elastic IP
+ * exists. Associating an EIP releases the instance's own public IP, and moving the EIP away gives
+ * the instance a new one (EC2 User Guide, "Public IPv4 addresses"), so neither the launch-time
+ * `publicIp` in the state nor the EIP is right for both members of a pair: the holder answers on
+ * the EIP, the other on its current public IP, and keepalived may have swapped them since the last
+ * update. The lookup reads whichever it is now (the EIP for the holder).
+ */
+function liveSshAddress(instance: aws.ec2.Instance, eip: aws.ec2.Eip, parent: Parent): pulumi.Output<string> {
+  const instanceId = pulumi.all([instance.id, eip.id]).apply(([id]) => id);
+  return aws.ec2.getInstanceOutput({ instanceId }, parent).publicIp;
+}
+
+function connection(b: Balancer, args: EdgeTierArgs): command.types.input.remote.ConnectionArgs {
+  return { host: b.host, user: args.ssh.user, privateKey: args.ssh.privateKey };
+}
+
+/** Waits for cloud-init's nginx, installs the file only if nginx -t accepts it, then reloads. */
+function pushNginxConf(
+  hostname: string,
+  b: Balancer,
+  args: EdgeTierArgs,
+  nginxConf: pulumi.Output<string>,
+  eip: aws.ec2.Eip,
+  parent: Parent,
+): command.remote.Command {
+  return new command.remote.Command(`${hostname}-nginx-conf`, {
+    connection: connection(b, args),
+    create: renderNginxConfPush(),
+    stdin: nginxConf,
+    triggers: [nginxConf, b.instance.id],
+  }, { ...parent, dependsOn: [b.instance, eip, ...(args.dependsOn ?? [])] as pulumi.Input<pulumi.Resource>[] });
+}
+
+/** The pair's EIP policy, then per balancer the notify script and keepalived.conf; returns the confs. */
+function configurePair(
+  name: string,
+  args: EdgeTierArgs,
+  balancers: readonly Balancer[],
+  eip: aws.ec2.Eip,
+  role: aws.iam.Role,
+  nginxPushes: readonly command.remote.Command[],
+  parent: Parent,
+): pulumi.Output<string>[] {
+  const partition = aws.getPartitionOutput({}, parent).partition;
+  const region = aws.getRegionOutput({}, parent).region;
+  const account = aws.getCallerIdentityOutput({}, parent).accountId;
+  const eipArn = pulumi.interpolate`arn:${partition}:ec2:${region}:${account}:elastic-ip/${eip.allocationId}`;
+  const policy = new aws.iam.RolePolicy(`${name}-eip-policy`, {
+    role: role.id,
+    policy: pulumi
+      .all([eipArn, ...balancers.map((b) => b.instance.arn)])
+      .apply(([e, ...arns]) => eipTakeoverPolicy(e, arns)),
+  }, parent);
+  const notifyScript = eip.allocationId.apply((allocationId) => renderNotifyScript({ eip: { allocationId } }));
+  const confs: pulumi.Output<string>[] = [];
+  let previous: pulumi.Resource | undefined;
+  balancers.forEach((b, i) => {
+    const conf = pulumi.all([b.instance.privateIp, balancers[1 - i].instance.privateIp]).apply(([selfIp, peerIp]) =>
+      renderKeepalivedConf({
+        nodeName: `${name}-${i}`,
+        role: i === 0 ? "primary" : "standby",
+        interface: args.pairInterface ?? "ens5",
+        selfIp,
+        peerIp,
+        floating: { kind: "eip" },
+      }),
+    );
+    confs.push(conf);
+    const notify = new command.remote.Command(`${name}-${i}-keepalived-notify`, {
+      connection: connection(b, args),
+      create: renderNotifyInstall(),
+      stdin: notifyScript,
+      triggers: [notifyScript, b.instance.id],
+    }, { ...parent, dependsOn: [b.instance, eip, policy] });
+    previous = new command.remote.Command(`${name}-${i}-keepalived-conf`, {
+      connection: connection(b, args),
+      create: renderKeepalivedConfPush(),
+      stdin: conf,
+      triggers: [conf, notifyScript, b.instance.id],
+    }, {
+      ...parent,
+      // Node 0 starts keepalived first and so wins the first election, where the EIP already is.
+      dependsOn: [notify, nginxPushes[i], ...(previous ? [previous] : [])],
+    });
+  });
+  return confs;
 }

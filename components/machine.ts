@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Role, roleTags, StackIdentity } from "./tags";
+import { Role, roleTags, StackIdentity } from "../base/tags";
 
 /** Ubuntu 24.04 LTS (amd64) published by Canonical, looked up per region. */
 export function ubuntuAmi(opts: pulumi.InvokeOptions): pulumi.Output<string> {

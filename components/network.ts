@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SWARM_PORTS } from "../stacks/topology";
 import { planSubnets } from "./networkPlan";
-import { roleTags, StackIdentity } from "./tags";
+import { roleTags, StackIdentity } from "../base/tags";
 
 export interface NetworkArgs {
   readonly identity: StackIdentity;
@@ -112,7 +112,8 @@ export class Network extends pulumi.ComponentResource {
     }
     rule("cluster-was", cluster, { from: args.wasPort, protocol: "tcp", sourceSg: edge.id, description: "WAS tasks from the balancers" });
     rule("nfs-2049", nfs, { from: 2049, protocol: "tcp", sourceSg: cluster.id, description: "NFSv4 from swarm nodes" });
-    for (const port of [80, 443]) {
+    // HTTP only: nginx has no TLS listener (renderers/nginxConf.ts), so 443 stays closed.
+    for (const port of [80]) {
       rule(`edge-${port}`, edge, { from: port, protocol: "tcp", cidr: "0.0.0.0/0", description: "public HTTP(S)" });
     }
     if (args.edgePair) {

@@ -2,7 +2,7 @@
  * Address plan of the VPC: pure arithmetic, so tests and the NFS export model agree with the
  * subnets the network component creates.
  */
-import { parseCidr } from "../stacks/schema";
+import { parseCidr } from "../base/ipv4";
 
 export interface SubnetPlan {
   /** One subnet per availability zone for swarm nodes and the NFS server. */

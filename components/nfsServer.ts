@@ -2,9 +2,10 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { renderNfsServerUserData } from "../renderers/cloudInit";
 import { ExportModel } from "../renderers/nfsExports";
+import { renderNfsReadyCheck } from "../renderers/nfsScripts";
 import { createMachine } from "./machine";
 import { SshAccess, sshConnection } from "./swarmCluster";
-import { StackIdentity } from "./tags";
+import { StackIdentity } from "../base/tags";
 
 export interface NfsLogServerArgs {
   readonly identity: StackIdentity;
@@ -49,13 +50,7 @@ export class NfsLogServer extends pulumi.ComponentResource {
     }, { parent: this });
     this.ready = new command.remote.Command(`${name}-ready`, {
       connection: sshConnection(instance, args.ssh),
-      create: [
-        "set -eu",
-        "cloud-init status --wait >/dev/null 2>&1 || true",
-        "systemctl is-active --quiet nfs-server",
-        `sudo exportfs -v | grep -q '^${args.exportPath}'`,
-        "sudo exportfs -v",
-      ].join("\n"),
+      create: renderNfsReadyCheck(args.exportPath),
       triggers: [instance.id],
     }, { parent: this, dependsOn: [instance] });
     this.privateIp = instance.privateIp;

@@ -5,7 +5,7 @@ import { renderSwarmNodeUserData } from "../renderers/cloudInit";
 import { renderJoinTokenRead, renderSwarmInit, renderSwarmJoin } from "../renderers/swarmBootstrap";
 import { swarmNodeZone } from "../stacks/topology";
 import { createMachine } from "./machine";
-import { StackIdentity } from "./tags";
+import { StackIdentity } from "../base/tags";
 
 export interface SshAccess {
   /** Login user of the AMI. */

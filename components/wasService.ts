@@ -5,9 +5,10 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { renderServiceSpec, SAMPLE_APP, ServiceSpec, WasServiceModel } from "../renderers/serviceSpec";
+import { renderServiceSpec, SAMPLE_APP, ServiceSpec, WAS_SERVICE_NAME, WasServiceModel } from "../renderers/serviceSpec";
 import { SshAccess } from "./swarmCluster";
-import { StackIdentity } from "./tags";
+import { StackIdentity } from "../base/tags";
+import { CONFIG_KEYS } from "../stacks/schema";
 
 export interface WasServiceArgs {
   readonly identity: StackIdentity;
@@ -16,19 +17,19 @@ export interface WasServiceArgs {
   readonly ssh: SshAccess;
   /** Image to run. Default: the sample application (app/server.js) on `sampleBaseImage`. */
   readonly image?: string;
-  /** Node.js image the sample application runs on. Default node:22-alpine. */
+  /** Node.js image the sample application runs on. Default: config key wasSampleBaseImage's (node:22-alpine). */
   readonly sampleBaseImage?: string;
-  /** Replicas. Default 3. */
+  /** Replicas. Default: config key wasReplicas's (3). */
   readonly replicas?: number;
-  /** Container port, published on each node in host mode. Default 8080. */
+  /** Container port, published on each node in host mode. Default: config key wasPort's (8080). */
   readonly port?: number;
-  /** Health check path. Default /healthz. */
+  /** Health check path. Default: config key wasHealthPath's (/healthz). */
   readonly healthPath?: string;
   /** Extra environment. Default none. */
   readonly env?: Readonly<Record<string, string>>;
-  /** Restart/reschedule delay in seconds. Default 1. */
+  /** Restart/reschedule delay in seconds. Default: config key taskRestartDelaySeconds's (1). */
   readonly restartDelaySeconds?: number;
-  /** Whether managers may run tasks. Default true. */
+  /** Whether managers may run tasks. Default: config key managersRunTasks's (true). */
   readonly managersRunTasks?: boolean;
   /** Attach the tasks to an encrypted overlay network. Default false. */
   readonly encryptOverlay?: boolean;
@@ -39,6 +40,16 @@ export interface WasServiceArgs {
 }
 
 const seconds = (ns: number) => `${ns / 1_000_000_000}s`;
+
+/**
+ * The default of a config key as stacks/schema.ts states it: a component default lives once, in
+ * CONFIG_KEYS, so a caller that leaves an argument out gets what `pulumi config` would have given.
+ */
+export function schemaDefault<T extends string | number | boolean>(key: string, type: "string" | "number" | "boolean"): T {
+  const value = CONFIG_KEYS.find((k) => k.key === key)?.default;
+  if (typeof value !== type) throw new Error(`stacks/schema.ts has no ${type} default for config key "${key}"`);
+  return value as T;
+}
 
 /**
  * Maps the Engine API ServiceSpec (the lab posts it as is) onto @pulumi/docker's Service inputs, so
@@ -139,8 +150,8 @@ export class WasService extends pulumi.ComponentResource {
   constructor(name: string, args: WasServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("swarm-ha:app:WasService", name, {}, opts);
     const parent = { parent: this };
-    const replicas = args.replicas ?? 3;
-    this.serviceName = "was";
+    const replicas = args.replicas ?? schemaDefault<number>("wasReplicas", "number");
+    this.serviceName = WAS_SERVICE_NAME;
     this.replicas = replicas;
 
     // The docker CLI's ssh transport needs the key in a file: written 0600 beside the user's keys.
@@ -177,14 +188,14 @@ export class WasService extends pulumi.ComponentResource {
 
     const model: WasServiceModel = {
       name: this.serviceName,
-      image: args.image ?? args.sampleBaseImage ?? "node:22-alpine",
+      image: args.image ?? args.sampleBaseImage ?? schemaDefault<string>("wasSampleBaseImage", "string"),
       replicas,
-      port: args.port ?? 8080,
-      healthPath: args.healthPath ?? "/healthz",
+      port: args.port ?? schemaDefault<number>("wasPort", "number"),
+      healthPath: args.healthPath ?? schemaDefault<string>("wasHealthPath", "string"),
       env: args.env ?? {},
       logVolume: { kind: "nfs", server: "NFS_SERVER", exportPath: args.nfs.exportPath },
-      restartDelaySeconds: args.restartDelaySeconds ?? 1,
-      managersRunTasks: args.managersRunTasks ?? true,
+      restartDelaySeconds: args.restartDelaySeconds ?? schemaDefault<number>("taskRestartDelaySeconds", "number"),
+      managersRunTasks: args.managersRunTasks ?? schemaDefault<boolean>("managersRunTasks", "boolean"),
       networks: network ? ["NETWORK_ID"] : [],
       command: config ? SAMPLE_APP.command : undefined,
       configs: config ? [{ id: "CONFIG_ID", name: "CONFIG_NAME", target: SAMPLE_APP.target }] : undefined,

@@ -6,23 +6,32 @@
  */
 import type Docker from "dockerode";
 import type { NodeInfo, NodeStopper, PlacementInfo, PlacementObserver, TaskInfo } from "../chaos/types";
+import { nodeFromEngine, taskFromEngine } from "../chaos/engineApi";
 import { docker, dockerRaw, LabError } from "./docker";
 import { nodeEngine } from "./engines";
 import { LAB_LABEL, ROLE_LABEL } from "./settings";
 
-/** Stops/starts lab node containers. Refuses names that are not lab node containers. */
+/**
+ * Stops/starts lab containers of the given roles (node containers by default; the balancer drill
+ * passes ["nginx"]). Refuses any container that is not a lab container of one of those roles.
+ */
 export class LabStopper implements NodeStopper {
   /**
-   * @param stopTimeoutSeconds grace period of `docker stop` before SIGKILL; the node's engine uses
-   *   it to stop its tasks (which drain) and leave. Default 10.
+   * @param stopTimeoutSeconds grace period of `docker stop` before SIGKILL: a node's engine stops
+   *   its tasks (which drain) and leaves; a balancer's entrypoint drains nginx and drops keepalived's
+   *   priority. Default 10.
+   * @param roles values of the role label this stopper may touch. Default manager and worker.
    */
-  constructor(private readonly stopTimeoutSeconds = 10) {}
+  constructor(
+    private readonly stopTimeoutSeconds = 10,
+    private readonly roles: readonly string[] = ["manager", "worker"],
+  ) {}
 
   private async check(target: string): Promise<void> {
     const r = await dockerRaw(["container", "inspect", "--format", `{{index .Config.Labels "${LAB_LABEL}"}} {{index .Config.Labels "${ROLE_LABEL}"}}`, target]);
     const [lab, role] = r.stdout.trim().split(" ");
-    if (r.code !== 0 || lab !== "1" || (role !== "manager" && role !== "worker")) {
-      throw new LabError(`${target} is not a lab node container (labels ${LAB_LABEL}=1, ${ROLE_LABEL}=manager|worker)`);
+    if (r.code !== 0 || lab !== "1" || !this.roles.includes(role)) {
+      throw new LabError(`${target} is not a lab container of role ${this.roles.join("|")} (labels ${LAB_LABEL}=1, ${ROLE_LABEL}=${this.roles.join("|")})`);
     }
   }
 
@@ -73,28 +82,14 @@ export class LabObserver implements PlacementObserver {
   nodes(): Promise<NodeInfo[]> {
     return this.ask("GET /nodes", async (api) => {
       const list = (await api.listNodes()) as Array<Record<string, any>>;
-      return list.map((n) => ({
-        id: n.ID as string,
-        hostname: n.Description?.Hostname as string,
-        role: n.Spec?.Role === "manager" ? ("manager" as const) : ("worker" as const),
-        status: String(n.Status?.State ?? "unknown"),
-        availability: String(n.Spec?.Availability ?? "active"),
-        leader: n.ManagerStatus?.Leader === true,
-        addr: n.Status?.Addr as string | undefined,
-      }));
+      return list.map(nodeFromEngine);
     });
   }
 
   tasks(service: string): Promise<TaskInfo[]> {
     return this.ask("GET /tasks", async (api) => {
       const list = (await api.listTasks({ filters: JSON.stringify({ service: [service] }) })) as Array<Record<string, any>>;
-      return list.map((t) => ({
-        id: t.ID as string,
-        nodeId: (t.NodeID as string) ?? "",
-        slot: t.Slot as number | undefined,
-        state: String(t.Status?.State ?? "unknown"),
-        desiredState: String(t.DesiredState ?? "unknown"),
-      }));
+      return list.map(taskFromEngine);
     });
   }
 

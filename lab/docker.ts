@@ -4,6 +4,7 @@
  * scripts and secrets (join tokens) travel on stdin and never in argv or logs.
  */
 import { spawn } from "child_process";
+import { createReadStream } from "fs";
 
 export interface RunResult {
   readonly code: number;
@@ -14,6 +15,8 @@ export interface RunResult {
 export interface RunOptions {
   /** Bytes written to the command's standard input (then closed). */
   readonly input?: string | Buffer;
+  /** A file streamed to the command's standard input instead (an image tar is never read into memory). */
+  readonly inputFile?: string;
   /** Kill the command after this many ms. Default none. */
   readonly timeoutMs?: number;
 }
@@ -41,7 +44,16 @@ export function dockerRaw(args: readonly string[], opts: RunOptions = {}): Promi
       resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
     });
     child.stdin.on("error", () => undefined); // a command that exits early closes its stdin
-    child.stdin.end(opts.input ?? "");
+    if (opts.inputFile) {
+      const file = createReadStream(opts.inputFile);
+      file.on("error", (e) => {
+        child.kill("SIGKILL");
+        reject(new LabError(`cannot read ${opts.inputFile}: ${e.message}`));
+      });
+      file.pipe(child.stdin);
+    } else {
+      child.stdin.end(opts.input ?? "");
+    }
   });
 }
 
@@ -55,32 +67,6 @@ export async function docker(args: readonly string[], opts: RunOptions = {}): Pr
     throw new LabError(`docker ${shown} failed (exit ${r.code}): ${msg.join(" ").slice(0, 600)}`);
   }
   return r.stdout;
-}
-
-/** Pipes `docker <from>`'s stdout into `docker <to>`'s stdin (docker save | docker exec -i node docker load). */
-export function dockerPipe(from: readonly string[], to: readonly string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const a = spawn("docker", from as string[], { stdio: ["ignore", "pipe", "pipe"] });
-    const b = spawn("docker", to as string[], { stdio: ["pipe", "pipe", "pipe"] });
-    let errA = "";
-    let errB = "";
-    a.stderr.on("data", (d: Buffer) => (errA += d.toString()));
-    b.stderr.on("data", (d: Buffer) => (errB += d.toString()));
-    b.stdout.resume();
-    b.stdin.on("error", () => undefined);
-    a.stdout.pipe(b.stdin);
-    let codeA: number | null | undefined;
-    let codeB: number | null | undefined;
-    const done = () => {
-      if (codeA === undefined || codeB === undefined) return;
-      if (codeA === 0 && codeB === 0) resolve();
-      else reject(new LabError(`docker ${from.join(" ")} | docker ${to.slice(0, 3).join(" ")} ... failed: ${(errA + errB).trim()}`));
-    };
-    a.on("close", (c) => ((codeA = c), done()));
-    b.on("close", (c) => ((codeB = c), done()));
-    a.on("error", reject);
-    b.on("error", reject);
-  });
 }
 
 /** An error the CLI prints as one line (no stack): what failed and how to fix it. */

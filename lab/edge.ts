@@ -5,37 +5,17 @@
  * stops and starts nginx containers only.
  */
 import { answers } from "../chaos/probe";
-import type { EdgeObserver, LabDrillAdapters, NodeStopper } from "../chaos/types";
-import { LabObserver } from "./adapters";
-import { docker, dockerRaw, LabError } from "./docker";
+import type { EdgeObserver, LabDrillAdapters } from "../chaos/types";
+import { LabObserver, LabStopper } from "./adapters";
+import { dockerRaw, LabError } from "./docker";
 import { labContainers, vipHolders, VIP_FILE } from "./lab";
 import { KEEPALIVED_PATHS } from "../renderers/keepalived";
-import { LAB_LABEL, ROLE_LABEL, SERVICE } from "./settings";
+import { SERVICE } from "./settings";
 
-/** Stops/starts lab balancer containers. Refuses anything that is not one. */
-export class LabEdgeStopper implements NodeStopper {
-  /**
-   * @param stopTimeoutSeconds grace period of `docker stop`: the balancer's entrypoint drains
-   *   (drop new connections, nginx graceful quit, keepalived priority 0) within it. Default 10.
-   */
-  constructor(private readonly stopTimeoutSeconds = 10) {}
-
-  private async check(target: string): Promise<void> {
-    const r = await dockerRaw(["container", "inspect", "--format", `{{index .Config.Labels "${LAB_LABEL}"}} {{index .Config.Labels "${ROLE_LABEL}"}}`, target]);
-    const [lab, role] = r.stdout.trim().split(" ");
-    if (r.code !== 0 || lab !== "1" || role !== "nginx") {
-      throw new LabError(`${target} is not a lab balancer container (labels ${LAB_LABEL}=1, ${ROLE_LABEL}=nginx)`);
-    }
-  }
-
-  async stop(target: string): Promise<void> {
-    await this.check(target);
-    await docker(["stop", "-t", String(this.stopTimeoutSeconds), target]);
-  }
-
-  async start(target: string): Promise<void> {
-    await this.check(target);
-    await docker(["start", target]);
+/** Stops/starts lab balancer containers (role nginx) only; see LabStopper. */
+export class LabEdgeStopper extends LabStopper {
+  constructor(stopTimeoutSeconds = 10) {
+    super(stopTimeoutSeconds, ["nginx"]);
   }
 }
 

@@ -13,6 +13,7 @@ import { renderGaneshaConf } from "../renderers/nfsExports";
 import { renderServiceSpec, ServiceSpec } from "../renderers/serviceSpec";
 import { renderJoinTokenRead, renderSwarmInit, renderSwarmJoin } from "../renderers/swarmBootstrap";
 import type { SwarmHaConfig } from "../stacks/schema";
+import { countRunningOnReady } from "../chaos/core";
 import { waitRolledOut } from "./rollout";
 import { LabObserver } from "./adapters";
 import { checkEngine, docker, dockerRaw, LabError, since } from "./docker";
@@ -194,8 +195,7 @@ export async function waitConverged(observer: LabObserver, manager: string, time
   for (;;) {
     try {
       const [nodes, tasks, desired] = await Promise.all([observer.nodes(), observer.tasks(SERVICE), observer.desiredReplicas(SERVICE)]);
-      const ready = new Set(nodes.filter((n) => n.status === "ready").map((n) => n.id));
-      const running = tasks.filter((t) => t.state === "running" && t.desiredState === "running" && ready.has(t.nodeId)).length;
+      const running = countRunningOnReady(nodes, tasks);
       const svc = (await nodeEngine(manager).getService(SERVICE).inspect()) as Record<string, any>;
       const update = svc.UpdateStatus?.State as string | undefined;
       const updating = update === "updating" || update === "rollback_started";
@@ -237,7 +237,7 @@ export async function waitServedByAll(url: string, observer: LabObserver, timeou
 async function loadApp(node: string, image: string, tar: string): Promise<boolean> {
   const have = await dockerRaw(["exec", node, "docker", "image", "inspect", "--format", "x", image]);
   if (have.code === 0) return false;
-  await docker(["exec", "-i", node, "docker", "load", "-q"], { input: fs.readFileSync(tar), timeoutMs: 300_000 });
+  await docker(["exec", "-i", node, "docker", "load", "-q"], { inputFile: tar, timeoutMs: 300_000 });
   return true;
 }
 

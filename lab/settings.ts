@@ -3,7 +3,9 @@
  * same validated configuration the AWS program uses (stacks/schema.ts parseConfig), plus the lab's
  * own layout (network, addresses, names).
  */
-import { ConfigError, parseCidr, parseConfig, SwarmHaConfig } from "../stacks/schema";
+import { parseCidr } from "../base/ipv4";
+import { WAS_SERVICE_NAME } from "../renderers/serviceSpec";
+import { ConfigError, parseConfig, SwarmHaConfig } from "../stacks/schema";
 import { LabError } from "./docker";
 
 export const LAB_LABEL = "swarm-ha.lab";
@@ -12,7 +14,8 @@ export const NETWORK = "swarm-ha-lab";
 export const LOG_VOLUME = "swarm-ha-lab-was-logs";
 /** Where each node container sees the export's backing volume (the WAS bind-mounts it). */
 export const NODE_LOG_DIR = "/srv/was-logs";
-export const SERVICE = "was";
+/** The WAS service name (renderers/serviceSpec.ts). */
+export const SERVICE = WAS_SERVICE_NAME;
 export const APP_IMAGE_REPO = "swarm-ha/was";
 
 export type Command = "up" | "down" | "drill" | "status";

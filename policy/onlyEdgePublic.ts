@@ -21,8 +21,8 @@ export const onlyEdgePublicConfigSchema: PolicyConfigSchema = {
     publicPorts: {
       type: "array",
       items: { type: "integer", minimum: 0, maximum: 65535 },
-      default: [80, 443],
-      description: "TCP ports a public-role security group may open to the internet.",
+      default: [80],
+      description: "TCP ports a public-role security group may open to the internet (80: nginx serves no TLS; add 443 with a TLS listener).",
     },
   },
 };
@@ -37,7 +37,7 @@ function onlyPublicPorts(protocol: string, from: number, to: number, allowed: re
 
 /**
  * The nginx tier is the only door: internet-wide ingress (0.0.0.0/0, ::/0) is allowed only on a
- * security group (or vpc ingress rule) tagged with a public role, and only on TCP 80/443. The role
+ * security group (or vpc ingress rule) tagged with a public role, and only on `publicPorts`. The role
  * is read from the tags of the resource that declares the rule; aws.ec2.SecurityGroupRule has no
  * tags, so a world-open one is always reported — declare it inline or as a tagged
  * aws.vpc.SecurityGroupIngressRule instead.
@@ -68,7 +68,7 @@ export function checkOnlyEdgePublic(kind: IngressKind, props: Props, settings: O
 
 export const onlyEdgePublic: ResourceValidationPolicy = {
   name: "only-edge-public",
-  description: "Only security groups tagged swarm-ha:role=edge (nginx) accept internet traffic, and only on TCP 80/443.",
+  description: "Only security groups tagged swarm-ha:role=edge (nginx) accept internet traffic, and only on TCP 80 (the publicPorts setting).",
   enforcementLevel: "mandatory",
   severity: "critical",
   configSchema: onlyEdgePublicConfigSchema,

@@ -24,6 +24,7 @@
  *   no `virtual_ipaddress`, and fails on an interface the host does not have.
  */
 import { parse, stringify } from "yaml";
+import { parseCidr, parseIpv4 } from "../base/ipv4";
 import { renderEdgeUserData } from "./cloudInit";
 
 /** Where the rendered files live on a balancer (AWS instance or lab container). */
@@ -93,16 +94,12 @@ export interface KeepalivedModel {
   readonly notifyScript?: string;
 }
 
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-
 function validIpv4(s: string): boolean {
-  const m = IPV4.exec(s);
-  return m !== null && m.slice(1).every((o) => Number(o) <= 255 && String(Number(o)) === o);
+  return parseIpv4(s, { canonical: true }) !== undefined;
 }
 
 function validCidr(s: string): boolean {
-  const [ip, bits, ...rest] = s.split("/");
-  return rest.length === 0 && validIpv4(ip) && /^\d{1,2}$/.test(bits ?? "") && Number(bits) <= 32;
+  return parseCidr(s, { canonical: true }) !== undefined;
 }
 
 function fail(field: string, reason: string, got: unknown): never {

@@ -3,7 +3,7 @@
  * and an nfs-ganesha config for the lab (whose kernel has no nfsd). Both export the same path over
  * NFSv4 only, read-write, sync, every user squashed to the anonymous id, to the cluster CIDRs only.
  */
-import { parseCidr } from "../stacks/schema";
+import { isNetworkAddress, parseCidr } from "../base/ipv4";
 
 export interface ExportModel {
   /** Directory exported (also its NFSv4 pseudo path, so clients mount server:<path> either way). */
@@ -20,8 +20,7 @@ function checkClient(c: string): void {
   const parsed = /^\S+$/.test(c) ? parseCidr(c) : undefined;
   if (!parsed) throw new Error(`export client must be an IPv4 CIDR like 10.42.0.0/16 (got ${JSON.stringify(c)})`);
   if (parsed.prefix === 0) throw new Error(`export client ${c} would let anyone mount the logs; list the cluster subnets`);
-  const mask = (~0 << (32 - parsed.prefix)) >>> 0;
-  if ((parsed.base & mask) >>> 0 !== parsed.base) {
+  if (!isNetworkAddress(parsed)) {
     throw new Error(`export client ${c} has host bits set; use the network address of that prefix`);
   }
 }
@@ -31,10 +30,16 @@ function checkId(field: string, id: number): number {
   return id;
 }
 
-function check(m: ExportModel): { uid: number; gid: number } {
-  if (!/^\/[A-Za-z0-9._\/-]+$/.test(m.path) || m.path.split("/").includes("..")) {
-    throw new Error(`export path must be an absolute directory without ".." (got ${m.path})`);
+/** The export path is interpolated into config files and shell: absolute, plain characters, no "..". */
+export function checkExportPath(path: string): string {
+  if (!/^\/[A-Za-z0-9._\/-]+$/.test(path) || path.split("/").includes("..")) {
+    throw new Error(`export path must be an absolute directory without ".." (got ${path})`);
   }
+  return path;
+}
+
+function check(m: ExportModel): { uid: number; gid: number } {
+  checkExportPath(m.path);
   if (m.clients.length === 0) throw new Error("an export needs at least one client CIDR");
   m.clients.forEach(checkClient);
   return { uid: checkId("anonUid", m.anonUid ?? 65534), gid: checkId("anonGid", m.anonGid ?? 65534) };

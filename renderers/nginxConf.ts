@@ -7,6 +7,7 @@
  * failed for `failTimeoutSeconds` and retries the request on another upstream, so a node that stops
  * or has no task costs a retry, not a failed request.
  */
+import { isIpv4OrHostName } from "../base/ipv4";
 
 export interface Upstream {
   readonly host: string;
@@ -48,16 +49,6 @@ export function nextUpstreamTries(upstreams: number): number {
   return Math.max(1, Math.min(upstreams, NGINX_TUNING.maxNextUpstreamTries));
 }
 
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-const HOSTNAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i;
-
-function validHost(host: string): boolean {
-  const ip = IPV4.exec(host);
-  if (ip) return ip.slice(1).every((o) => Number(o) <= 255);
-  // All-numeric dotted names are malformed addresses (999.1.1.1), not host names.
-  return HOSTNAME.test(host) && !/^[\d.]+$/.test(host);
-}
-
 function validPort(port: number): boolean {
   return Number.isInteger(port) && port >= 1 && port <= 65535;
 }
@@ -66,7 +57,7 @@ export function renderNginxConf(m: NginxModel): string {
   if (m.upstreams.length === 0) throw new Error("nginx needs at least one upstream node");
   const seen = new Set<string>();
   for (const u of m.upstreams) {
-    if (!validHost(u.host) || !validPort(u.port)) {
+    if (!isIpv4OrHostName(u.host) || !validPort(u.port)) {
       throw new Error(`invalid upstream ${JSON.stringify(u)}: host must be an IPv4 address or DNS name, port 1-65535`);
     }
     // A node listed twice would get twice its share of requests under least_conn's tie-breaking.

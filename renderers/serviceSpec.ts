@@ -47,6 +47,9 @@ export interface ConfigFile {
 /** The sample application (app/server.js) as the WAS: code shipped as a swarm config on a stock Node image. */
 export const SAMPLE_APP = { target: "/app/server.js", command: ["node", "/app/server.js"] } as const;
 
+/** Swarm service name of the WAS, on AWS and in the lab. */
+export const WAS_SERVICE_NAME = "was";
+
 /** Where the WAS container writes its logs; the app reads LOG_DIR. */
 export const WAS_LOG_DIR = "/var/log/was";
 export const WAS_LOG_VOLUME = "was-logs";

@@ -7,6 +7,7 @@
  * Join tokens never appear in a script or an argument list that Pulumi records: the join script
  * reads the token from standard input, which the caller passes as a secret.
  */
+import { isIpv4OrHostName } from "../base/ipv4";
 
 export interface DockerAccess {
   /** Prefix docker with sudo (an SSH login on Ubuntu); the lab runs as root. Default false. */
@@ -30,14 +31,9 @@ export interface SwarmJoinModel extends DockerAccess {
   readonly advertiseAddr: string;
 }
 
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-const HOSTNAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i;
-
 function checkAddr(field: string, value: string): string {
   // Addresses are interpolated into shell; only plain IPv4 literals or DNS names are accepted.
-  const ip = IPV4.exec(value);
-  const ok = ip ? ip.slice(1).every((o) => Number(o) <= 255) : HOSTNAME.test(value) && !/^[\d.]+$/.test(value);
-  if (!ok) throw new Error(`${field} must be an IPv4 address or host name (got ${JSON.stringify(value)})`);
+  if (!isIpv4OrHostName(value)) throw new Error(`${field} must be an IPv4 address or host name (got ${JSON.stringify(value)})`);
   return value;
 }
 

@@ -6,6 +6,7 @@
  * drifts. `parseConfig` turns raw values into a validated `SwarmHaConfig` without touching Pulumi,
  * so the same checks run in unit tests, in the program and in the lab CLI.
  */
+import { parseCidr } from "../base/ipv4";
 
 import { createPrivateKey } from "node:crypto";
 import * as posixPath from "node:path/posix";
@@ -150,16 +151,8 @@ function list(values: RawConfig, key: string): string[] {
   return v;
 }
 
-/** Parses "a.b.c.d/n" strictly; returns undefined when malformed. */
-export function parseCidr(cidr: string): { base: number; prefix: number } | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr.trim());
-  if (!m) return undefined;
-  const octets = m.slice(1, 5).map(Number);
-  const prefix = Number(m[5]);
-  if (octets.some((o) => o > 255) || prefix > 32) return undefined;
-  const base = ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0;
-  return { base, prefix };
-}
+/** Re-exported: the parser lives in base/ipv4 (one for the renderers, stacks, lab and components). */
+export { parseCidr };
 
 function cidr(values: RawConfig, key: string): string {
   const v = str(values, key).trim();

@@ -63,6 +63,24 @@ const ALLOWED_INVOKES: Record<string, (inputs: any) => Record<string, any>> = {
   },
 };
 
+const GET_INSTANCE = "aws:ec2/getInstance:getInstance";
+
+/**
+ * DescribeInstances as EC2 answers it: an instance an Elastic IP is associated with shows the EIP
+ * as its public IP (associating one releases the instance's own); the edge reads SSH hosts this way.
+ */
+function describeInstance(resources: readonly Registration[], instanceId: string): Record<string, any> {
+  const instance = resources.find((r) => r.type === "aws:ec2/instance:Instance" && r.id === instanceId);
+  if (!instance) throw new Error(`getInstance: no instance ${instanceId} was registered`);
+  const eip = resources.find((r) => r.type === "aws:ec2/eip:Eip" && r.inputs.instance === instanceId);
+  return {
+    id: instanceId,
+    instanceId,
+    privateIp: instance.state.privateIp,
+    publicIp: eip ? eip.state.publicIp : instance.state.publicIp,
+  };
+}
+
 /** Replaces wire-encoded secrets by their values (which inputs were secret is recorded apart). */
 function unwrapSecrets(v: any): any {
   if (Array.isArray(v)) return v.map(unwrapSecrets);
@@ -182,6 +200,10 @@ export async function runProgram(
         return { id, state: st };
       },
       call(args) {
+        if (args.token === GET_INSTANCE) {
+          invokes.push(args.token);
+          return describeInstance(resources, String(args.inputs.instanceId));
+        }
         const fn = ALLOWED_INVOKES[args.token];
         if (!fn) throw new Error(`unmocked invoke ${args.token}: add it to test/mocks.ts only if the program really needs it`);
         invokes.push(args.token);

@@ -14,17 +14,7 @@ import { ENGINE_PROBLEM, chaosDrillOnLab } from "./engine";
 
 const MIN = 60_000;
 
-describe("lab --edge flag", () => {
-  it.each([["0"], ["3"], ["two"]])("rejects --edge %s naming the flag", (v) => {
-    expect(() => parseArgs(["--edge", v], {})).toThrow(/^--edge: must be 1 or 2/);
-  });
-  it("defaults to the pair and puts the floating address outside the NFS client range", () => {
-    const o = parseArgs([], {}) as LabOptions;
-    expect(o.edge).toBe(2);
-    expect((parseArgs(["--edge", "1"], {}) as LabOptions).edge).toBe(1);
-  });
-});
-
+// The --edge flag tests live in test/lab/flags.test.ts (the unit project).
 describe.skipIf(ENGINE_PROBLEM !== undefined).sequential(
   `lab balancer pair: edge drill${ENGINE_PROBLEM ? ` (skipped: no Docker engine: ${ENGINE_PROBLEM})` : ""}`,
   () => {

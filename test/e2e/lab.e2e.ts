@@ -9,7 +9,6 @@ import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LabObserver } from "../../lab/adapters";
 import { ENGINE_PROBLEM, runChaosCli } from "./engine";
-import { LabError } from "../../lab/docker";
 import { runLabDrills } from "../../lab/drill";
 import { down, labContainers, LabInfo, up } from "../../lab/lab";
 import { LabOptions, parseArgs, SERVICE } from "../../lab/settings";
@@ -20,19 +19,7 @@ const MIN = 60_000;
 // The baseline drill (Docker's default timings) adds about a minute; CI may turn it off.
 const withBaseline = process.env.SWARM_HA_E2E_BASELINE !== "0";
 
-describe("lab flags", () => {
-  it.each([
-    [["--managers", "2"], "--managers"],
-    [["--workers", "0"], "--workers"],
-    [["--replicas", "4"], "--replicas"],
-    [["--subnet", "10.0.0.0/16"], "--subnet"],
-    [["--bogus"], "--bogus"],
-  ])("rejects %j naming %s", (argv, flag) => {
-    expect(() => parseArgs(argv, {})).toThrow(LabError);
-    expect(() => parseArgs(argv, {})).toThrow(flag);
-  });
-});
-
+// Pure flag tests live in test/lab/flags.test.ts (the unit project).
 describe.skipIf(problem !== undefined).sequential(`local lab end to end${problem ? ` (skipped: no Docker engine: ${problem})` : ""}`, () => {
   const log: string[] = [];
   const say = (l: string) => {

@@ -141,6 +141,19 @@ describe("edge pair (prod, edgeNodes 2) under mocks", () => {
     expect(vrrp[0].inputs.fromPort).toBeUndefined();
   });
 
+  it("reaches each balancer at its current address: the EIP on the holder, its own public IP on the other", () => {
+    const pushes = s.byType(REMOTE).filter((c) => /^edge-\d-/.test(c.name));
+    expect(pushes).toHaveLength(6); // nginx.conf, notify script, keepalived.conf on each
+    for (const p of pushes) {
+      const i = Number(p.name[5]);
+      const own = s.one(`edge-${i}`).state.publicIp;
+      // EC2 released edge-0's launch-time public IP when the EIP was associated with it.
+      expect(p.inputs.connection.host, p.name).toBe(i === 0 ? "203.0.113.10" : own);
+      expect(p.dependsOn, p.name).toContain("edge-eip");
+    }
+    expect(s.invokes.filter((t) => t === "aws:ec2/getInstance:getInstance")).toHaveLength(2);
+  });
+
   it("asks AWS only for the partition, region and account of the EIP's ARN", () => {
     expect(s.invokes).toEqual(
       expect.arrayContaining([

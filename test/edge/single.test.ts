@@ -28,6 +28,21 @@ describe("single balancer (dev, edgeNodes 1) under mocks", () => {
     expect(s.invokes).not.toContain("aws:index/getCallerIdentity:getCallerIdentity");
   });
 
+  it("pushes nginx.conf through the Elastic IP, which replaced the balancer's launch-time public IP", () => {
+    const push = s.one("edge-0-nginx-conf");
+    expect(s.one("edge-0").state.publicIp).not.toBe("203.0.113.10");
+    expect(push.inputs.connection.host).toBe("203.0.113.10");
+    expect(push.dependsOn).toContain("edge-eip");
+  });
+
+  it("serves HTTP only: 443 is not opened without a TLS listener", () => {
+    const publicRules = s
+      .byType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+      .filter((r) => r.inputs.cidrIpv4 === "0.0.0.0/0");
+    expect(publicRules.map((r) => r.inputs.fromPort)).toEqual([80]);
+    expect(s.one("edge-0-nginx-conf").inputs.stdin).not.toMatch(/listen\s+443/);
+  });
+
   it("keeps one Elastic IP on the balancer", () => {
     const eips = s.byType("aws:ec2/eip:Eip");
     expect(eips).toHaveLength(1);

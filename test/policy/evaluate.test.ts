@@ -28,7 +28,7 @@ function happyStack(): RecordedResource[] {
     { type: TYPES.securityGroup, name: "cluster", props: clusterSecurityGroup() },
     { type: TYPES.securityGroup, name: "edge", props: edgeSecurityGroup() },
     { type: TYPES.vpcIngressRule, name: "cluster-2377", props: clusterIngressRule() },
-    { type: TYPES.vpcIngressRule, name: "edge-443", props: edgeIngressRule() },
+    { type: TYPES.vpcIngressRule, name: "edge-80", props: edgeIngressRule() },
     { type: TYPES.securityGroupRule, name: "nfs-2049", props: nfsSecurityGroupRule() },
     { type: TYPES.subnet, name: "subnet-0", props: { vpcId: "vpc-1", cidrBlock: "10.42.0.0/19", tags: tags("network") } },
     { type: TYPES.routeTableAssociation, name: "assoc-0", props: { subnetId: "s", routeTableId: "r" } },

@@ -55,14 +55,13 @@ export function clusterSecurityGroup(): Record<string, any> {
   };
 }
 
-/** The nginx SG: the one public group, 80/443 from anywhere, SSH from the admin. */
+/** The nginx SG: the one public group, 80 from anywhere (no TLS listener, so no 443), SSH from the admin. */
 export function edgeSecurityGroup(): Record<string, any> {
   return {
     description: "nginx balancers",
     vpcId: "vpc-1",
     ingress: [
       { protocol: "tcp", fromPort: 80, toPort: 80, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] },
-      { protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] },
       { protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["192.0.2.10/32"] },
     ],
     tags: tags("edge"),
@@ -82,14 +81,14 @@ export function clusterIngressRule(): Record<string, any> {
   };
 }
 
-/** aws.vpc.SecurityGroupIngressRule: public HTTPS on the edge. */
+/** aws.vpc.SecurityGroupIngressRule: public HTTP on the edge. */
 export function edgeIngressRule(): Record<string, any> {
   return {
     securityGroupId: "sg-edge",
     cidrIpv4: "0.0.0.0/0",
     ipProtocol: "tcp",
-    fromPort: 443,
-    toPort: 443,
+    fromPort: 80,
+    toPort: 80,
     tags: tags("edge"),
   };
 }

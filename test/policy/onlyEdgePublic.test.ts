@@ -8,11 +8,20 @@ const defaults = withDefaults<OnlyEdgePublicSettings>(onlyEdgePublicConfigSchema
 const check = checkOnlyEdgePublic;
 
 describe("only-edge-public", () => {
-  it("defaults to role edge on TCP 80 and 443", () => {
-    expect(defaults).toEqual({ publicRoles: ["edge"], publicPorts: [80, 443] });
+  it("defaults to role edge on TCP 80 (nginx serves no TLS)", () => {
+    expect(defaults).toEqual({ publicRoles: ["edge"], publicPorts: [80] });
   });
 
-  it("passes the edge SG (80/443 over IPv4 and IPv6) and an edge HTTPS rule", () => {
+  it("reports 443 on the edge by default (no TLS listener), and accepts it once publicPorts lists it", () => {
+    const https = { ...edgeIngressRule(), fromPort: 443, toPort: 443 };
+    expect(check("vpcIngressRule", https, defaults)).toEqual([
+      "rule (protocol tcp, port 443) is open to 0.0.0.0/0; the edge tier may only open TCP 80 to the internet",
+    ]);
+    const withTls = withDefaults<OnlyEdgePublicSettings>(onlyEdgePublicConfigSchema, { publicPorts: [80, 443] });
+    expect(check("vpcIngressRule", https, withTls)).toEqual([]);
+  });
+
+  it("passes the edge SG (80 over IPv4 and IPv6) and an edge HTTP rule", () => {
     expect(check("securityGroup", edgeSecurityGroup(), defaults)).toEqual([]);
     expect(check("vpcIngressRule", edgeIngressRule(), defaults)).toEqual([]);
   });
@@ -22,10 +31,10 @@ describe("only-edge-public", () => {
     expect(check("securityGroupRule", nfsSecurityGroupRule(), defaults)).toEqual([]);
   });
 
-  it("reports HTTPS opened to the internet on a swarm-role rule", () => {
+  it("reports HTTP opened to the internet on a swarm-role rule", () => {
     const rule = { ...edgeIngressRule(), tags: tags("swarm") };
     expect(check("vpcIngressRule", rule, defaults)).toEqual([
-      'rule (protocol tcp, port 443) is open to 0.0.0.0/0 but swarm-ha:role is "swarm"; only edge security groups may be public',
+      'rule (protocol tcp, port 80) is open to 0.0.0.0/0 but swarm-ha:role is "swarm"; only edge security groups may be public',
     ]);
   });
 
@@ -33,14 +42,14 @@ describe("only-edge-public", () => {
     const rule = edgeIngressRule();
     delete rule.tags;
     expect(check("vpcIngressRule", rule, defaults)).toEqual([
-      "rule (protocol tcp, port 443) is open to 0.0.0.0/0 but swarm-ha:role is unset; only edge security groups may be public",
+      "rule (protocol tcp, port 80) is open to 0.0.0.0/0 but swarm-ha:role is unset; only edge security groups may be public",
     ]);
   });
 
   it("reports the edge opening another port to the internet", () => {
     const rule = { ...edgeIngressRule(), fromPort: 8080, toPort: 8080 };
     expect(check("vpcIngressRule", rule, defaults)).toEqual([
-      "rule (protocol tcp, port 8080) is open to 0.0.0.0/0; the edge tier may only open TCP 80, 443 to the internet",
+      "rule (protocol tcp, port 8080) is open to 0.0.0.0/0; the edge tier may only open TCP 80 to the internet",
     ]);
   });
 
@@ -53,9 +62,9 @@ describe("only-edge-public", () => {
     expect(out[1]).toContain("is open to ::/0;");
   });
 
-  it("reports UDP 443 on the edge", () => {
+  it("reports UDP 80 on the edge", () => {
     const rule = { ...edgeIngressRule(), ipProtocol: "udp" };
-    expect(check("vpcIngressRule", rule, defaults)).toEqual([expect.stringContaining("(protocol udp, port 443) is open to 0.0.0.0/0;")]);
+    expect(check("vpcIngressRule", rule, defaults)).toEqual([expect.stringContaining("(protocol udp, port 80) is open to 0.0.0.0/0;")]);
   });
 
   it("reports all-traffic from the internet even on the edge", () => {
@@ -89,6 +98,6 @@ describe("only-edge-public", () => {
   it("reads the inline rules' role from the group's tags through the policy", () => {
     const sg = { ...edgeSecurityGroup(), tags: tags("nfs") };
     const found = evaluatePack([{ type: TYPES.securityGroup, name: "sg", props: sg }]).filter((v) => v.policy === "only-edge-public");
-    expect(found).toHaveLength(4); // 80 and 443, each over IPv4 and IPv6
+    expect(found).toHaveLength(2); // 80 over IPv4 and IPv6
   });
 });

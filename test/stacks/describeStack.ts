@@ -58,7 +58,7 @@ export function describeStack(stack: "dev" | "prod"): void {
         if (edgeHttp) expect(r.inputs.fromPort).toBe(r.inputs.toPort);
       }
       const publicRules = rules.filter((x) => x.inputs.cidrIpv4 === "0.0.0.0/0").map((x) => x.inputs.fromPort);
-      expect(publicRules.sort()).toEqual([443, 80]);
+      expect(publicRules.sort()).toEqual([80]);
     });
 
     it("keeps swarm ports between cluster members and NFS to the cluster", () => {

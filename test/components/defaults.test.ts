@@ -1,0 +1,44 @@
+/**
+ * Component defaults live once, in stacks/schema.ts: a component that falls back to a literal for
+ * an argument the config also sets would drift from the schema the day one of them changes.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { schemaDefault } from "../../components/wasService";
+import { CONFIG_KEYS } from "../../stacks/schema";
+
+/** Literal fallbacks (`x ?? 3`, `x ?? "was"`, `x ?? true`) in a source text, as "line: text". */
+function literalFallbacks(source: string): string[] {
+  return source
+    .split("\n")
+    .map((line, i) => `${i + 1}: ${line.trim()}`)
+    // An empty string is "absent" (an unknown id), not a default.
+    .filter((line) => /\?\?\s*(-?\d[\d_.]*|"[^"]+"|'[^']+'|true|false)(?!\w)/.test(line));
+}
+
+/** Fallbacks that are not the schema's: literals allowed only for arguments no config key sets. */
+const NOT_CONFIG = [/pairInterface \?\? "ens5"/, /rootVolumeGiB \?\? 20/];
+
+describe("component defaults", () => {
+  it("the scan finds a literal fallback (scripted case)", () => {
+    expect(literalFallbacks("const replicas = args.replicas ?? 3;\nconst n = args.name ?? \"was\";")).toHaveLength(2);
+    expect(literalFallbacks('const r = args.replicas ?? schemaDefault<number>("wasReplicas", "number");')).toEqual([]);
+  });
+
+  it("no component falls back to a literal for a config-backed argument", () => {
+    const dir = path.join(__dirname, "..", "..", "components");
+    const found = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith(".ts"))
+      .flatMap((f) => literalFallbacks(fs.readFileSync(path.join(dir, f), "utf8")).map((l) => `${f}:${l}`))
+      .filter((l) => !NOT_CONFIG.some((re) => re.test(l)));
+    expect(found).toEqual([]);
+  });
+
+  it("schemaDefault reads CONFIG_KEYS and refuses a missing key or a wrong type", () => {
+    expect(schemaDefault<number>("wasReplicas", "number")).toBe(CONFIG_KEYS.find((k) => k.key === "wasReplicas")!.default);
+    expect(() => schemaDefault("wasReplica", "number")).toThrow(/no number default for config key "wasReplica"/);
+    expect(() => schemaDefault("wasPort", "string")).toThrow(/no string default/);
+  });
+});
