@@ -2,6 +2,8 @@
 export const TAG_PROJECT = "swarm-ha:project";
 export const TAG_STACK = "swarm-ha:stack";
 export const TAG_ROLE = "swarm-ha:role";
+/** Unique per deployment (index.ts: a RandomId kept in state); the chaos guard checks it. */
+export const TAG_DEPLOYMENT = "swarm-ha:deployment";
 
 export interface StackIdentity {
   readonly project: string;

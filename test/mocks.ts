@@ -4,9 +4,12 @@
  * and dependencies so tests can assert the resource graph.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
+import { parseStackOutputs } from "../chaos/aws";
 
 export interface Registration {
   readonly type: string;
@@ -23,6 +26,9 @@ export interface Registration {
   readonly secretInputs: string[];
   /** Output property names the resource asked to be kept secret. */
   readonly additionalSecretOutputs: string[];
+  readonly ignoreChanges: string[];
+  readonly deleteBeforeReplace: boolean;
+  readonly retainOnDelete: boolean;
 }
 
 export interface MockedStack {
@@ -82,6 +88,30 @@ export const MOCK_REPORT = {
   passed: true,
 };
 
+/** EC2 id prefixes per resource type: ids as AWS spells them, so the chaos CLI's parser accepts them. */
+const EC2_ID_PREFIX: Record<string, string> = {
+  "aws:ec2/instance:Instance": "i",
+  "aws:ec2/securityGroup:SecurityGroup": "sg",
+  "aws:ec2/vpc:Vpc": "vpc",
+  "aws:ec2/subnet:Subnet": "subnet",
+  "aws:ec2/internetGateway:InternetGateway": "igw",
+  "aws:ec2/routeTable:RouteTable": "rtb",
+  "aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc",
+  "aws:ec2/eip:Eip": "eipalloc",
+  "aws:ec2/eipAssociation:EipAssociation": "eipassoc",
+  "aws:ebs/volume:Volume": "vol",
+  "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
+  "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
+};
+
+/** The id the mocks give a resource: EC2-shaped where AWS has a shape (i-0123456789abcdef0), else `<name>-id`. */
+export function mockId(type: string, name: string): string {
+  if (type.startsWith("pulumi:providers:")) return `${name}-provider-id`;
+  const prefix = EC2_ID_PREFIX[type];
+  if (!prefix) return `${name}-id`;
+  return `${prefix}-0${createHash("sha256").update(`${type}/${name}`).digest("hex").slice(0, 16)}`;
+}
+
 function ip(n: number, base: string): string {
   return `${base}.${Math.floor(n / 250)}.${(n % 250) + 4}`;
 }
@@ -93,10 +123,12 @@ function state(type: string, name: string, inputs: Record<string, any>, n: numbe
         ...inputs,
         privateIp: ip(n, "10.42"),
         publicIp: `198.51.100.${(n % 250) + 4}`,
-        arn: `arn:aws:ec2:eu-west-1:123456789012:instance/i-${n.toString(16).padStart(17, "0")}`,
+        arn: `arn:aws:ec2:eu-west-1:123456789012:instance/${mockId(type, name)}`,
       };
     case "aws:ec2/eip:Eip":
-      return { ...inputs, publicIp: "203.0.113.10", allocationId: `eipalloc-${n}` };
+      return { ...inputs, publicIp: "203.0.113.10", allocationId: mockId(type, name) };
+    case "random:index/randomId:RandomId":
+      return { ...inputs, hex: createHash("sha256").update(name).digest("hex").slice(0, 2 * inputs.byteLength), b64Std: "", b64Url: "", dec: "" };
     case "aws:ec2/keyPair:KeyPair":
       return { ...inputs, keyName: inputs.keyName ?? `${name}-kp`, arn: `arn:aws:ec2:::key-pair/${name}` };
     case "tls:index/privateKey:PrivateKey":
@@ -112,9 +144,15 @@ function state(type: string, name: string, inputs: Record<string, any>, n: numbe
       return { ...inputs, stdout, stderr: "" };
     }
     case "command:local:Command": {
-      // The chaos check's CLI prints report.json; a passing drill as the lab measures it.
-      const stdout = String(inputs.create ?? "").includes("chaos/cli.ts") ? JSON.stringify(MOCK_REPORT) + "\n" : "";
-      return { ...inputs, stdout, stderr: "" };
+      const create = String(inputs.create ?? "");
+      if (!create.includes("chaos/cli.ts")) return { ...inputs, stdout: "", stderr: "" };
+      // The chaos CLI reads its stdin with parseStackOutputs first: so does the mock (it throws on
+      // outputs the real CLI would refuse), then reports a passing drill on the named target.
+      const outputs = parseStackOutputs(JSON.parse(String(inputs.stdin)));
+      const target = /--target (\S+)/.exec(create)?.[1] ?? "";
+      const node = outputs.nodes.find((x) => x.name === target || x.role === target) ?? outputs.nodes[outputs.nodes.length - 1];
+      const report = { ...MOCK_REPORT, target: { node: node.name, role: node.role } };
+      return { ...inputs, stdout: JSON.stringify(report) + "\n", stderr: "" };
     }
     default:
       return { ...inputs, arn: `arn:aws:mock:::${name}` };
@@ -155,7 +193,15 @@ export async function runProgram(
   const urnToName = new Map<string, string>();
   const deps = new Map<
     string,
-    { dependsOn: string[]; parent?: string; secretInputs: string[]; additionalSecretOutputs: string[] }
+    {
+      dependsOn: string[];
+      parent?: string;
+      secretInputs: string[];
+      additionalSecretOutputs: string[];
+      ignoreChanges: string[];
+      deleteBeforeReplace: boolean;
+      retainOnDelete: boolean;
+    }
   >();
   let seq = 0;
 
@@ -165,7 +211,7 @@ export async function runProgram(
         const n = seq++;
         const inputs = unwrapSecrets(args.inputs);
         const st = state(args.type, args.name, inputs, n);
-        const id = args.type.startsWith("pulumi:providers:") ? `${args.name}-provider-id` : `${args.name}-id`;
+        const id = mockId(args.type, args.name);
         const d = deps.get(args.name);
         resources.push({
           type: args.type,
@@ -178,6 +224,9 @@ export async function runProgram(
           parent: d?.parent,
           secretInputs: d?.secretInputs ?? [],
           additionalSecretOutputs: d?.additionalSecretOutputs ?? [],
+          ignoreChanges: d?.ignoreChanges ?? [],
+          deleteBeforeReplace: d?.deleteBeforeReplace ?? false,
+          retainOnDelete: d?.retainOnDelete ?? false,
         });
         return { id, state: st };
       },
@@ -205,6 +254,9 @@ export async function runProgram(
       parent: req.getParent() ? urnName(req.getParent()) : undefined,
       secretInputs: Object.keys(raw).filter((k) => raw[k]?.[SECRET_SIG] === SECRET_VALUE),
       additionalSecretOutputs: req.getAdditionalsecretoutputsList() as string[],
+      ignoreChanges: req.getIgnorechangesList() as string[],
+      deleteBeforeReplace: req.getDeletebeforereplace() === true,
+      retainOnDelete: req.getRetainondelete() === true,
     });
     return register(req, (err: any, resp: any) => {
       if (resp?.getUrn) urnToName.set(resp.getUrn(), name);
@@ -217,6 +269,8 @@ export async function runProgram(
     config[k.includes(":") ? k : `swarm-ha:${k}`] = v;
   }
   pulumi.runtime.setAllConfig(config, Object.keys(config).filter((k) => k.endsWith(":sshPrivateKey")));
+  // The program writes the Docker provider's key file under ~/.ssh: keep it out of the real home.
+  process.env.HOME = fs.mkdtempSync(path.join(os.tmpdir(), "swarm-ha-home-"));
 
   const program = await import("../index");
   const outputs: Record<string, unknown> = {};

@@ -52,7 +52,7 @@ export function describeStack(stack: "dev" | "prod"): void {
       const rules = s.byType(INGRESS);
       expect(rules.length).toBeGreaterThan(0);
       for (const r of rules.filter((x) => x.inputs.cidrIpv4 !== undefined)) {
-        const edgeHttp = r.inputs.securityGroupId === "net-edge-id" && [80, 443].includes(r.inputs.fromPort);
+        const edgeHttp = r.inputs.securityGroupId === s.one("net-edge").id && [80, 443].includes(r.inputs.fromPort);
         const ssh = r.inputs.fromPort === 22 && r.inputs.toPort === 22 && r.inputs.cidrIpv4 === ADMIN_CIDR;
         expect(edgeHttp || ssh, `${r.name}: ${r.inputs.cidrIpv4} ${r.inputs.fromPort}`).toBe(true);
         if (edgeHttp) expect(r.inputs.fromPort).toBe(r.inputs.toPort);
@@ -66,12 +66,12 @@ export function describeStack(stack: "dev" | "prod"): void {
       for (const p of SWARM_PORTS) {
         const r = rules.filter((x) => x.inputs.fromPort === p.port && x.inputs.ipProtocol === p.protocol);
         expect(r, `${p.port}/${p.protocol}`).toHaveLength(1);
-        expect(r[0].inputs).toMatchObject({ securityGroupId: "net-cluster-id", referencedSecurityGroupId: "net-cluster-id" });
+        expect(r[0].inputs).toMatchObject({ securityGroupId: s.one("net-cluster").id, referencedSecurityGroupId: s.one("net-cluster").id });
         expect(r[0].inputs.cidrIpv4).toBeUndefined();
       }
       const nfs = rules.filter((x) => x.inputs.fromPort === 2049);
       expect(nfs).toHaveLength(1);
-      expect(nfs[0].inputs).toMatchObject({ securityGroupId: "net-nfs-id", referencedSecurityGroupId: "net-cluster-id" });
+      expect(nfs[0].inputs).toMatchObject({ securityGroupId: s.one("net-nfs").id, referencedSecurityGroupId: s.one("net-cluster").id });
       const esp = rules.filter((x) => x.inputs.ipProtocol === "50");
       expect(esp).toHaveLength(cfg.network.encryptOverlay ? 1 : 0);
     });
