@@ -188,6 +188,8 @@ export async function runProgram(
   overrides: Record<string, string> = {},
   /** Receives registrations as they happen, so a test can see what exists when the program throws. */
   resources: Registration[] = [],
+  /** Run as `pulumi preview` (isDryRun true). Default false. */
+  opts: { readonly preview?: boolean } = {},
 ): Promise<MockedStack> {
   const invokes: string[] = [];
   const urnToName = new Map<string, string>();
@@ -239,7 +241,7 @@ export async function runProgram(
     },
     "swarm-ha",
     stack,
-    false,
+    opts.preview ?? false,
   );
 
   // Capture parent and dependency URNs from the raw registration requests.

@@ -5,7 +5,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { planSubnets } from "../../components/networkPlan";
 import { SWARM_PORTS } from "../../components/network";
+import { SSH_DIAL } from "../../components/swarmCluster";
+import { TAG_DEPLOYMENT } from "../../components/tags";
 import { parseConfig, SwarmHaConfig } from "../../stacks/schema";
+import * as fs from "fs";
+import * as os from "os";
 import { MockedStack, Registration, runProgram, stackConfig } from "../mocks";
 
 export const ADMIN_CIDR = "192.0.2.10/32";
@@ -169,6 +173,64 @@ export function describeStack(stack: "dev" | "prod"): void {
       const service = s.byType("docker:index/service:Service")[0];
       expect(drill.seq).toBeGreaterThan(service.seq);
       expect(s.outputs.chaosReport).toMatchObject({ scenario: "stop-worker", passed: true });
+    });
+
+    it("tags every instance with the deployment id and makes instances and EIPs wait for the internet route", () => {
+      expect(s.outputs.deploymentId).toMatch(/^[0-9a-f]{16}$/);
+      expect(s.outputs.vpcId).toBe(s.one("net-vpc").id);
+      const route = ["net-igw", "net-public", ...s.byType("aws:ec2/routeTableAssociation:RouteTableAssociation").map((a) => a.name)];
+      for (const r of [...s.byType(INSTANCE), ...s.byType("aws:ec2/eip:Eip")]) {
+        expect(r.dependsOn, r.name).toEqual(expect.arrayContaining(route));
+        if (r.type === INSTANCE) expect(r.inputs.tags[TAG_DEPLOYMENT], r.name).toBe(s.outputs.deploymentId);
+      }
+    });
+
+    it("never replaces an instance because Canonical published a newer AMI", () => {
+      for (const i of s.byType(INSTANCE)) expect(i.ignoreChanges, i.name).toContain("ami");
+    });
+
+    it("swarm steps: no SSH at delete, joins delete-before-replace, tokens never logged, dials sized for a booting instance", () => {
+      const swarm = s.byType(REMOTE).filter((c) => c.name.startsWith("swarm-"));
+      for (const c of swarm) {
+        expect(c.inputs.delete, c.name).toBeUndefined();
+        expect(c.inputs.connection, c.name).toMatchObject(SSH_DIAL);
+        if (/-swarm-init$|-join-|-peer-probe$/.test(c.name)) expect(String(c.inputs.create), c.name).toContain("cloud-init status --wait");
+      }
+      for (const c of swarm.filter((x) => x.name.startsWith("swarm-join-"))) expect(c.deleteBeforeReplace, c.name).toBe(true);
+      for (const c of swarm.filter((x) => /-token$|-peer-probe$/.test(x.name))) {
+        expect(c.inputs.logging, c.name).toBe("stderr");
+        expect(c.additionalSecretOutputs, c.name).toContain("stdout");
+      }
+    });
+
+    it("a replaced first manager joins the other managers' swarm; replaced members are pruned after every join", () => {
+      const init = s.one("swarm-swarm-init");
+      const probes = s.byType(REMOTE).filter((c) => c.name === "swarm-peer-probe");
+      expect(probes).toHaveLength(cfg.managers.count > 1 ? 1 : 0);
+      if (probes.length) {
+        expect(init.dependsOn).toContain("swarm-peer-probe");
+        expect(init.secretInputs).toContain("stdin");
+        expect(String(init.inputs.create)).toContain(`${instances("manager")[1].state.privateIp}:2377`);
+      }
+      const prune = s.one("swarm-prune");
+      const joins = s.byType(REMOTE).filter((c) => c.name.startsWith("swarm-join-")).map((c) => c.name);
+      expect(prune.dependsOn).toEqual(expect.arrayContaining(joins));
+      const nodes = [...instances("manager"), ...instances("worker")].map((n) => n.state.privateIp);
+      const keep = /^keep=" (.*) "$/m.exec(String(prune.inputs.create))?.[1].split(" ");
+      expect(keep?.sort()).toEqual(nodes.sort());
+    });
+
+    it("the Docker provider's key file is written on this run, 0600, and the service reads back without a diff", () => {
+      const [provider] = s.byType("pulumi:providers:docker");
+      const keyPath = provider.inputs.sshOpts ? JSON.parse(provider.inputs.sshOpts)[1] : undefined;
+      expect(keyPath).toMatch(new RegExp(`^${os.tmpdir()}`));
+      expect(fs.readFileSync(keyPath, "utf8")).toBe(String(s.outputs.sshPrivateKey));
+      expect(fs.statSync(keyPath).mode & 0o777).toBe(0o600);
+      expect(provider.inputs.host).toBe(`ssh://${cfg.ssh.user}@${s.outputs.managerAddress}`);
+      const [svc] = s.byType("docker:index/service:Service");
+      expect(svc.inputs.updateConfig.maxFailureRatio).toBe("0.0");
+      const [mount] = svc.inputs.taskSpec.containerSpec.mounts;
+      expect(mount.source).toMatch(/^[a-z-]+-[0-9a-f]{10}$/);
     });
 
     it("nests every resource under a swarm-ha component with a three-part token", () => {
