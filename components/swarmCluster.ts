@@ -57,8 +57,11 @@ export function sshConnection(instance: aws.ec2.Instance, ssh: SshAccess): comma
 /**
  * Swarm managers and workers on EC2. User data installs the engine; membership is done over SSH:
  * `docker swarm init` on the first manager, join tokens read as secrets, then the other managers
- * join one after another (Raft membership changes one at a time) and the workers join in parallel.
- * The scripts are idempotent: a re-run neither re-initialises nor joins twice.
+ * join one after another (Raft membership changes one at a time) and the workers join in parallel;
+ * a prune step then removes members that are no longer instances. The scripts are idempotent and
+ * replacement-safe: a re-run neither re-initialises nor joins twice, a node in another swarm does not
+ * pass for a member, and a replaced first manager joins the other managers' swarm. Nothing runs over
+ * SSH at delete time.
  */
 export class SwarmCluster extends pulumi.ComponentResource {
   readonly managers: SwarmNode[];
