@@ -6,6 +6,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { ChaosCheck } from "./components/chaosCheck";
 import { EdgeTier } from "./components/edge";
@@ -13,12 +14,16 @@ import { ubuntuAmi } from "./components/machine";
 import { Network } from "./components/network";
 import { NfsLogServer } from "./components/nfsServer";
 import { SwarmCluster, SwarmNode } from "./components/swarmCluster";
-import { roleTags } from "./base/tags";
+import { roleTags, TAG_DEPLOYMENT } from "./base/tags";
 import { WasService } from "./components/wasService";
 import { loadConfig } from "./stacks/config";
 
 const cfg = loadConfig();
 const identity = { project: cfg.project, stack: cfg.stack };
+
+// Unique to this deployment (two `dev` stacks in one account differ): generated at the first
+// `pulumi up` and kept in state, so it never changes until the stack is destroyed.
+const deployment = new random.RandomId("deployment", { byteLength: 8 });
 
 // One SSH key for every machine: the configured one, or a generated ED25519 pair kept as a secret.
 const generated = cfg.sshPrivateKey ? undefined : new tls.PrivateKey("ssh", { algorithm: "ED25519" });
@@ -40,6 +45,24 @@ const network = new Network("net", {
 });
 const ami = ubuntuAmi({});
 
+// Every instance (whichever component makes it) carries the deployment tag the chaos guard checks,
+// and waits for the internet route; so does every Elastic IP (AWS refuses one without a gateway).
+// Applied as a transformation of each component that starts machines, so no component forgets it.
+const deployed: pulumi.ResourceTransformation = (t) => {
+  const instance = t.type === "aws:ec2/instance:Instance";
+  if (!instance && t.type !== "aws:ec2/eip:Eip") return undefined;
+  const tags = pulumi
+    .all([t.props.tags as pulumi.Input<Record<string, string>> | undefined, deployment.hex])
+    .apply(([own, id]) => ({ ...(own ?? {}), [TAG_DEPLOYMENT]: id }));
+  // The components pass dependsOn as a plain list (or one resource), never as an output of a list.
+  const own = ([] as pulumi.Input<pulumi.Resource>[]).concat((t.opts.dependsOn ?? []) as pulumi.Input<pulumi.Resource>[]);
+  return {
+    props: instance ? { ...t.props, tags } : t.props,
+    opts: { ...t.opts, dependsOn: [...own, ...network.internetAccess] },
+  };
+};
+const machines = { transformations: [deployed] };
+
 const cluster = new SwarmCluster("swarm", {
   identity,
   ami,
@@ -51,7 +74,7 @@ const cluster = new SwarmCluster("swarm", {
   securityGroupIds: [network.clusterSecurityGroupId],
   ssh,
   dispatcherHeartbeatSeconds: cfg.swarm.dispatcherHeartbeatSeconds,
-});
+}, machines);
 
 const logs = new NfsLogServer("logs", {
   identity,
@@ -62,7 +85,7 @@ const logs = new NfsLogServer("logs", {
   ssh,
   exportPath: cfg.nfs.exportPath,
   allowedCidrs: network.clusterCidrs,
-});
+}, machines);
 
 const was = new WasService("was", {
   identity,
@@ -79,6 +102,8 @@ const was = new WasService("was", {
   encryptOverlay: cfg.network.encryptOverlay,
   nfs: { server: logs.privateIp, exportPath: cfg.nfs.exportPath },
   dependsOn: [...cluster.membership, logs.ready],
+  // CI previews from outside adminCidr (.github/workflows/preview.yml): never dial the manager.
+  dockerOffline: pulumi.runtime.isDryRun() && process.env.SWARM_HA_PREVIEW_OFFLINE === "1",
 });
 
 // nginx sends traffic to every node that may run a task; nodes without one refuse and are retried.
@@ -94,7 +119,7 @@ const edge = new EdgeTier("edge", {
   upstreamHosts: schedulable.map((n) => n.privateIp),
   upstreamPort: cfg.was.port,
   dependsOn: [was],
-});
+}, machines);
 
 const nodeOutputs = (nodes: SwarmNode[]) =>
   nodes.map((n) => ({
@@ -121,6 +146,8 @@ export const managersRunTasks = cfg.managers.runTasks;
 export const sshUser = cfg.ssh.user;
 export const sshPrivateKey = privateKey;
 export const stackTags = { project: identity.project, stack: identity.stack };
+export const vpcId = network.vpcId;
+export const deploymentId = deployment.hex;
 
 // The drill reads the same outputs `npm run chaos -- --stack <name>` reads.
 const chaos = cfg.chaos.enabled
@@ -128,8 +155,8 @@ const chaos = cfg.chaos.enabled
       target: cfg.chaos.target,
       deadlineSeconds: cfg.chaos.deadlineSeconds,
       stackOutputs: pulumi.output({
-        url, region, managerAddress, managerAddresses, nodes, edgeInstanceIds, serviceName, replicas,
-        managersRunTasks, sshUser, sshPrivateKey, stackTags,
+        url, region, managerAddress, managerAddresses, nodes, edgeInstanceIds, edgeEipAllocationId, serviceName,
+        replicas, managersRunTasks, sshUser, sshPrivateKey, stackTags, vpcId, deploymentId,
       }),
       triggers: [JSON.stringify(was.spec), ...nodes.map((n) => n.instanceId)],
     }, { dependsOn: [was, edge] })

@@ -2,7 +2,7 @@
 export const TAG_PROJECT = "swarm-ha:project";
 export const TAG_STACK = "swarm-ha:stack";
 export const TAG_ROLE = "swarm-ha:role";
-/** Unique to one deployment (stack output `deploymentId`): two `dev` stacks in one account differ here. */
+/** Unique per deployment (index.ts: a RandomId kept in state); the chaos guard checks it. */
 export const TAG_DEPLOYMENT = "swarm-ha:deployment";
 
 export interface StackIdentity {

@@ -60,5 +60,53 @@ export function createMachine(spec: MachineSpec, opts: pulumi.CustomResourceOpti
     },
     volumeTags: undefined,
     tags,
+  }, {
+    ...opts,
+    // The AMI lookup follows Canonical's newest build; without this every publication would replace
+    // every instance (a new swarm leader, a new NFS server) at the next unrelated `pulumi up`. New
+    // instances start from the newest image; existing ones move with `pulumi up --replace <urn>`.
+    ignoreChanges: [...(opts.ignoreChanges ?? []), "ami"],
+  });
+}
+
+export interface DataVolumeSpec {
+  readonly identity: StackIdentity;
+  readonly role: Role;
+  readonly name: string;
+  /** Availability zone of the instance's subnet (a volume attaches only within its zone). */
+  readonly availabilityZone: pulumi.Input<string>;
+  readonly instanceId: pulumi.Input<string>;
+  /** GiB of the encrypted gp3 volume. Default 20. */
+  readonly sizeGiB?: number;
+}
+
+/** Device name the data volume is attached as; Nitro instances show it as an NVMe disk whose serial is the volume id. */
+export const DATA_DEVICE = "/dev/sdf";
+
+/**
+ * A data volume that outlives its instance (the NFS server's logs): an encrypted gp3 EBS volume,
+ * `retainOnDelete` so not even `pulumi destroy` drops the logs, attached to the current instance.
+ * A replaced instance gets the same volume re-attached (the attachment is replaced, the volume is
+ * not: none of its inputs depend on the instance).
+ */
+export function createDataVolume(
+  spec: DataVolumeSpec,
+  opts: pulumi.CustomResourceOptions,
+): { volume: aws.ebs.Volume; attachment: aws.ec2.VolumeAttachment } {
+  const tags = roleTags(spec.identity, spec.role, `${spec.name}-data`);
+  const volume = new aws.ebs.Volume(`${spec.name}-data`, {
+    availabilityZone: spec.availabilityZone,
+    size: spec.sizeGiB ?? 20,
+    type: "gp3",
+    encrypted: true,
+    tags,
+  }, { ...opts, retainOnDelete: true });
+  const attachment = new aws.ec2.VolumeAttachment(`${spec.name}-data`, {
+    deviceName: DATA_DEVICE,
+    volumeId: volume.id,
+    instanceId: spec.instanceId,
+    // Stop the instance before detaching so the file system is unmounted cleanly on replacement.
+    stopInstanceBeforeDetaching: true,
   }, opts);
+  return { volume, attachment };
 }

@@ -37,6 +37,12 @@ export class Network extends pulumi.ComponentResource {
   readonly clusterSecurityGroupId: pulumi.Output<string>;
   readonly nfsSecurityGroupId: pulumi.Output<string>;
   readonly edgeSecurityGroupId: pulumi.Output<string>;
+  /**
+   * The internet route and its subnet associations. Instances and Elastic IPs depend on these: an
+   * instance that boots before its subnet routes to the gateway cannot fetch packages, and AWS
+   * refuses an EIP in a VPC without an attached gateway.
+   */
+  readonly internetAccess: pulumi.Resource[];
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("swarm-ha:network:Network", name, {}, opts);
@@ -58,6 +64,7 @@ export class Network extends pulumi.ComponentResource {
     }, parent);
 
     const azs = aws.getAvailabilityZonesOutput({ state: "available" }, parent);
+    const associations: pulumi.Resource[] = [];
     const subnets = (tier: "cluster" | "edge", cidrs: readonly string[]) =>
       cidrs.map((cidrBlock, i) => {
         const subnet = new aws.ec2.Subnet(`${name}-${tier}-${i}`, {
@@ -69,7 +76,9 @@ export class Network extends pulumi.ComponentResource {
           mapPublicIpOnLaunch: true,
           tags: tags(`${tier}-${i}`),
         }, parent);
-        new aws.ec2.RouteTableAssociation(`${name}-${tier}-${i}`, { subnetId: subnet.id, routeTableId: routes.id }, parent);
+        associations.push(
+          new aws.ec2.RouteTableAssociation(`${name}-${tier}-${i}`, { subnetId: subnet.id, routeTableId: routes.id }, parent),
+        );
         return subnet.id;
       });
     this.clusterSubnetIds = subnets("cluster", plan.cluster);
@@ -131,6 +140,7 @@ export class Network extends pulumi.ComponentResource {
     }
 
     this.vpcId = vpc.id;
+    this.internetAccess = [igw, routes, ...associations];
     this.clusterSecurityGroupId = cluster.id;
     this.nfsSecurityGroupId = nfs.id;
     this.edgeSecurityGroupId = edge.id;

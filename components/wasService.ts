@@ -1,4 +1,3 @@
-import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
@@ -37,6 +36,14 @@ export interface WasServiceArgs {
   readonly nfs: { readonly server: pulumi.Input<string>; readonly exportPath: string };
   /** Steps the service must wait for (every node joined, NFS server up). */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /** Directory the Docker provider's SSH key file is written to. Default ~/.ssh. */
+  readonly keyDir?: string;
+  /**
+   * Leave the Docker provider unconfigured (its host unknown) so it never dials the manager: for a
+   * preview from a machine outside adminCidr (CI). The swarm resources then preview as unknown.
+   * Default false.
+   */
+  readonly dockerOffline?: boolean;
 }
 
 const seconds = (ns: number) => `${ns / 1_000_000_000}s`;
@@ -52,6 +59,34 @@ export function schemaDefault<T extends string | number | boolean>(key: string, 
 }
 
 /**
+ * The provider reads MaxFailureRatio back as FormatFloat(v, 'f', 1) ("0.0" for 0): any other
+ * spelling is a diff on every `pulumi up`, and a ratio with two decimals can never match.
+ */
+export function failureRatio(v: number): string {
+  const text = v.toFixed(1);
+  if (!(v >= 0 && v <= 1) || Number(text) !== v) throw new Error(`MaxFailureRatio must be 0..1 in steps of 0.1 (got ${v})`);
+  return text;
+}
+
+/**
+ * Docker keeps a named volume's options from its first creation on each node: a fixed name would
+ * keep mounting a replaced NFS server's old address. The name carries a hash of address and export.
+ */
+export function nfsVolumeName(base: string, driverOptions: Readonly<Record<string, string>>): string {
+  const addr = /(?:^|,)addr=([^,]+)/.exec(driverOptions.o ?? "")?.[1];
+  if (!addr || !driverOptions.device) throw new Error("an NFS volume needs addr= in o and a device");
+  const digest = createHash("sha256").update(`${addr}:${driverOptions.device}`).digest("hex").slice(0, 10);
+  return `${base}-${digest}`;
+}
+
+/** Writes the Docker provider's SSH key file (0600) on every run: the provider needs it on this machine. */
+export function writeKeyFile(file: string, privateKey: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  fs.writeFileSync(file, privateKey.endsWith("\n") ? privateKey : `${privateKey}\n`, { mode: 0o600 });
+  fs.chmodSync(file, 0o600);
+}
+
+/**
  * Maps the Engine API ServiceSpec (the lab posts it as is) onto @pulumi/docker's Service inputs, so
  * the AWS service is the rendered spec and nothing else. Config and network IDs are resolved by the caller.
  */
@@ -64,7 +99,7 @@ export function toPulumiService(spec: ServiceSpec): ServiceInputs {
     delay: seconds(u.Delay),
     failureAction: u.FailureAction,
     monitor: seconds(u.Monitor),
-    maxFailureRatio: String(u.MaxFailureRatio),
+    maxFailureRatio: failureRatio(u.MaxFailureRatio),
     order: u.Order,
   });
   return {
@@ -78,7 +113,9 @@ export function toPulumiService(spec: ServiceSpec): ServiceInputs {
         commands: c.Command,
         mounts: c.Mounts.map((m) => ({
           type: m.Type,
-          source: m.Source,
+          source: m.VolumeOptions?.DriverConfig.Options.type === "nfs"
+            ? nfsVolumeName(m.Source, m.VolumeOptions.DriverConfig.Options)
+            : m.Source,
           target: m.Target,
           readOnly: m.ReadOnly,
           volumeOptions: m.VolumeOptions
@@ -154,17 +191,23 @@ export class WasService extends pulumi.ComponentResource {
     this.serviceName = WAS_SERVICE_NAME;
     this.replicas = replicas;
 
-    // The docker CLI's ssh transport needs the key in a file: written 0600 beside the user's keys.
-    const keyPath = path.join(os.homedir(), ".ssh", `swarm-ha-${args.identity.project}-${args.identity.stack}.pem`);
-    const keyFile = new command.local.Command(`${name}-ssh-key`, {
-      create: `umask 077 && mkdir -p "$(dirname '${keyPath}')" && cat > '${keyPath}'`,
-      delete: `rm -f '${keyPath}'`,
-      stdin: args.ssh.privateKey,
-    }, parent);
+    // The docker CLI's ssh transport needs the key in a file. It is written on every run (preview
+    // included) before the provider is configured, so a teammate's machine or a CI runner has it too.
+    const keyPath = path.join(
+      args.keyDir ?? path.join(os.homedir(), ".ssh"),
+      `swarm-ha-${args.identity.project}-${args.identity.stack}-docker.pem`,
+    );
+    const keyReady = pulumi.output(args.ssh.privateKey).apply((key) => {
+      writeKeyFile(keyPath, key);
+      return keyPath;
+    });
+    const host = args.dockerOffline
+      ? pulumi.output(pulumi.unknown as unknown as string)
+      : pulumi.all([args.managerAddress, keyReady]).apply(([addr]) => `ssh://${args.ssh.user}@${addr}`);
     const provider = new docker.Provider(`${name}-docker`, {
-      host: pulumi.interpolate`ssh://${args.ssh.user}@${args.managerAddress}`,
+      host,
       sshOpts: ["-i", keyPath, "-o", "StrictHostKeyChecking=accept-new", "-o", "ConnectTimeout=10"],
-    }, { ...parent, dependsOn: [keyFile, ...((args.dependsOn ?? []) as pulumi.Resource[])] });
+    }, { ...parent, dependsOn: (args.dependsOn ?? []) as pulumi.Resource[] });
     const withDocker = { parent: this, provider, dependsOn: args.dependsOn };
 
     const network = args.encryptOverlay

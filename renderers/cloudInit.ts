@@ -68,12 +68,61 @@ export function renderSwarmNodeUserData(m: SwarmNodeUserData): string {
 export interface NfsServerUserData {
   readonly hostname: string;
   readonly export: ExportModel;
+  /**
+   * EBS volume (id `vol-…`) that holds the export, so the logs survive a replaced server: formatted
+   * only when blank, mounted on the export path before the export is created. Default: none (the
+   * export lives on the root disk and dies with the instance).
+   */
+  readonly dataVolumeId?: string;
+}
+
+/**
+ * Waits for the data volume to be attached (it is attached after the instance runs), formats it
+ * only when it carries no file system, and mounts it on `mountPoint` through fstab (by label, so a
+ * re-attached volume mounts again at boot). Idempotent. Nitro instances name the disk by its
+ * volume id (NVMe serial); Xen ones use /dev/xvdf.
+ */
+export function renderDataVolumeMount(m: { readonly volumeId: string; readonly mountPoint: string }): string {
+  if (!/^vol-[0-9a-f]{8,17}$/.test(m.volumeId)) throw new Error(`volumeId must look like vol-0123456789abcdef0 (got ${JSON.stringify(m.volumeId)})`);
+  if (!/^\/[A-Za-z0-9._\/-]+$/.test(m.mountPoint)) throw new Error(`mountPoint must be an absolute path (got ${JSON.stringify(m.mountPoint)})`);
+  const nvme = `/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${m.volumeId.replace("-", "")}`;
+  return `#!/bin/sh
+set -eu
+dev=""
+waited=0
+while [ -z "$dev" ]; do
+  for d in ${nvme} /dev/xvdf; do
+    if [ -b "$d" ]; then dev="$d"; fi
+  done
+  if [ -z "$dev" ]; then
+    if [ "$waited" -ge 600 ]; then echo "data volume ${m.volumeId} was not attached within 600s" >&2; exit 1; fi
+    sleep 2
+    waited=$((waited + 2))
+  fi
+done
+if ! blkid "$dev" >/dev/null 2>&1; then mkfs.ext4 -q -L swarm-ha-data "$dev"; fi
+mkdir -p '${m.mountPoint}'
+if ! grep -q '^LABEL=swarm-ha-data ' /etc/fstab; then
+  echo 'LABEL=swarm-ha-data ${m.mountPoint} ext4 defaults,nofail 0 2' >> /etc/fstab
+fi
+if ! mountpoint -q '${m.mountPoint}'; then mount '${m.mountPoint}'; fi
+`;
 }
 
 /** The NFS log server: nfs-kernel-server, NFSv4 only, one export limited to the cluster CIDRs. */
 export function renderNfsServerUserData(m: NfsServerUserData): string {
   const uid = String(m.export.anonUid ?? 65534);
   const gid = String(m.export.anonGid ?? 65534);
+  const volume = m.dataVolumeId
+    ? {
+        file: {
+          path: "/usr/local/sbin/swarm-ha-data-volume",
+          content: renderDataVolumeMount({ volumeId: m.dataVolumeId, mountPoint: m.export.path }),
+          permissions: "0755",
+        },
+        run: [["/usr/local/sbin/swarm-ha-data-volume"]],
+      }
+    : { file: undefined, run: [] };
   return doc({
     hostname: m.hostname,
     package_update: true,
@@ -81,8 +130,10 @@ export function renderNfsServerUserData(m: NfsServerUserData): string {
     write_files: [
       { path: "/etc/exports", content: renderExports(m.export), permissions: "0644" },
       { path: "/etc/nfs.conf.d/swarm-ha.conf", content: renderNfsConf(), permissions: "0644" },
+      ...(volume.file ? [volume.file] : []),
     ],
     runcmd: [
+      ...volume.run,
       ["mkdir", "-p", m.export.path],
       ["chown", `${uid}:${gid}`, m.export.path],
       ["chmod", "0775", m.export.path],

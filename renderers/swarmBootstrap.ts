@@ -14,6 +14,12 @@ export interface DockerAccess {
   readonly sudo?: boolean;
   /** Seconds to wait for the engine to answer before giving up (cloud-init may still be installing it). Default 300. */
   readonly engineWaitSeconds?: number;
+  /**
+   * Wait for cloud-init to finish first (`cloud-init status --wait`): on EC2 the engine may answer
+   * before runcmd has added the login user to the docker group and written daemon.json. Default false
+   * (the lab's nodes have no cloud-init).
+   */
+  readonly waitForCloudInit?: boolean;
 }
 
 export interface SwarmInitModel extends DockerAccess {
@@ -21,6 +27,13 @@ export interface SwarmInitModel extends DockerAccess {
   readonly advertiseAddr: string;
   /** Dispatcher heartbeat period; detection of a stopped node takes about 3 to 4 of these. */
   readonly dispatcherHeartbeatSeconds: number;
+  /**
+   * Another manager of the same cluster. When set, the script reads standard input: a manager join
+   * token there (read from that peer by `renderJoinTokenRead(..., { onlyIfActive: true })`) means a
+   * swarm already exists, so a blank node (a replaced first manager) joins it instead of
+   * initialising a second swarm. Empty input: initialise. Default: none (always initialise).
+   */
+  readonly peerManagerAddr?: string;
 }
 
 export interface SwarmJoinModel extends DockerAccess {
@@ -46,10 +59,17 @@ function checkSeconds(field: string, value: number, min: number): number {
 function preamble(access: DockerAccess): string {
   const docker = access.sudo ? "sudo docker" : "docker";
   const wait = checkSeconds("engineWaitSeconds", access.engineWaitSeconds ?? 300, 0);
+  const cloudInit = access.waitForCloudInit
+    ? [
+        "# runcmd (docker group, daemon.json) ends after sshd is up: let cloud-init finish first.",
+        "if command -v cloud-init >/dev/null 2>&1; then cloud-init status --wait >/dev/null 2>&1 || true; fi",
+      ]
+    : [];
   return [
     "#!/bin/sh",
     "set -eu",
     `DOCKER="${docker}"`,
+    ...cloudInit,
     "# The engine may still be installing (cloud-init) or starting (lab node): wait for it.",
     "waited=0",
     "until $DOCKER info >/dev/null 2>&1; do",
@@ -61,13 +81,29 @@ function preamble(access: DockerAccess): string {
   ].join("\n");
 }
 
-/** Initialises the swarm, or only re-applies its settings when this node already runs one. Prints the node ID. */
+/**
+ * Initialises the swarm, or only re-applies its settings when this node already runs one. With a
+ * `peerManagerAddr` and a manager token on standard input, a blank node joins the existing swarm
+ * through that peer instead. Prints the node ID.
+ */
 export function renderSwarmInit(m: SwarmInitModel): string {
   const addr = checkAddr("advertiseAddr", m.advertiseAddr);
   const hb = `${checkSeconds("dispatcherHeartbeatSeconds", m.dispatcherHeartbeatSeconds, 1)}s`;
+  const create = `$DOCKER swarm init --advertise-addr ${addr} --listen-addr ${addr}:2377 --dispatcher-heartbeat ${hb} >/dev/null`;
+  const start = m.peerManagerAddr === undefined
+    ? `  ${create}`
+    : `  token=""
+  IFS= read -r token || true
+  case "$token" in
+    SWMTKN-*)
+      # A swarm already runs on the other managers (this node was replaced): join it, never a second init.
+      $DOCKER swarm join --token "$token" --advertise-addr ${addr} --listen-addr ${addr}:2377 ${checkAddr("peerManagerAddr", m.peerManagerAddr)}:2377 >/dev/null ;;
+    "") ${create} ;;
+    *) echo "expected a manager join token (SWMTKN-...) or nothing on standard input" >&2; exit 2 ;;
+  esac`;
   return `${preamble(m)}
 if [ "$state" != "active" ]; then
-  $DOCKER swarm init --advertise-addr ${addr} --listen-addr ${addr}:2377 --dispatcher-heartbeat ${hb} >/dev/null
+${start}
 fi
 # Re-applied on every run so a changed heartbeat reaches an existing swarm.
 $DOCKER swarm update --dispatcher-heartbeat ${hb} >/dev/null
@@ -75,27 +111,47 @@ $DOCKER info --format '{{.Swarm.NodeID}}'
 `;
 }
 
-/** Prints the join token of a role on stdout (and nothing else). Run on a manager. */
-export function renderJoinTokenRead(role: "manager" | "worker", access: DockerAccess = {}): string {
+/**
+ * Prints the join token of a role on stdout (and nothing else). Run on a manager. With
+ * `onlyIfActive`, a node outside any swarm prints nothing and succeeds (the peer probe of a replaced
+ * first manager).
+ */
+export function renderJoinTokenRead(role: "manager" | "worker", access: DockerAccess & { readonly onlyIfActive?: boolean } = {}): string {
   if (role !== "manager" && role !== "worker") throw new Error(`role must be manager or worker (got ${JSON.stringify(role)})`);
+  const inactive = access.onlyIfActive
+    ? `if [ "$state" != "active" ]; then exit 0; fi`
+    : `if [ "$state" != "active" ]; then echo "this node is not in a swarm; run the init step first" >&2; exit 1; fi`;
   return `${preamble(access)}
-if [ "$state" != "active" ]; then echo "this node is not in a swarm; run the init step first" >&2; exit 1; fi
+${inactive}
 $DOCKER swarm join-token -q ${role}
 `;
 }
 
 /**
- * Joins the swarm with the token read from standard input. A node that is already a member
- * exits 0 without joining again. Prints the node ID.
+ * Joins the swarm with the token read from standard input. A node that is already a member of the
+ * swarm `managerAddr` belongs to exits 0 without joining again. A node active in ANOTHER swarm (its
+ * managers do not include `managerAddr`, e.g. after the first manager was replaced and initialised
+ * anew): a worker leaves it and joins; a manager stops with exit 3, since leaving could break that
+ * swarm's quorum. Prints the node ID.
  */
 export function renderSwarmJoin(m: SwarmJoinModel): string {
   if (m.role !== "manager" && m.role !== "worker") throw new Error(`role must be manager or worker (got ${JSON.stringify(m.role)})`);
   const manager = checkAddr("managerAddr", m.managerAddr);
   const addr = checkAddr("advertiseAddr", m.advertiseAddr);
+  const foreign = m.role === "worker"
+    ? `  echo "this node is in another swarm (managers: $managers); leaving it to join ${manager}" >&2
+  $DOCKER swarm leave --force >/dev/null`
+    : `  echo "this manager is in another swarm (managers: $managers), not the one of ${manager}; remove it from that swarm (docker swarm leave --force) and run pulumi up again" >&2
+  exit 3`;
   return `${preamble(m)}
 if [ "$state" = "active" ]; then
-  $DOCKER info --format '{{.Swarm.NodeID}}'
-  exit 0
+  managers=$($DOCKER info --format '{{range .Swarm.RemoteManagers}}{{.Addr}} {{end}}')
+  case " $managers " in
+    *" ${manager}:2377 "*)
+      $DOCKER info --format '{{.Swarm.NodeID}}'
+      exit 0 ;;
+  esac
+${foreign}
 fi
 token=""
 IFS= read -r token || true
@@ -105,5 +161,37 @@ case "$token" in
 esac
 $DOCKER swarm join --token "$token" --advertise-addr ${addr} --listen-addr ${addr}:2377 ${manager}:2377 >/dev/null
 $DOCKER info --format '{{.Swarm.NodeID}}'
+`;
+}
+
+export interface SwarmPruneModel extends DockerAccess {
+  /** Private addresses of every node that should be a member; any other member is removed. */
+  readonly memberAddrs: readonly string[];
+}
+
+/**
+ * Run on a manager after every join: demotes and removes each member whose address is not one of
+ * the current instances (a replaced or deleted node, running or down), so dead managers never count
+ * against the Raft quorum and `docker node ls` lists only real nodes. Prints the removed node IDs.
+ */
+export function renderSwarmPrune(m: SwarmPruneModel): string {
+  if (m.memberAddrs.length === 0) throw new Error("memberAddrs must list at least this manager");
+  const keep = m.memberAddrs.map((a) => checkAddr("memberAddrs", a)).join(" ");
+  return `${preamble(m)}
+if [ "$state" != "active" ]; then echo "this node is not in a swarm; run the init step first" >&2; exit 1; fi
+keep=" ${keep} "
+for id in $($DOCKER node ls -q); do
+  # A manager's Status.Addr may read 0.0.0.0; its ManagerStatus.Addr (ip:2377) is authoritative.
+  line=$($DOCKER node inspect --format '{{.Spec.Role}} {{.Status.Addr}} {{if .ManagerStatus}}{{.ManagerStatus.Addr}}{{end}}' "$id")
+  role=\${line%% *}
+  rest=\${line#* }
+  addr=\${rest%% *}
+  managerAddr=\${rest#* }
+  if [ "$role" = manager ] && [ -n "$managerAddr" ] && [ "$managerAddr" != "$rest" ]; then addr=\${managerAddr%:*}; fi
+  case "$keep" in *" $addr "*) continue ;; esac
+  if [ "$role" = manager ]; then $DOCKER node demote "$id" >/dev/null; fi
+  $DOCKER node rm --force "$id" >/dev/null
+  echo "$id"
+done
 `;
 }

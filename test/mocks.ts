@@ -4,7 +4,9 @@
  * and dependencies so tests can assert the resource graph.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { scriptedDrill } from "./chaos/chaosRunner";
@@ -24,6 +26,9 @@ export interface Registration {
   readonly secretInputs: string[];
   /** Output property names the resource asked to be kept secret. */
   readonly additionalSecretOutputs: string[];
+  readonly ignoreChanges: string[];
+  readonly deleteBeforeReplace: boolean;
+  readonly retainOnDelete: boolean;
 }
 
 export interface MockedStack {
@@ -98,6 +103,30 @@ export function setChaosRunner(r: ChaosRunner): void {
   chaosRunner = r;
 }
 
+/** EC2 id prefixes per resource type: ids as AWS spells them, so the chaos CLI's parser accepts them. */
+const EC2_ID_PREFIX: Record<string, string> = {
+  "aws:ec2/instance:Instance": "i",
+  "aws:ec2/securityGroup:SecurityGroup": "sg",
+  "aws:ec2/vpc:Vpc": "vpc",
+  "aws:ec2/subnet:Subnet": "subnet",
+  "aws:ec2/internetGateway:InternetGateway": "igw",
+  "aws:ec2/routeTable:RouteTable": "rtb",
+  "aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc",
+  "aws:ec2/eip:Eip": "eipalloc",
+  "aws:ec2/eipAssociation:EipAssociation": "eipassoc",
+  "aws:ebs/volume:Volume": "vol",
+  "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
+  "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
+};
+
+/** The id the mocks give a resource: EC2-shaped where AWS has a shape (i-0123456789abcdef0), else `<name>-id`. */
+export function mockId(type: string, name: string): string {
+  if (type.startsWith("pulumi:providers:")) return `${name}-provider-id`;
+  const prefix = EC2_ID_PREFIX[type];
+  if (!prefix) return `${name}-id`;
+  return `${prefix}-0${createHash("sha256").update(`${type}/${name}`).digest("hex").slice(0, 16)}`;
+}
+
 function ip(n: number, base: string): string {
   return `${base}.${Math.floor(n / 250)}.${(n % 250) + 4}`;
 }
@@ -109,10 +138,12 @@ function state(type: string, name: string, inputs: Record<string, any>, n: numbe
         ...inputs,
         privateIp: ip(n, "10.42"),
         publicIp: `198.51.100.${(n % 250) + 4}`,
-        arn: `arn:aws:ec2:eu-west-1:123456789012:instance/i-${n.toString(16).padStart(17, "0")}`,
+        arn: `arn:aws:ec2:eu-west-1:123456789012:instance/${mockId(type, name)}`,
       };
     case "aws:ec2/eip:Eip":
-      return { ...inputs, publicIp: "203.0.113.10", allocationId: `eipalloc-${n}` };
+      return { ...inputs, publicIp: "203.0.113.10", allocationId: mockId(type, name) };
+    case "random:index/randomId:RandomId":
+      return { ...inputs, hex: createHash("sha256").update(name).digest("hex").slice(0, 2 * inputs.byteLength), b64Std: "", b64Url: "", dec: "" };
     case "aws:ec2/keyPair:KeyPair":
       return { ...inputs, keyName: inputs.keyName ?? `${name}-kp`, arn: `arn:aws:ec2:::key-pair/${name}` };
     case "tls:index/privateKey:PrivateKey":
@@ -164,12 +195,22 @@ export async function runProgram(
   overrides: Record<string, string> = {},
   /** Receives registrations as they happen, so a test can see what exists when the program throws. */
   resources: Registration[] = [],
+  /** Run as `pulumi preview` (isDryRun true). Default false. */
+  opts: { readonly preview?: boolean } = {},
 ): Promise<MockedStack> {
   const invokes: string[] = [];
   const urnToName = new Map<string, string>();
   const deps = new Map<
     string,
-    { dependsOn: string[]; parent?: string; secretInputs: string[]; additionalSecretOutputs: string[] }
+    {
+      dependsOn: string[];
+      parent?: string;
+      secretInputs: string[];
+      additionalSecretOutputs: string[];
+      ignoreChanges: string[];
+      deleteBeforeReplace: boolean;
+      retainOnDelete: boolean;
+    }
   >();
   let seq = 0;
 
@@ -183,7 +224,7 @@ export async function runProgram(
           // The ChaosCheck runs the real CLI and drill core against a scripted swarm (test/chaos/chaosRunner.ts).
           st = { ...st, stdout: await chaosRunner(String(inputs.create), String(inputs.stdin ?? "")) };
         }
-        const id = args.type.startsWith("pulumi:providers:") ? `${args.name}-provider-id` : `${args.name}-id`;
+        const id = mockId(args.type, args.name);
         const d = deps.get(args.name);
         resources.push({
           type: args.type,
@@ -196,6 +237,9 @@ export async function runProgram(
           parent: d?.parent,
           secretInputs: d?.secretInputs ?? [],
           additionalSecretOutputs: d?.additionalSecretOutputs ?? [],
+          ignoreChanges: d?.ignoreChanges ?? [],
+          deleteBeforeReplace: d?.deleteBeforeReplace ?? false,
+          retainOnDelete: d?.retainOnDelete ?? false,
         });
         return { id, state: st };
       },
@@ -212,7 +256,7 @@ export async function runProgram(
     },
     "swarm-ha",
     stack,
-    false,
+    opts.preview ?? false,
   );
 
   // Capture parent and dependency URNs from the raw registration requests.
@@ -227,6 +271,9 @@ export async function runProgram(
       parent: req.getParent() ? urnName(req.getParent()) : undefined,
       secretInputs: Object.keys(raw).filter((k) => raw[k]?.[SECRET_SIG] === SECRET_VALUE),
       additionalSecretOutputs: req.getAdditionalsecretoutputsList() as string[],
+      ignoreChanges: req.getIgnorechangesList() as string[],
+      deleteBeforeReplace: req.getDeletebeforereplace() === true,
+      retainOnDelete: req.getRetainondelete() === true,
     });
     return register(req, (err: any, resp: any) => {
       if (resp?.getUrn) urnToName.set(resp.getUrn(), name);
@@ -239,6 +286,8 @@ export async function runProgram(
     config[k.includes(":") ? k : `swarm-ha:${k}`] = v;
   }
   pulumi.runtime.setAllConfig(config, Object.keys(config).filter((k) => k.endsWith(":sshPrivateKey")));
+  // The program writes the Docker provider's key file under ~/.ssh: keep it out of the real home.
+  process.env.HOME = fs.mkdtempSync(path.join(os.tmpdir(), "swarm-ha-home-"));
 
   const program = await import("../index");
   const outputs: Record<string, unknown> = {};

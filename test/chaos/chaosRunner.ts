@@ -7,33 +7,41 @@
 import { main, parseArgs, type CliDeps, type DrillSetup } from "../../chaos/cli";
 import { compactReport } from "../../chaos/report";
 import { runDrill } from "../../chaos/core";
-import type { StackOutputs } from "../../chaos/aws";
-import type { LoadHook } from "../../chaos/types";
+import { edgeNodes, type StackOutputs } from "../../chaos/aws";
+import type { EdgeObserver, LoadHook } from "../../chaos/types";
 import { FakeClock, node, ScriptedSwarm, task, type Script, type World } from "./fakes";
 
 /** restores: a replacement runs 6 s after the stop. never: it never does. lossy: restores but 3 requests fail. */
 export type ChaosMode = "restores" | "never" | "lossy";
 
 /** What the scripted swarm needs of the fed outputs (the program's own node names). */
-type Fed = Pick<StackOutputs, "replicas"> & { readonly nodes: ReadonlyArray<Pick<StackOutputs["nodes"][number], "name" | "role">> };
+type Fed = Pick<StackOutputs, "replicas" | "edgeInstanceIds"> & { readonly nodes: ReadonlyArray<Pick<StackOutputs["nodes"][number], "name" | "role">> };
 
-/** The program's own nodes: the first worker runs slot 1, the replacement lands on the last worker. */
-export function swarmOf(o: Fed, mode: ChaosMode): Script {
+/**
+ * The program's own nodes. A stopped node goes Down 3 s after the stop (a stopped leader hands the
+ * lead to the next manager); a stopped worker's task is replaced on the last worker still up 6 s
+ * after the stop. A worker named by the drill runs a task; otherwise the first workers do.
+ */
+export function swarmOf(o: Fed, mode: ChaosMode, named?: string): Script {
   const managers = o.nodes.filter((n) => n.role === "manager").map((n) => n.name);
   const workers = o.nodes.filter((n) => n.role === "worker").map((n) => n.name).sort();
-  const target = workers[0];
-  const running = workers.slice(0, o.replicas);
-  const spare = workers[workers.length - 1];
-  const down = (w: World) => w.sinceStop !== undefined && w.sinceStop >= 3 && !(w.sinceStart !== undefined && w.sinceStart >= 2);
+  const first = named !== undefined && workers.includes(named) ? [named] : [];
+  const running = [...first, ...workers.filter((w) => !first.includes(w))].slice(0, o.replicas);
+  const down = (h: string, w: World) => w.stopped.has(h) && w.sinceStop !== undefined && w.sinceStop >= 3;
   return {
     desired: o.replicas,
-    nodes: (w) => [
-      ...managers.map((m, i) => node(m, "manager", { leader: i === 0 })),
-      ...workers.map((h) => node(h, "worker", h === target && down(w) ? { status: "down" } : {})),
-    ],
+    nodes: (w) => {
+      const leader = managers.find((m) => !down(m, w));
+      return [
+        ...managers.map((m) => node(m, "manager", { leader: m === leader, ...(down(m, w) ? { status: "down" as const } : {}) })),
+        ...workers.map((h) => node(h, "worker", down(h, w) ? { status: "down" } : {})),
+      ];
+    },
     tasks: (w) => {
       const ts = running.map((h, i) => task(`t${i}`, h));
-      if (mode !== "never" && w.sinceStop !== undefined && w.sinceStop >= 6) ts.push(task("t-new", spare));
+      const lost = running.some((h) => w.stopped.has(h));
+      const spare = [...workers].reverse().find((h) => !w.stopped.has(h));
+      if (mode !== "never" && lost && spare && w.sinceStop !== undefined && w.sinceStop >= 6) ts.push(task("t-new", spare));
       return ts;
     },
   };
@@ -50,7 +58,7 @@ export function scriptedDrill(mode: ChaosMode) {
     if (opts === "help") throw new Error("the ChaosCheck never asks for --help");
     const fed = JSON.parse(stdin) as Fed & { serviceName: string; managersRunTasks: boolean };
     const clock = new FakeClock();
-    const swarm = new ScriptedSwarm(clock, swarmOf(fed, mode));
+    const swarm = new ScriptedSwarm(clock, swarmOf(fed, mode, opts.target));
     const r = await runDrill(swarm, swarm, {
       service: fed.serviceName,
       target: opts.target,
@@ -59,11 +67,30 @@ export function scriptedDrill(mode: ChaosMode) {
       maxFailed: opts.maxFailed,
       maxP99Ms: opts.maxP99Ms,
       load: lossyOr(mode),
+      ...(opts.target === "edge" ? { edge: pairOf(fed, swarm) } : {}),
       clock,
       signals: null,
     });
     if (!r.passed) throw new Error(`chaos drill exited 1: ${r.reason}`);
     return JSON.stringify(compactReport(r)) + "\n";
+  };
+}
+
+/**
+ * The program's balancer pair (edgeNodes: the names the CLI gives them): the first balancer up
+ * holds the address, one second after a stop the other does; a started balancer is back at once.
+ */
+export function pairOf(o: Pick<StackOutputs, "edgeInstanceIds">, swarm: ScriptedSwarm): EdgeObserver {
+  const names = edgeNodes(o).map((n) => n.name);
+  const held = () => {
+    const w = swarm.world();
+    return names.find((n) => !(w.stopped.has(n) && w.sinceStop !== undefined && w.sinceStop >= 1));
+  };
+  return {
+    nodes: async () => names,
+    holders: async () => (held() ? [held()!] : []),
+    ready: async (n) => !swarm.world().stopped.has(n),
+    answers: async () => held() !== undefined,
   };
 }
 
@@ -84,7 +111,7 @@ export function scriptedChaosRunner(mode: ChaosMode) {
     const err: string[] = [];
     const clock = new FakeClock();
     const setup = (o: StackOutputs): DrillSetup => {
-      const swarm = new ScriptedSwarm(clock, swarmOf(o, mode));
+      const swarm = new ScriptedSwarm(clock, swarmOf(o, mode, parseArgs(argv) === "help" ? undefined : (parseArgs(argv) as { target: string }).target));
       return { observer: swarm, stopper: swarm, service: o.serviceName, url: "http://127.0.0.1:1/", allowHosts: [], managersRunTasks: o.managersRunTasks, close: () => undefined };
     };
     const load = lossyOr(mode);

@@ -42,12 +42,15 @@ describe("node names and placement, as the program creates them", () => {
     for (const n of nodes) expect(targets).toContain(n.name);
   });
 
+  /** The id of the cluster subnet of zone `z` (a route table association shares the name). */
+  const subnetId = (z: number) => prod.byType("aws:ec2/subnet:Subnet").find((r) => r.name === `net-cluster-${z}`)!.id;
+
   it("each node's instance sits in the subnet of the zone swarmNodeZone names", () => {
     const zones = cfg.network.availabilityZones;
     for (const [role, count] of [["manager", cfg.managers.count], ["worker", cfg.workers.count]] as const) {
       for (let i = 0; i < count; i++) {
         const instance = prod.one(swarmNodeName(role, i));
-        expect(instance.inputs.subnetId, `${swarmNodeName(role, i)}`).toBe(`net-cluster-${swarmNodeZone(role, i, zones)}-id`);
+        expect(instance.inputs.subnetId, `${swarmNodeName(role, i)}`).toBe(subnetId(swarmNodeZone(role, i, zones)));
       }
     }
   });
@@ -56,7 +59,7 @@ describe("node names and placement, as the program creates them", () => {
     const per = nodesPerZone(cfg.managers.count, cfg.workers.count, cfg.network.availabilityZones);
     expect(per).toEqual({ managers: [1, 1, 1], workers: [1, 2, 2] });
     const placed = [0, 1, 2].map(
-      (z) => prod.resources.filter((r) => r.type === "aws:ec2/instance:Instance" && /-worker-/.test(r.name) && r.inputs.subnetId === `net-cluster-${z}-id`).length,
+      (z) => prod.resources.filter((r) => r.type === "aws:ec2/instance:Instance" && /-worker-/.test(r.name) && r.inputs.subnetId === subnetId(z)).length,
     );
     expect(placed).toEqual(per.workers);
   });

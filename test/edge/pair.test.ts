@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { KEEPALIVED_PATHS } from "../../renderers/keepalived";
-import { MockedStack, Registration, runProgram, stackConfig } from "../mocks";
+import { MockedStack, Registration, runProgram, stackConfig, mockId } from "../mocks";
 
 const INSTANCE = "aws:ec2/instance:Instance";
 const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
@@ -32,7 +32,7 @@ describe("edge pair (prod, edgeNodes 2) under mocks", () => {
     const [a, b] = edges();
     expect(edges()).toHaveLength(2);
     expect(a.inputs.subnetId).not.toBe(b.inputs.subnetId);
-    expect([a.inputs.subnetId, b.inputs.subnetId]).toEqual(["net-edge-0-id", "net-edge-1-id"]);
+    expect([a.inputs.subnetId, b.inputs.subnetId]).toEqual([mockId("aws:ec2/subnet:Subnet", "net-edge-0"), mockId("aws:ec2/subnet:Subnet", "net-edge-1")]);
     const confs = s.byType(REMOTE).filter((c) => /^edge-\d-nginx-conf$/.test(c.name));
     expect(confs).toHaveLength(2);
     expect(confs[0].inputs.stdin).toBe(confs[1].inputs.stdin);
@@ -46,7 +46,7 @@ describe("edge pair (prod, edgeNodes 2) under mocks", () => {
   it("has one Elastic IP, placed on node 0 at creation and then left to keepalived", () => {
     const eips = s.byType("aws:ec2/eip:Eip");
     expect(eips).toHaveLength(1);
-    expect(eips[0].inputs.instance).toBe("edge-0-id");
+    expect(eips[0].inputs.instance).toBe(s.one("edge-0").id);
     expect(eips[0].inputs.tags).toMatchObject({ "swarm-ha:role": "edge" });
     expect(s.outputs.url).toBe("http://203.0.113.10/");
   });
@@ -136,7 +136,7 @@ describe("edge pair (prod, edgeNodes 2) under mocks", () => {
   it("opens VRRP (protocol 112) between members of the edge group only", () => {
     const vrrp = s.byType(INGRESS).filter((r) => r.inputs.ipProtocol === "112");
     expect(vrrp).toHaveLength(1);
-    expect(vrrp[0].inputs).toMatchObject({ securityGroupId: "net-edge-id", referencedSecurityGroupId: "net-edge-id" });
+    expect(vrrp[0].inputs).toMatchObject({ securityGroupId: s.one("net-edge").id, referencedSecurityGroupId: s.one("net-edge").id });
     expect(vrrp[0].inputs.cidrIpv4).toBeUndefined();
     expect(vrrp[0].inputs.fromPort).toBeUndefined();
   });

@@ -46,7 +46,7 @@ describe("single balancer (dev, edgeNodes 1) under mocks", () => {
   it("keeps one Elastic IP on the balancer", () => {
     const eips = s.byType("aws:ec2/eip:Eip");
     expect(eips).toHaveLength(1);
-    expect(eips[0].inputs.instance).toBe("edge-0-id");
+    expect(eips[0].inputs.instance).toBe(s.one("edge-0").id);
     expect(s.outputs.url).toBe("http://203.0.113.10/");
   });
 });

@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import {
+  renderDataVolumeMount,
   renderDaemonJson,
   renderEdgeUserData,
   renderNfsServerUserData,
   renderSwarmNodeUserData,
 } from "../../renderers/cloudInit";
 import { ExportModel, renderExports, renderNfsConf } from "../../renderers/nfsExports";
-import { assertValid, cloudInitSchema } from "../validators";
+import { assertValid, cloudInitSchema, shellcheck } from "../validators";
 
 interface Doc {
   hostname?: string;
@@ -28,6 +29,7 @@ const docs: Array<[string, string]> = [
   ["manager", renderSwarmNodeUserData({ hostname: "swarm-ha-dev-manager-0", role: "manager", sshUser: "ubuntu" })],
   ["worker", renderSwarmNodeUserData({ hostname: "swarm-ha-dev-worker-2", role: "worker", sshUser: "ubuntu" })],
   ["NFS server", renderNfsServerUserData({ hostname: "swarm-ha-dev-nfs", export: exportModel })],
+  ["NFS server with data volume", renderNfsServerUserData({ hostname: "swarm-ha-dev-nfs", export: exportModel, dataVolumeId: "vol-0123456789abcdef0" })],
   ["edge", renderEdgeUserData({ hostname: "swarm-ha-dev-edge-0" })],
   ["edge pair member", renderEdgeUserData({ hostname: "swarm-ha-prod-edge-1", extraPackages: ["keepalived"] })],
 ];
@@ -92,5 +94,34 @@ describe("cloud-init user data: content", () => {
 
   it.for(docs)("%s matches the committed snapshot", async ([name, userData]) => {
     await expect(userData).toMatchFileSnapshot(`__snapshots__/cloud-init.${name.replace(/ /g, "-")}.yaml`);
+  });
+});
+
+describe("NFS data volume (logs survive a replaced server)", () => {
+  const mount = renderDataVolumeMount({ volumeId: "vol-0123456789abcdef0", mountPoint: "/srv/nfs/was-logs" });
+
+  it("is shellcheck-clean", (ctx) => {
+    assertValid("data volume mount script", shellcheck(ctx, mount));
+  });
+
+  it("formats only a blank volume, finds it by volume id, and mounts it by label through fstab", () => {
+    expect(mount).toContain("/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123456789abcdef0");
+    expect(mount).toMatch(/if ! blkid "\$dev" .*; then mkfs\.ext4 -q -L swarm-ha-data "\$dev"; fi/);
+    expect(mount).toContain("LABEL=swarm-ha-data /srv/nfs/was-logs ext4 defaults,nofail 0 2");
+  });
+
+  it("mounts the volume before the export directory is created and the server started", () => {
+    const doc = load(renderNfsServerUserData({ hostname: "nfs", export: exportModel, dataVolumeId: "vol-0123456789abcdef0" }));
+    const cmds = (doc.runcmd ?? []).map((c) => (Array.isArray(c) ? c.join(" ") : c));
+    expect(cmds[0]).toBe("/usr/local/sbin/swarm-ha-data-volume");
+    expect(cmds.indexOf("systemctl enable --now nfs-server")).toBeGreaterThan(0);
+    expect(doc.write_files?.find((f) => f.path === "/usr/local/sbin/swarm-ha-data-volume")?.content).toBe(mount);
+    const without = load(renderNfsServerUserData({ hostname: "nfs", export: exportModel }));
+    expect(JSON.stringify(without)).not.toContain("swarm-ha-data-volume");
+  });
+
+  it("refuses values that would be pasted into shell", () => {
+    expect(() => renderDataVolumeMount({ volumeId: "vol-1; reboot", mountPoint: "/srv" })).toThrow(/volumeId/);
+    expect(() => renderDataVolumeMount({ volumeId: "vol-0123456789abcdef0", mountPoint: "/srv'x" })).toThrow(/mountPoint/);
   });
 });

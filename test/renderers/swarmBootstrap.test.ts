@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { renderJoinTokenRead, renderSwarmInit, renderSwarmJoin } from "../../renderers/swarmBootstrap";
+import { renderJoinTokenRead, renderSwarmInit, renderSwarmJoin, renderSwarmPrune } from "../../renderers/swarmBootstrap";
 import { assertValid, shellcheck } from "../validators";
 
 const WORKER_TOKEN = "SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-1awxwuwd3z9j1z3puu7rcgdbx";
@@ -25,6 +25,7 @@ case "$1 $2" in
     case "$3" in
       "{{.Swarm.LocalNodeState}}") echo "$state" ;;
       "{{.Swarm.NodeID}}") if [ "$state" = active ]; then cat "$d/node-id"; else echo; fi ;;
+      "{{range .Swarm.RemoteManagers}}{{.Addr}} {{end}}") cat "$d/managers" ;;
       *) echo "fake docker: unexpected format $3" >&2; exit 64 ;;
     esac ;;
   "swarm init")
@@ -42,6 +43,14 @@ case "$1 $2" in
     [ "$3" = "--token" ] || { echo "fake docker: expected --token" >&2; exit 64; }
     printf '%s' "$4" > "$d/joined-with"
     echo active > "$d/state"; echo "wrk1nodeid" > "$d/node-id"; echo "This node joined a swarm as a worker." ;;
+  "swarm leave")
+    echo inactive > "$d/state"; echo "Node left the swarm." ;;
+  "node ls")
+    cat "$d/nodes" ;;
+  "node inspect")
+    cat "$d/inspect-$5" ;;
+  "node demote"|"node rm")
+    echo "$2 $*" >> "$d/removed"; echo ok ;;
   *)
     echo "fake docker: unexpected call: $*" >&2; exit 64 ;;
 esac
@@ -63,6 +72,7 @@ beforeEach(() => {
   chmodSync(join(dir, "bin", "sudo"), 0o755);
   writeFileSync(join(dir, "state"), "inactive\n");
   writeFileSync(join(dir, "calls.log"), "");
+  writeFileSync(join(dir, "managers"), "10.42.1.10:2377 \n");
 });
 
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -101,6 +111,9 @@ describe("swarm bootstrap scripts: shellcheck", () => {
     ["join-token manager (sudo)", renderJoinTokenRead("manager", { sudo: true })],
     ["join worker", renderSwarmJoin(joinModel)],
     ["join manager (sudo)", renderSwarmJoin({ ...joinModel, role: "manager", sudo: true })],
+    ["init with peer, cloud-init wait (sudo)", renderSwarmInit({ ...initModel, peerManagerAddr: "10.42.2.11", sudo: true, waitForCloudInit: true })],
+    ["join-token probe", renderJoinTokenRead("manager", { onlyIfActive: true, waitForCloudInit: true })],
+    ["prune (sudo)", renderSwarmPrune({ memberAddrs: ["10.42.1.10", "10.42.2.20"], sudo: true })],
   ];
   it.for(scripts)("%s is shellcheck-clean as POSIX sh", ([name, script], ctx) => {
     assertValid(`swarm ${name} script`, shellcheck(ctx, script));
@@ -277,5 +290,96 @@ describe("address and number injection", () => {
     const role = "manager; reboot" as unknown as "worker";
     expect(() => renderJoinTokenRead(role)).toThrow(/role/);
     expect(() => renderSwarmJoin({ ...joinModel, role })).toThrow(/role/);
+  });
+});
+
+describe("node replacement keeps one swarm (issue 11)", () => {
+  const peerInit = { ...initModel, peerManagerAddr: "10.42.2.11" };
+
+  it("a worker active in ANOTHER swarm leaves it and joins the right one (it used to exit 0)", () => {
+    setState("active", "strayworker");
+    writeFileSync(join(dir, "managers"), "10.99.0.1:2377 \n");
+    const r = runScript(renderSwarmJoin(joinModel), `${WORKER_TOKEN}\n`);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain("this node is in another swarm (managers: 10.99.0.1:2377 )");
+    expect(swarmCalls(r.calls, "leave")).toEqual(["swarm leave --force"]);
+    expect(swarmCalls(r.calls, "join")).toHaveLength(1);
+    expect(readFileSync(join(dir, "joined-with"), "utf8")).toBe(WORKER_TOKEN);
+  });
+
+  it("a manager active in ANOTHER swarm stops with exit 3 and never leaves on its own", () => {
+    setState("active", "straymanager");
+    writeFileSync(join(dir, "managers"), "10.99.0.1:2377 10.99.0.2:2377 \n");
+    const r = runScript(renderSwarmJoin({ ...joinModel, role: "manager" }), `${MANAGER_TOKEN}\n`);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toContain("this manager is in another swarm");
+    expect(swarmCalls(r.calls, "leave")).toEqual([]);
+    expect(swarmCalls(r.calls, "join")).toEqual([]);
+  });
+
+  it("a member of the swarm of managerAddr exits 0 without leaving or joining", () => {
+    setState("active", "member");
+    writeFileSync(join(dir, "managers"), "10.42.2.11:2377 10.42.1.10:2377 \n");
+    const r = runScript(renderSwarmJoin(joinModel), "");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe("member\n");
+    expect(swarmCalls(r.calls, "leave")).toEqual([]);
+  });
+
+  it("a replaced first manager joins the swarm of its peer instead of initialising a second one", () => {
+    const r = runScript(renderSwarmInit(peerInit), `${MANAGER_TOKEN}\n`);
+    expect(r.status).toBe(0);
+    expect(swarmCalls(r.calls, "init")).toEqual([]);
+    expect(swarmCalls(r.calls, "join")).toEqual([
+      `swarm join --token ${MANAGER_TOKEN} --advertise-addr 10.42.1.10 --listen-addr 10.42.1.10:2377 10.42.2.11:2377`,
+    ]);
+  });
+
+  it("with no peer swarm (empty probe) the first manager initialises; junk input is refused", () => {
+    expect(swarmCalls(runScript(renderSwarmInit(peerInit), "").calls, "init")).toHaveLength(1);
+    setState("inactive");
+    const bad = runScript(renderSwarmInit(peerInit), "hunter2\n");
+    expect(bad.status).toBe(2);
+    expect(swarmCalls(bad.calls, "init")).toEqual([]);
+  });
+
+  it("the peer probe prints nothing and succeeds on a node outside any swarm, the token inside one", () => {
+    const probe = renderJoinTokenRead("manager", { onlyIfActive: true });
+    const outside = runScript(probe);
+    expect(outside).toMatchObject({ status: 0, stdout: "" });
+    setState("active");
+    expect(runScript(probe).stdout).toBe(`${MANAGER_TOKEN}\n`);
+  });
+
+  it("waits for cloud-init before touching docker when asked", () => {
+    writeFileSync(join(dir, "bin", "cloud-init"), `#!/bin/sh\nprintf 'cloud-init %s\\n' "$*" >> "$FAKE_DOCKER_DIR/calls.log"\n`);
+    chmodSync(join(dir, "bin", "cloud-init"), 0o755);
+    const r = runScript(renderSwarmInit({ ...initModel, waitForCloudInit: true }));
+    expect(r.status).toBe(0);
+    expect(r.calls[0]).toBe("cloud-init status --wait");
+    expect(runScript(renderSwarmInit(initModel)).calls.some((c) => c.startsWith("cloud-init"))).toBe(false);
+  });
+
+  it("prune demotes and removes members that are not current instances, never a current one", () => {
+    setState("active", "leader");
+    writeFileSync(join(dir, "nodes"), "leader\noldmgr\nw1\ngone\n");
+    writeFileSync(join(dir, "inspect-leader"), "manager 0.0.0.0 10.42.1.10:2377\n");
+    writeFileSync(join(dir, "inspect-oldmgr"), "manager 10.42.1.99 10.42.1.99:2377\n");
+    writeFileSync(join(dir, "inspect-w1"), "worker 10.42.2.20 \n");
+    writeFileSync(join(dir, "inspect-gone"), "worker 10.42.2.77 \n");
+    const r = runScript(renderSwarmPrune({ memberAddrs: ["10.42.1.10", "10.42.2.20"] }));
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe("oldmgr\ngone\n");
+    expect(readFileSync(join(dir, "removed"), "utf8").split("\n").filter(Boolean)).toEqual([
+      "demote node demote oldmgr",
+      "rm node rm --force oldmgr",
+      "rm node rm --force gone",
+    ]);
+  });
+
+  it("prune refuses to run outside a swarm and needs at least one member address", () => {
+    expect(runScript(renderSwarmPrune({ memberAddrs: ["10.42.1.10"] })).status).toBe(1);
+    expect(() => renderSwarmPrune({ memberAddrs: [] })).toThrow(/memberAddrs/);
+    expect(() => renderSwarmPrune({ memberAddrs: ["10.0.0.1; rm -rf /"] })).toThrow(/memberAddrs/);
   });
 });

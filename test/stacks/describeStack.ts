@@ -5,7 +5,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { planSubnets } from "../../components/networkPlan";
 import { SWARM_PORTS } from "../../components/network";
+import { SSH_DIAL } from "../../components/swarmCluster";
+import { TAG_DEPLOYMENT } from "../../base/tags";
 import { parseConfig, SwarmHaConfig } from "../../stacks/schema";
+import * as fs from "fs";
+import * as os from "os";
 import { MockedStack, Registration, runProgram, stackConfig } from "../mocks";
 
 export const ADMIN_CIDR = "192.0.2.10/32";
@@ -52,7 +56,7 @@ export function describeStack(stack: "dev" | "prod"): void {
       const rules = s.byType(INGRESS);
       expect(rules.length).toBeGreaterThan(0);
       for (const r of rules.filter((x) => x.inputs.cidrIpv4 !== undefined)) {
-        const edgeHttp = r.inputs.securityGroupId === "net-edge-id" && [80, 443].includes(r.inputs.fromPort);
+        const edgeHttp = r.inputs.securityGroupId === s.one("net-edge").id && [80, 443].includes(r.inputs.fromPort);
         const ssh = r.inputs.fromPort === 22 && r.inputs.toPort === 22 && r.inputs.cidrIpv4 === ADMIN_CIDR;
         expect(edgeHttp || ssh, `${r.name}: ${r.inputs.cidrIpv4} ${r.inputs.fromPort}`).toBe(true);
         if (edgeHttp) expect(r.inputs.fromPort).toBe(r.inputs.toPort);
@@ -66,12 +70,12 @@ export function describeStack(stack: "dev" | "prod"): void {
       for (const p of SWARM_PORTS) {
         const r = rules.filter((x) => x.inputs.fromPort === p.port && x.inputs.ipProtocol === p.protocol);
         expect(r, `${p.port}/${p.protocol}`).toHaveLength(1);
-        expect(r[0].inputs).toMatchObject({ securityGroupId: "net-cluster-id", referencedSecurityGroupId: "net-cluster-id" });
+        expect(r[0].inputs).toMatchObject({ securityGroupId: s.one("net-cluster").id, referencedSecurityGroupId: s.one("net-cluster").id });
         expect(r[0].inputs.cidrIpv4).toBeUndefined();
       }
       const nfs = rules.filter((x) => x.inputs.fromPort === 2049);
       expect(nfs).toHaveLength(1);
-      expect(nfs[0].inputs).toMatchObject({ securityGroupId: "net-nfs-id", referencedSecurityGroupId: "net-cluster-id" });
+      expect(nfs[0].inputs).toMatchObject({ securityGroupId: s.one("net-nfs").id, referencedSecurityGroupId: s.one("net-cluster").id });
       const esp = rules.filter((x) => x.inputs.ipProtocol === "50");
       expect(esp).toHaveLength(cfg.network.encryptOverlay ? 1 : 0);
     });
@@ -169,6 +173,64 @@ export function describeStack(stack: "dev" | "prod"): void {
       const service = s.byType("docker:index/service:Service")[0];
       expect(drill.seq).toBeGreaterThan(service.seq);
       expect(s.outputs.chaosReport).toMatchObject({ scenario: "stop-worker", passed: true });
+    });
+
+    it("tags every instance with the deployment id and makes instances and EIPs wait for the internet route", () => {
+      expect(s.outputs.deploymentId).toMatch(/^[0-9a-f]{16}$/);
+      expect(s.outputs.vpcId).toBe(s.one("net-vpc").id);
+      const route = ["net-igw", "net-public", ...s.byType("aws:ec2/routeTableAssociation:RouteTableAssociation").map((a) => a.name)];
+      for (const r of [...s.byType(INSTANCE), ...s.byType("aws:ec2/eip:Eip")]) {
+        expect(r.dependsOn, r.name).toEqual(expect.arrayContaining(route));
+        if (r.type === INSTANCE) expect(r.inputs.tags[TAG_DEPLOYMENT], r.name).toBe(s.outputs.deploymentId);
+      }
+    });
+
+    it("never replaces an instance because Canonical published a newer AMI", () => {
+      for (const i of s.byType(INSTANCE)) expect(i.ignoreChanges, i.name).toContain("ami");
+    });
+
+    it("swarm steps: no SSH at delete, joins delete-before-replace, tokens never logged, dials sized for a booting instance", () => {
+      const swarm = s.byType(REMOTE).filter((c) => c.name.startsWith("swarm-"));
+      for (const c of swarm) {
+        expect(c.inputs.delete, c.name).toBeUndefined();
+        expect(c.inputs.connection, c.name).toMatchObject(SSH_DIAL);
+        if (/-swarm-init$|-join-|-peer-probe$/.test(c.name)) expect(String(c.inputs.create), c.name).toContain("cloud-init status --wait");
+      }
+      for (const c of swarm.filter((x) => x.name.startsWith("swarm-join-"))) expect(c.deleteBeforeReplace, c.name).toBe(true);
+      for (const c of swarm.filter((x) => /-token$|-peer-probe$/.test(x.name))) {
+        expect(c.inputs.logging, c.name).toBe("stderr");
+        expect(c.additionalSecretOutputs, c.name).toContain("stdout");
+      }
+    });
+
+    it("a replaced first manager joins the other managers' swarm; replaced members are pruned after every join", () => {
+      const init = s.one("swarm-swarm-init");
+      const probes = s.byType(REMOTE).filter((c) => c.name === "swarm-peer-probe");
+      expect(probes).toHaveLength(cfg.managers.count > 1 ? 1 : 0);
+      if (probes.length) {
+        expect(init.dependsOn).toContain("swarm-peer-probe");
+        expect(init.secretInputs).toContain("stdin");
+        expect(String(init.inputs.create)).toContain(`${instances("manager")[1].state.privateIp}:2377`);
+      }
+      const prune = s.one("swarm-prune");
+      const joins = s.byType(REMOTE).filter((c) => c.name.startsWith("swarm-join-")).map((c) => c.name);
+      expect(prune.dependsOn).toEqual(expect.arrayContaining(joins));
+      const nodes = [...instances("manager"), ...instances("worker")].map((n) => n.state.privateIp);
+      const keep = /^keep=" (.*) "$/m.exec(String(prune.inputs.create))?.[1].split(" ");
+      expect(keep?.sort()).toEqual(nodes.sort());
+    });
+
+    it("the Docker provider's key file is written on this run, 0600, and the service reads back without a diff", () => {
+      const [provider] = s.byType("pulumi:providers:docker");
+      const keyPath = provider.inputs.sshOpts ? JSON.parse(provider.inputs.sshOpts)[1] : undefined;
+      expect(keyPath).toMatch(new RegExp(`^${os.tmpdir()}`));
+      expect(fs.readFileSync(keyPath, "utf8")).toBe(String(s.outputs.sshPrivateKey));
+      expect(fs.statSync(keyPath).mode & 0o777).toBe(0o600);
+      expect(provider.inputs.host).toBe(`ssh://${cfg.ssh.user}@${s.outputs.managerAddress}`);
+      const [svc] = s.byType("docker:index/service:Service");
+      expect(svc.inputs.updateConfig.maxFailureRatio).toBe("0.0");
+      const [mount] = svc.inputs.taskSpec.containerSpec.mounts;
+      expect(mount.source).toMatch(/^[a-z-]+-[0-9a-f]{10}$/);
     });
 
     it("nests every resource under a swarm-ha component with a three-part token", () => {

@@ -10,8 +10,14 @@ until $DOCKER info >/dev/null 2>&1; do
 done
 state=$($DOCKER info --format '{{.Swarm.LocalNodeState}}')
 if [ "$state" = "active" ]; then
-  $DOCKER info --format '{{.Swarm.NodeID}}'
-  exit 0
+  managers=$($DOCKER info --format '{{range .Swarm.RemoteManagers}}{{.Addr}} {{end}}')
+  case " $managers " in
+    *" 10.42.1.10:2377 "*)
+      $DOCKER info --format '{{.Swarm.NodeID}}'
+      exit 0 ;;
+  esac
+  echo "this node is in another swarm (managers: $managers); leaving it to join 10.42.1.10" >&2
+  $DOCKER swarm leave --force >/dev/null
 fi
 token=""
 IFS= read -r token || true

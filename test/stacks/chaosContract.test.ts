@@ -1,0 +1,94 @@
+/**
+ * Issue 11 item 3: the program's outputs and the chaos CLI are held to each other. Each stack is
+ * synthesized under mocks with chaosEnabled and each valid chaosTarget; what the ChaosCheck would
+ * receive on stdin goes through the CLI's real parser, argument parser and AWS adapter constructors.
+ */
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { parseStackOutputs, StackOutputs } from "../../chaos/aws";
+import { parseArgs } from "../../chaos/cli";
+import { defaultDeps } from "../../cli/chaos";
+import { TAG_DEPLOYMENT } from "../../base/tags";
+import { parseConfig } from "../../stacks/schema";
+import { MockedStack, runProgram, stackConfig } from "../mocks";
+import { ADMIN_CIDR } from "./describeStack";
+
+const LOCAL = "command:local:Command";
+
+/** Targets the drill accepts for a stack: roles it can serve plus every node name the program makes. */
+function validTargets(stack: "dev" | "prod"): string[] {
+  const cfg = parseConfig({ ...stackConfig(stack), adminCidr: ADMIN_CIDR });
+  const names = [
+    ...[...Array(cfg.managers.count).keys()].map((i) => `swarm-manager-${i}`),
+    ...[...Array(cfg.workers.count).keys()].map((i) => `swarm-worker-${i}`),
+  ];
+  const candidates = ["worker", ...(cfg.managers.count >= 3 ? ["manager"] : []), ...(cfg.edge.nodes === 2 ? ["edge"] : []), ...names];
+  // Exactly the targets the program's own config check accepts (it refuses the only manager).
+  const accepted = (t: string) => {
+    try {
+      parseConfig({ ...stackConfig(stack), adminCidr: ADMIN_CIDR, chaosEnabled: "true", chaosTarget: t });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const valid = candidates.filter(accepted);
+  if (valid.length < candidates.length - 1) throw new Error(`the config check refuses more targets than the only manager: ${candidates.filter((t) => !accepted(t))}`);
+  return valid;
+}
+
+async function synthesize(stack: "dev" | "prod", target: string): Promise<{ s: MockedStack; stdin: unknown; create: string }> {
+  vi.resetModules();
+  const s = await runProgram(stack, { adminCidr: ADMIN_CIDR, chaosEnabled: "true", chaosTarget: target });
+  const drill = s.byType(LOCAL).find((c) => String(c.inputs.create).includes("cli/chaos.ts"));
+  if (!drill) throw new Error(`no chaos drill registered for ${stack}/${target}`);
+  return { s, stdin: JSON.parse(String(drill.inputs.stdin)), create: String(drill.inputs.create) };
+}
+
+const closers: Array<() => void> = [];
+afterAll(() => closers.forEach((c) => c()));
+
+describe.each(["dev", "prod"] as const)("chaos contract: stack %s", (stack) => {
+  it.each(validTargets(stack))("target %s: the CLI parses what the ChaosCheck receives and builds its adapters", async (target) => {
+    const { s, stdin, create } = await synthesize(stack, target);
+    const o: StackOutputs = parseStackOutputs(stdin);
+
+    // The command line the check runs is one the CLI accepts, for this target.
+    const argv = create.split(" ");
+    const opts = parseArgs(argv.slice(argv.indexOf("cli/chaos.ts") + 1));
+    expect(opts).not.toBe("help");
+    expect(JSON.stringify(opts)).toContain(target);
+
+    // Node names are the ones the program makes; ids are EC2's; the drill's guard data is there.
+    const instances = s.byType("aws:ec2/instance:Instance");
+    for (const n of o.nodes) {
+      const instance = instances.find((i) => i.name === n.name);
+      expect(instance, n.name).toBeDefined();
+      expect(n.instanceId).toBe(instance!.id);
+      expect(n.instanceId).toMatch(/^i-[0-9a-f]{17}$/);
+    }
+    const raw = stdin as Record<string, unknown>;
+    expect(raw.vpcId).toMatch(/^vpc-[0-9a-f]{17}$/);
+    expect(raw.deploymentId).toMatch(/^[0-9a-f]{16}$/);
+    for (const i of instances) expect(i.inputs.tags[TAG_DEPLOYMENT], i.name).toBe(raw.deploymentId);
+
+    // The adapter constructors the CLI uses for AWS (they validate what they are given).
+    const log = () => undefined;
+    if (target === "edge") {
+      expect(o.edgeEipAllocationId).toMatch(/^eipalloc-[0-9a-f]{17}$/);
+      const edge = defaultDeps.awsEdgeSetup!(o, log);
+      closers.push(() => edge.close());
+    } else {
+      const node = defaultDeps.awsSetup!(o, log);
+      closers.push(() => node.close());
+    }
+    expect(s.outputs.chaosReport).toMatchObject({ passed: true });
+  }, 60_000);
+});
+
+describe("chaos contract: the drill engineer's guard data", () => {
+  it("a ChaosCheck fed outputs without the EIP allocation id fails the edge adapter (the case that must fail)", async () => {
+    const { stdin } = await synthesize("prod", "worker");
+    const { edgeEipAllocationId: _dropped, ...withoutEip } = stdin as Record<string, unknown>;
+    expect(() => defaultDeps.awsEdgeSetup!(parseStackOutputs(withoutEip), () => undefined)).toThrow(/edgeEipAllocationId/);
+  }, 60_000);
+});
