@@ -334,6 +334,34 @@ async function startNode(n: NodeSlot, images: LabImages, spec: string, flags: st
   ]);
 }
 
+/** The lab's NFS export, with the same owner and mode as the AWS export (cloud-init): squashed writers own it. */
+async function configureNfs(exportPath: string, clients: string): Promise<void> {
+  await docker(["exec", NFS, "sh", "-c", `chown 65534:65534 '${exportPath}' && chmod 0775 '${exportPath}'`]);
+  const conf = renderGaneshaConf({ path: exportPath, clients: [clients] });
+  const current = await dockerRaw(["exec", NFS, "cat", "/etc/ganesha/ganesha.conf"]);
+  if (current.stdout !== conf) {
+    await writeInto(NFS, "/etc/ganesha/ganesha.conf", conf);
+    if ((await dockerRaw(["exec", NFS, "test", "-f", "/run/swarm-ha/ready"])).code === 0) await docker(["restart", "-t", "2", NFS]);
+  }
+  await docker(["exec", NFS, "sh", "-c", "mkdir -p /run/swarm-ha && touch /run/swarm-ha/ready"]);
+}
+
+/**
+ * `docker swarm init` on the first manager, then the joins through the rendered scripts. Tokens stay
+ * in memory: read from the manager's stdout, written to the joining node's stdin.
+ */
+async function formSwarm(managers: readonly NodeSlot[], workers: readonly NodeSlot[], heartbeatSeconds: number): Promise<void> {
+  const [first, ...others] = managers;
+  await runScript(first.name, "swarm-init", renderSwarmInit({ advertiseAddr: first.ip, dispatcherHeartbeatSeconds: heartbeatSeconds, engineWaitSeconds: 60 }));
+  const join = async (n: NodeSlot) => {
+    // One script file per joining node: concurrent joins must not rewrite a file another exec is reading.
+    const token = await runScript(first.name, `token-${n.role}-${n.name}`, renderJoinTokenRead(n.role));
+    await runScript(n.name, "swarm-join", renderSwarmJoin({ role: n.role, managerAddr: first.ip, advertiseAddr: n.ip, engineWaitSeconds: 60 }), `${token}\n`);
+  };
+  for (const m of others) await join(m); // managers one at a time: each changes the Raft membership
+  await settleAll(workers.map(join));
+}
+
 /**
  * Brings the lab up (or reuses a running one built from the same images and flags). On failure it
  * removes everything labelled swarm-ha.lab=1, unless keepOnFailure.
@@ -404,18 +432,7 @@ export async function up(o: LabOptions, log: Log): Promise<LabInfo> {
 
     // Steps that run alongside others are always awaited (settleAll) before a failure cleans up,
     // so nothing is still being created while the lab is removed.
-    const nfsStep = step(timings, log, `NFS export ${cfg.nfs.exportPath} (nfs-ganesha, clients ${l.nodeRange})`, async () => {
-      // Same owner and mode as the AWS export (cloud-init): squashed writers own it.
-      await docker(["exec", NFS, "sh", "-c", `chown 65534:65534 '${cfg.nfs.exportPath}' && chmod 0775 '${cfg.nfs.exportPath}'`]);
-      const conf = renderGaneshaConf({ path: cfg.nfs.exportPath, clients: [l.nodeRange] });
-      const current = await dockerRaw(["exec", NFS, "cat", "/etc/ganesha/ganesha.conf"]);
-      if (current.stdout !== conf) {
-        await writeInto(NFS, "/etc/ganesha/ganesha.conf", conf);
-        if ((await dockerRaw(["exec", NFS, "test", "-f", "/run/swarm-ha/ready"])).code === 0) await docker(["restart", "-t", "2", NFS]);
-      }
-      await docker(["exec", NFS, "sh", "-c", "mkdir -p /run/swarm-ha && touch /run/swarm-ha/ready"]);
-    });
-
+    const nfsStep = step(timings, log, `NFS export ${cfg.nfs.exportPath} (nfs-ganesha, clients ${l.nodeRange})`, () => configureNfs(cfg.nfs.exportPath, l.nodeRange));
     const tar = await appImageTar(images.app);
     const loadStep = step(timings, log, `load ${images.app} into ${l.nodes.length} node engines (docker save | docker load)`, async () => {
       // Two at a time: each load is CPU-bound on this 2-core machine. Wait for the engine first.
@@ -429,18 +446,9 @@ export async function up(o: LabOptions, log: Log): Promise<LabInfo> {
       await settleAll([one(), one()]);
     });
 
-    const swarmStep = step(timings, log, `swarm: init on ${managers[0].name} (heartbeat ${cfg.swarm.dispatcherHeartbeatSeconds}s), join ${l.nodes.length - 1} node(s)`, async () => {
-      const [first, ...others] = managers;
-      await runScript(first.name, "swarm-init", renderSwarmInit({ advertiseAddr: first.ip, dispatcherHeartbeatSeconds: cfg.swarm.dispatcherHeartbeatSeconds, engineWaitSeconds: 60 }));
-      // Tokens stay in memory: read from the manager's stdout, written to the joining node's stdin.
-      const join = async (n: NodeSlot) => {
-        // One script file per joining node: concurrent joins must not rewrite a file another exec is reading.
-        const token = await runScript(first.name, `token-${n.role}-${n.name}`, renderJoinTokenRead(n.role));
-        await runScript(n.name, "swarm-join", renderSwarmJoin({ role: n.role, managerAddr: first.ip, advertiseAddr: n.ip, engineWaitSeconds: 60 }), `${token}\n`);
-      };
-      for (const m of others) await join(m); // managers one at a time: each changes the Raft membership
-      await settleAll(workers.map(join));
-    });
+    const swarmStep = step(timings, log, `swarm: init on ${managers[0].name} (heartbeat ${cfg.swarm.dispatcherHeartbeatSeconds}s), join ${l.nodes.length - 1} node(s)`, () =>
+      formSwarm(managers, workers, cfg.swarm.dispatcherHeartbeatSeconds),
+    );
     await settleAll([swarmStep, nfsStep, loadStep]);
 
     const observer = new LabObserver(managers.map((m) => m.name));

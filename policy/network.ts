@@ -3,6 +3,7 @@
  * aws.ec2.SecurityGroup, a standalone aws.vpc.SecurityGroupIngressRule, and a standalone
  * aws.ec2.SecurityGroupRule of type "ingress". The network policies reason only about this shape.
  */
+import { netmask, parseCidr } from "../base/ipv4";
 import { Props, asArray, asRecord, asStringList, isSet, shown } from "./settings";
 
 /** Where a permission lets traffic come from. */
@@ -125,25 +126,16 @@ export function isWorldOpen(cidr: string): boolean {
   return /\/0+$/.test(cidr.trim());
 }
 
-function parseV4(cidr: string): { base: number; prefix: number } | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr.trim());
-  if (!m) return undefined;
-  const o = m.slice(1, 5).map(Number);
-  const prefix = Number(m[5]);
-  if (o.some((x) => x > 255) || prefix > 32) return undefined;
-  return { base: ((o[0] << 24) | (o[1] << 16) | (o[2] << 8) | o[3]) >>> 0, prefix };
-}
-
 /**
  * Whether `inner` lies inside `outer`. IPv4 is compared numerically; anything else (IPv6) only
  * matches an identical CIDR, which errs on the side of reporting.
  */
 export function cidrWithin(inner: string, outer: string): boolean {
-  const a = parseV4(inner);
-  const b = parseV4(outer);
+  const a = parseCidr(inner);
+  const b = parseCidr(outer);
   if (!a || !b) return inner.trim().toLowerCase() === outer.trim().toLowerCase();
   if (a.prefix < b.prefix) return false;
-  const mask = b.prefix === 0 ? 0 : (~0 << (32 - b.prefix)) >>> 0;
+  const mask = netmask(b.prefix);
   return ((a.base & mask) >>> 0) === ((b.base & mask) >>> 0);
 }
 

@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as ts from "typescript";
 import { describe, expect, it } from "vitest";
 
 const root = path.join(__dirname, "..", "..");
@@ -40,5 +41,45 @@ describe("import direction", () => {
   });
   it("base/ imports nothing of the project", () => {
     expect(upward("base", [])).toEqual([]);
+  });
+});
+
+describe("chaos/ stands alone", () => {
+  it("chaos imports only base/ and renderers/ (never lab/, components/ or stacks/)", () => {
+    expect(upward("chaos", ["base", "renderers"])).toEqual([]);
+  });
+});
+
+/** Functions (declarations, methods, arrows, constructors) longer than `max` lines, as "file:line name (n lines)". */
+function longFunctions(file: string, text: string, max: number): string[] {
+  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
+  const out: string[] = [];
+  const visit = (node: ts.Node) => {
+    if (ts.isFunctionLike(node) && "body" in node && node.body) {
+      const start = sf.getLineAndCharacterOfPosition(node.getStart(sf)).line;
+      const end = sf.getLineAndCharacterOfPosition(node.getEnd()).line;
+      const name = node.name && ts.isIdentifier(node.name) ? node.name.text : ts.SyntaxKind[node.kind];
+      if (end - start + 1 > max) out.push(`${file}:${start + 1} ${name} (${end - start + 1} lines)`);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  return out;
+}
+
+describe("function length", () => {
+  it("the checker finds a long function (scripted case)", () => {
+    const body = Array.from({ length: 151 }, (_, i) => `  const x${i} = ${i};`).join("\n");
+    expect(longFunctions("x.ts", `function long() {\n${body}\n}\nconst short = () => 1;\n`, 150)).toEqual(["x.ts:1 long (153 lines)"]);
+  });
+  it("no function in the product code is longer than 150 lines", () => {
+    const dirs = ["base", "chaos", "cli", "components", "lab", "policy", "renderers", "stacks", "scripts"];
+    const files = [
+      "index.ts",
+      ...dirs.filter((d) => fs.existsSync(path.join(root, d))).flatMap((d) => fs.readdirSync(path.join(root, d)).filter((f) => f.endsWith(".ts")).map((f) => `${d}/${f}`)),
+    ];
+    expect(files.length).toBeGreaterThan(30);
+    const long = files.flatMap((f) => longFunctions(f, fs.readFileSync(path.join(root, f), "utf8"), 150));
+    expect(long).toEqual([]);
   });
 });
