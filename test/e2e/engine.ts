@@ -1,6 +1,6 @@
 /** Whether a Docker engine answers; the e2e suites skip, saying why, only when it does not. */
 import { execFileSync } from "child_process";
-import { readFileSync } from "fs";
+import { existsSync, readFileSync } from "fs";
 
 export function engineProblem(): string | undefined {
   try {
@@ -26,8 +26,10 @@ export function runChaosCli(args: readonly string[]): { code: number; stdout: st
     });
     return { code: 0, stdout, stderr: "" };
   } catch (e) {
-    const err = e as { status?: number; stdout?: string; stderr?: string };
-    return { code: err.status ?? 1, stdout: err.stdout ?? "", stderr: err.stderr ?? "" };
+    const err = e as { status?: number | null; signal?: string | null; stdout?: string; stderr?: string };
+    // A run killed at the timeout has no exit status: say so instead of passing it off as exit 1.
+    const killed = err.status == null ? `\n[e2e] the chaos CLI was killed (${err.signal ?? "no exit status"}) after the 5 min limit` : "";
+    return { code: err.status ?? 1, stdout: err.stdout ?? "", stderr: (err.stderr ?? "") + killed };
   }
 }
 
@@ -39,5 +41,8 @@ export function chaosDrillOnLab(
 ): { result: ReturnType<typeof runChaosCli>; report: Record<string, any> } {
   const result = runChaosCli(["--lab", "--target", target, "--json", reportFile]);
   say(`chaos CLI exit ${result.code}: ${result.stderr.trim().split("\n").pop()}`);
+  if (!existsSync(reportFile)) {
+    throw new Error(`the chaos CLI (exit ${result.code}) wrote no report; its last output:\n${result.stderr.trim().split("\n").slice(-25).join("\n")}`);
+  }
   return { result, report: JSON.parse(readFileSync(reportFile, "utf8")) };
 }

@@ -35,6 +35,7 @@ describe.skipIf(ENGINE_PROBLEM !== undefined).sequential(
     }, 2 * MIN);
 
     it("stops the leader, elects a new one and restores the replicas (exit 0)", () => {
+      expect(report.failures).toEqual([]); // the verdict's reasons first: they say why an exit is not 0
       expect(result.code).toBe(0);
       expect(report.scenario).toBe("stop-manager");
       expect(report.target).toEqual({ node: leaderBefore, role: "manager" });
