@@ -81,6 +81,7 @@ const logs = new NfsLogServer("logs", {
   ami,
   instanceType: cfg.nfs.instanceType,
   subnetId: network.clusterSubnetIds[0],
+  availabilityZone: network.clusterSubnetZones[0],
   securityGroupIds: [network.nfsSecurityGroupId],
   ssh,
   exportPath: cfg.nfs.exportPath,
@@ -139,6 +140,7 @@ export const nodes = [...nodeOutputs(cluster.managers), ...nodeOutputs(cluster.w
 export const edgeInstanceIds = edge.instanceIds;
 export const edgeEipAllocationId = edge.eipAllocationId;
 export const nfsExport = logs.exportTarget;
+export const nfsDataVolumeId = logs.dataVolumeId;
 export const nfsAllowedCidrs = network.clusterCidrs;
 export const serviceName = was.serviceName;
 export const replicas = was.replicas;

@@ -11,6 +11,9 @@ import { parseConfig, SwarmHaConfig } from "../../stacks/schema";
 import * as fs from "fs";
 import * as os from "os";
 import { MockedStack, Registration, runProgram, stackConfig } from "../mocks";
+import { assertValid, cloudInitSchema, shellcheck } from "../validators";
+import { dataVolumeProblems, MOUNT_SCRIPT } from "./dataVolume";
+import { parse } from "yaml";
 
 export const ADMIN_CIDR = "192.0.2.10/32";
 const INSTANCE = "aws:ec2/instance:Instance";
@@ -126,6 +129,32 @@ export function describeStack(stack: "dev" | "prod"): void {
       const clients = [...exportsLine!.matchAll(/(\d+\.\d+\.\d+\.\d+\/\d+)\(/g)].map((m) => m[1]);
       expect(clients).toEqual(planSubnets(cfg.network.vpcCidr, cfg.network.availabilityZones).cluster);
       expect(s.outputs.nfsAllowedCidrs).toEqual(clients);
+    });
+
+    it("keeps the NFS logs on a retained, encrypted volume in the server's zone, mounted before the export", () => {
+      expect(dataVolumeProblems(s.resources, cfg.nfs.exportPath)).toEqual([]);
+      expect(s.one("logs-ready").dependsOn).toContain("logs-server-data");
+      expect(s.outputs.nfsDataVolumeId).toBe(s.byType("aws:ebs/volume:Volume")[0].id);
+    });
+
+    it("the data-volume check fails on a volume in another zone and on user data without the mount", () => {
+      const swap = (type: string, change: (r: Registration) => Registration) =>
+        s.resources.map((r) => (r.type === type ? change(r) : r));
+      const otherZone = swap("aws:ebs/volume:Volume", (v) => ({ ...v, inputs: { ...v.inputs, availabilityZone: "eu-west-1b" } }));
+      expect(dataVolumeProblems(otherZone, cfg.nfs.exportPath)).toEqual(["volume in eu-west-1b, server subnet in eu-west-1a"]);
+      const noMount = swap(INSTANCE, (i) =>
+        role(i) === "nfs" ? { ...i, inputs: { ...i.inputs, userData: String(i.inputs.userData).replace(MOUNT_SCRIPT, "/bin/true") } } : i,
+      );
+      expect(dataVolumeProblems(noMount, cfg.nfs.exportPath)).toEqual([`the NFS user data writes no ${MOUNT_SCRIPT}`]);
+      const dropped = swap("aws:ebs/volume:Volume", (v) => ({ ...v, retainOnDelete: false }));
+      expect(dataVolumeProblems(dropped, cfg.nfs.exportPath)).toHaveLength(1);
+    });
+
+    it("the NFS server's user data as registered passes cloud-init schema and its mount script shellcheck", (ctx) => {
+      const userData = String(instances("nfs")[0].inputs.userData);
+      assertValid("NFS user data", cloudInitSchema(ctx, userData));
+      const doc = parse(userData) as { write_files: Array<{ path: string; content: string }> };
+      assertValid("data volume script", shellcheck(ctx, doc.write_files.find((f) => f.path === MOUNT_SCRIPT)!.content));
     });
 
     it("runs the WAS service with the configured replicas, NFS log mount and rollback", () => {
