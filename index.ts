@@ -156,6 +156,9 @@ const chaos = cfg.chaos.enabled
   ? new ChaosCheck("chaos", {
       target: cfg.chaos.target,
       deadlineSeconds: cfg.chaos.deadlineSeconds,
+      // The drill is a separate process: hand it the stack's AWS profile and region explicitly.
+      awsProfile: cfg.awsProfile,
+      awsRegion: cfg.region,
       stackOutputs: pulumi.output({
         url, region, managerAddress, managerAddresses, nodes, edgeInstanceIds, edgeEipAllocationId, serviceName,
         replicas, managersRunTasks, sshUser, sshPrivateKey, stackTags, vpcId, deploymentId,
