@@ -28,7 +28,7 @@ function labCli(command: string): { status: number | null; stderr: string; stdou
 }
 
 describe("npm run lab without a Docker engine", () => {
-  it.for(["status", "down"])("%s: one line naming the missing engine and the fix, exit 4", (command) => {
+  it.each(["status", "down"])("%s: one line naming the missing engine and the fix, exit 4", (command: string) => {
     const r = labCli(command);
     expect(r.status).toBe(4);
     const lines = r.stderr.trim().split("\n");
