@@ -101,7 +101,7 @@ export function createDataVolume(
     tags,
   }, { ...opts, retainOnDelete: true });
   const attach = (instance: aws.ec2.Instance) =>
-    new aws.ec2.VolumeAttachment(`${spec.name}-data`, {
+    new aws.ec2.VolumeAttachment(`${spec.name}-data-attach`, {
       deviceName: DATA_DEVICE,
       volumeId: volume.id,
       instanceId: instance.id,

@@ -133,7 +133,7 @@ export function describeStack(stack: "dev" | "prod"): void {
 
     it("keeps the NFS logs on a retained, encrypted volume in the server's zone, mounted before the export", () => {
       expect(dataVolumeProblems(s.resources, cfg.nfs.exportPath)).toEqual([]);
-      expect(s.one("logs-ready").dependsOn).toContain("logs-server-data");
+      expect(s.one("logs-ready").dependsOn).toContain("logs-server-data-attach");
       expect(s.outputs.nfsDataVolumeId).toBe(s.byType("aws:ebs/volume:Volume")[0].id);
     });
 
