@@ -81,6 +81,7 @@ const logs = new NfsLogServer("logs", {
   ami,
   instanceType: cfg.nfs.instanceType,
   subnetId: network.clusterSubnetIds[0],
+  availabilityZone: network.clusterSubnetZones[0],
   securityGroupIds: [network.nfsSecurityGroupId],
   ssh,
   exportPath: cfg.nfs.exportPath,
@@ -139,6 +140,7 @@ export const nodes = [...nodeOutputs(cluster.managers), ...nodeOutputs(cluster.w
 export const edgeInstanceIds = edge.instanceIds;
 export const edgeEipAllocationId = edge.eipAllocationId;
 export const nfsExport = logs.exportTarget;
+export const nfsDataVolumeId = logs.dataVolumeId;
 export const nfsAllowedCidrs = network.clusterCidrs;
 export const serviceName = was.serviceName;
 export const replicas = was.replicas;
@@ -154,6 +156,9 @@ const chaos = cfg.chaos.enabled
   ? new ChaosCheck("chaos", {
       target: cfg.chaos.target,
       deadlineSeconds: cfg.chaos.deadlineSeconds,
+      // The drill is a separate process: hand it the stack's AWS profile and region explicitly.
+      awsProfile: cfg.awsProfile,
+      awsRegion: cfg.region,
       stackOutputs: pulumi.output({
         url, region, managerAddress, managerAddresses, nodes, edgeInstanceIds, edgeEipAllocationId, serviceName,
         replicas, managersRunTasks, sshUser, sshPrivateKey, stackTags, vpcId, deploymentId,

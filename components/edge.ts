@@ -35,12 +35,6 @@ export interface EdgeTierArgs {
    * so a mismatch stops `pulumi up` at the config push, before keepalived is (re)started.
    */
   readonly pairInterface?: string;
-  /**
-   * Resources the balancers and the Elastic IP wait for: the public route to the internet gateway
-   * (an EIP association needs the VPC's gateway attached; a balancer booting before the route
-   * exists cannot reach the package mirror). Default none.
-   */
-  readonly networkReady?: pulumi.Input<pulumi.Resource>[];
 }
 
 /**
@@ -202,9 +196,11 @@ function createBalancer(
     keyName: args.ssh.keyName,
     userData: profile ? renderEdgePairUserData({ hostname }) : renderEdgeUserData({ hostname }),
     iamInstanceProfile: profile?.id,
-  }, { ...parent, dependsOn: args.networkReady ?? [] });
+  }, parent);
 }
 
+// Balancers and the EIP wait for the internet route: index.ts adds Network.internetAccess to the
+// dependsOn of every instance and EIP (one transformation), so no component can forget it.
 function createEip(name: string, args: EdgeTierArgs, first: aws.ec2.Instance, pair: boolean, parent: Parent): aws.ec2.Eip {
   return new aws.ec2.Eip(`${name}-eip`, {
     domain: "vpc",
@@ -212,7 +208,6 @@ function createEip(name: string, args: EdgeTierArgs, first: aws.ec2.Instance, pa
     tags: edgeTags(args, `${name}-eip`),
   }, {
     ...parent,
-    dependsOn: args.networkReady ?? [],
     // On a pair Pulumi only places the address at creation: afterwards keepalived's notify script
     // owns the association, and a refresh followed by an update must not move it back to node 0.
     ...(pair ? { ignoreChanges: ["instance", "networkInterface", "associateWithPrivateIp"] } : {}),

@@ -75,7 +75,6 @@ export interface DataVolumeSpec {
   readonly name: string;
   /** Availability zone of the instance's subnet (a volume attaches only within its zone). */
   readonly availabilityZone: pulumi.Input<string>;
-  readonly instanceId: pulumi.Input<string>;
   /** GiB of the encrypted gp3 volume. Default 20. */
   readonly sizeGiB?: number;
 }
@@ -85,14 +84,14 @@ export const DATA_DEVICE = "/dev/sdf";
 
 /**
  * A data volume that outlives its instance (the NFS server's logs): an encrypted gp3 EBS volume,
- * `retainOnDelete` so not even `pulumi destroy` drops the logs, attached to the current instance.
- * A replaced instance gets the same volume re-attached (the attachment is replaced, the volume is
- * not: none of its inputs depend on the instance).
+ * `retainOnDelete` so not even `pulumi destroy` drops the logs, and `attach(instance)` for the
+ * attachment. The volume comes first because the instance's user data names its id; none of its
+ * inputs depend on the instance, so a replaced instance gets the same volume re-attached.
  */
 export function createDataVolume(
   spec: DataVolumeSpec,
   opts: pulumi.CustomResourceOptions,
-): { volume: aws.ebs.Volume; attachment: aws.ec2.VolumeAttachment } {
+): { volume: aws.ebs.Volume; attach: (instance: aws.ec2.Instance) => aws.ec2.VolumeAttachment } {
   const tags = roleTags(spec.identity, spec.role, `${spec.name}-data`);
   const volume = new aws.ebs.Volume(`${spec.name}-data`, {
     availabilityZone: spec.availabilityZone,
@@ -101,12 +100,18 @@ export function createDataVolume(
     encrypted: true,
     tags,
   }, { ...opts, retainOnDelete: true });
-  const attachment = new aws.ec2.VolumeAttachment(`${spec.name}-data`, {
-    deviceName: DATA_DEVICE,
-    volumeId: volume.id,
-    instanceId: spec.instanceId,
-    // Stop the instance before detaching so the file system is unmounted cleanly on replacement.
-    stopInstanceBeforeDetaching: true,
-  }, opts);
-  return { volume, attachment };
+  const attach = (instance: aws.ec2.Instance) =>
+    new aws.ec2.VolumeAttachment(`${spec.name}-data-attach`, {
+      deviceName: DATA_DEVICE,
+      volumeId: volume.id,
+      instanceId: instance.id,
+      // Stop the old instance before detaching so its file system is unmounted cleanly.
+      stopInstanceBeforeDetaching: true,
+    }, {
+      ...opts,
+      // A volume attaches to one instance at a time (AttachVolume answers VolumeInUse): the old
+      // attachment must go before the replaced server's one is created.
+      deleteBeforeReplace: true,
+    });
+  return { volume, attach };
 }

@@ -32,6 +32,8 @@ export { SWARM_PORTS } from "../stacks/topology";
 export class Network extends pulumi.ComponentResource {
   readonly vpcId: pulumi.Output<string>;
   readonly clusterSubnetIds: pulumi.Output<string>[];
+  /** Availability zone of each cluster subnet, same order (an EBS volume attaches only within its zone). */
+  readonly clusterSubnetZones: pulumi.Output<string>[];
   readonly edgeSubnetIds: pulumi.Output<string>[];
   readonly clusterCidrs: readonly string[];
   readonly clusterSecurityGroupId: pulumi.Output<string>;
@@ -65,6 +67,7 @@ export class Network extends pulumi.ComponentResource {
 
     const azs = aws.getAvailabilityZonesOutput({ state: "available" }, parent);
     const associations: pulumi.Resource[] = [];
+    const zones: Record<"cluster" | "edge", pulumi.Output<string>[]> = { cluster: [], edge: [] };
     const subnets = (tier: "cluster" | "edge", cidrs: readonly string[]) =>
       cidrs.map((cidrBlock, i) => {
         const subnet = new aws.ec2.Subnet(`${name}-${tier}-${i}`, {
@@ -79,10 +82,12 @@ export class Network extends pulumi.ComponentResource {
         associations.push(
           new aws.ec2.RouteTableAssociation(`${name}-${tier}-${i}`, { subnetId: subnet.id, routeTableId: routes.id }, parent),
         );
+        zones[tier].push(subnet.availabilityZone);
         return subnet.id;
       });
     this.clusterSubnetIds = subnets("cluster", plan.cluster);
     this.edgeSubnetIds = subnets("edge", plan.edge);
+    this.clusterSubnetZones = zones.cluster;
     this.clusterCidrs = plan.cluster;
 
     const group = (role: "cluster" | "nfs" | "edge", description: string) =>
@@ -147,6 +152,7 @@ export class Network extends pulumi.ComponentResource {
     this.registerOutputs({
       vpcId: this.vpcId,
       clusterSubnetIds: this.clusterSubnetIds,
+      clusterSubnetZones: this.clusterSubnetZones,
       edgeSubnetIds: this.edgeSubnetIds,
       clusterCidrs: this.clusterCidrs,
       clusterSecurityGroupId: this.clusterSecurityGroupId,

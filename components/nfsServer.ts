@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { renderNfsServerUserData } from "../renderers/cloudInit";
 import { ExportModel } from "../renderers/nfsExports";
 import { renderNfsReadyCheck } from "../renderers/nfsScripts";
-import { createMachine } from "./machine";
+import { createDataVolume, createMachine } from "./machine";
 import { SshAccess, sshConnection } from "./swarmCluster";
 import { StackIdentity } from "../base/tags";
 
@@ -12,22 +12,29 @@ export interface NfsLogServerArgs {
   readonly ami: pulumi.Input<string>;
   readonly instanceType: string;
   readonly subnetId: pulumi.Input<string>;
+  /** Availability zone of `subnetId`: the log volume is created there (EBS attaches only within a zone). */
+  readonly availabilityZone: pulumi.Input<string>;
   readonly securityGroupIds: pulumi.Input<string>[];
   readonly ssh: SshAccess;
   /** Directory exported for the WAS logs. */
   readonly exportPath: string;
   /** CIDRs allowed to mount the export: the cluster subnets, nothing else. */
   readonly allowedCidrs: readonly string[];
+  /** GiB of the encrypted log volume. Default 20. */
+  readonly dataVolumeGiB?: number;
 }
 
 /**
  * The shared WAS log store: nfs-kernel-server exporting one directory over NFSv4 to the cluster
  * subnets only (rw, sync, all users squashed to nobody), from the same export model the lab's
- * nfs-ganesha serves.
+ * nfs-ganesha serves. The export lives on its own EBS volume (retained even by `pulumi destroy`),
+ * so a replaced server (new AMI, new user data) mounts the same logs again.
  */
 export class NfsLogServer extends pulumi.ComponentResource {
   readonly privateIp: pulumi.Output<string>;
   readonly instanceId: pulumi.Output<string>;
+  /** The EBS volume holding the logs (`vol-…`); `pulumi destroy` leaves it in the account. */
+  readonly dataVolumeId: pulumi.Output<string>;
   readonly exportModel: ExportModel;
   /** `server:/path`, as a client mounts it. */
   readonly exportTarget: pulumi.Output<string>;
@@ -37,28 +44,43 @@ export class NfsLogServer extends pulumi.ComponentResource {
   constructor(name: string, args: NfsLogServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("swarm-ha:storage:NfsLogServer", name, {}, opts);
     this.exportModel = { path: args.exportPath, clients: args.allowedCidrs };
+    const hostname = `${name}-server`;
+    // The volume's inputs never depend on the instance, so replacing the server keeps the volume;
+    // only the attachment moves. The user data names the volume id to find its device.
+    const { volume, attach } = createDataVolume({
+      identity: args.identity,
+      role: "nfs",
+      name: hostname,
+      availabilityZone: args.availabilityZone,
+      sizeGiB: args.dataVolumeGiB,
+    }, { parent: this });
     const instance = createMachine({
       identity: args.identity,
       role: "nfs",
-      name: `${name}-server`,
+      name: hostname,
       ami: args.ami,
       instanceType: args.instanceType,
       subnetId: args.subnetId,
       securityGroupIds: args.securityGroupIds,
       keyName: args.ssh.keyName,
-      userData: renderNfsServerUserData({ hostname: `${name}-server`, export: this.exportModel }),
+      userData: volume.id.apply((dataVolumeId) =>
+        renderNfsServerUserData({ hostname, export: this.exportModel, dataVolumeId }),
+      ),
     }, { parent: this });
+    const attachment = attach(instance);
     this.ready = new command.remote.Command(`${name}-ready`, {
       connection: sshConnection(instance, args.ssh),
       create: renderNfsReadyCheck(args.exportPath),
       triggers: [instance.id],
-    }, { parent: this, dependsOn: [instance] });
+    }, { parent: this, dependsOn: [instance, attachment] });
     this.privateIp = instance.privateIp;
     this.instanceId = instance.id;
+    this.dataVolumeId = volume.id;
     this.exportTarget = pulumi.interpolate`${instance.privateIp}:${args.exportPath}`;
     this.registerOutputs({
       privateIp: this.privateIp,
       instanceId: this.instanceId,
+      dataVolumeId: this.dataVolumeId,
       exportModel: this.exportModel,
       exportTarget: this.exportTarget,
       ready: this.ready.id,

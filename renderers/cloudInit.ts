@@ -4,6 +4,7 @@
  * not part of user data: it is done afterwards over SSH with the scripts of swarmBootstrap.ts, so
  * join tokens never land in user data (which any process on the instance can read from IMDS).
  */
+import { posix } from "path";
 import { stringify } from "yaml";
 import { ExportModel, renderExports, renderNfsConf } from "./nfsExports";
 
@@ -78,9 +79,10 @@ export interface NfsServerUserData {
 
 /**
  * Waits for the data volume to be attached (it is attached after the instance runs), formats it
- * only when it carries no file system, and mounts it on `mountPoint` through fstab (by label, so a
- * re-attached volume mounts again at boot). Idempotent. Nitro instances name the disk by its
- * volume id (NVMe serial); Xen ones use /dev/xvdf.
+ * only when it carries no file system, and mounts it on `mountPoint` through fstab (by label, with
+ * nofail so a missing volume never blocks SSH at boot; the nfs-server drop-in below then refuses to
+ * start instead of exporting the empty root-disk directory). Idempotent. Nitro instances name the
+ * disk by its volume id (the NVMe serial, `vol` without the hyphen); Xen ones use /dev/xvdf.
  */
 export function renderDataVolumeMount(m: { readonly volumeId: string; readonly mountPoint: string }): string {
   if (!/^vol-[0-9a-f]{8,17}$/.test(m.volumeId)) throw new Error(`volumeId must look like vol-0123456789abcdef0 (got ${JSON.stringify(m.volumeId)})`);
@@ -105,24 +107,45 @@ mkdir -p '${m.mountPoint}'
 if ! grep -q '^LABEL=swarm-ha-data ' /etc/fstab; then
   echo 'LABEL=swarm-ha-data ${m.mountPoint} ext4 defaults,nofail 0 2' >> /etc/fstab
 fi
+systemctl daemon-reload
 if ! mountpoint -q '${m.mountPoint}'; then mount '${m.mountPoint}'; fi
 `;
+}
+
+/** Directory the data volume is mounted on: the export's parent, so lost+found stays outside the export. */
+export function dataVolumeMountPoint(exportPath: string): string {
+  return posix.dirname(exportPath);
+}
+
+/** nfs-server drop-in: never start (and export the root disk's empty directory) without the volume. */
+export function renderNfsServerMountDropIn(mountPoint: string): string {
+  return `[Unit]\n# swarm-ha: the export lives on the data volume mounted here.\nRequiresMountsFor=${mountPoint}\n`;
+}
+
+function dataVolumeParts(volumeId: string, exportPath: string): { files: WriteFile[]; run: string[][] } {
+  const mountPoint = dataVolumeMountPoint(exportPath);
+  return {
+    files: [
+      {
+        path: "/usr/local/sbin/swarm-ha-data-volume",
+        content: renderDataVolumeMount({ volumeId, mountPoint }),
+        permissions: "0755",
+      },
+      {
+        path: "/etc/systemd/system/nfs-server.service.d/swarm-ha-data.conf",
+        content: renderNfsServerMountDropIn(mountPoint),
+        permissions: "0644",
+      },
+    ],
+    run: [["/usr/local/sbin/swarm-ha-data-volume"]],
+  };
 }
 
 /** The NFS log server: nfs-kernel-server, NFSv4 only, one export limited to the cluster CIDRs. */
 export function renderNfsServerUserData(m: NfsServerUserData): string {
   const uid = String(m.export.anonUid ?? 65534);
   const gid = String(m.export.anonGid ?? 65534);
-  const volume = m.dataVolumeId
-    ? {
-        file: {
-          path: "/usr/local/sbin/swarm-ha-data-volume",
-          content: renderDataVolumeMount({ volumeId: m.dataVolumeId, mountPoint: m.export.path }),
-          permissions: "0755",
-        },
-        run: [["/usr/local/sbin/swarm-ha-data-volume"]],
-      }
-    : { file: undefined, run: [] };
+  const volume = m.dataVolumeId ? dataVolumeParts(m.dataVolumeId, m.export.path) : { files: [], run: [] };
   return doc({
     hostname: m.hostname,
     package_update: true,
@@ -130,7 +153,7 @@ export function renderNfsServerUserData(m: NfsServerUserData): string {
     write_files: [
       { path: "/etc/exports", content: renderExports(m.export), permissions: "0644" },
       { path: "/etc/nfs.conf.d/swarm-ha.conf", content: renderNfsConf(), permissions: "0644" },
-      ...(volume.file ? [volume.file] : []),
+      ...volume.files,
     ],
     runcmd: [
       ...volume.run,

@@ -16,6 +16,8 @@ export interface LoadedConfig extends SwarmHaConfig {
   readonly stack: string;
   /** AWS region of the stack (aws:region). */
   readonly region: string;
+  /** AWS profile of the stack (aws:profile), if set: the chaos drill's own EC2 calls use it too. */
+  readonly awsProfile?: string;
   /** The configured private key as a secret, or undefined to generate one. */
   readonly sshPrivateKey?: pulumi.Output<string>;
 }
@@ -73,6 +75,7 @@ export function loadConfig(): LoadedConfig {
     project,
     stack: pulumi.getStack(),
     region,
+    awsProfile: pulumi.runtime.getConfig("aws:profile") || undefined,
     sshPrivateKey: typeof key === "string" && key.trim() !== "" ? pulumi.secret(key) : undefined,
   };
 }

@@ -4,6 +4,7 @@ import {
   renderDataVolumeMount,
   renderDaemonJson,
   renderEdgeUserData,
+  renderNfsServerMountDropIn,
   renderNfsServerUserData,
   renderSwarmNodeUserData,
 } from "../../renderers/cloudInit";
@@ -98,7 +99,8 @@ describe("cloud-init user data: content", () => {
 });
 
 describe("NFS data volume (logs survive a replaced server)", () => {
-  const mount = renderDataVolumeMount({ volumeId: "vol-0123456789abcdef0", mountPoint: "/srv/nfs/was-logs" });
+  // Mounted on the export's parent (/srv/nfs), so the export directory and its owner live on the volume.
+  const mount = renderDataVolumeMount({ volumeId: "vol-0123456789abcdef0", mountPoint: "/srv/nfs" });
 
   it("is shellcheck-clean", (ctx) => {
     assertValid("data volume mount script", shellcheck(ctx, mount));
@@ -107,7 +109,9 @@ describe("NFS data volume (logs survive a replaced server)", () => {
   it("formats only a blank volume, finds it by volume id, and mounts it by label through fstab", () => {
     expect(mount).toContain("/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123456789abcdef0");
     expect(mount).toMatch(/if ! blkid "\$dev" .*; then mkfs\.ext4 -q -L swarm-ha-data "\$dev"; fi/);
-    expect(mount).toContain("LABEL=swarm-ha-data /srv/nfs/was-logs ext4 defaults,nofail 0 2");
+    expect(mount).toContain("LABEL=swarm-ha-data /srv/nfs ext4 defaults,nofail 0 2");
+    // fstab edited: systemd regenerates its mount units before the mount (and the nfs-server drop-in) use them.
+    expect(mount.indexOf("systemctl daemon-reload")).toBeLessThan(mount.indexOf("mount '/srv/nfs'"));
   });
 
   it("mounts the volume before the export directory is created and the server started", () => {
@@ -116,6 +120,10 @@ describe("NFS data volume (logs survive a replaced server)", () => {
     expect(cmds[0]).toBe("/usr/local/sbin/swarm-ha-data-volume");
     expect(cmds.indexOf("systemctl enable --now nfs-server")).toBeGreaterThan(0);
     expect(doc.write_files?.find((f) => f.path === "/usr/local/sbin/swarm-ha-data-volume")?.content).toBe(mount);
+    // Without the volume nfs-server must not start and export the root disk's empty directory.
+    const dropIn = doc.write_files?.find((f) => f.path === "/etc/systemd/system/nfs-server.service.d/swarm-ha-data.conf");
+    expect(dropIn?.content).toBe(renderNfsServerMountDropIn("/srv/nfs"));
+    expect(dropIn?.content).toMatch(/^\[Unit\]\n(#.*\n)?RequiresMountsFor=\/srv\/nfs\n$/);
     const without = load(renderNfsServerUserData({ hostname: "nfs", export: exportModel }));
     expect(JSON.stringify(without)).not.toContain("swarm-ha-data-volume");
   });

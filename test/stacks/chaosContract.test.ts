@@ -36,12 +36,16 @@ function validTargets(stack: "dev" | "prod"): string[] {
   return valid;
 }
 
-async function synthesize(stack: "dev" | "prod", target: string): Promise<{ s: MockedStack; stdin: unknown; create: string }> {
+async function synthesize(
+  stack: "dev" | "prod",
+  target: string,
+  extra: Record<string, string> = {},
+): Promise<{ s: MockedStack; stdin: unknown; create: string; environment: unknown }> {
   vi.resetModules();
-  const s = await runProgram(stack, { adminCidr: ADMIN_CIDR, chaosEnabled: "true", chaosTarget: target });
+  const s = await runProgram(stack, { adminCidr: ADMIN_CIDR, chaosEnabled: "true", chaosTarget: target, ...extra });
   const drill = s.byType(LOCAL).find((c) => String(c.inputs.create).includes("cli/chaos.ts"));
   if (!drill) throw new Error(`no chaos drill registered for ${stack}/${target}`);
-  return { s, stdin: JSON.parse(String(drill.inputs.stdin)), create: String(drill.inputs.create) };
+  return { s, stdin: JSON.parse(String(drill.inputs.stdin)), create: String(drill.inputs.create), environment: drill.inputs.environment };
 }
 
 const closers: Array<() => void> = [];
@@ -90,5 +94,14 @@ describe("chaos contract: the drill engineer's guard data", () => {
     const { stdin } = await synthesize("prod", "worker");
     const { edgeEipAllocationId: _dropped, ...withoutEip } = stdin as Record<string, unknown>;
     expect(() => defaultDeps.awsEdgeSetup!(parseStackOutputs(withoutEip), () => undefined)).toThrow(/edgeEipAllocationId/);
+  }, 60_000);
+});
+
+describe("chaos contract: the drill's AWS identity", () => {
+  it("the drill process gets the stack's aws:profile and aws:region (it is not the program, which the CLI configured)", async () => {
+    const withProfile = await synthesize("dev", "worker", { "aws:profile": "swarm-ha-ops" });
+    expect(withProfile.environment).toEqual({ AWS_PROFILE: "swarm-ha-ops", AWS_REGION: "eu-west-1" });
+    const without = await synthesize("dev", "worker");
+    expect(without.environment).toEqual({ AWS_REGION: "eu-west-1" });
   }, 60_000);
 });

@@ -11,6 +11,9 @@ import { parseConfig, SwarmHaConfig } from "../../stacks/schema";
 import * as fs from "fs";
 import * as os from "os";
 import { MockedStack, Registration, runProgram, stackConfig } from "../mocks";
+import { assertValid, cloudInitSchema, shellcheck } from "../validators";
+import { dataVolumeProblems, MOUNT_SCRIPT } from "./dataVolume";
+import { parse } from "yaml";
 
 export const ADMIN_CIDR = "192.0.2.10/32";
 const INSTANCE = "aws:ec2/instance:Instance";
@@ -128,6 +131,32 @@ export function describeStack(stack: "dev" | "prod"): void {
       expect(s.outputs.nfsAllowedCidrs).toEqual(clients);
     });
 
+    it("keeps the NFS logs on a retained, encrypted volume in the server's zone, mounted before the export", () => {
+      expect(dataVolumeProblems(s.resources, cfg.nfs.exportPath)).toEqual([]);
+      expect(s.one("logs-ready").dependsOn).toContain("logs-server-data-attach");
+      expect(s.outputs.nfsDataVolumeId).toBe(s.byType("aws:ebs/volume:Volume")[0].id);
+    });
+
+    it("the data-volume check fails on a volume in another zone and on user data without the mount", () => {
+      const swap = (type: string, change: (r: Registration) => Registration) =>
+        s.resources.map((r) => (r.type === type ? change(r) : r));
+      const otherZone = swap("aws:ebs/volume:Volume", (v) => ({ ...v, inputs: { ...v.inputs, availabilityZone: "eu-west-1b" } }));
+      expect(dataVolumeProblems(otherZone, cfg.nfs.exportPath)).toEqual(["volume in eu-west-1b, server subnet in eu-west-1a"]);
+      const noMount = swap(INSTANCE, (i) =>
+        role(i) === "nfs" ? { ...i, inputs: { ...i.inputs, userData: String(i.inputs.userData).replace(MOUNT_SCRIPT, "/bin/true") } } : i,
+      );
+      expect(dataVolumeProblems(noMount, cfg.nfs.exportPath)).toEqual([`the NFS user data writes no ${MOUNT_SCRIPT}`]);
+      const dropped = swap("aws:ebs/volume:Volume", (v) => ({ ...v, retainOnDelete: false }));
+      expect(dataVolumeProblems(dropped, cfg.nfs.exportPath)).toHaveLength(1);
+    });
+
+    it("the NFS server's user data as registered passes cloud-init schema and its mount script shellcheck", (ctx) => {
+      const userData = String(instances("nfs")[0].inputs.userData);
+      assertValid("NFS user data", cloudInitSchema(ctx, userData));
+      const doc = parse(userData) as { write_files: Array<{ path: string; content: string }> };
+      assertValid("data volume script", shellcheck(ctx, doc.write_files.find((f) => f.path === MOUNT_SCRIPT)!.content));
+    });
+
     it("runs the WAS service with the configured replicas, NFS log mount and rollback", () => {
       const [svc] = s.byType("docker:index/service:Service");
       expect(svc).toBeDefined();
@@ -166,6 +195,11 @@ export function describeStack(stack: "dev" | "prod"): void {
       const [drill] = drills;
       expect(drill.inputs.create).toContain(`--target ${cfg.chaos.target} --deadline ${cfg.chaos.deadlineSeconds}`);
       expect(drill.secretInputs).toContain("stdin");
+      // A refresh (or a drill) changes public IPs on stdin: that alone must not drill again.
+      expect(drill.ignoreChanges).toContain("stdin");
+      const publicIps = s.byType(INSTANCE).map((i) => String(i.state.publicIp));
+      for (const ip of publicIps) expect(JSON.stringify(drill.inputs.triggers)).not.toContain(`"${ip}"`);
+      expect(drill.inputs.triggers).toEqual(expect.arrayContaining(instances("worker").map((w) => w.id)));
       const fed = JSON.parse(drill.inputs.stdin);
       expect(fed.nodes).toHaveLength(cfg.managers.count + cfg.workers.count);
       expect(fed.replicas).toBe(cfg.was.replicas);
@@ -191,8 +225,9 @@ export function describeStack(stack: "dev" | "prod"): void {
 
     it("swarm steps: no SSH at delete, joins delete-before-replace, tokens never logged, dials sized for a booting instance", () => {
       const swarm = s.byType(REMOTE).filter((c) => c.name.startsWith("swarm-"));
+      // No remote command of any component SSHes at delete: after a drill the recorded address is stale.
+      for (const c of s.byType(REMOTE)) expect(c.inputs.delete, c.name).toBeUndefined();
       for (const c of swarm) {
-        expect(c.inputs.delete, c.name).toBeUndefined();
         expect(c.inputs.connection, c.name).toMatchObject(SSH_DIAL);
         if (/-swarm-init$|-join-|-peer-probe$/.test(c.name)) expect(String(c.inputs.create), c.name).toContain("cloud-init status --wait");
       }
