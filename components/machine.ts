@@ -34,8 +34,8 @@ export const SIMPLIFIED_RECOVERY_FAMILIES: readonly string[] = [
 
 /** Whether EC2 recovers an instance of this type by itself (simplified automatic recovery). */
 export function hasSimplifiedRecovery(instanceType: string): boolean {
-  const family = instanceType.split(".")[0];
-  return SIMPLIFIED_RECOVERY_FAMILIES.includes(family);
+  const family = /^([a-z0-9-]+)\.[a-z0-9]+$/.exec(instanceType)?.[1];
+  return family !== undefined && SIMPLIFIED_RECOVERY_FAMILIES.includes(family);
 }
 
 /**
