@@ -7,6 +7,7 @@ import { roleTags, StackIdentity } from "../base/tags";
 
 /** What the security groups admit: the part of the network args both network components share. */
 export interface FirewallArgs {
+  /** Project and stack, written into every tag (the policy pack and the chaos guard read them). */
   readonly identity: StackIdentity;
   /** Source of SSH to every machine. */
   readonly adminCidr: string;
