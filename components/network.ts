@@ -142,7 +142,7 @@ type Parent = { readonly parent: pulumi.Resource };
  * the admin CIDR, egress to anywhere.
  */
 function createSecurityGroups(name: string, vpcId: pulumi.Input<string>, args: FirewallArgs, parent: Parent) {
-    const group = (role: "cluster" | "nfs" | "edge", description: string) =>
+  const group = (role: "cluster" | "nfs" | "edge", description: string) =>
     new aws.ec2.SecurityGroup(`${name}-${role}`, {
       vpcId,
       description,
