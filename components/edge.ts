@@ -14,14 +14,19 @@ import { SshAccess } from "./swarmCluster";
 import { roleTags, StackIdentity } from "../base/tags";
 
 export interface EdgeTierArgs {
+  /** Project and stack, written into every tag (the policy pack and the chaos guard read them). */
   readonly identity: StackIdentity;
+  /** Ubuntu 24.04 AMI the scripts are written for: `ubuntuAmi({})`. */
   readonly ami: pulumi.Input<string>;
+  /** EC2 instance type (the policy pack allows t3, t3a, m6i, m7i, c6i, c7i by default). */
   readonly instanceType: string;
   /** Balancers: 1, or 2 for a primary/standby pair (keepalived, Elastic IP moved on takeover). */
   readonly nodes: 1 | 2;
   /** Subnets to place balancers in, one per node (two AZs for a pair). */
   readonly subnetIds: pulumi.Input<string>[];
+  /** Security groups of the instances (a ClusterNetwork's group for this role). */
   readonly securityGroupIds: pulumi.Input<string>[];
+  /** The key pair the instances start with and the login `pulumi up` configures them over. */
   readonly ssh: SshAccess;
   /** Private addresses of every node that may run a WAS task. */
   readonly upstreamHosts: pulumi.Input<pulumi.Input<string>[]>;

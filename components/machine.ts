@@ -19,6 +19,52 @@ export function ubuntuAmi(opts: pulumi.InvokeOptions): pulumi.Output<string> {
     .apply((ami) => ami.id);
 }
 
+/**
+ * Families whose EBS-only types EC2's simplified automatic recovery covers (EC2 User Guide,
+ * "Configure simplified automatic recovery": it recovers supported instances in default or
+ * dedicated tenancy, not instance-store types). A type outside the list gets a CloudWatch alarm
+ * with the recover action instead.
+ */
+export const SIMPLIFIED_RECOVERY_FAMILIES: readonly string[] = [
+  "t2", "t3", "t3a", "t4g",
+  "m4", "m5", "m5a", "m5n", "m5zn", "m6a", "m6g", "m6i", "m6in", "m7a", "m7g", "m7i", "m7i-flex",
+  "c4", "c5", "c5a", "c5n", "c6a", "c6g", "c6gn", "c6i", "c6in", "c7a", "c7g", "c7gn", "c7i", "c7i-flex",
+  "r4", "r5", "r5a", "r5b", "r5n", "r6a", "r6g", "r6i", "r6in", "r7a", "r7g", "r7i",
+];
+
+/** Whether EC2 recovers an instance of this type by itself (simplified automatic recovery). */
+export function hasSimplifiedRecovery(instanceType: string): boolean {
+  const family = /^([a-z0-9-]+)\.[a-z0-9]+$/.exec(instanceType)?.[1];
+  return family !== undefined && SIMPLIFIED_RECOVERY_FAMILIES.includes(family);
+}
+
+/**
+ * The recover alarm for a type simplified recovery does not cover: two failed system status checks
+ * in a row (one-minute periods) make EC2 move the instance to healthy hardware, keeping its id,
+ * private and Elastic IPs and EBS volumes (`arn:<partition>:automate:<region>:ec2:recover`).
+ */
+export function createRecoverAlarm(
+  spec: Pick<MachineSpec, "identity" | "role" | "name">,
+  instance: aws.ec2.Instance,
+  opts: pulumi.CustomResourceOptions,
+): aws.cloudwatch.MetricAlarm {
+  const partition = aws.getPartitionOutput({}, opts).partition;
+  const region = aws.getRegionOutput({}, opts).region;
+  return new aws.cloudwatch.MetricAlarm(`${spec.name}-recover`, {
+    alarmDescription: `Recover ${spec.name} onto healthy hardware when its system status check fails`,
+    namespace: "AWS/EC2",
+    metricName: "StatusCheckFailed_System",
+    dimensions: { InstanceId: instance.id },
+    statistic: "Maximum",
+    period: 60,
+    evaluationPeriods: 2,
+    threshold: 0,
+    comparisonOperator: "GreaterThanThreshold",
+    alarmActions: [pulumi.interpolate`arn:${partition}:automate:${region}:ec2:recover`],
+    tags: roleTags(spec.identity, spec.role, `${spec.name}-recover`),
+  }, opts);
+}
+
 export interface MachineSpec {
   readonly identity: StackIdentity;
   readonly role: Role;
@@ -37,11 +83,12 @@ export interface MachineSpec {
 /**
  * Every instance of the program: IMDSv2 only with a hop limit of 1 (containers cannot reach the
  * instance credentials), encrypted gp3 root, user data that replaces the instance when it changes
- * (so a changed script really runs), tagged with project, stack and role.
+ * (so a changed script really runs), tagged with project, stack and role, and automatic recovery
+ * on (EC2 moves the instance off failed hardware; see hasSimplifiedRecovery and createRecoverAlarm).
  */
 export function createMachine(spec: MachineSpec, opts: pulumi.CustomResourceOptions): aws.ec2.Instance {
   const tags = roleTags(spec.identity, spec.role, spec.name);
-  return new aws.ec2.Instance(spec.name, {
+  const instance = new aws.ec2.Instance(spec.name, {
     ami: spec.ami,
     instanceType: spec.instanceType,
     subnetId: spec.subnetId,
@@ -50,6 +97,9 @@ export function createMachine(spec: MachineSpec, opts: pulumi.CustomResourceOpti
     userData: spec.userData,
     userDataReplaceOnChange: true,
     iamInstanceProfile: spec.iamInstanceProfile,
+    // EC2 brings the same instance back on healthy hardware after a host failure (a type outside
+    // SIMPLIFIED_RECOVERY_FAMILIES gets the recover alarm below as well).
+    maintenanceOptions: { autoRecovery: "default" },
     metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
     rootBlockDevice: {
       encrypted: true,
@@ -67,6 +117,10 @@ export function createMachine(spec: MachineSpec, opts: pulumi.CustomResourceOpti
     // instances start from the newest image; existing ones move with `pulumi up --replace <urn>`.
     ignoreChanges: [...(opts.ignoreChanges ?? []), "ami"],
   });
+  if (!hasSimplifiedRecovery(spec.instanceType)) {
+    createRecoverAlarm(spec, instance, { parent: opts.parent, provider: opts.provider });
+  }
+  return instance;
 }
 
 export interface DataVolumeSpec {

@@ -8,13 +8,19 @@ import { SshAccess, sshConnection } from "./swarmCluster";
 import { StackIdentity } from "../base/tags";
 
 export interface NfsLogServerArgs {
+  /** Project and stack, written into every tag (the policy pack and the chaos guard read them). */
   readonly identity: StackIdentity;
+  /** Ubuntu 24.04 AMI the scripts are written for: `ubuntuAmi({})`. */
   readonly ami: pulumi.Input<string>;
+  /** EC2 instance type (the policy pack allows t3, t3a, m6i, m7i, c6i, c7i by default). */
   readonly instanceType: string;
+  /** Subnet of the instance (the first cluster subnet in the program and the example). */
   readonly subnetId: pulumi.Input<string>;
   /** Availability zone of `subnetId`: the log volume is created there (EBS attaches only within a zone). */
   readonly availabilityZone: pulumi.Input<string>;
+  /** Security groups of the instances (a ClusterNetwork's group for this role). */
   readonly securityGroupIds: pulumi.Input<string>[];
+  /** The key pair the instances start with and the login `pulumi up` configures them over. */
   readonly ssh: SshAccess;
   /** Directory exported for the WAS logs. */
   readonly exportPath: string;

@@ -17,17 +17,23 @@ export interface SshAccess {
 }
 
 export interface SwarmClusterArgs {
+  /** Project and stack, written into every tag (the policy pack and the chaos guard read them). */
   readonly identity: StackIdentity;
+  /** Ubuntu 24.04 AMI the scripts are written for: `ubuntuAmi({})`. */
   readonly ami: pulumi.Input<string>;
   /** Managers: 1, 3 or 5. The first one initialises the swarm. */
   readonly managerCount: 1 | 3 | 5;
+  /** EC2 instance type of the managers. */
   readonly managerInstanceType: string;
   /** Workers, 1 or more. */
   readonly workerCount: number;
+  /** EC2 instance type of the workers. */
   readonly workerInstanceType: string;
   /** Subnets to spread nodes over, round-robin (one per availability zone). */
   readonly subnetIds: pulumi.Input<string>[];
+  /** Security groups of the instances (a ClusterNetwork's group for this role). */
   readonly securityGroupIds: pulumi.Input<string>[];
+  /** The key pair the instances start with and the login `pulumi up` configures them over. */
   readonly ssh: SshAccess;
   /** Swarm dispatcher heartbeat in seconds. */
   readonly dispatcherHeartbeatSeconds: number;

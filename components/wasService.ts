@@ -10,9 +10,11 @@ import { StackIdentity } from "../base/tags";
 import { CONFIG_KEYS } from "../stacks/schema";
 
 export interface WasServiceArgs {
+  /** Project and stack; they name the Docker provider's SSH key file. */
   readonly identity: StackIdentity;
   /** Public address of a manager; the Docker provider talks to its engine over SSH. */
   readonly managerAddress: pulumi.Input<string>;
+  /** Login and key the Docker provider's SSH transport uses to reach the manager. */
   readonly ssh: SshAccess;
   /** Image to run. Default: the sample application (app/server.js) on `sampleBaseImage`. */
   readonly image?: string;

@@ -1,7 +1,8 @@
 /**
  * Images without a registry. Every lab image is built FROM one base image (a setting), with a tag
  * that is a hash of its build context and base image ID: a second run finds the tag and builds
- * nothing. Where nothing can be pulled, the base is built once from Debian's mirror (debootstrap).
+ * nothing. Where nothing can be pulled, the base is built once from a Debian mirror (debootstrap):
+ * `--mirror`, else the one this machine's apt uses, else Debian's CDN (lab/aptMirror.ts).
  */
 import { createHash } from "crypto";
 import * as fs from "fs";
@@ -9,12 +10,12 @@ import * as os from "os";
 import * as path from "path";
 import { spawn } from "child_process";
 import { renderDaemonJson } from "../renderers/cloudInit";
+import { debianMirror } from "./aptMirror";
 import { docker, dockerRaw, LabError } from "./docker";
 import { APP_IMAGE_REPO, LAB_LABEL } from "./settings";
 
 export const OFFLINE_BASE = "swarm-ha/base:bookworm";
 export const WORKSTATION_BASE = "debian:bookworm-slim";
-const DEBIAN_MIRROR = "http://deb.debian.org/debian";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 
@@ -55,9 +56,15 @@ function run(cmd: string, args: string[], log: (l: string) => void): Promise<voi
 
 /**
  * The base image: the explicit setting, else debian:bookworm-slim when present locally, else
- * swarm-ha/base:bookworm, built from Debian's mirror when missing (about 25 s, then cached).
+ * swarm-ha/base:bookworm, built from a Debian mirror when missing (about 25 s, then cached): `mirror`
+ * (the --mirror flag), else the machine's apt sources, else deb.debian.org.
  */
-export async function resolveBaseImage(setting: string | undefined, log: (l: string) => void, built: string[] = []): Promise<string> {
+export async function resolveBaseImage(
+  setting: string | undefined,
+  log: (l: string) => void,
+  built: string[] = [],
+  mirror?: string,
+): Promise<string> {
   if (setting) {
     if (!(await imageId(setting))) {
       throw new LabError(`--base-image ${setting} is not present in the local engine; load it first, or omit the flag to use the offline base`);
@@ -67,10 +74,11 @@ export async function resolveBaseImage(setting: string | undefined, log: (l: str
   if (await imageId(WORKSTATION_BASE)) return WORKSTATION_BASE;
   if (await imageId(OFFLINE_BASE)) return OFFLINE_BASE;
   built.push(OFFLINE_BASE);
-  log(`  building ${OFFLINE_BASE} from ${DEBIAN_MIRROR} with debootstrap (no image registry needed)`);
+  const source = debianMirror(mirror);
+  log(`  building ${OFFLINE_BASE} from ${source.url} (${source.from}) with debootstrap (no image registry needed)`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "swarm-ha-base-"));
   try {
-    await run("debootstrap", ["--variant=minbase", "bookworm", dir, DEBIAN_MIRROR], log);
+    await run("debootstrap", ["--variant=minbase", "bookworm", dir, source.url], log);
     // Trim what no lab image needs, so every `docker load` into a node moves less.
     for (const p of ["var/cache/apt/archives", "var/lib/apt/lists", "usr/share/doc", "usr/share/man", "usr/share/locale"]) {
       fs.rmSync(path.join(dir, p), { recursive: true, force: true });
@@ -157,9 +165,9 @@ async function buildOne(c: Context, base: string, baseId: string, log: (l: strin
 }
 
 /** Builds (or finds cached) the four lab images; independent builds run two at a time (2 cores). */
-export async function ensureImages(baseSetting: string | undefined, log: (l: string) => void): Promise<LabImages> {
+export async function ensureImages(baseSetting: string | undefined, log: (l: string) => void, mirror?: string): Promise<LabImages> {
   const built: string[] = [];
-  const base = await resolveBaseImage(baseSetting, log, built);
+  const base = await resolveBaseImage(baseSetting, log, built, mirror);
   const baseId = (await imageId(base))!;
   const cs = contexts();
   const byName = new Map<string, string>();

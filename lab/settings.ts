@@ -4,6 +4,7 @@
  * own layout (network, addresses, names).
  */
 import { parseCidr } from "../base/ipv4";
+import { checkMirrorUrl } from "./aptMirror";
 import { WAS_SERVICE_NAME } from "../renderers/serviceSpec";
 import { ConfigError, parseConfig, SwarmHaConfig } from "../stacks/schema";
 import { LabError } from "./docker";
@@ -29,6 +30,8 @@ export interface LabOptions {
   readonly edge: 1 | 2;
   /** Image every lab Dockerfile starts FROM; undefined: debian:bookworm-slim if present, else built offline. */
   readonly baseImage?: string;
+  /** Debian mirror the offline base is bootstrapped from; undefined: this machine's apt sources, else deb.debian.org. */
+  readonly mirror?: string;
   readonly subnet: string;
   readonly drill: boolean;
   readonly baseline: boolean;
@@ -51,6 +54,8 @@ flags (up/drill):
   --edge 1|2          nginx balancers (default 2: a keepalived pair behind a floating address)
   --base-image IMG    base image of every lab image (env SWARM_HA_BASE_IMAGE; default debian:bookworm-slim
                       if present locally, else swarm-ha/base:bookworm built with debootstrap)
+  --mirror URL        Debian mirror for the offline base image (default: the one this machine's apt
+                      sources name, else http://deb.debian.org/debian)
   --subnet CIDR       the lab network, a /24 (default 172.28.5.0/24)
   --connections N     concurrent load connections during the drill (default 50)
   --no-drill          bring the lab up only
@@ -78,6 +83,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   let replicas: number | undefined;
   let edge: 1 | 2 = 2;
   let baseImage = env.SWARM_HA_BASE_IMAGE?.trim() || undefined;
+  let mirror: string | undefined;
   let subnet = "172.28.5.0/24";
   let drill = true;
   let baseline = true;
@@ -119,6 +125,12 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
         baseImage = v;
         break;
       }
+      case "--mirror": {
+        const checked = checkMirrorUrl(value() ?? "");
+        if ("reason" in checked) throw flagError("--mirror", checked.reason);
+        mirror = checked.url;
+        break;
+      }
       case "--subnet": {
         const v = value() ?? "";
         const c = parseCidr(v);
@@ -156,7 +168,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
         throw flagError(a, a.startsWith("-") ? "unknown flag" : "unknown command; use up, down, drill or status");
     }
   }
-  const opts: LabOptions = { command, managers, workers, replicas, edge, baseImage, subnet, drill, baseline, connections, reportDir, keepOnFailure, privileged };
+  const opts: LabOptions = { command, managers, workers, replicas, edge, baseImage, mirror, subnet, drill, baseline, connections, reportDir, keepOnFailure, privileged };
   if (command === "up" || command === "drill") labConfig(opts); // validates replicas against nodes now
   return opts;
 }

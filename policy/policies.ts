@@ -4,6 +4,7 @@
  */
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { allowedInstanceFamilies } from "./allowedInstanceFamilies";
+import { ec2AutoRecovery } from "./autoRecovery";
 import { clusterPortsFromClusterOnly } from "./clusterPortsFromClusterOnly";
 import { ebsEncrypted } from "./ebsEncrypted";
 import { ec2Imdsv2Required } from "./imdsv2Required";
@@ -21,4 +22,5 @@ export const policies: readonly ResourceValidationPolicy[] = [
   requiredTags,
   wasServiceResilient,
   allowedInstanceFamilies,
+  ec2AutoRecovery,
 ];

@@ -38,6 +38,7 @@ export const TAGGABLE_RESOURCES: readonly ResourceClass[] = [
   aws.ec2.RouteTable,
   aws.ec2.NatGateway,
   aws.ec2.Eip,
+  aws.cloudwatch.MetricAlarm,
   aws.ec2.SecurityGroup,
   aws.vpc.SecurityGroupIngressRule,
   aws.vpc.SecurityGroupEgressRule,

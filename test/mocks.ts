@@ -167,8 +167,7 @@ function state(type: string, name: string, inputs: Record<string, any>, n: numbe
 }
 
 /** Every key of a stack file, namespaced as written, values as `pulumi config` passes them (strings). */
-export function stackFile(stack: string): Record<string, string> {
-  const file = path.join(__dirname, "..", "stacks", `Pulumi.${stack}.yaml`);
+export function stackFile(stack: string, file = path.join(__dirname, "..", "stacks", `Pulumi.${stack}.yaml`)): Record<string, string> {
   const doc = parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(doc.config ?? {})) {
@@ -186,8 +185,15 @@ export function stackConfig(stack: string): Record<string, string> {
   );
 }
 
+/** Another Pulumi program than index.ts (an example consumer), with its own project and stack file. */
+export interface OtherProgram {
+  readonly project: string;
+  readonly stackFile: string;
+  readonly load: () => Promise<Record<string, unknown>>;
+}
+
 /**
- * Runs index.ts under mocks for `stack` with its stack file plus `overrides` (namespaced keys),
+ * Runs index.ts (or `opts.program`) under mocks for `stack` with its stack file plus `overrides` (namespaced keys),
  * waits for every registration to settle, and returns what was registered.
  */
 export async function runProgram(
@@ -196,7 +202,7 @@ export async function runProgram(
   /** Receives registrations as they happen, so a test can see what exists when the program throws. */
   resources: Registration[] = [],
   /** Run as `pulumi preview` (isDryRun true). Default false. */
-  opts: { readonly preview?: boolean } = {},
+  opts: { readonly preview?: boolean; readonly program?: OtherProgram } = {},
 ): Promise<MockedStack> {
   const invokes: string[] = [];
   const urnToName = new Map<string, string>();
@@ -254,7 +260,7 @@ export async function runProgram(
         return fn(args.inputs);
       },
     },
-    "swarm-ha",
+    opts.program?.project ?? "swarm-ha",
     stack,
     opts.preview ?? false,
   );
@@ -282,14 +288,15 @@ export async function runProgram(
   };
 
   const config: Record<string, string> = { "aws:region": "eu-west-1" };
-  for (const [k, v] of Object.entries({ ...stackFile(stack), ...overrides })) {
-    config[k.includes(":") ? k : `swarm-ha:${k}`] = v;
+  const project = opts.program?.project ?? "swarm-ha";
+  for (const [k, v] of Object.entries({ ...stackFile(stack, opts.program?.stackFile), ...overrides })) {
+    config[k.includes(":") ? k : `${project}:${k}`] = v;
   }
   pulumi.runtime.setAllConfig(config, Object.keys(config).filter((k) => k.endsWith(":sshPrivateKey")));
   // The program writes the Docker provider's key file under ~/.ssh: keep it out of the real home.
   process.env.HOME = fs.mkdtempSync(path.join(os.tmpdir(), "swarm-ha-home-"));
 
-  const program = await import("../index");
+  const program = opts.program ? await opts.program.load() : await import("../index");
   const outputs: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(program as Record<string, unknown>)) {
     outputs[k] = await settle(pulumi.output(v));

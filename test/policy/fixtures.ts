@@ -14,6 +14,7 @@ export function instance(): Record<string, any> {
     ami: "ami-0123456789abcdef0",
     instanceType: "t3.small",
     metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+    maintenanceOptions: { autoRecovery: "default" },
     rootBlockDevice: { encrypted: true, volumeSize: 20, volumeType: "gp3" },
     ebsBlockDevices: [
       { deviceName: "/dev/sdf", encrypted: true, volumeSize: 10 },
@@ -30,6 +31,7 @@ export function launchTemplate(): Record<string, any> {
     imageId: "ami-0123456789abcdef0",
     instanceType: "m6i.large",
     metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 },
+    maintenanceOptions: { autoRecovery: "default" },
     blockDeviceMappings: [{ deviceName: "/dev/sda1", ebs: { encrypted: "true", volumeSize: 20 } }],
     tags: tags("worker"),
   };
