@@ -154,6 +154,7 @@ const chaos = cfg.chaos.enabled
   ? new ChaosCheck("chaos", {
       target: cfg.chaos.target,
       deadlineSeconds: cfg.chaos.deadlineSeconds,
+      fault: cfg.chaos.fault,
       stackOutputs: pulumi.output({
         url, region, managerAddress, managerAddresses, nodes, edgeInstanceIds, edgeEipAllocationId, serviceName,
         replicas, managersRunTasks, sshUser, sshPrivateKey, stackTags, vpcId, deploymentId,
