@@ -20,6 +20,13 @@ export const PARTITION_MARK = "/run/swarm-ha-partition";
 export interface LabPartitionArgs {
   /** The node's interface on the lab network. Default eth0 (the node container's only network). */
   readonly iface?: string;
+  /** The mark file. Default PARTITION_MARK (tests point it elsewhere). */
+  readonly markFile?: string;
+}
+
+function checkMark(file: string): string {
+  if (!/^\/[A-Za-z0-9_./-]+$/.test(file)) throw new Error(`mark file ${JSON.stringify(file)}: an absolute path of letters, digits, _ . / -`);
+  return file;
 }
 
 interface Rule {
@@ -47,10 +54,10 @@ function checkToken(token: string): string {
 }
 
 /** Every copy of both rules removed, the mark cleared, and a check that none is left (exit 1 if one is). */
-function healLines(iface: string): string[] {
+function healLines(iface: string, mark: string): string[] {
   return [
     ...RULES(iface).map((r) => `while ${ipt(r, "-D")} 2>/dev/null; do :; done`),
-    `rm -f ${PARTITION_MARK}`,
+    `rm -f ${mark}`,
     ...RULES(iface).map((r) => `if ${ipt(r, "-C")} 2>/dev/null; then echo "partition rule still present: ${r.table} ${r.chain} ${r.match}" >&2; exit 1; fi`),
   ];
 }
@@ -58,10 +65,11 @@ function healLines(iface: string): string[] {
 /** Cuts the node off: mark, then both DROP rules (first in their chains). Fails if the interface is absent. */
 export function renderPartitionCut(token: string, args: LabPartitionArgs = {}): string {
   const iface = checkIface(args.iface ?? "eth0");
+  const mark = checkMark(args.markFile ?? PARTITION_MARK);
   return [
     "set -eu",
     `[ -e /sys/class/net/${iface} ] || { echo "no interface ${iface} in this node" >&2; exit 1; }`,
-    `echo ${checkToken(token)} > ${PARTITION_MARK}`,
+    `echo ${checkToken(token)} > ${mark}`,
     ...RULES(iface).map((r) => ipt(r, "-I")),
     "",
   ].join("\n");
@@ -69,7 +77,7 @@ export function renderPartitionCut(token: string, args: LabPartitionArgs = {}): 
 
 /** Undoes any partition of this node (idempotent: a second heal, or one with nothing cut, succeeds). */
 export function renderPartitionHeal(args: LabPartitionArgs = {}): string {
-  return ["set -u", ...healLines(checkIface(args.iface ?? "eth0")), ""].join("\n");
+  return ["set -u", ...healLines(checkIface(args.iface ?? "eth0"), checkMark(args.markFile ?? PARTITION_MARK)), ""].join("\n");
 }
 
 /** The safety: after `seconds`, heals if partition `token` is still the current one. */
@@ -78,9 +86,9 @@ export function renderPartitionExpiry(token: string, seconds: number, args: LabP
   return [
     "set -u",
     `sleep ${seconds}`,
-    `[ "$(cat ${PARTITION_MARK} 2>/dev/null)" = "${checkToken(token)}" ] || exit 0`,
+    `[ "$(cat ${checkMark(args.markFile ?? PARTITION_MARK)} 2>/dev/null)" = "${checkToken(token)}" ] || exit 0`,
     `echo "swarm-ha: partition ${token} expired after ${seconds} s; healing" >&2`,
-    ...healLines(checkIface(args.iface ?? "eth0")),
+    ...healLines(checkIface(args.iface ?? "eth0"), checkMark(args.markFile ?? PARTITION_MARK)),
     "",
   ].join("\n");
 }
