@@ -2,6 +2,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import type { DrillReport } from "../chaos/types";
+import { schemaDefault } from "./wasService";
 
 export interface ChaosCheckArgs {
   /** What to stop: worker, manager (the leader; needs 3+ managers), edge (needs a pair) or a node name. */
@@ -10,7 +11,8 @@ export interface ChaosCheckArgs {
   readonly deadlineSeconds: number;
   /**
    * What the drill does to the target: stop (graceful), kill (EC2 stop skipping the OS shutdown),
-   * partition (an isolating security group). Default "stop". Part of the command, so of the triggers.
+   * partition (an isolating security group). Default: config chaosFault's default ("stop"). Part of
+   * the command, so of the triggers.
    */
   readonly fault?: "stop" | "kill" | "partition";
   /**
@@ -73,7 +75,7 @@ export class ChaosCheck extends pulumi.ComponentResource {
     super("swarm-ha:chaos:ChaosCheck", name, {}, opts);
     const budgets = { ...(args.maxFailed !== undefined ? { maxFailed: args.maxFailed } : {}), ...(args.maxP99Ms !== undefined ? { maxP99Ms: args.maxP99Ms } : {}) };
     // The fault is in the command line, and the command line is the first trigger.
-    const create = chaosCommand(args.target, args.deadlineSeconds, budgets, args.fault ?? "stop");
+    const create = chaosCommand(args.target, args.deadlineSeconds, budgets, args.fault ?? schemaDefault<string>("chaosFault", "string"));
     const drill = new command.local.Command(`${name}-drill`, {
       dir: args.workDir ?? path.join(__dirname, ".."),
       create,

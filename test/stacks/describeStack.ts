@@ -164,7 +164,7 @@ export function describeStack(stack: "dev" | "prod"): void {
       }
       expect(drills).toHaveLength(1);
       const [drill] = drills;
-      expect(drill.inputs.create).toContain(`--target ${cfg.chaos.target} --deadline ${cfg.chaos.deadlineSeconds}`);
+      expect(drill.inputs.create).toContain(`--target ${cfg.chaos.target} --fault ${cfg.chaos.fault} --deadline ${cfg.chaos.deadlineSeconds}`);
       expect(drill.secretInputs).toContain("stdin");
       const fed = JSON.parse(drill.inputs.stdin);
       expect(fed.nodes).toHaveLength(cfg.managers.count + cfg.workers.count);
