@@ -159,6 +159,7 @@ const chaos = cfg.chaos.enabled
       // The drill is a separate process: hand it the stack's AWS profile and region explicitly.
       awsProfile: cfg.awsProfile,
       awsRegion: cfg.region,
+      fault: cfg.chaos.fault,
       stackOutputs: pulumi.output({
         url, region, managerAddress, managerAddresses, nodes, edgeInstanceIds, edgeEipAllocationId, serviceName,
         replicas, managersRunTasks, sshUser, sshPrivateKey, stackTags, vpcId, deploymentId,

@@ -12,6 +12,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseStackOutputs, type StackOutputs } from "./aws";
 import { runDrill, type DrillOptions, type DrillResult } from "./core";
+import { DEFAULT_FAULT, FAULT_KINDS, isFaultKind, type FaultKind } from "./fault";
 import { compactReport, renderReportJson, writeReport } from "./report";
 import type { EdgeObserver, LoadHook, NodeStopper, SwarmObserver } from "./types";
 import { DEFAULT_BUDGETS } from "./verdict";
@@ -22,6 +23,8 @@ export const EXIT = { passed: 0, failed: 1, usage: 2, refused: 3, setup: 4 } as 
 export interface CliOptions {
   readonly source: { readonly kind: "stack"; readonly stack: string } | { readonly kind: "outputs"; readonly file: string } | { readonly kind: "lab" };
   readonly target: string;
+  /** What is done to the target (--fault). Default "stop". */
+  readonly fault: FaultKind;
   readonly deadlineSeconds: number;
   readonly rejoinDeadlineSeconds: number;
   /** File for report.json, "-" for stdout (compact), or undefined. */
@@ -39,6 +42,10 @@ export const USAGE = `usage: npm run chaos -- (--stack <name> | --outputs <file.
   --target worker|manager|edge|<node>
                                    what to stop (default worker; manager = the leader, needs 3 managers;
                                    edge = the balancer holding the floating address, needs the pair)
+  --fault stop|kill|partition      what is done to it (default stop): stop = graceful (the node drains);
+                                   kill = abrupt loss (docker kill; EC2 stop skipping the OS shutdown);
+                                   partition = it runs on, cut off from the cluster and the balancers
+                                   (lab: iptables DROP inside the node; AWS: an isolating security group)
   --deadline <seconds>             restore deadline after the stop (default 60)
   --rejoin-deadline <seconds>      how long the target may take to be Ready again (default 300)
   --json <file|->                  write report.json there (- : compact report on stdout)
@@ -54,7 +61,7 @@ exit: 0 the verdict passed; 1 the drill ran and failed (the report lists every r
 
 export class UsageError extends Error {}
 
-const VALUE_FLAGS = ["--stack", "--outputs", "--target", "--deadline", "--rejoin-deadline", "--json", "--report-dir", "--connections", "--url", "--max-failed", "--max-p99-ms"] as const;
+const VALUE_FLAGS = ["--stack", "--outputs", "--target", "--fault", "--deadline", "--rejoin-deadline", "--json", "--report-dir", "--connections", "--url", "--max-failed", "--max-p99-ms"] as const;
 /** Flags whose value is a number: a negative one is a value to range-check, not a forgotten value. */
 const NUMBER_FLAGS = new Set(["--deadline", "--rejoin-deadline", "--connections", "--max-failed", "--max-p99-ms"]);
 const BOOL_FLAGS = ["--lab", "--help"] as const;
@@ -102,6 +109,10 @@ export function parseArgs(argv: readonly string[]): CliOptions | "help" {
   const target = values.get("--target") ?? "worker";
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(target)) throw new UsageError(`--target ${JSON.stringify(target)} must be worker, manager or a node host name`);
 
+  const faultRaw = values.get("--fault") ?? DEFAULT_FAULT;
+  if (!isFaultKind(faultRaw)) throw new UsageError(`--fault must be one of ${FAULT_KINDS.join(", ")} (got ${JSON.stringify(faultRaw)}), e.g. --fault kill`);
+  const fault: FaultKind = faultRaw;
+
   const url = values.get("--url");
   if (url !== undefined) {
     let u: URL | undefined;
@@ -139,6 +150,7 @@ export function parseArgs(argv: readonly string[]): CliOptions | "help" {
   return {
     source,
     target,
+    fault,
     deadlineSeconds,
     rejoinDeadlineSeconds,
     ...(values.has("--json") ? { json: values.get("--json")! } : {}),
@@ -155,6 +167,7 @@ function exampleOf(flag: string): string {
     "--stack": "--stack dev",
     "--outputs": "--outputs outputs.json",
     "--target": "--target worker",
+    "--fault": "--fault kill",
     "--deadline": "--deadline 60",
     "--rejoin-deadline": "--rejoin-deadline 300",
     "--json": "--json report.json",
@@ -181,6 +194,16 @@ export interface DrillSetup {
   close(): void | Promise<void>;
 }
 
+/** The fault the setup must build its stopper for, and how long a partition may live at most. */
+export interface FaultChoice {
+  readonly kind: FaultKind;
+  /**
+   * Seconds after which an adapter with a self-expiring safety (the lab's partition) heals on its
+   * own, even if this process dies: the restore deadline plus a margin for the tail and the heal.
+   */
+  readonly expireAfterSeconds: number;
+}
+
 /** Everything main() touches outside itself: the composition root (cli/chaos.ts) wires it. */
 export interface CliDeps {
   readonly readText: (file: string) => string;
@@ -190,11 +213,15 @@ export interface CliDeps {
    */
   readonly refreshOutputs?: (outputs: StackOutputs, log: (l: string) => void) => Promise<StackOutputs>;
   readonly pulumiOutputs: (stack: string) => Promise<string>;
-  readonly awsSetup: (outputs: StackOutputs, log: (l: string) => void) => DrillSetup;
-  readonly labSetup: (log: (l: string) => void) => Promise<DrillSetup>;
+  /**
+   * Each setup's stopper implements `fault.kind` (absent: the graceful stop); one that cannot
+   * throws (exit 4, nothing touched).
+   */
+  readonly awsSetup: (outputs: StackOutputs, log: (l: string) => void, fault?: FaultChoice) => DrillSetup;
+  readonly labSetup: (log: (l: string) => void, fault?: FaultChoice) => Promise<DrillSetup>;
   /** --target edge: the pair's observer and a stopper of balancers (defaults below). */
-  readonly awsEdgeSetup: (outputs: StackOutputs, log: (l: string) => void) => DrillSetup;
-  readonly labEdgeSetup: (log: (l: string) => void) => Promise<DrillSetup>;
+  readonly awsEdgeSetup: (outputs: StackOutputs, log: (l: string) => void, fault?: FaultChoice) => DrillSetup;
+  readonly labEdgeSetup: (log: (l: string) => void, fault?: FaultChoice) => Promise<DrillSetup>;
   readonly makeLoad: (url: string, connections: number, allowHosts: readonly string[], maxSeconds: number) => LoadHook;
   readonly runDrill: typeof runDrill;
   readonly stdout: (s: string) => void;
@@ -206,10 +233,11 @@ export interface CliDeps {
 export function summaryLine(r: DrillResult): string {
   const s = (x: number | null) => (x === null ? "never" : `${x.toFixed(2)} s`);
   if (r.refused) return `REFUSED: ${r.reason}`;
+  const did = { stop: "stopped", kill: "killed", partition: "partitioned" }[r.fault ?? "stop"];
   if (r.scenario === "stop-edge") {
     const holders = (r.holdersAfterReturn as readonly string[] | undefined) ?? [];
     return (
-      `${r.passed ? "PASSED" : "FAILED"}: stopped balancer ${r.target.node}; the other became MASTER after ${s(r.detectSeconds)}, ` +
+      `${r.passed ? "PASSED" : "FAILED"}: ${did} balancer ${r.target.node}; the other became MASTER after ${s(r.detectSeconds)}, ` +
       `the floating address answered from it after ${s(r.restoreSeconds)} (takeover), ${r.target.node} back after ${s(r.rejoinSeconds)}, ` +
       `holders after its return: ${holders.join(", ") || "none"} (single after ${s((r.singleHolderWithinSeconds as number | null | undefined) ?? null)})` +
       (r.load.connections > 0 ? `; load ${r.load.connections} conns, ${r.load.requests} requests, ${r.load.failed} failed, p50 ${r.load.p50Ms} ms, p99 ${r.load.p99Ms} ms` : "") +
@@ -217,10 +245,11 @@ export function summaryLine(r: DrillResult): string {
     );
   }
   return (
-    `${r.passed ? "PASSED" : "FAILED"}: stopped ${r.target.node} (${r.target.role}); marked down after ${s(r.detectSeconds)}, ` +
+    `${r.passed ? "PASSED" : "FAILED"}: ${did} ${r.target.node} (${r.target.role}); marked down after ${s(r.detectSeconds)}, ` +
     `${r.replicas.runningOnReady}/${r.replicas.desired} running on Ready nodes ` +
     (r.restoreNote ? `(no replica was lost: ${r.restoreNote})` : `after ${s(r.restoreSeconds)}`) +
     `, rejoined after ${s(r.rejoinSeconds)}` +
+    (r.afterReturn ? `, then ${r.afterReturn.running} running (desired ${r.afterReturn.desired}${r.afterReturn.settledSeconds === null ? ", orphans left" : ""})` : "") +
     (r.load.connections > 0 ? `; load ${r.load.connections} conns, ${r.load.requests} requests, ${r.load.failed} failed, p50 ${r.load.p50Ms} ms, p99 ${r.load.p99Ms} ms` : "") +
     (r.reason ? `; ${r.reason}` : "")
   );
@@ -245,9 +274,11 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
   const log = (l: string) => deps.stderr(`chaos: ${l}\n`);
 
   let setup: DrillSetup;
+  // Past the deadline the drill heals anyway; the margin covers the load tail and slow heals.
+  const fault: FaultChoice = { kind: opts.fault, expireAfterSeconds: opts.deadlineSeconds + 60 };
   try {
     const edge = opts.target === "edge";
-    if (opts.source.kind === "lab") setup = edge ? await deps.labEdgeSetup(log) : await deps.labSetup(log);
+    if (opts.source.kind === "lab") setup = edge ? await deps.labEdgeSetup(log, fault) : await deps.labSetup(log, fault);
     else {
       const text = opts.source.kind === "stack" ? await deps.pulumiOutputs(opts.source.stack) : readOutputs(deps, opts.source.file);
       let json: unknown;
@@ -258,7 +289,7 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
       }
       let outputs = parseStackOutputs(json);
       if (deps.refreshOutputs) outputs = await deps.refreshOutputs(outputs, log);
-      setup = edge ? deps.awsEdgeSetup(outputs, log) : deps.awsSetup(outputs, log);
+      setup = edge ? deps.awsEdgeSetup(outputs, log, fault) : deps.awsSetup(outputs, log, fault);
     }
   } catch (e) {
     deps.stderr(`chaos: could not set up the drill (nothing was touched): ${e instanceof Error ? e.message : String(e)}\n`);
@@ -274,6 +305,7 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
     result = await deps.runDrill(setup.observer, setup.stopper, {
       service: setup.service,
       target: opts.target,
+      fault: opts.fault,
       deadlineSeconds: opts.deadlineSeconds,
       rejoinDeadlineSeconds: opts.rejoinDeadlineSeconds,
       ...(setup.managersRunTasks !== undefined ? { managersRunTasks: setup.managersRunTasks } : {}),

@@ -7,7 +7,8 @@
  * and the Pulumi ChaosCheck all measure the same thing the same way.
  */
 
-import { stopFault, type Fault } from "./fault";
+import { DEFAULT_FAULT, drillName, stopperFault, type Fault, type FaultKind } from "./fault";
+import { waitNoOrphans, type AfterReturn } from "./orphans";
 import { EdgeJudge, edgeSampler, observe, sampleUntil, SwarmJudge, swarmSampler, type Judge, type Sampler } from "./observe";
 import { preflightEdge, preflightSwarm, type PreflightTiming, type Refusal } from "./preflight";
 import { DrillRecord, errMsg, round } from "./record";
@@ -85,6 +86,8 @@ export type DrillEventKind =
   | "rejoined"
   | "rejoin-deadline"
   | "single-holder"
+  | "tasks-settled"
+  | "orphans-left"
   | "split-brain"
   | "signal";
 
@@ -137,10 +140,20 @@ export interface DrillOptions {
   /** p99 latency budget of the load, ms. Default 1500. */
   readonly maxP99Ms?: number;
   /**
-   * The fault to inject on the chosen target(s). Default: the graceful stop through the
-   * NodeStopper. Another kind (kill, partition) or several targets (an AZ) is another Fault.
+   * The fault kind the NodeStopper implements (the composition root picks the adapter per kind);
+   * it names the drill in the report (`fault`, `drill`: "worker-kill"). Default "stop".
+   */
+  readonly fault?: FaultKind;
+  /**
+   * The fault to inject on the chosen target(s). Default: the NodeStopper as a fault of kind
+   * `fault`. Several targets (an AZ) is another Fault.
    */
   readonly makeFault?: (targets: readonly string[]) => Fault;
+  /**
+   * Swarm drill: seconds after the target is back within which exactly the desired tasks must run
+   * (a returning partitioned node's orphaned task shut down: 3 running, not 4). Default 30.
+   */
+  readonly orphanWindowSeconds?: number;
   /** See ResolveOptions.managersRunTasks. */
   readonly managersRunTasks?: boolean;
   /** Load that runs from `loadLeadSeconds` before the stop until `loadTailSeconds` after the restore. */
@@ -159,6 +172,12 @@ export interface DrillOptions {
 
 export interface DrillResult extends DrillReport {
   readonly service: string;
+  /** The fault kind injected (`--fault`). */
+  readonly fault: FaultKind;
+  /** The drill's matrix name: `worker-kill`, `leader-stop`, `edge-kill`, ... */
+  readonly drill: string;
+  /** Swarm drill: the tasks once the target was back (no orphan, none missing); absent if it never returned. */
+  readonly afterReturn?: AfterReturn;
   /** Every reason the verdict failed (empty when passed); a refusal is its one entry. */
   readonly failures: readonly string[];
   /** The budgets the verdict used. */
@@ -242,7 +261,8 @@ function context(o: DrillOptions): DrillContext {
  */
 export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, options: DrillOptions): Promise<DrillResult> {
   const c = context(options);
-  const makeFault = options.makeFault ?? ((targets: readonly string[]) => stopFault(stopper, targets));
+  const kind = options.fault ?? DEFAULT_FAULT;
+  const makeFault = options.makeFault ?? ((targets: readonly string[]) => stopperFault(kind, stopper, targets));
   if ((options.target ?? "worker") === "edge") {
     const pf = await preflightEdge(options.edge, c.preflight);
     if (!pf.ok) return refusedResult(c, pf);
@@ -275,12 +295,15 @@ export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, op
       ),
   });
   const replicas = { desired: plan.desired, runningOnReady: out.final?.runningOnReady ?? 0 };
+  const afterReturn =
+    out.rejoinSeconds === null ? undefined : await waitNoOrphans(c.rec, observer, c.service, name, plan.desired, options.orphanWindowSeconds ?? 30, c.pollMs);
   const v = decideVerdict(
     {
       problems: phaseProblems(c, out, name, " as Ready"),
       restoreSeconds: judge.restoreSeconds,
       ...(restoreNote ? { restoreNotApplicable: restoreNote } : {}),
       replicas,
+      ...(afterReturn ? { afterReturn } : {}),
       ...(out.load ? { load: pickLoad(out.load) } : {}),
     },
     c.budgets,
@@ -288,7 +311,9 @@ export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, op
   return {
     ...resultBase(c, out, v),
     scenario: plan.scenario,
+    drill: drillName(plan.role, plan.target.leader === true, kind),
     target: { node: name, role: plan.role },
+    ...(afterReturn ? { afterReturn } : {}),
     detectSeconds: judge.detectSeconds,
     restoreSeconds: judge.restoreSeconds,
     ...(restoreNote ? { restoreNote } : {}),
@@ -330,6 +355,7 @@ async function edgeDrill(c: DrillContext, observer: SwarmObserver, edge: EdgeObs
   return {
     ...resultBase(c, out, v),
     scenario: "stop-edge",
+    drill: drillName("edge", false, fault.kind),
     target: { node: name, role: "edge" },
     detectSeconds: judge.detectSeconds,
     restoreSeconds: judge.restoreSeconds,
@@ -510,6 +536,7 @@ function resultBase(c: DrillContext, out: PhaseOutcome, v: { passed: boolean; fa
     ...(v.failures.length ? { reason: v.failures.join("; ") } : {}),
     targets: c.budgets,
     service: c.service,
+    fault: c.o.fault ?? DEFAULT_FAULT,
     refused: false,
     deadlineSeconds: c.deadlineSeconds,
     restarted: out.healed,
@@ -542,6 +569,8 @@ function refusedResult(c: DrillContext, r: Refusal): DrillResult {
   c.rec.log(`refused: ${r.reason}`);
   return {
     scenario,
+    fault: c.o.fault ?? DEFAULT_FAULT,
+    drill: drillName(role, node?.leader === true, c.o.fault ?? DEFAULT_FAULT),
     target: { node: node ? node.hostname : spec, role },
     detectSeconds: null,
     restoreSeconds: null,

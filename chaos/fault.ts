@@ -1,14 +1,30 @@
 /**
  * The fault a drill injects, as a seam: the phases around it (observe, recover, verdict) never know
- * what the fault does. Today's one kind is the graceful stop; a hard kill, a network partition or
- * the loss of a whole availability zone are further `Fault`s over one or more targets, built from
- * their own adapters, with no change to the observation loop.
+ * what the fault does. A kind (`stop`, `kill`, `partition`) is chosen with `--fault`; each
+ * environment gives one NodeStopper per kind (lab: docker stop / docker kill / iptables inside the
+ * node; AWS: Ec2Stopper / Ec2Killer / SgPartitioner), and the core wraps it in a `Fault`.
  */
 
 import type { NodeStopper } from "./types";
 
+/** The fault kinds `--fault` and the ChaosCheck's `chaosFault` accept; `stop` is the default. */
+export const FAULT_KINDS = ["stop", "kill", "partition"] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+export const DEFAULT_FAULT: FaultKind = "stop";
+
+export function isFaultKind(v: string): v is FaultKind {
+  return (FAULT_KINDS as readonly string[]).includes(v);
+}
+
+/** What each kind means, for usage texts and reports. */
+export const FAULT_MEANING: Readonly<Record<FaultKind, string>> = {
+  stop: "graceful stop: the node drains its tasks and leaves",
+  kill: "abrupt loss, no draining (docker kill; EC2 stop skipping the OS shutdown)",
+  partition: "the node keeps running, cut off from the cluster and the balancers",
+};
+
 export interface Fault {
-  /** What is done to the targets, e.g. "stop" (later "kill", "partition"). */
+  /** What is done to the targets: a FaultKind (later "az-loss" over several targets). */
   readonly kind: string;
   /** The nodes the fault hits, by the name the adapters take (swarm hostname, balancer name). */
   readonly targets: readonly string[];
@@ -18,10 +34,10 @@ export interface Fault {
   heal(): Promise<void>;
 }
 
-/** The graceful stop: `docker stop` of a lab node, EC2 StopInstances on AWS, through a NodeStopper. */
-export function stopFault(stopper: NodeStopper, targets: readonly string[]): Fault {
+/** A fault of `kind` through the adapter that implements it (stop = inject, start = heal). */
+export function stopperFault(kind: string, stopper: NodeStopper, targets: readonly string[]): Fault {
   return {
-    kind: "stop",
+    kind,
     targets,
     inject: async () => {
       await Promise.all(targets.map((t) => stopper.stop(t)));
@@ -30,4 +46,18 @@ export function stopFault(stopper: NodeStopper, targets: readonly string[]): Fau
       await Promise.all(targets.map((t) => stopper.start(t)));
     },
   };
+}
+
+/** The graceful stop: `docker stop` of a lab node, EC2 StopInstances on AWS, through a NodeStopper. */
+export function stopFault(stopper: NodeStopper, targets: readonly string[]): Fault {
+  return stopperFault("stop", stopper, targets);
+}
+
+/**
+ * The drill's name in the failure matrix (issue 10): `worker-kill`, `leader-partition`,
+ * `edge-kill`, ... A manager target that held the Raft leadership is the `leader`.
+ */
+export function drillName(role: "worker" | "manager" | "edge", wasLeader: boolean, kind: string): string {
+  const who = role === "manager" && wasLeader ? "leader" : role;
+  return `${who}-${kind}`;
 }

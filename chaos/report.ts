@@ -12,7 +12,7 @@ import type { DrillReport, LoadSummary } from "./types";
 
 /** What the renderers accept: the contract, and whatever a drill result adds to it. */
 export type ReportInput = DrillReport &
-  Partial<Pick<DrillResult, "failures" | "targets" | "restoreNote" | "reason" | "refused" | "service" | "deadlineSeconds" | "targetWhy" | "restarted" | "rejoinSeconds" | "listedRunning" | "leader" | "otherNodesNotReady" | "observerErrors" | "events" | "timeline" | "loadDetail" | "startedAt">>;
+  Partial<Pick<DrillResult, "failures" | "targets" | "restoreNote" | "reason" | "refused" | "service" | "deadlineSeconds" | "targetWhy" | "restarted" | "rejoinSeconds" | "listedRunning" | "leader" | "otherNodesNotReady" | "observerErrors" | "events" | "timeline" | "loadDetail" | "startedAt" | "fault" | "drill" | "afterReturn">>;
 
 /** The verdict's default budgets, for a report that does not carry its own `targets`. */
 const DEFAULT_TARGETS = { deadlineSeconds: 60, ...DEFAULT_BUDGETS };
@@ -39,6 +39,8 @@ export function compactReport(r: ReportInput): DrillReport & Record<string, unkn
     load,
     ...(baseline ? { baseline } : {}),
     passed,
+    ...(r.fault !== undefined ? { fault: r.fault, drill: r.drill } : {}),
+    ...(r.afterReturn !== undefined ? { afterReturn: r.afterReturn } : {}),
     ...(r.failures !== undefined ? { failures: r.failures } : {}),
     ...(r.targets !== undefined ? { targets: r.targets } : {}),
     ...(r.restoreNote !== undefined ? { restoreNote: r.restoreNote } : {}),

@@ -4,6 +4,7 @@
  * exit code, the lab's exit code and the ChaosCheck all read this result.
  */
 
+import type { AfterReturn } from "./orphans";
 import type { LoadFigures } from "./types";
 
 /** What a drill may cost and still pass (report.json `targets`). */
@@ -35,6 +36,11 @@ export interface VerdictFacts {
   readonly replicas?: { readonly desired: number; readonly runningOnReady: number };
   /** The load's figures; absent or connections 0 when the drill ran without load. */
   readonly load?: LoadFigures;
+  /**
+   * Swarm drill: the service's tasks once the target was back (chaos/orphans.ts). Absent when the
+   * target never returned (that is a problem already).
+   */
+  readonly afterReturn?: AfterReturn;
   /** Edge drill: what the pair looked like after the stopped balancer returned. */
   readonly edge?: {
     /** The balancer that was stopped and came back. */
@@ -73,6 +79,13 @@ export function decideVerdict(f: VerdictFacts, b: Budgets): Verdict {
     if (load.p99Ms > b.maxP99Ms) {
       failures.push(`p99 latency ${load.p99Ms} ms over the ${b.maxP99Ms} ms budget (--max-p99-ms)`);
     }
+  }
+  const a = f.afterReturn;
+  if (a && a.settledSeconds === null) {
+    failures.push(
+      `${a.running} tasks running ${a.windowSeconds} s after ${a.target} returned, ${a.runningOnReady} of them on Ready nodes (desired ${a.desired}, exactly that many must run)` +
+        (a.orphans.length ? `: orphaned task(s) not shut down: ${a.orphans.join(", ")}` : ""),
+    );
   }
   if (f.edge) {
     const h = f.edge.holdersAfterReturn;

@@ -7,10 +7,12 @@
 import { execFile } from "child_process";
 import * as fs from "fs";
 import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
-import { Ec2EdgeObserver, Ec2Stopper, edgeNodes, Ssh2Runner, SshSwarmObserver, type StackOutputs } from "../chaos/aws";
-import { EXIT, main, type CliDeps, type DrillSetup } from "../chaos/cli";
+import { Ec2EdgeObserver, edgeNodes, Ssh2Runner, SshSwarmObserver, type StackOutputs } from "../chaos/aws";
+import { createAwsFaultStopper } from "../chaos/awsFaults";
+import { EXIT, main, type CliDeps, type DrillSetup, type FaultChoice } from "../chaos/cli";
 import { runDrill } from "../chaos/core";
 import { HttpLoad } from "../chaos/load";
+import { labFaultStopper } from "../lab/adapters";
 import { createLabDrillAdapters } from "../lab/chaosAdapters";
 import { createLabEdgeAdapters } from "../lab/edge";
 
@@ -73,19 +75,25 @@ async function refreshOutputs(o: StackOutputs, log: (l: string) => void): Promis
   }
 }
 
+/** No --fault: the graceful stop (what a caller of the deps without a choice gets). */
+const STOP: FaultChoice = { kind: "stop", expireAfterSeconds: 120 };
+
 export const defaultDeps: CliDeps = {
   readText: (file) => fs.readFileSync(file === "-" ? 0 : file, "utf8"),
   refreshOutputs,
   pulumiOutputs,
-  awsSetup: (o, log) => {
+  awsSetup: (o, log, fault = STOP) => {
     const base = awsDrillBase(o, log);
-    return { ...base, stopper: new Ec2Stopper(base.ec2, o, { log }) };
+    // stop: Ec2Stopper; kill: Ec2Killer; partition: SgPartitioner (chaos/awsFaults.ts), all tag-guarded.
+    return { ...base, stopper: createAwsFaultStopper(fault.kind, base.ec2, o, { log }) };
   },
-  labSetup: async (log): Promise<DrillSetup> => {
+  labSetup: async (log, fault = STOP): Promise<DrillSetup> => {
+    // Refuse an unsupported kind before anything is read or touched.
+    const stopper = labFaultStopper(fault.kind, ["manager", "worker"], fault.expireAfterSeconds);
     const a = await createLabDrillAdapters({ log });
     return {
       observer: a.observer,
-      stopper: a.stopper,
+      stopper,
       service: a.service,
       url: a.url,
       allowHosts: [],
@@ -93,7 +101,7 @@ export const defaultDeps: CliDeps = {
       close: () => a.close?.(),
     };
   },
-  awsEdgeSetup: (o, log) => {
+  awsEdgeSetup: (o, log, fault = STOP) => {
     if (o.edgeInstanceIds.length < 2) {
       throw new Error(`the stack runs ${o.edgeInstanceIds.length} balancer(s); the balancer drill needs the pair (config edgeNodes: 2)`);
     }
@@ -101,14 +109,15 @@ export const defaultDeps: CliDeps = {
     return {
       ...base,
       // The tag guard checks swarm-ha:role=edge, the deployment tag and the VPC before any stop/start.
-      stopper: new Ec2Stopper(base.ec2, { nodes: edgeNodes(o), stackTags: o.stackTags, vpcId: o.vpcId, deploymentId: o.deploymentId }, { log }),
+      stopper: createAwsFaultStopper(fault.kind, base.ec2, { nodes: edgeNodes(o), stackTags: o.stackTags, vpcId: o.vpcId, deploymentId: o.deploymentId }, { log }),
       // VRRP state over SSH (keepalived up, holder of the marker address) as well as the EIP association.
       edge: new Ec2EdgeObserver(base.ec2, o, { runner: base.runner }),
     };
   },
-  labEdgeSetup: async (log) => {
+  labEdgeSetup: async (log, fault = STOP) => {
+    const stopper = fault.kind === "stop" ? undefined : labFaultStopper(fault.kind, ["nginx"], fault.expireAfterSeconds);
     const a = await createLabEdgeAdapters({ log });
-    return { observer: a.observer, stopper: a.stopper, edge: a.edge, service: a.service, url: a.url, allowHosts: [], close: () => a.close?.() };
+    return { observer: a.observer, stopper: stopper ?? a.stopper, edge: a.edge, service: a.service, url: a.url, allowHosts: [], close: () => a.close?.() };
   },
   makeLoad: (url, connections, allowHosts, maxSeconds) => new HttpLoad({ url, connections, allowHosts, maxDurationSeconds: maxSeconds }),
   runDrill,

@@ -2,12 +2,19 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import type { DrillReport } from "../chaos/types";
+import { schemaDefault } from "./wasService";
 
 export interface ChaosCheckArgs {
   /** What to stop: worker, manager (the leader; needs 3+ managers), edge (needs a pair) or a node name. */
   readonly target: string;
   /** Seconds the replicas have to be restored before the update fails. */
   readonly deadlineSeconds: number;
+  /**
+   * What the drill does to the target: stop (graceful), kill (EC2 stop skipping the OS shutdown),
+   * partition (an isolating security group). Default: config chaosFault's default ("stop"). Part of
+   * the command, so of the triggers.
+   */
+  readonly fault?: "stop" | "kill" | "partition";
   /**
    * The stack outputs the drill needs (the same object `pulumi stack output --json` shows, so
    * `npm run chaos -- --stack <name>` and this check read one format). Contains the SSH key: secret.
@@ -32,14 +39,15 @@ export interface ChaosCheckArgs {
 }
 
 /** The command the check runs; the CLI reads the outputs JSON on stdin and prints report.json on stdout. */
-export function chaosCommand(target: string, deadlineSeconds: number, budgets: { maxFailed?: number; maxP99Ms?: number } = {}): string {
+export function chaosCommand(target: string, deadlineSeconds: number, budgets: { maxFailed?: number; maxP99Ms?: number } = {}, fault = "stop"): string {
   if (!/^[a-z0-9][a-z0-9-]*$/.test(target)) throw new Error(`invalid chaos target ${JSON.stringify(target)}`);
+  if (!["stop", "kill", "partition"].includes(fault)) throw new Error(`invalid chaos fault ${JSON.stringify(fault)}: use stop, kill or partition`);
   if (!Number.isInteger(deadlineSeconds) || deadlineSeconds < 1) throw new Error("deadlineSeconds must be >= 1");
   for (const [k, v] of Object.entries(budgets)) {
     if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw new Error(`${k} must be a whole number >= 0`);
   }
   return (
-    `npx --no-install tsx cli/chaos.ts --outputs - --target ${target} --deadline ${deadlineSeconds}` +
+    `npx --no-install tsx cli/chaos.ts --outputs - --target ${target} --fault ${fault} --deadline ${deadlineSeconds}` +
     (budgets.maxFailed !== undefined ? ` --max-failed ${budgets.maxFailed}` : "") +
     (budgets.maxP99Ms !== undefined ? ` --max-p99-ms ${budgets.maxP99Ms}` : "") +
     " --json -"
@@ -66,7 +74,8 @@ export class ChaosCheck extends pulumi.ComponentResource {
   constructor(name: string, args: ChaosCheckArgs, opts?: pulumi.ComponentResourceOptions) {
     super("swarm-ha:chaos:ChaosCheck", name, {}, opts);
     const budgets = { ...(args.maxFailed !== undefined ? { maxFailed: args.maxFailed } : {}), ...(args.maxP99Ms !== undefined ? { maxP99Ms: args.maxP99Ms } : {}) };
-    const create = chaosCommand(args.target, args.deadlineSeconds, budgets);
+    // The fault is in the command line, and the command line is the first trigger.
+    const create = chaosCommand(args.target, args.deadlineSeconds, budgets, args.fault ?? schemaDefault<string>("chaosFault", "string"));
     const drill = new command.local.Command(`${name}-drill`, {
       dir: args.workDir ?? path.join(__dirname, ".."),
       create,

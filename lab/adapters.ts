@@ -1,15 +1,28 @@
 /**
- * The chaos drill's lab adapters (chaos/types.ts): a NodeStopper that stops and starts node
- * containers (container name == swarm hostname) and a SwarmObserver that reads the swarm's own
- * view from a manager's engine, falling over to another manager when the one it asked is down
- * (the drill may stop a manager when the lab runs 3).
+ * The chaos drill's lab adapters (chaos/types.ts): one NodeStopper per fault kind over node
+ * containers (container name == swarm hostname): `docker stop` (LabStopper), `docker kill`
+ * (LabKiller), iptables DROP inside the node (LabPartitioner); and a SwarmObserver that reads the
+ * swarm's own view from a manager's engine, falling over to another manager when the one it asked
+ * is down (the drill may stop a manager when the lab runs 3).
  */
 import type Docker from "dockerode";
 import type { NodeInfo, NodeStopper, PlacementInfo, PlacementObserver, TaskInfo } from "../chaos/types";
 import { nodeFromEngine, taskFromEngine } from "../chaos/engineApi";
+import { randomBytes } from "crypto";
+import type { FaultKind } from "../chaos/fault";
+import { renderPartitionCut, renderPartitionExpiry, renderPartitionHeal } from "../renderers/labPartition";
 import { docker, dockerRaw, LabError } from "./docker";
 import { nodeEngine } from "./engines";
 import { LAB_LABEL, ROLE_LABEL } from "./settings";
+
+/** Refuses any container that is not a lab container of one of `roles` (read from its labels). */
+export async function checkLabContainer(target: string, roles: readonly string[]): Promise<void> {
+  const r = await dockerRaw(["container", "inspect", "--format", `{{index .Config.Labels "${LAB_LABEL}"}} {{index .Config.Labels "${ROLE_LABEL}"}}`, target]);
+  const [lab, role] = r.stdout.trim().split(" ");
+  if (r.code !== 0 || lab !== "1" || !roles.includes(role)) {
+    throw new LabError(`${target} is not a lab container of role ${roles.join("|")} (labels ${LAB_LABEL}=1, ${ROLE_LABEL}=${roles.join("|")})`);
+  }
+}
 
 /**
  * Stops/starts lab containers of the given roles (node containers by default; the balancer drill
@@ -27,12 +40,8 @@ export class LabStopper implements NodeStopper {
     private readonly roles: readonly string[] = ["manager", "worker"],
   ) {}
 
-  private async check(target: string): Promise<void> {
-    const r = await dockerRaw(["container", "inspect", "--format", `{{index .Config.Labels "${LAB_LABEL}"}} {{index .Config.Labels "${ROLE_LABEL}"}}`, target]);
-    const [lab, role] = r.stdout.trim().split(" ");
-    if (r.code !== 0 || lab !== "1" || !this.roles.includes(role)) {
-      throw new LabError(`${target} is not a lab container of role ${this.roles.join("|")} (labels ${LAB_LABEL}=1, ${ROLE_LABEL}=${this.roles.join("|")})`);
-    }
+  protected check(target: string): Promise<void> {
+    return checkLabContainer(target, this.roles);
   }
 
   async stop(target: string): Promise<void> {
@@ -43,6 +52,67 @@ export class LabStopper implements NodeStopper {
   async start(target: string): Promise<void> {
     await this.check(target);
     await docker(["start", target]);
+  }
+}
+
+/** `kill`: `docker kill` (SIGKILL to the node's init: no drain, no leave), `docker start` on heal. */
+export class LabKiller extends LabStopper {
+  constructor(roles: readonly string[] = ["manager", "worker"]) {
+    super(0, roles);
+  }
+
+  override async stop(target: string): Promise<void> {
+    await this.check(target);
+    await docker(["kill", target]);
+  }
+}
+
+/**
+ * `partition`: the node runs on, its lab-network traffic dropped inside its own network namespace
+ * (renderers/labPartition.ts). Next to the cut, a detached safety heals after `expireAfterSeconds`
+ * if this process is gone by then. The heal is idempotent; a cut that fails half-way is rolled back.
+ */
+export class LabPartitioner implements NodeStopper {
+  constructor(
+    private readonly expireAfterSeconds: number,
+    private readonly roles: readonly string[] = ["manager", "worker"],
+  ) {}
+
+  async stop(target: string): Promise<void> {
+    await checkLabContainer(target, this.roles);
+    const token = `${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;
+    const cut = await dockerRaw(["exec", target, "sh", "-c", renderPartitionCut(token)]);
+    if (cut.code !== 0) {
+      const healed = await dockerRaw(["exec", target, "sh", "-c", renderPartitionHeal()]);
+      throw new LabError(`partition of ${target} failed (${cut.stderr.trim() || `exit ${cut.code}`}) and was ${healed.code === 0 ? "rolled back" : `NOT rolled back: ${healed.stderr.trim()}`}`);
+    }
+    await docker(["exec", "-d", target, "sh", "-c", renderPartitionExpiry(token, this.expireAfterSeconds)]);
+  }
+
+  async start(target: string): Promise<void> {
+    await checkLabContainer(target, this.roles);
+    const r = await dockerRaw(["exec", target, "sh", "-c", renderPartitionHeal()]);
+    if (r.code !== 0) throw new LabError(`healing the partition of ${target} failed: ${r.stderr.trim() || `exit ${r.code}`}; by hand: docker exec ${target} sh -c "iptables -t raw -F PREROUTING; iptables -t mangle -F POSTROUTING"`);
+  }
+}
+
+/**
+ * The lab's adapter for a fault kind, over containers of `roles` (the balancer drill passes
+ * ["nginx"]). Partitioning a balancer is refused for now: cut off, it would keep the floating
+ * address while the standby takes it too (VRRP cannot tell a dead peer from an unreachable one),
+ * and the lab's observer, which reads each container's eth0, would see two holders by design.
+ */
+export function labFaultStopper(kind: FaultKind, roles: readonly string[], expireAfterSeconds: number): NodeStopper {
+  switch (kind) {
+    case "stop":
+      return new LabStopper(10, roles);
+    case "kill":
+      return new LabKiller(roles);
+    case "partition":
+      if (roles.includes("nginx")) {
+        throw new LabError("--fault partition of a balancer is not drilled in the lab (both would hold the floating address while it is cut); use --target edge with --fault stop or kill");
+      }
+      return new LabPartitioner(expireAfterSeconds, roles);
   }
 }
 

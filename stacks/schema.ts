@@ -56,7 +56,11 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: "chaosEnabled", type: "boolean", default: false, description: "Run the chaos drill during `pulumi up`, after the WAS service is deployed." },
   { key: "chaosTarget", type: "string", default: "worker", description: "What the drill stops: worker, manager, edge (a balancer pair), or a swarm node name (swarm-manager-0, swarm-worker-1, ...)." },
   { key: "chaosDeadlineSeconds", type: "integer", default: 60, description: "How long the drill waits for the replicas to be restored before failing." },
+  { key: "chaosFault", type: "string", default: "stop", description: "What the drill does to its target: stop (graceful, the node drains), kill (abrupt loss: EC2 stop skipping the OS shutdown), partition (the node runs on, cut off by an isolating security group)." },
 ];
+
+/** The values chaosFault accepts: chaos/fault.ts FAULT_KINDS (a test holds the two equal; stacks/ imports nothing from chaos/). */
+export const CHAOS_FAULTS = ["stop", "kill", "partition"] as const;
 
 /** Validated, defaulted configuration: what components and the lab receive. */
 export interface SwarmHaConfig {
@@ -86,7 +90,7 @@ export interface SwarmHaConfig {
     readonly healthPath: string;
     readonly env: Readonly<Record<string, string>>;
   };
-  readonly chaos: { readonly enabled: boolean; readonly target: string; readonly deadlineSeconds: number };
+  readonly chaos: { readonly enabled: boolean; readonly target: string; readonly deadlineSeconds: number; readonly fault: (typeof CHAOS_FAULTS)[number] };
 }
 
 /** One bad key: the message names the key and how to fix it. */
@@ -406,7 +410,11 @@ function parseChaos(values: RawConfig, counts: ReturnType<typeof parseCounts>, e
   if (enabled && target === "edge" && edgeNodes === 1) {
     throw new ConfigError("chaosTarget", "cannot stop the only balancer; use worker or set edgeNodes 2");
   }
-  return { enabled, target, deadlineSeconds: int(values, "chaosDeadlineSeconds", 10, 1800) };
+  const fault = str(values, "chaosFault").trim();
+  if (!(CHAOS_FAULTS as readonly string[]).includes(fault)) {
+    throw new ConfigError("chaosFault", `"${fault}" is not a fault kind; use one of ${CHAOS_FAULTS.join(", ")} (pulumi config set chaosFault kill)`);
+  }
+  return { enabled, target, deadlineSeconds: int(values, "chaosDeadlineSeconds", 10, 1800), fault: fault as (typeof CHAOS_FAULTS)[number] };
 }
 
 /** Reads an SSH string (uint32 length + bytes) at `at`; undefined when it runs past the end. */

@@ -45,18 +45,19 @@ beforeAll(async () => {
   );
 });
 
-async function check(name: string, m: ChaosMode) {
+async function check(name: string, m: ChaosMode, fault?: "stop" | "kill" | "partition") {
   mode = m;
   const { ChaosCheck } = await import("../../components/chaosCheck");
   const c = new ChaosCheck(name, {
     target: "worker",
+    ...(fault ? { fault } : {}),
     deadlineSeconds: 60,
     stackOutputs: fixture,
     triggers: ["spec-v1", "i-0aaaaaaaaaaaaaaa1"],
     awsProfile: "swarm-ha-dev",
     awsRegion: "eu-west-1",
   });
-  return new Promise<{ passed: boolean; failures?: string[]; restoreSeconds: number | null }>((resolve, reject) => {
+  return new Promise<{ passed: boolean; failures?: string[]; restoreSeconds: number | null; fault?: string; drill?: string }>((resolve, reject) => {
     (c.report as pulumi.Output<any>).apply((r) => resolve(r));
     setTimeout(() => reject(new Error("the ChaosCheck report never resolved")), 3_000).unref();
   });
@@ -67,10 +68,26 @@ describe("ChaosCheck under mocks runs the real drill", () => {
     const r = await check("chaos-pass", "restores");
     expect(r).toMatchObject({ scenario: "stop-worker", passed: true, failures: [], restoreSeconds: 6, targets: { deadlineSeconds: 60, maxFailed: 0, maxP99Ms: 1500 } });
     const cmd = commands.find((c) => c.create.includes("cli/chaos.ts"))!;
-    expect(cmd.create).toBe("npx --no-install tsx cli/chaos.ts --outputs - --target worker --deadline 60 --json -");
+    expect(cmd.create).toBe("npx --no-install tsx cli/chaos.ts --outputs - --target worker --fault stop --deadline 60 --json -");
     // Re-runs on the drill's settings, the service spec and the node set; never on stdin (public IPs).
     expect(cmd.triggers).toEqual([cmd.create, "spec-v1", "i-0aaaaaaaaaaaaaaa1"]);
     expect(cmd.environment).toEqual({ AWS_PROFILE: "swarm-ha-dev", AWS_REGION: "eu-west-1" });
+  });
+
+  it("chaosFault reaches the command line, so a changed fault re-runs the drill (the command is a trigger)", async () => {
+    const r = await check("chaos-kill", "restores", "kill");
+    expect(r).toMatchObject({ passed: true, fault: "kill", drill: "worker-kill" });
+    const cmd = commands.find((c) => c.create.includes("--fault kill"))!;
+    expect(cmd.create).toBe("npx --no-install tsx cli/chaos.ts --outputs - --target worker --fault kill --deadline 60 --json -");
+    expect(cmd.triggers[0]).toBe(cmd.create);
+    const stop = commands.find((c) => c.create.includes("--fault stop"))!;
+    expect(stop.triggers).not.toEqual(cmd.triggers);
+  });
+
+  it("chaosCommand refuses a fault kind it does not know (the case that must fail)", async () => {
+    const { chaosCommand } = await import("../../components/chaosCheck");
+    expect(() => chaosCommand("worker", 60, {}, "reboot")).toThrow('invalid chaos fault "reboot": use stop, kill or partition');
+    expect(chaosCommand("worker", 60, {}, "partition")).toContain("--fault partition");
   });
 
   it("a drill that restores but loses requests FAILS the resource with the verdict's reason", async () => {

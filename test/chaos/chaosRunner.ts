@@ -62,6 +62,7 @@ export function scriptedDrill(mode: ChaosMode) {
     const r = await runDrill(swarm, swarm, {
       service: fed.serviceName,
       target: opts.target,
+      fault: opts.fault,
       deadlineSeconds: opts.deadlineSeconds,
       managersRunTasks: fed.managersRunTasks,
       maxFailed: opts.maxFailed,

@@ -23,7 +23,7 @@ function usage(argv: string[]): string {
 describe("parseArgs", () => {
   it("accepts the ChaosCheck command line and the defaults", () => {
     expect(parseArgs(["--outputs", "-", "--target", "worker", "--deadline", "90", "--json", "-"])).toEqual({
-      source: { kind: "outputs", file: "-" }, target: "worker", deadlineSeconds: 90, rejoinDeadlineSeconds: 300, json: "-", connections: 50,
+      source: { kind: "outputs", file: "-" }, target: "worker", fault: "stop", deadlineSeconds: 90, rejoinDeadlineSeconds: 300, json: "-", connections: 50,
       maxFailed: 0, maxP99Ms: 1500,
     });
     expect(parseArgs(["--lab", "--target=manager", "--connections=0", "--url", "http://127.0.0.1:8080/"])).toMatchObject({
@@ -53,6 +53,20 @@ describe("parseArgs", () => {
     expect(usage(["--lab", "--lab=yes"])).toBe('--lab takes no value; drop "=yes"');
     expect(usage(["--lab", "--deadline", "5", "--deadline", "6"])).toBe("--deadline is given twice; keep one");
     expect(usage(["--lab", "worker"])).toBe('unexpected argument "worker"; flags take the form --name value');
+  });
+
+  it("--fault: stop (default), kill, partition; every other value fails naming the flag and the kinds", () => {
+    expect(parseArgs(["--lab"])).toMatchObject({ fault: "stop" });
+    expect(parseArgs(["--lab", "--fault", "kill"])).toMatchObject({ fault: "kill" });
+    expect(parseArgs(["--lab", "--fault=partition", "--target", "edge"])).toMatchObject({ fault: "partition", target: "edge" });
+    expect(parseArgs(["--outputs", "-", "--fault", "stop"])).toMatchObject({ fault: "stop" });
+    for (const bad of ["Kill", "KILL", "reboot", "az-loss", "kill;reboot", " kill", "stop,kill", "0"]) {
+      expect(usage(["--lab", "--fault", bad]), bad).toBe(`--fault must be one of stop, kill, partition (got ${JSON.stringify(bad)}), e.g. --fault kill`);
+    }
+    expect(usage(["--lab", "--fault"])).toBe("--fault needs a value, e.g. --fault kill");
+    expect(usage(["--lab", "--fault="])).toBe("--fault needs a value, e.g. --fault kill");
+    expect(usage(["--lab", "--fault", "--target", "worker"])).toBe("--fault needs a value, e.g. --fault kill");
+    expect(usage(["--lab", "--fault", "kill", "--fault", "stop"])).toBe("--fault is given twice; keep one");
   });
 });
 
@@ -159,6 +173,55 @@ describe("main", () => {
     expect(await allowed.main(["--lab", "--connections", "5", "--max-failed", "4"])).toBe(0);
   });
 
+  it("--fault reaches the setup (with the partition's expiry) and the report: fault, drill name", async () => {
+    const kinds: unknown[] = [];
+    const f0 = fakeDeps(workerScript({}));
+    const deps: CliDeps = {
+      ...f0.deps,
+      labSetup: async (log, fault) => {
+        kinds.push(fault);
+        return f0.deps.labSetup(log, fault);
+      },
+      awsSetup: (o, log, fault) => {
+        kinds.push(fault);
+        return f0.deps.awsSetup(o, log, fault);
+      },
+    };
+    const f = { ...f0, main: (argv: string[]) => main(argv, deps) };
+    expect(await f.main(["--lab", "--fault", "kill", "--deadline", "30", "--connections", "0", "--json", "-"])).toBe(0);
+    expect(JSON.parse(f.out[0])).toMatchObject({ scenario: "stop-worker", fault: "kill", drill: "worker-kill", passed: true, afterReturn: { running: 3, desired: 3 } });
+    expect(f.err.join("")).toContain("chaos: PASSED: killed w1 (worker)");
+    expect(await f.main(["--outputs", FIXTURE, "--fault", "partition", "--connections", "0", "--json", "-"])).toBe(0);
+    expect(JSON.parse(f.out[1])).toMatchObject({ fault: "partition", drill: "worker-partition" });
+    expect(kinds).toEqual([
+      { kind: "kill", expireAfterSeconds: 90 },
+      { kind: "partition", expireAfterSeconds: 120 },
+    ]);
+  });
+
+  it("a setup that cannot do the fault kind exits 4 and touches nothing", async () => {
+    const f = fakeDeps(workerScript({}), {
+      labEdgeSetup: async (_log, fault) => {
+        throw new Error(`--fault ${fault?.kind} of a balancer is not drilled in the lab`);
+      },
+    });
+    expect(await f.main(["--lab", "--target", "edge", "--fault", "partition"])).toBe(4);
+    expect(f.err.join("")).toContain("could not set up the drill (nothing was touched): --fault partition of a balancer");
+  });
+
+  it("an orphaned task left on the returning node fails the drill (exit 1): 4 running, not 3", async () => {
+    const base = workerScript({});
+    // The partitioned w1 comes back but its old task keeps running (desired shutdown): the orphan.
+    const orphan: Script = { ...base, tasks: (w) => base.tasks(w).map((t) => (t.id === "t1" && w.sinceStart !== undefined ? { ...t, state: "running", desiredState: "shutdown" } : t)) };
+    const f = fakeDeps(orphan);
+    expect(await f.main(["--lab", "--fault", "partition", "--connections", "0", "--json", "-"])).toBe(1);
+    const r = JSON.parse(f.out[0]);
+    expect(r.restoreSeconds).toBe(9);
+    expect(r.afterReturn).toMatchObject({ running: 4, runningOnReady: 3, desired: 3, settledSeconds: null, orphans: ["t1 on w1"] });
+    expect(r.failures).toEqual(["4 tasks running 30 s after w1 returned, 3 of them on Ready nodes (desired 3, exactly that many must run): orphaned task(s) not shut down: t1 on w1"]);
+    expect(f.err.join("")).toContain("then 4 running (desired 3, orphans left)");
+  });
+
   it("prints the measured count, not desired/desired", async () => {
     const failing = fakeDeps(workerScript({ restoreAt: 10_000 }));
     expect(await failing.main(["--lab", "--deadline", "10", "--connections", "0"])).toBe(1);
@@ -186,5 +249,12 @@ describe("the real process", () => {
     expect(p.status).toBe(2);
     expect(p.stderr).toBe('chaos: --deadline must be a whole number of seconds from 1 to 3600 (got "later"), e.g. --deadline 60\n');
     expect(p.stdout).toBe("");
+  });
+
+  it("exits 2 with one line on a bad --fault", () => {
+    const root = path.join(__dirname, "../..");
+    const p = spawnSync(process.execPath, ["--import", "tsx", "cli/chaos.ts", "--lab", "--fault", "explode"], { cwd: root, encoding: "utf8" });
+    expect(p.status).toBe(2);
+    expect(p.stderr).toBe('chaos: --fault must be one of stop, kill, partition (got "explode"), e.g. --fault kill\n');
   });
 });

@@ -36,7 +36,7 @@ describe("runDrill: restore in time", () => {
     expect(swarm.startCalls).toEqual(["w1"]);
     expect(r.restarted).toBe(true);
     expect(r.rejoinSeconds).toBe(2);
-    expect(r.events.map((e) => e.kind)).toEqual(["stop", "stop-returned", "detected", "restored", "start", "start-returned", "rejoined"]);
+    expect(r.events.map((e) => e.kind)).toEqual(["stop", "stop-returned", "detected", "restored", "start", "start-returned", "rejoined", "tasks-settled"]);
     // Samples every 250 ms from the stop until confirmation at 9.5 s (39), then the first rejoin poll.
     const during = r.timeline.filter((s) => s.t <= 9.5);
     expect(during.length).toBe(40);
@@ -348,7 +348,8 @@ describe("runDrill: manager variant", () => {
         ];
       },
       tasks: (w) => {
-        const ts = [task("a", "m1"), task("b", "w1"), task("c", "w2")];
+        // m1's task is shut down once m1 is back (no orphan).
+        const ts = [task("a", "m1", w.sinceStart === undefined ? "running" : "shutdown"), task("b", "w1"), task("c", "w2")];
         if (w.sinceStop !== undefined && w.sinceStop >= 7) ts.push(task("d", "w3"));
         return ts;
       },

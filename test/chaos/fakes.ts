@@ -43,6 +43,8 @@ export interface World {
   /** Seconds since the (first) start call, or undefined. */
   readonly sinceStart: number | undefined;
   readonly stopped: ReadonlySet<string>;
+  /** Every target the stopper was asked to stop (stays after the start). */
+  readonly hit: ReadonlySet<string>;
 }
 
 export interface Script {
@@ -74,7 +76,7 @@ export class ScriptedSwarm implements SwarmObserver, NodeStopper {
 
   world(): World {
     const s = (at: number | undefined) => (at === undefined ? undefined : (this.clock.now() - at) / 1000);
-    return { sinceStop: s(this.stopAt), sinceStart: s(this.startAt), stopped: this.stopped };
+    return { sinceStop: s(this.stopAt), sinceStart: s(this.startAt), stopped: this.stopped, hit: new Set(this.stopCalls) };
   }
 
   private check(): World {
@@ -114,7 +116,8 @@ export class ScriptedSwarm implements SwarmObserver, NodeStopper {
  * The common topology: manager m1 (leader, runs no task), workers w1..w3 each running one task,
  * w1 is the one the drill picks. After the stop, w1 is marked down at `detectAt` s, its task stays
  * listed as running (the 4/3 trap) and a replacement runs on `spare` from `restoreAt` s.
- * After the start, w1 is ready again `rejoinAfter` s later.
+ * After the start, w1 is ready again `rejoinAfter` s later, and the swarm then shuts its old
+ * task down (no orphan: 3 running, not 4).
  */
 export function workerScript(opts: {
   detectAt?: number;
@@ -136,7 +139,8 @@ export function workerScript(opts: {
       ...workers.map((h) => node(h, "worker", h === "w1" && w1Down(w) ? { status: "down" } : {})),
     ],
     tasks: (w) => {
-      const ts = [task("t1", "w1"), task("t2", "w2"), task("t3", "w3")];
+      const back = w.hit.has("w1") && w.sinceStart !== undefined && w.sinceStart >= rejoinAfter;
+      const ts = [task("t1", "w1", back ? "shutdown" : "running", back ? "shutdown" : "running"), task("t2", "w2"), task("t3", "w3")];
       if (w.sinceStop !== undefined && w.sinceStop >= restoreAt) ts.push(task("t4", spare));
       return ts;
     },

@@ -203,6 +203,7 @@ const BAD: Array<[label: string, values: RawConfig, key: string, fix: RegExp]> =
   ["export path with a space", { nfsExportPath: "/srv/my logs" }, "nfsExportPath", /must be an absolute directory path/],
   ["heartbeat 0", { dispatcherHeartbeatSeconds: 0 }, "dispatcherHeartbeatSeconds", /between 1 and 60/],
   ["chaos deadline too short", { chaosDeadlineSeconds: 5 }, "chaosDeadlineSeconds", /between 10 and 1800/],
+  ["unknown chaos fault", { chaosFault: "reboot" }, "chaosFault", /"reboot" is not a fault kind; use one of stop, kill, partition/],
   ["bad image reference", { wasImage: "Registry/App:1" }, "wasImage", /not an image reference like registry\/app:1\.2/],
   ["public key instead of private", { sshPrivateKey: "ssh-ed25519 AAAAC3Nza" }, "sshPrivateKey", /OpenSSH or PEM private key.*pulumi config set --secret sshPrivateKey/],
   ["surviveAzLoss not a boolean", { surviveAzLoss: "yes" }, "surviveAzLoss", /must be true or false/],
@@ -276,7 +277,7 @@ describe("parseConfig happy paths", () => {
       nfs: { instanceType: "t3.micro", exportPath: "/srv/nfs/was-logs" },
       edge: { nodes: 1, instanceType: "t3.micro" },
       was: { image: undefined, sampleBaseImage: "node:22-alpine", replicas: 3, port: 8080, healthPath: "/healthz", env: {} },
-      chaos: { enabled: false, target: "worker", deadlineSeconds: 60 },
+      chaos: { enabled: false, target: "worker", deadlineSeconds: 60, fault: "stop" },
     });
   });
 

@@ -112,6 +112,27 @@ describe.skipIf(problem !== undefined).sequential(`local lab end to end${problem
     expect(cli.rejoinSeconds).not.toBeNull();
   }, 5 * MIN);
 
+  // The fault kinds on the same running lab (issue 10): a hard kill and a partition of a worker.
+  for (const fault of ["kill", "partition"] as const) {
+    it(`\`npm run chaos -- --lab --fault ${fault}\`: exit 0, 0 failed, and 3 (not 4) tasks running afterwards`, async () => {
+      const json = path.join(reportDir, `chaos-worker-${fault}.json`);
+      const r = runChaosCli(["--lab", "--target", "worker", "--fault", fault, "--json", json]);
+      say(`chaos CLI --fault ${fault} exit ${r.code}: ${r.stderr.trim().split("\n").pop()}`);
+      const cli = JSON.parse(fs.readFileSync(json, "utf8"));
+      say(`--fault ${fault}: restore ${cli.restoreSeconds} s, ${cli.load.failed}/${cli.load.requests} failed, p99 ${cli.load.p99Ms} ms; failures: ${JSON.stringify(cli.failures)}`);
+      expect(cli).toMatchObject({ fault, drill: `worker-${fault}`, passed: true, failures: [] });
+      expect(r.code).toBe(0);
+      expect(cli.load.requests).toBeGreaterThan(100);
+      expect(cli.load.failed).toBe(0);
+      expect(cli.afterReturn).toMatchObject({ running: 3, runningOnReady: 3, orphans: [] });
+      // The swarm's own view, read here: every task observed running is wanted, on a Ready node.
+      const obs = new LabObserver(info.managers);
+      const [nodes, tasks] = await Promise.all([obs.nodes(), obs.tasks(SERVICE)]);
+      expect(nodes.every((n) => n.status === "ready")).toBe(true);
+      expect(tasks.filter((t) => t.state === "running")).toHaveLength(3);
+    }, 4 * MIN);
+  }
+
   it("refuses to stop the only manager, with the reason, and touches nothing", async () => {
     const before = (await labContainers()).map((c) => `${c.name}:${c.state}`).sort();
     const r = runChaosCli(["--lab", "--target", "manager"]);

@@ -193,7 +193,7 @@ export function describeStack(stack: "dev" | "prod"): void {
       }
       expect(drills).toHaveLength(1);
       const [drill] = drills;
-      expect(drill.inputs.create).toContain(`--target ${cfg.chaos.target} --deadline ${cfg.chaos.deadlineSeconds}`);
+      expect(drill.inputs.create).toContain(`--target ${cfg.chaos.target} --fault ${cfg.chaos.fault} --deadline ${cfg.chaos.deadlineSeconds}`);
       expect(drill.secretInputs).toContain("stdin");
       // A refresh (or a drill) changes public IPs on stdin: that alone must not drill again.
       expect(drill.ignoreChanges).toContain("stdin");

@@ -1,0 +1,125 @@
+/**
+ * The fault kinds: their names (CLI, config, chaos core agree), the orphan rule after the return
+ * (a verdict reason with the scripted case that must fail), the config key `chaosFault`, and the
+ * lab's adapter choice per kind.
+ */
+import { describe, expect, it } from "vitest";
+import { drillName, FAULT_KINDS, stopperFault } from "../../chaos/fault";
+import { judgeTasks, waitNoOrphans } from "../../chaos/orphans";
+import { DrillRecord } from "../../chaos/record";
+import { decideVerdict } from "../../chaos/verdict";
+import { LabKiller, LabPartitioner, LabStopper, labFaultStopper } from "../../lab/adapters";
+import { CHAOS_FAULTS, ConfigError, parseConfig } from "../../stacks/schema";
+import { FakeClock, node, task } from "./fakes";
+
+const nodes = [node("m1", "manager"), node("w1", "worker"), node("w2", "worker"), node("w3", "worker"), node("w4", "worker")];
+const budgets = { deadlineSeconds: 60, maxFailed: 0, maxP99Ms: 1500 };
+
+describe("fault kinds", () => {
+  it("the CLI, the core and the config accept the same kinds", () => {
+    expect([...FAULT_KINDS]).toEqual(["stop", "kill", "partition"]);
+    expect([...CHAOS_FAULTS]).toEqual([...FAULT_KINDS]);
+  });
+
+  it("names the drill as the failure matrix does", () => {
+    expect(drillName("worker", false, "kill")).toBe("worker-kill");
+    expect(drillName("worker", false, "partition")).toBe("worker-partition");
+    expect(drillName("manager", true, "kill")).toBe("leader-kill");
+    expect(drillName("manager", false, "stop")).toBe("manager-stop");
+    expect(drillName("edge", false, "kill")).toBe("edge-kill");
+  });
+
+  it("a stopper fault injects with stop() and heals with start() on every target, under its kind", async () => {
+    const calls: string[] = [];
+    const f = stopperFault("kill", { stop: async (t) => void calls.push(`stop ${t}`), start: async (t) => void calls.push(`start ${t}`) }, ["a", "b"]);
+    expect(f.kind).toBe("kill");
+    await f.inject();
+    await f.heal();
+    expect(calls).toEqual(["stop a", "stop b", "start a", "start b"]);
+  });
+});
+
+describe("after the return: no orphaned task (3 running, not 4)", () => {
+  it("judgeTasks: the partitioned node's old task still running (desired shutdown) is an orphan", () => {
+    const tasks = [task("t1", "w1", "running", "shutdown"), task("t2", "w2"), task("t3", "w3"), task("t4", "w4")];
+    expect(judgeTasks(nodes, tasks, 3)).toEqual({ running: 4, runningOnReady: 3, orphans: ["t1 on w1"], settled: false });
+    const shut = [task("t1", "w1", "shutdown", "shutdown"), ...tasks.slice(1)];
+    expect(judgeTasks(nodes, shut, 3)).toEqual({ running: 3, runningOnReady: 3, orphans: [], settled: true });
+  });
+
+  it("judgeTasks: a missing replica or one on a node not Ready is not settled either", () => {
+    expect(judgeTasks(nodes, [task("t2", "w2"), task("t3", "w3")], 3).settled).toBe(false);
+    const down = nodes.map((n) => (n.hostname === "w4" ? { ...n, status: "down" } : n));
+    expect(judgeTasks(down, [task("t2", "w2"), task("t3", "w3"), task("t4", "w4")], 3)).toMatchObject({ running: 3, runningOnReady: 2, settled: false });
+  });
+
+  it("waitNoOrphans: settles when the swarm shuts the orphan down, within the window", async () => {
+    const clock = new FakeClock();
+    const start = clock.now();
+    const observer = {
+      nodes: async () => nodes,
+      tasks: async () => [task("t1", "w1", clock.now() - start >= 2000 ? "shutdown" : "running", "shutdown"), task("t2", "w2"), task("t3", "w3"), task("t4", "w4")],
+      desiredReplicas: async () => 3,
+    };
+    const rec = new DrillRecord(clock, () => undefined);
+    const r = await waitNoOrphans(rec, observer, "was", "w1", 3, 30, 250);
+    expect(r).toMatchObject({ running: 3, settledSeconds: 2, orphans: [] });
+    expect(rec.events.map((e) => e.kind)).toEqual(["tasks-settled"]);
+  });
+
+  it("waitNoOrphans: an orphan that stays is reported after the window (the case that must fail)", async () => {
+    const clock = new FakeClock();
+    const observer = {
+      nodes: async () => nodes,
+      tasks: async () => [task("t1", "w1", "running", "shutdown"), task("t2", "w2"), task("t3", "w3"), task("t4", "w4")],
+      desiredReplicas: async () => 3,
+    };
+    const rec = new DrillRecord(clock, () => undefined);
+    const r = await waitNoOrphans(rec, observer, "was", "w1", 3, 10, 250);
+    expect(r).toMatchObject({ running: 4, runningOnReady: 3, settledSeconds: null, orphans: ["t1 on w1"], windowSeconds: 10 });
+    expect(rec.events.map((e) => e.kind)).toEqual(["orphans-left"]);
+    const v = decideVerdict({ problems: [], restoreSeconds: 9, replicas: { desired: 3, runningOnReady: 3 }, afterReturn: r }, budgets);
+    expect(v.passed).toBe(false);
+    expect(v.failures).toEqual([
+      "4 tasks running 10 s after w1 returned, 3 of them on Ready nodes (desired 3, exactly that many must run): orphaned task(s) not shut down: t1 on w1",
+    ]);
+  });
+
+  it("the verdict passes a settled return and ignores a drill without one", () => {
+    const settled = { target: "w1", desired: 3, running: 3, runningOnReady: 3, orphans: [], settledSeconds: 1, windowSeconds: 30 };
+    expect(decideVerdict({ problems: [], restoreSeconds: 9, afterReturn: settled }, budgets)).toEqual({ passed: true, failures: [] });
+    expect(decideVerdict({ problems: [], restoreSeconds: 9 }, budgets)).toEqual({ passed: true, failures: [] });
+    const missing = { ...settled, running: 2, runningOnReady: 2, settledSeconds: null };
+    expect(decideVerdict({ problems: [], restoreSeconds: 9, afterReturn: missing }, budgets).failures).toEqual([
+      "2 tasks running 30 s after w1 returned, 2 of them on Ready nodes (desired 3, exactly that many must run)",
+    ]);
+  });
+});
+
+describe("config chaosFault", () => {
+  const ADMIN = { adminCidr: "198.51.100.7/32" } as const;
+  it("defaults to stop and accepts every kind", () => {
+    expect(parseConfig(ADMIN).chaos.fault).toBe("stop");
+    for (const k of FAULT_KINDS) expect(parseConfig({ ...ADMIN, chaosFault: k }).chaos.fault).toBe(k);
+  });
+  it.for(["reboot", "Kill", "stop;reboot", "az-loss"])("refuses %j naming the key and the valid kinds", (bad) => {
+    let err: unknown;
+    try {
+      parseConfig({ ...ADMIN, chaosFault: bad });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).message).toBe(`config key "chaosFault": "${bad}" is not a fault kind; use one of stop, kill, partition (pulumi config set chaosFault kill)`);
+  });
+});
+
+describe("the lab's adapter per fault kind", () => {
+  it("stop, kill, partition over node containers; a balancer partition is refused before anything runs", () => {
+    expect(labFaultStopper("stop", ["manager", "worker"], 120)).toBeInstanceOf(LabStopper);
+    expect(labFaultStopper("kill", ["manager", "worker"], 120)).toBeInstanceOf(LabKiller);
+    expect(labFaultStopper("kill", ["nginx"], 120)).toBeInstanceOf(LabKiller);
+    expect(labFaultStopper("partition", ["manager", "worker"], 120)).toBeInstanceOf(LabPartitioner);
+    expect(() => labFaultStopper("partition", ["nginx"], 120)).toThrow(/--fault partition of a balancer is not drilled in the lab/);
+  });
+});
