@@ -294,9 +294,11 @@ export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, op
         `${name} Ready`,
       ),
   });
-  const replicas = { desired: plan.desired, runningOnReady: out.final?.runningOnReady ?? 0 };
   const afterReturn =
     out.rejoinSeconds === null ? undefined : await waitNoOrphans(c.rec, observer, c.service, name, plan.desired, options.orphanWindowSeconds ?? 30, c.pollMs);
+  // "At the end" is the settled view after the return when there is one: the observation's last
+  // sample can fall inside a leader election, when a manager briefly lists no task at all.
+  const replicas = { desired: plan.desired, runningOnReady: afterReturn?.runningOnReady ?? out.final?.runningOnReady ?? 0 };
   const v = decideVerdict(
     {
       problems: phaseProblems(c, out, name, " as Ready"),

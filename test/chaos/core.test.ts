@@ -454,6 +454,36 @@ describe("runDrill: the verdict decides", () => {
   });
 });
 
+describe("runDrill: replicas at the end", () => {
+  const managers = (w: { sinceStop: number | undefined; sinceStart: number | undefined }) => {
+    const after = w.sinceStop !== undefined && w.sinceStart === undefined;
+    return [
+      node("m1", "manager", { leader: !after, ...(after && w.sinceStop! >= 4 ? { status: "down" as const } : {}) }),
+      node("m2", "manager", { leader: after && w.sinceStop! >= 3 }),
+      node("m3", "manager"),
+      node("w1", "worker"),
+      node("w2", "worker"),
+      node("w3", "worker"),
+    ];
+  };
+  const all = [task("a", "w1"), task("b", "w2"), task("c", "w3")];
+
+  it("counts the settled view after the return, not a sample taken inside the leader election", async () => {
+    // Seen in the lab: the new leader listed no task at all while the election settled.
+    const script: Script = { nodes: managers, tasks: (w) => (w.sinceStop !== undefined && w.sinceStop >= 3 && w.sinceStart === undefined ? [] : all) };
+    const r = await drill(script, { target: "manager" }).run;
+    expect(r.failures).toEqual([]);
+    expect(r.replicas).toEqual({ desired: 3, runningOnReady: 3 });
+  });
+
+  it("FAILS when fewer replicas run on Ready nodes after the return", async () => {
+    const script: Script = { nodes: managers, tasks: (w) => (w.sinceStart !== undefined ? all.slice(0, 2) : all) };
+    const r = await drill(script, { target: "manager" }).run;
+    expect(r.passed).toBe(false);
+    expect(r.failures).toContainEqual("only 2/3 replicas running on Ready nodes at the end");
+  });
+});
+
 describe("runDrill: the fault seam", () => {
   it("injects a custom Fault (another kind) and always heals it, also when its injection fails", async () => {
     const calls: string[] = [];
