@@ -8,6 +8,7 @@
  * reads the token from standard input, which the caller passes as a secret.
  */
 import { isIpv4OrHostName } from "../base/ipv4";
+import { ZONE_LABEL } from "./serviceSpec";
 
 export interface DockerAccess {
   /** Prefix docker with sudo (an SSH login on Ubuntu); the lab runs as root. Default false. */
@@ -197,7 +198,7 @@ done
 }
 
 /** The node label holding a swarm node's availability zone (the WAS spreads its replicas over it). */
-export const NODE_ZONE_LABEL = "swarm-ha.zone";
+export const NODE_ZONE_LABEL = ZONE_LABEL;
 
 export interface NodeLabelsModel extends DockerAccess {
   /** Every member to label: its swarm node ID (printed by the init/join step) and its zone. */
