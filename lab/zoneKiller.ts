@@ -35,8 +35,11 @@ export class LabZoneKiller implements NodeStopper {
   /** The containers `zone` holds now. */
   async members(zone: string): Promise<string[]> {
     const nodeZones = await readNodeZones();
-    const balancers = (await labContainers()).filter((c) => c.role === "nginx").map((c) => c.name).sort();
-    const members = zoneMembers(zone, nodeZones, balancers);
+    const cs = await labContainers();
+    const balancers = cs.filter((c) => c.role === "nginx").map((c) => c.name).sort();
+    // Only what runs: a container already down is not the drill's to kill (nor to start afterwards).
+    const up = new Set(cs.filter((c) => c.state === "running").map((c) => c.name));
+    const members = zoneMembers(zone, nodeZones, balancers).filter((m) => up.has(m));
     if (members.length === 0) throw new LabError(`no lab container is in zone ${zone} (zones: ${[...new Set(nodeZones.values())].sort().join(", ") || "none labelled"})`);
     return members;
   }
