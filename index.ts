@@ -71,6 +71,7 @@ const cluster = new SwarmCluster("swarm", {
   workerCount: cfg.workers.count,
   workerInstanceType: cfg.workers.instanceType,
   subnetIds: network.clusterSubnetIds,
+  subnetZones: network.clusterSubnetZones,
   securityGroupIds: [network.clusterSecurityGroupId],
   ssh,
   dispatcherHeartbeatSeconds: cfg.swarm.dispatcherHeartbeatSeconds,

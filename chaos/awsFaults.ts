@@ -12,10 +12,12 @@ import { DescribeInstancesCommand, StopInstancesCommand } from "@aws-sdk/client-
 import { Ec2Stopper, edgeNodes, type GuardedOutputs, type StackNode, type StackOutputs } from "./aws";
 import { type Ec2FaultApi, type FaultOptions, instancesOf, Serial, startAndWait, waitStopped } from "./awsFaultBase";
 import { SgPartitioner } from "./awsPartition";
+import { planAzLoss, type AzLossPlan } from "./azLoss";
 import type { NodeStopper } from "./types";
 
 export type { Ec2FaultApi, FaultOptions } from "./awsFaultBase";
 export { SgPartitioner } from "./awsPartition";
+export { planAzLoss, type AzLossPlan } from "./azLoss";
 
 /**
  * StopInstances as a power loss. `Force` alone is not one: the EC2 API reference says a forced stop
@@ -63,41 +65,6 @@ export class Ec2Killer implements NodeStopper {
 // ---------------------------------------------------------------------------------------------
 // az-loss
 
-/** What losing one zone takes: its instances and what it does to the Raft quorum. */
-export interface AzLossPlan {
-  readonly zone: string;
-  readonly victims: readonly StackNode[];
-  readonly managersInZone: number;
-  readonly managersTotal: number;
-}
-
-const AZ_NAME = /^[a-z]{2}(-[a-z0-9]+)+[a-z]$/;
-
-/**
- * Pure: which instances an `az-loss` of `target` (a zone name or a member's name) stops, given
- * every member's zone. Throws on an unknown target, and (unless `forHeal`) when the managers left
- * outside the zone would be no majority: Raft then has no quorum and the swarm cannot reschedule.
- */
-export function planAzLoss(members: readonly StackNode[], zoneOf: ReadonlyMap<string, string>, target: string, forHeal = false): AzLossPlan {
-  const named = members.find((m) => m.name === target);
-  const zone = named ? zoneOf.get(named.instanceId) : target;
-  const zones = [...new Set(zoneOf.values())].sort();
-  if (!zone || (!named && !AZ_NAME.test(target))) {
-    throw new Error(`az-loss target "${target}": give an availability zone (${zones.join(", ") || "none found"}) or a node name of this stack`);
-  }
-  const victims = members.filter((m) => zoneOf.get(m.instanceId) === zone);
-  if (victims.length === 0) throw new Error(`az-loss target "${target}": no instance of this stack runs in ${zone} (zones: ${zones.join(", ")})`);
-  const managersTotal = members.filter((m) => m.role === "manager").length;
-  const managersInZone = victims.filter((m) => m.role === "manager").length;
-  if (!forHeal && managersInZone * 2 >= managersTotal) {
-    throw new Error(
-      `refusing az-loss of ${zone}: it holds ${managersInZone} of ${managersTotal} managers; the ${managersTotal - managersInZone} left are no majority ` +
-        `(Raft needs ${Math.floor(managersTotal / 2) + 1}), so the swarm could not reschedule anything; spread the managers over 3 zones (3 or 5 managers)`,
-    );
-  }
-  return { zone, victims, managersInZone, managersTotal };
-}
-
 /**
  * `az-loss`: every node of the stack in one zone (managers, workers, a balancer) killed in one
  * StopInstances call; the heal starts them all. The zone comes from DescribeInstances
@@ -123,7 +90,7 @@ export class AzLossStopper implements NodeStopper {
   }
 
   /** Reads every member's zone (one DescribeInstances) and plans the loss; mutates nothing. */
-  async plan(target: string, forHeal = false): Promise<AzLossPlan> {
+  async plan(target: string, forHeal = false): Promise<AzLossPlan<StackNode>> {
     const ids = this.members.map((m) => m.instanceId);
     const found = instancesOf(await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: ids })));
     const zoneOf = new Map<string, string>();

@@ -39,9 +39,12 @@ export interface CliOptions {
 }
 
 export const USAGE = `usage: npm run chaos -- (--stack <name> | --outputs <file.json|-> | --lab) [options]
-  --target worker|manager|edge|<node>
+  --target worker|manager|edge|az:<zone>|<node>
                                    what to stop (default worker; manager = the leader, needs 3 managers;
-                                   edge = the balancer holding the floating address, needs the pair)
+                                   edge = the balancer holding the floating address, needs the pair;
+                                   az:<zone> = every node of a zone and its balancer at once, fault
+                                   kill, refused if it would lose the Raft quorum or a replica's slot;
+                                   lab zones az-a|az-b|az-c, AWS e.g. az:eu-west-1a)
   --fault stop|kill|partition      what is done to it (default stop): stop = graceful (the node drains);
                                    kill = abrupt loss (docker kill; EC2 stop skipping the OS shutdown);
                                    partition = it runs on, cut off from the cluster and the balancers
@@ -107,10 +110,18 @@ export function parseArgs(argv: readonly string[]): CliOptions | "help" {
   if (bools.has("--help")) return "help";
 
   const target = values.get("--target") ?? "worker";
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(target)) throw new UsageError(`--target ${JSON.stringify(target)} must be worker, manager or a node host name`);
+  const zone = target.startsWith("az:") ? target.slice(3) : undefined;
+  if (zone !== undefined && !/^[a-z0-9][a-z0-9-]*$/.test(zone)) {
+    throw new UsageError(`--target ${JSON.stringify(target)}: az: needs a zone name, e.g. --target az:az-b (lab) or --target az:eu-west-1a`);
+  }
+  if (zone === undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(target)) throw new UsageError(`--target ${JSON.stringify(target)} must be worker, manager, edge, az:<zone> or a node host name`);
 
-  const faultRaw = values.get("--fault") ?? DEFAULT_FAULT;
+  // A zone's loss is abrupt by nature: az: defaults to kill and takes nothing else.
+  const faultRaw = values.get("--fault") ?? (zone !== undefined ? "kill" : DEFAULT_FAULT);
   if (!isFaultKind(faultRaw)) throw new UsageError(`--fault must be one of ${FAULT_KINDS.join(", ")} (got ${JSON.stringify(faultRaw)}), e.g. --fault kill`);
+  if (zone !== undefined && faultRaw !== "kill") {
+    throw new UsageError(`--target ${target} loses the whole zone at once: only --fault kill applies (got ${faultRaw}); drop --fault or pass --fault kill`);
+  }
   const fault: FaultKind = faultRaw;
 
   const url = values.get("--url");
@@ -198,6 +209,11 @@ export interface DrillSetup {
 export interface FaultChoice {
   readonly kind: FaultKind;
   /**
+   * `--target az:<zone>`: the stopper must take the zone name as its target and kill every node of
+   * the zone and its balancer (lab: LabZoneKiller; AWS: AzLossStopper).
+   */
+  readonly zone?: string;
+  /**
    * Seconds after which an adapter with a self-expiring safety (the lab's partition) heals on its
    * own, even if this process dies: the restore deadline plus a margin for the tail and the heal.
    */
@@ -234,6 +250,18 @@ export function summaryLine(r: DrillResult): string {
   const s = (x: number | null) => (x === null ? "never" : `${x.toFixed(2)} s`);
   if (r.refused) return `REFUSED: ${r.reason}`;
   const did = { stop: "stopped", kill: "killed", partition: "partitioned" }[r.fault ?? "stop"];
+  if (r.scenario === "az-loss" && !r.refused) {
+    const victims = ((r.victims as readonly { node: string }[] | undefined) ?? []).map((v) => v.node);
+    return (
+      `${r.passed ? "PASSED" : "FAILED"}: az-loss of ${r.target.node} (${did} ${victims.join(", ")} and the zone's balancer, if any); every node marked down after ${s(r.detectSeconds)}, ` +
+      `${r.replicas.runningOnReady}/${r.replicas.desired} running on Ready nodes ` +
+      (r.restoreNote ? `(no replica was lost: ${r.restoreNote})` : `after ${s(r.restoreSeconds)}`) +
+      `, zone back after ${s(r.rejoinSeconds)}` +
+      (r.afterReturn ? `, then ${r.afterReturn.running} running (desired ${r.afterReturn.desired}${r.afterReturn.settledSeconds === null ? ", orphans left" : ""})` : "") +
+      (r.load.connections > 0 ? `; load ${r.load.connections} conns, ${r.load.requests} requests, ${r.load.failed} failed, p50 ${r.load.p50Ms} ms, p99 ${r.load.p99Ms} ms` : "") +
+      (r.reason ? `; ${r.reason}` : "")
+    );
+  }
   if (r.scenario === "stop-edge") {
     const holders = (r.holdersAfterReturn as readonly string[] | undefined) ?? [];
     return (
@@ -275,7 +303,8 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
 
   let setup: DrillSetup;
   // Past the deadline the drill heals anyway; the margin covers the load tail and slow heals.
-  const fault: FaultChoice = { kind: opts.fault, expireAfterSeconds: opts.deadlineSeconds + 60 };
+  const zone = opts.target.startsWith("az:") ? opts.target.slice(3) : undefined;
+  const fault: FaultChoice = { kind: opts.fault, expireAfterSeconds: opts.deadlineSeconds + 60, ...(zone !== undefined ? { zone } : {}) };
   try {
     const edge = opts.target === "edge";
     if (opts.source.kind === "lab") setup = edge ? await deps.labEdgeSetup(log, fault) : await deps.labSetup(log, fault);

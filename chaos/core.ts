@@ -10,7 +10,7 @@
 import { DEFAULT_FAULT, drillName, stopperFault, type Fault, type FaultKind } from "./fault";
 import { waitNoOrphans, type AfterReturn } from "./orphans";
 import { EdgeJudge, edgeSampler, observe, sampleUntil, SwarmJudge, swarmSampler, type Judge, type Sampler } from "./observe";
-import { preflightEdge, preflightSwarm, type PreflightTiming, type Refusal } from "./preflight";
+import { preflightEdge, preflightSwarm, preflightZone, zoneOfTarget, type PreflightTiming, type Refusal, type ZonePlan } from "./preflight";
 import { DrillRecord, errMsg, round } from "./record";
 import { Healer, healOnSignals, waitRejoin, watchSingleHolder, type SingleHolder } from "./recover";
 import { countRunningOnReady, READY, type Scenario, type TargetSpec } from "./target";
@@ -268,6 +268,13 @@ export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, op
     if (!pf.ok) return refusedResult(c, pf);
     return edgeDrill(c, observer, options.edge!, makeFault([pf.plan.target]), pf.plan);
   }
+  const zone = zoneOfTarget(options.target ?? "worker");
+  if (zone !== undefined) {
+    const zp = await preflightZone(observer, c.service, zone, options.managersRunTasks, c.preflight);
+    if (!zp.ok) return refusedResult(c, zp);
+    // One fault over the zone: the adapter (lab: docker kill of its containers; AWS: AzLossStopper) finds its members.
+    return zoneDrill(c, observer, makeFault([zone]), zp.plan);
+  }
   const pf = await preflightSwarm(observer, c.service, options.target ?? "worker", options.managersRunTasks, c.preflight);
   if (!pf.ok) return refusedResult(c, pf);
   const plan = pf.plan;
@@ -275,7 +282,7 @@ export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, op
   const needsLeader = plan.role === "manager" && plan.target.leader === true;
   const restoreNote = plan.targetRanTask ? undefined : `${name} ran no task of ${c.service}: its stop removed no replica, so no restore is measured`;
   const state = { faulted: false, otherNotReady: new Set<string>() };
-  const sampler = swarmSampler(c.rec, observer, c.service, { id: plan.target.id, readyAtStart: plan.readyAtStart }, state);
+  const sampler = swarmSampler(c.rec, observer, c.service, { ids: new Set([plan.target.id]), readyAtStart: plan.readyAtStart }, state);
   const judge = new SwarmJudge(
     { target: name, desired: plan.desired, needsLeader, confirmSamples: Math.max(1, options.confirmSamples ?? 3), ...(restoreNote ? { restoreNotApplicable: restoreNote } : {}) },
     c.rec,
@@ -323,6 +330,69 @@ export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, op
     targetWhy: plan.why,
     listedRunning: out.final?.listedRunning ?? 0,
     ...(plan.role === "manager"
+      ? { leader: { ...(plan.leaderBefore ? { before: plan.leaderBefore } : {}), ...(judge.leaderAfter ? { after: judge.leaderAfter } : {}), electedSeconds: judge.electedSeconds } }
+      : {}),
+    otherNodesNotReady: [...state.otherNotReady].sort(),
+  };
+}
+
+/**
+ * `az-loss`: every node of one zone at once. Restored = the desired tasks run on Ready nodes
+ * outside the zone; after the heal every node of the zone is Ready again and no orphan is left.
+ */
+async function zoneDrill(c: DrillContext, observer: SwarmObserver, fault: Fault, plan: ZonePlan): Promise<DrillResult> {
+  const names = plan.victims.map((v) => v.hostname);
+  const label = `az:${plan.zone}`;
+  const restoreNote = plan.ranTask ? undefined : `no node of ${plan.zone} ran a task of ${c.service}: its loss removed no replica, so no restore is measured`;
+  const state = { faulted: false, otherNotReady: new Set<string>() };
+  const sampler = swarmSampler(c.rec, observer, c.service, { ids: new Set(plan.victims.map((v) => v.id)), readyAtStart: plan.readyAtStart }, state);
+  const judge = new SwarmJudge(
+    { target: label, targets: names, desired: plan.desired, needsLeader: plan.needsLeader, confirmSamples: Math.max(1, c.o.confirmSamples ?? 3), ...(restoreNote ? { restoreNotApplicable: restoreNote } : {}) },
+    c.rec,
+  );
+  const out = await runPhases(c, fault, sampler, judge, `${label} (${names.join(", ")})`, {
+    onFault: () => (state.faulted = true),
+    rejoin: () =>
+      waitRejoin(
+        c.rec,
+        async () => {
+          const s = await sampler.sample();
+          const notBack = names.filter((n) => s.nodes[n] !== READY);
+          return { ok: !s.error && notBack.length === 0, detail: notBack.map((n) => `${n} is ${s.nodes[n] ?? "absent"}`).join(", ") };
+        },
+        c.rejoinDeadlineSeconds,
+        c.pollMs,
+        `every node of ${plan.zone} Ready`,
+      ),
+  });
+  const replicas = { desired: plan.desired, runningOnReady: out.final?.runningOnReady ?? 0 };
+  const afterReturn =
+    out.rejoinSeconds === null ? undefined : await waitNoOrphans(c.rec, observer, c.service, label, plan.desired, c.o.orphanWindowSeconds ?? 30, c.pollMs);
+  const v = decideVerdict(
+    {
+      problems: phaseProblems(c, out, label, " (every node Ready)"),
+      restoreSeconds: judge.restoreSeconds,
+      ...(restoreNote ? { restoreNotApplicable: restoreNote } : {}),
+      replicas,
+      ...(afterReturn ? { afterReturn } : {}),
+      ...(out.load ? { load: pickLoad(out.load) } : {}),
+    },
+    c.budgets,
+  );
+  return {
+    ...resultBase(c, out, v),
+    scenario: "az-loss",
+    drill: "az-loss",
+    target: { node: plan.zone, role: "zone" },
+    victims: plan.victims.map((n) => ({ node: n.hostname, role: n.role })),
+    ...(afterReturn ? { afterReturn } : {}),
+    detectSeconds: judge.detectSeconds,
+    restoreSeconds: judge.restoreSeconds,
+    ...(restoreNote ? { restoreNote } : {}),
+    replicas,
+    targetWhy: plan.why,
+    listedRunning: out.final?.listedRunning ?? 0,
+    ...(plan.needsLeader || plan.victims.some((n) => n.role === "manager")
       ? { leader: { ...(plan.leaderBefore ? { before: plan.leaderBefore } : {}), ...(judge.leaderAfter ? { after: judge.leaderAfter } : {}), electedSeconds: judge.electedSeconds } }
       : {}),
     otherNodesNotReady: [...state.otherNotReady].sort(),
@@ -565,15 +635,16 @@ async function edgeReplicas(c: DrillContext, observer: SwarmObserver): Promise<D
 /** A drill that touched nothing: the preflight said no. */
 function refusedResult(c: DrillContext, r: Refusal): DrillResult {
   const spec = c.o.target ?? "worker";
+  const zone = zoneOfTarget(spec);
   const node = r.choice?.node;
   const role: NodeRole | "edge" = spec === "edge" ? "edge" : node ? node.role : spec === "manager" ? "manager" : "worker";
   const scenario: Scenario = role === "edge" ? "stop-edge" : role === "manager" ? "stop-manager" : "stop-worker";
   c.rec.log(`refused: ${r.reason}`);
   return {
-    scenario,
+    scenario: zone !== undefined ? "az-loss" : scenario,
     fault: c.o.fault ?? DEFAULT_FAULT,
-    drill: drillName(role, node?.leader === true, c.o.fault ?? DEFAULT_FAULT),
-    target: { node: node ? node.hostname : spec, role },
+    drill: zone !== undefined ? "az-loss" : drillName(role, node?.leader === true, c.o.fault ?? DEFAULT_FAULT),
+    target: zone !== undefined ? { node: zone, role: "zone" } : { node: node ? node.hostname : spec, role },
     detectSeconds: null,
     restoreSeconds: null,
     replicas: { desired: r.desired ?? 0, runningOnReady: r.running ?? 0 },

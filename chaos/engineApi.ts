@@ -2,6 +2,7 @@
  * Docker Engine API objects → the drill's NodeInfo/TaskInfo, written once: the AWS observer reads
  * them as JSON text over SSH (chaos/aws.ts), the lab observer as objects from dockerode (lab/adapters.ts).
  */
+import { ZONE_LABEL } from "../renderers/serviceSpec";
 import type { NodeInfo, TaskInfo } from "./types";
 
 type EngineObject = Record<string, any>;
@@ -18,6 +19,7 @@ export function nodeFromEngine(n: EngineObject): NodeInfo {
     availability: String(n.Spec?.Availability ?? "active"),
     leader: n.ManagerStatus?.Leader === true,
     ...(n.Status?.Addr ? { addr: String(n.Status.Addr) } : {}),
+    ...(typeof n.Spec?.Labels?.[ZONE_LABEL] === "string" && n.Spec.Labels[ZONE_LABEL] !== "" ? { zone: n.Spec.Labels[ZONE_LABEL] } : {}),
   };
 }
 

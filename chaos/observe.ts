@@ -53,16 +53,17 @@ export function swarmSampler(
   rec: DrillRecord,
   observer: SwarmObserver,
   service: string,
-  target: { readonly id: string; readonly readyAtStart: ReadonlySet<string> },
+  /** The faulted node(s): one for a node drill, every node of the zone for az-loss. */
+  target: { readonly ids: ReadonlySet<string>; readonly readyAtStart: ReadonlySet<string> },
   state: { faulted: boolean; readonly otherNotReady: Set<string> },
 ): Sampler {
   return new Sampler(rec, async () => {
     const [ns, ts] = await Promise.all([observer.nodes(), observer.tasks(service)]);
-    for (const n of ns) if (n.id !== target.id && !isReady(n) && target.readyAtStart.has(n.id)) state.otherNotReady.add(n.hostname);
+    for (const n of ns) if (!target.ids.has(n.id) && !isReady(n) && target.readyAtStart.has(n.id)) state.otherNotReady.add(n.hostname);
     const leader = ns.find((n) => n.leader)?.hostname;
     return {
       nodes: Object.fromEntries(ns.map((n) => [n.hostname, n.status.toLowerCase()])),
-      runningOnReady: countRunningOnReady(ns, ts, state.faulted ? target.id : undefined),
+      runningOnReady: countRunningOnReady(ns, state.faulted ? ts.filter((t) => !target.ids.has(t.nodeId)) : ts),
       listedRunning: countListedRunning(ts),
       ...(leader ? { leader } : {}),
     };
@@ -116,6 +117,8 @@ export class Streak {
 
 export interface SwarmJudgeOptions {
   readonly target: string;
+  /** az-loss: every node hit (detected once all are marked down); default [target]. */
+  readonly targets?: readonly string[];
   readonly desired: number;
   /** The target was the Raft leader: a new one must be elected. */
   readonly needsLeader: boolean;
@@ -138,12 +141,13 @@ export class SwarmJudge implements Judge {
   }
 
   see(s: DrillSample): void {
-    const st = s.nodes[this.o.target];
-    if (this.detectSeconds === null && st !== undefined && st !== READY) {
+    const names = this.o.targets ?? [this.o.target];
+    const states = names.map((n) => s.nodes[n]);
+    if (this.detectSeconds === null && states.every((st) => st !== undefined && st !== READY)) {
       this.detectSeconds = s.t;
-      this.rec.event("detected", `${this.o.target} is ${st}`);
+      this.rec.event("detected", names.map((n, i) => `${n} is ${states[i]}`).join(", "));
     }
-    if (this.o.needsLeader && this.electedSeconds === null && s.leader && s.leader !== this.o.target) {
+    if (this.o.needsLeader && this.electedSeconds === null && s.leader && !names.includes(s.leader)) {
       this.electedSeconds = s.t;
       this.leaderAfter = s.leader;
       this.rec.event("leader-elected", s.leader);

@@ -5,7 +5,21 @@
 
 import type { Clock } from "./core";
 import { errMsg } from "./record";
-import { countRunningOnReady, describeNodes, isReady, resolveTarget, type Scenario, type TargetChoice, type TargetSpec } from "./target";
+import { planAzLoss, type AzLossPlan } from "./azLoss";
+import {
+  countRunningOnReady,
+  describeNodes,
+  isActive,
+  isReady,
+  isRunning,
+  managersRunTasksFrom,
+  resolveTarget,
+  rolesAllowed,
+  type ResolveOptions,
+  type Scenario,
+  type TargetChoice,
+  type TargetSpec,
+} from "./target";
 import type { EdgeObserver, NodeInfo, NodeRole, PlacementInfo, SwarmObserver, TaskInfo } from "./types";
 
 export interface SwarmPlan {
@@ -152,4 +166,119 @@ export async function preflightEdge(edge: EdgeObserver | undefined, t: Preflight
   const why = "holds the floating address (active balancer)";
   t.log(`target ${holders[0]} (edge, ${why}); standby: ${pair.filter((n) => n !== holders[0]).join(", ")}`);
   return { ok: true, plan: { kind: "edge", target: holders[0], pair, why } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// az-loss: every node of one zone at once
+
+/** `--target az:<zone>`: the zone named, or undefined for any other target. */
+export function zoneOfTarget(spec: TargetSpec): string | undefined {
+  return spec.startsWith("az:") ? spec.slice(3) : undefined;
+}
+
+export interface ZonePlan {
+  readonly kind: "zone";
+  readonly zone: string;
+  readonly desired: number;
+  /** The swarm nodes of the zone (the balancer of the zone is the stopper's to find). */
+  readonly victims: readonly NodeInfo[];
+  readonly why: string;
+  readonly leaderBefore?: string;
+  /** The Raft leader is in the zone: a new one must be elected outside it. */
+  readonly needsLeader: boolean;
+  readonly readyAtStart: ReadonlySet<string>;
+  /** Whether a task of the service ran in the zone (else its loss removes no replica). */
+  readonly ranTask: boolean;
+}
+
+export type ZoneChoice =
+  | { readonly ok: true; readonly victims: readonly NodeInfo[]; readonly eligibleAfter: number; readonly why: string; readonly ranTask: boolean }
+  | { readonly ok: false; readonly reason: string };
+
+/**
+ * Pure: the swarm nodes losing `zone` takes (by their `swarm-ha.zone` label), or why not. Refuses
+ * what planAzLoss refuses (the Raft quorum) and a loss that leaves fewer eligible Ready+active nodes
+ * than replicas (the rule of the config's AZ-aware check, stacks/schema.ts, on the live swarm).
+ */
+export function resolveZoneLoss(nodes: readonly NodeInfo[], tasks: readonly TaskInfo[], zone: string, opts: ResolveOptions): ZoneChoice {
+  const zoneOf = new Map(nodes.filter((n) => n.zone !== undefined).map((n) => [n.id, n.zone!] as const));
+  if (zoneOf.size === 0) {
+    return { ok: false, reason: `no swarm node carries the swarm-ha.zone label (nodes: ${describeNodes(nodes)}); label them: npm run lab -- up, or pulumi up (the zone-labels step)` };
+  }
+  const members = nodes.map((n) => ({ name: n.hostname, role: n.role, instanceId: n.id, node: n }));
+  let plan: AzLossPlan<(typeof members)[number]>;
+  try {
+    plan = planAzLoss(members, zoneOf, zone);
+  } catch (e) {
+    return { ok: false, reason: errMsg(e) };
+  }
+  const victims = plan.victims.map((m) => m.node);
+  const down = victims.filter((n) => !isReady(n));
+  if (down.length > 0) return { ok: false, reason: `${down.map((n) => `${n.hostname} is ${n.status}`).join(", ")} already; an az-loss drill needs every node of ${zone} Ready` };
+  const lost = new Set(victims.map((n) => n.id));
+  const allowed = rolesAllowed(opts.placement?.constraints ?? []);
+  const managersOk = managersRunTasksFrom(nodes, tasks, opts) && allowed.manager;
+  const eligible = nodes.filter((n) => !lost.has(n.id) && isReady(n) && isActive(n) && (n.role === "manager" ? managersOk : allowed.worker));
+  const perNode = opts.placement?.maxReplicasPerNode ?? 1;
+  const capacity = perNode > 0 ? eligible.length * perNode : eligible.length > 0 ? Infinity : 0;
+  if (capacity < opts.desired) {
+    return {
+      ok: false,
+      reason:
+        `refusing az-loss of ${zone}: it leaves ${eligible.length} eligible Ready+active node(s) (${eligible.map((n) => n.hostname).sort().join(", ") || "none"}` +
+        `${perNode > 0 ? `, at most ${perNode} task(s) each` : ""}) for ${opts.desired} replicas; add a worker in another zone or lower the replicas`,
+    };
+  }
+  const running = new Set(tasks.filter(isRunning).map((t) => t.nodeId));
+  const names = victims.map((n) => `${n.hostname} (${n.role})`).join(", ");
+  return {
+    ok: true,
+    victims,
+    eligibleAfter: eligible.length,
+    why: `every node of ${zone}: ${names}; ${plan.managersInZone} of ${plan.managersTotal} managers`,
+    ranTask: victims.some((n) => running.has(n.id)),
+  };
+}
+
+/** Reads the swarm, plans the zone's loss (or refuses it), waits until steady. */
+export async function preflightZone(
+  observer: SwarmObserver,
+  service: string,
+  zone: string,
+  managersRunTasks: boolean | undefined,
+  t: PreflightTiming,
+): Promise<Preflight<ZonePlan>> {
+  let desired: number;
+  let nodes: NodeInfo[];
+  let tasks: TaskInfo[];
+  let placement: PlacementInfo | undefined;
+  try {
+    desired = await observer.desiredReplicas(service);
+    [nodes, tasks] = await Promise.all([observer.nodes(), observer.tasks(service)]);
+    const po = observer as Partial<{ placement(s: string): Promise<PlacementInfo> }>;
+    if (typeof po.placement === "function") placement = await po.placement(service);
+  } catch (e) {
+    return refuse({ reason: `cannot read the swarm before the drill: ${errMsg(e)}` });
+  }
+  const choice = resolveZoneLoss(nodes, tasks, zone, { desired, ...(managersRunTasks !== undefined ? { managersRunTasks } : {}), ...(placement ? { placement } : {}) });
+  const running = countRunningOnReady(nodes, tasks);
+  if (!choice.ok) return refuse({ reason: choice.reason, desired, running });
+  t.log(`target az:${zone} (${choice.why}); ${desired} replicas desired, ${choice.eligibleAfter} eligible node(s) left after the loss`);
+  const steady = await waitSteady(observer, service, desired, nodes, tasks, t);
+  if (!steady.ok) return refuse({ reason: steady.reason, desired, running: steady.running });
+  const leader = steady.nodes.find((n) => n.leader);
+  return {
+    ok: true,
+    plan: {
+      kind: "zone",
+      zone,
+      desired,
+      victims: choice.victims,
+      why: choice.why,
+      ...(leader ? { leaderBefore: leader.hostname } : {}),
+      needsLeader: leader !== undefined && choice.victims.some((v) => v.id === leader.id),
+      readyAtStart: new Set(steady.nodes.filter(isReady).map((n) => n.id)),
+      ranTask: choice.ranTask,
+    },
+  };
 }

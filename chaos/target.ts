@@ -99,7 +99,7 @@ export function countListedRunning(tasks: readonly TaskInfo[]): number {
   return tasks.filter(isRunning).length;
 }
 
-function managersRunTasksFrom(nodes: readonly NodeInfo[], tasks: readonly TaskInfo[], opts: ResolveOptions): boolean {
+export function managersRunTasksFrom(nodes: readonly NodeInfo[], tasks: readonly TaskInfo[], opts: ResolveOptions): boolean {
   if (opts.managersRunTasks !== undefined) return opts.managersRunTasks;
   if (opts.placement) return rolesAllowed(opts.placement.constraints).manager;
   const managerIds = new Set(nodes.filter((n) => n.role === "manager").map((n) => n.id));

@@ -19,6 +19,8 @@ export interface NodeInfo {
   readonly leader?: boolean;
   /** Status.Addr. */
   readonly addr?: string;
+  /** The node's availability zone: its `swarm-ha.zone` label (renderNodeLabels); absent when unlabelled. */
+  readonly zone?: string;
 }
 
 /** A service task as GET /tasks?filters={"service":[...]} reports it. */
@@ -46,8 +48,9 @@ export interface NodeStopper {
 
 /** The report every drill writes (lab-report/report.json, `npm run chaos -- --json`). A contract: extend, never rename. */
 export interface DrillReport {
-  readonly scenario: "stop-worker" | "stop-manager" | "stop-edge";
-  readonly target: { readonly node: string; readonly role: NodeRole | "edge" };
+  readonly scenario: "stop-worker" | "stop-manager" | "stop-edge" | "az-loss";
+  /** For `az-loss`, node is the zone and role "zone"; the nodes hit are in the result's `victims`. */
+  readonly target: { readonly node: string; readonly role: NodeRole | "edge" | "zone" };
   readonly detectSeconds: number | null;
   readonly restoreSeconds: number | null;
   readonly replicas: { readonly desired: number; readonly runningOnReady: number };

@@ -8,13 +8,14 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { Ec2EdgeObserver, edgeNodes, Ssh2Runner, SshSwarmObserver, type StackOutputs } from "../chaos/aws";
-import { createAwsFaultStopper } from "../chaos/awsFaults";
+import { AzLossStopper, createAwsFaultStopper } from "../chaos/awsFaults";
 import { EXIT, main, type CliDeps, type DrillSetup, type FaultChoice } from "../chaos/cli";
 import { runDrill } from "../chaos/core";
 import { HttpLoad } from "../chaos/load";
 import { labFaultStopper } from "../lab/adapters";
 import { createLabDrillAdapters } from "../lab/chaosAdapters";
 import { createLabEdgeAdapters } from "../lab/edge";
+import { LabZoneKiller } from "../lab/zoneKiller";
 
 /** What every AWS drill shares: the SSH observer of the managers, an EC2 client, the entry point. */
 function awsDrillBase(o: StackOutputs, log: (l: string) => void) {
@@ -84,12 +85,14 @@ export const defaultDeps: CliDeps = {
   pulumiOutputs,
   awsSetup: (o, log, fault = STOP) => {
     const base = awsDrillBase(o, log);
+    // az:<zone>: AzLossStopper (every instance of the zone, balancers included, one forced stop).
+    if (fault.zone !== undefined) return { ...base, stopper: new AzLossStopper(base.ec2, o, { log }) };
     // stop: Ec2Stopper; kill: Ec2Killer; partition: SgPartitioner (chaos/awsFaults.ts), all tag-guarded.
     return { ...base, stopper: createAwsFaultStopper(fault.kind, base.ec2, o, { log }) };
   },
   labSetup: async (log, fault = STOP): Promise<DrillSetup> => {
     // Refuse an unsupported kind before anything is read or touched.
-    const stopper = labFaultStopper(fault.kind, ["manager", "worker"], fault.expireAfterSeconds);
+    const stopper = fault.zone !== undefined ? new LabZoneKiller(log) : labFaultStopper(fault.kind, ["manager", "worker"], fault.expireAfterSeconds);
     const a = await createLabDrillAdapters({ log });
     return {
       observer: a.observer,

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { renderSwarmNodeUserData } from "../renderers/cloudInit";
-import { renderJoinTokenRead, renderSwarmInit, renderSwarmJoin, renderSwarmPrune } from "../renderers/swarmBootstrap";
+import { renderJoinTokenRead, renderNodeLabels, renderSwarmInit, renderSwarmJoin, renderSwarmPrune } from "../renderers/swarmBootstrap";
 import { swarmNodeZone } from "../stacks/topology";
 import { createMachine } from "./machine";
 import { StackIdentity } from "../base/tags";
@@ -31,6 +31,11 @@ export interface SwarmClusterArgs {
   readonly workerInstanceType: string;
   /** Subnets to spread nodes over, round-robin (one per availability zone). */
   readonly subnetIds: pulumi.Input<string>[];
+  /**
+   * The availability zone of each subnet, in `subnetIds` order: each node is labelled
+   * `swarm-ha.zone=<zone>` so the WAS spreads over zones. Default: each instance's own zone.
+   */
+  readonly subnetZones?: pulumi.Input<string>[];
   /** Security groups of the instances (a ClusterNetwork's group for this role). */
   readonly securityGroupIds: pulumi.Input<string>[];
   /** The key pair the instances start with and the login `pulumi up` configures them over. */
@@ -171,6 +176,20 @@ export class SwarmCluster extends pulumi.ComponentResource {
       triggers: all.map((n) => n.instance.id),
     }, { ...parent, dependsOn: [init, ...managerJoins, ...workerJoins] });
 
+    // Label every member with its zone once the membership is final (the WAS spreads over the label).
+    const stepOf = (n: (typeof all)[number]) => (n === leader ? init : [...managerJoins, ...workerJoins][all.indexOf(n) - 1]);
+    const zoneOf = (n: (typeof all)[number], i: number): pulumi.Input<string> => {
+      const zones = args.subnetZones;
+      return zones ? zones[swarmNodeZone(n.role, i, zones.length)] : n.instance.availabilityZone;
+    };
+    const labelled = all.map((n) =>
+      pulumi.all([stepOf(n).stdout, zoneOf(n, n.role === "manager" ? managers.indexOf(n) : workers.indexOf(n))]).apply(([id, zone]) => ({ nodeId: id.trim(), zone })),
+    );
+    const labels = new command.remote.Command(`${name}-zone-labels`, {
+      connection: sshConnection(leader.instance, args.ssh),
+      create: pulumi.all(labelled).apply((nodes) => renderNodeLabels({ nodes, sudo: true })),
+    }, { ...parent, dependsOn: [prune] });
+
     const node = (n: (typeof managers)[number], step: command.remote.Command): SwarmNode => ({
       name: n.nodeName,
       role: n.role,
@@ -182,7 +201,7 @@ export class SwarmCluster extends pulumi.ComponentResource {
     this.managers = managers.map((m, i) => node(m, i === 0 ? init : managerJoins[i - 1]));
     this.workers = workers.map((w, i) => node(w, workerJoins[i]));
     this.managerAddress = leader.instance.publicIp;
-    this.membership = [init, ...managerJoins, ...workerJoins, prune];
+    this.membership = [init, ...managerJoins, ...workerJoins, prune, labels];
 
     this.registerOutputs({
       managers: this.managers,

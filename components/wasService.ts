@@ -149,6 +149,8 @@ export function toPulumiService(spec: ServiceSpec): ServiceInputs {
       placement: {
         constraints: spec.TaskTemplate.Placement.Constraints,
         maxReplicas: spec.TaskTemplate.Placement.MaxReplicas,
+        // The provider takes each preference as "spread=<descriptor>" (its only strategy).
+        prefs: spec.TaskTemplate.Placement.Preferences.map((p) => `spread=${p.Spread.SpreadDescriptor}`),
       },
       networksAdvanceds: spec.TaskTemplate.Networks.map((n) => ({ name: n.Target })),
     },

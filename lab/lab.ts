@@ -11,10 +11,11 @@ import { KEEPALIVED_PATHS, renderKeepalivedConf, renderNotifyScript } from "../r
 import { renderNginxConf } from "../renderers/nginxConf";
 import { renderGaneshaConf } from "../renderers/nfsExports";
 import { renderServiceSpec, ServiceSpec } from "../renderers/serviceSpec";
-import { renderJoinTokenRead, renderSwarmInit, renderSwarmJoin } from "../renderers/swarmBootstrap";
+import { renderJoinTokenRead, renderNodeLabels, renderSwarmInit, renderSwarmJoin } from "../renderers/swarmBootstrap";
 import type { SwarmHaConfig } from "../stacks/schema";
 import { countRunningOnReady } from "../chaos/core";
 import { waitRolledOut } from "./rollout";
+import { labNodeZone } from "./zones";
 import { LabObserver } from "./adapters";
 import { checkEngine, docker, dockerRaw, LabError, since } from "./docker";
 import { nodeApiDir, nodeEngine, removeRunDirs } from "./engines";
@@ -352,14 +353,18 @@ async function configureNfs(exportPath: string, clients: string): Promise<void> 
  */
 async function formSwarm(managers: readonly NodeSlot[], workers: readonly NodeSlot[], heartbeatSeconds: number): Promise<void> {
   const [first, ...others] = managers;
-  await runScript(first.name, "swarm-init", renderSwarmInit({ advertiseAddr: first.ip, dispatcherHeartbeatSeconds: heartbeatSeconds, engineWaitSeconds: 60 }));
+  const ids = new Map<NodeSlot, string>();
+  ids.set(first, await runScript(first.name, "swarm-init", renderSwarmInit({ advertiseAddr: first.ip, dispatcherHeartbeatSeconds: heartbeatSeconds, engineWaitSeconds: 60 })));
   const join = async (n: NodeSlot) => {
     // One script file per joining node: concurrent joins must not rewrite a file another exec is reading.
     const token = await runScript(first.name, `token-${n.role}-${n.name}`, renderJoinTokenRead(n.role));
-    await runScript(n.name, "swarm-join", renderSwarmJoin({ role: n.role, managerAddr: first.ip, advertiseAddr: n.ip, engineWaitSeconds: 60 }), `${token}\n`);
+    ids.set(n, await runScript(n.name, "swarm-join", renderSwarmJoin({ role: n.role, managerAddr: first.ip, advertiseAddr: n.ip, engineWaitSeconds: 60 }), `${token}\n`));
   };
   for (const m of others) await join(m); // managers one at a time: each changes the Raft membership
   await settleAll(workers.map(join));
+  // Zone labels after the joins, by AWS's placement rule (lab/zones.ts): the WAS spreads over them.
+  const zoned = [...managers.map((n, i) => ({ n, zone: labNodeZone("manager", i) })), ...workers.map((n, i) => ({ n, zone: labNodeZone("worker", i) }))];
+  await runScript(first.name, "zone-labels", renderNodeLabels({ nodes: zoned.map(({ n, zone }) => ({ nodeId: ids.get(n)!, zone })), engineWaitSeconds: 60 }));
 }
 
 /**
@@ -446,7 +451,7 @@ export async function up(o: LabOptions, log: Log): Promise<LabInfo> {
       await settleAll([one(), one()]);
     });
 
-    const swarmStep = step(timings, log, `swarm: init on ${managers[0].name} (heartbeat ${cfg.swarm.dispatcherHeartbeatSeconds}s), join ${l.nodes.length - 1} node(s)`, () =>
+    const swarmStep = step(timings, log, `swarm: init on ${managers[0].name} (heartbeat ${cfg.swarm.dispatcherHeartbeatSeconds}s), join ${l.nodes.length - 1} node(s), zone labels (renderNodeLabels)`, () =>
       formSwarm(managers, workers, cfg.swarm.dispatcherHeartbeatSeconds),
     );
     await settleAll([swarmStep, nfsStep, loadStep]);

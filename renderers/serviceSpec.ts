@@ -62,6 +62,14 @@ const SECOND = 1_000_000_000; // the Engine API counts durations in nanoseconds
  * `running` only once it is healthy, so 1 s (not 2 s) takes a second off every restore (lab-measured).
  */
 export const HEALTHCHECK = { intervalSeconds: 1, timeoutSeconds: 2, retries: 2, startPeriodSeconds: 5 } as const;
+/**
+ * Node label carrying a swarm node's availability zone (AWS: the instance's AZ; lab: az-a/az-b/az-c by
+ * stacks/topology.ts's swarmNodeZone rule). Set after the join by renderNodeLabels (swarmBootstrap.ts).
+ */
+export const ZONE_LABEL = "swarm-ha.zone";
+/** The WAS spreads its replicas evenly over the values of the zone label (a placement preference). */
+export const ZONE_SPREAD = `node.labels.${ZONE_LABEL}`;
+
 export const UPDATE = { parallelism: 1, delaySeconds: 2, monitorSeconds: 10, maxFailureRatio: 0 } as const;
 
 export interface ServiceSpec {
@@ -89,7 +97,7 @@ export interface ServiceSpec {
       }>;
     };
     RestartPolicy: { Condition: "any"; Delay: number; MaxAttempts: number; Window: number };
-    Placement: { Constraints: string[]; MaxReplicas: number };
+    Placement: { Constraints: string[]; MaxReplicas: number; Preferences: Array<{ Spread: { SpreadDescriptor: string } }> };
     Networks: Array<{ Target: string }>;
   };
   Mode: { Replicated: { Replicas: number } };
@@ -188,6 +196,9 @@ export function renderServiceSpec(m: WasServiceModel): ServiceSpec {
       Placement: {
         Constraints: m.managersRunTasks ? [] : ["node.role==worker"],
         MaxReplicas: 1,
+        // Spread, not a constraint: a node without the label still takes a task (it counts as its own
+        // "zone"), so a lost zone's replicas land on the zones left instead of staying Pending.
+        Preferences: [{ Spread: { SpreadDescriptor: ZONE_SPREAD } }],
       },
       Networks: (m.networks ?? []).map((Target) => ({ Target })),
     },

@@ -8,6 +8,7 @@
  * reads the token from standard input, which the caller passes as a secret.
  */
 import { isIpv4OrHostName } from "../base/ipv4";
+import { ZONE_LABEL } from "./serviceSpec";
 
 export interface DockerAccess {
   /** Prefix docker with sudo (an SSH login on Ubuntu); the lab runs as root. Default false. */
@@ -193,5 +194,35 @@ for id in $($DOCKER node ls -q); do
   $DOCKER node rm --force "$id" >/dev/null
   echo "$id"
 done
+`;
+}
+
+/** The node label holding a swarm node's availability zone (the WAS spreads its replicas over it). */
+export const NODE_ZONE_LABEL = ZONE_LABEL;
+
+export interface NodeLabelsModel extends DockerAccess {
+  /** Every member to label: its swarm node ID (printed by the init/join step) and its zone. */
+  readonly nodes: ReadonlyArray<{ readonly nodeId: string; readonly zone: string }>;
+}
+
+// A swarm node ID (25 base-36 characters) or a node name; either way nothing the shell would expand.
+const NODE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+const ZONE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/**
+ * Run on a manager after the joins: sets `swarm-ha.zone=<zone>` on each member (AWS: the instance's
+ * availability zone; lab: az-a/az-b/az-c by stacks/topology.ts's swarmNodeZone rule). Idempotent:
+ * `--label-add` overwrites the value. Prints one `<node id> <zone>` line per member.
+ */
+export function renderNodeLabels(m: NodeLabelsModel): string {
+  if (m.nodes.length === 0) throw new Error("nodes must list at least one member to label");
+  const lines = m.nodes.map(({ nodeId, zone }) => {
+    if (!NODE_ID.test(nodeId)) throw new Error(`nodes[].nodeId must be a swarm node ID or name (letters, digits, _ . -) (got ${JSON.stringify(nodeId)})`);
+    if (!ZONE_NAME.test(zone)) throw new Error(`nodes[].zone must be a zone name like eu-west-1a or az-b (got ${JSON.stringify(zone)})`);
+    return `$DOCKER node update --label-add ${NODE_ZONE_LABEL}=${zone} ${nodeId} >/dev/null\necho "${nodeId} ${zone}"`;
+  });
+  return `${preamble(m)}
+if [ "$state" != "active" ]; then echo "this node is not in a swarm; run the init step first" >&2; exit 1; fi
+${lines.join("\n")}
 `;
 }

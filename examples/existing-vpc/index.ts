@@ -42,6 +42,7 @@ const cluster = new SwarmCluster("swarm", {
   workerCount: 2,
   workerInstanceType: "t3.small",
   subnetIds: network.clusterSubnetIds,
+  subnetZones: network.clusterSubnetZones,
   securityGroupIds: [network.clusterSecurityGroupId],
   ssh,
   dispatcherHeartbeatSeconds: schemaDefault<number>("dispatcherHeartbeatSeconds", "number"),

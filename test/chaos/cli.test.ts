@@ -46,7 +46,7 @@ describe("parseArgs", () => {
     expect(parseArgs(["--lab", "--max-failed", "3", "--max-p99-ms=900"])).toMatchObject({ maxFailed: 3, maxP99Ms: 900 });
     expect(usage(["--lab", "--connections", "5000"])).toMatch(/^--connections must be a whole number of connections from 0 to 2000/);
     expect(parseArgs(["--lab", "--target", "edge"])).toMatchObject({ source: { kind: "lab" }, target: "edge" });
-    expect(usage(["--lab", "--target", "w1;reboot"])).toMatch(/^--target "w1;reboot" must be worker, manager or a node host name/);
+    expect(usage(["--lab", "--target", "w1;reboot"])).toMatch(/^--target "w1;reboot" must be worker, manager, edge, az:<zone> or a node host name/);
     expect(usage(["--lab", "--url", "file:///etc/passwd"])).toMatch(/^--url "file:\/\/\/etc\/passwd" must be an http\(s\) URL/);
     expect(usage(["--lab", "--stack", "dev"])).toBe("--stack and --lab are exclusive; pass exactly one of --stack, --outputs, --lab");
     expect(usage(["--target", "worker"])).toBe("say what to drill: --stack <name>, --outputs <file.json> or --lab");

@@ -6,6 +6,8 @@ import {
   WAS_LOG_DIR,
   WAS_LOG_VOLUME,
   WasServiceModel,
+  ZONE_LABEL,
+  ZONE_SPREAD,
 } from "../../renderers/serviceSpec";
 
 const NS = 1_000_000_000;
@@ -146,5 +148,35 @@ describe("renderServiceSpec", () => {
         networks: ["was-net"],
       }),
     ).toMatchSnapshot();
+  });
+});
+
+/** Throws unless the spec spreads its replicas over the zone label renderNodeLabels sets. */
+function expectSpreadOverZones(spec: ReturnType<typeof renderServiceSpec>): void {
+  const prefs = spec.TaskTemplate.Placement.Preferences ?? [];
+  expect(prefs.map((p) => p.Spread.SpreadDescriptor)).toEqual([`node.labels.${ZONE_LABEL}`]);
+}
+
+describe("renderServiceSpec: replicas spread over availability zones", () => {
+  it("prefers spreading over node.labels.swarm-ha.zone, in the lab and on AWS alike", () => {
+    expect(ZONE_LABEL).toBe("swarm-ha.zone");
+    expect(ZONE_SPREAD).toBe("node.labels.swarm-ha.zone");
+    expectSpreadOverZones(renderServiceSpec(base));
+    expectSpreadOverZones(renderServiceSpec({ ...base, managersRunTasks: false, logVolume: { kind: "bind", hostPath: "/exports/was-logs" } }));
+  });
+
+  it("a spec without the preference, or spreading on another label, fails the check (must-fail)", () => {
+    const spec = renderServiceSpec(base);
+    const none = { ...spec, TaskTemplate: { ...spec.TaskTemplate, Placement: { ...spec.TaskTemplate.Placement, Preferences: [] } } };
+    expect(() => expectSpreadOverZones(none)).toThrow();
+    const other = {
+      ...spec,
+      TaskTemplate: { ...spec.TaskTemplate, Placement: { ...spec.TaskTemplate.Placement, Preferences: [{ Spread: { SpreadDescriptor: "node.labels.zone" } }] } },
+    };
+    expect(() => expectSpreadOverZones(other)).toThrow();
+  });
+
+  it("spreads as a preference, never a constraint (a zone's loss must not leave replicas Pending)", () => {
+    expect(renderServiceSpec(base).TaskTemplate.Placement.Constraints.join(" ")).not.toContain(ZONE_LABEL);
   });
 });

@@ -3,7 +3,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { renderJoinTokenRead, renderSwarmInit, renderSwarmJoin, renderSwarmPrune } from "../../renderers/swarmBootstrap";
+import { NODE_ZONE_LABEL, renderJoinTokenRead, renderNodeLabels, renderSwarmInit, renderSwarmJoin, renderSwarmPrune } from "../../renderers/swarmBootstrap";
+import { ZONE_LABEL } from "../../renderers/serviceSpec";
 import { assertValid, shellcheck } from "../validators";
 
 const WORKER_TOKEN = "SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-1awxwuwd3z9j1z3puu7rcgdbx";
@@ -49,6 +50,8 @@ case "$1 $2" in
     cat "$d/nodes" ;;
   "node inspect")
     cat "$d/inspect-$5" ;;
+  "node update")
+    printf '%s\\n' "$*" >> "$d/labels"; echo "$5" ;;
   "node demote"|"node rm")
     echo "$2 $*" >> "$d/removed"; echo ok ;;
   *)
@@ -100,6 +103,11 @@ function runScript(script: string, stdin = ""): { status: number | null; stdout:
 
 const swarmCalls = (calls: string[], verb: string): string[] => calls.filter((c) => c.startsWith(`swarm ${verb}`));
 
+const LABELLED = [
+  { nodeId: "mgr0nodeid000000000000000", zone: "eu-west-1a" },
+  { nodeId: "wrk1nodeid000000000000000", zone: "eu-west-1b" },
+];
+
 const initModel = { advertiseAddr: "10.42.1.10", dispatcherHeartbeatSeconds: 1 } as const;
 const joinModel = { role: "worker", managerAddr: "10.42.1.10", advertiseAddr: "10.42.2.20" } as const;
 
@@ -114,6 +122,7 @@ describe("swarm bootstrap scripts: shellcheck", () => {
     ["init with peer, cloud-init wait (sudo)", renderSwarmInit({ ...initModel, peerManagerAddr: "10.42.2.11", sudo: true, waitForCloudInit: true })],
     ["join-token probe", renderJoinTokenRead("manager", { onlyIfActive: true, waitForCloudInit: true })],
     ["prune (sudo)", renderSwarmPrune({ memberAddrs: ["10.42.1.10", "10.42.2.20"], sudo: true })],
+    ["node labels (sudo)", renderNodeLabels({ nodes: LABELLED, sudo: true })],
   ];
   it.for(scripts)("%s is shellcheck-clean as POSIX sh", ([name, script], ctx) => {
     assertValid(`swarm ${name} script`, shellcheck(ctx, script));
@@ -381,5 +390,32 @@ describe("node replacement keeps one swarm (issue 11)", () => {
     expect(runScript(renderSwarmPrune({ memberAddrs: ["10.42.1.10"] })).status).toBe(1);
     expect(() => renderSwarmPrune({ memberAddrs: [] })).toThrow(/memberAddrs/);
     expect(() => renderSwarmPrune({ memberAddrs: ["10.0.0.1; rm -rf /"] })).toThrow(/memberAddrs/);
+  });
+});
+
+describe("renderNodeLabels: every member carries its availability zone", () => {
+  it("labels each node with swarm-ha.zone=<zone>, the label the WAS spreads over", () => {
+    expect(NODE_ZONE_LABEL).toBe(ZONE_LABEL);
+    setState("active", "mgr0nodeid000000000000000");
+    const r = runScript(renderNodeLabels({ nodes: LABELLED, sudo: true }));
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe("mgr0nodeid000000000000000 eu-west-1a\nwrk1nodeid000000000000000 eu-west-1b\n");
+    expect(readFileSync(join(dir, "labels"), "utf8").split("\n").filter(Boolean)).toEqual([
+      "node update --label-add swarm-ha.zone=eu-west-1a mgr0nodeid000000000000000",
+      "node update --label-add swarm-ha.zone=eu-west-1b wrk1nodeid000000000000000",
+    ]);
+  });
+
+  it("refuses to run outside a swarm, labelling nothing (must fail)", () => {
+    const r = runScript(renderNodeLabels({ nodes: LABELLED }));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/not in a swarm/);
+    expect(existsSync(join(dir, "labels"))).toBe(false);
+  });
+
+  it("refuses a model that would inject shell or label nothing", () => {
+    expect(() => renderNodeLabels({ nodes: [] })).toThrow(/at least one member/);
+    expect(() => renderNodeLabels({ nodes: [{ nodeId: "abc; rm -rf /", zone: "az-a" }] })).toThrow(/nodes\[\]\.nodeId must be a swarm node ID or name/);
+    expect(() => renderNodeLabels({ nodes: [{ nodeId: LABELLED[0].nodeId, zone: "az a" }] })).toThrow(/nodes\[\]\.zone must be a zone name/);
   });
 });

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { planSubnets } from "../../components/networkPlan";
 import { SWARM_PORTS } from "../../components/network";
 import { SSH_DIAL } from "../../components/swarmCluster";
+import { swarmNodeZone } from "../../stacks/topology";
 import { TAG_DEPLOYMENT } from "../../base/tags";
 import { parseConfig, SwarmHaConfig } from "../../stacks/schema";
 import * as fs from "fs";
@@ -169,10 +170,28 @@ export function describeStack(stack: "dev" | "prod"): void {
       expect(svc.inputs.taskSpec.containerSpec.healthcheck.tests.join(" ")).toContain(cfg.was.healthPath);
       expect(svc.inputs.updateConfig.failureAction).toBe("rollback");
       expect(svc.inputs.taskSpec.placement.maxReplicas).toBe(1);
+      // Replicas spread over the zone label every node carries (renderNodeLabels after the joins).
+      expect(svc.inputs.taskSpec.placement.prefs).toEqual(["spread=node.labels.swarm-ha.zone"]);
       expect(svc.inputs.endpointSpec.ports[0]).toMatchObject({ publishMode: "host", publishedPort: cfg.was.port });
       // The service waits for every join and for the NFS export.
       const joins = s.byType(REMOTE).filter((c) => c.name.startsWith("swarm-join-")).map((c) => c.name);
       expect(svc.dependsOn).toEqual(expect.arrayContaining([...joins, "swarm-swarm-init", "logs-ready"]));
+    });
+
+    it("labels every swarm node with its instance's availability zone after the prune, from the first manager", () => {
+      const zones = ["eu-west-1a", "eu-west-1b", "eu-west-1c"].slice(0, cfg.network.availabilityZones);
+      const [labels] = s.byType(REMOTE).filter((c) => c.name === "swarm-zone-labels");
+      expect(labels).toBeDefined();
+      expect(labels.dependsOn).toContain("swarm-prune");
+      expect(labels.inputs.connection.host).toBe(instances("manager").find((i) => i.name === "swarm-manager-0")!.state.publicIp);
+      const script = String(labels.inputs.create);
+      for (const [role, count] of [["manager", cfg.managers.count], ["worker", cfg.workers.count]] as const) {
+        for (let i = 0; i < count; i++) {
+          const joined = role === "manager" && i === 0 ? "swarm-swarm-init" : `swarm-join-swarm-${role}-${i}`;
+          expect(script).toContain(`swarm-ha.zone=${zones[swarmNodeZone(role, i, zones.length)]} node-${joined}`);
+        }
+      }
+      expect(script.match(/--label-add/g)).toHaveLength(cfg.managers.count + cfg.workers.count);
     });
 
     it("exports what an operator needs, with the SSH key as a secret", async () => {
