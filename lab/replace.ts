@@ -321,25 +321,31 @@ export async function replaceNode(target: string, log: Log): Promise<ReplaceResu
 
   const watch = new QuorumWatch(plan.survivors);
   try {
-    return await swap(plan, old, ips, oldEntry.id, leaderBefore, heartbeatSeconds, { app, tar }, watch, log);
+    return await swap({ plan, old, ips, oldId: oldEntry.id, leaderBefore, heartbeatSeconds, app, tar }, watch, log);
   } catch (e) {
     await watch.stop();
     throw e;
   }
 }
 
+/** What the replacement read from the lab before touching it. */
+interface SwapContext {
+  readonly plan: ReplacePlan;
+  readonly old: OldNode;
+  /** Lab address of every swarm node (the target's is kept by its successor). */
+  readonly ips: ReadonlyMap<string, string>;
+  readonly oldId: string;
+  readonly leaderBefore?: string;
+  /** The swarm's own dispatcher heartbeat: renderSwarmInit re-applies it, so it must not change. */
+  readonly heartbeatSeconds: number;
+  /** The service's image and its cached tar (docker save), loaded into the fresh engine. */
+  readonly app: string;
+  readonly tar: string;
+}
+
 /** The replacement proper: remove, prune the dead member, start fresh, rejoin, prune (AWS order), verify. */
-async function swap(
-  plan: ReplacePlan,
-  old: OldNode,
-  ips: ReadonlyMap<string, string>,
-  oldId: string,
-  leaderBefore: string | undefined,
-  heartbeatSeconds: number,
-  image: { readonly app: string; readonly tar: string },
-  watch: QuorumWatch,
-  log: Log,
-): Promise<ReplaceResult> {
+async function swap(c: SwapContext, watch: QuorumWatch, log: Log): Promise<ReplaceResult> {
+  const { plan, old, ips, oldId, leaderBefore, heartbeatSeconds } = c;
   const target = plan.target;
   const removedAt = Date.now();
   await docker(["rm", "-f", "-v", target]); // -v: its anonymous /var/lib/docker (engine state, swarm keys) goes too
@@ -358,7 +364,7 @@ async function swap(
 
   await startNode({ name: target, role: plan.role, ip: old.ip }, { node: old.image }, old.spec, dindFlags((await checkEngine()).cgroupVersion, old.privileged));
   await runScript(target, "wait-engine", "until docker info >/dev/null 2>&1; do sleep 0.5; done\n");
-  await loadApp(target, image.app, image.tar);
+  await loadApp(target, c.app, c.tar);
   const t = performance.now();
   const newId = await rejoin(plan, old.ip, ips, heartbeatSeconds);
   log(`  ${plan.firstManager ? "peer probe on " + plan.tokenFrom + " + renderSwarmInit (joins, never inits)" : "renderJoinTokenRead on " + plan.tokenFrom + " + renderSwarmJoin"}: ${target} is ${newId} (${since(t)} s)`);
