@@ -1,17 +1,21 @@
 /**
  * `npm run lab [-- up|down|drill|status] [flags]`: the local lab's command line. Errors print as
  * one line naming what is wrong and how to fix it, with a non-zero exit (LAB_EXIT below): 0 the
- * command (and its drill's verdict) passed, 1 the drill ran and its verdict failed, 2 bad flags,
- * 4 the lab could not be set up (no Docker engine, no lab running, a bring-up step failed).
+ * command (and its drill's verdict) passed, 1 the drill (or a replacement's checks) ran and failed,
+ * 2 bad flags, 3 a replacement refused before touching anything, 4 the lab could not be set up
+ * (no Docker engine, no lab running, a bring-up step failed).
  */
 import { checkEngine, LabError } from "./docker";
 import { down, labContainers, up } from "./lab";
 import { runLabDrills } from "./drill";
+import { replaceNode, ReplaceRefused } from "./replace";
 import { parseArgs, USAGE } from "./settings";
 import { status } from "./status";
 
-export const LAB_EXIT = { passed: 0, failed: 1, usage: 2, setup: 4 } as const;
-const EXIT_HELP = "exit: 0 passed; 1 the drill ran and its verdict failed (report lists every reason); 2 bad flags; 4 could not set up (no engine, no lab)";
+export const LAB_EXIT = { passed: 0, failed: 1, usage: 2, refused: 3, setup: 4 } as const;
+const EXIT_HELP =
+  "exit: 0 passed; 1 the drill or replacement ran and its verdict failed (every reason listed); 2 bad flags; " +
+  "3 replacement refused (unknown node, only manager, lab not healthy); 4 could not set up (no engine, no lab)";
 
 const log = (line: string) => console.log(line);
 
@@ -52,6 +56,12 @@ async function main(): Promise<number> {
       log(`entry point: ${info.url}   tear down: npm run lab -- down`);
       return r.passed ? LAB_EXIT.passed : LAB_EXIT.failed;
     }
+    case "replace": {
+      const r = await replaceNode(o.node!, log);
+      for (const f of r.failures) log(`  ✘ ${f}`);
+      log(`replace ${r.target}: ${r.failures.length ? "FAILED" : "passed"} (swarm id ${r.oldId} → ${r.newId}, rejoined in ${r.rejoinSeconds} s, ${r.replicas.runningOnReady}/${r.replicas.desired} replicas on Ready nodes)`);
+      return r.failures.length ? LAB_EXIT.failed : LAB_EXIT.passed;
+    }
     case "drill": {
       if ((await labContainers()).length === 0) throw new LabError("no lab is running; start one with npm run lab -- up");
       const info = await up({ ...o, keepOnFailure: true }, log); // reuses the running lab
@@ -66,6 +76,6 @@ main().then(
   (e: unknown) => {
     if (e instanceof LabError) console.error(`error: ${e.message}`);
     else console.error(e);
-    process.exit(LAB_EXIT.setup);
+    process.exit(e instanceof ReplaceRefused ? LAB_EXIT.refused : LAB_EXIT.setup);
   },
 );

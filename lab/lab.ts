@@ -235,7 +235,7 @@ export async function waitServedByAll(url: string, observer: LabObserver, timeou
 }
 
 /** Loads the app image into a node's engine unless it is there already. */
-async function loadApp(node: string, image: string, tar: string): Promise<boolean> {
+export async function loadApp(node: string, image: string, tar: string): Promise<boolean> {
   const have = await dockerRaw(["exec", node, "docker", "image", "inspect", "--format", "x", image]);
   if (have.code === 0) return false;
   await docker(["exec", "-i", node, "docker", "load", "-q"], { inputFile: tar, timeoutMs: 300_000 });
@@ -322,7 +322,8 @@ async function waitSingleHolder(l: Layout, timeoutMs: number): Promise<string> {
   }
 }
 
-async function startNode(n: NodeSlot, images: LabImages, spec: string, flags: string[]): Promise<void> {
+/** Starts one node container (a fresh engine); `npm run lab -- replace` reuses it. */
+export async function startNode(n: NodeSlot, images: Pick<LabImages, "node">, spec: string, flags: string[]): Promise<void> {
   fs.mkdirSync(nodeApiDir(n.name), { recursive: true, mode: 0o700 });
   await docker([
     "run", "-d", "--name", n.name, "--hostname", n.name,

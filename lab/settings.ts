@@ -19,7 +19,7 @@ export const NODE_LOG_DIR = "/srv/was-logs";
 export const SERVICE = WAS_SERVICE_NAME;
 export const APP_IMAGE_REPO = "swarm-ha/was";
 
-export type Command = "up" | "down" | "drill" | "status";
+export type Command = "up" | "down" | "drill" | "status" | "replace";
 
 export interface LabOptions {
   readonly command: Command;
@@ -40,13 +40,18 @@ export interface LabOptions {
   readonly keepOnFailure: boolean;
   /** Give node containers --privileged (cgroup v2 hosts); undefined: decided from the engine. */
   readonly privileged?: boolean;
+  /** `replace` only: the node container to replace, e.g. swarm-ha-worker-2. */
+  readonly node?: string;
 }
 
-export const USAGE = `usage: npm run lab -- [up|down|drill|status] [flags]
+export const USAGE = `usage: npm run lab -- [up|down|drill|status|replace NODE] [flags]
   up (default)        build images, start the lab, run the drill, write lab-report/
   down                remove every container, network and volume labelled ${LAB_LABEL}=1
   drill               run the drill against a running lab
   status              show the lab's containers and the swarm's nodes and tasks
+  replace NODE        remove a swarm node container for good (engine state too) and start a fresh one
+                      that rejoins through the AWS join/prune scripts (NODE: swarm-ha-worker-2 or
+                      worker-2, swarm-ha-manager-N or manager-N); exit 3 when refused
 flags (up/drill):
   --managers 1|3      swarm managers (default 1)
   --workers N         swarm workers, 1 to 100 (default 3)
@@ -66,6 +71,22 @@ flags (up/drill):
 
 function flagError(flag: string, reason: string): LabError {
   return new LabError(`${flag}: ${reason} (see npm run lab -- --help)`);
+}
+
+/**
+ * The node `replace` may target: a swarm node container name (swarm-ha-manager-N, swarm-ha-worker-N,
+ * or the short manager-N / worker-N). Balancers and the NFS server are not swarm nodes.
+ */
+export function parseReplaceTarget(v: string | undefined): string {
+  const name = v && /^(manager|worker|nginx)-\d+$|^nfs$/.test(v) ? `swarm-ha-${v}` : (v ?? "");
+  if (/^swarm-ha-nginx-\d+$/.test(name)) {
+    throw flagError("replace", `${name} is a balancer, not a swarm node; the balancer drill covers it (npm run chaos -- --lab --target edge)`);
+  }
+  if (name === "swarm-ha-nfs") throw flagError("replace", `${name} is the NFS log server, not a swarm node; only swarm-ha-manager-N and swarm-ha-worker-N can be replaced`);
+  if (!/^swarm-ha-(manager|worker)-[1-9]\d*$/.test(name)) {
+    throw flagError("replace", `needs a swarm node name like swarm-ha-worker-2 or worker-2 (got ${JSON.stringify(v ?? "")})`);
+  }
+  return name;
 }
 
 function intFlag(flag: string, v: string | undefined, min: number, max: number): number {
@@ -91,6 +112,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   let reportDir = "lab-report";
   let keepOnFailure = false;
   let privileged: boolean | undefined;
+  let node: string | undefined;
   const args = [...argv];
   let positional = 0;
   while (args.length) {
@@ -160,15 +182,16 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
         privileged = true;
         break;
       default:
-        if (!a.startsWith("-") && positional === 0 && ["up", "down", "drill", "status"].includes(a)) {
+        if (!a.startsWith("-") && positional === 0 && ["up", "down", "drill", "status", "replace"].includes(a)) {
           command = a as Command;
           positional++;
+          if (command === "replace") node = parseReplaceTarget(args[0]?.startsWith("-") ? undefined : args.shift());
           break;
         }
-        throw flagError(a, a.startsWith("-") ? "unknown flag" : "unknown command; use up, down, drill or status");
+        throw flagError(a, a.startsWith("-") ? "unknown flag" : "unknown command; use up, down, drill, status or replace");
     }
   }
-  const opts: LabOptions = { command, managers, workers, replicas, edge, baseImage, mirror, subnet, drill, baseline, connections, reportDir, keepOnFailure, privileged };
+  const opts: LabOptions = { command, managers, workers, replicas, edge, baseImage, mirror, subnet, drill, baseline, connections, reportDir, keepOnFailure, privileged, ...(node ? { node } : {}) };
   if (command === "up" || command === "drill") labConfig(opts); // validates replicas against nodes now
   return opts;
 }

@@ -1,13 +1,17 @@
 /**
  * End to end: a lab with 3 managers; `npm run chaos -- --lab --target manager` stops the Raft
- * leader under load, a new leader is elected and the replicas are restored; then down.
+ * leader under load, a new leader is elected and the replicas are restored. Then
+ * `npm run lab -- replace` (lab/replace.ts) replaces the current leader and a worker with fresh
+ * engines that rejoin through the AWS join/prune scripts; then down.
  */
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LabObserver } from "../../lab/adapters";
 import { down, labContainers, LabInfo, up } from "../../lab/lab";
+import { replaceNode, ReplaceResult } from "../../lab/replace";
 import { LabOptions, parseArgs, SERVICE } from "../../lab/settings";
 import { ENGINE_PROBLEM, chaosDrillOnLab } from "./engine";
 
@@ -69,5 +73,45 @@ describe.skipIf(ENGINE_PROBLEM !== undefined).sequential(
       }
       say(`converged: ${last}`);
     }, MIN);
+
+    /** The replacement's own verdict plus what the issue asks for, read from its result. */
+    function expectRejoined(r: ReplaceResult, role: "manager" | "worker"): void {
+      expect(r.failures).toEqual([]);
+      expect(r.newId).not.toBe(r.oldId);
+      expect(r.prunedBeforeJoin).toEqual([r.oldId]);
+      expect(r.prunedAfterJoin).toEqual([]);
+      expect(r.entries.filter((e) => e.status === "down")).toEqual([]);
+      expect(r.entries.map((e) => e.hostname).sort()).toEqual(info.layout.nodes.map((n) => n.name).sort());
+      const mine = r.entries.find((e) => e.hostname === r.target)!;
+      expect(mine).toMatchObject({ id: r.newId, role, status: "ready" });
+      if (role === "manager") expect(mine.reachability).toBe("reachable");
+      expect(r.replicas).toEqual({ desired: 3, runningOnReady: 3 });
+    }
+
+    it("replace: the current leader gets a fresh engine, rejoins as a manager, quorum held throughout", async () => {
+      const leader = (await new LabObserver(info.managers).nodes()).find((n) => n.leader)!.hostname;
+      const r = await replaceNode(leader, say);
+      expectRejoined(r, "manager");
+      expect(r.leaderBefore).toBe(leader);
+      expect(r.leaderAfter).toBeDefined();
+      expect(r.leaderAfter).not.toBe(leader); // the new engine joined as a follower
+      say(`replaced leader ${leader}: ${r.oldId} → ${r.newId}, Down after ${r.downSeconds} s, rejoined ${r.rejoinSeconds} s after removal, no leader for ${r.leaderlessSeconds} s`);
+    }, 3 * MIN);
+
+    it("replace: a worker gets a fresh engine and rejoins; the CLI refuses a node the lab does not have (exit 3)", async () => {
+      const r = await replaceNode("swarm-ha-worker-2", say);
+      expectRejoined(r, "worker");
+      expect(r.leaderlessSeconds).toBe(0);
+      say(`replaced swarm-ha-worker-2: ${r.oldId} → ${r.newId}, rejoined ${r.rejoinSeconds} s after removal`);
+      let code = 0;
+      let stderr = "";
+      try {
+        execFileSync("npx", ["--no-install", "tsx", "lab/cli.ts", "replace", "worker-9"], { cwd: `${__dirname}/../..`, stdio: "pipe", encoding: "utf8", timeout: MIN });
+      } catch (e) {
+        ({ status: code, stderr } = e as { status: number; stderr: string });
+      }
+      expect(code).toBe(3);
+      expect(stderr).toMatch(/no container swarm-ha-worker-9 in the running lab/);
+    }, 3 * MIN);
   },
 );
