@@ -63,18 +63,10 @@ export async function preflightSwarm(
   managersRunTasks: boolean | undefined,
   t: PreflightTiming,
 ): Promise<Preflight<SwarmPlan>> {
-  let desired: number;
-  let nodes: NodeInfo[];
-  let tasks: TaskInfo[];
-  let placement: PlacementInfo | undefined;
-  try {
-    desired = await observer.desiredReplicas(service);
-    [nodes, tasks] = await Promise.all([observer.nodes(), observer.tasks(service)]);
-    const po = observer as Partial<{ placement(s: string): Promise<PlacementInfo> }>;
-    if (typeof po.placement === "function") placement = await po.placement(service);
-  } catch (e) {
-    return refuse({ reason: `cannot read the swarm before the drill: ${errMsg(e)}` });
-  }
+  const seen = await readSwarm(observer, service);
+  if ("reason" in seen) return refuse(seen);
+  const { desired, tasks, placement } = seen;
+  let nodes = seen.nodes;
   const choice = resolveTarget(nodes, tasks, spec, { desired, managersRunTasks, placement });
   const running = countRunningOnReady(nodes, tasks);
   if (!choice.ok) return refuse({ reason: choice.reason, desired, running, choice });
@@ -248,18 +240,9 @@ export async function preflightZone(
   managersRunTasks: boolean | undefined,
   t: PreflightTiming,
 ): Promise<Preflight<ZonePlan>> {
-  let desired: number;
-  let nodes: NodeInfo[];
-  let tasks: TaskInfo[];
-  let placement: PlacementInfo | undefined;
-  try {
-    desired = await observer.desiredReplicas(service);
-    [nodes, tasks] = await Promise.all([observer.nodes(), observer.tasks(service)]);
-    const po = observer as Partial<{ placement(s: string): Promise<PlacementInfo> }>;
-    if (typeof po.placement === "function") placement = await po.placement(service);
-  } catch (e) {
-    return refuse({ reason: `cannot read the swarm before the drill: ${errMsg(e)}` });
-  }
+  const seen = await readSwarm(observer, service);
+  if ("reason" in seen) return refuse(seen);
+  const { desired, nodes, tasks, placement } = seen;
   const choice = resolveZoneLoss(nodes, tasks, zone, { desired, ...(managersRunTasks !== undefined ? { managersRunTasks } : {}), ...(placement ? { placement } : {}) });
   const running = countRunningOnReady(nodes, tasks);
   if (!choice.ok) return refuse({ reason: choice.reason, desired, running });
@@ -281,4 +264,20 @@ export async function preflightZone(
       ranTask: choice.ranTask,
     },
   };
+}
+
+/** What both preflights read before the drill: desired replicas, nodes, tasks and placement (when the observer has it). */
+async function readSwarm(
+  observer: SwarmObserver,
+  service: string,
+): Promise<{ desired: number; nodes: NodeInfo[]; tasks: TaskInfo[]; placement?: PlacementInfo } | { reason: string }> {
+  try {
+    const desired = await observer.desiredReplicas(service);
+    const [nodes, tasks] = await Promise.all([observer.nodes(), observer.tasks(service)]);
+    const po = observer as Partial<{ placement(s: string): Promise<PlacementInfo> }>;
+    const placement = typeof po.placement === "function" ? await po.placement(service) : undefined;
+    return { desired, nodes, tasks, ...(placement ? { placement } : {}) };
+  } catch (e) {
+    return { reason: `cannot read the swarm before the drill: ${errMsg(e)}` };
+  }
 }
