@@ -55,7 +55,9 @@ export const USAGE = `usage: npm run chaos -- (--stack <name> | --outputs <file.
   --report-dir <dir>               write report.json, report.md and timeline.svg there
   --connections <n>                concurrent HTTP connections of the load (default 50, 0: no load)
   --url <url>                      entry point to load (default: the stack's or the lab's)
-  --max-failed <n>                 failed requests the verdict allows (default 0; any answer outside
+  --max-failed <n>                 failed requests the verdict allows (default 0; with --target edge
+                                   --fault kill or az:<zone>, one per open connection: the connections
+                                   open on a killed address holder die with it; any answer outside
                                    2xx/3xx, a timeout or a reset fails a request)
   --max-p99-ms <ms>                p99 latency the verdict allows (default 1500)
 exit: 0 the verdict passed; 1 the drill ran and failed (the report lists every reason);
@@ -137,7 +139,9 @@ export function parseArgs(argv: readonly string[]): CliOptions | "help" {
   const deadlineSeconds = values.has("--deadline") ? wholeNumber("--deadline", values.get("--deadline")!, 1, 3600, "seconds") : 60;
   const rejoinDeadlineSeconds = values.has("--rejoin-deadline") ? wholeNumber("--rejoin-deadline", values.get("--rejoin-deadline")!, 1, 3600, "seconds") : 300;
   const connections = values.has("--connections") ? wholeNumber("--connections", values.get("--connections")!, 0, 2000, "connections", 50) : 50;
-  const maxFailed = values.has("--max-failed") ? wholeNumber("--max-failed", values.get("--max-failed")!, 0, 1_000_000_000, "requests", 0) : DEFAULT_BUDGETS.maxFailed;
+  const maxFailed = values.has("--max-failed")
+    ? wholeNumber("--max-failed", values.get("--max-failed")!, 0, 1_000_000_000, "requests", 0)
+    : defaultMaxFailed(target, fault, connections);
   const maxP99Ms = values.has("--max-p99-ms") ? wholeNumber("--max-p99-ms", values.get("--max-p99-ms")!, 1, 600_000, "milliseconds", 1500) : DEFAULT_BUDGETS.maxP99Ms;
 
   // Sources last: a bad value is named before a missing source.
@@ -171,6 +175,17 @@ export function parseArgs(argv: readonly string[]): CliOptions | "help" {
     maxFailed,
     maxP99Ms,
   };
+}
+
+/**
+ * The failed requests a drill may cost when --max-failed is not given (issue 10's budgets): none,
+ * except when the fault kills the balancer holding the floating address, abruptly (`edge` with kill,
+ * or a zone, which may hold it). Then every connection open on the dead balancer dies with it: at
+ * most one failed request per open connection, what a client that does not resend would see.
+ */
+export function defaultMaxFailed(target: string, fault: FaultKind, connections: number): number {
+  const losesHolderAbruptly = (target === "edge" && fault === "kill") || target.startsWith("az:");
+  return losesHolderAbruptly ? connections : DEFAULT_BUDGETS.maxFailed;
 }
 
 function exampleOf(flag: string): string {

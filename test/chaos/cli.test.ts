@@ -44,6 +44,12 @@ describe("parseArgs", () => {
     expect(usage(["--lab", "--max-failed", "-2"])).toBe('--max-failed must be a whole number of requests from 0 to 1000000000 (got "-2"), e.g. --max-failed 0');
     expect(usage(["--lab", "--max-p99-ms", "0"])).toBe('--max-p99-ms must be a whole number of milliseconds from 1 to 600000 (got "0"), e.g. --max-p99-ms 1500');
     expect(parseArgs(["--lab", "--max-failed", "3", "--max-p99-ms=900"])).toMatchObject({ maxFailed: 3, maxP99Ms: 900 });
+    // An abrupt loss of the address holder may cost one request per open connection; nothing else may.
+    expect(parseArgs(["--lab", "--target", "edge", "--fault", "kill", "--connections", "200"])).toMatchObject({ maxFailed: 200 });
+    expect(parseArgs(["--lab", "--target", "az:az-b", "--connections", "120"])).toMatchObject({ maxFailed: 120 });
+    expect(parseArgs(["--lab", "--target", "edge", "--connections", "200"])).toMatchObject({ maxFailed: 0 });
+    expect(parseArgs(["--lab", "--target", "worker", "--fault", "kill", "--connections", "200"])).toMatchObject({ maxFailed: 0 });
+    expect(parseArgs(["--lab", "--target", "edge", "--fault", "kill", "--connections", "200", "--max-failed", "0"])).toMatchObject({ maxFailed: 0 });
     expect(usage(["--lab", "--connections", "5000"])).toMatch(/^--connections must be a whole number of connections from 0 to 2000/);
     expect(parseArgs(["--lab", "--target", "edge"])).toMatchObject({ source: { kind: "lab" }, target: "edge" });
     expect(usage(["--lab", "--target", "w1;reboot"])).toMatch(/^--target "w1;reboot" must be worker, manager, edge, az:<zone> or a node host name/);
