@@ -314,7 +314,7 @@ export async function replaceNode(target: string, log: Log): Promise<ReplaceResu
   if (!oldEntry) throw new ReplaceRefused(`${target} is not a live member of the swarm (docker node ls on ${plan.survivors[0]}); run npm run lab -- status`);
   const leaderBefore = before.find((e) => e.leader)?.hostname;
   const swarm = (await nodeEngine(plan.survivors[0], 5000).swarmInspect()) as Record<string, any>;
-  const heartbeatSeconds = Math.round(Number(swarm.Spec?.Dispatcher?.HeartbeatPeriod ?? 5e9) / 1e9);
+  const heartbeatSeconds = Math.round(Number(swarm.Spec?.Dispatcher?.HeartbeatPeriod ?? 5e9) / 1e6) / 1000; // ms resolution: a fractional heartbeat (0.75 s) must survive
   const service = (await nodeEngine(plan.survivors[0], 5000).getService(SERVICE).inspect()) as Record<string, any>;
   const app = String(service.Spec.TaskTemplate.ContainerSpec.Image).split("@")[0];
   const tar = await appImageTar(app);

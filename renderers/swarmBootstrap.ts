@@ -26,7 +26,10 @@ export interface DockerAccess {
 export interface SwarmInitModel extends DockerAccess {
   /** Address other nodes reach this manager on (its private IP). */
   readonly advertiseAddr: string;
-  /** Dispatcher heartbeat period; detection of a stopped node takes about 3 to 4 of these. */
+  /**
+   * Dispatcher heartbeat period in seconds, whole or fractional (0.5 = 500 ms; at least
+   * MIN_HEARTBEAT_SECONDS, millisecond resolution). See heartbeatDuration for what it buys.
+   */
   readonly dispatcherHeartbeatSeconds: number;
   /**
    * Another manager of the same cluster. When set, the script reads standard input: a manager join
@@ -55,6 +58,30 @@ function checkSeconds(field: string, value: number, min: number): number {
   // Numbers are interpolated into shell too, and `[ -ge ]` only takes integers.
   if (!Number.isInteger(value) || value < min) throw new Error(`${field} must be a whole number >= ${min} (got ${value})`);
   return value;
+}
+
+/**
+ * The shortest heartbeat accepted. swarmkit's dispatcher hands each agent a period drawn uniformly
+ * from period ± 500 ms (a fixed epsilon, manager/dispatcher/period.go) and marks the node Down when
+ * no heartbeat arrived within 3 times that drawn period (nodes.go, gracePeriodMultiplier 3). Below
+ * 0.5 s the draw can be zero or negative: a node could be declared Down between two beats.
+ */
+export const MIN_HEARTBEAT_SECONDS = 0.5;
+
+/**
+ * The heartbeat as a Go duration for `docker swarm init|update --dispatcher-heartbeat`: whole seconds
+ * as "2s", fractions in milliseconds ("750ms"). With period P a lost node is marked Down
+ * 3 x (P ± 0.5 s) after its last beat: 1 s gives 1.5 to 4.5 s, 0.5 s gives 0 to 3 s (and a healthy
+ * node whose drawn period is tiny must answer within 2 x that draw, or is marked Down falsely).
+ */
+export function heartbeatDuration(seconds: number): string {
+  const ms = Math.round(seconds * 1000);
+  if (!Number.isFinite(seconds) || seconds < MIN_HEARTBEAT_SECONDS || Math.abs(ms - seconds * 1000) > 1e-6) {
+    throw new Error(
+      `dispatcherHeartbeatSeconds must be a number of seconds >= ${MIN_HEARTBEAT_SECONDS} with at most 3 decimals, e.g. 0.5 (got ${seconds})`,
+    );
+  }
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
 function preamble(access: DockerAccess): string {
@@ -89,7 +116,7 @@ function preamble(access: DockerAccess): string {
  */
 export function renderSwarmInit(m: SwarmInitModel): string {
   const addr = checkAddr("advertiseAddr", m.advertiseAddr);
-  const hb = `${checkSeconds("dispatcherHeartbeatSeconds", m.dispatcherHeartbeatSeconds, 1)}s`;
+  const hb = heartbeatDuration(m.dispatcherHeartbeatSeconds);
   const create = `$DOCKER swarm init --advertise-addr ${addr} --listen-addr ${addr}:2377 --dispatcher-heartbeat ${hb} >/dev/null`;
   const start = m.peerManagerAddr === undefined
     ? `  ${create}`

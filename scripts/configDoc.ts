@@ -22,7 +22,7 @@ const GENERATED_NOTE =
 
 /** One key as Pulumi.yaml declares it (project keys are declared without the project prefix). */
 export interface ConfigDeclaration {
-  type: ConfigKey["type"];
+  type: Exclude<ConfigKey["type"], "number">;
   items?: { type: "string" };
   description: string;
   default?: string | number | boolean | string[];
@@ -32,13 +32,16 @@ export interface ConfigDeclaration {
 export function declaration(k: ConfigKey): ConfigDeclaration {
   // Key order type, items, description, default, secret: how Pulumi's own docs write a declaration.
   const d: ConfigDeclaration = {
-    type: k.type,
+    // Pulumi's project schema has no number type: a decimal key is declared a string (stacks/schema.ts ConfigType).
+    type: k.type === "number" ? "string" : k.type,
     // Every array setting is a list of strings; Pulumi requires `items` on an array type.
     ...(k.type === "array" ? { items: { type: "string" as const } } : {}),
     description: k.description,
   };
   // No default line means Pulumi itself refuses a stack that leaves the key unset.
-  if (k.default !== undefined) d.default = Array.isArray(k.default) ? [...k.default] : (k.default as string | number | boolean);
+  if (k.default !== undefined) {
+    d.default = Array.isArray(k.default) ? [...k.default] : k.type === "number" ? String(k.default) : (k.default as string | number | boolean);
+  }
   // The CLI copies a project default into the stack config as a PLAIN value and then refuses it for a
   // `secret: true` key ("... must be encrypted as it's secret"), while a secret key without a default
   // is required ("Stack ... is missing configuration value"): pulumi/pulumi

@@ -12,7 +12,12 @@ import { createPrivateKey } from "node:crypto";
 import * as posixPath from "node:path/posix";
 import { MIN_WAS_REPLICAS, nodesPerZone, reservedPorts, SERVICE_OWNED_ENV, swarmNodeName } from "./topology";
 
-export type ConfigType = "string" | "integer" | "boolean" | "array";
+/**
+ * "number" is a decimal number of seconds (e.g. 0.5). Pulumi's project schema has no number type
+ * (string, integer, boolean, array), so Pulumi.yaml declares such a key as a string and
+ * `parseConfig` checks the number.
+ */
+export type ConfigType = "string" | "integer" | "number" | "boolean" | "array";
 
 export interface ConfigKey {
   readonly key: string;
@@ -41,7 +46,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: "workerCount", type: "integer", default: 3, description: "Swarm workers (1 to 100)." },
   { key: "workerInstanceType", type: "string", default: "t3.small", description: "EC2 instance type of the workers." },
   { key: "encryptOverlay", type: "boolean", default: false, description: "Encrypt the WAS overlay network (IPsec ESP between nodes)." },
-  { key: "dispatcherHeartbeatSeconds", type: "integer", default: 1, description: "Swarm dispatcher heartbeat; a stopped node is marked Down after about 3 to 4 heartbeats." },
+  { key: "dispatcherHeartbeatSeconds", type: "number", default: 0.75, description: "Swarm dispatcher heartbeat in seconds, 0.5 to 60, fractions allowed. A lost node is marked Down 3 x (heartbeat ± 0.5 s) after its last beat (0.75: 0.75 to 3.75 s); below 0.5 s swarm's fixed ±0.5 s jitter could draw a zero period. At 0.5 the drawn period can be near zero, and a node must beat again within twice its draw; 0.75 showed no false Down in the lab (README \"Restore speed\")." },
   { key: "nfsInstanceType", type: "string", default: "t3.micro", description: "EC2 instance type of the NFS log server." },
   { key: "nfsExportPath", type: "string", default: "/srv/nfs/was-logs", description: "Directory the NFS server exports read-write for the WAS logs (it is chowned to nobody). Must be a dedicated directory below /srv/, e.g. /srv/nfs/was-logs; never a system directory." },
   { key: "edgeNodes", type: "integer", default: 1, description: "nginx balancers in front of the swarm: 1, or 2 for a primary/standby pair." },
@@ -52,12 +57,18 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: "wasPort", type: "integer", default: 8080, description: `Port the WAS container listens on, also published on each node (host mode) for nginx: 1024 to 65535, and none the topology already uses (${[...reservedPorts().keys()].filter((p) => p >= 1024).join(", ")}).` },
   { key: "wasHealthPath", type: "string", default: "/healthz", description: "HTTP path of the WAS health check." },
   { key: "wasEnv", type: "array", default: [], description: `Extra environment for the WAS containers, as KEY=VALUE strings; ${SERVICE_OWNED_ENV.join(", ")} are set by the service and refused here.` },
-  { key: "taskRestartDelaySeconds", type: "integer", default: 1, description: "Delay before swarm restarts or reschedules a failed WAS task." },
+  { key: "taskRestartDelaySeconds", type: "integer", default: 0, description: "Delay before swarm restarts or reschedules a failed WAS task (it also delays the replacement of a task lost with its node). 0: at once; a crash-looping task then restarts as fast as containers start (swarm has no back-off), so raise it for an image that may crash-loop." },
   { key: "chaosEnabled", type: "boolean", default: false, description: "Run the chaos drill during `pulumi up`, after the WAS service is deployed." },
   { key: "chaosTarget", type: "string", default: "worker", description: "What the drill stops: worker, manager, edge (a balancer pair), or a swarm node name (swarm-manager-0, swarm-worker-1, ...)." },
   { key: "chaosDeadlineSeconds", type: "integer", default: 60, description: "How long the drill waits for the replicas to be restored before failing." },
   { key: "chaosFault", type: "string", default: "stop", description: "What the drill does to its target: stop (graceful, the node drains), kill (abrupt loss: EC2 stop skipping the OS shutdown), partition (the node runs on, cut off by an isolating security group)." },
 ];
+
+/**
+ * The shortest dispatcherHeartbeatSeconds: renderers/swarmBootstrap.ts MIN_HEARTBEAT_SECONDS (why it is
+ * 0.5 is explained there; a test holds the two equal, stacks/ imports nothing from renderers/).
+ */
+export const MIN_HEARTBEAT_SECONDS = 0.5;
 
 /** The values chaosFault accepts: chaos/fault.ts FAULT_KINDS (a test holds the two equal; stacks/ imports nothing from chaos/). */
 export const CHAOS_FAULTS = ["stop", "kill", "partition"] as const;
@@ -128,6 +139,18 @@ function int(values: RawConfig, key: string, min: number, max: number): number {
   const v = raw(values, key);
   const n = typeof v === "number" ? v : typeof v === "string" && /^-?\d+$/.test(v.trim()) ? Number(v) : NaN;
   if (!Number.isInteger(n)) throw new ConfigError(key, `must be a whole number (got ${JSON.stringify(v)})`);
+  if (n < min || n > max) throw new ConfigError(key, `must be between ${min} and ${max} (got ${n})`);
+  return n;
+}
+
+/** A decimal number within [min, max] with at most `decimals` decimals (a Pulumi string or a number). */
+function decimal(values: RawConfig, key: string, min: number, max: number, decimals: number): number {
+  const v = raw(values, key);
+  const text = typeof v === "number" ? String(v) : typeof v === "string" ? v.trim() : "";
+  if (!new RegExp(`^\\d+(\\.\\d{1,${decimals}})?$`).test(text)) {
+    throw new ConfigError(key, `must be a number of seconds with at most ${decimals} decimals, e.g. 0.5 (got ${JSON.stringify(v)})`);
+  }
+  const n = Number(text);
   if (n < min || n > max) throw new ConfigError(key, `must be between ${min} and ${max} (got ${n})`);
   return n;
 }
@@ -527,7 +550,7 @@ export function parseConfig(values: RawConfig): SwarmHaConfig {
     },
     workers: { count: counts.workers, instanceType: instanceType(values, "workerInstanceType", families) },
     swarm: {
-      dispatcherHeartbeatSeconds: int(values, "dispatcherHeartbeatSeconds", 1, 60),
+      dispatcherHeartbeatSeconds: decimal(values, "dispatcherHeartbeatSeconds", MIN_HEARTBEAT_SECONDS, 60, 3),
       taskRestartDelaySeconds: int(values, "taskRestartDelaySeconds", 0, 60),
     },
     nfs: { instanceType: instanceType(values, "nfsInstanceType", families), exportPath },

@@ -50,13 +50,14 @@ describe("Pulumi.yaml", () => {
   it.each(CONFIG_KEYS.map((k) => [k.key, k] as const))("declares %s with its type, description and default", (key, k) => {
     const d = project.config?.[key];
     expect(d, `Pulumi.yaml does not declare ${key}`).toBeDefined();
-    expect(d?.type).toBe(k.type);
+    // A decimal ("number") key is declared a string: Pulumi's project schema has no number type.
+    expect(d?.type).toBe(k.type === "number" ? "string" : k.type);
     expect(d?.description).toBe(k.description);
     if (k.type === "array") expect(d?.items).toEqual({ type: "string" });
     else expect(d).not.toHaveProperty("items");
     // A key without a default must have no default line: Pulumi then refuses a stack that omits it.
     if (k.default === undefined) expect(d).not.toHaveProperty("default");
-    else expect(d?.default).toEqual(k.default);
+    else expect(d?.default).toEqual(k.type === "number" ? String(k.default) : k.default);
     // Only a required secret is declared secret (see "never declares a secret key with a default").
     expect(d?.secret ?? false).toBe(k.secret === true && k.default === undefined);
     // Pulumi's project schema allows only these attributes on a declaration.

@@ -8,12 +8,14 @@ import {
   CONFIG_KEYS,
   ConfigError,
   DEFAULT_INSTANCE_FAMILIES,
+  MIN_HEARTBEAT_SECONDS,
   parseConfig,
   parseCidr,
   privateKeyType,
   RawConfig,
   wasSlots,
 } from "../../stacks/schema";
+import { MIN_HEARTBEAT_SECONDS as RENDERER_MIN_HEARTBEAT } from "../../renderers/swarmBootstrap";
 
 /** A fresh private key in OpenSSH format, as `ssh-keygen` writes it (what users paste). */
 function sshKeygen(type: "ed25519" | "rsa" | "ecdsa", passphrase = ""): string {
@@ -201,7 +203,12 @@ const BAD: Array<[label: string, values: RawConfig, key: string, fix: RegExp]> =
   ["export path /srvx/logs", { nfsExportPath: "/srvx/logs" }, "nfsExportPath", /not a directory below \/srv\//],
   ["relative export path", { nfsExportPath: "srv/nfs/logs" }, "nfsExportPath", /must be an absolute directory path \(got "srv\/nfs\/logs"\)/],
   ["export path with a space", { nfsExportPath: "/srv/my logs" }, "nfsExportPath", /must be an absolute directory path/],
-  ["heartbeat 0", { dispatcherHeartbeatSeconds: 0 }, "dispatcherHeartbeatSeconds", /between 1 and 60/],
+  ["heartbeat 0", { dispatcherHeartbeatSeconds: 0 }, "dispatcherHeartbeatSeconds", /between 0.5 and 60 \(got 0\)/],
+  ["heartbeat 0.25", { dispatcherHeartbeatSeconds: "0.25" }, "dispatcherHeartbeatSeconds", /between 0.5 and 60 \(got 0.25\)/],
+  ["heartbeat 61", { dispatcherHeartbeatSeconds: "61" }, "dispatcherHeartbeatSeconds", /between 0.5 and 60 \(got 61\)/],
+  ["heartbeat with a unit", { dispatcherHeartbeatSeconds: "500ms" }, "dispatcherHeartbeatSeconds", /must be a number of seconds with at most 3 decimals, e.g. 0.5 \(got "500ms"\)/],
+  ["heartbeat finer than 1 ms", { dispatcherHeartbeatSeconds: "0.7505" }, "dispatcherHeartbeatSeconds", /at most 3 decimals/],
+  ["negative heartbeat", { dispatcherHeartbeatSeconds: "-1" }, "dispatcherHeartbeatSeconds", /must be a number of seconds/],
   ["chaos deadline too short", { chaosDeadlineSeconds: 5 }, "chaosDeadlineSeconds", /between 10 and 1800/],
   ["unknown chaos fault", { chaosFault: "reboot" }, "chaosFault", /"reboot" is not a fault kind; use one of stop, kill, partition/],
   ["bad image reference", { wasImage: "Registry/App:1" }, "wasImage", /not an image reference like registry\/app:1\.2/],
@@ -273,12 +280,20 @@ describe("parseConfig happy paths", () => {
       instanceFamilies: [...DEFAULT_INSTANCE_FAMILIES],
       managers: { count: 1, instanceType: "t3.small", runTasks: true },
       workers: { count: 3, instanceType: "t3.small" },
-      swarm: { dispatcherHeartbeatSeconds: 1, taskRestartDelaySeconds: 1 },
+      swarm: { dispatcherHeartbeatSeconds: 0.75, taskRestartDelaySeconds: 0 },
       nfs: { instanceType: "t3.micro", exportPath: "/srv/nfs/was-logs" },
       edge: { nodes: 1, instanceType: "t3.micro" },
       was: { image: undefined, sampleBaseImage: "node:22-alpine", replicas: 3, port: 8080, healthPath: "/healthz", env: {} },
       chaos: { enabled: false, target: "worker", deadlineSeconds: 60, fault: "stop" },
     });
+  });
+
+  it("takes a fractional heartbeat as a pulumi string or a number, down to the renderer's floor", () => {
+    expect(parseConfig({ ...ADMIN, dispatcherHeartbeatSeconds: "0.75" }).swarm.dispatcherHeartbeatSeconds).toBe(0.75);
+    expect(parseConfig({ ...ADMIN, dispatcherHeartbeatSeconds: 0.5 }).swarm.dispatcherHeartbeatSeconds).toBe(0.5);
+    expect(parseConfig({ ...ADMIN, dispatcherHeartbeatSeconds: "2" }).swarm.dispatcherHeartbeatSeconds).toBe(2);
+    // stacks/ imports nothing from renderers/: the two floors are held equal here.
+    expect(MIN_HEARTBEAT_SECONDS).toBe(RENDERER_MIN_HEARTBEAT);
   });
 
   it("the defaults leave a free slot for a lost node's replica", () => {

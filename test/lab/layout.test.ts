@@ -61,7 +61,7 @@ describe("what the lab builds from the shared renderers", () => {
   });
 
   it("sends nginx to every node that may run a task (managers only when they do)", () => {
-    expect(nginxConfFor(cfg, l).match(/^\s*server 172\.28\.5\.\d+:\d+/gm)).toHaveLength(4);
+    expect(nginxConfFor(cfg, l).match(/^\s*server 172\.28\.5\.\d+:\d+ max_fails=1 /gm)).toHaveLength(4); // primaries; each node is listed again as a backup
     const noManagers = labConfig({ managers: 1, workers: 3, replicas: undefined }, { managersRunTasks: false, wasReplicas: 2 });
     expect(nginxConfFor(noManagers, l)).not.toContain(`${l.nodes[0].ip}:`);
   });

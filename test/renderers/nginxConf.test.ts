@@ -7,11 +7,11 @@ function nodes(n: number, port = 8080): Upstream[] {
   return Array.from({ length: n }, (_, i) => ({ host: `10.42.${Math.floor(i / 200)}.${10 + (i % 200)}`, port }));
 }
 
-/** The `server` lines of the `upstream was` block, as host:port strings in order. */
-function upstreamServers(conf: string): string[] {
+/** The `server` lines of the `upstream was` block, as host:port strings in order (backups or primaries). */
+function upstreamServers(conf: string, backup = false): string[] {
   const block = /upstream was \{([\s\S]*?)\n  \}/.exec(conf);
   if (!block) throw new Error("no upstream block in the rendered config");
-  return [...block[1].matchAll(/^\s*server (\S+) /gm)].map((m) => m[1]);
+  return [...block[1].matchAll(/^\s*server (\S+) (.*);$/gm)].filter((m) => / backup$/.test(m[2]) === backup).map((m) => m[1]);
 }
 
 describe("renderNginxConf", () => {
@@ -21,6 +21,7 @@ describe("renderNginxConf", () => {
       const conf = renderNginxConf({ upstreams });
       assertValid(`nginx.conf with ${n} upstreams`, nginxTest(ctx, conf));
       expect(upstreamServers(conf)).toEqual(upstreams.map((u) => `${u.host}:${u.port}`));
+      expect(upstreamServers(conf, true)).toEqual(upstreams.map((u) => `${u.host}:${u.port}`));
     });
   }
 
@@ -46,13 +47,19 @@ describe("renderNginxConf", () => {
     const conf = renderNginxConf({ upstreams: nodes(3) });
     const t = NGINX_TUNING;
     expect(conf).toMatch(/upstream was \{\n\s+least_conn;/);
-    for (const line of conf.split("\n").filter((l) => /^\s*server \d/.test(l))) {
-      expect(line).toContain(`max_fails=${t.maxFails} fail_timeout=${t.failTimeoutSeconds}s;`);
-    }
+    const lines = conf.split("\n").filter((l) => /^\s*server \d/.test(l));
+    expect(lines).toHaveLength(6);
+    // Primaries first with passive checks, then every node again as a backup that is never marked failed.
+    for (const line of lines.slice(0, 3)) expect(line).toMatch(new RegExp(`:8080 max_fails=${t.maxFails} fail_timeout=${t.failTimeoutSeconds}s;$`));
+    for (const line of lines.slice(3)) expect(line).toMatch(/:8080 max_fails=0 backup;$/);
+    expect(t.backupMaxFails).toBe(0);
     expect(conf).toContain("proxy_next_upstream error timeout http_502 http_503 http_504;");
     expect(conf).toContain(`proxy_next_upstream_tries ${nextUpstreamTries(3)};`);
-    expect(nextUpstreamTries(3)).toBe(3);
-    expect(nextUpstreamTries(6)).toBe(6);
+    // Every node as a primary and as a backup, capped.
+    expect(nextUpstreamTries(1)).toBe(2);
+    expect(nextUpstreamTries(3)).toBe(6);
+    expect(nextUpstreamTries(4)).toBe(8);
+    expect(nextUpstreamTries(6)).toBe(t.maxNextUpstreamTries);
     expect(nextUpstreamTries(100)).toBe(t.maxNextUpstreamTries);
     expect(conf).toContain("zone was_upstreams 1m;");
     expect(conf).toContain(`proxy_next_upstream_timeout ${t.nextUpstreamTimeoutSeconds}s;`);

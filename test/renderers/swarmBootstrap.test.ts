@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { NODE_ZONE_LABEL, renderJoinTokenRead, renderNodeLabels, renderSwarmInit, renderSwarmJoin, renderSwarmPrune } from "../../renderers/swarmBootstrap";
+import { heartbeatDuration, MIN_HEARTBEAT_SECONDS, NODE_ZONE_LABEL, renderJoinTokenRead, renderNodeLabels, renderSwarmInit, renderSwarmJoin, renderSwarmPrune } from "../../renderers/swarmBootstrap";
 import { ZONE_LABEL } from "../../renderers/serviceSpec";
 import { assertValid, shellcheck } from "../validators";
 
@@ -288,8 +288,30 @@ describe("address and number injection", () => {
     );
   });
 
+  it("renders a fractional heartbeat in milliseconds and whole seconds as seconds (Go durations)", () => {
+    expect(heartbeatDuration(0.5)).toBe("500ms");
+    expect(heartbeatDuration(0.75)).toBe("750ms");
+    expect(heartbeatDuration(1.25)).toBe("1250ms");
+    expect(heartbeatDuration(1)).toBe("1s");
+    expect(heartbeatDuration(5)).toBe("5s");
+    const r = runScript(renderSwarmInit({ ...initModel, dispatcherHeartbeatSeconds: 0.75 }));
+    expect(r.status).toBe(0);
+    expect(swarmCalls(r.calls, "init")).toEqual([
+      "swarm init --advertise-addr 10.42.1.10 --listen-addr 10.42.1.10:2377 --dispatcher-heartbeat 750ms",
+    ]);
+    expect(swarmCalls(r.calls, "update")).toEqual(["swarm update --dispatcher-heartbeat 750ms"]);
+  });
+
+  it("refuses a heartbeat below 0.5 s (swarm's ±0.5 s jitter could draw a zero period) or finer than 1 ms", () => {
+    expect(MIN_HEARTBEAT_SECONDS).toBe(0.5);
+    for (const bad of [0, 0.25, 0.499, -1, 0.5005, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => heartbeatDuration(bad), String(bad)).toThrow(/dispatcherHeartbeatSeconds must be a number of seconds >= 0.5/);
+    }
+  });
+
   it("refuses non-integer or out-of-range seconds, which would be pasted into shell", () => {
     expect(() => renderSwarmInit({ ...initModel, dispatcherHeartbeatSeconds: 0 })).toThrow(/dispatcherHeartbeatSeconds/);
+    expect(() => renderSwarmInit({ ...initModel, dispatcherHeartbeatSeconds: 0.1 })).toThrow(/dispatcherHeartbeatSeconds/);
     expect(() => renderSwarmInit({ ...initModel, dispatcherHeartbeatSeconds: Number.NaN })).toThrow(/dispatcherHeartbeatSeconds/);
     expect(() => renderSwarmInit({ ...initModel, engineWaitSeconds: 1.5 })).toThrow(/engineWaitSeconds/);
     expect(() => renderSwarmJoin({ ...joinModel, engineWaitSeconds: -1 })).toThrow(/engineWaitSeconds/);

@@ -116,8 +116,12 @@ export function describeStack(stack: "dev" | "prod"): void {
       const pushes = s.byType(REMOTE).filter((c) => /^edge-\d+-nginx-conf$/.test(c.name));
       expect(pushes).toHaveLength(cfg.edge.nodes);
       for (const p of pushes) {
-        const servers = [...String(p.inputs.stdin).matchAll(/^\s*server (\S+) /gm)].map((m) => m[1]).sort();
-        expect(servers).toEqual(expected);
+        const lines = [...String(p.inputs.stdin).matchAll(/^\s*server (\S+) (.*);$/gm)];
+        // Every node twice: as a primary with passive checks and as a backup never marked failed.
+        const primaries = lines.filter((m) => !/ backup$/.test(m[2])).map((m) => m[1]).sort();
+        const backups = lines.filter((m) => / backup$/.test(m[2])).map((m) => m[1]).sort();
+        expect(primaries).toEqual(expected);
+        expect(backups).toEqual(expected);
         expect(p.inputs.stdin).toContain("least_conn;");
         expect(p.inputs.create).toContain("nginx -t");
       }
