@@ -36,9 +36,9 @@ export const KEEPALIVED_PATHS = {
   /**
    * Present while the balancer drains (the lab entrypoint creates it on SIGTERM, before nginx
    * quits): the health check then passes, so keepalived keeps the address until nginx has closed
-   * every connection and keepalived is stopped on purpose. Without it the check failed as soon as
-   * nginx closed its listening socket and moved the address while nginx still answered requests:
-   * the new holder reset those connections (measured under CPU load; see README).
+   * every connection and keepalived is stopped on purpose. Without it the check fails as soon as
+   * nginx closes its listening socket, and a drain longer than two checks would move the address
+   * while nginx still answers requests, whose connections the new holder then resets.
    */
   drainFlag: "/run/swarm-ha-draining",
   /** systemd drop-in for keepalived.service on the AWS instances. */
