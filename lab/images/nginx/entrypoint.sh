@@ -7,7 +7,8 @@
 # `docker stop` (SIGTERM) shuts the balancer down in the order that loses no request:
 #  0. the drain flag tells keepalived's health check to pass from now on: the address must stay
 #     here until nginx has closed its connections (a check failing on the closed listening socket
-#     moved it early, and the new holder reset the connections nginx was still answering);
+#     during a long drain would move it early, and the new holder would reset the connections nginx
+#     was still answering);
 #  1. new connections to the floating address are dropped (not refused): the client's kernel sends
 #     its SYN again a second later, by when the standby holds the address;
 #  2. nginx quits gracefully: requests in flight are answered, their connections closed;
