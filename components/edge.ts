@@ -76,10 +76,11 @@ export function eipTakeoverPolicy(eipArn: string, instanceArns: readonly string[
  *
  * With `nodes: 2` the balancers are a keepalived pair in two AZs behind one Elastic IP. An Elastic
  * IP rather than a network load balancer: no extra hop or per-hour and per-LCU charge, the client
- * keeps talking to nginx directly (source addresses intact), and VRRP takeover was measured in the
- * lab at under a second (see README "Balancer pair"). The trade-off: EC2 takes a few seconds to
- * re-point the address after associate-address, so a takeover on AWS costs those seconds of
- * refused connections, where an NLB would mark a target unhealthy after its health-check interval.
+ * keeps talking to nginx directly (source addresses intact), and the VRRPv3 takeover was measured in
+ * the lab at 0.86-0.92 s after a killed holder's last advert (see README "Balancer pair"). The
+ * trade-off: EC2 then re-points the address after associate-address, in a time AWS does not document
+ * and this project has not measured, so a takeover on AWS costs that time on top, where an NLB would
+ * mark a target unhealthy after its health-check interval.
  *
  * Only HTTP (port 80) is served: no TLS listener is configured, so 443 is not opened either.
  */

@@ -251,8 +251,9 @@ async function startEdge(e: EdgeSlot, images: LabImages, spec: string, pair: boo
   await docker([
     "run", "-d", "--name", e.name, "--hostname", e.name, ...labels("nginx", spec),
     "--network", NETWORK, "--ip", e.ip,
-    // keepalived: VRRP adverts (raw sockets), the VIP and gratuitous ARP, the drain's iptables rule.
-    ...(pair ? ["--cap-add", "NET_ADMIN", "--cap-add", "NET_RAW", "--cap-add", "NET_BROADCAST"] : []),
+    // keepalived: VRRP adverts (raw sockets), the VIP and gratuitous ARP, the drain's iptables rule,
+    // and its raised scheduling priority (vrrp_priority: SYS_NICE).
+    ...(pair ? ["--cap-add", "NET_ADMIN", "--cap-add", "NET_RAW", "--cap-add", "NET_BROADCAST", "--cap-add", "SYS_NICE"] : []),
     images.nginx,
   ]);
 }

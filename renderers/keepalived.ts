@@ -33,6 +33,14 @@ export const KEEPALIVED_PATHS = {
   notifyScript: "/etc/keepalived/swarm-ha-notify.sh",
   /** The notify script writes MASTER, BACKUP or FAULT here (what a drill reads to find the holder). */
   stateFile: "/run/swarm-ha-vrrp.state",
+  /**
+   * Present while the balancer drains (the lab entrypoint creates it on SIGTERM, before nginx
+   * quits): the health check then passes, so keepalived keeps the address until nginx has closed
+   * every connection and keepalived is stopped on purpose. Without it the check fails as soon as
+   * nginx closes its listening socket, and a drain longer than two checks would move the address
+   * while nginx still answers requests, whose connections the new holder then resets.
+   */
+  drainFlag: "/run/swarm-ha-draining",
   /** systemd drop-in for keepalived.service on the AWS instances. */
   systemdDropIn: "/etc/systemd/system/keepalived.service.d/swarm-ha.conf",
 } as const;
@@ -47,9 +55,21 @@ export const HOLDER_MARKER_ADDRESS = "127.0.0.100/32";
 
 /** VRRP and health-check timings (seconds). */
 export const KEEPALIVED_TUNING = {
-  /** Advert interval: a BACKUP declares the MASTER dead after 3 missed adverts plus its skew. */
-  advertIntSeconds: 1,
+  /**
+   * Advert interval (VRRPv3 counts it in centiseconds; VRRPv2 only in whole seconds, and keepalived
+   * rounds a fraction up with a warning). A BACKUP declares the MASTER dead after 3 missed adverts
+   * plus its skew ((256 - priority) / 256 of an interval): 0.25 s gives the standby (priority 100)
+   * 0.90 s, under the 1 s takeover budget of a hard-killed holder (RFC 5798 section 6.1).
+   */
+  advertIntSeconds: 0.25,
   checkIntervalSeconds: 1,
+  /**
+   * Nice value of keepalived's VRRP process (-20 to 19): adverts every 0.25 s must not wait behind
+   * a busy CPU, or the standby declares a live holder dead (a false takeover resets every open
+   * connection). Real-time scheduling (vrrp_rt_priority) is not used: Docker's cgroup-v1 containers
+   * get no real-time budget (cpu.rt_runtime_us 0), so it would work on AWS only.
+   */
+  vrrpNice: -20,
   /** curl's own limit; keepalived kills the check after checkTimeoutSeconds. */
   curlMaxTimeSeconds: 1,
   checkTimeoutSeconds: 2,
@@ -83,15 +103,12 @@ export interface KeepalivedModel {
   readonly floating: FloatingAddress;
   /** VRRP router id shared by the pair, 1-255. Default 51. */
   readonly virtualRouterId?: number;
-  /**
-   * VRRP PASS authentication (1-8 characters). Default none: PASS is sent in clear text, so it only
-   * tells two pairs apart; who may send VRRP at all is decided by the security group / lab network.
-   */
-  readonly authPass?: string;
   /** URL nginx answers itself (renderNginxConf's health path). Default http://127.0.0.1/nginx-health. */
   readonly healthUrl?: string;
   /** Absolute path of the notify script. Default KEEPALIVED_PATHS.notifyScript. */
   readonly notifyScript?: string;
+  /** While this file exists the health check passes (the node drains). Default KEEPALIVED_PATHS.drainFlag. */
+  readonly drainFlag?: string;
 }
 
 function validIpv4(s: string): boolean {
@@ -134,15 +151,14 @@ export function renderKeepalivedConf(m: KeepalivedModel): string {
   if (m.selfIp === m.peerIp) fail("peerIp", "must differ from selfIp (a node cannot be its own peer)", m.peerIp);
   const vrid = m.virtualRouterId ?? 51;
   if (!Number.isInteger(vrid) || vrid < 1 || vrid > 255) fail("virtualRouterId", "must be an integer 1-255", vrid);
-  if (m.authPass !== undefined && !/^[A-Za-z0-9]{1,8}$/.test(m.authPass)) {
-    fail("authPass", "must be 1-8 letters or digits (VRRP PASS keeps 8)", m.authPass);
-  }
   const healthUrl = m.healthUrl ?? "http://127.0.0.1/nginx-health";
   if (!/^http:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/[A-Za-z0-9._~\/-]*$/.test(healthUrl)) {
     fail("healthUrl", "must be a plain http:// URL like http://127.0.0.1/nginx-health", healthUrl);
   }
   const notify = m.notifyScript ?? KEEPALIVED_PATHS.notifyScript;
   if (!/^\/[A-Za-z0-9._\/-]+$/.test(notify)) fail("notifyScript", "must be an absolute path", notify);
+  const drainFlag = m.drainFlag ?? KEEPALIVED_PATHS.drainFlag;
+  if (!/^\/[A-Za-z0-9._\/-]+$/.test(drainFlag)) fail("drainFlag", "must be an absolute path", drainFlag);
   let vip: string;
   if (m.floating.kind === "vip") {
     if (!validCidr(m.floating.address)) fail("floating.address", "must be an IPv4 CIDR like 172.28.0.100/24", m.floating.address);
@@ -158,27 +174,27 @@ export function renderKeepalivedConf(m: KeepalivedModel): string {
 
   const t = KEEPALIVED_TUNING;
   const priority = m.role === "primary" ? t.primaryPriority : t.standbyPriority;
-  const auth = m.authPass === undefined
-    ? ""
-    : `
-  authentication {
-    auth_type PASS
-    auth_pass ${m.authPass}
-  }
-`;
   const holder = m.floating.kind === "vip"
     ? "# The floating IP lives on the MASTER's interface; gratuitous ARP moves it on takeover."
     : "# Loopback marker of the EIP holder (keepalived needs a virtual address; the EIP is moved by\n  # the notify script through the EC2 API).";
   return `# Rendered by swarm-ha (renderers/keepalived.ts); do not edit by hand.
 global_defs {
   router_id ${m.nodeName}
+  # VRRPv3 (RFC 5798): sub-second adverts. It has no authentication; the peers are fixed (unicast)
+  # and on AWS only the pair's own security group admits VRRP (IP protocol 112).
+  vrrp_version 3
   # Checks and notify scripts run as root, and only from files no other user can write.
   script_user root
   enable_script_security
+  # Adverts ahead of busy processes, never swapped out: a starved holder looks dead to its peer.
+  vrrp_priority ${t.vrrpNice}
+  vrrp_no_swap
 }
 
+# Passes while the node drains (${drainFlag}): the address stays until nginx has closed
+# its connections and keepalived is stopped, whose priority-0 advert hands it over at once.
 vrrp_script chk_nginx {
-  script "/usr/bin/curl -fsS --max-time ${t.curlMaxTimeSeconds} -o /dev/null ${healthUrl}"
+  script "/bin/sh -c '[ -e ${drainFlag} ] || exec /usr/bin/curl -fsS --max-time ${t.curlMaxTimeSeconds} -o /dev/null ${healthUrl}'"
   interval ${t.checkIntervalSeconds}
   timeout ${t.checkTimeoutSeconds}
   fall ${t.checkFall}
@@ -198,7 +214,7 @@ vrrp_instance edge {
   unicast_peer {
     ${m.peerIp}
   }
-${auth}  ${holder}
+  ${holder}
   virtual_ipaddress {
     ${vip}
   }

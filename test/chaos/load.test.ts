@@ -145,6 +145,23 @@ describe("HttpLoad and connections the server closes", () => {
     }
   });
 
+  it("resends a GET that waited in the agent's queue and then died on a pooled connection (Node says reusedSocket false)", async () => {
+    const { server, url: u, stats } = await serve(false);
+    try {
+      const load = new HttpLoad({ url: u, connections: 2, failurePauseMs: 0 });
+      // One socket for two loops: every request of the second loop waits in the agent's queue and is
+      // handed the pooled socket on its 'free' event, the path on which Node leaves reusedSocket false.
+      (load as unknown as { agent: { maxSockets: number } }).agent.maxSockets = 1;
+      const s = await load.runFor(0.6);
+      expect(stats.resets).toBeGreaterThan(5);
+      expect(s.failed).toBe(0);
+      expect(s.resentOnStaleConnection).toBeGreaterThanOrEqual(stats.resets - 2);
+      expect(s.requests).toBe(stats.answered);
+    } finally {
+      server.close();
+    }
+  });
+
   it("still counts a reset on a fresh connection as a failure", async () => {
     const { server, url: u, stats } = await serve(true);
     try {

@@ -48,7 +48,7 @@ describe.skipIf(ENGINE_PROBLEM !== undefined).sequential(
       expect(report.scenario).toBe("stop-edge");
       expect(report.target).toEqual({ node: holderBefore[0], role: "edge" });
       // The standby becomes MASTER after the stop (never at 0: the first sample still sees the old holder)
-      // and within keepalived's master-down interval (3 adverts of 1 s plus skew), before the takeover.
+      // and within keepalived's master-down interval (3 adverts of 0.25 s plus skew), before the takeover.
       expect(report.detectSeconds).toBeGreaterThan(0);
       expect(report.detectSeconds).toBeLessThanOrEqual(report.restoreSeconds);
       expect(report.takeoverSeconds).toBeLessThan(5);

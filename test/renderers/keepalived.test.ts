@@ -56,7 +56,7 @@ describe("renderKeepalivedConf", () => {
   // it.for (not it.each) hands the test context to the callback, so a missing validator can skip.
   it.for<[string, KeepalivedModel]>([
     ["lab primary", LAB_PRIMARY],
-    ["lab standby with PASS authentication", { ...LAB_STANDBY, authPass: "swarmha" }],
+    ["lab standby", LAB_STANDBY],
     ["AWS primary", AWS_PRIMARY],
     ["AWS standby", { ...AWS_PRIMARY, nodeName: "edge-1", role: "standby", selfIp: "10.43.129.10", peerIp: "10.43.128.10" }],
   ])("passes keepalived -t: %s", ([what, model], ctx) => {
@@ -108,7 +108,9 @@ describe("renderKeepalivedConf", () => {
     const c = renderKeepalivedConf(LAB_PRIMARY);
     expect(block(c, "global_defs")).toMatch(/script_user root\n\s+enable_script_security/);
     const check = block(c, "vrrp_script chk_nginx");
-    expect(check).toContain('script "/usr/bin/curl -fsS --max-time 1 -o /dev/null http://127.0.0.1/nginx-health"');
+    expect(check).toContain(
+      `script "/bin/sh -c '[ -e ${KEEPALIVED_PATHS.drainFlag} ] || exec /usr/bin/curl -fsS --max-time 1 -o /dev/null http://127.0.0.1/nginx-health'"`,
+    );
     expect(check).toContain(`fall ${KEEPALIVED_TUNING.checkFall}`);
     expect(check).toContain(`rise ${KEEPALIVED_TUNING.checkRise}`);
     // No weight: a failing check means FAULT (priority 0 advert), not a lower priority that a
@@ -117,8 +119,65 @@ describe("renderKeepalivedConf", () => {
     expect(c).not.toContain("track_process");
     expect(block(c, "track_script").trim()).toBe("chk_nginx");
     expect(renderKeepalivedConf({ ...LAB_PRIMARY, healthUrl: "http://127.0.0.1:8081/lb-health" })).toContain(
-      "-o /dev/null http://127.0.0.1:8081/lb-health\"",
+      "-o /dev/null http://127.0.0.1:8081/lb-health'\"",
     );
+  });
+
+  describe("the health check, run the way keepalived runs it", () => {
+    let dir: string;
+    let server: Server | undefined;
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), "ka-check-"));
+    });
+    afterEach(async () => {
+      if (server) await new Promise((r) => server!.close(r));
+      server = undefined;
+      rmSync(dir, { recursive: true, force: true });
+    });
+    /** keepalived's argv rule (keepalived.conf(5)): unquoted spaces split, single quotes group. */
+    function checkArgv(conf: string): string[] {
+      const script = /script "([^"]*)"/.exec(block(conf, "vrrp_script chk_nginx"))![1];
+      return [...script.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]);
+    }
+    function runCheck(conf: string): Promise<number> {
+      const [cmd, ...args] = checkArgv(conf);
+      return new Promise((resolve) => spawn(cmd, args, { stdio: "ignore" }).on("close", (code) => resolve(code ?? -1)));
+    }
+    async function healthServer(): Promise<string> {
+      server = createServer((_req, res) => res.end("ok\n"));
+      await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}/nginx-health`;
+    }
+
+    it("fails when nginx does not answer and the node is not draining (the case that must FAIL)", async (ctx) => {
+      if (!existsSync("/usr/bin/curl")) ctx.skip();
+      // A port nothing listens on: bind, read the port, close.
+      const url = await healthServer();
+      await new Promise((r) => server!.close(r));
+      server = undefined;
+      const conf = renderKeepalivedConf({ ...LAB_PRIMARY, healthUrl: url, drainFlag: join(dir, "draining") });
+      expect(await runCheck(conf)).not.toBe(0);
+    });
+
+    it("passes when nginx answers", async (ctx) => {
+      if (!existsSync("/usr/bin/curl")) ctx.skip();
+      const conf = renderKeepalivedConf({ ...LAB_PRIMARY, healthUrl: await healthServer(), drainFlag: join(dir, "draining") });
+      expect(await runCheck(conf)).toBe(0);
+    });
+
+    it("passes while the drain flag exists although nginx no longer answers (the address stays until the drain ends)", async () => {
+      const flag = join(dir, "draining");
+      writeFileSync(flag, "");
+      const conf = renderKeepalivedConf({ ...LAB_PRIMARY, healthUrl: "http://127.0.0.1:9/nginx-health", drainFlag: flag });
+      expect(await runCheck(conf)).toBe(0);
+    });
+  });
+
+  it("runs the VRRP process ahead of busy processes and never swapped out", () => {
+    const g = block(renderKeepalivedConf(AWS_PRIMARY), "global_defs");
+    expect(g).toContain(`vrrp_priority ${KEEPALIVED_TUNING.vrrpNice}\n`);
+    expect(g).toContain("vrrp_no_swap");
+    expect(KEEPALIVED_TUNING.vrrpNice).toBeLessThan(0);
   });
 
   it("puts the lab's floating IP on the interface, and only a loopback holder marker on AWS", () => {
@@ -133,9 +192,23 @@ describe("renderKeepalivedConf", () => {
     }
   });
 
-  it("authenticates only when asked", () => {
-    expect(renderKeepalivedConf(LAB_PRIMARY)).not.toContain("authentication");
-    expect(block(renderKeepalivedConf({ ...LAB_PRIMARY, authPass: "s3cret" }), "authentication")).toMatch(/auth_type PASS\n\s+auth_pass s3cret/);
+  it("speaks VRRPv3 with sub-second adverts: the standby declares a dead holder within 1 s", () => {
+    const c = renderKeepalivedConf(LAB_PRIMARY);
+    expect(c).toMatch(/global_defs \{[^}]*\n\s+vrrp_version 3\n/);
+    expect(c).not.toMatch(/auth_type|auth_pass/); // VRRPv3 has no authentication
+    const t = KEEPALIVED_TUNING;
+    const masterDown = (priority: number) => 3 * t.advertIntSeconds + ((256 - priority) / 256) * t.advertIntSeconds;
+    expect(masterDown(t.standbyPriority)).toBeLessThanOrEqual(1);
+    expect(masterDown(t.primaryPriority)).toBeLessThan(masterDown(t.standbyPriority));
+  });
+
+  it("keepalived -t takes the sub-second interval as is (VRRPv2 would round it up to 1 s)", (ctx) => {
+    const conf = renderKeepalivedConf({ ...LAB_PRIMARY, interface: hostInterface() });
+    const v3 = keepalivedTest(ctx, conf);
+    expect(v3.output).not.toMatch(/rounding|must be an integer/);
+    // The scripted case: the same file as VRRPv2 makes keepalived round, and the check above sees it.
+    const v2 = keepalivedTest(ctx, conf.replace("vrrp_version 3", "vrrp_version 2"));
+    expect(v2.output).toMatch(/rounding|must be an integer/);
   });
 
   it.each<[string, Partial<KeepalivedModel>, RegExp]>([
@@ -144,7 +217,6 @@ describe("renderKeepalivedConf", () => {
     ["a leading-zero octet", { selfIp: "172.28.0.010" }, /selfIp must be an IPv4 address/],
     ["router id 0", { virtualRouterId: 0 }, /virtualRouterId must be an integer 1-255/],
     ["router id 256", { virtualRouterId: 256 }, /virtualRouterId/],
-    ["a 9-character password", { authPass: "123456789" }, /authPass must be 1-8/],
     ["loopback as the VRRP interface", { interface: "lo" }, /interface must be a non-loopback/],
     ["directive injection in the interface", { interface: "eth0\n}" }, /interface/],
     ["a quote in the health URL", { healthUrl: 'http://127.0.0.1/x" ; reboot' }, /healthUrl/],
@@ -152,6 +224,7 @@ describe("renderKeepalivedConf", () => {
     ["a VIP without prefix", { floating: { kind: "vip", address: "172.28.0.100" } }, /floating.address/],
     ["a VIP that is a node's address", { floating: { kind: "vip", address: "172.28.0.11/24" } }, /floating.address must differ/],
     ["a relative notify script", { notifyScript: "notify.sh" }, /notifyScript must be an absolute path/],
+    ["a drain flag with a quote", { drainFlag: "/run/x' ; reboot" }, /drainFlag must be an absolute path/],
     ["an unknown role", { role: "leader" as never }, /role must be/],
   ])("refuses %s", (_what, change, message) => {
     expect(() => renderKeepalivedConf({ ...LAB_PRIMARY, ...change })).toThrow(message);
