@@ -8,6 +8,7 @@
  * still report the previous update's state, so a status that started before the request is
  * treated as no status at all, and "done" always also requires the tasks themselves.
  */
+import { healthcheckCommand } from "../renderers/serviceSpec";
 import { round1 } from "./scenarioResult";
 import type { ScenarioMark } from "./matrix";
 
@@ -141,3 +142,24 @@ export function judgeBadUpdate(samples: readonly UpdateSample[], deadlineSeconds
 export function finalCheck(s: UpdateSample, what: string): string[] {
   return allOnTarget(s) ? [] : [`at the end ${s.onTarget} of ${s.desired} replicas ran the ${what} (${s.running} running)`];
 }
+
+/** Env key the rolling update changes (a new release marker, as an operator's --env-add would). */
+export const RELEASE_ENV = "SWARM_HA_RELEASE";
+/** A health path the sample app answers with 404: the check fails, the app still serves GET /. */
+export const NEVER_HEALTHY_PATH = "/healthz-bad-update-never-healthy";
+
+/** The spec with one env key set (replacing an old value), as `docker service update --env-add K=V`. */
+export function withEnv(spec: EngineObject, key: string, value: string): EngineObject {
+  const s = structuredClone(spec);
+  const env = (s.TaskTemplate.ContainerSpec.Env ?? []) as string[];
+  s.TaskTemplate.ContainerSpec.Env = [...env.filter((e) => !e.startsWith(`${key}=`)), `${key}=${value}`];
+  return s;
+}
+
+/** The spec with a health check on a path the app answers 404: no task of it ever becomes healthy. */
+export function withFailingHealthcheck(spec: EngineObject, port: number): EngineObject {
+  const s = structuredClone(spec);
+  s.TaskTemplate.ContainerSpec.HealthCheck = { ...s.TaskTemplate.ContainerSpec.HealthCheck, Test: healthcheckCommand(port, NEVER_HEALTHY_PATH) };
+  return s;
+}
+

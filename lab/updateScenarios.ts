@@ -19,10 +19,12 @@ import {
   judgeBadUpdate,
   judgeRollingUpdate,
   sampleOf,
+  RELEASE_ENV,
   UpdateJudgement,
   UpdateSample,
+  withEnv,
+  withFailingHealthcheck,
 } from "../chaos/updateScenario";
-import { healthcheckCommand } from "../renderers/serviceSpec";
 import { nodeEngine } from "./engines";
 import type { LabInfo, Log } from "./lab";
 import { waitRolledOut } from "./rollout";
@@ -38,11 +40,6 @@ export interface ScenarioOptions {
 const LEAD_SECONDS = 3;
 const TAIL_SECONDS = 2;
 const POLL_MS = 250;
-/** Env key the rolling update changes (a new release marker, as an operator's --env-add would). */
-export const RELEASE_ENV = "SWARM_HA_RELEASE";
-/** A health path the sample app answers with 404: the check fails, the app still serves GET /. */
-export const NEVER_HEALTHY_PATH = "/healthz-bad-update-never-healthy";
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The first manager whose engine answers (a previous scenario may have stopped one). */
@@ -68,21 +65,6 @@ async function readService(manager: string): Promise<{ svc: EngineObject; tasks:
 
 async function postSpec(manager: string, spec: EngineObject, version: number): Promise<void> {
   await nodeEngine(manager, 30_000).getService(SERVICE).update({ ...spec, version } as any);
-}
-
-/** The spec with one env key set (replacing an old value), as `docker service update --env-add K=V`. */
-export function withEnv(spec: EngineObject, key: string, value: string): EngineObject {
-  const s = structuredClone(spec);
-  const env = (s.TaskTemplate.ContainerSpec.Env ?? []) as string[];
-  s.TaskTemplate.ContainerSpec.Env = [...env.filter((e) => !e.startsWith(`${key}=`)), `${key}=${value}`];
-  return s;
-}
-
-/** The spec with a health check on a path the app answers 404: no task of it ever becomes healthy. */
-export function withFailingHealthcheck(spec: EngineObject, port: number): EngineObject {
-  const s = structuredClone(spec);
-  s.TaskTemplate.ContainerSpec.HealthCheck = { ...s.TaskTemplate.ContainerSpec.HealthCheck, Test: healthcheckCommand(port, NEVER_HEALTHY_PATH) };
-  return s;
 }
 
 /** Polls the service until `done` says so or the deadline passes; the samples are the timeline. */

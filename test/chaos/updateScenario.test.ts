@@ -1,4 +1,9 @@
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { describe, expect, it } from "vitest";
+import { healthcheckCommand } from "../../renderers/serviceSpec";
 import { scenarioResult } from "../../chaos/scenarioResult";
 import type { LoadSummary } from "../../chaos/types";
 import {
@@ -6,9 +11,13 @@ import {
   finalCheck,
   judgeBadUpdate,
   judgeRollingUpdate,
+  NEVER_HEALTHY_PATH,
   parseUpdateStatus,
+  RELEASE_ENV,
   sampleOf,
   UpdateSample,
+  withEnv,
+  withFailingHealthcheck,
 } from "../../chaos/updateScenario";
 
 const REQ = Date.parse("2026-12-01T08:00:00Z");
@@ -161,5 +170,56 @@ describe("scenario rows", () => {
     expect(r.marks).toEqual([{ t: 0, label: "a" }, { t: 20, label: "b" }]);
     expect(r.loadOffsetSeconds).toBe(-3);
     expect(r.restoreSeconds).toBeNull();
+  });
+});
+
+describe("the changes the scenarios post", () => {
+  const spec = {
+    Name: "was",
+    TaskTemplate: {
+      ContainerSpec: {
+        Image: "swarm-ha/was:abc",
+        Env: ["PORT=8080", "SWARM_HA_RELEASE=old"],
+        HealthCheck: { Test: ["CMD-SHELL", "curl -fsS http://127.0.0.1:8080/healthz"], Interval: 1e9, Retries: 2 },
+      },
+    },
+  };
+
+  it("rolling-update replaces the release env value and changes nothing else; the original is untouched", () => {
+    const next = withEnv(spec, RELEASE_ENV, "new");
+    expect(next.TaskTemplate.ContainerSpec.Env).toEqual(["PORT=8080", "SWARM_HA_RELEASE=new"]);
+    expect(spec.TaskTemplate.ContainerSpec.Env).toEqual(["PORT=8080", "SWARM_HA_RELEASE=old"]);
+    expect(canonical({ ...next, TaskTemplate: { ContainerSpec: { ...next.TaskTemplate.ContainerSpec, Env: spec.TaskTemplate.ContainerSpec.Env } } })).toBe(canonical(spec));
+  });
+
+  it("bad-update keeps image, env and timings, and checks a path the sample app answers 404", async () => {
+    const bad = withFailingHealthcheck(spec, 8080);
+    const hc = bad.TaskTemplate.ContainerSpec.HealthCheck;
+    expect(hc.Test).toEqual(healthcheckCommand(8080, NEVER_HEALTHY_PATH));
+    expect({ ...hc, Test: undefined }).toEqual({ ...spec.TaskTemplate.ContainerSpec.HealthCheck, Test: undefined });
+    expect(bad.TaskTemplate.ContainerSpec.Image).toBe(spec.TaskTemplate.ContainerSpec.Image);
+    // The real app: the failing path is a 404 (curl -f and wget fail on it), while / and the real health path answer.
+    const port = 18000 + Math.floor(Math.random() * 1000);
+    const app = spawn(process.execPath, [path.join(__dirname, "..", "..", "app", "server.js")], {
+      env: { ...process.env, PORT: String(port), LOG_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "was-")) },
+      stdio: "ignore",
+    });
+    try {
+      const get = async (p: string) => {
+        for (let i = 0; ; i++) {
+          try {
+            return (await fetch(`http://127.0.0.1:${port}${p}`)).status;
+          } catch (e) {
+            if (i > 50) throw e;
+            await new Promise((r) => setTimeout(r, 100));
+          }
+        }
+      };
+      expect(await get("/healthz")).toBe(200);
+      expect(await get(NEVER_HEALTHY_PATH)).toBe(404);
+      expect(await get("/")).toBe(200);
+    } finally {
+      app.kill("SIGKILL");
+    }
   });
 });
