@@ -98,6 +98,11 @@ export interface NfsOutageFacts {
   /** The lines could be read back over NFS (every file of a task that served). */
   readonly readErrors: readonly string[];
   readonly lines: LineAccount;
+  /**
+   * The same count read from the export's backing directory on the server itself (not over NFS):
+   * tells a line that was never written from one the server did not serve. Absent if unread.
+   */
+  readonly inBackingVolume?: Readonly<Record<string, number>>;
 }
 
 export interface NfsOutageJudgement {
@@ -120,7 +125,14 @@ export function judgeNfsOutage(f: NfsOutageFacts): NfsOutageJudgement {
   if (f.readErrors.length === 0 && l.answered === 0) problems.push("the load saw no answer attributed to a node: no line could be checked");
   if (l.lost > 0) {
     const who = l.perNode.filter((n) => n.lost > 0).map((n) => `${n.node} ${n.lost} of ${n.answered}`);
-    problems.push(`${l.lost} of ${l.answered} answered requests have no access-log line on the export (${who.join(", ")})`);
+    const backing = f.inBackingVolume;
+    const unserved = backing ? l.perNode.reduce((n, x) => n + Math.max(0, Math.min(x.answered, backing[x.node] ?? 0) - x.logged), 0) : 0;
+    const why = backing
+      ? unserved > 0
+        ? `; ${unserved} of them are in the export's backing directory but were not served over NFSv4`
+        : "; they are not in the export's backing directory either (never written)"
+      : "";
+    problems.push(`${l.lost} of ${l.answered} answered requests have no access-log line on the export (${who.join(", ")})${why}`);
   }
   return { problems, marks };
 }

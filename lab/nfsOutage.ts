@@ -79,15 +79,20 @@ async function taskNames(manager: string): Promise<string[]> {
   return tasks.map((t) => `${SERVICE}.${t.Slot}.${t.ID}`);
 }
 
-/** Reads each task's access log over NFSv4; answered GET / lines per node in the load's run and in the outage. */
-async function readLogged(reader: string, info: LabInfo, tasks: readonly string[], runMs: [number, number], outageMs: [number, number]) {
+/**
+ * Reads each task's access log over NFSv4 from `reader` (or, with `reader` undefined, straight from
+ * the server's backing directory); answered GET / lines per node in the load's run and in the outage.
+ */
+async function readLogged(reader: string | undefined, info: LabInfo, tasks: readonly string[], runMs: [number, number], outageMs: [number, number]) {
   let logged: Record<string, number> = {};
   let duringOutage: Record<string, number> = {};
   const errors: string[] = [];
   for (const task of tasks) {
-    const r = await dockerRaw(["exec", reader, "nfs-cat", nfsUrl(info, `access-${task}.log`)], { timeoutMs: 120_000 });
+    const file = `access-${task}.log`;
+    const cmd = reader ? [reader, "nfs-cat", nfsUrl(info, file)] : [NFS, "cat", `${info.config.nfs.exportPath}/${file}`];
+    const r = await dockerRaw(["exec", ...cmd], { timeoutMs: 120_000 });
     if (r.code !== 0) {
-      errors.push(`nfs-cat access-${task}.log from ${reader} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().split("\n")[0]}`);
+      errors.push(`${cmd[1]} ${file} in ${cmd[0]} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().split("\n")[0]}`);
       continue;
     }
     logged = addCounts(logged, countServed(r.stdout, runMs[0], runMs[1]));
@@ -151,7 +156,9 @@ export async function nfsStop(info: LabInfo, o: ScenarioOptions): Promise<Scenar
     problems.push(...(await restore()));
     await sleep(1000); // the app's write stream flushes asynchronously
     const tasks = [...new Set([...before, ...(await taskNames(manager).catch(() => []))])];
-    const got = await readLogged(reader, info, tasks, [loadStartWall, (loadEndWall || Date.now()) + 500], [run?.stopWallMs ?? 0, run?.backWallMs || Date.now()]);
+    const ranges: [[number, number], [number, number]] = [[loadStartWall, (loadEndWall || Date.now()) + 500], [run?.stopWallMs ?? 0, run?.backWallMs || Date.now()]];
+    const got = await readLogged(reader, info, tasks, ...ranges);
+    const backing = await readLogged(undefined, info, tasks, ...ranges);
     const lines: LineAccount = accountLines(summary?.perNode ?? {}, got.logged);
     const j = judgeNfsOutage({
       outageSeconds: OUTAGE_SECONDS,
@@ -161,6 +168,7 @@ export async function nfsStop(info: LabInfo, o: ScenarioOptions): Promise<Scenar
       exportDeadlineSeconds: EXPORT_DEADLINE_SECONDS,
       readErrors: got.errors,
       lines,
+      ...(backing.errors.length === 0 ? { inBackingVolume: backing.logged } : {}),
     });
     return scenarioResult({
       name: "nfs-stop",
@@ -182,6 +190,7 @@ export async function nfsStop(info: LabInfo, o: ScenarioOptions): Promise<Scenar
         linesExtra: lines.extra,
         perNode: lines.perNode,
         linesLoggedDuringOutagePerNode: got.duringOutage,
+        linesInBackingVolumePerNode: backing.errors.length === 0 ? backing.logged : backing.errors,
         whyNoneLost: lines.lost === 0 ? "in the lab the WAS writes into the export's backing volume (bind mount), so the server's outage does not touch the writes" : undefined,
         substitution: NFS_SUBSTITUTION,
         aws: AWS_MOUNT_IN_OUTAGE,

@@ -82,3 +82,17 @@ describe("nfs-stop verdict", () => {
     ]);
   });
 });
+
+describe("nfs-stop: why lines are missing", () => {
+  const lines = accountLines({ w1: 100, w2: 90 }, { w1: 60, w2: 90 });
+  it("says when the missing lines are on the server's disk but were not served over NFSv4", () => {
+    const j = judgeNfsOutage(facts({ lines, inBackingVolume: { w1: 100, w2: 90 } }));
+    expect(j.problems).toEqual([
+      "40 of 190 answered requests have no access-log line on the export (w1 40 of 100); 40 of them are in the export's backing directory but were not served over NFSv4",
+    ]);
+  });
+  it("says when they were never written", () => {
+    const j = judgeNfsOutage(facts({ lines, inBackingVolume: { w1: 60, w2: 90 } }));
+    expect(j.problems[0]).toMatch(/\(w1 40 of 100\); they are not in the export's backing directory either \(never written\)$/);
+  });
+});
