@@ -125,6 +125,37 @@ async function outage(info: LabInfo, reader: string, t0: number, o: ScenarioOpti
   return r;
 }
 
+interface LoadedOutage {
+  readonly summary?: LoadSummary;
+  readonly run?: OutageRun;
+  /** The load's start on the timeline (seconds from the stop request; negative). */
+  readonly loadOffsetSeconds: number;
+  /** Wall-clock range of the load (the app's log timestamps are wall clock). */
+  readonly loadWallMs: [number, number];
+  readonly problems: readonly string[];
+}
+
+/** The load around the outage: LEAD_SECONDS before the stop, until TAIL_SECONDS after the export is back. */
+async function outageUnderLoad(info: LabInfo, reader: string, o: ScenarioOptions): Promise<LoadedOutage> {
+  const load = new HttpLoad({ url: info.url, connections: o.connections, maxDurationSeconds: 300, timeoutMs: 3000 });
+  const loadStart = performance.now();
+  const startWall = Date.now();
+  let t0 = loadStart;
+  try {
+    load.start();
+    await sleep(LEAD_SECONDS * 1000);
+    t0 = performance.now();
+    const run = await outage(info, reader, t0, o);
+    await sleep(TAIL_SECONDS * 1000);
+    const summary = await load.stop();
+    return { summary, run, loadOffsetSeconds: round1((loadStart - t0) / 1000), loadWallMs: [startWall, Date.now()], problems: [] };
+  } catch (e) {
+    const summary = await load.stop().catch(() => undefined);
+    const problems = [`nfs-stop could not run: ${e instanceof Error ? e.message : String(e)}`];
+    return { summary, loadOffsetSeconds: round1((loadStart - t0) / 1000), loadWallMs: [startWall, Date.now()], problems };
+  }
+}
+
 /** nfs-stop (issue 10): the log server stops for 20 s under load; 0 failed; every line on the export. */
 export async function nfsStop(info: LabInfo, o: ScenarioOptions): Promise<ScenarioResult> {
   const manager = await reachableManager(info);
@@ -134,37 +165,19 @@ export async function nfsStop(info: LabInfo, o: ScenarioOptions): Promise<Scenar
     const problems: string[] = [...(await restore())];
     if (!(await exportAnswers(reader, info))) problems.push(`the export did not answer over NFSv4 from ${reader} before the outage`);
     const before = await taskNames(manager);
-    const load = new HttpLoad({ url: info.url, connections: o.connections, maxDurationSeconds: 300, timeoutMs: 3000 });
-    const loadStart = performance.now();
-    const loadStartWall = Date.now();
-    let t0 = loadStart;
-    let summary: LoadSummary | undefined;
-    let run: OutageRun | undefined;
-    let loadEndWall = 0;
-    try {
-      load.start();
-      await sleep(LEAD_SECONDS * 1000);
-      t0 = performance.now();
-      run = await outage(info, reader, t0, o);
-      await sleep(TAIL_SECONDS * 1000);
-      summary = await load.stop();
-      loadEndWall = Date.now();
-    } catch (e) {
-      problems.push(`nfs-stop could not run: ${e instanceof Error ? e.message : String(e)}`);
-      summary ??= await load.stop().catch(() => undefined);
-    }
-    problems.push(...(await restore()));
+    const l = await outageUnderLoad(info, reader, o);
+    problems.push(...l.problems, ...(await restore()));
     await sleep(1000); // the app's write stream flushes asynchronously
     const tasks = [...new Set([...before, ...(await taskNames(manager).catch(() => []))])];
-    const ranges: [[number, number], [number, number]] = [[loadStartWall, (loadEndWall || Date.now()) + 500], [run?.stopWallMs ?? 0, run?.backWallMs || Date.now()]];
+    const ranges: [[number, number], [number, number]] = [[l.loadWallMs[0], l.loadWallMs[1] + 500], [l.run?.stopWallMs ?? 0, l.run?.backWallMs || Date.now()]];
     const got = await readLogged(reader, info, tasks, ...ranges);
     const backing = await readLogged(undefined, info, tasks, ...ranges);
-    const lines: LineAccount = accountLines(summary?.perNode ?? {}, got.logged);
+    const lines: LineAccount = accountLines(l.summary?.perNode ?? {}, got.logged);
     const j = judgeNfsOutage({
       outageSeconds: OUTAGE_SECONDS,
-      stoppedAt: run?.stoppedAt ?? null,
-      startedAt: run?.startedAt ?? null,
-      exportBackAt: run?.exportBackAt ?? null,
+      stoppedAt: l.run?.stoppedAt ?? null,
+      startedAt: l.run?.startedAt ?? null,
+      exportBackAt: l.run?.exportBackAt ?? null,
       exportDeadlineSeconds: EXPORT_DEADLINE_SECONDS,
       readErrors: got.errors,
       lines,
@@ -173,15 +186,13 @@ export async function nfsStop(info: LabInfo, o: ScenarioOptions): Promise<Scenar
     return scenarioResult({
       name: "nfs-stop",
       connections: o.connections,
-      load: summary,
-      loadOffsetSeconds: round1((loadStart - t0) / 1000),
+      load: l.summary,
+      loadOffsetSeconds: l.loadOffsetSeconds,
       problems: [...j.problems, ...problems],
       marks: j.marks,
-      detectSeconds: null,
-      restoreSeconds: null,
       detail: {
         outageSeconds: OUTAGE_SECONDS,
-        exportBackSeconds: run?.exportBackAt ?? null,
+        exportBackSeconds: l.run?.exportBackAt ?? null,
         readFrom: reader,
         tasks,
         linesAnswered: lines.answered,
@@ -191,10 +202,10 @@ export async function nfsStop(info: LabInfo, o: ScenarioOptions): Promise<Scenar
         perNode: lines.perNode,
         linesLoggedDuringOutagePerNode: got.duringOutage,
         linesInBackingVolumePerNode: backing.errors.length === 0 ? backing.logged : backing.errors,
-        whyNoneLost: lines.lost === 0 ? "in the lab the WAS writes into the export's backing volume (bind mount), so the server's outage does not touch the writes" : undefined,
+        ...(lines.lost === 0 ? { whyNoneLost: "in the lab the WAS writes into the export's backing volume (bind mount), so the server's outage does not touch the writes" } : {}),
         substitution: NFS_SUBSTITUTION,
         aws: AWS_MOUNT_IN_OUTAGE,
-        loadFailures: summary?.failures ?? {},
+        loadFailures: l.summary?.failures ?? {},
       },
     });
   });
