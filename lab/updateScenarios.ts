@@ -145,58 +145,72 @@ interface UpdateRun {
   readonly endSpec: string;
 }
 
-/** The shared procedure: load, post the change, poll until done, settle, stop the load, verify, restore. */
-async function runUpdate(r: UpdateRun): Promise<ScenarioResult> {
+interface LoadedUpdate {
+  readonly summary?: LoadSummary;
+  readonly samples: readonly UpdateSample[];
+  /** A last look after the load stopped: which spec every replica runs. */
+  readonly endSample?: UpdateSample;
+  /** The load's start on the timeline (seconds from the update request; negative). */
+  readonly loadOffsetSeconds: number;
+  readonly problems: readonly string[];
+}
+
+/** Load, post the change, poll until done (or a dead end), settle, stop the load, take a last look. */
+async function updateUnderLoad(r: UpdateRun, manager: string, before: EngineObject): Promise<LoadedUpdate> {
   const { info, o } = r;
-  const manager = await reachableManager(info);
-  const before = await readService(manager);
-  const original = before.svc.Spec as EngineObject;
-  const restore = () => restoreSpec(manager, original, o.log);
-  return restoringOnSignal(restore, o.log, async () => {
-    const load = new HttpLoad({ url: info.url, connections: o.connections, maxDurationSeconds: 300, timeoutMs: 3000 });
-    const problems: string[] = [];
-    let summary: LoadSummary | undefined;
-    let samples: UpdateSample[] = [];
-    let endSample: UpdateSample | undefined;
-    const loadStart = performance.now();
-    let t0 = loadStart;
-    try {
-      load.start();
-      await sleep(LEAD_SECONDS * 1000);
-      const requestedAtMs = Date.now();
-      t0 = performance.now();
-      o.log(`  ${r.name}: posting the ${r.what} under ${o.connections} connections`);
-      await postSpec(manager, r.change(original), before.svc.Version.Index);
-      const target = r.target(original);
-      samples = await pollUpdate(manager, () => target, t0, requestedAtMs, r.deadlineSeconds, r.stop);
-      await sleep(TAIL_SECONDS * 1000);
-      summary = await load.stop();
-      const { svc, tasks } = await readService(manager);
-      endSample = sampleOf((performance.now() - t0) / 1000, svc, tasks, target ?? svc.Spec.TaskTemplate.ContainerSpec, requestedAtMs);
-    } catch (e) {
-      problems.push(`${r.name} could not run: ${e instanceof Error ? e.message : String(e)}`);
-      summary ??= await load.stop().catch(() => undefined);
-    }
-    const j = r.judge(samples, r.deadlineSeconds);
-    if (endSample) problems.push(...finalCheck(endSample, r.endSpec));
+  const original = before.Spec as EngineObject;
+  const load = new HttpLoad({ url: info.url, connections: o.connections, maxDurationSeconds: 300, timeoutMs: 3000 });
+  const loadStart = performance.now();
+  let t0 = loadStart;
+  let samples: UpdateSample[] = [];
+  try {
+    load.start();
+    await sleep(LEAD_SECONDS * 1000);
+    const requestedAtMs = Date.now();
+    t0 = performance.now();
+    o.log(`  ${r.name}: posting the ${r.what} under ${o.connections} connections`);
+    await postSpec(manager, r.change(original), before.Version.Index);
+    const target = r.target(original);
+    samples = await pollUpdate(manager, () => target, t0, requestedAtMs, r.deadlineSeconds, r.stop);
+    await sleep(TAIL_SECONDS * 1000);
+    const summary = await load.stop();
+    const { svc, tasks } = await readService(manager);
+    const endSample = sampleOf((performance.now() - t0) / 1000, svc, tasks, target ?? svc.Spec.TaskTemplate.ContainerSpec, requestedAtMs);
+    return { summary, samples, endSample, loadOffsetSeconds: round1((loadStart - t0) / 1000), problems: [] };
+  } catch (e) {
+    const summary = await load.stop().catch(() => undefined);
+    const problems = [`${r.name} could not run: ${e instanceof Error ? e.message : String(e)}`];
+    return { summary, samples, loadOffsetSeconds: round1((loadStart - t0) / 1000), problems };
+  }
+}
+
+/** The shared procedure: the update under load, the verdict, then the original spec back (always). */
+async function runUpdate(r: UpdateRun): Promise<ScenarioResult> {
+  const manager = await reachableManager(r.info);
+  const before = (await readService(manager)).svc;
+  const original = before.Spec as EngineObject;
+  const restore = () => restoreSpec(manager, original, r.o.log);
+  return restoringOnSignal(restore, r.o.log, async () => {
+    const u = await updateUnderLoad(r, manager, before);
+    const j = r.judge(u.samples, r.deadlineSeconds);
+    const end = u.endSample;
     const restoreStart = performance.now();
-    problems.push(...(await restore()));
+    const restored = await restore();
     return scenarioResult({
       name: r.name,
-      connections: o.connections,
-      load: summary,
-      loadOffsetSeconds: round1((loadStart - t0) / 1000),
-      problems: [...j.problems, ...problems],
+      connections: r.o.connections,
+      load: u.summary,
+      loadOffsetSeconds: u.loadOffsetSeconds,
+      problems: [...j.problems, ...u.problems, ...(end ? finalCheck(end, r.endSpec) : []), ...restored],
       marks: j.marks,
       detectSeconds: j.detectSeconds,
-      restoreSeconds: null,
       detail: {
         [r.name === "bad-update" ? "rollbackSeconds" : "updateSeconds"]: j.doneSeconds,
-        finalReplicas: endSample ? { desired: endSample.desired, running: endSample.running, onExpectedSpec: endSample.onTarget } : null,
+        finalReplicas: end ? { desired: end.desired, running: end.running, onExpectedSpec: end.onTarget } : null,
         restoreToOriginalSeconds: round1((performance.now() - restoreStart) / 1000),
         updateConfig: original.UpdateConfig,
-        samples: samples.length,
-        loadFailures: summary?.failures ?? {},
+        samples: u.samples.length,
+        loadFailures: u.summary?.failures ?? {},
       },
     });
   });
