@@ -26,6 +26,7 @@ export const OUTAGE_SECONDS = 20;
 const EXPORT_DEADLINE_SECONDS = 60;
 const LEAD_SECONDS = 3;
 const TAIL_SECONDS = 3;
+const READ_RETRY_SECONDS = 30;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -39,15 +40,21 @@ function nfsUrl(info: LabInfo, file = ""): string {
   return `nfs://${info.layout.nfsIp}${info.config.nfs.exportPath}${file ? `/${file}` : ""}?version=4`;
 }
 
-async function exportAnswers(reader: string, info: LabInfo): Promise<boolean> {
-  return (await dockerRaw(["exec", reader, "nfs-ls", nfsUrl(info)], { timeoutMs: 10_000 })).code === 0;
+/**
+ * The export lists, and with `probeFile` a file of it can be opened and read: after a restart the
+ * server answers READDIR while still refusing OPEN in its grace period (NFS4ERR_GRACE, seen here).
+ */
+async function exportAnswers(reader: string, info: LabInfo, probeFile?: string): Promise<boolean> {
+  if ((await dockerRaw(["exec", reader, "nfs-ls", nfsUrl(info)], { timeoutMs: 10_000 })).code !== 0) return false;
+  if (!probeFile) return true;
+  return (await dockerRaw(["exec", reader, "sh", "-c", 'nfs-cat "$1" >/dev/null', "sh", nfsUrl(info, probeFile)], { timeoutMs: 30_000 })).code === 0;
 }
 
 /** Polls the export from `reader` until it answers; seconds since `t0` when it did, null at the deadline. */
-async function waitExport(reader: string, info: LabInfo, t0: number, deadlineSeconds: number): Promise<number | null> {
+async function waitExport(reader: string, info: LabInfo, t0: number, deadlineSeconds: number, probeFile?: string): Promise<number | null> {
   const until = performance.now() + deadlineSeconds * 1000;
   while (performance.now() < until) {
-    if (await exportAnswers(reader, info)) return round1((performance.now() - t0) / 1000);
+    if (await exportAnswers(reader, info, probeFile)) return round1((performance.now() - t0) / 1000);
     await sleep(500);
   }
   return null;
@@ -90,7 +97,12 @@ async function readLogged(reader: string | undefined, info: LabInfo, tasks: read
   for (const task of tasks) {
     const file = `access-${task}.log`;
     const cmd = reader ? [reader, "nfs-cat", nfsUrl(info, file)] : [NFS, "cat", `${info.config.nfs.exportPath}/${file}`];
-    const r = await dockerRaw(["exec", ...cmd], { timeoutMs: 120_000 });
+    // Retried for a while: a server just back may still be in its grace period (NFS4ERR_GRACE on OPEN).
+    let r = await dockerRaw(["exec", ...cmd], { timeoutMs: 120_000 });
+    for (const until = Date.now() + READ_RETRY_SECONDS * 1000; r.code !== 0 && Date.now() < until; ) {
+      await sleep(1000);
+      r = await dockerRaw(["exec", ...cmd], { timeoutMs: 120_000 });
+    }
     if (r.code !== 0) {
       errors.push(`${cmd[1]} ${file} in ${cmd[0]} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().split("\n")[0]}`);
       continue;
@@ -110,7 +122,7 @@ interface OutageRun {
 }
 
 /** Stop, wait out the outage, start, wait for the export. t = 0 is the stop request. */
-async function outage(info: LabInfo, reader: string, t0: number, o: ScenarioOptions): Promise<OutageRun> {
+async function outage(info: LabInfo, reader: string, t0: number, o: ScenarioOptions, probeFile: string | undefined): Promise<OutageRun> {
   const r: OutageRun = { stoppedAt: null, startedAt: null, exportBackAt: null, stopWallMs: Date.now(), backWallMs: 0 };
   const at = () => round1((performance.now() - t0) / 1000);
   o.log(`  nfs-stop: docker stop ${NFS} for ${OUTAGE_SECONDS} s under ${o.connections} connections`);
@@ -119,7 +131,7 @@ async function outage(info: LabInfo, reader: string, t0: number, o: ScenarioOpti
   await sleep(Math.max(0, t0 + OUTAGE_SECONDS * 1000 - performance.now()));
   await docker(["start", NFS]);
   r.startedAt = at();
-  r.exportBackAt = await waitExport(reader, info, t0, EXPORT_DEADLINE_SECONDS);
+  r.exportBackAt = await waitExport(reader, info, t0, EXPORT_DEADLINE_SECONDS, probeFile);
   r.backWallMs = Date.now();
   o.log(`  ${NFS} down at ${r.stoppedAt ?? "—"} s, started at ${r.startedAt} s, export answers at ${r.exportBackAt ?? "never"} s`);
   return r;
@@ -136,7 +148,7 @@ interface LoadedOutage {
 }
 
 /** The load around the outage: LEAD_SECONDS before the stop, until TAIL_SECONDS after the export is back. */
-async function outageUnderLoad(info: LabInfo, reader: string, o: ScenarioOptions): Promise<LoadedOutage> {
+async function outageUnderLoad(info: LabInfo, reader: string, o: ScenarioOptions, probeFile: string | undefined): Promise<LoadedOutage> {
   const load = new HttpLoad({ url: info.url, connections: o.connections, maxDurationSeconds: 300, timeoutMs: 3000 });
   const loadStart = performance.now();
   const startWall = Date.now();
@@ -145,7 +157,7 @@ async function outageUnderLoad(info: LabInfo, reader: string, o: ScenarioOptions
     load.start();
     await sleep(LEAD_SECONDS * 1000);
     t0 = performance.now();
-    const run = await outage(info, reader, t0, o);
+    const run = await outage(info, reader, t0, o, probeFile);
     await sleep(TAIL_SECONDS * 1000);
     const summary = await load.stop();
     return { summary, run, loadOffsetSeconds: round1((loadStart - t0) / 1000), loadWallMs: [startWall, Date.now()], problems: [] };
@@ -163,9 +175,11 @@ export async function nfsStop(info: LabInfo, o: ScenarioOptions): Promise<Scenar
   const restore = () => ensureNfsRunning(info, reader, o.log);
   return restoringOnSignal(restore, o.log, async () => {
     const problems: string[] = [...(await restore())];
-    if (!(await exportAnswers(reader, info))) problems.push(`the export did not answer over NFSv4 from ${reader} before the outage`);
     const before = await taskNames(manager);
-    const l = await outageUnderLoad(info, reader, o);
+    // "Back" means a task's log can be opened and read again, not only that the export lists.
+    const probeFile = before.length ? `access-${before[0]}.log` : undefined;
+    if (!(await exportAnswers(reader, info, probeFile))) problems.push(`the export did not answer over NFSv4 from ${reader} before the outage`);
+    const l = await outageUnderLoad(info, reader, o, probeFile);
     problems.push(...l.problems, ...(await restore()));
     await sleep(1000); // the app's write stream flushes asynchronously
     const tasks = [...new Set([...before, ...(await taskNames(manager).catch(() => []))])];

@@ -48,7 +48,8 @@ describe.skipIf(ENGINE_PROBLEM !== undefined).sequential(
       expect(bad.passed).toBe(true);
       expect(bad.detail?.rollbackSeconds).toBeGreaterThan(0);
       expect(bad.detectSeconds).toBeGreaterThan(0);
-      expect(bad.marks?.map((m) => m.label)).toContain("swarm: rollback_started");
+      // swarm may report rollback_completed at the first poll that sees the rollback (seen on this machine).
+      expect(bad.marks?.some((m) => m.label.startsWith("swarm: rollback_"))).toBe(true);
       expect(bad.load.requests).toBeGreaterThan(1000);
       expect(await templateNow()).toBe(specBefore);
     }, 4 * MIN);
