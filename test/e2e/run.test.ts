@@ -6,3 +6,4 @@ import "./lab.e2e";
 import "./managers.e2e";
 import "./edge.e2e";
 import "./frozen.e2e";
+import "./scenarios.e2e";

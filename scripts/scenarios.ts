@@ -1,0 +1,84 @@
+/**
+ * Runs the update and NFS scenarios of the failure matrix on the lab (brought up, or reused when
+ * one with the same flags runs) and writes their results as JSON. Until the matrix runner
+ * (npm run lab -- matrix) wires them, this is how to run them by hand:
+ *
+ *   flock /tmp/swarm-ha-lab.lock npx tsx scripts/scenarios.ts --only rolling-update,bad-update,nfs-stop \
+ *     --connections 200 --out lab-report/scenarios.json -- --managers 3 --workers 5
+ *
+ * Flags after `--` go to the lab's bring-up (npm run lab -- up --no-drill ...). The lab is left up.
+ * Exit: 0 every scenario passed, 1 one failed (its reasons are printed), 2 bad flags.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import type { ScenarioResult } from "../chaos/matrix";
+import { LabInfo, up } from "../lab/lab";
+import { nfsStop } from "../lab/nfsOutage";
+import { parseArgs } from "../lab/settings";
+import { badUpdate, rollingUpdate } from "../lab/updateScenarios";
+
+const RUNNERS = { "rolling-update": rollingUpdate, "bad-update": badUpdate, "nfs-stop": nfsStop } as const;
+type Name = keyof typeof RUNNERS;
+
+function parse(argv: readonly string[]): { only: Name[]; connections: number; out: string; lab: string[] } {
+  const dash = argv.indexOf("--");
+  const own = dash < 0 ? [...argv] : argv.slice(0, dash);
+  const lab = dash < 0 ? [] : argv.slice(dash + 1);
+  let only = Object.keys(RUNNERS) as Name[];
+  let connections = 200;
+  let out = "lab-report/scenarios.json";
+  for (let i = 0; i < own.length; i += 2) {
+    const [flag, v] = [own[i], own[i + 1]];
+    if (flag === "--only" && v) {
+      only = v.split(",") as Name[];
+      const bad = only.filter((n) => !(n in RUNNERS));
+      if (bad.length) throw new Error(`--only: unknown scenario ${bad.join(", ")}; choose from ${Object.keys(RUNNERS).join(", ")}`);
+    } else if (flag === "--connections" && v && /^\d+$/.test(v) && Number(v) >= 1) connections = Number(v);
+    else if (flag === "--out" && v) out = v;
+    else throw new Error(`unknown or incomplete flag ${flag}${v ? ` ${v}` : ""}; use --only a,b --connections N --out FILE [-- lab flags]`);
+  }
+  return { only, connections, out, lab };
+}
+
+function summary(r: ScenarioResult): string {
+  const d = r.detail ?? {};
+  const figure = ["updateSeconds", "rollbackSeconds", "linesLost"].filter((k) => k in d).map((k) => `${k} ${JSON.stringify(d[k])}`);
+  return (
+    `${r.passed ? "✔" : "✘"} ${r.name}: ${r.load.requests} requests, ${r.load.failed} failed, p50 ${r.load.p50Ms} ms, ` +
+    `p99 ${r.load.p99Ms} ms, resent ${r.load.resent}${figure.length ? `, ${figure.join(", ")}` : ""}` +
+    (r.detectSeconds !== null ? `, detect ${r.detectSeconds} s` : "")
+  );
+}
+
+async function main(): Promise<number> {
+  let o: ReturnType<typeof parse>;
+  try {
+    o = parse(process.argv.slice(2));
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}`);
+    return 2;
+  }
+  const log = (l: string) => console.log(l);
+  const info: LabInfo = await up(parseArgs(["up", "--no-drill", ...o.lab]) as never, log);
+  const results: ScenarioResult[] = [];
+  for (const name of o.only) {
+    log(`▶ ${name} under ${o.connections} connections`);
+    const r = await RUNNERS[name](info, { connections: o.connections, log });
+    results.push(r);
+    log(summary(r));
+    for (const f of r.failures) log(`  ✘ ${f}`);
+    for (const m of r.marks ?? []) log(`  t=${m.t} s  ${m.label}`);
+  }
+  fs.mkdirSync(path.dirname(o.out), { recursive: true });
+  fs.writeFileSync(o.out, JSON.stringify({ connections: o.connections, scenarios: results }, null, 2) + "\n");
+  log(`wrote ${o.out}`);
+  return results.every((r) => r.passed) ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(4);
+  },
+);
