@@ -25,7 +25,7 @@ import type { EdgeObserver, NodeStopper } from "../chaos/types";
 import { labFaultStopper, LabObserver } from "./adapters";
 import { docker } from "./docker";
 import { nodeEngine } from "./engines";
-import { createLabEdgeAdapters } from "./edge";
+import { createLabEdgeAdapters, LabEdgeObserver } from "./edge";
 import { labContainers, vipHolders, type LabInfo, type Log } from "./lab";
 import { SERVICE } from "./settings";
 import { LabZoneKiller } from "./zoneKiller";
@@ -131,6 +131,8 @@ export function unsteadyReasons(v: {
   readonly desiredRunning: number;
   readonly updating?: string;
   readonly holders?: readonly string[];
+  /** Balancers whose keepalived reports no VRRP state yet (a takeover needs a standby that is BACKUP). */
+  readonly edgesNotReady?: readonly string[];
 }): string | undefined {
   const why: string[] = [];
   if (v.stoppedContainers.length) why.push(`containers not running: ${v.stoppedContainers.join(", ")}`);
@@ -139,6 +141,7 @@ export function unsteadyReasons(v: {
   if (v.desiredRunning !== v.desired) why.push(`${v.desiredRunning} tasks meant to run (desired ${v.desired})`);
   if (v.updating) why.push(`service update ${v.updating}`);
   if (v.holders && v.holders.length !== 1) why.push(`floating address held by ${v.holders.length ? v.holders.join(" and ") : "no balancer"} (exactly one must)`);
+  if (v.edgesNotReady?.length) why.push(`balancers not in VRRP (no MASTER/BACKUP state): ${v.edgesNotReady.join(", ")}`);
   return why.length ? why.join("; ") : undefined;
 }
 
@@ -146,7 +149,11 @@ export function unsteadyReasons(v: {
 async function readSteady(info: LabInfo, observer: LabObserver): Promise<string | undefined> {
   const cs = await labContainers();
   const [nodes, tasks, desired] = await Promise.all([observer.nodes(), observer.tasks(SERVICE), observer.desiredReplicas(SERVICE)]);
-  const holders = info.layout.vip ? await vipHolders(info.layout.edges.map((e) => e.name), info.layout.vip) : undefined;
+  const edges = info.layout.edges.map((e) => e.name);
+  const holders = info.layout.vip ? await vipHolders(edges, info.layout.vip) : undefined;
+  const pair = info.layout.vip ? new LabEdgeObserver(edges, info.layout.vip, info.url) : undefined;
+  const inVrrp = pair ? await Promise.all(edges.map((e) => pair.ready(e))) : [];
+  const edgesNotReady = edges.filter((_, i) => pair !== undefined && !inVrrp[i]);
   const updating = await updateState(info.managers);
   return unsteadyReasons({
     stoppedContainers: cs.filter((c) => c.state !== "running").map((c) => `${c.name} (${c.state})`),
@@ -156,6 +163,7 @@ async function readSteady(info: LabInfo, observer: LabObserver): Promise<string 
     desiredRunning: tasks.filter((t) => t.desiredState === "running").length,
     ...(holders ? { holders } : {}),
     ...(updating ? { updating } : {}),
+    edgesNotReady,
   });
 }
 
@@ -201,7 +209,7 @@ export function labSteadyCheck(timeoutSeconds = 120, holdSeconds = 3): SteadyChe
       } else steadySince = undefined;
       await new Promise((r) => setTimeout(r, 500));
     }
-    return `${last ?? "steady, but not for"} ${last ? `(after ${timeoutSeconds} s)` : `${holdSeconds} s in a row`}`;
+    return last === undefined ? `steady only briefly, never ${holdSeconds} s in a row within ${timeoutSeconds} s` : `${last} (still after ${timeoutSeconds} s)`;
   };
 }
 

@@ -103,6 +103,7 @@ describe("unsteadyReasons", () => {
     expect(unsteadyReasons({ ...steady, updating: "rollback_started" })).toBe("service update rollback_started");
     expect(unsteadyReasons({ ...steady, holders: ["a", "b"] })).toMatch(/held by a and b/);
     expect(unsteadyReasons({ ...steady, holders: [] })).toMatch(/held by no balancer/);
+    expect(unsteadyReasons({ ...steady, edgesNotReady: ["swarm-ha-nginx-1"] })).toBe("balancers not in VRRP (no MASTER/BACKUP state): swarm-ha-nginx-1");
   });
 });
 
