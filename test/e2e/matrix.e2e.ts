@@ -84,7 +84,7 @@ describe.skipIf(ENGINE_PROBLEM !== undefined).sequential(
       const s = row("edge-kill");
       expect(s.detail).toMatchObject({ drill: "edge-kill", fault: "kill", target: { role: "edge" } });
       expect(s.restoreSeconds).toBeGreaterThan(0);
-      expect(s.restoreSeconds).toBeLessThan(5);
+      expect(s.restoreSeconds).toBeLessThan(10); // the 1 s budget is the matrix verdict's (exit code above), not this check
       expect(s.budget).toMatchObject({ restoreSeconds: 1, maxFailed: 200 });
       expect(s.detail.holdersAfterReturn).toHaveLength(1);
       expect(s.failures.filter((f: string) => /split brain|did not run/.test(f))).toEqual([]);
