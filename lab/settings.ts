@@ -65,7 +65,8 @@ export const USAGE = `usage: npm run lab -- [up|down|drill|status|replace NODE|m
                       worker-2, swarm-ha-manager-N or manager-N); exit 3 when refused
   matrix              the failure matrix: brings up (or reuses) a prod-shaped lab (3 managers that
                       run no task, 5 workers over zones az-a/az-b/az-c, the balancer pair), runs
-                      ${SCENARIO_NAMES.join(", ")}
+                      ${SCENARIO_NAMES.slice(0, 5).join(", ")},
+                      ${SCENARIO_NAMES.slice(5).join(", ")}
                       under load with a steady-state check between them; writes matrix.json,
                       matrix.md and matrix-<scenario>.svg; exit 0 only if every scenario passed
 flags (matrix):
