@@ -7,7 +7,7 @@
  * budgets are the matrix's own verdict, and the exit code must agree with matrix.json.
  * Imported by run.test.ts (one Docker engine, one lab at a time).
  */
-import { execFileSync } from "child_process";
+import { execFile, execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -33,18 +33,15 @@ describe.skipIf(ENGINE_PROBLEM !== undefined).sequential(
 
     beforeAll(async () => {
       const t = Date.now();
-      try {
-        output = execFileSync("npx", ["--no-install", "tsx", "lab/cli.ts", "matrix", "--only", "worker-kill,edge-kill", "--report-dir", dir], {
-          cwd: `${__dirname}/../..`,
-          stdio: "pipe",
-          encoding: "utf8",
-          timeout: 12 * MIN,
+      // Asynchronous: a synchronous child blocks the vitest worker for minutes ("Timeout calling onTaskUpdate").
+      const r = await new Promise<{ code: number; out: string }>((resolve) => {
+        execFile("npx", ["--no-install", "tsx", "lab/cli.ts", "matrix", "--only", "worker-kill,edge-kill", "--report-dir", dir], { cwd: `${__dirname}/../..`, encoding: "utf8", timeout: 12 * MIN, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+          const e = err as (Error & { code?: number | string }) | null;
+          resolve({ code: e === null ? 0 : typeof e.code === "number" ? e.code : -1, out: `${stdout}\n${stderr}` });
         });
-      } catch (e) {
-        const err = e as { status?: number | null; stdout?: string; stderr?: string };
-        code = err.status ?? -1;
-        output = `${err.stdout ?? ""}\n${err.stderr ?? ""}`;
-      }
+      });
+      code = r.code;
+      output = r.out;
       say(`npm run lab -- matrix exit ${code} after ${Math.round((Date.now() - t) / 1000)} s: ${output.trim().split("\n").pop()}`);
       const file = path.join(dir, "matrix.json");
       if (!fs.existsSync(file)) throw new Error(`the matrix (exit ${code}) wrote no matrix.json; its last output:\n${output.trim().split("\n").slice(-25).join("\n")}`);
