@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { DrillEvent, DrillResult, DrillSample } from "./core";
 import { DEFAULT_BUDGETS } from "./verdict";
-import type { DrillReport, LoadSummary } from "./types";
+import type { DrillReport, LoadBucket, LoadSummary } from "./types";
 
 /** What the renderers accept: the contract, and whatever a drill result adds to it. */
 export type ReportInput = DrillReport &
@@ -155,7 +155,7 @@ export function renderReportMd(r: ReportInput): string {
   return lines.join("\n");
 }
 
-function esc(s: string): string {
+export function esc(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
@@ -168,43 +168,76 @@ function niceStep(max: number, ticks: number): number {
   return (n <= 1 ? 1 : n <= 2 ? 2 : n <= 5 ? 5 : 10) * mag;
 }
 
+/** One second of load on a chart: requests that finished in [t, t + 1) on the chart's time axis. */
+export interface ChartBucket {
+  readonly t: number;
+  readonly ok: number;
+  readonly failed: number;
+}
+
+/** A vertical dashed line with its label at time t. */
+export interface ChartMark {
+  readonly t: number;
+  readonly label: string;
+  readonly color: string;
+}
+
+/** The plot area's geometry, for a chart's overlay (lines drawn over the request bars). */
+export interface ChartGeometry {
+  readonly left: number;
+  readonly top: number;
+  readonly width: number;
+  readonly height: number;
+  /** Time (s) to x. */
+  readonly x: (t: number) => number;
+}
+
 /**
- * timeline.svg: stacked bars of ok/failed requests per second (left axis), a step line of tasks
- * running on Ready nodes and the desired count (right axis), vertical marks at the stop, the
- * detection, the restore and the start. Hand-written SVG, no dependencies.
+ * What the load timeline charts share (one drill's timeline.svg, each failure-matrix scenario's
+ * SVG): stacked bars of ok/failed requests per second on the left axis, labelled dashed marks,
+ * an optional right axis with the overlay drawn over the bars, and a legend.
  */
-export function renderTimelineSvg(r: ReportInput): string {
-  const W = 960;
-  const H = 400;
-  const m = { left: 70, right: 70, top: 50, bottom: 60 };
+export interface LoadChart {
+  /** The SVG's <title>. */
+  readonly title: string;
+  /** The heading printed above the plot. */
+  readonly heading: string;
+  readonly xLabel: string;
+  readonly buckets: readonly ChartBucket[];
+  readonly marks: readonly ChartMark[];
+  /** Further times the axis must cover (samples, events). */
+  readonly times?: readonly number[];
+  /** A right-hand axis 0..max (whole steps) and what it counts. */
+  readonly right?: { readonly label: string; readonly max: number; readonly color: string };
+  /** SVG elements drawn over the bars, given the geometry and the right axis' y. */
+  readonly overlay?: (g: ChartGeometry, yRight: (v: number) => number) => string[];
+  readonly legend: readonly (readonly [color: string, label: string])[];
+}
+
+const CHART = { W: 960, H: 400, m: { left: 70, right: 70, top: 50, bottom: 60 } } as const;
+
+/** Renders a LoadChart: hand-written SVG, no dependencies, well-formed XML (xmllint in the tests). */
+export function renderLoadChartSvg(c: LoadChart): string {
+  const { W, H, m } = CHART;
   const pw = W - m.left - m.right;
   const ph = H - m.top - m.bottom;
-  const samples: readonly DrillSample[] = r.timeline ?? [];
-  const events: readonly DrillEvent[] = r.events ?? [];
-  const load: (LoadSummary & { offsetSeconds: number }) | undefined = r.loadDetail;
-  const buckets = load ? load.perSecond.map((b) => ({ t: load.offsetSeconds + b.second, ok: b.ok, failed: b.failed })) : [];
-
-  const ts = [0, ...samples.map((s) => s.t), ...events.map((e) => e.t), ...buckets.map((b) => b.t), ...buckets.map((b) => b.t + 1)];
+  const ts = [0, ...(c.times ?? []), ...c.marks.map((k) => k.t), ...c.buckets.map((b) => b.t), ...c.buckets.map((b) => b.t + 1)];
   const tMin = Math.floor(Math.min(...ts));
   const tMax = Math.max(tMin + 1, Math.ceil(Math.max(...ts)));
   const x = (t: number) => m.left + ((t - tMin) / (tMax - tMin)) * pw;
-
-  const maxReq = Math.max(1, ...buckets.map((b) => b.ok + b.failed));
+  const maxReq = Math.max(1, ...c.buckets.map((b) => b.ok + b.failed));
   const reqStep = niceStep(maxReq, 5);
   const reqTop = Math.ceil(maxReq / reqStep) * reqStep;
   const yReq = (v: number) => m.top + ph - (v / reqTop) * ph;
-  const maxRep = Math.max(1, r.replicas.desired, ...samples.map((s) => Math.max(s.runningOnReady, s.listedRunning))) + 1;
-  const yRep = (v: number) => m.top + ph - (v / maxRep) * ph;
+  const rightMax = Math.max(1, c.right?.max ?? 1);
+  const yRight = (v: number) => m.top + ph - (v / rightMax) * ph;
 
   const out: string[] = [];
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
-    `<title>${esc(`${r.scenario} ${r.target.node}: ${r.passed ? "passed" : "failed"}`)}</title>`,
+    `<title>${esc(c.title)}</title>`,
     `<rect x="0" y="0" width="${W}" height="${H}" fill="#ffffff"/>`,
-    `<text x="${W / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${esc(
-      `Chaos drill ${r.scenario} ${r.target.node} — ${r.passed ? "passed" : "failed"}` +
-        (r.restoreSeconds !== null ? `, restored in ${r.restoreSeconds.toFixed(2)} s` : ""),
-    )}</text>`,
+    `<text x="${W / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${esc(c.heading)}</text>`,
   );
   // Grid and left axis (requests per second).
   for (let v = 0; v <= reqTop + 1e-9; v += reqStep) {
@@ -212,9 +245,10 @@ export function renderTimelineSvg(r: ReportInput): string {
     out.push(`<line x1="${m.left}" y1="${y}" x2="${m.left + pw}" y2="${y}" stroke="#eeeeee"/>`);
     out.push(`<text x="${m.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${Math.round(v)}</text>`);
   }
-  // Right axis (replicas).
-  for (let v = 0; v <= maxRep; v++) {
-    out.push(`<text x="${m.left + pw + 6}" y="${yRep(v).toFixed(1)}" dominant-baseline="middle" fill="#1f5fbf">${v}</text>`);
+  if (c.right) {
+    for (let v = 0; v <= rightMax; v++) {
+      out.push(`<text x="${m.left + pw + 6}" y="${yRight(v).toFixed(1)}" dominant-baseline="middle" fill="${c.right.color}">${v}</text>`);
+    }
   }
   // Bottom axis (seconds).
   const tStep = niceStep(tMax - tMin, 12);
@@ -225,13 +259,15 @@ export function renderTimelineSvg(r: ReportInput): string {
   }
   out.push(
     `<rect x="${m.left}" y="${m.top}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`,
-    `<text x="${m.left + pw / 2}" y="${H - 22}" text-anchor="middle">seconds after the stop request</text>`,
+    `<text x="${m.left + pw / 2}" y="${H - 22}" text-anchor="middle">${esc(c.xLabel)}</text>`,
     `<text transform="translate(18 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle">requests per second (ok / failed)</text>`,
-    `<text transform="translate(${W - 18} ${m.top + ph / 2}) rotate(90)" text-anchor="middle" fill="#1f5fbf">tasks running on Ready nodes</text>`,
   );
+  if (c.right) {
+    out.push(`<text transform="translate(${W - 18} ${m.top + ph / 2}) rotate(90)" text-anchor="middle" fill="${c.right.color}">${esc(c.right.label)}</text>`);
+  }
   // Request bars.
   const bw = Math.max(1, pw / (tMax - tMin) - 1);
-  for (const b of buckets) {
+  for (const b of c.buckets) {
     const x0 = x(b.t).toFixed(1);
     if (b.ok > 0) {
       out.push(`<rect x="${x0}" y="${yReq(b.ok).toFixed(1)}" width="${bw.toFixed(1)}" height="${(yReq(0) - yReq(b.ok)).toFixed(1)}" fill="#7cc47c"><title>${b.ok} ok at ${b.t.toFixed(1)} s</title></rect>`);
@@ -240,62 +276,100 @@ export function renderTimelineSvg(r: ReportInput): string {
       out.push(`<rect x="${x0}" y="${yReq(b.ok + b.failed).toFixed(1)}" width="${bw.toFixed(1)}" height="${(yReq(b.ok) - yReq(b.ok + b.failed)).toFixed(1)}" fill="#d9534f"><title>${b.failed} failed at ${b.t.toFixed(1)} s</title></rect>`);
     }
   }
-  // Desired replicas and the running step lines.
-  const yd = yRep(r.replicas.desired).toFixed(1);
-  out.push(`<line x1="${m.left}" y1="${yd}" x2="${m.left + pw}" y2="${yd}" stroke="#1f5fbf" stroke-dasharray="2 4"/>`);
-  const step = (vals: (s: DrillSample) => number) => {
-    const good = samples.filter((s) => !s.error);
-    if (good.length === 0) return "";
-    let d = `M${x(good[0].t).toFixed(1)},${yRep(vals(good[0])).toFixed(1)}`;
-    for (let i = 1; i < good.length; i++) {
-      d += ` H${x(good[i].t).toFixed(1)} V${yRep(vals(good[i])).toFixed(1)}`;
-    }
-    return d;
-  };
-  const listed = step((s) => s.listedRunning);
-  if (listed) out.push(`<path d="${listed}" fill="none" stroke="#9bb7e0" stroke-width="1.5" stroke-dasharray="5 3"/>`);
-  const running = step((s) => s.runningOnReady);
-  if (running) out.push(`<path d="${running}" fill="none" stroke="#1f5fbf" stroke-width="2.5"/>`);
-  // Observer errors as small ticks on the top edge.
-  for (const s of samples.filter((s) => s.error)) {
-    out.push(`<line x1="${x(s.t).toFixed(1)}" y1="${m.top}" x2="${x(s.t).toFixed(1)}" y2="${m.top + 6}" stroke="#e0a000"/>`);
-  }
-  // Event marks.
-  const marks: Array<{ kind: string; label: string; color: string }> = [
-    { kind: "stop", label: "stop", color: "#c9302c" },
-    { kind: "detected", label: "marked down", color: "#e08000" },
-    { kind: "leader-elected", label: "new leader", color: "#8a4fbf" },
-    { kind: "restored", label: "restored", color: "#2e8b57" },
-    { kind: "deadline", label: "deadline", color: "#c9302c" },
-    { kind: "start", label: "start", color: "#2e6bd9" },
-    { kind: "rejoined", label: "rejoined", color: "#2e6bd9" },
-  ];
+  if (c.overlay) out.push(...c.overlay({ left: m.left, top: m.top, width: pw, height: ph, x }, yRight));
   let row = 0;
-  for (const mk of marks) {
-    const found = events.find((ev) => ev.kind === mk.kind);
-    if (!found) continue;
-    // The restore is confirmed a few samples after it happened; mark when it happened.
-    const e = mk.kind === "restored" && r.restoreSeconds !== null ? { ...found, t: r.restoreSeconds } : found;
-    const xx = x(e.t).toFixed(1);
+  for (const mk of c.marks) {
+    const xx = x(mk.t).toFixed(1);
     out.push(`<line x1="${xx}" y1="${m.top}" x2="${xx}" y2="${m.top + ph}" stroke="${mk.color}" stroke-width="1.5" stroke-dasharray="6 3"/>`);
-    out.push(`<text x="${(Number(xx) + 3).toFixed(1)}" y="${m.top + 14 + 14 * (row++ % 3)}" fill="${mk.color}">${esc(`${mk.label} ${e.t.toFixed(1)} s`)}</text>`);
+    out.push(`<text x="${(Number(xx) + 3).toFixed(1)}" y="${m.top + 14 + 14 * (row++ % 3)}" fill="${mk.color}">${esc(`${mk.label} ${mk.t.toFixed(1)} s`)}</text>`);
   }
-  // Legend.
   const ly = H - 8;
-  const legend: Array<[string, string]> = [
-    ["#7cc47c", "ok requests/s"],
-    ["#d9534f", "failed requests/s"],
-    ["#1f5fbf", "running on Ready nodes"],
-    ["#9bb7e0", "listed running (docker service ls)"],
-  ];
   let lx = m.left;
-  for (const [color, label] of legend) {
+  for (const [color, label] of c.legend) {
     out.push(`<rect x="${lx}" y="${ly - 9}" width="10" height="10" fill="${color}"/>`);
     out.push(`<text x="${lx + 14}" y="${ly}">${esc(label)}</text>`);
     lx += 24 + label.length * 6.5;
   }
   out.push("</svg>");
   return out.join("\n") + "\n";
+}
+
+/** The drill's event marks, in the order they are labelled. */
+const DRILL_MARKS: ReadonlyArray<{ kind: string; label: string; color: string }> = [
+  { kind: "stop", label: "stop", color: "#c9302c" },
+  { kind: "detected", label: "marked down", color: "#e08000" },
+  { kind: "leader-elected", label: "new leader", color: "#8a4fbf" },
+  { kind: "restored", label: "restored", color: "#2e8b57" },
+  { kind: "deadline", label: "deadline", color: "#c9302c" },
+  { kind: "start", label: "start", color: "#2e6bd9" },
+  { kind: "rejoined", label: "rejoined", color: "#2e6bd9" },
+];
+
+/** The drill's marks at the first event of each kind; the restore where it happened, not where it was confirmed. */
+export function drillMarks(events: readonly DrillEvent[], restoreSeconds: number | null): ChartMark[] {
+  const out: ChartMark[] = [];
+  for (const mk of DRILL_MARKS) {
+    const found = events.find((ev) => ev.kind === mk.kind);
+    if (!found) continue;
+    const t = mk.kind === "restored" && restoreSeconds !== null ? restoreSeconds : found.t;
+    out.push({ t, label: mk.label, color: mk.color });
+  }
+  return out;
+}
+
+/** Load buckets on the fault's time axis (perSecond[i] covers t = offsetSeconds + i). */
+export function chartBuckets(perSecond: readonly LoadBucket[], offsetSeconds: number): ChartBucket[] {
+  return perSecond.map((b) => ({ t: offsetSeconds + b.second, ok: b.ok, failed: b.failed }));
+}
+
+/**
+ * timeline.svg: stacked bars of ok/failed requests per second (left axis), a step line of tasks
+ * running on Ready nodes and the desired count (right axis), vertical marks at the stop, the
+ * detection, the restore and the start.
+ */
+export function renderTimelineSvg(r: ReportInput): string {
+  const samples: readonly DrillSample[] = r.timeline ?? [];
+  const events: readonly DrillEvent[] = r.events ?? [];
+  const load: (LoadSummary & { offsetSeconds: number }) | undefined = r.loadDetail;
+  const maxRep = Math.max(1, r.replicas.desired, ...samples.map((s) => Math.max(s.runningOnReady, s.listedRunning))) + 1;
+  const overlay = (g: ChartGeometry, yRep: (v: number) => number): string[] => {
+    const out: string[] = [];
+    // Desired replicas and the running step lines.
+    const yd = yRep(r.replicas.desired).toFixed(1);
+    out.push(`<line x1="${g.left}" y1="${yd}" x2="${g.left + g.width}" y2="${yd}" stroke="#1f5fbf" stroke-dasharray="2 4"/>`);
+    const step = (vals: (s: DrillSample) => number) => {
+      const good = samples.filter((s) => !s.error);
+      if (good.length === 0) return "";
+      let d = `M${g.x(good[0].t).toFixed(1)},${yRep(vals(good[0])).toFixed(1)}`;
+      for (let i = 1; i < good.length; i++) d += ` H${g.x(good[i].t).toFixed(1)} V${yRep(vals(good[i])).toFixed(1)}`;
+      return d;
+    };
+    const listed = step((s) => s.listedRunning);
+    if (listed) out.push(`<path d="${listed}" fill="none" stroke="#9bb7e0" stroke-width="1.5" stroke-dasharray="5 3"/>`);
+    const running = step((s) => s.runningOnReady);
+    if (running) out.push(`<path d="${running}" fill="none" stroke="#1f5fbf" stroke-width="2.5"/>`);
+    // Observer errors as small ticks on the top edge.
+    for (const s of samples.filter((s) => s.error)) {
+      out.push(`<line x1="${g.x(s.t).toFixed(1)}" y1="${g.top}" x2="${g.x(s.t).toFixed(1)}" y2="${g.top + 6}" stroke="#e0a000"/>`);
+    }
+    return out;
+  };
+  return renderLoadChartSvg({
+    title: `${r.scenario} ${r.target.node}: ${r.passed ? "passed" : "failed"}`,
+    heading: `Chaos drill ${r.scenario} ${r.target.node} — ${r.passed ? "passed" : "failed"}` + (r.restoreSeconds !== null ? `, restored in ${r.restoreSeconds.toFixed(2)} s` : ""),
+    xLabel: "seconds after the stop request",
+    buckets: load ? chartBuckets(load.perSecond, load.offsetSeconds) : [],
+    marks: drillMarks(events, r.restoreSeconds),
+    times: [...samples.map((s) => s.t), ...events.map((e) => e.t)],
+    right: { label: "tasks running on Ready nodes", max: maxRep, color: "#1f5fbf" },
+    overlay,
+    legend: [
+      ["#7cc47c", "ok requests/s"],
+      ["#d9534f", "failed requests/s"],
+      ["#1f5fbf", "running on Ready nodes"],
+      ["#9bb7e0", "listed running (docker service ls)"],
+    ],
+  });
 }
 
 /** Writes report.json, report.md and timeline.svg into `dir` (created if needed); returns their paths. */

@@ -7,17 +7,66 @@
  */
 import { checkEngine, LabError } from "./docker";
 import { down, labContainers, up } from "./lab";
-import { runLabDrills } from "./drill";
+import { applyTimings, DOCKER_DEFAULTS, runLabDrills } from "./drill";
+import { writeMatrixReport, type MatrixRun } from "../chaos/matrixReport";
+import { LabObserver } from "./adapters";
+import { labDrillScenarios, labSteadyCheck, runBaseline, runMatrix, type ScenarioTable } from "./matrix";
+import { nfsStop } from "./nfsOutage";
 import { replaceNode, ReplaceRefused } from "./replace";
-import { parseArgs, USAGE } from "./settings";
+import { badUpdate, rollingUpdate } from "./updateScenarios";
+import { parseArgs, USAGE, type LabOptions } from "./settings";
 import { status } from "./status";
 
 export const LAB_EXIT = { passed: 0, failed: 1, usage: 2, refused: 3, setup: 4 } as const;
 const EXIT_HELP =
   "exit: 0 passed; 1 the drill or replacement ran and its verdict failed (every reason listed); 2 bad flags; " +
-  "3 replacement refused (unknown node, only manager, lab not healthy); 4 could not set up (no engine, no lab)";
+  "3 replacement refused (unknown node, only manager, lab not healthy); 4 could not set up (no engine, no lab); " +
+  "matrix: 0 every scenario passed in every pass, 1 any scenario failed, did not run or is not wired";
 
 const log = (line: string) => console.log(line);
+
+/**
+ * The matrix's scenario table: the six drill scenarios (lab/matrix.ts), the two update scenarios
+ * (lab/updateScenarios.ts) and the NFS outage (lab/nfsOutage.ts).
+ */
+function matrixTable(): ScenarioTable {
+  return { ...labDrillScenarios(), "rolling-update": rollingUpdate, "bad-update": badUpdate, "nfs-stop": nfsStop };
+}
+
+/** `matrix`: bring up (or reuse) the prod-shaped lab, run the passes (and the baseline), write the report. */
+async function matrixCommand(o: LabOptions): Promise<number> {
+  const info = await up(o, log);
+  log(`lab ${info.reused ? "reused" : "up"} in ${info.totalSeconds.toFixed(1)} s: ${info.url}`);
+  const table = matrixTable();
+  const steady = labSteadyCheck();
+  const lab = {
+    managers: info.layout.nodes.filter((n) => n.role === "manager").length,
+    workers: info.layout.nodes.filter((n) => n.role === "worker").length,
+    managersRunTasks: info.config.managers.runTasks,
+    replicas: info.config.was.replicas,
+    balancers: info.layout.edges.length,
+    dispatcherHeartbeatSeconds: info.config.swarm.dispatcherHeartbeatSeconds,
+    taskRestartDelaySeconds: info.config.swarm.taskRestartDelaySeconds,
+  };
+  let runs: MatrixRun[] = [];
+  const write = (rs: readonly MatrixRun[]) => log(`report: ${writeMatrixReport(o.reportDir, rs).join(", ")}`);
+  runs = await runMatrix(info, table, { connections: o.connections, passes: o.passes ?? 1, ...(o.only ? { only: o.only } : {}), log, steady, lab, onPass: write });
+  if (o.baseline) {
+    const observer = new LabObserver(info.managers);
+    const cfg = info.config.swarm;
+    const baseline = await runBaseline(info, table, { connections: o.connections, log, steady }, (kind) =>
+      kind === "tuned"
+        ? applyTimings(info, observer, cfg.dispatcherHeartbeatSeconds, cfg.taskRestartDelaySeconds, log)
+        : applyTimings(info, observer, DOCKER_DEFAULTS.dispatcherHeartbeatSeconds, DOCKER_DEFAULTS.taskRestartDelaySeconds, log),
+    );
+    runs = [...runs.slice(0, -1), { ...runs[runs.length - 1], baseline }];
+    write(runs);
+  }
+  const passed = runs.every((r) => r.passed);
+  const failedRows = runs.flatMap((r) => r.scenarios.filter((s) => !s.passed).map((s) => `${r.passes && r.passes > 1 ? `pass ${r.pass} ` : ""}${s.name}`));
+  log(`matrix ${passed ? "PASSED" : `FAILED (${failedRows.join(", ")})`}: ${runs.length} pass(es) of ${runs[0]?.scenarios.length ?? 0} scenario(s) at ${o.connections} connections; lab left up (npm run lab -- down)`);
+  return passed ? LAB_EXIT.passed : LAB_EXIT.failed;
+}
 
 async function main(): Promise<number> {
   let parsed: ReturnType<typeof parseArgs>;
@@ -62,6 +111,8 @@ async function main(): Promise<number> {
       log(`replace ${r.target}: ${r.failures.length ? "FAILED" : "passed"} (swarm id ${r.oldId} → ${r.newId}, rejoined in ${r.rejoinSeconds} s, ${r.replicas.runningOnReady}/${r.replicas.desired} replicas on Ready nodes)`);
       return r.failures.length ? LAB_EXIT.failed : LAB_EXIT.passed;
     }
+    case "matrix":
+      return matrixCommand(o);
     case "drill": {
       if ((await labContainers()).length === 0) throw new LabError("no lab is running; start one with npm run lab -- up");
       const info = await up({ ...o, keepOnFailure: true }, log); // reuses the running lab

@@ -56,7 +56,7 @@ async function rebalance(info: LabInfo, observer: LabObserver, log: Log): Promis
   }
 }
 
-async function applyTimings(info: LabInfo, observer: LabObserver, hb: number, delay: number, log: Log): Promise<void> {
+export async function applyTimings(info: LabInfo, observer: LabObserver, hb: number, delay: number, log: Log): Promise<void> {
   const manager = info.layout.nodes.find((n) => n.name === info.managers[0])!;
   await runScript(manager.name, "swarm-init", renderSwarmInit({ advertiseAddr: manager.ip, dispatcherHeartbeatSeconds: hb, engineWaitSeconds: 60 }));
   if (await deployService(manager.name, wasSpec(info.config, info.images.app, delay))) {

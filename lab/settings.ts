@@ -5,6 +5,7 @@
  */
 import { parseCidr } from "../base/ipv4";
 import { checkMirrorUrl } from "./aptMirror";
+import { SCENARIO_NAMES, type ScenarioName } from "../chaos/matrix";
 import { WAS_SERVICE_NAME } from "../renderers/serviceSpec";
 import { ConfigError, parseConfig, SwarmHaConfig } from "../stacks/schema";
 import { LabError } from "./docker";
@@ -19,7 +20,11 @@ export const NODE_LOG_DIR = "/srv/was-logs";
 export const SERVICE = WAS_SERVICE_NAME;
 export const APP_IMAGE_REPO = "swarm-ha/was";
 
-export type Command = "up" | "down" | "drill" | "status" | "replace";
+export type Command = "up" | "down" | "drill" | "status" | "replace" | "matrix";
+const COMMANDS: readonly Command[] = ["up", "down", "drill", "status", "replace", "matrix"];
+
+/** The matrix's lab: prod's shape (3 managers that only manage, 5 workers over 3 zones, the pair). */
+export const MATRIX_LAB = { managers: 3, workers: 5, managersRunTasks: false, connections: 200 } as const;
 
 export interface LabOptions {
   readonly command: Command;
@@ -42,9 +47,15 @@ export interface LabOptions {
   readonly privileged?: boolean;
   /** `replace` only: the node container to replace, e.g. swarm-ha-worker-2. */
   readonly node?: string;
+  /** Whether managers may run WAS tasks; undefined: the stack default (true). `matrix`: false, as in prod. */
+  readonly managersRunTasks?: boolean;
+  /** `matrix` only: the whole matrix this many times in a row (default 1). */
+  readonly passes?: number;
+  /** `matrix` only: run only these scenarios (default all, in order). */
+  readonly only?: readonly ScenarioName[];
 }
 
-export const USAGE = `usage: npm run lab -- [up|down|drill|status|replace NODE] [flags]
+export const USAGE = `usage: npm run lab -- [up|down|drill|status|replace NODE|matrix] [flags]
   up (default)        build images, start the lab, run the drill, write lab-report/
   down                remove every container, network and volume labelled ${LAB_LABEL}=1
   drill               run the drill against a running lab
@@ -52,6 +63,20 @@ export const USAGE = `usage: npm run lab -- [up|down|drill|status|replace NODE] 
   replace NODE        remove a swarm node container for good (engine state too) and start a fresh one
                       that rejoins through the AWS join/prune scripts (NODE: swarm-ha-worker-2 or
                       worker-2, swarm-ha-manager-N or manager-N); exit 3 when refused
+  matrix              the failure matrix: brings up (or reuses) a prod-shaped lab (3 managers that
+                      run no task, 5 workers over zones az-a/az-b/az-c, the balancer pair), runs
+                      ${SCENARIO_NAMES.slice(0, 5).join(", ")},
+                      ${SCENARIO_NAMES.slice(5).join(", ")}
+                      under load with a steady-state check between them; writes matrix.json,
+                      matrix.md and matrix-<scenario>.svg; exit 0 only if every scenario passed
+flags (matrix):
+  --connections N     keep-alive connections through the floating address (default ${MATRIX_LAB.connections})
+  --passes N          run the whole matrix N times in a row, 1 to 20 (default 1)
+  --only a,b,...      only these scenarios (names above)
+  --baseline          also run worker-stop and worker-kill with Docker's default timings
+  --workers N         workers (default ${MATRIX_LAB.workers}: the fewest that leave a slot per replica after
+                      losing the zone with the most of them)
+  --report-dir DIR    where matrix.json/md and the SVGs go (default lab-report)
 flags (up/drill):
   --managers 1|3      swarm managers (default 1)
   --workers N         swarm workers, 1 to 100 (default 3)
@@ -113,6 +138,12 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   let keepOnFailure = false;
   let privileged: boolean | undefined;
   let node: string | undefined;
+  let managersGiven: 1 | 3 | undefined;
+  let workersGiven: number | undefined;
+  let connectionsGiven: number | undefined;
+  let baselineGiven: boolean | undefined;
+  let passes: number | undefined;
+  let only: ScenarioName[] | undefined;
   const args = [...argv];
   let positional = 0;
   while (args.length) {
@@ -126,11 +157,11 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
       case "--managers": {
         const v = value();
         if (v !== "1" && v !== "3") throw flagError("--managers", `must be 1 or 3 (got ${JSON.stringify(v ?? "")}); 3 keeps a Raft quorum when one stops`);
-        managers = v === "1" ? 1 : 3;
+        managers = managersGiven = v === "1" ? 1 : 3;
         break;
       }
       case "--workers":
-        workers = intFlag("--workers", value(), 1, 100);
+        workers = workersGiven = intFlag("--workers", value(), 1, 100);
         break;
       case "--edge": {
         const v = value();
@@ -161,7 +192,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
         break;
       }
       case "--connections":
-        connections = intFlag("--connections", value(), 1, 1000);
+        connections = connectionsGiven = intFlag("--connections", value(), 1, 1000);
         break;
       case "--report-dir": {
         const v = value();
@@ -173,7 +204,16 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
         drill = false;
         break;
       case "--no-baseline":
-        baseline = false;
+        baseline = baselineGiven = false;
+        break;
+      case "--baseline":
+        baseline = baselineGiven = true;
+        break;
+      case "--passes":
+        passes = intFlag("--passes", value(), 1, 20);
+        break;
+      case "--only":
+        only = parseOnly(value());
         break;
       case "--keep-on-failure":
         keepOnFailure = true;
@@ -182,18 +222,55 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
         privileged = true;
         break;
       default:
-        if (!a.startsWith("-") && positional === 0 && ["up", "down", "drill", "status", "replace"].includes(a)) {
+        if (!a.startsWith("-") && positional === 0 && (COMMANDS as readonly string[]).includes(a)) {
           command = a as Command;
           positional++;
           if (command === "replace") node = parseReplaceTarget(args[0]?.startsWith("-") ? undefined : args.shift());
           break;
         }
-        throw flagError(a, a.startsWith("-") ? "unknown flag" : "unknown command; use up, down, drill, status or replace");
+        throw flagError(a, a.startsWith("-") ? "unknown flag" : "unknown command; use up, down, drill, status, replace or matrix");
     }
+  }
+  if (command !== "matrix" && (passes !== undefined || only !== undefined)) {
+    throw flagError(passes !== undefined ? "--passes" : "--only", "applies to the matrix only: npm run lab -- matrix ...");
+  }
+  if (command === "matrix") {
+    if (managersGiven === 1) throw flagError("--managers", "the matrix needs 3 managers (leader-kill and az-loss keep a Raft quorum only with 3); drop --managers");
+    if (edge === 1) throw flagError("--edge", "the matrix needs the balancer pair (edge-kill, az-loss of the holder's zone); drop --edge");
+    const m = matrixOptions({ command, managers: 3, workers: workersGiven ?? MATRIX_LAB.workers, replicas, edge, baseImage, mirror, subnet, reportDir, keepOnFailure, privileged }, { connectionsGiven, baselineGiven, passes, only });
+    labConfig(m);
+    return m;
   }
   const opts: LabOptions = { command, managers, workers, replicas, edge, baseImage, mirror, subnet, drill, baseline, connections, reportDir, keepOnFailure, privileged, ...(node ? { node } : {}) };
   if (command === "up" || command === "drill") labConfig(opts); // validates replicas against nodes now
   return opts;
+}
+
+/** `--only a,b`: scenario names, each known, none twice. */
+function parseOnly(v: string | undefined): ScenarioName[] {
+  const names = (v ?? "").split(",").map((x) => x.trim()).filter(Boolean);
+  if (names.length === 0) throw flagError("--only", `needs scenario names separated by commas, e.g. --only worker-kill,edge-kill (names: ${SCENARIO_NAMES.join(", ")})`);
+  for (const n of names) {
+    if (!(SCENARIO_NAMES as readonly string[]).includes(n)) throw flagError("--only", `unknown scenario ${JSON.stringify(n)}; the scenarios are ${SCENARIO_NAMES.join(", ")}`);
+  }
+  if (new Set(names).size !== names.length) throw flagError("--only", `names a scenario twice (${names.join(",")}); name each once`);
+  return names as ScenarioName[];
+}
+
+/** The matrix's options: its lab shape and defaults (200 connections, no baseline unless asked). */
+function matrixOptions(
+  base: Omit<LabOptions, "drill" | "baseline" | "connections">,
+  f: { connectionsGiven?: number; baselineGiven?: boolean; passes?: number; only?: ScenarioName[] },
+): LabOptions {
+  return {
+    ...base,
+    drill: false,
+    baseline: f.baselineGiven ?? false,
+    connections: f.connectionsGiven ?? MATRIX_LAB.connections,
+    managersRunTasks: MATRIX_LAB.managersRunTasks,
+    passes: f.passes ?? 1,
+    ...(f.only ? { only: f.only } : {}),
+  };
 }
 
 const FLAG_OF_KEY: Record<string, string> = { managerCount: "--managers", workerCount: "--workers", wasReplicas: "--replicas" };
@@ -203,13 +280,14 @@ const FLAG_OF_KEY: Record<string, string> = { managerCount: "--managers", worker
  * lab shares (heartbeat, restart delay, port, health path, replicas, export path), with lab-only
  * values for keys that mean nothing locally.
  */
-export function labConfig(o: Pick<LabOptions, "managers" | "workers" | "replicas">, overrides: Record<string, unknown> = {}): SwarmHaConfig {
+export function labConfig(o: Pick<LabOptions, "managers" | "workers" | "replicas"> & Partial<Pick<LabOptions, "managersRunTasks">>, overrides: Record<string, unknown> = {}): SwarmHaConfig {
   try {
     return parseConfig({
       adminCidr: "127.0.0.1/32", // no SSH in the lab; required by the schema
       managerCount: o.managers,
       workerCount: o.workers,
       ...(o.replicas !== undefined ? { wasReplicas: o.replicas } : {}),
+      ...(o.managersRunTasks !== undefined ? { managersRunTasks: o.managersRunTasks } : {}),
       ...overrides,
     });
   } catch (e) {

@@ -1,0 +1,97 @@
+/**
+ * End to end: `npm run lab -- matrix --only worker-kill,edge-kill` as a user runs it, on the
+ * prod-shaped lab (3 managers that run no task, 5 workers over 3 zones, the balancer pair), at
+ * 200 connections. CI runs this subset (one swarm scenario that loses a replica, the one scenario
+ * that loses connections); the whole matrix runs with `npm run lab -- matrix`. The mechanics are
+ * asserted (restored, taken over, rejoined, one holder, the report files and their shape); the
+ * budgets are the matrix's own verdict, and the exit code must agree with matrix.json.
+ * Imported by run.test.ts (one Docker engine, one lab at a time).
+ */
+import { execFile, execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { down, labContainers } from "../../lab/lab";
+import { ENGINE_PROBLEM } from "./engine";
+
+const MIN = 60_000;
+
+function xmllint(file: string): void {
+  execFileSync("xmllint", ["--noout", file], { stdio: "pipe" });
+}
+
+describe.skipIf(ENGINE_PROBLEM !== undefined).sequential(
+  `failure matrix subset: worker-kill and edge-kill${ENGINE_PROBLEM ? ` (skipped: no Docker engine: ${ENGINE_PROBLEM})` : ""}`,
+  () => {
+    const say = (l: string) => console.log(`[e2e matrix] ${l}`);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "swarm-ha-matrix-"));
+    let code = 0;
+    let output = "";
+    let matrix: Record<string, any>;
+    const row = (name: string) => matrix.scenarios.find((s: { name: string }) => s.name === name);
+
+    beforeAll(async () => {
+      const t = Date.now();
+      // Asynchronous: a synchronous child blocks the vitest worker for minutes ("Timeout calling onTaskUpdate").
+      const r = await new Promise<{ code: number; out: string }>((resolve) => {
+        execFile("npx", ["--no-install", "tsx", "lab/cli.ts", "matrix", "--only", "worker-kill,edge-kill", "--report-dir", dir], { cwd: `${__dirname}/../..`, encoding: "utf8", timeout: 12 * MIN, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+          const e = err as (Error & { code?: number | string }) | null;
+          resolve({ code: e === null ? 0 : typeof e.code === "number" ? e.code : -1, out: `${stdout}\n${stderr}` });
+        });
+      });
+      code = r.code;
+      output = r.out;
+      say(`npm run lab -- matrix exit ${code} after ${Math.round((Date.now() - t) / 1000)} s: ${output.trim().split("\n").pop()}`);
+      const file = path.join(dir, "matrix.json");
+      if (!fs.existsSync(file)) throw new Error(`the matrix (exit ${code}) wrote no matrix.json; its last output:\n${output.trim().split("\n").slice(-25).join("\n")}`);
+      matrix = JSON.parse(fs.readFileSync(file, "utf8"));
+    }, 13 * MIN);
+
+    afterAll(async () => {
+      await down(say);
+      expect(await labContainers()).toEqual([]);
+    }, 2 * MIN);
+
+    it("writes matrix.json in the contract's shape, the two rows in matrix order, and exits as it judged", () => {
+      expect(matrix.connections).toBe(200);
+      expect(matrix.scenarios.map((s: { name: string }) => s.name)).toEqual(["worker-kill", "edge-kill"]);
+      for (const s of matrix.scenarios) {
+        expect(Object.keys(s).slice(0, 6)).toEqual(["name", "passed", "restoreSeconds", "detectSeconds", "load", "failures"]);
+        say(`${s.name}: ${s.passed ? "passed" : "FAILED"} restore ${s.restoreSeconds} s, detect ${s.detectSeconds} s, ${s.load.failed}/${s.load.requests} failed, p99 ${s.load.p99Ms} ms, resent ${s.load.resent}${s.failures.length ? `; ${s.failures.join("; ")}` : ""}`);
+      }
+      expect(matrix.passed).toBe(matrix.scenarios.every((s: { passed: boolean }) => s.passed));
+      expect(code).toBe(matrix.passed ? 0 : 1);
+      expect(matrix.lab).toMatchObject({ managers: 3, workers: 5, managersRunTasks: false, balancers: 2 });
+    });
+
+    it("worker-kill: a worker running a replica killed under 200 connections; restored, rejoined, no orphan", () => {
+      const s = row("worker-kill");
+      expect(s.detail.refused).toBeUndefined();
+      expect(s.detail).toMatchObject({ drill: "worker-kill", fault: "kill", target: { role: "worker" } });
+      expect(s.detectSeconds).toBeGreaterThan(0);
+      expect(s.restoreSeconds).toBeGreaterThanOrEqual(s.detectSeconds);
+      expect(s.load.requests).toBeGreaterThan(1000);
+      expect(s.detail.rejoinSeconds).not.toBeNull();
+      expect(s.detail.afterReturn.settledSeconds).not.toBeNull();
+      expect(s.failures.filter((f: string) => /rejoin|orphan|not restored|did not run/.test(f))).toEqual([]);
+    });
+
+    it("edge-kill: the holder killed; the standby takes over; one holder after its return", () => {
+      const s = row("edge-kill");
+      expect(s.detail).toMatchObject({ drill: "edge-kill", fault: "kill", target: { role: "edge" } });
+      expect(s.restoreSeconds).toBeGreaterThan(0);
+      expect(s.restoreSeconds).toBeLessThan(10); // the 1 s budget is the matrix verdict's (exit code above), not this check
+      expect(s.budget).toMatchObject({ restoreSeconds: 1, maxFailed: 200 });
+      expect(s.detail.holdersAfterReturn).toHaveLength(1);
+      expect(s.failures.filter((f: string) => /split brain|did not run/.test(f))).toEqual([]);
+    });
+
+    it("writes matrix.md and a well-formed timeline SVG per scenario", () => {
+      const md = fs.readFileSync(path.join(dir, "matrix.md"), "utf8");
+      expect(md).toMatch(/^# Failure matrix — (PASSED|FAILED)/);
+      expect(md).toContain("| worker-kill |");
+      for (const n of ["worker-kill", "edge-kill"]) xmllint(path.join(dir, `matrix-${n}.svg`));
+    });
+  },
+);
