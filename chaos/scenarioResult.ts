@@ -3,23 +3,12 @@
  * (chaos/matrix.ts MATRIX_BUDGETS) plus the problems the scenario itself found. Pure; shared by the
  * update and NFS scenarios, whose lab sides only measure.
  */
-import { allowedFailed, MATRIX_BUDGETS, ScenarioLoad, ScenarioMark, ScenarioName, ScenarioResult } from "./matrix";
+import { judgeScenario, type ScenarioFigures, type ScenarioLoad, type ScenarioMark, type ScenarioName, type ScenarioResult } from "./matrix";
 import type { LoadBucket, LoadSummary } from "./types";
 
 /** The matrix row's load figures from a load summary. */
 export function scenarioLoad(s: LoadSummary): ScenarioLoad {
   return { requests: s.requests, failed: s.failed, p50Ms: s.p50Ms, p99Ms: s.p99Ms, resent: s.resentOnStaleConnection ?? 0 };
-}
-
-/** Reasons the load breaks the scenario's budget (failed requests, p99); empty when within it. */
-export function loadFailures(name: ScenarioName, load: ScenarioLoad, connections: number): string[] {
-  const b = MATRIX_BUDGETS[name];
-  const out: string[] = [];
-  if (load.requests === 0) out.push("the load got no answer at all (0 requests): nothing was measured");
-  const allowed = allowedFailed(b, connections);
-  if (load.failed > allowed) out.push(`${load.failed} of ${load.requests} requests failed (budget ${allowed})`);
-  if (load.p99Ms > b.maxP99Ms) out.push(`p99 latency ${load.p99Ms} ms over the ${b.maxP99Ms} ms budget`);
-  return out;
 }
 
 export interface ScenarioFacts {
@@ -39,23 +28,24 @@ export interface ScenarioFacts {
 
 const NO_LOAD = { requests: 0, failed: 0, p50Ms: 0, p99Ms: 0, resent: 0 } as const;
 
-/** The judged row: passed only when no problem was found and the load kept the budget. */
+/**
+ * The judged row: passed only when no problem was found and the figures keep the scenario's budget
+ * (judgeScenario, chaos/matrix.ts: the same judgement the drill rows get).
+ */
 export function scenarioResult(f: ScenarioFacts): ScenarioResult {
   const load = f.load ? scenarioLoad(f.load) : NO_LOAD;
-  const failures = [...f.problems, ...(f.load ? loadFailures(f.name, load, f.connections) : ["the load did not run"])];
   const perSecond: readonly LoadBucket[] | undefined = f.load?.perSecond;
-  return {
+  const figures: ScenarioFigures = {
     name: f.name,
-    passed: failures.length === 0,
     restoreSeconds: f.restoreSeconds ?? null,
     detectSeconds: f.detectSeconds ?? null,
     load,
-    failures,
     ...(perSecond ? { perSecond } : {}),
     ...(f.loadOffsetSeconds !== undefined ? { loadOffsetSeconds: f.loadOffsetSeconds } : {}),
     marks: [...f.marks].sort((a, b) => a.t - b.t),
     ...(f.detail ? { detail: f.detail } : {}),
   };
+  return judgeScenario(figures, f.problems, { connections: f.connections });
 }
 
 /** Seconds with one decimal (the timelines' resolution). */

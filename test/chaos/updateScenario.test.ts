@@ -153,7 +153,7 @@ describe("scenario rows", () => {
   it("FAILS on p99 over 1.5 s, on no load at all, and on an empty load", () => {
     const base = { name: "bad-update" as const, connections: 200, problems: [], marks: [] };
     expect(scenarioResult({ ...base, load: load(0, 1600) }).failures).toEqual(["p99 latency 1600 ms over the 1500 ms budget"]);
-    expect(scenarioResult(base).failures).toEqual(["the load did not run"]);
+    expect(scenarioResult(base).failures).toEqual(["no load measured (0 requests); the scenario must run under 200 connections"]);
     expect(scenarioResult({ ...base, load: { ...load(0), requests: 0 } }).passed).toBe(false);
   });
 
