@@ -13,7 +13,7 @@ import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { down, labContainers } from "../../lab/lab";
-import { ENGINE_PROBLEM } from "./engine";
+import { chaosDrillOnLab, ENGINE_PROBLEM } from "./engine";
 
 const MIN = 60_000;
 
@@ -47,6 +47,8 @@ describe.skipIf(ENGINE_PROBLEM !== undefined).sequential(
       if (!fs.existsSync(file)) throw new Error(`the matrix (exit ${code}) wrote no matrix.json; its last output:\n${output.trim().split("\n").slice(-25).join("\n")}`);
       matrix = JSON.parse(fs.readFileSync(file, "utf8"));
     }, 13 * MIN);
+
+    let graceful: ReturnType<typeof chaosDrillOnLab> | undefined;
 
     afterAll(async () => {
       await down(say);
@@ -86,6 +88,19 @@ describe.skipIf(ENGINE_PROBLEM !== undefined).sequential(
       expect(s.detail.holdersAfterReturn).toHaveLength(1);
       expect(s.failures.filter((f: string) => /split brain|did not run/.test(f))).toEqual([]);
     });
+
+    // On the same pair (no second bring-up): the graceful balancer stop, which once lost requests to
+    // the keep-alive close race, must pass its own verdict (0 failed at the CLI's 50 connections).
+    it("then a graceful stop of the holder (npm run chaos -- --lab --target edge) passes: exit 0, 0 failed, one holder after", () => {
+      graceful = chaosDrillOnLab("edge", path.join(dir, "edge-stop.json"), say);
+      const r = graceful.report;
+      say(`graceful edge stop: takeover ${r.takeoverSeconds} s, ${r.load.failed}/${r.load.requests} failed, resent ${r.loadDetail?.resentOnStaleConnection ?? 0}`);
+      expect(r.drill).toBe("edge-stop");
+      expect(r.load.requests).toBeGreaterThan(1000);
+      expect(r.load.failed).toBe(0);
+      expect(r.holdersAfterReturn).toHaveLength(1);
+      expect(graceful.result.code).toBe(0);
+    }, 5 * MIN);
 
     it("writes matrix.md and a well-formed timeline SVG per scenario", () => {
       const md = fs.readFileSync(path.join(dir, "matrix.md"), "utf8");

@@ -4,9 +4,8 @@
  */
 import "./lab.e2e";
 import "./managers.e2e";
-// The failure matrix's CI subset (worker-kill, edge-kill) takes the place of edge.e2e (the graceful
-// balancer stop) to keep CI under 15 minutes: edge-kill drills the same pair, takeover and single
-// holder after the return; the graceful stop stays covered by `npm run chaos -- --lab --target edge`.
+// The failure matrix's CI subset (worker-kill, edge-kill), then the graceful balancer stop through the
+// chaos CLI on the same lab (what edge.e2e did, without a second bring-up).
 import "./matrix.e2e";
 import "./frozen.e2e";
 import "./scenarios.e2e";
