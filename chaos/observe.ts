@@ -121,7 +121,7 @@ const settled = () => new Promise<void>((resolve) => setImmediate(resolve));
 export function edgeSampler(rec: DrillRecord, edge: EdgeObserver, pair: readonly string[], probing: { on: boolean }, prober?: AnswerProber): Sampler {
   const bg: { read?: Promise<string[]>; last?: string[]; error?: unknown } = {};
   const holders = async (): Promise<string[]> => {
-    if (!prober || !probing.on) return edge.holders();
+    if (!prober || !probing.on) return (bg.last = await edge.holders());
     if (bg.read === undefined) {
       bg.read = edge.holders().then(
         (h) => ((bg.last = h), (bg.error = undefined), h),
