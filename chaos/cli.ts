@@ -281,7 +281,7 @@ export function summaryLine(r: DrillResult): string {
     const holders = (r.holdersAfterReturn as readonly string[] | undefined) ?? [];
     return (
       `${r.passed ? "PASSED" : "FAILED"}: ${did} balancer ${r.target.node}; the other became MASTER after ${s(r.detectSeconds)}, ` +
-      `the floating address answered from it after ${s(r.restoreSeconds)} (takeover), ${r.target.node} back after ${s(r.rejoinSeconds)}, ` +
+      `the floating address answered from it after ${s(r.restoreSeconds)} (takeover, ${r.takeoverFrom === "fault-effective" ? `from the fault taking effect at ${s((r.faultEffectiveSeconds as number | undefined) ?? null)}` : "from the fault request"}), ${r.target.node} back after ${s(r.rejoinSeconds)}, ` +
       `holders after its return: ${holders.join(", ") || "none"} (single after ${s((r.singleHolderWithinSeconds as number | null | undefined) ?? null)})` +
       (r.load.connections > 0 ? `; load ${r.load.connections} conns, ${r.load.requests} requests, ${r.load.failed} failed, p50 ${r.load.p50Ms} ms, p99 ${r.load.p99Ms} ms` : "") +
       (r.reason ? `; ${r.reason}` : "")

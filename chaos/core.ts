@@ -9,7 +9,7 @@
 
 import { DEFAULT_FAULT, drillName, stopperFault, type Fault, type FaultKind } from "./fault";
 import { waitNoOrphans, type AfterReturn } from "./orphans";
-import { EdgeJudge, edgeSampler, observe, sampleUntil, SwarmJudge, swarmSampler, type Judge, type Sampler } from "./observe";
+import { AnswerProber, EdgeJudge, edgeSampler, observe, sampleUntil, SwarmJudge, swarmSampler, type Judge, type Sampler } from "./observe";
 import { preflightEdge, preflightSwarm, preflightZone, zoneOfTarget, type PreflightTiming, type Refusal, type ZonePlan } from "./preflight";
 import { DrillRecord, errMsg, round } from "./record";
 import { Healer, healOnSignals, waitRejoin, watchSingleHolder, type SingleHolder } from "./recover";
@@ -66,6 +66,8 @@ export interface DrillSample {
   readonly holders?: readonly string[];
   /** Edge drill: whether a request through the floating address was answered at this sample. */
   readonly answered?: boolean;
+  /** Edge drill with an answer prober: the balancer that answered the last landed probe (X-Balancer). */
+  readonly answeredBy?: string;
   /** Set when the observer failed for this sample (the other fields then repeat the last good sample). */
   readonly error?: string;
 }
@@ -75,6 +77,7 @@ export type DrillEventKind =
   | "stop"
   | "stop-returned"
   | "stop-failed"
+  | "fault-effective"
   | "detected"
   | "leader-elected"
   | "restored"
@@ -133,6 +136,11 @@ export interface DrillOptions {
    * balancer must hold the address unchanged for `singleHolderStableSeconds`. Default 10.
    */
   readonly singleHolderSeconds?: number;
+  /**
+   * Edge drill: the takeover budget in seconds (measured from the fault taking effect when the
+   * adapter can tell). Default 1 for `kill` (issue 10's edge-kill budget); none for other kinds.
+   */
+  readonly takeoverBudgetSeconds?: number;
   /** Edge drill: seconds the same single holder must keep the address (a change restarts it). Default 3. */
   readonly singleHolderStableSeconds?: number;
   /** Requests that may fail under the load. Default 0. */
@@ -206,8 +214,19 @@ export interface DrillResult extends DrillReport {
   /** Full load summary; perSecond[i] covers t = loadOffsetSeconds + i. */
   readonly loadDetail?: LoadSummary & { readonly offsetSeconds: number };
   readonly startedAt: string;
-  /** Edge drill: seconds from the stop until the floating address answered from the other balancer (= restoreSeconds). */
+  /**
+   * Edge drill: seconds from `takeoverFrom` until the floating address answered from the other
+   * balancer (= restoreSeconds, so the failure matrix reads it there).
+   */
   readonly takeoverSeconds?: number | null;
+  /**
+   * Edge drill: the takeover's origin. "fault-effective": when the fault really took effect (lab
+   * kill: the container's State.FinishedAt); "fault-request": t = 0, the stop/kill request (AWS, or
+   * an adapter that cannot tell), which includes how long the request took to act.
+   */
+  readonly takeoverFrom?: "fault-effective" | "fault-request";
+  /** Seconds after t = 0 when the fault took effect, when the adapter reports it. */
+  readonly faultEffectiveSeconds?: number;
   /** Edge drill: holders of the address at the end of the window after the stopped balancer returned. */
   readonly holdersAfterReturn?: readonly string[];
   /** Edge drill: seconds from the return until exactly one holder (and it stayed so); null if never within the window. */
@@ -226,6 +245,8 @@ interface DrillContext {
   readonly rejoinDeadlineSeconds: number;
   readonly errorToleranceMs: number;
   readonly budgets: Budgets;
+  /** Poll period of the observation phase (the edge drill with an answer prober: 100 ms). */
+  readonly observePollMs?: number;
   readonly startedAt: string;
   readonly preflight: PreflightTiming;
 }
@@ -400,12 +421,15 @@ async function zoneDrill(c: DrillContext, observer: SwarmObserver, fault: Fault,
 }
 
 /** The balancer drill: stop the holder, measure the takeover, then one stable holder after its return. */
-async function edgeDrill(c: DrillContext, observer: SwarmObserver, edge: EdgeObserver, fault: Fault, plan: { target: string; pair: readonly string[]; why: string }): Promise<DrillResult> {
+async function edgeDrill(c0: DrillContext, observer: SwarmObserver, edge: EdgeObserver, fault: Fault, plan: { target: string; pair: readonly string[]; why: string }): Promise<DrillResult> {
   const name = plan.target;
   const probing = { on: false };
-  const sampler = edgeSampler(c.rec, edge, plan.pair, probing);
-  // One answered request from the other balancer is the takeover.
-  const judge = new EdgeJudge(name, Math.max(1, c.o.confirmSamples ?? 1), c.rec);
+  // With answeredBy the client's view decides: a probe every 100 ms, the first answer from the other balancer.
+  const prober = edge.answeredBy ? new AnswerProber(c0.rec, () => edge.answeredBy!(), name) : undefined;
+  const c: DrillContext = prober ? { ...c0, observePollMs: Math.min(c0.pollMs, 100) } : c0;
+  const sampler = edgeSampler(c.rec, edge, plan.pair, probing, prober);
+  // Without a prober: one answered request while the other balancer holds the address is the takeover.
+  const judge = new EdgeJudge(name, Math.max(1, c.o.confirmSamples ?? 1), c.rec, prober);
   const out = await runPhases(c, fault, sampler, judge, `${name} (edge)`, {
     onFault: () => (probing.on = true),
     onObserved: () => (probing.on = false),
@@ -414,10 +438,11 @@ async function edgeDrill(c: DrillContext, observer: SwarmObserver, edge: EdgeObs
       waitRejoin(c.rec, async () => ({ ok: await edge.ready(name), detail: `${name} is not back in the pair` }), c.rejoinDeadlineSeconds, c.pollMs, `${name} takes part in VRRP again`),
     afterRejoin: () => watchSingleHolder(c.rec, sampler, name, c.o.singleHolderSeconds ?? 10, c.budgets.singleHolderStableSeconds ?? 3, c.pollMs),
   });
+  const tk = takeover(judge.restoreSeconds, out.effectiveSeconds, c.o.takeoverBudgetSeconds ?? (fault.kind === "kill" ? 1 : undefined));
   const v = decideVerdict(
     {
-      problems: phaseProblems(c, out, name, " the pair"),
-      restoreSeconds: judge.restoreSeconds,
+      problems: [...phaseProblems(c, out, name, " the pair"), ...(tk.problem ? [tk.problem] : [])],
+      restoreSeconds: tk.seconds,
       ...(out.load ? { load: pickLoad(out.load) } : {}),
       ...(out.after ? { edge: { target: name, ...out.after } } : {}),
     },
@@ -430,15 +455,38 @@ async function edgeDrill(c: DrillContext, observer: SwarmObserver, edge: EdgeObs
     drill: drillName("edge", false, fault.kind),
     target: { node: name, role: "edge" },
     detectSeconds: judge.detectSeconds,
-    restoreSeconds: judge.restoreSeconds,
+    restoreSeconds: tk.seconds,
     replicas,
     targetWhy: plan.why,
     listedRunning: 0,
     otherNodesNotReady: [],
-    takeoverSeconds: judge.restoreSeconds,
+    takeoverSeconds: tk.seconds,
+    takeoverFrom: tk.from,
+    ...(out.effectiveSeconds !== undefined ? { faultEffectiveSeconds: out.effectiveSeconds } : {}),
+    ...(prober ? { probes: { sent: prober.sent, answered: prober.answered } } : {}),
     holdersAfterReturn: out.after?.holdersAfterReturn ?? [],
     singleHolderWithinSeconds: out.after?.singleHolderWithinSeconds ?? null,
   };
+}
+
+/**
+ * The takeover as the budget means it: from the fault taking effect (when the adapter can tell;
+ * else from t = 0, the request) to the first answer from the other balancer. An answer stamped
+ * before the effective time (the two clocks' resolutions) counts as 0.
+ */
+export function takeover(
+  answeredAt: number | null,
+  effectiveAt: number | undefined,
+  budgetSeconds: number | undefined,
+): { seconds: number | null; from: "fault-effective" | "fault-request"; problem?: string } {
+  const from = effectiveAt === undefined ? "fault-request" : "fault-effective";
+  if (answeredAt === null) return { seconds: null, from };
+  const seconds = round(Math.max(0, answeredAt - (effectiveAt ?? 0)));
+  const origin = from === "fault-effective" ? "the fault took effect" : "the fault request (when it took effect is unknown)";
+  if (budgetSeconds !== undefined && seconds > budgetSeconds) {
+    return { seconds, from, problem: `takeover ${seconds} s after ${origin}, over the ${budgetSeconds} s budget` };
+  }
+  return { seconds, from };
 }
 
 /** What the fault, observe and recover phases produced. */
@@ -453,6 +501,8 @@ interface PhaseOutcome {
   readonly signalled?: string;
   readonly rejoinSeconds: number | null;
   readonly after?: SingleHolder;
+  /** Seconds after t = 0 when the fault took effect (Fault.effectiveAt), when known. */
+  readonly effectiveSeconds?: number;
 }
 
 interface PhaseHooks {
@@ -474,7 +524,7 @@ async function runPhases(c: DrillContext, fault: Fault, sampler: Sampler, judge:
   const signals = c.o.signals === undefined ? (process as SignalHost) : c.o.signals;
   const unregister = healOnSignals(healer, rec, signals, c.o.exit ?? ((code: number) => process.exit(code)), (sig) => (signalled = sig));
   const load = new LoadRun(c.o.load, rec);
-  let observed: { reason?: string; final?: DrillSample } = {};
+  let observed: Observed = {};
   let injected = false;
   let healed = false;
   let rejoinSeconds: number | null = null;
@@ -513,17 +563,40 @@ async function runPhases(c: DrillContext, fault: Fault, sampler: Sampler, judge:
   };
 }
 
+interface Observed {
+  readonly reason?: string;
+  readonly final?: DrillSample;
+  readonly effectiveSeconds?: number;
+}
+
+/** When the fault took effect, if its adapter can tell; recorded as the event "fault-effective". */
+async function recordEffective(rec: DrillRecord, fault: Fault): Promise<number | undefined> {
+  if (!fault.effectiveAt) return undefined;
+  try {
+    const at = await fault.effectiveAt();
+    if (at === undefined) return undefined;
+    const t = round((at - rec.t0) / 1000);
+    rec.eventAt(t, "fault-effective", `${fault.kind} took effect (the adapter's own timestamp)`);
+    return t;
+  } catch (e) {
+    rec.log(`when the fault took effect is unknown: ${errMsg(e)}`);
+    return undefined;
+  }
+}
+
 /** Injects the fault alongside the observation (an EC2 stop waiter takes far longer than detection). */
-async function injectAndObserve(c: DrillContext, fault: Fault, sampler: Sampler, judge: Judge, label: string): Promise<{ reason?: string; final?: DrillSample }> {
+async function injectAndObserve(c: DrillContext, fault: Fault, sampler: Sampler, judge: Judge, label: string): Promise<Observed> {
   const { rec } = c;
   const names = fault.targets.join(", ");
   rec.event("stop", fault.kind === "stop" ? label : `${fault.kind} ${label}`);
   let error: string | undefined;
   let done = false;
+  let effectiveSeconds: number | undefined;
   void fault.inject().then(
-    () => {
-      done = true;
+    async () => {
       rec.event("stop-returned");
+      effectiveSeconds = await recordEffective(rec, fault);
+      done = true;
     },
     (e) => {
       done = true;
@@ -532,14 +605,15 @@ async function injectAndObserve(c: DrillContext, fault: Fault, sampler: Sampler,
     },
   );
   const failed = () => (error === undefined ? undefined : `stopping ${names} failed: ${error}`);
-  const r = await observe(rec, sampler, judge, { deadlineSeconds: c.deadlineSeconds, pollMs: c.pollMs, errorToleranceMs: c.errorToleranceMs, faultError: failed });
-  if (done) return r;
+  const r = await observe(rec, sampler, judge, { deadlineSeconds: c.deadlineSeconds, pollMs: c.observePollMs ?? c.pollMs, errorToleranceMs: c.errorToleranceMs, faultError: failed });
+  const withEffective = (x: Observed): Observed => (effectiveSeconds === undefined ? x : { ...x, effectiveSeconds });
+  if (done) return withEffective(r);
   // Let the injection finish before healing (StartInstances on a stopping instance fails), still
   // sampling; bounded so a hung stop cannot block the heal.
   const waitSeconds = c.o.stopWaitSeconds ?? 600;
   await sampleUntil(rec, sampler, rec.clock.now() + waitSeconds * 1000, c.pollMs, () => done);
   if (!done) rec.event("stop-failed", `stop did not return within ${waitSeconds} s; starting anyway`);
-  return r.reason === undefined && failed() !== undefined ? { ...r, reason: failed() } : r;
+  return withEffective(r.reason === undefined && failed() !== undefined ? { ...r, reason: failed() } : r);
 }
 
 /** The load across the drill: started a lead before the fault, stopped after the tail. */

@@ -32,6 +32,11 @@ export interface Fault {
   inject(): Promise<void>;
   /** Undoes it on every target; called once after any injection attempt, whatever happened. */
   heal(): Promise<void>;
+  /**
+   * Epoch ms when the fault really took effect on every target (the latest of them), asked once
+   * after inject() returned; undefined when the adapter cannot tell (AWS: the request time stays t = 0).
+   */
+  effectiveAt?(): Promise<number | undefined>;
 }
 
 /** A fault of `kind` through the adapter that implements it (stop = inject, start = heal). */
@@ -45,6 +50,14 @@ export function stopperFault(kind: string, stopper: NodeStopper, targets: readon
     heal: async () => {
       await Promise.all(targets.map((t) => stopper.start(t)));
     },
+    ...(stopper.effectiveAt
+      ? {
+          effectiveAt: async () => {
+            const ats = await Promise.all(targets.map((t) => stopper.effectiveAt!(t)));
+            return ats.some((a) => a === undefined) ? undefined : Math.max(...(ats as number[]));
+          },
+        }
+      : {}),
   };
 }
 

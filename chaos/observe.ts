@@ -70,17 +70,81 @@ export function swarmSampler(
   });
 }
 
-/** The pair's view: who holds the floating address, and (while probing) whether it answers. */
-export function edgeSampler(rec: DrillRecord, edge: EdgeObserver, pair: readonly string[], probing: { on: boolean }): Sampler {
+/**
+ * The floating address as a client sees it: one request on a fresh connection per fire(), none
+ * awaited, each stamped when its answer lands, so a slow holders() read (docker exec under load)
+ * cannot thin the probes out. The takeover is the first answer from a balancer other than the target.
+ */
+export class AnswerProber {
+  /** The first answer from another balancer: seconds (record time) and its name. */
+  firstOther: { readonly t: number; readonly balancer: string } | undefined;
+  last: { readonly ok: boolean; readonly balancer?: string } | undefined;
+  sent = 0;
+  answered = 0;
+  private inFlight = 0;
+  constructor(
+    private readonly rec: DrillRecord,
+    private readonly ask: () => Promise<{ readonly ok: boolean; readonly balancer?: string }>,
+    private readonly target: string,
+    /** Probes left open at once (a dead holder's MAC swallows SYNs until TCP gives up). */
+    private readonly maxInFlight = 40,
+  ) {}
+
+  fire(): void {
+    if (this.inFlight >= this.maxInFlight) return;
+    this.inFlight++;
+    this.sent++;
+    this.ask().then(
+      (r) => {
+        this.inFlight--;
+        this.last = r;
+        if (!r.ok) return;
+        this.answered++;
+        if (this.firstOther === undefined && r.balancer !== undefined && r.balancer !== this.target) this.firstOther = { t: this.rec.rel(), balancer: r.balancer };
+      },
+      () => {
+        this.inFlight--;
+        this.last = { ok: false };
+      },
+    );
+  }
+}
+
+/** Lets reads that are already settled (and fakes) land before a sample is built; never waits on I/O. */
+const settled = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * The pair's view: who holds the floating address, and (while probing) whether it answers. With a
+ * prober, probing samples never wait on holders(): they show the last completed read while the next
+ * one runs, and each fires one probe.
+ */
+export function edgeSampler(rec: DrillRecord, edge: EdgeObserver, pair: readonly string[], probing: { on: boolean }, prober?: AnswerProber): Sampler {
+  const bg: { read?: Promise<string[]>; last?: string[]; error?: unknown } = {};
+  const holders = async (): Promise<string[]> => {
+    if (!prober || !probing.on) return (bg.last = await edge.holders());
+    if (bg.read === undefined) {
+      bg.read = edge.holders().then(
+        (h) => ((bg.last = h), (bg.error = undefined), h),
+        (e) => ((bg.error = e), []),
+      ).finally(() => (bg.read = undefined));
+    }
+    prober.fire();
+    if (bg.last === undefined) await bg.read;
+    else await settled();
+    if (bg.error !== undefined) throw bg.error;
+    return bg.last ?? [];
+  };
   return new Sampler(rec, async () => {
-    const [holders, answered] = await Promise.all([edge.holders(), probing.on && edge.answers ? edge.answers() : Promise.resolve(undefined)]);
-    const sorted = [...holders].sort();
+    const [hs, answered] = await Promise.all([holders(), !prober && probing.on && edge.answers ? edge.answers() : Promise.resolve(undefined)]);
+    const sorted = [...hs].sort();
+    const heard = prober && probing.on ? prober.last : undefined;
     return {
       nodes: Object.fromEntries(pair.map((n) => [n, sorted.includes(n) ? "holder" : "standby"])),
       runningOnReady: 0,
       listedRunning: 0,
       holders: sorted,
       ...(answered !== undefined ? { answered } : {}),
+      ...(heard ? { answered: heard.ok, ...(heard.balancer ? { answeredBy: heard.balancer } : {}) } : {}),
     };
   });
 }
@@ -179,12 +243,15 @@ export class SwarmJudge implements Judge {
 /** The balancer drill: restored = the other balancer alone holds the address and it answers. */
 export class EdgeJudge implements Judge {
   detectSeconds: number | null = null;
+  /** Seconds from t = 0 (the fault request) until the address answered from the other balancer. */
   restoreSeconds: number | null = null;
   private readonly streak: Streak;
   constructor(
     private readonly target: string,
     confirmSamples: number,
     private readonly rec: DrillRecord,
+    /** With a prober the takeover is its first answer from the other balancer, not a holders sample. */
+    private readonly prober?: AnswerProber,
   ) {
     this.streak = new Streak(confirmSamples);
   }
@@ -197,6 +264,13 @@ export class EdgeJudge implements Judge {
       this.rec.event("detected", `${others.join(", ")} became MASTER (holds the floating address)`);
     }
     if (this.restoreSeconds !== null) return;
+    if (this.prober) {
+      const a = this.prober.firstOther;
+      if (a === undefined) return;
+      this.restoreSeconds = a.t;
+      this.rec.eventAt(a.t, "restored", `the floating address answered from ${a.balancer} (takeover)`);
+      return;
+    }
     const since = this.streak.see(holders.length === 1 && others.length === 1 && s.answered !== false, s.t);
     if (since !== null) {
       this.restoreSeconds = since;
@@ -211,7 +285,9 @@ export class EdgeJudge implements Judge {
   atDeadline(final: DrillSample | undefined) {
     const missing: string[] = [];
     const h = final?.holders ?? [];
-    if (this.restoreSeconds === null) {
+    if (this.restoreSeconds === null && this.prober) {
+      missing.push(`the floating address did not answer from another balancer than ${this.target} (${this.prober.answered} of ${this.prober.sent} probes answered)`);
+    } else if (this.restoreSeconds === null) {
       missing.push(`the floating address did not answer from the standby (holders: ${h.join(", ") || "none"}${final?.answered === false ? ", the address did not answer" : ""})`);
     }
     if (this.detectSeconds === null) missing.push("no other balancer became MASTER");

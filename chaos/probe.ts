@@ -12,6 +12,8 @@ export interface ProbeResult {
   readonly status?: number;
   readonly body: string;
   readonly error?: string;
+  /** The X-Balancer response header: the nginx that answered (renderers/nginxConf.ts). */
+  readonly balancer?: string;
 }
 
 /** GETs `url` once; never rejects. The body is kept up to 64 KiB. */
@@ -31,7 +33,9 @@ export function probe(url: string, timeoutMs = 1000, headers: Record<string, str
       res.on("data", (c: string) => {
         if (body.length < 65536) body += c;
       });
-      res.on("end", () => finish({ ok: answeredOk(res.statusCode ?? 0), status: res.statusCode ?? 0, body }));
+      const b = res.headers["x-balancer"];
+      const balancer = typeof b === "string" && b !== "" ? { balancer: b } : {};
+      res.on("end", () => finish({ ok: answeredOk(res.statusCode ?? 0), status: res.statusCode ?? 0, body, ...balancer }));
       res.on("error", (e) => finish({ ok: false, body, error: e.message }));
     });
     req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));

@@ -36,6 +36,12 @@ export class DrillRecord {
     this.log(`[${this.rel().toFixed(2)}s] ${kind}${detail ? `: ${detail}` : ""}`);
   }
 
+  /** An event at a time already measured (an answer that landed between samples, the fault taking effect). */
+  eventAt(t: number, kind: DrillEventKind, detail?: string): void {
+    this.events.push({ t, kind, ...(detail !== undefined ? { detail } : {}) });
+    this.log(`[${t.toFixed(2)}s] ${kind}${detail ? `: ${detail}` : ""}`);
+  }
+
   observerError(message: string): void {
     this.observerErrors.push({ t: this.rel(), message });
   }

@@ -44,6 +44,12 @@ export interface SwarmObserver {
 export interface NodeStopper {
   stop(target: string): Promise<void>;
   start(target: string): Promise<void>;
+  /**
+   * Epoch ms (this host's clock, as Date.now()) when the last stop of `target` really took effect,
+   * read after stop() returned; undefined when the adapter cannot tell (then the drill measures from
+   * the stop request). Lab kill: the container's State.FinishedAt. Optional.
+   */
+  effectiveAt?(target: string): Promise<number | undefined>;
 }
 
 /** The report every drill writes (lab-report/report.json, `npm run chaos -- --json`). A contract: extend, never rename. */
@@ -125,6 +131,13 @@ export interface EdgeObserver {
    * the takeover is the address moving alone.
    */
   answers?(): Promise<boolean>;
+  /**
+   * One request through the floating address on a fresh connection: whether it was answered and by
+   * which balancer (the X-Balancer response header nginx adds). Optional: with it the edge drill
+   * probes every 100 ms, not blocked by holders(), and the takeover is the first answer from
+   * the other balancer.
+   */
+  answeredBy?(): Promise<{ readonly ok: boolean; readonly balancer?: string }>;
 }
 
 /** A load that runs across the drill: started before the stop, stopped after the restore. */

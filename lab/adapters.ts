@@ -65,6 +65,24 @@ export class LabKiller extends LabStopper {
     await this.check(target);
     await docker(["kill", target]);
   }
+
+  /** When the kill took effect: the container's State.FinishedAt, stamped by this host's engine. */
+  async effectiveAt(target: string): Promise<number | undefined> {
+    const r = await dockerRaw(["container", "inspect", "--format", "{{.State.FinishedAt}}", target]);
+    return r.code === 0 ? parseDockerTime(r.stdout.trim()) : undefined;
+  }
+}
+
+/**
+ * Epoch ms of a Docker timestamp (RFC 3339 with up to nanoseconds, e.g.
+ * "2026-12-01T09:21:03.123456789Z"); undefined for the zero time of a container never stopped,
+ * or anything unparsable. The fraction is cut to ms before Date.parse (which wants at most 3 digits).
+ */
+export function parseDockerTime(s: string): number | undefined {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(s);
+  if (!m || m[1].startsWith("0001-")) return undefined;
+  const ms = Date.parse(`${m[1]}.${(m[2] ?? "").padEnd(3, "0").slice(0, 3)}${m[3]}`);
+  return Number.isNaN(ms) ? undefined : ms;
 }
 
 /**

@@ -4,7 +4,7 @@
  * sees; the notify script's state file says what keepalived believes), and a NodeStopper that
  * stops and starts nginx containers only.
  */
-import { answers } from "../chaos/probe";
+import { answers, probe } from "../chaos/probe";
 import type { EdgeObserver, LabDrillAdapters } from "../chaos/types";
 import { LabObserver, LabStopper } from "./adapters";
 import { dockerRaw, LabError } from "./docker";
@@ -48,6 +48,17 @@ export class LabEdgeObserver implements EdgeObserver {
 
   answers(): Promise<boolean> {
     return answers(this.url, this.probeTimeoutMs);
+  }
+
+  /**
+   * From this host, as a client sees it: the X-Balancer header names the nginx that answered
+   * ($hostname, which the lab sets to the container name). A longer timeout than answers(): a
+   * probe sent into the dead holder's MAC waits for TCP's SYN retransmit, and the drill fires a
+   * new one every 100 ms anyway.
+   */
+  async answeredBy(): Promise<{ ok: boolean; balancer?: string }> {
+    const r = await probe(this.url, 2000);
+    return { ok: r.ok, ...(r.balancer ? { balancer: r.balancer } : {}) };
   }
 }
 

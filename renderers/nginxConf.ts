@@ -150,6 +150,8 @@ ${servers}
       proxy_next_upstream_tries ${nextUpstreamTries(m.upstreams.length)};
       proxy_next_upstream_timeout ${t.nextUpstreamTimeoutSeconds}s;
       add_header X-Upstream $upstream_addr always;
+      # Which balancer answered: the edge drill's takeover is the first answer from the standby.
+      add_header X-Balancer $hostname always;
     }
   }
 }

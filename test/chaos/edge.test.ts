@@ -5,8 +5,9 @@
  * always-restart guarantee run instantly and deterministically.
  */
 import { describe, expect, it } from "vitest";
-import { runDrill, type DrillOptions } from "../../chaos/core";
-import type { EdgeObserver, LoadHook, LoadSummary } from "../../chaos/types";
+import { runDrill, takeover as measureTakeover, type DrillOptions } from "../../chaos/core";
+import { MATRIX_BUDGETS } from "../../chaos/matrix";
+import type { EdgeObserver, LoadHook, LoadSummary, NodeStopper } from "../../chaos/types";
 import { FakeClock, FakeSignals, ScriptedSwarm, workerScript, type World } from "./fakes";
 
 interface PairScript {
@@ -240,5 +241,104 @@ describe("edge drill: always restarts", () => {
     expect(exits).toEqual([130]);
     expect(r.passed).toBe(false);
     expect(signals.count()).toBe(0);
+  });
+});
+
+/**
+ * The takeover as a client sees it (issue 10, edge-kill ≤ 1 s): the kill's request may take seconds
+ * to act (`docker kill` on a loaded host); the adapter says when it took effect, and the answer
+ * prober names the balancer behind each answer. nginx-1 answers until the kill takes effect.
+ */
+describe("edge drill: takeover from the kill taking effect to the first answer from the standby", () => {
+  function killDrill(o: { effectAfterMs: number; standbyAnswersAt: number; reportsEffect: boolean }) {
+    const clock = new FakeClock();
+    const swarm = new ScriptedSwarm(clock, workerScript({}));
+    swarm.stopTakesMs = o.effectAfterMs; // the kill call returns when it took effect
+    const effectAt = () => (swarm.stopAt === undefined ? undefined : swarm.stopAt + o.effectAfterMs);
+    const script = takeover(o.standbyAnswersAt);
+    const pair = new ScriptedPair(swarm, script);
+    const probed: string[] = [];
+    const answering: EdgeObserver = {
+      nodes: () => pair.nodes(),
+      holders: () => pair.holders(),
+      ready: (n) => pair.ready(n),
+      answeredBy: async () => {
+        const w = swarm.world();
+        const s = w.sinceStop;
+        const by = s === undefined || s * 1000 < o.effectAfterMs ? "nginx-1" : s >= o.standbyAnswersAt ? "nginx-2" : undefined;
+        if (by) probed.push(by);
+        return by ? { ok: true, balancer: by } : { ok: false };
+      },
+    };
+    const stopper: NodeStopper = {
+      stop: (t) => swarm.stop(t),
+      start: (t) => swarm.start(t),
+      ...(o.reportsEffect ? { effectiveAt: async () => effectAt() } : {}),
+    };
+    const run = runDrill(swarm, stopper, {
+      service: "was", target: "edge", edge: answering, fault: "kill",
+      deadlineSeconds: 10, rejoinDeadlineSeconds: 30, pollMs: 250, clock, signals: null,
+    });
+    return { run, probed, swarm };
+  }
+
+  it("reports 0.8 s for a kill that acts 3 s after the call and a standby answer 0.8 s later", async () => {
+    const { run, probed } = killDrill({ effectAfterMs: 3000, standbyAnswersAt: 3.8, reportsEffect: true });
+    const r = await run;
+    expect(r.reason).toBeUndefined();
+    expect(r.passed).toBe(true);
+    expect(r.faultEffectiveSeconds).toBe(3);
+    expect(r.takeoverFrom).toBe("fault-effective");
+    expect(r.takeoverSeconds).toBe(0.8);
+    // The failure matrix reads the takeover from restoreSeconds.
+    expect(r.restoreSeconds).toBe(0.8);
+    expect(r.restoreSeconds!).toBeLessThanOrEqual(MATRIX_BUDGETS["edge-kill"].restoreSeconds!);
+    expect(r.events.find((e) => e.kind === "fault-effective")?.t).toBe(3);
+    expect(r.events.find((e) => e.kind === "restored")).toMatchObject({ t: 3.8, detail: expect.stringMatching(/answered from nginx-2/) });
+    // Answers from the killed holder before the kill acted do not count; probes every 100 ms, not every 250.
+    expect(probed.filter((b) => b === "nginx-1").length).toBeGreaterThanOrEqual(29);
+    expect(r.probes).toMatchObject({ sent: expect.any(Number) });
+  });
+
+  it("fails the 1 s budget when the standby answers 1.4 s after the kill took effect", async () => {
+    const r = await killDrill({ effectAfterMs: 3000, standbyAnswersAt: 4.4, reportsEffect: true }).run;
+    expect(r.takeoverSeconds).toBe(1.4);
+    expect(r.restoreSeconds).toBe(1.4);
+    expect(r.restoreSeconds!).toBeGreaterThan(MATRIX_BUDGETS["edge-kill"].restoreSeconds!);
+    expect(r.passed).toBe(false);
+    expect(r.reason).toMatch(/takeover 1\.4 s after the fault took effect, over the 1 s budget/);
+  });
+
+  it("measures from the kill request, and says so, when the adapter cannot tell when it acted (AWS)", async () => {
+    const r = await killDrill({ effectAfterMs: 3000, standbyAnswersAt: 3.8, reportsEffect: false }).run;
+    expect(r.faultEffectiveSeconds).toBeUndefined();
+    expect(r.events.some((e) => e.kind === "fault-effective")).toBe(false);
+    expect(r.takeoverFrom).toBe("fault-request");
+    expect(r.takeoverSeconds).toBe(3.8);
+    expect(r.passed).toBe(false);
+    expect(r.reason).toMatch(/takeover 3\.8 s after the fault request \(when it took effect is unknown\), over the 1 s budget/);
+  });
+
+  it("passes from the request when the kill acts at once", async () => {
+    const r = await killDrill({ effectAfterMs: 0, standbyAnswersAt: 0.9, reportsEffect: false }).run;
+    expect(r.takeoverFrom).toBe("fault-request");
+    expect(r.takeoverSeconds).toBe(0.9);
+    expect(r.passed).toBe(true);
+  });
+
+  it("fails when only the killed balancer ever answers", async () => {
+    const r = await killDrill({ effectAfterMs: 3000, standbyAnswersAt: 1e6, reportsEffect: true }).run;
+    expect(r.takeoverSeconds).toBeNull();
+    expect(r.passed).toBe(false);
+    expect(r.reason).toMatch(/did not answer from another balancer than nginx-1/);
+  });
+});
+
+describe("takeover()", () => {
+  it("counts an answer stamped just before the effective time as 0, never negative", () => {
+    expect(measureTakeover(2.95, 3, 1)).toEqual({ seconds: 0, from: "fault-effective" });
+  });
+  it("has no figure and no budget failure without an answer", () => {
+    expect(measureTakeover(null, 3, 1)).toEqual({ seconds: null, from: "fault-effective" });
   });
 });
