@@ -301,6 +301,7 @@ async function labDrill(info: LabInfo, plan: DrillPlan, o: { connections: number
     // The drill judges the mechanics (restored, rejoined, no orphan, one holder); MATRIX_BUDGETS judges the figures.
     maxFailed: Number.MAX_SAFE_INTEGER,
     maxP99Ms: Number.MAX_SAFE_INTEGER,
+    takeoverBudgetSeconds: Number.MAX_SAFE_INTEGER,
     log: (l) => o.log(`  ${l}`),
   });
 }

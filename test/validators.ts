@@ -146,3 +146,12 @@ export function vrrpTestInterface(): string | undefined {
   }
   return undefined;
 }
+
+/** Validates XML (an SVG) with the real xmllint; a missing binary is a failure naming the package. */
+export function xmllint(xml: string): void {
+  const r = spawnSync("xmllint", ["--noout", "-"], { input: xml, encoding: "utf8" });
+  if (r.error && (r.error as NodeJS.ErrnoException).code === "ENOENT") {
+    throw new Error("xmllint is not installed: apt-get install -y libxml2-utils (the package .ci/run installs)");
+  }
+  if (r.status !== 0) throw new Error(`xmllint rejected the SVG: ${r.stderr || r.error?.message}`);
+}

@@ -3,7 +3,7 @@
  * the md table of figures beside budgets (and Docker defaults), a well-formed SVG per scenario
  * (real xmllint), and the files written.
  */
-import { execFileSync } from "child_process";
+import { xmllint } from "../validators";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -11,15 +11,6 @@ import { describe, expect, it } from "vitest";
 import { judgeScenario, notWiredResult, type ScenarioResult } from "../../chaos/matrix";
 import { renderMatrixJson, renderMatrixMd, renderMatrixPassesJson, renderScenarioSvg, writeMatrixReport, type MatrixRun } from "../../chaos/matrixReport";
 
-function xmllint(xml: string): void {
-  try {
-    execFileSync("xmllint", ["--noout", "-"], { input: xml, stdio: ["pipe", "pipe", "pipe"] });
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException & { stderr?: Buffer };
-    if (err.code === "ENOENT") throw new Error("xmllint is not installed: apt-get install -y libxml2-utils (the package .ci/run installs)");
-    throw new Error(`xmllint rejected the SVG: ${String(err.stderr ?? err.message)}`);
-  }
-}
 
 const perSecond = Array.from({ length: 10 }, (_, i) => ({ second: i, ok: 3000, failed: i === 3 ? 12 : 0 }));
 const kill = judgeScenario(

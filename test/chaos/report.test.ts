@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { execFileSync } from "child_process";
+import { xmllint } from "../validators";
 import { describe, expect, it } from "vitest";
 import { runDrill } from "../../chaos/core";
 import { compactReport, renderReportJson, renderReportMd, renderTimelineSvg, writeReport } from "../../chaos/report";
@@ -22,16 +22,6 @@ async function sampleResult(restoreAt = 9, failed = 0) {
   return runDrill(swarm, swarm, { service: "was", managersRunTasks: false, clock, signals: null, load, deadlineSeconds: 20 });
 }
 
-/** Validates XML with the real xmllint; a missing binary is a failure naming the package. */
-function xmllint(xml: string): void {
-  try {
-    execFileSync("xmllint", ["--noout", "-"], { input: xml, stdio: ["pipe", "pipe", "pipe"] });
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException & { stderr?: Buffer };
-    if (err.code === "ENOENT") throw new Error("xmllint is not installed: apt-get install -y libxml2-utils (the package .ci/run installs)");
-    throw new Error(`xmllint rejected the SVG: ${String(err.stderr ?? err.message)}`);
-  }
-}
 
 describe("report renderers", () => {
   it("report.json keeps the contract fields with their measured values", async () => {
