@@ -37,7 +37,7 @@ export class LabStopper implements NodeStopper {
    */
   constructor(
     private readonly stopTimeoutSeconds = 10,
-    private readonly roles: readonly string[] = ["manager", "worker"],
+    protected readonly roles: readonly string[] = ["manager", "worker"],
   ) {}
 
   protected check(target: string): Promise<void> {
@@ -55,22 +55,62 @@ export class LabStopper implements NodeStopper {
   }
 }
 
-/** `kill`: `docker kill` (SIGKILL to the node's init: no drain, no leave), `docker start` on heal. */
+/**
+ * `kill`: `docker kill` (SIGKILL to the node's init: no drain, no leave), `docker start` on heal.
+ * A balancer (role nginx) first falls silent (silenceContainer), as a powered-off instance does.
+ */
 export class LabKiller extends LabStopper {
+  private readonly silencedAt = new Map<string, number>();
+
   constructor(roles: readonly string[] = ["manager", "worker"]) {
     super(0, roles);
   }
 
   override async stop(target: string): Promise<void> {
     await this.check(target);
-    await docker(["kill", target]);
+    this.silencedAt.delete(target);
+    if (this.roles.includes("nginx")) this.silencedAt.set(target, await silenceContainer(target));
+    await killOrRestart(target);
   }
 
-  /** When the kill took effect: the container's State.FinishedAt, stamped by this host's engine. */
+  /**
+   * When the kill took effect: for a silenced balancer the moment its link went down; else the
+   * container's State.FinishedAt, stamped by this host's engine.
+   */
   async effectiveAt(target: string): Promise<number | undefined> {
+    const silenced = this.silencedAt.get(target);
+    if (silenced !== undefined) return silenced;
     const r = await dockerRaw(["container", "inspect", "--format", "{{.State.FinishedAt}}", target]);
     return r.code === 0 ? parseDockerTime(r.stdout.trim()) : undefined;
   }
+}
+
+/**
+ * A power loss makes a host silent. `docker kill` does not: the killed container's network
+ * namespace, floating address included, answers SYNs with RST until the engine tears it down
+ * (measured: every failed request of the lab's first edge-kill and az-loss runs was ECONNREFUSED
+ * from it). So a balancer's links go down inside its own namespace first; `docker start` builds a
+ * new namespace on heal. Returns the epoch ms at which the links went down (the container's clock
+ * is the host's).
+ */
+export async function silenceContainer(target: string): Promise<number> {
+  const r = await dockerRaw(["exec", target, "sh", "-c", SILENCE_SCRIPT]);
+  const ns = /^(\d{19})$/.exec(r.stdout.trim());
+  if (r.code === 0 && ns) return Math.floor(Number(BigInt(ns[1]) / 1_000_000n));
+  // Half-silenced is worse than either state: a restart gives the container a fresh namespace.
+  const back = await dockerRaw(["restart", "-t", "0", target]);
+  throw new LabError(`silencing ${target} failed (${r.stderr.trim() || `exit ${r.code}, printed ${JSON.stringify(r.stdout.trim())}`}); it was ${back.code === 0 ? "restarted" : `NOT restarted: ${back.stderr.trim()}`}`);
+}
+
+/** Every interface but lo down, then the time in ns (coreutils date). */
+export const SILENCE_SCRIPT = 'for i in $(ls /sys/class/net); do [ "$i" = lo ] || ip link set dev "$i" down; done; date +%s%N';
+
+/** `docker kill`; if that fails, `docker restart` so that no half-killed (silenced) container is left. */
+async function killOrRestart(target: string): Promise<void> {
+  const r = await dockerRaw(["kill", target]);
+  if (r.code === 0) return;
+  const back = await dockerRaw(["restart", "-t", "0", target]);
+  throw new LabError(`docker kill ${target} failed (${r.stderr.trim() || `exit ${r.code}`}); it was ${back.code === 0 ? "restarted" : `NOT restarted: ${back.stderr.trim()}`}`);
 }
 
 /**

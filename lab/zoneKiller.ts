@@ -1,10 +1,11 @@
 /**
  * `--target az:<zone>` in the lab: every container of one zone killed at once (lab/zones.ts says
- * which), started again on heal.
+ * which; its balancer silenced first), started again on heal.
  */
 
 import type { NodeStopper } from "../chaos/types";
 import { ZONE_LABEL } from "../renderers/serviceSpec";
+import { silenceContainer } from "./adapters";
 import { docker, LabError } from "./docker";
 import { labContainers } from "./lab";
 import { zoneMembers } from "./zones";
@@ -48,6 +49,9 @@ export class LabZoneKiller implements NodeStopper {
     const members = await this.members(zone);
     this.killed.set(zone, members);
     this.log(`az-loss: killing ${zone}: ${members.join(", ")}`);
+    // The zone's balancer falls silent first, as a powered-off instance does (silenceContainer).
+    const balancers = (await labContainers()).filter((c) => c.role === "nginx" && members.includes(c.name)).map((c) => c.name);
+    await Promise.all(balancers.map((b) => silenceContainer(b)));
     await docker(["kill", ...members]);
   }
 
