@@ -225,6 +225,11 @@ export interface DrillResult extends DrillReport {
    * an adapter that cannot tell), which includes how long the request took to act.
    */
   readonly takeoverFrom?: "fault-effective" | "fault-request";
+  /**
+   * Swarm drills: the origin of detectSeconds and restoreSeconds (see takeoverFrom; the events and
+   * the timeline keep t = 0 at the request).
+   */
+  readonly restoreFrom?: "fault-effective" | "fault-request";
   /** Seconds after t = 0 when the fault took effect, when the adapter reports it. */
   readonly faultEffectiveSeconds?: number;
   /** Edge drill: holders of the address at the end of the window after the stopped balancer returned. */
@@ -327,10 +332,12 @@ export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, op
   // "At the end" is the settled view after the return when there is one: the observation's last
   // sample can fall inside a leader election, when a manager briefly lists no task at all.
   const replicas = { desired: plan.desired, runningOnReady: afterReturn?.runningOnReady ?? out.final?.runningOnReady ?? 0 };
+  const clock = sinceEffective(out.effectiveSeconds);
+  const restoreSeconds = clock.rebase(judge.restoreSeconds);
   const v = decideVerdict(
     {
       problems: phaseProblems(c, out, name, " as Ready"),
-      restoreSeconds: judge.restoreSeconds,
+      restoreSeconds,
       ...(restoreNote ? { restoreNotApplicable: restoreNote } : {}),
       replicas,
       ...(afterReturn ? { afterReturn } : {}),
@@ -344,8 +351,10 @@ export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, op
     drill: drillName(plan.role, plan.target.leader === true, kind),
     target: { node: name, role: plan.role },
     ...(afterReturn ? { afterReturn } : {}),
-    detectSeconds: judge.detectSeconds,
-    restoreSeconds: judge.restoreSeconds,
+    detectSeconds: clock.rebase(judge.detectSeconds),
+    restoreSeconds,
+    restoreFrom: clock.from,
+    ...(out.effectiveSeconds !== undefined ? { faultEffectiveSeconds: out.effectiveSeconds } : {}),
     ...(restoreNote ? { restoreNote } : {}),
     replicas,
     targetWhy: plan.why,
@@ -420,6 +429,9 @@ async function zoneDrill(c: DrillContext, observer: SwarmObserver, fault: Fault,
   };
 }
 
+/** How often the edge drill probes the floating address while it waits for the takeover. */
+const PROBE_EVERY_MS = 50;
+
 /** The balancer drill: stop the holder, measure the takeover, then one stable holder after its return. */
 async function edgeDrill(c0: DrillContext, observer: SwarmObserver, edge: EdgeObserver, fault: Fault, plan: { target: string; pair: readonly string[]; why: string }): Promise<DrillResult> {
   const name = plan.target;
@@ -430,14 +442,23 @@ async function edgeDrill(c0: DrillContext, observer: SwarmObserver, edge: EdgeOb
   const sampler = edgeSampler(c.rec, edge, plan.pair, probing, prober);
   // Without a prober: one answered request while the other balancer holds the address is the takeover.
   const judge = new EdgeJudge(name, Math.max(1, c.o.confirmSamples ?? 1), c.rec, prober);
+  // With the real clock the prober also fires on its own 50 ms timer (AnswerProber.tick); scripted clocks keep the sampler's pace.
+  const ticking = { stop: () => undefined as void };
   const out = await runPhases(c, fault, sampler, judge, `${name} (edge)`, {
-    onFault: () => (probing.on = true),
-    onObserved: () => (probing.on = false),
+    onFault: () => {
+      ticking.stop();
+      probing.on = true;
+      if (prober && c.rec.clock === realClock) ticking.stop = prober.tick(PROBE_EVERY_MS);
+    },
+    onObserved: () => {
+      probing.on = false;
+      ticking.stop();
+    },
     // On AWS ready() means the returning node's keepalived runs (read over SSH), not EC2 `running`.
     rejoin: () =>
       waitRejoin(c.rec, async () => ({ ok: await edge.ready(name), detail: `${name} is not back in the pair` }), c.rejoinDeadlineSeconds, c.pollMs, `${name} takes part in VRRP again`),
     afterRejoin: () => watchSingleHolder(c.rec, sampler, name, c.o.singleHolderSeconds ?? 10, c.budgets.singleHolderStableSeconds ?? 3, c.pollMs),
-  });
+  }).finally(() => ticking.stop());
   const tk = takeover(judge.restoreSeconds, out.effectiveSeconds, c.o.takeoverBudgetSeconds ?? (fault.kind === "kill" ? 1 : undefined));
   const v = decideVerdict(
     {
@@ -467,6 +488,17 @@ async function edgeDrill(c0: DrillContext, observer: SwarmObserver, edge: EdgeOb
     holdersAfterReturn: out.after?.holdersAfterReturn ?? [],
     singleHolderWithinSeconds: out.after?.singleHolderWithinSeconds ?? null,
   };
+}
+
+/**
+ * A worker's detect and restore figures as the budget means them: from when the fault took effect
+ * (lab kill: the node container's State.FinishedAt; `docker kill` of a node acted 1.8 s after the
+ * call on the loaded lab machine) when the adapter can tell, else from t = 0, the request (AWS).
+ * The timeline keeps t = 0 at the request; a figure stamped before the effective time counts as 0.
+ */
+export function sinceEffective(effectiveSeconds: number | undefined): { from: "fault-effective" | "fault-request"; rebase: (t: number | null) => number | null } {
+  if (effectiveSeconds === undefined) return { from: "fault-request", rebase: (t) => t };
+  return { from: "fault-effective", rebase: (t) => (t === null ? null : round(Math.max(0, t - effectiveSeconds))) };
 }
 
 /**

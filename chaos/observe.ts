@@ -90,6 +90,17 @@ export class AnswerProber {
     private readonly maxInFlight = 40,
   ) {}
 
+  /**
+   * Fires every `everyMs` on its own timer until the returned function is called: the sampler's
+   * loop waits on reads (a docker exec per balancer under load takes ~0.3 s), so probes fired only
+   * from it would sample the takeover that coarsely.
+   */
+  tick(everyMs: number): () => void {
+    const timer = setInterval(() => this.fire(), everyMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
   fire(): void {
     if (this.inFlight >= this.maxInFlight) return;
     this.inFlight++;

@@ -10,6 +10,7 @@ import { LabObserver, LabStopper } from "./adapters";
 import { dockerRaw, LabError } from "./docker";
 import { labContainers, vipHolders, VIP_FILE } from "./lab";
 import { KEEPALIVED_PATHS } from "../renderers/keepalived";
+import { NGINX_HEALTH_PATH } from "../renderers/nginxConf";
 import { SERVICE } from "./settings";
 
 /** Stops/starts lab balancer containers (role nginx) only; see LabStopper. */
@@ -52,12 +53,14 @@ export class LabEdgeObserver implements EdgeObserver {
 
   /**
    * From this host, as a client sees it: the X-Balancer header names the nginx that answered
-   * ($hostname, which the lab sets to the container name). A longer timeout than answers(): a
+   * ($hostname, which the lab sets to the container name). The path is the one nginx answers
+   * itself, so the figure is the address moving, not an upstream's latency on the loaded lab (a
+   * proxied probe answered 0.5 s later at 200 connections). A longer timeout than answers(): a
    * probe sent into the dead holder's MAC waits for TCP's SYN retransmit, and the drill fires a
-   * new one every 100 ms anyway.
+   * new one every 50 ms anyway.
    */
   async answeredBy(): Promise<{ ok: boolean; balancer?: string }> {
-    const r = await probe(this.url, 2000);
+    const r = await probe(new URL(NGINX_HEALTH_PATH, this.url).toString(), 2000);
     return { ok: r.ok, ...(r.balancer ? { balancer: r.balancer } : {}) };
   }
 }

@@ -15,6 +15,9 @@
  */
 import { isIpv4OrHostName } from "../base/ipv4";
 
+/** The path nginx answers itself (keepalived's check, the edge drill's takeover probe). */
+export const NGINX_HEALTH_PATH = "/nginx-health";
+
 export interface Upstream {
   readonly host: string;
   readonly port: number;
@@ -89,7 +92,7 @@ export function renderNginxConf(m: NginxModel): string {
   const t = NGINX_TUNING;
   const listen = m.listenPort ?? 80;
   if (!validPort(listen)) throw new Error(`listenPort must be 1-65535 (got ${listen})`);
-  const health = m.healthPath ?? "/nginx-health";
+  const health = m.healthPath ?? NGINX_HEALTH_PATH;
   // These are pasted into nginx directives: anything but plain tokens could end a directive early.
   if (!/^\/[A-Za-z0-9._~\/-]*$/.test(health)) throw new Error(`healthPath must be a URL path like /nginx-health (got ${JSON.stringify(health)})`);
   if (m.user !== undefined && !/^[a-z_][a-z0-9_-]*$/.test(m.user)) throw new Error(`user must be a login name (got ${JSON.stringify(m.user)})`);
@@ -132,6 +135,8 @@ ${servers}
 
     location = ${health} {
       default_type text/plain;
+      # Answered by this nginx itself: the edge drill's takeover probe (no upstream latency in it).
+      add_header X-Balancer $hostname always;
       return 200 "ok\\n";
     }
 

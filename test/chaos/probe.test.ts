@@ -3,6 +3,9 @@ import * as http from "http";
 import type { AddressInfo } from "net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probe } from "../../chaos/probe";
+import { realClock } from "../../chaos/core";
+import { AnswerProber } from "../../chaos/observe";
+import { DrillRecord } from "../../chaos/record";
 
 describe("probe", () => {
   let server: http.Server;
@@ -24,5 +27,21 @@ describe("probe", () => {
     const r = await probe(`${url}/plain`);
     expect(r.ok).toBe(true);
     expect(r.balancer).toBeUndefined();
+  });
+});
+
+describe("AnswerProber.tick: probes on its own timer, not at the sampler's pace", () => {
+  it("fires every interval until stopped, and never after", async () => {
+    const rec = new DrillRecord(realClock, () => undefined);
+    let asked = 0;
+    const prober = new AnswerProber(rec, async () => (asked++, { ok: true, balancer: "nginx-2" }), "nginx-1");
+    const stop = prober.tick(10);
+    await new Promise((r) => setTimeout(r, 120));
+    stop();
+    const atStop = asked;
+    expect(atStop).toBeGreaterThanOrEqual(5);
+    expect(prober.firstOther?.balancer).toBe("nginx-2");
+    await new Promise((r) => setTimeout(r, 60));
+    expect(asked).toBe(atStop);
   });
 });
