@@ -288,7 +288,9 @@ export function summaryLine(r: DrillResult): string {
     );
   }
   return (
-    `${r.passed ? "PASSED" : "FAILED"}: ${did} ${r.target.node} (${r.target.role}); marked down after ${s(r.detectSeconds)}, ` +
+    `${r.passed ? "PASSED" : "FAILED"}: ${did} ${r.target.node} (${r.target.role}); ` +
+    (r.restoreFrom === "fault-effective" ? `from the fault taking effect at ${s((r.faultEffectiveSeconds as number | undefined) ?? null)}: ` : "") +
+    `marked down after ${s(r.detectSeconds)}, ` +
     `${r.replicas.runningOnReady}/${r.replicas.desired} running on Ready nodes ` +
     (r.restoreNote ? `(no replica was lost: ${r.restoreNote})` : `after ${s(r.restoreSeconds)}`) +
     `, rejoined after ${s(r.rejoinSeconds)}` +

@@ -10,7 +10,10 @@ import { DrillRecord } from "../../chaos/record";
 import { decideVerdict } from "../../chaos/verdict";
 import { LabKiller, LabPartitioner, LabStopper, labFaultStopper } from "../../lab/adapters";
 import { CHAOS_FAULTS, ConfigError, parseConfig } from "../../stacks/schema";
-import { FakeClock, node, task } from "./fakes";
+import { FakeClock, node, ScriptedSwarm, task, workerScript } from "./fakes";
+import { runDrill } from "../../chaos/core";
+import { MATRIX_BUDGETS, scenarioFromDrill } from "../../chaos/matrix";
+import type { NodeStopper } from "../../chaos/types";
 
 const nodes = [node("m1", "manager"), node("w1", "worker"), node("w2", "worker"), node("w3", "worker"), node("w4", "worker")];
 const budgets = { deadlineSeconds: 60, maxFailed: 0, maxP99Ms: 1500 };
@@ -121,5 +124,51 @@ describe("the lab's adapter per fault kind", () => {
     expect(labFaultStopper("kill", ["nginx"], 120)).toBeInstanceOf(LabKiller);
     expect(labFaultStopper("partition", ["manager", "worker"], 120)).toBeInstanceOf(LabPartitioner);
     expect(() => labFaultStopper("partition", ["nginx"], 120)).toThrow(/--fault partition of a balancer is not drilled in the lab/);
+  });
+});
+
+/**
+ * A worker kill's detect and restore figures (issue 10, restore ≤ 5 s): measured from when the
+ * kill took effect when the adapter can tell (`docker kill` of a loaded lab node acts seconds after
+ * the call), from the request otherwise (AWS). The events keep t = 0 at the request.
+ */
+describe("worker kill: detect and restore from the kill taking effect", () => {
+  function killWorker(o: { effectAfterMs: number; reportsEffect: boolean; detectAt: number; restoreAt: number }) {
+    const clock = new FakeClock();
+    const swarm = new ScriptedSwarm(clock, workerScript({ detectAt: o.detectAt, restoreAt: o.restoreAt }));
+    swarm.stopTakesMs = o.effectAfterMs;
+    const stopper: NodeStopper = {
+      stop: (t) => swarm.stop(t),
+      start: (t) => swarm.start(t),
+      ...(o.reportsEffect ? { effectiveAt: async () => (swarm.stopAt === undefined ? undefined : swarm.stopAt + o.effectAfterMs) } : {}),
+    };
+    return runDrill(swarm, stopper, { service: "was", fault: "kill", deadlineSeconds: 30, rejoinDeadlineSeconds: 30, pollMs: 250, clock, signals: null });
+  }
+
+  it("reports 4.5 s for a kill that acts 2 s after the call and a restore 6.5 s after the call", async () => {
+    const r = await killWorker({ effectAfterMs: 2000, reportsEffect: true, detectAt: 4, restoreAt: 6.5 });
+    expect(r.restoreFrom).toBe("fault-effective");
+    expect(r.faultEffectiveSeconds).toBe(2);
+    expect(r.detectSeconds).toBe(2);
+    expect(r.restoreSeconds).toBe(4.5);
+    expect(r.restoreSeconds!).toBeLessThanOrEqual(MATRIX_BUDGETS["worker-kill"].restoreSeconds!);
+    // The timeline keeps t = 0 at the request: the restore's first sample is at 6.5 s there.
+    expect(r.events.find((e) => e.kind === "restored")?.detail).toMatch(/since 6\.5 s/);
+  });
+
+  it("fails the 5 s matrix budget when the restore comes 5.5 s after the kill took effect", async () => {
+    const r = await killWorker({ effectAfterMs: 2000, reportsEffect: true, detectAt: 4, restoreAt: 7.5 });
+    expect(r.restoreSeconds).toBe(5.5);
+    const row = scenarioFromDrill("worker-kill", r, { connections: 200 });
+    expect(row.passed).toBe(false);
+    expect(row.failures.join("; ")).toMatch(/restore 5\.5 s over the 5 s budget/);
+  });
+
+  it("measures from the request, and says so, when the adapter cannot tell (AWS)", async () => {
+    const r = await killWorker({ effectAfterMs: 2000, reportsEffect: false, detectAt: 4, restoreAt: 6.5 });
+    expect(r.restoreFrom).toBe("fault-request");
+    expect(r.faultEffectiveSeconds).toBeUndefined();
+    expect(r.restoreSeconds).toBe(6.5);
+    expect(r.detectSeconds).toBe(4);
   });
 });
