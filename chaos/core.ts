@@ -70,6 +70,13 @@ export interface DrillSample {
   readonly answeredBy?: string;
   /** Set when the observer failed for this sample (the other fields then repeat the last good sample). */
   readonly error?: string;
+  /** Seconds (same origin as t) when this sample's reads returned; a read under load takes seconds. */
+  readonly readEnd?: number;
+  /**
+   * Swarm drill: when the newest of the tasks counted in runningOnReady entered `running`, from the
+   * swarm's own Status.Timestamp (same origin as t); absent when the observer does not report it.
+   */
+  readonly lastRunningSince?: number;
 }
 
 export type DrillEventKind =

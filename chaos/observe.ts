@@ -6,7 +6,7 @@
 
 import type { DrillSample } from "./core";
 import { DrillRecord, errMsg, round } from "./record";
-import { countListedRunning, countRunningOnReady, isReady, READY } from "./target";
+import { countListedRunning, isReady, READY, runningOnReady } from "./target";
 import type { EdgeObserver, SwarmObserver } from "./types";
 
 /** Reads one sample; an observer error yields the last good figures with `error` set. */
@@ -23,7 +23,8 @@ export class Sampler {
   async sample(): Promise<DrillSample> {
     const t = this.rec.rel();
     try {
-      const s: DrillSample = { t, ...(await this.read()) };
+      const read = await this.read();
+      const s: DrillSample = { t, ...read, readEnd: this.rec.rel() };
       this.errorSince = undefined;
       this.last = s;
       this.rec.timeline.push(s);
@@ -61,9 +62,13 @@ export function swarmSampler(
     const [ns, ts] = await Promise.all([observer.nodes(), observer.tasks(service)]);
     for (const n of ns) if (!target.ids.has(n.id) && !isReady(n) && target.readyAtStart.has(n.id)) state.otherNotReady.add(n.hostname);
     const leader = ns.find((n) => n.leader)?.hostname;
+    const counted = runningOnReady(ns, state.faulted ? ts.filter((t) => !target.ids.has(t.nodeId)) : ts);
+    const sinces = counted.map((t) => t.stateSince);
+    const newest = sinces.length > 0 && sinces.every((x) => x !== undefined) ? Math.max(...(sinces as number[])) : undefined;
     return {
       nodes: Object.fromEntries(ns.map((n) => [n.hostname, n.status.toLowerCase()])),
-      runningOnReady: countRunningOnReady(ns, state.faulted ? ts.filter((t) => !target.ids.has(t.nodeId)) : ts),
+      runningOnReady: counted.length,
+      ...(newest !== undefined ? { lastRunningSince: round((newest - rec.t0) / 1000) } : {}),
       listedRunning: countListedRunning(ts),
       ...(leader ? { leader } : {}),
     };
@@ -202,12 +207,29 @@ export interface SwarmJudgeOptions {
   readonly confirmSamples: number;
 }
 
+/**
+ * When the replicas were whole again by the swarm's own record: the newest Status.Timestamp of the
+ * tasks counted in the first sample of the confirmed run, if it lies where it must, after the last
+ * sample that still counted too few and no later than that sample's reads returned. A sample's
+ * reads take seconds on a loaded machine (1.9 s measured at 200 connections), so its start time
+ * alone is that coarse. Outside the window (clock skew between the drill host and the nodes, on
+ * AWS) it is not used and the sample time stands.
+ */
+export function swarmRestoreTime(first: DrillSample | undefined, lastShort: number): number | undefined {
+  const at = first?.lastRunningSince;
+  if (first === undefined || at === undefined) return undefined;
+  return at > lastShort && at <= (first.readEnd ?? first.t) ? at : undefined;
+}
+
 export class SwarmJudge implements Judge {
   detectSeconds: number | null = null;
   restoreSeconds: number | null = null;
   electedSeconds: number | null = null;
   leaderAfter: string | undefined;
   private readonly streak: Streak;
+  /** t of the last sample that counted too few replicas, and the first sample of the current full run. */
+  private lastShort: number | undefined;
+  private first: DrillSample | undefined;
   constructor(
     private readonly o: SwarmJudgeOptions,
     private readonly rec: DrillRecord,
@@ -228,10 +250,20 @@ export class SwarmJudge implements Judge {
       this.rec.event("leader-elected", s.leader);
     }
     if (this.o.restoreNotApplicable !== undefined || this.restoreSeconds !== null) return;
-    const since = this.streak.see(s.runningOnReady >= this.o.desired, s.t);
+    const holds = s.runningOnReady >= this.o.desired;
+    if (!holds) {
+      this.lastShort = s.t;
+      this.first = undefined;
+    } else this.first ??= s;
+    const since = this.streak.see(holds, s.t);
     if (since !== null) {
-      this.restoreSeconds = since;
-      this.rec.event("restored", `${s.runningOnReady}/${this.o.desired} running on Ready nodes since ${since} s (listed: ${s.listedRunning})`);
+      const recorded = swarmRestoreTime(this.first, this.lastShort ?? 0);
+      this.restoreSeconds = recorded ?? since;
+      this.rec.event(
+        "restored",
+        `${s.runningOnReady}/${this.o.desired} running on Ready nodes since ${since} s (listed: ${s.listedRunning})` +
+          (recorded !== undefined ? `; the swarm recorded the last of them running at ${recorded} s` : ""),
+      );
     }
   }
 

@@ -90,8 +90,13 @@ export function countRunningOnReady(
   tasks: readonly TaskInfo[],
   excludeNodeId?: string,
 ): number {
+  return runningOnReady(nodes, tasks, excludeNodeId).length;
+}
+
+/** The tasks countRunningOnReady counts. */
+export function runningOnReady(nodes: readonly NodeInfo[], tasks: readonly TaskInfo[], excludeNodeId?: string): TaskInfo[] {
   const ready = new Set(nodes.filter(isReady).map((n) => n.id));
-  return tasks.filter((t) => isRunning(t) && ready.has(t.nodeId) && t.nodeId !== excludeNodeId).length;
+  return tasks.filter((t) => isRunning(t) && ready.has(t.nodeId) && t.nodeId !== excludeNodeId);
 }
 
 /** Tasks listed as running whatever their node's status: the `4/3` figure of `docker service ls`. */

@@ -31,6 +31,8 @@ export interface TaskInfo {
   /** Status.State: new, pending, assigned, ..., running, shutdown, failed, orphaned. */
   readonly state: string;
   readonly desiredState: string;
+  /** Status.Timestamp (epoch ms): when the task entered `state`, as the swarm recorded it. */
+  readonly stateSince?: number;
 }
 
 export interface SwarmObserver {

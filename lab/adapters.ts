@@ -7,7 +7,7 @@
  */
 import type Docker from "dockerode";
 import type { NodeInfo, NodeStopper, PlacementInfo, PlacementObserver, TaskInfo } from "../chaos/types";
-import { nodeFromEngine, taskFromEngine } from "../chaos/engineApi";
+import { nodeFromEngine, parseDockerTime, taskFromEngine } from "../chaos/engineApi";
 import { randomBytes } from "crypto";
 import type { FaultKind } from "../chaos/fault";
 import { renderPartitionCut, renderPartitionExpiry, renderPartitionHeal } from "../renderers/labPartition";
@@ -113,17 +113,8 @@ async function killOrRestart(target: string): Promise<void> {
   throw new LabError(`docker kill ${target} failed (${r.stderr.trim() || `exit ${r.code}`}); it was ${back.code === 0 ? "restarted" : `NOT restarted: ${back.stderr.trim()}`}`);
 }
 
-/**
- * Epoch ms of a Docker timestamp (RFC 3339 with up to nanoseconds, e.g.
- * "2026-12-01T09:21:03.123456789Z"); undefined for the zero time of a container never stopped,
- * or anything unparsable. The fraction is cut to ms before Date.parse (which wants at most 3 digits).
- */
-export function parseDockerTime(s: string): number | undefined {
-  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(s);
-  if (!m || m[1].startsWith("0001-")) return undefined;
-  const ms = Date.parse(`${m[1]}.${(m[2] ?? "").padEnd(3, "0").slice(0, 3)}${m[3]}`);
-  return Number.isNaN(ms) ? undefined : ms;
-}
+/** Re-exported: Docker timestamps are parsed in one place (chaos/engineApi.ts). */
+export { parseDockerTime };
 
 /**
  * `partition`: the node runs on, its lab-network traffic dropped inside its own network namespace
