@@ -438,6 +438,8 @@ async function zoneDrill(c: DrillContext, observer: SwarmObserver, fault: Fault,
 
 /** How often the edge drill probes the floating address while it waits for the takeover. */
 const PROBE_EVERY_MS = 50;
+/** While it probes, the least time between two reads of the holders (edgeSampler). */
+const HOLDERS_GAP_MS = 1000;
 
 /** The balancer drill: stop the holder, measure the takeover, then one stable holder after its return. */
 async function edgeDrill(c0: DrillContext, observer: SwarmObserver, edge: EdgeObserver, fault: Fault, plan: { target: string; pair: readonly string[]; why: string }): Promise<DrillResult> {
@@ -446,7 +448,7 @@ async function edgeDrill(c0: DrillContext, observer: SwarmObserver, edge: EdgeOb
   // With answeredBy the client's view decides: a probe every 100 ms, the first answer from the other balancer.
   const prober = edge.answeredBy ? new AnswerProber(c0.rec, () => edge.answeredBy!(), name) : undefined;
   const c: DrillContext = prober ? { ...c0, observePollMs: Math.min(c0.pollMs, 100) } : c0;
-  const sampler = edgeSampler(c.rec, edge, plan.pair, probing, prober);
+  const sampler = edgeSampler(c.rec, edge, plan.pair, probing, prober, c.rec.clock === realClock ? HOLDERS_GAP_MS : 0);
   // Without a prober: one answered request while the other balancer holds the address is the takeover.
   const judge = new EdgeJudge(name, Math.max(1, c.o.confirmSamples ?? 1), c.rec, prober);
   // With the real clock the prober also fires on its own 50 ms timer (AnswerProber.tick); scripted clocks keep the sampler's pace.

@@ -134,11 +134,25 @@ const settled = () => new Promise<void>((resolve) => setImmediate(resolve));
  * prober, probing samples never wait on holders(): they show the last completed read while the next
  * one runs, and each fires one probe.
  */
-export function edgeSampler(rec: DrillRecord, edge: EdgeObserver, pair: readonly string[], probing: { on: boolean }, prober?: AnswerProber): Sampler {
-  const bg: { read?: Promise<string[]>; last?: string[]; error?: unknown } = {};
+export function edgeSampler(
+  rec: DrillRecord,
+  edge: EdgeObserver,
+  pair: readonly string[],
+  probing: { on: boolean },
+  prober?: AnswerProber,
+  /**
+   * While probing, the least time between two holders() reads. The lab reads them with a docker
+   * exec into each balancer, and back-to-back execs took CPU from the very pair and load being
+   * measured on 2 cores; the takeover is the prober's figure anyway. Default 0.
+   */
+  holdersGapMs = 0,
+): Sampler {
+  const bg: { read?: Promise<string[]>; last?: string[]; error?: unknown; startedAt?: number } = {};
   const holders = async (): Promise<string[]> => {
     if (!prober || !probing.on) return (bg.last = await edge.holders());
-    if (bg.read === undefined) {
+    const due = bg.startedAt === undefined || rec.clock.now() - bg.startedAt >= holdersGapMs;
+    if (bg.read === undefined && (due || bg.last === undefined)) {
+      bg.startedAt = rec.clock.now();
       bg.read = edge.holders().then(
         (h) => ((bg.last = h), (bg.error = undefined), h),
         (e) => ((bg.error = e), []),

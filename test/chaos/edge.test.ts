@@ -7,6 +7,8 @@
 import { describe, expect, it } from "vitest";
 import { runDrill, takeover as measureTakeover, type DrillOptions } from "../../chaos/core";
 import { MATRIX_BUDGETS } from "../../chaos/matrix";
+import { AnswerProber, edgeSampler } from "../../chaos/observe";
+import { DrillRecord } from "../../chaos/record";
 import type { EdgeObserver, LoadHook, LoadSummary, NodeStopper } from "../../chaos/types";
 import { FakeClock, FakeSignals, ScriptedSwarm, workerScript, type World } from "./fakes";
 
@@ -340,5 +342,26 @@ describe("takeover()", () => {
   });
   it("has no figure and no budget failure without an answer", () => {
     expect(measureTakeover(null, 3, 1)).toEqual({ seconds: null, from: "fault-effective" });
+  });
+});
+
+describe("edgeSampler: holders() reads spaced while probing", () => {
+  it("starts at most one read per gap while the prober decides the takeover, and one per sample otherwise", async () => {
+    const clock = new FakeClock();
+    const rec = new DrillRecord(clock, () => undefined);
+    let reads = 0;
+    const edge: EdgeObserver = { nodes: async () => ["nginx-1", "nginx-2"], holders: async () => (reads++, ["nginx-2"]), ready: async () => true };
+    const prober = new AnswerProber(rec, async () => ({ ok: true, balancer: "nginx-2" }), "nginx-1");
+    const probing = { on: true };
+    const sampler = edgeSampler(rec, edge, ["nginx-1", "nginx-2"], probing, prober, 1000);
+    for (let i = 0; i < 20; i++) {
+      await sampler.sample();
+      await clock.sleep(100);
+    }
+    expect(reads).toBe(2); // 2 s of samples every 100 ms
+    probing.on = false;
+    await sampler.sample();
+    await sampler.sample();
+    expect(reads).toBe(4);
   });
 });
