@@ -241,7 +241,11 @@ export async function waitEngine(node: string, timeoutMs = 120_000): Promise<voi
   for (;;) {
     const ok = await nodeEngine(node, 2000).ping().then(() => true, () => false);
     if (ok) return;
-    if (Date.now() > until) throw new LabError(`the Docker engine in ${node} did not answer within ${timeoutMs / 1000} s; see docker logs ${node}`);
+    if (Date.now() > until) {
+      const sock = nodeSocket(node);
+      const why = fs.existsSync(sock) ? `see docker logs ${node}` : `its socket ${sock} does not exist: was the lab started from another checkout? (npm run lab -- down there, or here)`;
+      throw new LabError(`the Docker engine in ${node} did not answer on its host socket within ${timeoutMs / 1000} s; ${why}`);
+    }
     await new Promise((r) => setTimeout(r, 300));
   }
 }
