@@ -43,6 +43,8 @@ export function leaseLab(name: string, o: LabOptions): LabLease {
   const index = order.push({ name, shape: JSON.stringify(layout(o)) }) - 1;
   return {
     async finish(suite, say) {
+      const started = suite.result?.startTime;
+      if (started) say(`suite done in ${((Date.now() - started) / 1000).toFixed(1)} s (bring-up or reuse included)`);
       const next = handOverTo(order, index, suitePassed(suite));
       if (next) {
         say(`every test passed: the lab stays up for "${next.name}", whose up() reuses it`);
