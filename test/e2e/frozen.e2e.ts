@@ -12,9 +12,10 @@ import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { docker } from "../../lab/docker";
 import { runLabDrills } from "../../lab/drill";
-import { down, labContainers, type LabInfo, up } from "../../lab/lab";
+import { labContainers, type LabInfo, up } from "../../lab/lab";
 import { type LabOptions, parseArgs } from "../../lab/settings";
 import { ENGINE_PROBLEM } from "./engine";
+import { leaseLab } from "./labHandover";
 
 const MIN = 60_000;
 const FREEZE_MS = 4000;
@@ -41,9 +42,11 @@ describe.skipIf(ENGINE_PROBLEM !== undefined).sequential(
     let info: LabInfo;
     let cli: { code: number | null; stderr: string; report: Record<string, any> };
     let lab: { passed: boolean; failures: readonly string[]; report: Record<string, any> };
+    const opts = parseArgs(["up", "--no-drill"], process.env) as LabOptions;
+    const lease = leaseLab("frozen balancers fail the drill", opts);
 
     beforeAll(async () => {
-      info = await up(parseArgs(["up", "--no-drill"], process.env) as LabOptions, say);
+      info = await up(opts, say);
 
       // 1. The chaos CLI, as a user runs it; the balancers freeze once its load has started.
       const file = path.join(dir, "cli.json");
@@ -70,10 +73,7 @@ describe.skipIf(ENGINE_PROBLEM !== undefined).sequential(
       lab = { passed: r.passed, failures: r.failures, report: JSON.parse(fs.readFileSync(r.file, "utf8")) };
     }, 10 * MIN);
 
-    afterAll(async () => {
-      await down(say);
-      expect(await labContainers()).toEqual([]);
-    }, 2 * MIN);
+    afterAll((suite) => lease.finish(suite, say), 2 * MIN);
 
     it("the CLI drill FAILS with exit 1 and a failures[] entry about failed requests, though replicas were restored", () => {
       expect(cli.code).toBe(1);

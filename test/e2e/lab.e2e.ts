@@ -1,6 +1,7 @@
 /**
  * End to end: the local lab on the real Docker engine. up → drill (tuned + Docker-default
- * baseline) → assertions on report.json and on the swarm's own view through the manager → down.
+ * baseline) → assertions on report.json and on the swarm's own view through the manager → down,
+ * or a hand-over of the lab to the next suite of run.test.ts when every test passed (labHandover.ts).
  * Skips, saying why, only when no Docker engine answers.
  */
 import * as fs from "fs";
@@ -10,8 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LabObserver } from "../../lab/adapters";
 import { ENGINE_PROBLEM, runChaosCli } from "./engine";
 import { runLabDrills } from "../../lab/drill";
-import { down, labContainers, LabInfo, up } from "../../lab/lab";
+import { labContainers, LabInfo, up } from "../../lab/lab";
 import { LabOptions, parseArgs, SERVICE } from "../../lab/settings";
+import { leaseLab } from "./labHandover";
 
 const problem = ENGINE_PROBLEM;
 
@@ -29,6 +31,7 @@ describe.skipIf(problem !== undefined).sequential(`local lab end to end${problem
   const reportDir = fs.mkdtempSync(path.join(os.tmpdir(), "swarm-ha-lab-report-"));
   const argv = ["up", "--report-dir", reportDir, ...(withBaseline ? [] : ["--no-baseline"])];
   const opts = parseArgs(argv, process.env) as LabOptions;
+  const lease = leaseLab("local lab end to end", opts);
   let info: LabInfo;
   let report: Record<string, any>;
   let passed = false;
@@ -40,10 +43,7 @@ describe.skipIf(problem !== undefined).sequential(`local lab end to end${problem
     report = JSON.parse(fs.readFileSync(r.file, "utf8"));
   }, 12 * MIN);
 
-  afterAll(async () => {
-    await down(say);
-    expect(await labContainers()).toEqual([]);
-  }, 2 * MIN);
+  afterAll((suite) => lease.finish(suite, say), 2 * MIN);
 
   it("brings the topology up with the shared renderers and labels", async () => {
     const cs = await labContainers();

@@ -10,10 +10,11 @@ import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LabObserver } from "../../lab/adapters";
-import { down, labContainers, LabInfo, up } from "../../lab/lab";
+import { LabInfo, up } from "../../lab/lab";
 import { replaceNode, ReplaceResult } from "../../lab/replace";
 import { LabOptions, parseArgs, SERVICE } from "../../lab/settings";
 import { ENGINE_PROBLEM, chaosDrillOnLab } from "./engine";
+import { leaseLab } from "./labHandover";
 
 const MIN = 60_000;
 
@@ -26,17 +27,16 @@ describe.skipIf(ENGINE_PROBLEM !== undefined).sequential(
     let leaderBefore: string | undefined;
     let result: { code: number; stderr: string };
     let report: Record<string, any>;
+    const opts = parseArgs(["up", "--managers", "3", "--no-drill"], process.env) as LabOptions;
+    const lease = leaseLab("lab with 3 managers", opts);
 
     beforeAll(async () => {
-      info = await up(parseArgs(["up", "--managers", "3", "--no-drill"], process.env) as LabOptions, say);
+      info = await up(opts, say);
       leaderBefore = (await new LabObserver(info.managers).nodes()).find((n) => n.leader)?.hostname;
       ({ result, report } = chaosDrillOnLab("manager", path.join(dir, "report.json"), say));
     }, 8 * MIN);
 
-    afterAll(async () => {
-      await down(say);
-      expect(await labContainers()).toEqual([]);
-    }, 2 * MIN);
+    afterAll((suite) => lease.finish(suite, say), 2 * MIN);
 
     it("stops the leader, elects a new one and restores the replicas (exit 0)", () => {
       expect(report.failures).toEqual([]); // the verdict's reasons first: they say why an exit is not 0

@@ -12,8 +12,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { down, labContainers } from "../../lab/lab";
 import { chaosDrillOnLab, ENGINE_PROBLEM } from "./engine";
+import { leaseLab } from "./labHandover";
+import { LabOptions, parseArgs } from "../../lab/settings";
 
 const MIN = 60_000;
 
@@ -29,6 +30,8 @@ describe.skipIf(ENGINE_PROBLEM !== undefined).sequential(
     let code = 0;
     let output = "";
     let matrix: Record<string, any>;
+    // The CLI below brings this lab up itself (parseArgs(["matrix"]) is its shape): registered for the order only.
+    const lease = leaseLab("failure matrix subset", parseArgs(["matrix"], process.env) as LabOptions);
     const row = (name: string) => matrix.scenarios.find((s: { name: string }) => s.name === name);
 
     beforeAll(async () => {
@@ -43,6 +46,8 @@ describe.skipIf(ENGINE_PROBLEM !== undefined).sequential(
       code = r.code;
       output = r.out;
       say(`npm run lab -- matrix exit ${code} after ${Math.round((Date.now() - t) / 1000)} s: ${output.trim().split("\n").pop()}`);
+      // The bring-up's steps and their durations (CI's time budget is read from these lines).
+      for (const l of output.split("\n").filter((x) => /^(✔ |lab (up|reused)|  swarm: |  loaded into )/.test(x.replace(/^\[[^\]]*\] /, "")))) say(l);
       const file = path.join(dir, "matrix.json");
       if (!fs.existsSync(file)) throw new Error(`the matrix (exit ${code}) wrote no matrix.json; its last output:\n${output.trim().split("\n").slice(-25).join("\n")}`);
       matrix = JSON.parse(fs.readFileSync(file, "utf8"));
@@ -50,10 +55,7 @@ describe.skipIf(ENGINE_PROBLEM !== undefined).sequential(
 
     let graceful: ReturnType<typeof chaosDrillOnLab> | undefined;
 
-    afterAll(async () => {
-      await down(say);
-      expect(await labContainers()).toEqual([]);
-    }, 2 * MIN);
+    afterAll((suite) => lease.finish(suite, say), 2 * MIN);
 
     it("writes matrix.json in the contract's shape, the two rows in matrix order, and exits as it judged", () => {
       expect(matrix.connections).toBe(200);

@@ -10,13 +10,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ScenarioResult } from "../../chaos/matrix";
-import { down, LabInfo, labContainers, NFS, up } from "../../lab/lab";
+import { LabInfo, labContainers, NFS, up } from "../../lab/lab";
 import { nfsStop } from "../../lab/nfsOutage";
 import { LabOptions, parseArgs } from "../../lab/settings";
 import { badUpdate } from "../../lab/updateScenarios";
 import { nodeEngine } from "../../lab/engines";
 import { canonical } from "../../chaos/updateScenario";
 import { ENGINE_PROBLEM } from "./engine";
+import { leaseLab } from "./labHandover";
 
 const MIN = 60_000;
 const CONNECTIONS = 100;
@@ -29,17 +30,16 @@ describe.skipIf(ENGINE_PROBLEM !== undefined).sequential(
     let specBefore: string;
     let bad: ScenarioResult;
     let nfs: ScenarioResult;
+    const opts = parseArgs(["up", "--no-drill"], process.env) as LabOptions;
+    const lease = leaseLab("lab scenarios: bad-update, nfs-stop", opts);
     const templateNow = async () => canonical(((await nodeEngine(info.managers[0], 10_000).getService("was").inspect()) as any).Spec.TaskTemplate.ContainerSpec);
 
     beforeAll(async () => {
-      info = await up(parseArgs(["up", "--no-drill"], process.env) as LabOptions, say);
+      info = await up(opts, say);
       specBefore = await templateNow();
     }, 8 * MIN);
 
-    afterAll(async () => {
-      await down(say);
-      expect(await labContainers()).toEqual([]);
-    }, 2 * MIN);
+    afterAll((suite) => lease.finish(suite, say), 2 * MIN);
 
     it("bad-update: swarm rolls the failing health check back by itself, 0 failed, original spec at the end", async () => {
       bad = await badUpdate(info, { connections: CONNECTIONS, log: say });
