@@ -152,10 +152,17 @@ export interface QuorumVerdict {
  */
 export function quorumVerdict(
   samples: readonly QuorumSample[],
-  o: { readonly removedAtMs: number; readonly targetWasLeader: boolean; readonly electionBudgetMs: number },
+  o: {
+    readonly removedAtMs: number;
+    readonly targetWasLeader: boolean;
+    readonly electionBudgetMs: number;
+    /** The removed node: a follower still naming it as leader after the removal is not the new leader. */
+    readonly target?: string;
+  },
 ): QuorumVerdict {
   if (samples.length === 0) return { failures: ["the quorum watch took no sample"], leaderlessSeconds: 0 };
-  const newLeader = samples.find((s) => s.atMs >= o.removedAtMs && s.leader);
+  // Followers keep naming the old leader until their election timeout: that is no new leader yet.
+  const newLeader = samples.find((s) => s.atMs >= o.removedAtMs && s.leader && !(o.targetWasLeader && s.leader === o.target));
   const failures: string[] = [];
   let gapStart: number | undefined;
   let longest = 0;
@@ -408,7 +415,7 @@ async function finish(
   } catch (e) {
     failures.push(e instanceof Error ? e.message : String(e));
   }
-  const q = quorumVerdict(await watch.stop(), { removedAtMs: r.removedAt, targetWasLeader: r.leaderBefore === plan.target, electionBudgetMs: 30_000 });
+  const q = quorumVerdict(await watch.stop(), { removedAtMs: r.removedAt, targetWasLeader: r.leaderBefore === plan.target, electionBudgetMs: 30_000, target: plan.target });
   failures.push(...q.failures);
   const leaderAfter = entries.find((e) => e.leader)?.hostname;
   for (const e of entries) log(`  ${e.hostname.padEnd(20)} ${e.id} ${e.role.padEnd(7)} ${e.status}${e.reachability ? `/${e.reachability}` : ""}${e.leader ? " leader" : ""}`);

@@ -166,6 +166,17 @@ describe("replace: quorum throughout (a leader at every look)", () => {
     expect(quorumVerdict(later, { ...budget, targetWasLeader: true }).failures).toEqual([expect.stringMatching(/^no leader at 11.0 s/)]);
   });
 
+  it("a follower still naming the removed leader is no new leader: the election after it is allowed (CI 2026-12-01)", () => {
+    // Seen in CI: right after the removal m1 still named m2, then its API hung up during the election.
+    const stale = [at(9, "m2"), at(10.1, "m2"), at(10.5), at(14.5), at(18.5), at(22, "m1")];
+    expect(quorumVerdict(stale, { ...budget, targetWasLeader: true, target: "m2" }).failures).toEqual([]);
+    // Without the target's name the stale answer was taken for the new leader: the failure CI saw.
+    expect(quorumVerdict(stale, { ...budget, targetWasLeader: true }).failures).toEqual([expect.stringMatching(/^no leader at 0.5 s/), expect.stringMatching(/^no leader at 4.5 s/), expect.stringMatching(/^no leader at 8.5 s/)]);
+    // The removed node named as leader after the new one was elected is still a gap-free sample, but
+    // a real gap after the new leader still FAILS.
+    expect(quorumVerdict([...stale, at(23), at(24, "m1")], { ...budget, targetWasLeader: true, target: "m2" }).failures).toEqual([expect.stringMatching(/^no leader at 13.0 s/)]);
+  });
+
   it("FAILS an election longer than the budget, and no new leader at all", () => {
     const slow = [at(9, "m2"), at(11), at(45), at(46, "m1")];
     expect(quorumVerdict(slow, { ...budget, targetWasLeader: true }).failures).toEqual([expect.stringMatching(/^no leader at 35.0 s/)]);
