@@ -445,19 +445,21 @@ const HOLDERS_GAP_MS = 1000;
 async function edgeDrill(c0: DrillContext, observer: SwarmObserver, edge: EdgeObserver, fault: Fault, plan: { target: string; pair: readonly string[]; why: string }): Promise<DrillResult> {
   const name = plan.target;
   const probing = { on: false };
-  // With answeredBy the client's view decides: a probe every 100 ms, the first answer from the other balancer.
+  // With answeredBy the client's view decides: the first answer from the other balancer. With the
+  // real clock the prober fires on its own timer and holders() reads are spaced; scripted clocks
+  // keep the sampler's pace (a timer of its own would run in real time beside them).
+  const realTime = c0.rec.clock === realClock;
   const prober = edge.answeredBy ? new AnswerProber(c0.rec, () => edge.answeredBy!(), name) : undefined;
   const c: DrillContext = prober ? { ...c0, observePollMs: Math.min(c0.pollMs, 100) } : c0;
-  const sampler = edgeSampler(c.rec, edge, plan.pair, probing, prober, c.rec.clock === realClock ? HOLDERS_GAP_MS : 0);
+  const sampler = edgeSampler(c.rec, edge, plan.pair, probing, prober, realTime ? HOLDERS_GAP_MS : 0);
   // Without a prober: one answered request while the other balancer holds the address is the takeover.
   const judge = new EdgeJudge(name, Math.max(1, c.o.confirmSamples ?? 1), c.rec, prober);
-  // With the real clock the prober also fires on its own 50 ms timer (AnswerProber.tick); scripted clocks keep the sampler's pace.
   const ticking = { stop: () => undefined as void };
   const out = await runPhases(c, fault, sampler, judge, `${name} (edge)`, {
     onFault: () => {
       ticking.stop();
       probing.on = true;
-      if (prober && c.rec.clock === realClock) ticking.stop = prober.tick(PROBE_EVERY_MS);
+      if (prober && realTime) ticking.stop = prober.tick(PROBE_EVERY_MS);
     },
     onObserved: () => {
       probing.on = false;

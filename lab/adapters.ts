@@ -10,7 +10,7 @@ import type { NodeInfo, NodeStopper, PlacementInfo, PlacementObserver, TaskInfo 
 import { nodeFromEngine, parseDockerTime, taskFromEngine } from "../chaos/engineApi";
 import { randomBytes } from "crypto";
 import type { FaultKind } from "../chaos/fault";
-import { renderPartitionCut, renderPartitionExpiry, renderPartitionHeal } from "../renderers/labPartition";
+import { renderPartitionCut, renderPartitionExpiry, renderPartitionHeal, renderSilence } from "../renderers/labPartition";
 import { docker, dockerRaw, LabError } from "./docker";
 import { nodeEngine } from "./engines";
 import { LAB_LABEL, ROLE_LABEL } from "./settings";
@@ -94,7 +94,7 @@ export class LabKiller extends LabStopper {
  * is the host's).
  */
 export async function silenceContainer(target: string): Promise<number> {
-  const r = await dockerRaw(["exec", target, "sh", "-c", SILENCE_SCRIPT]);
+  const r = await dockerRaw(["exec", target, "sh", "-c", renderSilence()]);
   const ns = /^(\d{19})$/.exec(r.stdout.trim());
   if (r.code === 0 && ns) return Math.floor(Number(BigInt(ns[1]) / 1_000_000n));
   // Half-silenced is worse than either state: a restart gives the container a fresh namespace.
@@ -102,8 +102,6 @@ export async function silenceContainer(target: string): Promise<number> {
   throw new LabError(`silencing ${target} failed (${r.stderr.trim() || `exit ${r.code}, printed ${JSON.stringify(r.stdout.trim())}`}); it was ${back.code === 0 ? "restarted" : `NOT restarted: ${back.stderr.trim()}`}`);
 }
 
-/** Every interface but lo down, then the time in ns (coreutils date). */
-export const SILENCE_SCRIPT = 'for i in $(ls /sys/class/net); do [ "$i" = lo ] || ip link set dev "$i" down; done; date +%s%N';
 
 /** `docker kill`; if that fails, `docker restart` so that no half-killed (silenced) container is left. */
 async function killOrRestart(target: string): Promise<void> {
@@ -113,8 +111,6 @@ async function killOrRestart(target: string): Promise<void> {
   throw new LabError(`docker kill ${target} failed (${r.stderr.trim() || `exit ${r.code}`}); it was ${back.code === 0 ? "restarted" : `NOT restarted: ${back.stderr.trim()}`}`);
 }
 
-/** Re-exported: Docker timestamps are parsed in one place (chaos/engineApi.ts). */
-export { parseDockerTime };
 
 /**
  * `partition`: the node runs on, its lab-network traffic dropped inside its own network namespace

@@ -92,3 +92,18 @@ export function renderPartitionExpiry(token: string, seconds: number, args: LabP
     "",
   ].join("\n");
 }
+
+/**
+ * The lab's silent kill of a balancer, first step (lab/adapters.ts silenceContainer): every link but
+ * lo down inside the container's own namespace, so it answers nothing, as a powered-off host; then
+ * the time in ns (coreutils date) for the drill's fault-effective clock.
+ */
+export function renderSilence(): string {
+  return `#!/bin/sh
+for dev in /sys/class/net/*; do
+  name=\${dev##*/}
+  [ "$name" = lo ] || ip link set dev "$name" down
+done
+date +%s%N
+`;
+}

@@ -1,6 +1,6 @@
 /** When a lab kill took effect: the container's State.FinishedAt as `docker inspect` prints it. */
 import { describe, expect, it } from "vitest";
-import { parseDockerTime } from "../../lab/adapters";
+import { parseDockerTime } from "../../chaos/engineApi";
 
 describe("parseDockerTime", () => {
   it("reads RFC 3339 with nanoseconds to the millisecond", () => {

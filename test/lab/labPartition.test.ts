@@ -8,13 +8,14 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { renderPartitionCut, renderPartitionExpiry, renderPartitionHeal } from "../../renderers/labPartition";
+import { renderPartitionCut, renderPartitionExpiry, renderPartitionHeal, renderSilence } from "../../renderers/labPartition";
 import { assertValid, shellcheck } from "../validators";
 
 const scripts: [string, string][] = [
   ["lab-partition-cut", renderPartitionCut("tok-1")],
   ["lab-partition-heal", renderPartitionHeal()],
   ["lab-partition-expiry", renderPartitionExpiry("tok-1", 120)],
+  ["lab-silence", renderSilence()],
 ];
 
 describe("lab partition scripts: snapshots and shellcheck", () => {
