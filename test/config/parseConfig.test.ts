@@ -280,7 +280,7 @@ describe("parseConfig happy paths", () => {
       instanceFamilies: [...DEFAULT_INSTANCE_FAMILIES],
       managers: { count: 1, instanceType: "t3.small", runTasks: true },
       workers: { count: 3, instanceType: "t3.small" },
-      swarm: { dispatcherHeartbeatSeconds: 0.75, taskRestartDelaySeconds: 0 },
+      swarm: { dispatcherHeartbeatSeconds: 0.6, taskRestartDelaySeconds: 0 },
       nfs: { instanceType: "t3.micro", exportPath: "/srv/nfs/was-logs" },
       edge: { nodes: 1, instanceType: "t3.micro" },
       was: { image: undefined, sampleBaseImage: "node:22-alpine", replicas: 3, port: 8080, healthPath: "/healthz", env: {} },

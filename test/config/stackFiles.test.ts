@@ -82,7 +82,7 @@ describe("dev and prod differ where real teams differ", () => {
     expect(prod.edge.nodes).toBe(2);
     expect(prod.network.encryptOverlay).toBe(true);
     // prod keeps the default heartbeat: the restore timings are the same on AWS and in the lab.
-    expect(prod.swarm.dispatcherHeartbeatSeconds).toBe(0.75);
+    expect(prod.swarm.dispatcherHeartbeatSeconds).toBe(0.6);
   });
 
   it("prod survives the loss of any one AZ: 5 workers, and 4 would not do", () => {
