@@ -39,7 +39,17 @@ export interface NginxModel {
 /** Passive health check and retry settings (measured in the lab; see README "Tuning"). */
 export const NGINX_TUNING = {
   maxFails: 1,
-  failTimeoutSeconds: 10,
+  /**
+   * How long a node marked failed is skipped; nginx tries it again only when this expires, and it
+   * counts in whole seconds (`now - peer->checked <= peer->fail_timeout` with now = ngx_time(), in
+   * ngx_http_upstream_least_conn_module.c and ngx_http_upstream_round_robin.c), so the real skip is
+   * up to fail_timeout + 1 s. It bounds how long a replica swarm restored on a node that had none
+   * stays idle while the others carry its share: with the first round's 10 s the lab drill's
+   * rescheduled replica got no request in its 3 s load tail (CI); with 1 s it answers within 2 s
+   * (test/renderers/nginxRecovery.test.ts). The cost is one probe every 1-2 s to a dead node: that
+   * one request waits the connect timeout, then is resent.
+   */
+  failTimeoutSeconds: 1,
   connectTimeoutSeconds: 1,
   /**
    * How long an upstream may stay silent before nginx resends the request to the next one. It must
