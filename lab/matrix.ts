@@ -28,6 +28,7 @@ import { nodeEngine } from "./engines";
 import { createLabEdgeAdapters, LabEdgeObserver } from "./edge";
 import { labContainers, vipHolders, type LabInfo, type Log } from "./lab";
 import { SERVICE } from "./settings";
+import { StuckDownRepair } from "./stuckDown";
 import { LabZoneKiller } from "./zoneKiller";
 import { LAB_ZONES, labEdgeZone } from "./zones";
 
@@ -192,58 +193,12 @@ async function updateState(managers: readonly string[]): Promise<string | undefi
   throw new Error(`no manager answered (${managers.join(", ")})`);
 }
 
-/** A node's own engine, as `docker info` reports its swarm membership. */
-export interface EngineSwarmView {
-  readonly localNodeState: string;
-  readonly error: string;
-}
-
-/**
- * Nodes to restart: the leader shows them Down, yet their own engine reports an active swarm
- * membership without error, and has for `stuckSeconds` or more (`downSince`: when each was first
- * seen so; updated here). swarmkit 20.10 can leave a live worker so after a leadership change: the
- * new leader's expiry of an "unknown" node raced the node's re-registration (leader log: "heartbeat
- * expiration for node … in state unknown", then "worker … was successfully registered" 0.1 s later;
- * node status "heartbeat failure for node in unknown state"). The agent's heartbeats keep
- * succeeding, so the session never breaks and the node stays Down until its engine restarts
- * (lab, 2026-12-03: still Down 4 minutes later). Pure.
- */
-export function stuckDownNodes(
-  nodes: readonly { readonly hostname: string; readonly status: string }[],
-  engines: Readonly<Record<string, EngineSwarmView | undefined>>,
-  downSince: Map<string, number>,
-  now: number,
-  stuckSeconds: number,
-): string[] {
-  const stuck: string[] = [];
-  const alive = new Set<string>();
-  for (const n of nodes) {
-    const e = engines[n.hostname];
-    if (n.status !== "down" || !e || e.localNodeState !== "active" || e.error !== "") continue;
-    alive.add(n.hostname);
-    const since = downSince.get(n.hostname) ?? now;
-    downSince.set(n.hostname, since);
-    if (now - since >= stuckSeconds * 1000) stuck.push(n.hostname);
-  }
-  for (const name of [...downSince.keys()]) if (!alive.has(name)) downSince.delete(name);
-  return stuck;
-}
-
-async function engineSwarmView(node: string): Promise<EngineSwarmView | undefined> {
-  try {
-    const info = (await nodeEngine(node, 3000).info()) as { Swarm?: { LocalNodeState?: string; Error?: string } };
-    return { localNodeState: info.Swarm?.LocalNodeState ?? "", error: info.Swarm?.Error ?? "" };
-  } catch {
-    return undefined; // its engine does not answer: a real Down, not a stuck one
-  }
-}
-
 /**
  * The lab's steady state before a scenario: every lab container running (a container a failed heal
  * left stopped is started once), every node Ready and active, the desired replicas on Ready nodes
  * and no more, one holder of the floating address; held for `holdSeconds`, within `timeoutSeconds`.
- * A node stuck Down while alive (stuckDownNodes) for `stuckSeconds` gets its engine restarted, once
- * per check, and the repair is reported.
+ * A node stuck Down while alive (lab/stuckDown.ts) for `stuckSeconds` gets its engine restarted,
+ * once per check, and the repair is reported.
  */
 export function labSteadyCheck(timeoutSeconds = 120, holdSeconds = 3, stuckSeconds = 20): SteadyCheck {
   return async (info, log, repairs = []) => {
@@ -254,14 +209,13 @@ export function labSteadyCheck(timeoutSeconds = 120, holdSeconds = 3, stuckSecon
       await docker(["start", ...stopped]);
     }
     const until = Date.now() + timeoutSeconds * 1000;
-    const downSince = new Map<string, number>();
-    const restarted = new Set<string>();
+    const stuck = new StuckDownRepair(stuckSeconds, log, repairs);
     let steadySince: number | undefined;
     let last: string | undefined = "not read yet";
     while (Date.now() < until) {
       try {
         last = await readSteady(info, observer);
-        if (last !== undefined) await repairStuck(observer, downSince, restarted, stuckSeconds, log, repairs);
+        if (last !== undefined) await stuck.check(await observer.nodes());
       } catch (e) {
         last = `cannot read the lab: ${errMsg(e)}`;
       }
@@ -273,22 +227,6 @@ export function labSteadyCheck(timeoutSeconds = 120, holdSeconds = 3, stuckSecon
     }
     return last === undefined ? `steady only briefly, never ${holdSeconds} s in a row within ${timeoutSeconds} s` : `${last} (still after ${timeoutSeconds} s)`;
   };
-}
-
-/** Restarts the engine of every node stuck Down while alive (once each), and says so. */
-async function repairStuck(observer: LabObserver, downSince: Map<string, number>, restarted: Set<string>, stuckSeconds: number, log: Log, repairs: string[]): Promise<void> {
-  const nodes = await observer.nodes();
-  const down = nodes.filter((n) => n.status === "down").map((n) => n.hostname);
-  if (down.length === 0) return downSince.clear();
-  const views = Object.fromEntries(await Promise.all(down.map(async (n) => [n, await engineSwarmView(n)] as const)));
-  for (const node of stuckDownNodes(nodes, views, downSince, Date.now(), stuckSeconds)) {
-    if (restarted.has(node)) continue;
-    restarted.add(node);
-    const why = `${node} was shown Down for ${stuckSeconds} s while its engine reported an active swarm membership (swarmkit: the leader's unknown-node expiry raced its re-registration after a leadership change); its engine was restarted`;
-    log(`  steady: ${why}`);
-    await docker(["restart", "--time", "10", node]);
-    repairs.push(why);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

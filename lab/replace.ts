@@ -16,6 +16,7 @@ import { nodeApiDir, nodeEngine } from "./engines";
 import { appImageTar } from "./images";
 import { dindFlags, labContainers, loadApp, Log, runScript, startNode, waitConverged } from "./lab";
 import { NETWORK, SERVICE } from "./settings";
+import { StuckDownRepair } from "./stuckDown";
 
 /** A replacement the lab refuses to start (the CLI exits 3): nothing has been touched. */
 export class ReplaceRefused extends LabError {
@@ -237,8 +238,17 @@ async function listEntries(managers: readonly string[]): Promise<SwarmEntry[]> {
   throw new LabError(`no manager of ${managers.join(", ")} answered GET /nodes: ${last instanceof Error ? last.message : last}`);
 }
 
-/** Polls `docker node ls` until `ok` holds for the listing; returns it, or throws with the last reason. */
-async function waitEntries(managers: readonly string[], what: string, timeoutMs: number, ok: (e: SwarmEntry[]) => string[]): Promise<SwarmEntry[]> {
+/**
+ * Polls `docker node ls` until `ok` holds for the listing; returns it, or throws with the last reason.
+ * With `stuck`, a live node kept Down by swarmkit's re-registration race gets its engine restarted.
+ */
+async function waitEntries(
+  managers: readonly string[],
+  what: string,
+  timeoutMs: number,
+  ok: (e: SwarmEntry[]) => string[],
+  stuck?: StuckDownRepair,
+): Promise<SwarmEntry[]> {
   const until = Date.now() + timeoutMs;
   let reasons: string[] = [];
   for (;;) {
@@ -246,6 +256,7 @@ async function waitEntries(managers: readonly string[], what: string, timeoutMs:
       const entries = await listEntries(managers);
       reasons = ok(entries);
       if (reasons.length === 0) return entries;
+      await stuck?.check(entries);
     } catch (e) {
       reasons = [e instanceof Error ? e.message : String(e)];
     }
@@ -290,6 +301,8 @@ export interface ReplaceResult {
   readonly leaderAfter?: string;
   readonly leaderlessSeconds: number;
   readonly entries: readonly SwarmEntry[];
+  /** Nodes restarted while waiting because swarmkit kept them Down although alive (lab/stuckDown.ts). */
+  readonly repairs: readonly string[];
   readonly failures: readonly string[];
 }
 
@@ -396,10 +409,11 @@ async function finish(
   log: Log,
 ): Promise<ReplaceResult> {
   const failures: string[] = [];
+  const stuck = new StuckDownRepair(20, log);
   let entries: SwarmEntry[] = [];
   let rejoinSeconds = NaN;
   try {
-    entries = await waitEntries(plan.managers, "one Ready entry per node, none Down", 60_000, (e) => membershipFailures(e, plan, r.oldId));
+    entries = await waitEntries(plan.managers, "one Ready entry per node, none Down", 90_000, (e) => membershipFailures(e, plan, r.oldId), stuck);
     rejoinSeconds = Number(((Date.now() - r.removedAt) / 1000).toFixed(1));
   } catch (e) {
     failures.push(e instanceof Error ? e.message : String(e));
@@ -420,5 +434,5 @@ async function finish(
   const leaderAfter = entries.find((e) => e.leader)?.hostname;
   for (const e of entries) log(`  ${e.hostname.padEnd(20)} ${e.id} ${e.role.padEnd(7)} ${e.status}${e.reachability ? `/${e.reachability}` : ""}${e.leader ? " leader" : ""}`);
   log(`  replicas ${replicas.runningOnReady}/${replicas.desired} on Ready nodes; leader ${r.leaderBefore} → ${leaderAfter}; longest stretch without a leader ${q.leaderlessSeconds} s; rejoined ${rejoinSeconds} s after the removal`);
-  return { target: plan.target, role: plan.role, ...r, rejoinSeconds, replicas, leaderAfter, leaderlessSeconds: q.leaderlessSeconds, entries, failures };
+  return { target: plan.target, role: plan.role, ...r, rejoinSeconds, replicas, leaderAfter, leaderlessSeconds: q.leaderlessSeconds, entries, repairs: stuck.repairs, failures };
 }
