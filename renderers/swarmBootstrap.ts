@@ -199,8 +199,11 @@ export interface SwarmPruneModel extends DockerAccess {
 
 /**
  * Run on a manager after every join: demotes and removes each member whose address is not one of
- * the current instances (a replaced or deleted node, running or down), so dead managers never count
- * against the Raft quorum and `docker node ls` lists only real nodes. Prints the removed node IDs.
+ * the current instances (a replaced or deleted node, running or down), and each Down member whose
+ * address a live member also holds (a replacement that was given its predecessor's private IP), so
+ * dead managers never count against the Raft quorum and `docker node ls` lists only real nodes. A
+ * Down member alone at a current address is kept: it may be a node that is only unreachable.
+ * Prints the removed node IDs.
  */
 export function renderSwarmPrune(m: SwarmPruneModel): string {
   if (m.memberAddrs.length === 0) throw new Error("memberAddrs must list at least this manager");
@@ -208,15 +211,27 @@ export function renderSwarmPrune(m: SwarmPruneModel): string {
   return `${preamble(m)}
 if [ "$state" != "active" ]; then echo "this node is not in a swarm; run the init step first" >&2; exit 1; fi
 keep=" ${keep} "
+members=""
+live=" "
 for id in $($DOCKER node ls -q); do
   # A manager's Status.Addr may read 0.0.0.0; its ManagerStatus.Addr (ip:2377) is authoritative.
-  line=$($DOCKER node inspect --format '{{.Spec.Role}} {{.Status.Addr}} {{if .ManagerStatus}}{{.ManagerStatus.Addr}}{{end}}' "$id")
-  role=\${line%% *}
-  rest=\${line#* }
-  addr=\${rest%% *}
-  managerAddr=\${rest#* }
-  if [ "$role" = manager ] && [ -n "$managerAddr" ] && [ "$managerAddr" != "$rest" ]; then addr=\${managerAddr%:*}; fi
-  case "$keep" in *" $addr "*) continue ;; esac
+  line=$($DOCKER node inspect --format '{{.Status.State}} {{.Spec.Role}} {{.Status.Addr}} {{if .ManagerStatus}}{{.ManagerStatus.Addr}}{{end}}' "$id")
+  read -r nodeState role addr managerAddr <<EOF
+$line
+EOF
+  if [ "$role" = manager ] && [ -n "$managerAddr" ]; then addr=\${managerAddr%:*}; fi
+  members="$members$id $nodeState $role $addr
+"
+  if [ "$nodeState" != down ]; then live="$live$addr "; fi
+done
+printf '%s' "$members" | while read -r id nodeState role addr; do
+  case "$keep" in
+    *" $addr "*)
+      # A current address: keep it, unless this entry is Down and a live entry holds the same
+      # address (the instance was replaced and its successor was given the same private IP).
+      [ "$nodeState" = down ] || continue
+      case "$live" in *" $addr "*) ;; *) continue ;; esac ;;
+  esac
   if [ "$role" = manager ]; then $DOCKER node demote "$id" >/dev/null; fi
   $DOCKER node rm --force "$id" >/dev/null
   echo "$id"

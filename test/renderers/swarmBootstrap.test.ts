@@ -394,10 +394,10 @@ describe("node replacement keeps one swarm (issue 11)", () => {
   it("prune demotes and removes members that are not current instances, never a current one", () => {
     setState("active", "leader");
     writeFileSync(join(dir, "nodes"), "leader\noldmgr\nw1\ngone\n");
-    writeFileSync(join(dir, "inspect-leader"), "manager 0.0.0.0 10.42.1.10:2377\n");
-    writeFileSync(join(dir, "inspect-oldmgr"), "manager 10.42.1.99 10.42.1.99:2377\n");
-    writeFileSync(join(dir, "inspect-w1"), "worker 10.42.2.20 \n");
-    writeFileSync(join(dir, "inspect-gone"), "worker 10.42.2.77 \n");
+    writeFileSync(join(dir, "inspect-leader"), "ready manager 0.0.0.0 10.42.1.10:2377\n");
+    writeFileSync(join(dir, "inspect-oldmgr"), "down manager 10.42.1.99 10.42.1.99:2377\n");
+    writeFileSync(join(dir, "inspect-w1"), "ready worker 10.42.2.20 \n");
+    writeFileSync(join(dir, "inspect-gone"), "ready worker 10.42.2.77 \n");
     const r = runScript(renderSwarmPrune({ memberAddrs: ["10.42.1.10", "10.42.2.20"] }));
     expect(r.status).toBe(0);
     expect(r.stdout).toBe("oldmgr\ngone\n");
@@ -405,6 +405,27 @@ describe("node replacement keeps one swarm (issue 11)", () => {
       "demote node demote oldmgr",
       "rm node rm --force oldmgr",
       "rm node rm --force gone",
+    ]);
+  });
+
+  it("prune removes a Down member whose address a live member holds (a replacement given its predecessor's IP), never a Down member alone at a current address", () => {
+    setState("active", "leader");
+    writeFileSync(join(dir, "nodes"), "leader\noldmgr1\nnewmgr1\noldw1\nneww1\nlostw2\n");
+    writeFileSync(join(dir, "inspect-leader"), "ready manager 0.0.0.0 10.42.1.10:2377\n");
+    writeFileSync(join(dir, "inspect-oldmgr1"), "down manager 10.42.1.11 10.42.1.11:2377\n");
+    writeFileSync(join(dir, "inspect-newmgr1"), "ready manager 0.0.0.0 10.42.1.11:2377\n");
+    writeFileSync(join(dir, "inspect-oldw1"), "down worker 10.42.2.20 \n");
+    writeFileSync(join(dir, "inspect-neww1"), "ready worker 10.42.2.20 \n");
+    // Down and alone at its address: an unreachable node, perhaps coming back; kept.
+    writeFileSync(join(dir, "inspect-lostw2"), "down worker 10.42.3.30 \n");
+    const r = runScript(renderSwarmPrune({ memberAddrs: ["10.42.1.10", "10.42.1.11", "10.42.2.20", "10.42.3.30"] }));
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe("oldmgr1\noldw1\n");
+    expect(readFileSync(join(dir, "removed"), "utf8").split("\n").filter(Boolean)).toEqual([
+      "demote node demote oldmgr1",
+      "rm node rm --force oldmgr1",
+      "rm node rm --force oldw1",
     ]);
   });
 
