@@ -2,10 +2,12 @@
  * `npm run lab -- replace <node>`: the lab's proof of the AWS replacement path. A swarm node
  * container is removed for good (its engine state with it) and a fresh one with the same name and
  * address is started; it rejoins through the scripts components/swarmCluster.ts runs on EC2
- * (renderJoinTokenRead, the peer probe + renderSwarmInit for the first manager, renderSwarmJoin,
- * renderSwarmPrune). Afterwards `docker node ls` must list every node once, none Down, the
- * replaced node under a new id (a manager Reachable or Leader), a leader throughout, and the
- * service's replicas running on Ready nodes.
+ * (renderJoinTokenRead, the peer probe + renderSwarmInit for the first manager, renderSwarmJoin),
+ * then renderSwarmPrune runs after the join, in the AWS order. The successor keeps the dead node's
+ * address: the case of an EC2 replacement given its predecessor's private IP. Afterwards
+ * `docker node ls` must list every node once, none Down, the replaced node under a new id (a
+ * manager Reachable or Leader), a leader throughout, and the service's replicas running on Ready
+ * nodes.
  */
 import * as fs from "fs";
 import { renderJoinTokenRead, renderNodeLabels, renderSwarmInit, renderSwarmJoin, renderSwarmPrune } from "../renderers/swarmBootstrap";
@@ -16,7 +18,7 @@ import { nodeApiDir, nodeEngine } from "./engines";
 import { appImageTar } from "./images";
 import { dindFlags, labContainers, loadApp, Log, runScript, startNode, waitConverged } from "./lab";
 import { NETWORK, SERVICE } from "./settings";
-import { StuckDownRepair } from "./stuckDown";
+import { StuckDownRepair, type StuckRestart } from "./stuckDown";
 
 /** A replacement the lab refuses to start (the CLI exits 3): nothing has been touched. */
 export class ReplaceRefused extends LabError {
@@ -146,10 +148,22 @@ export interface QuorumVerdict {
   readonly leaderlessSeconds: number;
 }
 
+/** An election the verdict allows: it starts when `node`, the leader, went away. */
+interface Election {
+  readonly startMs: number;
+  readonly node?: string;
+  /** Said when no new leader followed. */
+  readonly what: string;
+  /** The first sample after the start naming a leader other than `node`. */
+  readonly newLeaderAtMs?: number;
+}
+
 /**
- * A leader must be listed at every sample. The one exception: removing the leader itself starts an
- * election, so samples after `removedAtMs` may lack one until the first new leader, within
- * `electionBudgetMs`. Quorum held means: every other sample named a leader.
+ * A leader must be listed at every sample. The exceptions are elections: removing the leader itself
+ * starts one, so samples after `removedAtMs` may lack one until the first new leader, within
+ * `electionBudgetMs`; so does restarting the leader's engine to repair it (lab/stuckDown.ts:
+ * swarmkit kept it Down while alive), from `repairRestarts[].atMs` of a restart with `wasLeader`.
+ * Quorum held means: every other sample named a leader.
  */
 export function quorumVerdict(
   samples: readonly QuorumSample[],
@@ -159,11 +173,16 @@ export function quorumVerdict(
     readonly electionBudgetMs: number;
     /** The removed node: a follower still naming it as leader after the removal is not the new leader. */
     readonly target?: string;
+    readonly repairRestarts?: readonly StuckRestart[];
   },
 ): QuorumVerdict {
   if (samples.length === 0) return { failures: ["the quorum watch took no sample"], leaderlessSeconds: 0 };
+  const starts = [
+    ...(o.targetWasLeader ? [{ startMs: o.removedAtMs, node: o.target, what: "no new leader was elected after the leader was removed" }] : []),
+    ...(o.repairRestarts ?? []).filter((r) => r.wasLeader).map((r) => ({ startMs: r.atMs, node: r.node, what: `no new leader was elected after ${r.node}'s engine was restarted` })),
+  ];
   // Followers keep naming the old leader until their election timeout: that is no new leader yet.
-  const newLeader = samples.find((s) => s.atMs >= o.removedAtMs && s.leader && !(o.targetWasLeader && s.leader === o.target));
+  const elections: Election[] = starts.map((e) => ({ ...e, newLeaderAtMs: samples.find((s) => s.atMs >= e.startMs && s.leader && s.leader !== e.node)?.atMs }));
   const failures: string[] = [];
   let gapStart: number | undefined;
   let longest = 0;
@@ -174,13 +193,13 @@ export function quorumVerdict(
       continue;
     }
     gapStart ??= s.atMs;
-    const election = o.targetWasLeader && s.atMs >= o.removedAtMs && (!newLeader || s.atMs < newLeader.atMs);
-    if (election && s.atMs - o.removedAtMs <= o.electionBudgetMs) continue;
+    const inElection = elections.some((e) => s.atMs >= e.startMs && s.atMs < (e.newLeaderAtMs ?? Infinity) && s.atMs - e.startMs <= o.electionBudgetMs);
+    if (inElection) continue;
     const at = ((s.atMs - o.removedAtMs) / 1000).toFixed(1);
     failures.push(`no leader at ${at} s after the removal${s.error ? ` (${s.error})` : ""}`);
   }
   if (gapStart !== undefined) longest = Math.max(longest, samples[samples.length - 1].atMs - gapStart);
-  if (o.targetWasLeader && !newLeader) failures.push("no new leader was elected after the leader was removed");
+  for (const e of elections) if (e.newLeaderAtMs === undefined) failures.push(e.what);
   // One line per stretch is enough to say what happened: keep the first and the count.
   const shown = failures.length > 3 ? [...failures.slice(0, 2), `... ${failures.length - 2} more samples without a leader`] : failures;
   return { failures: shown, leaderlessSeconds: Number((longest / 1000).toFixed(1)) };
@@ -289,8 +308,7 @@ export interface ReplaceResult {
   readonly role: "manager" | "worker";
   readonly oldId: string;
   readonly newId: string;
-  /** Swarm ids the prune before the join removed (the dead member) and the one after (AWS order). */
-  readonly prunedBeforeJoin: string[];
+  /** Swarm ids the prune after the join removed: exactly the dead member (Down, its address now the successor's). */
   readonly prunedAfterJoin: string[];
   /** Seconds from the removal until the swarm listed the dead node Down. */
   readonly downSeconds: number;
@@ -364,7 +382,7 @@ interface SwapContext {
   readonly tar: string;
 }
 
-/** The replacement proper: remove, prune the dead member, start fresh, rejoin, prune (AWS order), verify. */
+/** The replacement proper: remove, start fresh, rejoin, prune (AWS order), label, verify. */
 async function swap(c: SwapContext, watch: QuorumWatch, log: Log): Promise<ReplaceResult> {
   const { plan, old, ips, oldId, leaderBefore, heartbeatSeconds } = c;
   const target = plan.target;
@@ -377,12 +395,6 @@ async function swap(c: SwapContext, watch: QuorumWatch, log: Log): Promise<Repla
   const downSeconds = Number(((Date.now() - removedAt) / 1000).toFixed(1));
   log(`  the swarm lists ${oldId} Down after ${downSeconds} s`);
 
-  // The lab keeps the address, so the dead member and its successor share it and the prune (which
-  // keeps members by address) must run before the join: with the survivors' addresses it demotes
-  // and removes the dead member, as it does on AWS where the replacement brings a new address.
-  const prunedBeforeJoin = ids(await runScript(plan.tokenFrom, "swarm-prune", pruneScript([...ips].filter(([n]) => n !== target).map(([, ip]) => ip))));
-  log(`  renderSwarmPrune on ${plan.tokenFrom} (survivors' addresses) removed: ${prunedBeforeJoin.join(", ") || "nothing"}`);
-
   await startNode({ name: target, role: plan.role, ip: old.ip }, { node: old.image }, old.spec, dindFlags((await checkEngine()).cgroupVersion, old.privileged));
   await runScript(target, "wait-engine", "until docker info >/dev/null 2>&1; do sleep 0.5; done\n");
   await loadApp(target, c.app, c.tar);
@@ -390,7 +402,9 @@ async function swap(c: SwapContext, watch: QuorumWatch, log: Log): Promise<Repla
   const newId = await rejoin(plan, old.ip, ips, heartbeatSeconds);
   log(`  ${plan.firstManager ? "peer probe on " + plan.tokenFrom + " + renderSwarmInit (joins, never inits)" : "renderJoinTokenRead on " + plan.tokenFrom + " + renderSwarmJoin"}: ${target} is ${newId} (${since(t)} s)`);
 
-  // The AWS order: the prune after every join, on managers[0], with every node's address.
+  // The AWS order: the prune after every join, on managers[0], with every node's address. The dead
+  // member shares its address with its successor, so the prune must remove it as a Down member whose
+  // address a live member holds (a manager is joined while its dead predecessor is still in Raft).
   const prunedAfterJoin = ids(await runScript(plan.managers[0], "swarm-prune", pruneScript(ips.values())));
   log(`  renderSwarmPrune on ${plan.managers[0]} (all addresses) removed: ${prunedAfterJoin.join(", ") || "nothing"}`);
   // The AWS order again: the zone label after the prune (a fresh node id has none; the WAS spreads on it).
@@ -398,13 +412,13 @@ async function swap(c: SwapContext, watch: QuorumWatch, log: Log): Promise<Repla
   await runScript(plan.managers[0], "zone-labels", renderNodeLabels({ nodes: [{ nodeId: newId, zone }], engineWaitSeconds: 60 }));
   log(`  renderNodeLabels on ${plan.managers[0]}: ${target} in ${zone}`);
 
-  return finish(plan, { oldId, newId, leaderBefore, prunedBeforeJoin, prunedAfterJoin, downSeconds, removedAt }, watch, log);
+  return finish(plan, { oldId, newId, leaderBefore, prunedAfterJoin, downSeconds, removedAt }, watch, log);
 }
 
 /** Waits for the listing and the replicas, stops the quorum watch and assembles the verdict. */
 async function finish(
   plan: ReplacePlan,
-  r: Pick<ReplaceResult, "oldId" | "newId" | "leaderBefore" | "prunedBeforeJoin" | "prunedAfterJoin" | "downSeconds"> & { removedAt: number },
+  r: Pick<ReplaceResult, "oldId" | "newId" | "leaderBefore" | "prunedAfterJoin" | "downSeconds"> & { removedAt: number },
   watch: QuorumWatch,
   log: Log,
 ): Promise<ReplaceResult> {
@@ -419,8 +433,7 @@ async function finish(
     failures.push(e instanceof Error ? e.message : String(e));
     entries = await listEntries(plan.managers).catch(() => []);
   }
-  if (r.prunedBeforeJoin.join() !== r.oldId) failures.push(`the prune before the join removed [${r.prunedBeforeJoin.join(", ")}], expected exactly the dead member ${r.oldId}`);
-  if (r.prunedAfterJoin.length) failures.push(`the prune after the join removed live members: ${r.prunedAfterJoin.join(", ")}`);
+  if (r.prunedAfterJoin.join() !== r.oldId) failures.push(`the prune after the join removed [${r.prunedAfterJoin.join(", ")}], expected exactly the dead member ${r.oldId}`);
   const observer = new LabObserver(plan.managers);
   let replicas = { desired: 0, runningOnReady: 0 };
   try {
@@ -429,7 +442,7 @@ async function finish(
   } catch (e) {
     failures.push(e instanceof Error ? e.message : String(e));
   }
-  const q = quorumVerdict(await watch.stop(), { removedAtMs: r.removedAt, targetWasLeader: r.leaderBefore === plan.target, electionBudgetMs: 30_000, target: plan.target });
+  const q = quorumVerdict(await watch.stop(), { removedAtMs: r.removedAt, targetWasLeader: r.leaderBefore === plan.target, electionBudgetMs: 30_000, target: plan.target, repairRestarts: stuck.restarts });
   failures.push(...q.failures);
   const leaderAfter = entries.find((e) => e.leader)?.hostname;
   for (const e of entries) log(`  ${e.hostname.padEnd(20)} ${e.id} ${e.role.padEnd(7)} ${e.status}${e.reachability ? `/${e.reachability}` : ""}${e.leader ? " leader" : ""}`);

@@ -61,6 +61,14 @@ async function engineSwarmView(node: string): Promise<EngineSwarmView | undefine
   }
 }
 
+/** One engine restart by the repair: whom, when, and whether the listing named it the Raft leader. */
+export interface StuckRestart {
+  readonly node: string;
+  readonly atMs: number;
+  /** Restarting the leader starts an election: the replace verdict allows its leaderless samples. */
+  readonly wasLeader: boolean;
+}
+
 /**
  * Watches node listings for nodes stuck Down while alive and restarts each one's engine once (a
  * second occurrence is left to fail whatever waits on it). Every repair is logged and kept.
@@ -68,22 +76,25 @@ async function engineSwarmView(node: string): Promise<EngineSwarmView | undefine
 export class StuckDownRepair {
   private readonly downSince = new Map<string, number>();
   private readonly restarted = new Set<string>();
+  readonly restarts: StuckRestart[] = [];
   constructor(
     private readonly stuckSeconds: number,
     private readonly log: Log,
     readonly repairs: string[] = [],
   ) {}
 
-  /** One look at a listing (hostname and status per node); restarts what has been stuck long enough. */
-  async check(nodes: readonly { readonly hostname: string; readonly status: string }[]): Promise<void> {
+  /** One look at a listing (hostname, status, leader per node); restarts what has been stuck long enough. */
+  async check(nodes: readonly { readonly hostname: string; readonly status: string; readonly leader?: boolean }[]): Promise<void> {
     const down = nodes.filter((n) => n.status === "down").map((n) => n.hostname);
     if (down.length === 0) return this.downSince.clear();
     const views = Object.fromEntries(await Promise.all(down.map(async (n) => [n, await engineSwarmView(n)] as const)));
     for (const node of stuckDownNodes(nodes, views, this.downSince, Date.now(), this.stuckSeconds)) {
       if (this.restarted.has(node)) continue;
       this.restarted.add(node);
-      const why = `${node} was shown Down for ${this.stuckSeconds} s while its engine reported an active swarm membership (swarmkit: the leader's unknown-node expiry raced its re-registration after a leadership change); its engine was restarted`;
+      const wasLeader = nodes.some((n) => n.hostname === node && n.leader === true);
+      const why = `${node}${wasLeader ? " (the Raft leader)" : ""} was shown Down for ${this.stuckSeconds} s while its engine reported an active swarm membership (swarmkit: the leader's unknown-node expiry raced its re-registration after a leadership change); its engine was restarted`;
       this.log(`  ${why}`);
+      this.restarts.push({ node, atMs: Date.now(), wasLeader });
       await docker(["restart", "--time", "10", node]);
       this.downSince.delete(node);
       this.repairs.push(why);

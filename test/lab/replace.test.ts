@@ -184,6 +184,23 @@ describe("replace: quorum throughout (a leader at every look)", () => {
     expect(quorumVerdict(never, { ...budget, targetWasLeader: true }).failures).toContain("no new leader was elected after the leader was removed");
   });
 
+  it("allows the election after the repair restarts the leader's engine (lab 2026-12-03), not after a follower's, and FAILS a repair election that never ends", () => {
+    // m2 (the removed leader) → m1 elected; m1 shown Down while alive, restarted at 40 s → m3 elected.
+    const s = [at(9, "m2"), at(11), at(14, "m1"), at(40, "m1"), at(41), at(44), at(52, "m3"), at(53, "m3")];
+    const base = { ...budget, targetWasLeader: true, target: "m2" };
+    const repairOfLeader = [{ node: "m1", atMs: 40_000, wasLeader: true }];
+    expect(quorumVerdict(s, { ...base, repairRestarts: repairOfLeader })).toEqual({ failures: [], leaderlessSeconds: 11 });
+    // The same gap after restarting a follower is a quorum loss.
+    expect(quorumVerdict(s, { ...base, repairRestarts: [{ node: "m1", atMs: 40_000, wasLeader: false }] }).failures).toEqual([
+      expect.stringMatching(/^no leader at 31.0 s/),
+      expect.stringMatching(/^no leader at 34.0 s/),
+    ]);
+    expect(quorumVerdict(s, base).failures).toHaveLength(2);
+    // Followers naming the restarted leader are no new leader; none ever elected FAILS.
+    const never = [at(9, "m2"), at(11), at(14, "m1"), at(40, "m1"), at(41, "m1"), at(42)];
+    expect(quorumVerdict(never, { ...base, repairRestarts: repairOfLeader }).failures).toEqual(["no new leader was elected after m1's engine was restarted"]);
+  });
+
   it("FAILS with no sample at all (a watch that saw nothing proves nothing)", () => {
     expect(quorumVerdict([], { ...budget, targetWasLeader: false }).failures).toEqual(["the quorum watch took no sample"]);
   });
