@@ -402,9 +402,12 @@ async function zoneDrill(c: DrillContext, observer: SwarmObserver, fault: Fault,
         `every node of ${plan.zone} Ready`,
       ),
   });
-  const replicas = { desired: plan.desired, runningOnReady: out.final?.runningOnReady ?? 0 };
   const afterReturn =
     out.rejoinSeconds === null ? undefined : await waitNoOrphans(c.rec, observer, c.service, label, plan.desired, c.o.orphanWindowSeconds ?? 30, c.pollMs);
+  // As for one node: "at the end" is the settled view after the return. A zone that held the leader
+  // ends its observation at the election, while the survivors are still finding the new leader and
+  // it lists them not Ready (their tasks serving throughout).
+  const replicas = { desired: plan.desired, runningOnReady: afterReturn?.runningOnReady ?? out.final?.runningOnReady ?? 0 };
   const v = decideVerdict(
     {
       problems: phaseProblems(c, out, label, " (every node Ready)"),

@@ -122,6 +122,35 @@ describe("runDrill --target az:<zone> on a scripted swarm", () => {
     expect(swarm.startCalls).toEqual(["az-b"]); // healed anyway
   });
 
+  it("a zone that held the leader and no replica: replicas counted in the settled view after the return, not inside the re-registration (matrix 2026-12-03)", async () => {
+    // Seen: the new leader listed every surviving node not Ready until they found it (the replicas
+    // kept serving, 0 failed); the last observed sample counted 0/3 and the row FAILED.
+    const base = zoned(3, 5).map((n) => ({ ...n, leader: n.hostname === "m2" }));
+    const script: Script = {
+      desired: 3,
+      nodes: (w) => {
+        const during = w.sinceStop !== undefined && w.sinceStart === undefined && w.sinceStop >= 3;
+        return base.map((n) => (!during ? n : n.zone === "az-b" ? { ...n, status: "down", leader: false } : { ...n, status: "unknown", leader: n.hostname === "m1" }));
+      },
+      tasks: () => ["w2", "w3", "w5"].map((h, i) => task(`t${i}`, h)),
+    };
+    const clock = new FakeClock();
+    const swarm = new ScriptedSwarm(clock, script);
+    const r = await runDrill(swarm, swarm, { service: "was", target: "az:az-b", fault: "kill", managersRunTasks: false, deadlineSeconds: 20, clock, signals: null });
+    expect(r.failures).toEqual([]);
+    expect(r.passed).toBe(true);
+    expect(r.restoreSeconds).toBeNull();
+    expect(r.restoreNote).toMatch(/no node of az-b ran a task of was/);
+    expect(r.replicas).toEqual({ desired: 3, runningOnReady: 3 });
+    expect(r.leader).toMatchObject({ before: "m2", after: "m1" });
+    // Still FAILS when the settled view after the return is short.
+    const clock2 = new FakeClock();
+    const short = new ScriptedSwarm(clock2, { ...script, tasks: (w) => (w.sinceStart !== undefined ? script.tasks(w).slice(0, 2) : script.tasks(w)) });
+    const lost = await runDrill(short, short, { service: "was", target: "az:az-b", fault: "kill", managersRunTasks: false, deadlineSeconds: 20, clock: clock2, signals: null });
+    expect(lost.passed).toBe(false);
+    expect(lost.failures).toContainEqual("only 2/3 replicas running on Ready nodes at the end");
+  });
+
   it("refuses before touching anything: a zone that leaves no slot, or an unknown zone", async () => {
     const clock = new FakeClock();
     const four = zoneScript("restores");
