@@ -69,6 +69,19 @@ export interface StuckRestart {
   readonly wasLeader: boolean;
 }
 
+/** What the repair reads and does; the lab's engines by default, scripted in tests. */
+export interface StuckDownDeps {
+  readonly view: (node: string) => Promise<EngineSwarmView | undefined>;
+  readonly restart: (node: string) => Promise<unknown>;
+  readonly now: () => number;
+}
+
+const LAB_DEPS: StuckDownDeps = {
+  view: engineSwarmView,
+  restart: (node) => docker(["restart", "--time", "10", node]),
+  now: () => Date.now(),
+};
+
 /**
  * Watches node listings for nodes stuck Down while alive and restarts each one's engine once (a
  * second occurrence is left to fail whatever waits on it). Every repair is logged and kept.
@@ -81,21 +94,22 @@ export class StuckDownRepair {
     private readonly stuckSeconds: number,
     private readonly log: Log,
     readonly repairs: string[] = [],
+    private readonly deps: StuckDownDeps = LAB_DEPS,
   ) {}
 
   /** One look at a listing (hostname, status, leader per node); restarts what has been stuck long enough. */
   async check(nodes: readonly { readonly hostname: string; readonly status: string; readonly leader?: boolean }[]): Promise<void> {
     const down = nodes.filter((n) => n.status === "down").map((n) => n.hostname);
     if (down.length === 0) return this.downSince.clear();
-    const views = Object.fromEntries(await Promise.all(down.map(async (n) => [n, await engineSwarmView(n)] as const)));
-    for (const node of stuckDownNodes(nodes, views, this.downSince, Date.now(), this.stuckSeconds)) {
+    const views = Object.fromEntries(await Promise.all(down.map(async (n) => [n, await this.deps.view(n)] as const)));
+    for (const node of stuckDownNodes(nodes, views, this.downSince, this.deps.now(), this.stuckSeconds)) {
       if (this.restarted.has(node)) continue;
       this.restarted.add(node);
       const wasLeader = nodes.some((n) => n.hostname === node && n.leader === true);
       const why = `${node}${wasLeader ? " (the Raft leader)" : ""} was shown Down for ${this.stuckSeconds} s while its engine reported an active swarm membership (swarmkit: the leader's unknown-node expiry raced its re-registration after a leadership change); its engine was restarted`;
       this.log(`  ${why}`);
-      this.restarts.push({ node, atMs: Date.now(), wasLeader });
-      await docker(["restart", "--time", "10", node]);
+      this.restarts.push({ node, atMs: this.deps.now(), wasLeader });
+      await this.deps.restart(node);
       this.downSince.delete(node);
       this.repairs.push(why);
     }

@@ -1,6 +1,6 @@
 /** Which nodes the lab restarts as stuck Down while alive (lab/stuckDown.ts): the pure judgement. */
 import { describe, expect, it } from "vitest";
-import { stuckDownNodes } from "../../lab/stuckDown";
+import { StuckDownRepair, stuckDownNodes, type EngineSwarmView } from "../../lab/stuckDown";
 
 describe("stuckDownNodes: a live node the leader keeps Down (swarmkit's re-registration race)", () => {
   const active = { localNodeState: "active", error: "" };
@@ -36,5 +36,52 @@ describe("stuckDownNodes: a live node the leader keeps Down (swarmkit's re-regis
     ];
     stuckDownNodes(listing, { w1: active }, since, 0, 20);
     expect(stuckDownNodes(listing, { w1: active }, since, 60_000, 20)).toEqual([]);
+  });
+});
+
+describe("StuckDownRepair: restarts a stuck node once, says so, and marks a leader", () => {
+  function scripted(engines: Record<string, EngineSwarmView | undefined>) {
+    let now = 0;
+    const restarted: string[] = [];
+    const logged: string[] = [];
+    const repair = new StuckDownRepair(20, (l) => logged.push(l), [], {
+      view: async (n) => engines[n],
+      restart: async (n) => restarted.push(n),
+      now: () => now,
+    });
+    return { repair, restarted, logged, at: (s: number) => (now = s * 1000) };
+  }
+  const active = { localNodeState: "active", error: "" };
+
+  it("restarts after 20 s, once, recording whether the listing named it leader", async () => {
+    const s = scripted({ m1: active, w1: undefined });
+    const listing = [
+      { hostname: "m1", status: "down", leader: true },
+      { hostname: "w1", status: "down" },
+    ];
+    await s.repair.check(listing);
+    s.at(19);
+    await s.repair.check(listing);
+    expect(s.restarted).toEqual([]);
+    s.at(20);
+    await s.repair.check(listing);
+    s.at(60);
+    await s.repair.check(listing);
+    expect(s.restarted).toEqual(["m1"]); // once; w1's engine does not answer: a real Down
+    expect(s.repair.restarts).toEqual([{ node: "m1", atMs: 20_000, wasLeader: true }]);
+    expect(s.repair.repairs).toHaveLength(1);
+    expect(s.repair.repairs[0]).toMatch(/^m1 \(the Raft leader\) was shown Down for 20 s/);
+    expect(s.logged).toHaveLength(1);
+  });
+
+  it("restarts nothing when the node comes back Ready within 20 s (must not restart a healthy node)", async () => {
+    const s = scripted({ w1: active });
+    await s.repair.check([{ hostname: "w1", status: "down" }]);
+    s.at(15);
+    await s.repair.check([{ hostname: "w1", status: "ready" }]);
+    s.at(30);
+    await s.repair.check([{ hostname: "w1", status: "down" }]);
+    expect(s.restarted).toEqual([]);
+    expect(s.repair.restarts).toEqual([]);
   });
 });
