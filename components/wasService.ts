@@ -28,7 +28,7 @@ export interface WasServiceArgs {
   readonly healthPath?: string;
   /** Extra environment. Default none. */
   readonly env?: Readonly<Record<string, string>>;
-  /** Restart/reschedule delay in seconds. Default: config key taskRestartDelaySeconds's (1). */
+  /** Restart/reschedule delay in seconds. Default: config key taskRestartDelaySeconds's (0). */
   readonly restartDelaySeconds?: number;
   /** Whether managers may run tasks. Default: config key managersRunTasks's (true). */
   readonly managersRunTasks?: boolean;

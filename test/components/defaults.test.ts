@@ -41,4 +41,29 @@ describe("component defaults", () => {
     expect(() => schemaDefault("wasReplica", "number")).toThrow(/no number default for config key "wasReplica"/);
     expect(() => schemaDefault("wasPort", "string")).toThrow(/no string default/);
   });
+
+  it("every \"Default: config key K's (V)\" doc comment names K's schema default", () => {
+    const dir = path.join(__dirname, "..", "..", "components");
+    const claims = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith(".ts"))
+      .flatMap((f) => documentedDefaults(fs.readFileSync(path.join(dir, f), "utf8")).map((c) => ({ file: f, ...c })));
+    expect(claims.length).toBeGreaterThanOrEqual(6);
+    const wrong = claims.filter((c) => {
+      const k = CONFIG_KEYS.find((x) => x.key === c.key);
+      return k === undefined || String(k.default) !== c.value;
+    });
+    expect(wrong).toEqual([]);
+  });
+
+  it("the doc-comment scan reads key and value (scripted case)", () => {
+    expect(documentedDefaults("/** Delay. Default: config key taskRestartDelaySeconds's (1). */")).toEqual([
+      { key: "taskRestartDelaySeconds", value: "1" },
+    ]);
+  });
 });
+
+/** `Default: config key K's (V)` claims in a source text. */
+function documentedDefaults(source: string): Array<{ key: string; value: string }> {
+  return [...source.matchAll(/Default: config key (\w+)'s \(([^)]*)\)/g)].map((m) => ({ key: m[1], value: m[2] }));
+}
