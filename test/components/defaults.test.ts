@@ -27,11 +27,8 @@ describe("component defaults", () => {
   });
 
   it("no component falls back to a literal for a config-backed argument", () => {
-    const dir = path.join(__dirname, "..", "..", "components");
-    const found = fs
-      .readdirSync(dir)
-      .filter((f) => f.endsWith(".ts"))
-      .flatMap((f) => literalFallbacks(fs.readFileSync(path.join(dir, f), "utf8")).map((l) => `${f}:${l}`))
+    const found = componentSources()
+      .flatMap(([f, text]) => literalFallbacks(text).map((l) => `${f}:${l}`))
       .filter((l) => !NOT_CONFIG.some((re) => re.test(l)));
     expect(found).toEqual([]);
   });
@@ -43,11 +40,7 @@ describe("component defaults", () => {
   });
 
   it("every \"Default: config key K's (V)\" doc comment names K's schema default", () => {
-    const dir = path.join(__dirname, "..", "..", "components");
-    const claims = fs
-      .readdirSync(dir)
-      .filter((f) => f.endsWith(".ts"))
-      .flatMap((f) => documentedDefaults(fs.readFileSync(path.join(dir, f), "utf8")).map((c) => ({ file: f, ...c })));
+    const claims = componentSources().flatMap(([file, text]) => documentedDefaults(text).map((c) => ({ file, ...c })));
     expect(claims.length).toBeGreaterThanOrEqual(6);
     const wrong = claims.filter((c) => {
       const k = CONFIG_KEYS.find((x) => x.key === c.key);
@@ -66,4 +59,13 @@ describe("component defaults", () => {
 /** `Default: config key K's (V)` claims in a source text. */
 function documentedDefaults(source: string): Array<{ key: string; value: string }> {
   return [...source.matchAll(/Default: config key (\w+)'s \(([^)]*)\)/g)].map((m) => ({ key: m[1], value: m[2] }));
+}
+
+/** Every components/*.ts as [file name, text]. */
+function componentSources(): Array<[string, string]> {
+  const dir = path.join(__dirname, "..", "..", "components");
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]);
 }
