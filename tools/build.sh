@@ -59,6 +59,7 @@ chmod +x "$out/bin/pulumi-analyzer-policy-nodejs"
 
 # Plugins the lab stack needs, at exactly the SDK packages' versions.
 plugins=$("$out/bin/pulumi" plugin ls --json 2>/dev/null || echo '[]')
+# shellcheck disable=SC2016 # JavaScript, not shell, in single quotes
 report=$(PLUGINS="$plugins" node -e '
   const lock = require("./package-lock.json").packages;
   const installed = JSON.parse(process.env.PLUGINS || "[]");
@@ -70,6 +71,7 @@ report=$(PLUGINS="$plugins" node -e '
   }
   process.stdout.write(JSON.stringify(out));')
 seconds=$(($(date +%s) - start))
+# shellcheck disable=SC2016
 node -e '
   const [pulumi, built, seconds, plugins] = process.argv.slice(1);
   const manifest = { pulumi, built: built === "true", seconds: Number(seconds), plugins: JSON.parse(plugins) };
