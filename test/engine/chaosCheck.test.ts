@@ -7,7 +7,6 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
 import { afterAll, describe, expect, it } from "vitest";
 import { ChaosCheck } from "../../components/chaosCheck";
 import { inlineStack, missingPlugins, REPO_ROOT, toolsManifest } from "../../lab/engine/pulumi";

@@ -120,7 +120,12 @@ describe.skipIf(manifest === undefined)(
         stackName: "dev",
         stateDir,
         program: async () => {
-          new pulumi.CustomResource("swarmhatest:index:Thing", "thing", {}, { version: "0.0.1" });
+          class Thing extends pulumi.CustomResource {
+            constructor(name: string) {
+              super("swarmhatest:index:Thing", name, {}, { version: "0.0.1" });
+            }
+          }
+          new Thing("thing");
         },
       });
       await expect(stack.preview()).rejects.toThrow(/swarmhatest/);
