@@ -16,7 +16,7 @@ import { NfsLogServer } from "./components/nfsServer";
 import { SwarmCluster, SwarmNode } from "./components/swarmCluster";
 import { roleTags, TAG_DEPLOYMENT } from "./base/tags";
 import { WasService } from "./components/wasService";
-import { loadConfig } from "./stacks/config";
+import { loadConfig } from "./config/config";
 
 const cfg = loadConfig();
 const identity = { project: cfg.project, stack: cfg.stack };

@@ -10,12 +10,12 @@
 
 import * as fs from "fs";
 import * as path from "path";
-import { parseStackOutputs, type StackOutputs } from "./aws";
-import { runDrill, type DrillOptions, type DrillResult } from "./core";
-import { DEFAULT_FAULT, FAULT_KINDS, isFaultKind, type FaultKind } from "./fault";
-import { compactReport, renderReportJson, writeReport } from "./report";
+import { parseStackOutputs, type StackOutputs } from "./aws/aws";
+import { runDrill, type DrillOptions, type DrillResult } from "./drill/core";
+import { DEFAULT_FAULT, FAULT_KINDS, isFaultKind, type FaultKind } from "./drill/fault";
+import { compactReport, renderReportJson, writeReport } from "./report/report";
 import type { EdgeObserver, LoadHook, NodeStopper, SwarmObserver } from "./types";
-import { DEFAULT_BUDGETS } from "./verdict";
+import { DEFAULT_BUDGETS } from "./drill/verdict";
 
 /** The CLI's exit codes (documented in --help and the README). */
 export const EXIT = { passed: 0, failed: 1, usage: 2, refused: 3, setup: 4 } as const;

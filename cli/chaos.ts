@@ -7,11 +7,11 @@
 import { execFile } from "child_process";
 import * as fs from "fs";
 import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
-import { Ec2EdgeObserver, edgeNodes, Ssh2Runner, SshSwarmObserver, type StackOutputs } from "../chaos/aws";
-import { AzLossStopper, createAwsFaultStopper } from "../chaos/awsFaults";
+import { Ec2EdgeObserver, edgeNodes, Ssh2Runner, SshSwarmObserver, type StackOutputs } from "../chaos/aws/aws";
+import { AzLossStopper, createAwsFaultStopper } from "../chaos/aws/awsFaults";
 import { EXIT, main, type CliDeps, type DrillSetup, type FaultChoice } from "../chaos/cli";
-import { runDrill } from "../chaos/core";
-import { HttpLoad } from "../chaos/load";
+import { runDrill } from "../chaos/drill/core";
+import { HttpLoad } from "../chaos/load/load";
 import { labFaultStopper } from "../lab/adapters";
 import { createLabDrillAdapters } from "../lab/chaosAdapters";
 import { createLabEdgeAdapters } from "../lab/edge";

@@ -3,7 +3,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { renderSwarmNodeUserData } from "../renderers/cloudInit";
 import { renderJoinTokenRead, renderNodeLabels, renderSwarmInit, renderSwarmJoin, renderSwarmPrune } from "../renderers/swarmBootstrap";
-import { swarmNodeZone } from "../stacks/topology";
+import { swarmNodeZone } from "../config/topology";
 import { createMachine } from "./machine";
 import { StackIdentity } from "../base/tags";
 

@@ -7,7 +7,7 @@ import * as path from "path";
 import { renderServiceSpec, SAMPLE_APP, ServiceSpec, WAS_SERVICE_NAME, WasServiceModel } from "../renderers/serviceSpec";
 import { SshAccess } from "./swarmCluster";
 import { StackIdentity } from "../base/tags";
-import { CONFIG_KEYS } from "../stacks/schema";
+import { CONFIG_KEYS } from "../config/schema";
 
 export interface WasServiceArgs {
   /** Project and stack; they name the Docker provider's SSH key file. */

@@ -4,9 +4,9 @@
  * 5 s, restart delay 5 s) for the baseline; then the NFS proof; then the report.
  */
 import * as path from "path";
-import { DrillResult, runDrill } from "../chaos/core";
-import { HttpLoad } from "../chaos/load";
-import { writeReport } from "../chaos/report";
+import { DrillResult, runDrill } from "../chaos/drill/core";
+import { HttpLoad } from "../chaos/load/load";
+import { writeReport } from "../chaos/report/report";
 import type { TaskInfo } from "../chaos/types";
 import { renderSwarmInit } from "../renderers/swarmBootstrap";
 import { LabObserver, LabStopper } from "./adapters";

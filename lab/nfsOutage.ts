@@ -10,10 +10,10 @@
  * AWS_MOUNT_IN_OUTAGE). What the lab proves: the requests never depend on the log server, and the
  * server returns with every line on the export. The NFS server is running again on every exit path.
  */
-import { HttpLoad } from "../chaos/load";
-import type { ScenarioResult } from "../chaos/matrix";
-import { accountLines, addCounts, AWS_MOUNT_IN_OUTAGE, countServed, judgeNfsOutage, LineAccount } from "../chaos/nfsOutage";
-import { round1, scenarioResult } from "../chaos/scenarioResult";
+import { HttpLoad } from "../chaos/load/load";
+import type { ScenarioResult } from "../chaos/scenarios/matrix";
+import { accountLines, addCounts, AWS_MOUNT_IN_OUTAGE, countServed, judgeNfsOutage, LineAccount } from "../chaos/scenarios/nfsOutage";
+import { round1, scenarioResult } from "../chaos/scenarios/scenarioResult";
 import type { LoadSummary } from "../chaos/types";
 import { docker, dockerRaw } from "./docker";
 import { nodeEngine } from "./engines";

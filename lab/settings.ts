@@ -5,9 +5,9 @@
  */
 import { parseCidr } from "../base/ipv4";
 import { checkMirrorUrl } from "./aptMirror";
-import { SCENARIO_NAMES, type ScenarioName } from "../chaos/matrix";
+import { SCENARIO_NAMES, type ScenarioName } from "../chaos/scenarios/matrix";
 import { WAS_SERVICE_NAME } from "../renderers/serviceSpec";
-import { ConfigError, parseConfig, SwarmHaConfig } from "../stacks/schema";
+import { ConfigError, parseConfig, SwarmHaConfig } from "../config/schema";
 import { LabError } from "./docker";
 
 export const LAB_LABEL = "swarm-ha.lab";

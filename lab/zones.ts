@@ -4,7 +4,7 @@
  * components/edge.ts gives it (i mod zones). lab/zoneKiller.ts kills every container of a zone.
  */
 
-import { swarmNodeZone } from "../stacks/topology";
+import { swarmNodeZone } from "../config/topology";
 
 /** The lab's three zones, in subnet order. */
 export const LAB_ZONES = ["az-a", "az-b", "az-c"] as const;

@@ -10,7 +10,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { CONFIG_KEYS, ConfigKey } from "../stacks/schema";
+import { CONFIG_KEYS, ConfigKey } from "../config/schema";
 
 export const ROOT = path.join(__dirname, "..");
 export const PULUMI_YAML = path.join(ROOT, "Pulumi.yaml");

@@ -11,7 +11,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import type { ScenarioResult } from "../chaos/matrix";
+import type { ScenarioResult } from "../chaos/scenarios/matrix";
 import { LabInfo, up } from "../lab/lab";
 import { nfsStop } from "../lab/nfsOutage";
 import { parseArgs } from "../lab/settings";

@@ -4,15 +4,15 @@
  * lab's adapter choice per kind.
  */
 import { describe, expect, it } from "vitest";
-import { drillName, FAULT_KINDS, stopperFault } from "../../chaos/fault";
-import { judgeTasks, waitNoOrphans } from "../../chaos/orphans";
-import { DrillRecord } from "../../chaos/record";
-import { decideVerdict } from "../../chaos/verdict";
+import { drillName, FAULT_KINDS, stopperFault } from "../../chaos/drill/fault";
+import { judgeTasks, waitNoOrphans } from "../../chaos/drill/orphans";
+import { DrillRecord } from "../../chaos/drill/record";
+import { decideVerdict } from "../../chaos/drill/verdict";
 import { LabKiller, LabPartitioner, LabStopper, labFaultStopper } from "../../lab/adapters";
-import { CHAOS_FAULTS, ConfigError, parseConfig } from "../../stacks/schema";
+import { CHAOS_FAULTS, ConfigError, parseConfig } from "../../config/schema";
 import { FakeClock, node, ScriptedSwarm, task, workerScript } from "./fakes";
-import { runDrill } from "../../chaos/core";
-import { MATRIX_BUDGETS, scenarioFromDrill } from "../../chaos/matrix";
+import { runDrill } from "../../chaos/drill/core";
+import { MATRIX_BUDGETS, scenarioFromDrill } from "../../chaos/scenarios/matrix";
 import type { NodeStopper } from "../../chaos/types";
 
 const nodes = [node("m1", "manager"), node("w1", "worker"), node("w2", "worker"), node("w3", "worker"), node("w4", "worker")];

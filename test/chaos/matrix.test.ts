@@ -4,7 +4,7 @@
  * wired), then the drill result → matrix row conversion on a scripted drill.
  */
 import { describe, expect, it } from "vitest";
-import { runDrill } from "../../chaos/core";
+import { runDrill } from "../../chaos/drill/core";
 import {
   allowedFailedFor,
   budgetFailures,
@@ -16,7 +16,7 @@ import {
   scenarioFromDrill,
   type ScenarioFigures,
   type ScenarioName,
-} from "../../chaos/matrix";
+} from "../../chaos/scenarios/matrix";
 import type { LoadHook } from "../../chaos/types";
 import { FakeClock, ScriptedSwarm, workerScript } from "./fakes";
 

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { schemaDefault } from "../../components/wasService";
-import { CONFIG_KEYS } from "../../stacks/schema";
+import { CONFIG_KEYS } from "../../config/schema";
 
 /** Literal fallbacks (`x ?? 3`, `x ?? "was"`, `x ?? true`) in a source text, as "line: text". */
 function literalFallbacks(source: string): string[] {

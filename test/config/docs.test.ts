@@ -14,7 +14,7 @@ import {
   replaceConfigBlock,
   replaceReadmeSection,
 } from "../../scripts/configDoc";
-import { CONFIG_KEYS } from "../../stacks/schema";
+import { CONFIG_KEYS } from "../../config/schema";
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -158,11 +158,11 @@ describe("scripts/configDoc.ts", () => {
     try {
       fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(tmp, "node_modules"), "dir");
       fs.mkdirSync(path.join(tmp, "scripts"));
-      fs.mkdirSync(path.join(tmp, "stacks"));
+      fs.mkdirSync(path.join(tmp, "config"));
       fs.copyFileSync(path.join(ROOT, "scripts", "configDoc.ts"), path.join(tmp, "scripts", "configDoc.ts"));
-      // The schema and every module it imports (stacks/*.ts, and base/ where it exists).
-      for (const f of fs.readdirSync(path.join(ROOT, "stacks")).filter((f) => f.endsWith(".ts"))) {
-        fs.copyFileSync(path.join(ROOT, "stacks", f), path.join(tmp, "stacks", f));
+      // The schema and every module it imports (config/*.ts, and base/ where it exists).
+      for (const f of fs.readdirSync(path.join(ROOT, "config")).filter((f) => f.endsWith(".ts"))) {
+        fs.copyFileSync(path.join(ROOT, "config", f), path.join(tmp, "config", f));
       }
       if (fs.existsSync(path.join(ROOT, "base"))) fs.cpSync(path.join(ROOT, "base"), path.join(tmp, "base"), { recursive: true });
       const drifted = fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8").replace("default: 10.42.0.0/16", "default: 10.9.0.0/16");

@@ -14,7 +14,7 @@ import {
   privateKeyType,
   RawConfig,
   wasSlots,
-} from "../../stacks/schema";
+} from "../../config/schema";
 import { MIN_HEARTBEAT_SECONDS as RENDERER_MIN_HEARTBEAT } from "../../renderers/swarmBootstrap";
 
 /** A fresh private key in OpenSSH format, as `ssh-keygen` writes it (what users paste). */

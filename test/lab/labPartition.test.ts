@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { renderPartitionCut, renderPartitionExpiry, renderPartitionHeal, renderSilence } from "../../renderers/labPartition";
+import { renderPartitionCut, renderPartitionExpiry, renderPartitionHeal, renderSilence } from "../../lab/labPartition";
 import { assertValid, shellcheck } from "../validators";
 
 const scripts: [string, string][] = [

@@ -30,7 +30,7 @@ describe("import direction", () => {
     const scratch = fs.mkdtempSync(path.join(root, "test", "renderers", ".boundary-"));
     const dir = path.relative(root, scratch);
     try {
-      fs.writeFileSync(path.join(scratch, "x.ts"), 'import { parseConfig } from "../../../stacks/schema";\n');
+      fs.writeFileSync(path.join(scratch, "x.ts"), 'import { parseConfig } from "../../../config/schema";\n');
       expect(upward(dir, ["base"])).toHaveLength(1);
     } finally {
       fs.rmSync(scratch, { recursive: true, force: true });
@@ -73,7 +73,7 @@ describe("function length", () => {
     expect(longFunctions("x.ts", `function long() {\n${body}\n}\nconst short = () => 1;\n`, 150)).toEqual(["x.ts:1 long (153 lines)"]);
   });
   it("no function in the product code is longer than 150 lines", () => {
-    const dirs = ["base", "chaos", "cli", "components", "lab", "policy", "renderers", "stacks", "scripts"];
+    const dirs = ["base", "chaos", "cli", "components", "config", "lab", "policy", "renderers", "scripts"];
     const files = [
       "index.ts",
       ...dirs.filter((d) => fs.existsSync(path.join(root, d))).flatMap((d) => fs.readdirSync(path.join(root, d)).filter((f) => f.endsWith(".ts")).map((f) => `${d}/${f}`)),

@@ -5,7 +5,7 @@
  * node; AWS: Ec2Stopper / Ec2Killer / SgPartitioner), and the core wraps it in a `Fault`.
  */
 
-import type { NodeStopper } from "./types";
+import type { NodeStopper } from "../types";
 
 /** The fault kinds `--fault` and the ChaosCheck's `chaosFault` accept; `stop` is the default. */
 export const FAULT_KINDS = ["stop", "kill", "partition"] as const;

@@ -5,7 +5,7 @@
  */
 
 import type { AfterReturn } from "./orphans";
-import type { LoadFigures } from "./types";
+import type { LoadFigures } from "../types";
 
 /** What a drill may cost and still pass (report.json `targets`). */
 export interface Budgets {

@@ -12,12 +12,12 @@ import { DescribeInstancesCommand, StopInstancesCommand } from "@aws-sdk/client-
 import { Ec2Stopper, edgeNodes, type GuardedOutputs, type StackNode, type StackOutputs } from "./aws";
 import { type Ec2FaultApi, type FaultOptions, instancesOf, Serial, startAndWait, waitStopped } from "./awsFaultBase";
 import { SgPartitioner } from "./awsPartition";
-import { planAzLoss, type AzLossPlan } from "./azLoss";
-import type { NodeStopper } from "./types";
+import { planAzLoss, type AzLossPlan } from "../drill/azLoss";
+import type { NodeStopper } from "../types";
 
 export type { Ec2FaultApi, FaultOptions } from "./awsFaultBase";
 export { SgPartitioner } from "./awsPartition";
-export { planAzLoss, type AzLossPlan } from "./azLoss";
+export { planAzLoss, type AzLossPlan } from "../drill/azLoss";
 
 /**
  * StopInstances as a power loss. `Force` alone is not one: the EC2 API reference says a forced stop

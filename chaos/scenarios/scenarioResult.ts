@@ -4,7 +4,7 @@
  * update and NFS scenarios, whose lab sides only measure.
  */
 import { judgeScenario, type ScenarioFigures, type ScenarioLoad, type ScenarioMark, type ScenarioName, type ScenarioResult } from "./matrix";
-import type { LoadBucket, LoadSummary } from "./types";
+import type { LoadBucket, LoadSummary } from "../types";
 
 /** The matrix row's load figures from a load summary. */
 export function scenarioLoad(s: LoadSummary): ScenarioLoad {

@@ -8,7 +8,7 @@
 import type { Clock } from "./core";
 import { errMsg, round, type DrillRecord } from "./record";
 import { isReady } from "./target";
-import type { NodeInfo, SwarmObserver, TaskInfo } from "./types";
+import type { NodeInfo, SwarmObserver, TaskInfo } from "../types";
 
 const RUNNING = "running";
 

@@ -20,7 +20,7 @@ import {
   type TargetChoice,
   type TargetSpec,
 } from "./target";
-import type { EdgeObserver, NodeInfo, NodeRole, PlacementInfo, SwarmObserver, TaskInfo } from "./types";
+import type { EdgeObserver, NodeInfo, NodeRole, PlacementInfo, SwarmObserver, TaskInfo } from "../types";
 
 export interface SwarmPlan {
   readonly kind: "swarm";

@@ -9,7 +9,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { allowedFailed, MATRIX_BUDGETS, type MatrixReport, type ScenarioName, type ScenarioResult } from "./matrix";
-import { chartBuckets, renderLoadChartSvg, type ChartMark } from "./report";
+import { chartBuckets, renderLoadChartSvg, type ChartMark } from "../report/report";
 
 /** A scenario run with Docker's default timings (heartbeat 5 s, restart delay 5 s), for comparison. */
 export interface BaselineRow {

@@ -14,7 +14,7 @@ import { preflightEdge, preflightSwarm, preflightZone, zoneOfTarget, type Prefli
 import { DrillRecord, errMsg, round } from "./record";
 import { Healer, healOnSignals, waitRejoin, watchSingleHolder, type SingleHolder } from "./recover";
 import { countRunningOnReady, READY, type Scenario, type TargetSpec } from "./target";
-import type { DrillReport, EdgeObserver, LoadHook, LoadSummary, NodeRole, NodeStopper, SwarmObserver } from "./types";
+import type { DrillReport, EdgeObserver, LoadHook, LoadSummary, NodeRole, NodeStopper, SwarmObserver } from "../types";
 import { DEFAULT_BUDGETS, decideVerdict, type Budgets } from "./verdict";
 
 export {

@@ -7,7 +7,7 @@
 import type { DrillSample } from "./core";
 import { DrillRecord, errMsg, round } from "./record";
 import { countListedRunning, isReady, READY, runningOnReady } from "./target";
-import type { EdgeObserver, SwarmObserver } from "./types";
+import type { EdgeObserver, SwarmObserver } from "../types";
 
 /** Reads one sample; an observer error yields the last good figures with `error` set. */
 export class Sampler {
