@@ -1,8 +1,8 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import type { DrillReport } from "../chaos/types";
-import { schemaDefault } from "./wasService";
+import type { DrillReport } from "../base/drillReport";
+import { schemaDefault } from "../config/schema";
 
 export interface ChaosCheckArgs {
   /** What to stop: worker, manager (the leader; needs 3+ managers), edge (needs a pair) or a node name. */

@@ -53,7 +53,7 @@ export interface ClusterNetwork {
 }
 
 // Swarm control/data plane ports, open only between members of the cluster security group; the
-// config check refuses a wasPort among them (one list: stacks/topology.ts).
+// config check refuses a wasPort among them (one list: config/topology.ts).
 export { SWARM_PORTS } from "../config/topology";
 
 /**

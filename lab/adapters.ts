@@ -114,7 +114,7 @@ async function killOrRestart(target: string): Promise<void> {
 
 /**
  * `partition`: the node runs on, its lab-network traffic dropped inside its own network namespace
- * (renderers/labPartition.ts). Next to the cut, a detached safety heals after `expireAfterSeconds`
+ * (lab/labPartition.ts). Next to the cut, a detached safety heals after `expireAfterSeconds`
  * if this process is gone by then. The heal is idempotent; a cut that fails half-way is rolled back.
  */
 export class LabPartitioner implements NodeStopper {

@@ -1,5 +1,5 @@
 /**
- * The lab drill: the shared drill core (chaos/core.ts) over the lab adapters, under HTTP load
+ * The lab drill: the shared drill core (chaos/drill/core.ts) over the lab adapters, under HTTP load
  * through nginx, first with the tuned settings, then with Docker's default timings (heartbeat
  * 5 s, restart delay 5 s) for the baseline; then the NFS proof; then the report.
  */

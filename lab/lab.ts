@@ -211,7 +211,7 @@ export async function waitConverged(observer: LabObserver, manager: string, time
   }
 }
 
-/** One GET through nginx (chaos/probe.ts): the node that answered, or undefined on failure. */
+/** One GET through nginx (chaos/load/probe.ts): the node that answered, or undefined on failure. */
 async function probe(url: string): Promise<string | undefined> {
   const r = await chaosProbe(url, 3000);
   return r.status === 200 ? nodeFromBody(r.body) : undefined;

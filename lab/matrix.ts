@@ -1,9 +1,9 @@
 /**
  * `npm run lab -- matrix`: the failure matrix on a prod-shaped lab. Every scenario of
- * chaos/matrix.ts SCENARIO_NAMES, in order, under N keep-alive connections through the floating
+ * chaos/scenarios/matrix.ts SCENARIO_NAMES, in order, under N keep-alive connections through the floating
  * address, with a steady-state check before each one so one scenario's leftovers never fail the
  * next. The scenarios come as a table (built in the composition root, lab/cli.ts): the six drill
- * scenarios below run the shared drill core (chaos/core.ts runDrill) over the lab adapters; a
+ * scenarios below run the shared drill core (chaos/drill/core.ts runDrill) over the lab adapters; a
  * scenario missing from the table is a failed row ("not wired"), never a pass.
  */
 import { runDrill, type DrillResult } from "../chaos/drill/core";

@@ -1,6 +1,6 @@
 /**
  * The lab's command line: flags parsed and validated before anything is created, turned into the
- * same validated configuration the AWS program uses (stacks/schema.ts parseConfig), plus the lab's
+ * same validated configuration the AWS program uses (config/schema.ts parseConfig), plus the lab's
  * own layout (network, addresses, names).
  */
 import { parseCidr } from "../base/ipv4";
@@ -276,7 +276,7 @@ function matrixOptions(
 const FLAG_OF_KEY: Record<string, string> = { managerCount: "--managers", workerCount: "--workers", wasReplicas: "--replicas" };
 
 /**
- * The stack configuration the lab runs with: the AWS defaults (stacks/schema.ts) for everything the
+ * The stack configuration the lab runs with: the AWS defaults (config/schema.ts) for everything the
  * lab shares (heartbeat, restart delay, port, health path, replicas, export path), with lab-only
  * values for keys that mean nothing locally.
  */

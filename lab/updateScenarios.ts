@@ -6,7 +6,7 @@
  *  - bad-update: the same app with a health check that can never pass; swarm must roll back by
  *    itself (UpdateConfig.FailureAction rollback). The scenario never calls rollback.
  * Both put the service back to the spec it had before, on every exit path (also Ctrl-C).
- * The judging is pure (chaos/updateScenario.ts); this module only acts and polls.
+ * The judging is pure (chaos/scenarios/updateScenario.ts); this module only acts and polls.
  */
 import { HttpLoad } from "../chaos/load/load";
 import type { ScenarioName, ScenarioResult } from "../chaos/scenarios/matrix";

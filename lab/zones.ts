@@ -1,6 +1,6 @@
 /**
  * Availability zones in the lab: each node container gets the label `swarm-ha.zone=az-a|az-b|az-c`
- * by the rule AWS places instances with (stacks/topology.ts swarmNodeZone), each balancer the zone
+ * by the rule AWS places instances with (config/topology.ts swarmNodeZone), each balancer the zone
  * components/edge.ts gives it (i mod zones). lab/zoneKiller.ts kills every container of a zone.
  */
 

@@ -1,8 +1,8 @@
 /**
  * The AWS adapters of the drill's fault kinds, each a NodeStopper (stop = inject, start = heal):
- * - `stop`      Ec2Stopper (chaos/aws.ts): graceful StopInstances, the OS shuts down in order.
+ * - `stop`      Ec2Stopper (chaos/aws/aws.ts): graceful StopInstances, the OS shuts down in order.
  * - `kill`      Ec2Killer: StopInstances with SkipOsShutdown and Force, an abrupt loss.
- * - `partition` SgPartitioner (chaos/awsPartition.ts): the node runs on, cut off by its groups.
+ * - `partition` SgPartitioner (chaos/aws/awsPartition.ts): the node runs on, cut off by its groups.
  * - `az-loss`   AzLossStopper: every instance of the stack in one availability zone, killed at once.
  * Every one reads the instance's tags back (Ec2Stopper.guard) before each mutating call.
  * docs/aws-faults.md gives the calls, the IAM permissions and the limits.

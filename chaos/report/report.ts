@@ -6,7 +6,8 @@
 
 import * as fs from "fs";
 import * as path from "path";
-import type { DrillEvent, DrillResult, DrillSample } from "../drill/core";
+import type { DrillResult } from "../drill/core";
+import type { DrillEvent, DrillSample } from "../drill/timeline";
 import { DEFAULT_BUDGETS } from "../drill/verdict";
 import type { DrillReport, LoadBucket, LoadSummary } from "../types";
 

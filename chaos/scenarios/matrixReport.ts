@@ -2,7 +2,7 @@
  * The failure matrix's outputs: matrix.json (issue 10's contract: `{ connections, scenarios: [ {
  * name, passed, restoreSeconds, detectSeconds, load, failures } ] }` plus extra fields), matrix.md
  * (the figures beside their budgets, with Docker's default timings beside the worker scenarios)
- * and one timeline SVG per scenario (the drill's chart: chaos/report.ts renderLoadChartSvg). Pure
+ * and one timeline SVG per scenario (the drill's chart: chaos/report/report.ts renderLoadChartSvg). Pure
  * renderers, plus one small function that writes the files.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The failure matrix's judgement (chaos/matrix.ts): every budget written with the case that must
+ * The failure matrix's judgement (chaos/scenarios/matrix.ts): every budget written with the case that must
  * FAIL first (restore over budget, failed > 0, per-connection exceeded, p99 over, no load, not
  * wired), then the drill result → matrix row conversion on a scripted drill.
  */

@@ -1,5 +1,5 @@
 /**
- * The failure matrix's renderers (chaos/matrixReport.ts): matrix.json's exact contract shape,
+ * The failure matrix's renderers (chaos/scenarios/matrixReport.ts): matrix.json's exact contract shape,
  * the md table of figures beside budgets (and Docker defaults), a well-formed SVG per scenario
  * (real xmllint), and the files written.
  */

@@ -80,7 +80,7 @@ describe("Pulumi.yaml", () => {
     for (const [key, d] of Object.entries(project.config ?? {})) {
       expect(d.secret === true && d.default !== undefined, `${key} is secret with a default`).toBe(false);
     }
-    // sshPrivateKey stays optional: a default, no `secret`; stacks/config.ts refuses a plain value.
+    // sshPrivateKey stays optional: a default, no `secret`; config/config.ts refuses a plain value.
     expect(project.config?.sshPrivateKey).toMatchObject({ type: "string", default: "" });
     expect(project.config?.sshPrivateKey).not.toHaveProperty("secret");
   });
@@ -170,7 +170,7 @@ describe("scripts/configDoc.ts", () => {
       const tsx = path.join(ROOT, "node_modules", ".bin", "tsx");
       const check = spawnSync(tsx, ["scripts/configDoc.ts", "--check"], { cwd: tmp, encoding: "utf8", timeout: 30_000 });
       expect(check.status).toBe(1);
-      expect(check.stderr).toContain("Pulumi.yaml is out of date with stacks/schema.ts; run `npm run docs:config`");
+      expect(check.stderr).toContain("Pulumi.yaml is out of date with config/schema.ts; run `npm run docs:config`");
       const write = spawnSync(tsx, ["scripts/configDoc.ts", "--write"], { cwd: tmp, encoding: "utf8", timeout: 30_000 });
       expect(write.status).toBe(0);
       // No README in the copy: only Pulumi.yaml is written, and it is back in line.

@@ -1,5 +1,5 @@
 /**
- * stacks/config.ts against the runtime's config store: what the Pulumi CLI hands the program
+ * config/config.ts against the runtime's config store: what the Pulumi CLI hands the program
  * (namespaced keys, provider keys such as aws:profile, the list of keys set with --secret).
  */
 import { execFileSync } from "node:child_process";

@@ -292,7 +292,7 @@ describe("parseConfig happy paths", () => {
     expect(parseConfig({ ...ADMIN, dispatcherHeartbeatSeconds: "0.75" }).swarm.dispatcherHeartbeatSeconds).toBe(0.75);
     expect(parseConfig({ ...ADMIN, dispatcherHeartbeatSeconds: 0.5 }).swarm.dispatcherHeartbeatSeconds).toBe(0.5);
     expect(parseConfig({ ...ADMIN, dispatcherHeartbeatSeconds: "2" }).swarm.dispatcherHeartbeatSeconds).toBe(2);
-    // stacks/ imports nothing from renderers/: the two floors are held equal here.
+    // config/ imports nothing from renderers/: the two floors are held equal here.
     expect(MIN_HEARTBEAT_SECONDS).toBe(RENDERER_MIN_HEARTBEAT);
   });
 

@@ -1,5 +1,5 @@
 /**
- * stacks/topology.ts is what the config check knows about the deployment before anything exists.
+ * config/topology.ts is what the config check knows about the deployment before anything exists.
  * Each fact is held here to what the program really registers (prod under the strict mocks), to
  * the renderer that owns it, and to the policy pack, so the check cannot drift from them.
  */

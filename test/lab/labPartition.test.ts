@@ -1,5 +1,5 @@
 /**
- * The lab's partition scripts (renderers/labPartition.ts): snapshots, shellcheck, and real runs of
+ * The lab's partition scripts (lab/labPartition.ts): snapshots, shellcheck, and real runs of
  * cut / heal / expiry against a fake `iptables` that keeps its rules in a file and, like iptables,
  * fails `-D`/`-C` of an absent rule. Each guarantee has its case that must fail.
  */

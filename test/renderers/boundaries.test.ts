@@ -45,7 +45,7 @@ describe("import direction", () => {
 });
 
 describe("chaos/ stands alone", () => {
-  it("chaos imports only base/ and renderers/ (never lab/, components/ or stacks/)", () => {
+  it("chaos imports only base/ and renderers/ (never lab/, components/ or config/)", () => {
     expect(upward("chaos", ["base", "renderers"])).toEqual([]);
   });
 });

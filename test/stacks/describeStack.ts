@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { planSubnets } from "../../components/networkPlan";
 import { SWARM_PORTS } from "../../components/network";
-import { SSH_DIAL } from "../../components/swarmCluster";
+import { SSH_DIAL } from "../../components/ssh";
 import { swarmNodeZone } from "../../config/topology";
 import { TAG_DEPLOYMENT } from "../../base/tags";
 import { parseConfig, SwarmHaConfig } from "../../config/schema";
