@@ -10,9 +10,9 @@
 
 import * as fs from "fs";
 import * as path from "path";
+import { DEFAULT_FAULT, FAULT_KINDS, isFaultKind, type FaultKind } from "../base/faults";
 import { parseStackOutputs, type StackOutputs } from "./aws/aws";
 import { runDrill, type DrillOptions, type DrillResult } from "./drill/core";
-import { DEFAULT_FAULT, FAULT_KINDS, isFaultKind, type FaultKind } from "./drill/fault";
 import { compactReport, renderReportJson, writeReport } from "./report/report";
 import type { EdgeObserver, LoadHook, NodeStopper, SwarmObserver } from "./types";
 import { DEFAULT_BUDGETS } from "./drill/verdict";
@@ -45,7 +45,7 @@ export const USAGE = `usage: npm run chaos -- (--stack <name> | --outputs <file.
                                    az:<zone> = every node of a zone and its balancer at once, fault
                                    kill, refused if it would lose the Raft quorum or a replica's slot;
                                    lab zones az-a|az-b|az-c, AWS e.g. az:eu-west-1a)
-  --fault stop|kill|partition      what is done to it (default stop): stop = graceful (the node drains);
+  ${`--fault ${FAULT_KINDS.join("|")}`.padEnd(33)}what is done to it (default ${DEFAULT_FAULT}): stop = graceful (the node drains);
                                    kill = abrupt loss (docker kill; EC2 stop skipping the OS shutdown);
                                    partition = it runs on, cut off from the cluster and the balancers
                                    (lab: iptables DROP inside the node; AWS: an isolating security group)

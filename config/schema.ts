@@ -6,6 +6,7 @@
  * drifts. `parseConfig` turns raw values into a validated `SwarmHaConfig` without touching Pulumi,
  * so the same checks run in unit tests, in the program and in the lab CLI.
  */
+import { DEFAULT_FAULT, FAULT_KINDS, isFaultKind, type FaultKind } from "../base/faults";
 import { parseCidr } from "../base/ipv4";
 
 import { createPrivateKey } from "node:crypto";
@@ -30,6 +31,13 @@ export interface ConfigKey {
 }
 
 export const DEFAULT_INSTANCE_FAMILIES = ["t3", "t3a", "m6i", "m7i", "c6i", "c7i"] as const;
+
+/** What each fault kind does on AWS, for the description of `chaosFault` (one entry per kind of base/faults.ts). */
+const CHAOS_FAULT_ON_AWS: Readonly<Record<FaultKind, string>> = {
+  stop: "graceful, the node drains",
+  kill: "abrupt loss: EC2 stop skipping the OS shutdown",
+  partition: "the node runs on, cut off by an isolating security group",
+};
 
 export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: "vpcCidr", type: "string", default: "10.42.0.0/16", description: "IPv4 CIDR of the VPC (a /16 to /24); subnets are carved from it." },
@@ -61,7 +69,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: "chaosEnabled", type: "boolean", default: false, description: "Run the chaos drill during `pulumi up`, after the WAS service is deployed." },
   { key: "chaosTarget", type: "string", default: "worker", description: "What the drill stops: worker, manager, edge (a balancer pair), or a swarm node name (swarm-manager-0, swarm-worker-1, ...)." },
   { key: "chaosDeadlineSeconds", type: "integer", default: 60, description: "How long the drill waits for the replicas to be restored before failing." },
-  { key: "chaosFault", type: "string", default: "stop", description: "What the drill does to its target: stop (graceful, the node drains), kill (abrupt loss: EC2 stop skipping the OS shutdown), partition (the node runs on, cut off by an isolating security group)." },
+  { key: "chaosFault", type: "string", default: DEFAULT_FAULT, description: `What the drill does to its target: ${FAULT_KINDS.map((k) => `${k} (${CHAOS_FAULT_ON_AWS[k]})`).join(", ")}.` },
 ];
 
 /**
@@ -79,9 +87,6 @@ export function schemaDefault<T extends string | number | boolean>(key: string, 
  * 0.5 is explained there; a test holds the two equal, config/ imports nothing from renderers/).
  */
 export const MIN_HEARTBEAT_SECONDS = 0.5;
-
-/** The values chaosFault accepts: chaos/drill/fault.ts FAULT_KINDS (a test holds the two equal; config/ imports nothing from chaos/). */
-export const CHAOS_FAULTS = ["stop", "kill", "partition"] as const;
 
 /** Validated, defaulted configuration: what components and the lab receive. */
 export interface SwarmHaConfig {
@@ -111,7 +116,7 @@ export interface SwarmHaConfig {
     readonly healthPath: string;
     readonly env: Readonly<Record<string, string>>;
   };
-  readonly chaos: { readonly enabled: boolean; readonly target: string; readonly deadlineSeconds: number; readonly fault: (typeof CHAOS_FAULTS)[number] };
+  readonly chaos: { readonly enabled: boolean; readonly target: string; readonly deadlineSeconds: number; readonly fault: FaultKind };
 }
 
 /** One bad key: the message names the key and how to fix it. */
@@ -444,10 +449,10 @@ function parseChaos(values: RawConfig, counts: ReturnType<typeof parseCounts>, e
     throw new ConfigError("chaosTarget", "cannot stop the only balancer; use worker or set edgeNodes 2");
   }
   const fault = str(values, "chaosFault").trim();
-  if (!(CHAOS_FAULTS as readonly string[]).includes(fault)) {
-    throw new ConfigError("chaosFault", `"${fault}" is not a fault kind; use one of ${CHAOS_FAULTS.join(", ")} (pulumi config set chaosFault kill)`);
+  if (!isFaultKind(fault)) {
+    throw new ConfigError("chaosFault", `"${fault}" is not a fault kind; use one of ${FAULT_KINDS.join(", ")} (pulumi config set chaosFault kill)`);
   }
-  return { enabled, target, deadlineSeconds: int(values, "chaosDeadlineSeconds", 10, 1800), fault: fault as (typeof CHAOS_FAULTS)[number] };
+  return { enabled, target, deadlineSeconds: int(values, "chaosDeadlineSeconds", 10, 1800), fault };
 }
 
 /** Reads an SSH string (uint32 length + bytes) at `at`; undefined when it runs past the end. */

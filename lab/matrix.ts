@@ -7,7 +7,7 @@
  * scenario missing from the table is a failed row ("not wired"), never a pass.
  */
 import { runDrill, type DrillResult } from "../chaos/drill/core";
-import type { FaultKind } from "../chaos/drill/fault";
+import type { FaultKind } from "../base/faults";
 import { HttpLoad } from "../chaos/load/load";
 import {
   judgeScenario,

@@ -9,6 +9,7 @@
  */
 
 import { DescribeInstancesCommand, StopInstancesCommand } from "@aws-sdk/client-ec2";
+import type { FaultKind } from "../../base/faults";
 import { Ec2Stopper, edgeNodes, type GuardedOutputs, type StackNode, type StackOutputs } from "./aws";
 import { type Ec2FaultApi, type FaultOptions, instancesOf, Serial, startAndWait, waitStopped } from "./awsFaultBase";
 import { SgPartitioner } from "./awsPartition";
@@ -135,24 +136,22 @@ export class AzLossStopper implements NodeStopper {
 // ---------------------------------------------------------------------------------------------
 // Wiring
 
-export type AwsFault = "stop" | "kill" | "partition";
+/** The AWS adapter of each fault kind: a kind of base/faults.ts without one here does not compile. */
+const AWS_FAULT_STOPPERS: Readonly<Record<FaultKind, (ec2: Ec2FaultApi, outputs: GuardedOutputs, opts: FaultOptions) => NodeStopper>> = {
+  stop: (ec2, outputs, opts) => new Ec2Stopper(ec2, outputs, opts),
+  kill: (ec2, outputs, opts) => new Ec2Killer(ec2, outputs, opts),
+  partition: (ec2, outputs, opts) => new SgPartitioner(ec2, outputs, opts),
+};
 
 /**
  * The NodeStopper of one fault kind, for `npm run chaos -- --fault stop|kill|partition`. For the
  * balancers pass `{ nodes: edgeNodes(outputs), stackTags }` as the outputs, as the edge drill does.
  */
 export function createAwsFaultStopper(
-  fault: AwsFault,
+  fault: FaultKind,
   ec2: Ec2FaultApi,
   outputs: GuardedOutputs,
   opts: FaultOptions = {},
 ): NodeStopper {
-  switch (fault) {
-    case "stop":
-      return new Ec2Stopper(ec2, outputs, opts);
-    case "kill":
-      return new Ec2Killer(ec2, outputs, opts);
-    case "partition":
-      return new SgPartitioner(ec2, outputs, opts);
-  }
+  return AWS_FAULT_STOPPERS[fault](ec2, outputs, opts);
 }

@@ -7,7 +7,8 @@
  * and the Pulumi ChaosCheck all measure the same thing the same way.
  */
 
-import { DEFAULT_FAULT, drillName, stopperFault, type Fault, type FaultKind } from "./fault";
+import { DEFAULT_FAULT, type FaultKind } from "../../base/faults";
+import { drillName, stopperFault, type Fault } from "./fault";
 import { waitNoOrphans, type AfterReturn } from "./orphans";
 import { AnswerProber, EdgeJudge, edgeSampler, observe, sampleUntil, SwarmJudge, swarmSampler, type Judge, type Sampler } from "./observe";
 import { preflightEdge, preflightSwarm, preflightZone, zoneOfTarget, type PreflightTiming, type Refusal, type ZonePlan } from "./preflight";
