@@ -63,7 +63,10 @@ export function importEdges(root: string, files: readonly string[]): ImportEdge[
   );
 }
 
-/** The cycles of a graph (each once, as "a -> b -> a"), by Tarjan's strongly connected components. */
+/**
+ * The cycles of a graph, one line per set of files tied together by imports (a strongly connected
+ * component, by Tarjan), shown as its shortest loop "a -> b -> a" plus the whole set when larger.
+ */
 export function cycles(edges: readonly { from: string; to: string }[]): string[] {
   const next = new Map<string, string[]>();
   for (const e of edges) next.set(e.from, [...(next.get(e.from) ?? []), e.to]);
@@ -116,7 +119,8 @@ function describeCycle(scc: readonly string[], next: ReadonlyMap<string, string[
       if (w === start) {
         const loop = [start];
         for (let u: string | undefined = v; u !== undefined && u !== start; u = prev.get(u)) loop.splice(1, 0, u);
-        return [...loop, start].join(" -> ");
+        const shown = [...loop, start].join(" -> ");
+        return loop.length === scc.length ? shown : `${shown} (one loop of ${scc.length} files tied together: ${scc.join(", ")})`;
       }
       if (!prev.has(w)) {
         prev.set(w, v);
