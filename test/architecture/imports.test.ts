@@ -134,6 +134,13 @@ describe("the product's import graph", () => {
     expect(layerViolations(ROOT, files, LAYERS, ISLAND)).toEqual([]);
   });
 
+  it("chaos/ stands alone: from outside itself it imports only base/ and renderers/ (never config/, components/ or lab/)", () => {
+    const leaves = importEdges(ROOT, files.filter((f) => f.startsWith("chaos/"))).filter(
+      (e) => e.relative && !e.to.startsWith("chaos/") && !e.to.startsWith("base/") && !e.to.startsWith("renderers/"),
+    );
+    expect(leaves.map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
+  });
+
   it("every relative import names a product file (nothing reaches into test/ or out of the tree)", () => {
     const product = new Set(files);
     const stray = importEdges(ROOT, files).filter((e) => e.relative && !product.has(e.to));
