@@ -1,7 +1,7 @@
 /**
  * swarm-ha: a highly available web tier on Docker Swarm in AWS.
  *
- * config (stacks/config.ts) → network → swarm managers + workers → NFS log server → WAS service
+ * config (config/config.ts) → network → swarm managers + workers → NFS log server → WAS service
  * → nginx balancers over every node that can run a task → optional chaos check.
  */
 import * as aws from "@pulumi/aws";
@@ -16,7 +16,7 @@ import { NfsLogServer } from "./components/nfsServer";
 import { SwarmCluster, SwarmNode } from "./components/swarmCluster";
 import { roleTags, TAG_DEPLOYMENT } from "./base/tags";
 import { WasService } from "./components/wasService";
-import { loadConfig } from "./stacks/config";
+import { loadConfig } from "./config/config";
 
 const cfg = loadConfig();
 const identity = { project: cfg.project, stack: cfg.stack };

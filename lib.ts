@@ -12,15 +12,18 @@
  * start with; `pulumi up` configures them over SSH from the machine it runs on).
  *
  * Defaults are stated once: a WasService argument left out takes the default of the config key
- * of the same meaning in stacks/schema.ts (`schemaDefault`), which Pulumi.yaml and the README show.
+ * of the same meaning in config/schema.ts (`schemaDefault`), which Pulumi.yaml and the README show.
  */
 export { Network, ExistingNetwork, checkExistingNetworkArgs, SWARM_PORTS } from "./components/network";
 export type { NetworkArgs, ExistingNetworkArgs, FirewallArgs, ClusterNetwork } from "./components/network";
-export { SwarmCluster, SSH_DIAL } from "./components/swarmCluster";
-export type { SwarmClusterArgs, SwarmNode, SshAccess } from "./components/swarmCluster";
+export { SwarmCluster } from "./components/swarmCluster";
+export type { SwarmClusterArgs, SwarmNode } from "./components/swarmCluster";
+export { SSH_DIAL } from "./components/ssh";
+export type { SshAccess } from "./components/ssh";
 export { NfsLogServer } from "./components/nfsServer";
 export type { NfsLogServerArgs } from "./components/nfsServer";
-export { WasService, schemaDefault } from "./components/wasService";
+export { WasService } from "./components/wasService";
+export { schemaDefault } from "./config/schema";
 export type { WasServiceArgs } from "./components/wasService";
 export { EdgeTier } from "./components/edge";
 export type { EdgeTierArgs } from "./components/edge";
@@ -29,4 +32,4 @@ export type { ChaosCheckArgs } from "./components/chaosCheck";
 export { ubuntuAmi, hasSimplifiedRecovery, SIMPLIFIED_RECOVERY_FAMILIES } from "./components/machine";
 export { roleTags, TAG_DEPLOYMENT, TAG_PROJECT, TAG_ROLE, TAG_STACK } from "./base/tags";
 export type { StackIdentity, Role } from "./base/tags";
-export type { DrillReport } from "./chaos/types";
+export type { DrillReport } from "./base/drillReport";

@@ -10,12 +10,13 @@
 
 import * as fs from "fs";
 import * as path from "path";
-import { parseStackOutputs, type StackOutputs } from "./aws";
-import { runDrill, type DrillOptions, type DrillResult } from "./core";
-import { DEFAULT_FAULT, FAULT_KINDS, isFaultKind, type FaultKind } from "./fault";
-import { compactReport, renderReportJson, writeReport } from "./report";
+import { readArgv, type FlagSpec } from "../base/argv";
+import { DEFAULT_FAULT, FAULT_KINDS, isFaultKind, type FaultKind } from "../base/faults";
+import { parseStackOutputs, type StackOutputs } from "./aws/aws";
+import { runDrill, type DrillOptions, type DrillResult } from "./drill/core";
+import { compactReport, renderReportJson, writeReport } from "./report/report";
 import type { EdgeObserver, LoadHook, NodeStopper, SwarmObserver } from "./types";
-import { DEFAULT_BUDGETS } from "./verdict";
+import { DEFAULT_BUDGETS } from "./drill/verdict";
 
 /** The CLI's exit codes (documented in --help and the README). */
 export const EXIT = { passed: 0, failed: 1, usage: 2, refused: 3, setup: 4 } as const;
@@ -45,7 +46,7 @@ export const USAGE = `usage: npm run chaos -- (--stack <name> | --outputs <file.
                                    az:<zone> = every node of a zone and its balancer at once, fault
                                    kill, refused if it would lose the Raft quorum or a replica's slot;
                                    lab zones az-a|az-b|az-c, AWS e.g. az:eu-west-1a)
-  --fault stop|kill|partition      what is done to it (default stop): stop = graceful (the node drains);
+  ${`--fault ${FAULT_KINDS.join("|")}`.padEnd(33)}what is done to it (default ${DEFAULT_FAULT}): stop = graceful (the node drains);
                                    kill = abrupt loss (docker kill; EC2 stop skipping the OS shutdown);
                                    partition = it runs on, cut off from the cluster and the balancers
                                    (lab: iptables DROP inside the node; AWS: an isolating security group)
@@ -66,10 +67,25 @@ exit: 0 the verdict passed; 1 the drill ran and failed (the report lists every r
 
 export class UsageError extends Error {}
 
-const VALUE_FLAGS = ["--stack", "--outputs", "--target", "--fault", "--deadline", "--rejoin-deadline", "--json", "--report-dir", "--connections", "--url", "--max-failed", "--max-p99-ms"] as const;
+/** The CLI's flags (util.parseArgs through base/argv.ts): --lab and --help take no value, every other one does. */
+const FLAGS = {
+  stack: { type: "string" },
+  outputs: { type: "string" },
+  target: { type: "string" },
+  fault: { type: "string" },
+  deadline: { type: "string" },
+  "rejoin-deadline": { type: "string" },
+  json: { type: "string" },
+  "report-dir": { type: "string" },
+  connections: { type: "string" },
+  url: { type: "string" },
+  "max-failed": { type: "string" },
+  "max-p99-ms": { type: "string" },
+  lab: { type: "boolean" },
+  help: { type: "boolean" },
+} as const satisfies FlagSpec;
 /** Flags whose value is a number: a negative one is a value to range-check, not a forgotten value. */
 const NUMBER_FLAGS = new Set(["--deadline", "--rejoin-deadline", "--connections", "--max-failed", "--max-p99-ms"]);
-const BOOL_FLAGS = ["--lab", "--help"] as const;
 
 function wholeNumber(flag: string, raw: string, min: number, max: number, unit: string, example = 60): number {
   if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
@@ -82,32 +98,29 @@ function wholeNumber(flag: string, raw: string, min: number, max: number, unit: 
 export function parseArgs(argv: readonly string[]): CliOptions | "help" {
   const values = new Map<string, string>();
   const bools = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const eq = arg.indexOf("=");
-    const name = arg.startsWith("--") && eq > 0 ? arg.slice(0, eq) : arg;
-    if ((BOOL_FLAGS as readonly string[]).includes(name)) {
-      if (eq > 0) throw new UsageError(`${name} takes no value; drop "=${arg.slice(eq + 1)}"`);
+  for (const w of readArgv(argv, FLAGS)) {
+    if (w.kind !== "flag") {
+      if (w.raw.startsWith("-")) {
+        const eq = w.raw.indexOf("=");
+        throw new UsageError(`unknown flag ${w.raw.startsWith("--") && eq > 0 ? w.raw.slice(0, eq) : w.raw}; run npm run chaos -- --help for the flags`);
+      }
+      throw new UsageError(`unexpected argument ${JSON.stringify(w.raw)}; flags take the form --name value`);
+    }
+    const name = `--${w.name}`;
+    if (FLAGS[w.name as keyof typeof FLAGS].type === "boolean") {
+      if (w.inline) throw new UsageError(`${name} takes no value; drop "=${w.value ?? ""}"`);
       bools.add(name);
       continue;
     }
-    if ((VALUE_FLAGS as readonly string[]).includes(name)) {
-      let v: string | undefined;
-      if (eq > 0) v = arg.slice(eq + 1);
-      else {
-        v = argv[i + 1];
-        // "-" is a value (stdin/stdout); any other dash-led word is a forgotten value.
-        const negativeNumber = NUMBER_FLAGS.has(name) && v !== undefined && /^-\d/.test(v);
-        if (v === undefined || (v.startsWith("-") && v !== "-" && !negativeNumber)) throw new UsageError(`${name} needs a value, e.g. ${exampleOf(name)}`);
-        i++;
-      }
-      if (v === "") throw new UsageError(`${name} needs a value, e.g. ${exampleOf(name)}`);
-      if (values.has(name)) throw new UsageError(`${name} is given twice; keep one`);
-      values.set(name, v);
-      continue;
+    const v = w.value;
+    if (!w.inline) {
+      // "-" is a value (stdin/stdout); any other dash-led word is a forgotten value.
+      const negativeNumber = NUMBER_FLAGS.has(name) && v !== undefined && /^-\d/.test(v);
+      if (v === undefined || (v.startsWith("-") && v !== "-" && !negativeNumber)) throw new UsageError(`${name} needs a value, e.g. ${exampleOf(name)}`);
     }
-    if (arg.startsWith("-")) throw new UsageError(`unknown flag ${name}; run npm run chaos -- --help for the flags`);
-    throw new UsageError(`unexpected argument ${JSON.stringify(arg)}; flags take the form --name value`);
+    if (v === undefined || v === "") throw new UsageError(`${name} needs a value, e.g. ${exampleOf(name)}`);
+    if (values.has(name)) throw new UsageError(`${name} is given twice; keep one`);
+    values.set(name, v);
   }
   if (bools.has("--help")) return "help";
 

@@ -1,6 +1,6 @@
 /**
  * Docker Engine API objects → the drill's NodeInfo/TaskInfo, written once: the AWS observer reads
- * them as JSON text over SSH (chaos/aws.ts), the lab observer as objects from dockerode (lab/adapters.ts).
+ * them as JSON text over SSH (chaos/aws/aws.ts), the lab observer as objects from dockerode (lab/adapters.ts).
  */
 import { ZONE_LABEL } from "../renderers/serviceSpec";
 import type { NodeInfo, TaskInfo } from "./types";

@@ -4,7 +4,10 @@
  * reads the swarm's own view (through the manager's Docker API).
  */
 
-export type NodeRole = "manager" | "worker";
+import type { LoadFigures, NodeRole } from "../base/drillReport";
+
+// The report contract lives below components/ (the ChaosCheck reads it too); the adapters see it here.
+export type { DrillReport, LoadFigures, NodeRole } from "../base/drillReport";
 
 /** A swarm node as `docker node ls` / GET /nodes reports it. */
 export interface NodeInfo {
@@ -54,20 +57,6 @@ export interface NodeStopper {
   effectiveAt?(target: string): Promise<number | undefined>;
 }
 
-/** The report every drill writes (lab-report/report.json, `npm run chaos -- --json`). A contract: extend, never rename. */
-export interface DrillReport {
-  readonly scenario: "stop-worker" | "stop-manager" | "stop-edge" | "az-loss";
-  /** For `az-loss`, node is the zone and role "zone"; the nodes hit are in the result's `victims`. */
-  readonly target: { readonly node: string; readonly role: NodeRole | "edge" | "zone" };
-  readonly detectSeconds: number | null;
-  readonly restoreSeconds: number | null;
-  readonly replicas: { readonly desired: number; readonly runningOnReady: number };
-  readonly load: LoadFigures;
-  readonly baseline?: { readonly detectSeconds: number | null; readonly restoreSeconds: number | null };
-  readonly passed: boolean;
-  readonly [extra: string]: unknown;
-}
-
 /**
  * Where the service may place tasks, as far as the drill needs to know it to refuse a stop that
  * leaves no free slot. Optional on an observer: without it the core infers it from the tasks.
@@ -91,17 +80,7 @@ export interface LoadBucket {
   readonly failed: number;
 }
 
-/** The load figures every report carries (report.json `load`). */
-export interface LoadFigures {
-  readonly connections: number;
-  readonly durationSeconds: number;
-  readonly requests: number;
-  readonly failed: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-}
-
-/** What a load generator measured (chaos/load.ts): the report's figures plus the detail. */
+/** What a load generator measured (chaos/load/load.ts): the report's figures plus the detail. */
 export interface LoadSummary extends LoadFigures {
   readonly perSecond: readonly LoadBucket[];
   /** Answers per node/upstream that served them (NODE_NAME from the body, else X-Upstream). */

@@ -1,17 +1,17 @@
 /**
  * `npm run chaos -- ...`: the composition root of the chaos CLI. It wires the adapters (EC2 + SSH
- * from chaos/aws.ts, the lab's from lab/) into chaos/cli.ts's main(), so chaos/ imports nothing
+ * from chaos/aws/aws.ts, the lab's from lab/) into chaos/cli.ts's main(), so chaos/ imports nothing
  * from lab/ and the lab may import chaos/ freely.
  */
 
 import { execFile } from "child_process";
 import * as fs from "fs";
 import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
-import { Ec2EdgeObserver, edgeNodes, Ssh2Runner, SshSwarmObserver, type StackOutputs } from "../chaos/aws";
-import { AzLossStopper, createAwsFaultStopper } from "../chaos/awsFaults";
+import { Ec2EdgeObserver, edgeNodes, Ssh2Runner, SshSwarmObserver, type StackOutputs } from "../chaos/aws/aws";
+import { AzLossStopper, createAwsFaultStopper } from "../chaos/aws/awsFaults";
 import { EXIT, main, type CliDeps, type DrillSetup, type FaultChoice } from "../chaos/cli";
-import { runDrill } from "../chaos/core";
-import { HttpLoad } from "../chaos/load";
+import { runDrill } from "../chaos/drill/core";
+import { HttpLoad } from "../chaos/load/load";
 import { labFaultStopper } from "../lab/adapters";
 import { createLabDrillAdapters } from "../lab/chaosAdapters";
 import { createLabEdgeAdapters } from "../lab/edge";
@@ -87,7 +87,7 @@ export const defaultDeps: CliDeps = {
     const base = awsDrillBase(o, log);
     // az:<zone>: AzLossStopper (every instance of the zone, balancers included, one forced stop).
     if (fault.zone !== undefined) return { ...base, stopper: new AzLossStopper(base.ec2, o, { log }) };
-    // stop: Ec2Stopper; kill: Ec2Killer; partition: SgPartitioner (chaos/awsFaults.ts), all tag-guarded.
+    // stop: Ec2Stopper; kill: Ec2Killer; partition: SgPartitioner (chaos/aws/awsFaults.ts), all tag-guarded.
     return { ...base, stopper: createAwsFaultStopper(fault.kind, base.ec2, o, { log }) };
   },
   labSetup: async (log, fault = STOP): Promise<DrillSetup> => {

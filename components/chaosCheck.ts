@@ -1,8 +1,9 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import type { DrillReport } from "../chaos/types";
-import { schemaDefault } from "./wasService";
+import type { DrillReport } from "../base/drillReport";
+import { DEFAULT_FAULT, faultKindsText, isFaultKind, type FaultKind } from "../base/faults";
+import { schemaDefault } from "../config/schema";
 
 export interface ChaosCheckArgs {
   /** What to stop: worker, manager (the leader; needs 3+ managers), edge (needs a pair) or a node name. */
@@ -14,7 +15,7 @@ export interface ChaosCheckArgs {
    * partition (an isolating security group). Default: config chaosFault's default ("stop"). Part of
    * the command, so of the triggers.
    */
-  readonly fault?: "stop" | "kill" | "partition";
+  readonly fault?: FaultKind;
   /**
    * The stack outputs the drill needs (the same object `pulumi stack output --json` shows, so
    * `npm run chaos -- --stack <name>` and this check read one format). Contains the SSH key: secret.
@@ -39,9 +40,9 @@ export interface ChaosCheckArgs {
 }
 
 /** The command the check runs; the CLI reads the outputs JSON on stdin and prints report.json on stdout. */
-export function chaosCommand(target: string, deadlineSeconds: number, budgets: { maxFailed?: number; maxP99Ms?: number } = {}, fault = "stop"): string {
+export function chaosCommand(target: string, deadlineSeconds: number, budgets: { maxFailed?: number; maxP99Ms?: number } = {}, fault: string = DEFAULT_FAULT): string {
   if (!/^[a-z0-9][a-z0-9-]*$/.test(target)) throw new Error(`invalid chaos target ${JSON.stringify(target)}`);
-  if (!["stop", "kill", "partition"].includes(fault)) throw new Error(`invalid chaos fault ${JSON.stringify(fault)}: use stop, kill or partition`);
+  if (!isFaultKind(fault)) throw new Error(`invalid chaos fault ${JSON.stringify(fault)}: use ${faultKindsText()}`);
   if (!Number.isInteger(deadlineSeconds) || deadlineSeconds < 1) throw new Error("deadlineSeconds must be >= 1");
   for (const [k, v] of Object.entries(budgets)) {
     if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw new Error(`${k} must be a whole number >= 0`);

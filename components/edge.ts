@@ -10,7 +10,7 @@ import {
 import { renderKeepalivedConfPush, renderNginxConfPush, renderNotifyInstall } from "../renderers/edgeScripts";
 import { renderNginxConf } from "../renderers/nginxConf";
 import { createMachine } from "./machine";
-import { SshAccess } from "./swarmCluster";
+import { SshAccess } from "./ssh";
 import { roleTags, StackIdentity } from "../base/tags";
 
 export interface EdgeTierArgs {

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { isNetworkAddress, parseCidr } from "../base/ipv4";
-import { SWARM_PORTS } from "../stacks/topology";
+import { SWARM_PORTS } from "../config/topology";
 import { planSubnets } from "./networkPlan";
 import { roleTags, StackIdentity } from "../base/tags";
 
@@ -53,8 +53,8 @@ export interface ClusterNetwork {
 }
 
 // Swarm control/data plane ports, open only between members of the cluster security group; the
-// config check refuses a wasPort among them (one list: stacks/topology.ts).
-export { SWARM_PORTS } from "../stacks/topology";
+// config check refuses a wasPort among them (one list: config/topology.ts).
+export { SWARM_PORTS } from "../config/topology";
 
 /**
  * VPC, public subnets per AZ for the cluster and the balancers, and the three security groups:

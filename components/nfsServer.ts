@@ -4,7 +4,7 @@ import { renderNfsServerUserData } from "../renderers/cloudInit";
 import { ExportModel } from "../renderers/nfsExports";
 import { renderNfsReadyCheck } from "../renderers/nfsScripts";
 import { createDataVolume, createMachine } from "./machine";
-import { SshAccess, sshConnection } from "./swarmCluster";
+import { SshAccess, sshConnection } from "./ssh";
 import { StackIdentity } from "../base/tags";
 
 export interface NfsLogServerArgs {

@@ -1,20 +1,11 @@
-import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { renderSwarmNodeUserData } from "../renderers/cloudInit";
 import { renderJoinTokenRead, renderNodeLabels, renderSwarmInit, renderSwarmJoin, renderSwarmPrune } from "../renderers/swarmBootstrap";
-import { swarmNodeZone } from "../stacks/topology";
+import { swarmNodeZone } from "../config/topology";
 import { createMachine } from "./machine";
 import { StackIdentity } from "../base/tags";
-
-export interface SshAccess {
-  /** Login user of the AMI. */
-  readonly user: string;
-  /** Private key of the key pair the instances were started with (a secret). */
-  readonly privateKey: pulumi.Input<string>;
-  /** EC2 key pair name. */
-  readonly keyName: pulumi.Input<string>;
-}
+import { SshAccess, sshConnection } from "./ssh";
 
 export interface SwarmClusterArgs {
   /** Project and stack, written into every tag (the policy pack and the chaos guard read them). */
@@ -55,18 +46,6 @@ export interface SwarmNode {
 }
 
 /**
- * Dial retries for an instance that is still booting: sshd answers 30 to 90 s after "running", and
- * the provider's defaults (10 failed dials, 15 s each) can give up first on a connection that is
- * refused quickly. 60 dials of at most 10 s bound the wait to about 10 minutes.
- */
-export const SSH_DIAL = { dialErrorLimit: 60, perDialTimeout: 10 } as const;
-
-/** SSH connection to an instance for @pulumi/command. */
-export function sshConnection(instance: aws.ec2.Instance, ssh: SshAccess): command.types.input.remote.ConnectionArgs {
-  return { host: instance.publicIp, user: ssh.user, privateKey: ssh.privateKey, ...SSH_DIAL };
-}
-
-/**
  * Swarm managers and workers on EC2. User data installs the engine; membership is done over SSH:
  * `docker swarm init` on the first manager, join tokens read as secrets, then the other managers
  * join one after another (Raft membership changes one at a time) and the workers join in parallel;
@@ -95,7 +74,7 @@ export class SwarmCluster extends pulumi.ComponentResource {
         name: nodeName,
         ami: args.ami,
         instanceType: role === "manager" ? args.managerInstanceType : args.workerInstanceType,
-        // The placement rule lives with the config's AZ-loss check (stacks/topology.ts).
+        // The placement rule lives with the config's AZ-loss check (config/topology.ts).
         subnetId: args.subnetIds[swarmNodeZone(role, i, args.subnetIds.length)],
         securityGroupIds: args.securityGroupIds,
         keyName: args.ssh.keyName,

@@ -5,9 +5,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { renderServiceSpec, SAMPLE_APP, ServiceSpec, WAS_SERVICE_NAME, WasServiceModel } from "../renderers/serviceSpec";
-import { SshAccess } from "./swarmCluster";
+import { SshAccess } from "./ssh";
 import { StackIdentity } from "../base/tags";
-import { CONFIG_KEYS } from "../stacks/schema";
+import { schemaDefault } from "../config/schema";
 
 export interface WasServiceArgs {
   /** Project and stack; they name the Docker provider's SSH key file. */
@@ -49,16 +49,6 @@ export interface WasServiceArgs {
 }
 
 const seconds = (ns: number) => `${ns / 1_000_000_000}s`;
-
-/**
- * The default of a config key as stacks/schema.ts states it: a component default lives once, in
- * CONFIG_KEYS, so a caller that leaves an argument out gets what `pulumi config` would have given.
- */
-export function schemaDefault<T extends string | number | boolean>(key: string, type: "string" | "number" | "boolean"): T {
-  const value = CONFIG_KEYS.find((k) => k.key === key)?.default;
-  if (typeof value !== type) throw new Error(`stacks/schema.ts has no ${type} default for config key "${key}"`);
-  return value as T;
-}
 
 /**
  * The provider reads MaxFailureRatio back as FormatFloat(v, 'f', 1) ("0.0" for 0): any other

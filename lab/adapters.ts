@@ -9,8 +9,8 @@ import type Docker from "dockerode";
 import type { NodeInfo, NodeStopper, PlacementInfo, PlacementObserver, TaskInfo } from "../chaos/types";
 import { nodeFromEngine, parseDockerTime, taskFromEngine } from "../chaos/engineApi";
 import { randomBytes } from "crypto";
-import type { FaultKind } from "../chaos/fault";
-import { renderPartitionCut, renderPartitionExpiry, renderPartitionHeal, renderSilence } from "../renderers/labPartition";
+import type { FaultKind } from "../base/faults";
+import { renderPartitionCut, renderPartitionExpiry, renderPartitionHeal, renderSilence } from "./labPartition";
 import { docker, dockerRaw, LabError } from "./docker";
 import { nodeEngine } from "./engines";
 import { LAB_LABEL, ROLE_LABEL } from "./settings";
@@ -114,7 +114,7 @@ async function killOrRestart(target: string): Promise<void> {
 
 /**
  * `partition`: the node runs on, its lab-network traffic dropped inside its own network namespace
- * (renderers/labPartition.ts). Next to the cut, a detached safety heals after `expireAfterSeconds`
+ * (lab/labPartition.ts). Next to the cut, a detached safety heals after `expireAfterSeconds`
  * if this process is gone by then. The heal is idempotent; a cut that fails half-way is rolled back.
  */
 export class LabPartitioner implements NodeStopper {
@@ -148,18 +148,20 @@ export class LabPartitioner implements NodeStopper {
  * and the lab's observer, which reads each container's eth0, would see two holders by design.
  */
 export function labFaultStopper(kind: FaultKind, roles: readonly string[], expireAfterSeconds: number): NodeStopper {
-  switch (kind) {
-    case "stop":
-      return new LabStopper(10, roles);
-    case "kill":
-      return new LabKiller(roles);
-    case "partition":
-      if (roles.includes("nginx")) {
-        throw new LabError("--fault partition of a balancer is not drilled in the lab (both would hold the floating address while it is cut); use --target edge with --fault stop or kill");
-      }
-      return new LabPartitioner(expireAfterSeconds, roles);
-  }
+  return LAB_FAULT_STOPPERS[kind](roles, expireAfterSeconds);
 }
+
+/** The lab's adapter of each fault kind: a kind of base/faults.ts without one here does not compile. */
+const LAB_FAULT_STOPPERS: Readonly<Record<FaultKind, (roles: readonly string[], expireAfterSeconds: number) => NodeStopper>> = {
+  stop: (roles) => new LabStopper(10, roles),
+  kill: (roles) => new LabKiller(roles),
+  partition: (roles, expireAfterSeconds) => {
+    if (roles.includes("nginx")) {
+      throw new LabError("--fault partition of a balancer is not drilled in the lab (both would hold the floating address while it is cut); use --target edge with --fault stop or kill");
+    }
+    return new LabPartitioner(expireAfterSeconds, roles);
+  },
+};
 
 /** Reads nodes, tasks and the service from the first manager that answers. */
 export class LabObserver implements PlacementObserver {

@@ -8,7 +8,7 @@
 import { checkEngine, LabError } from "./docker";
 import { down, labContainers, up } from "./lab";
 import { applyTimings, DOCKER_DEFAULTS, runLabDrills } from "./drill";
-import { writeMatrixReport, type MatrixRun } from "../chaos/matrixReport";
+import { writeMatrixReport, type MatrixRun } from "../chaos/scenarios/matrixReport";
 import { LabObserver } from "./adapters";
 import { labDrillScenarios, labSteadyCheck, runBaseline, runMatrix, type ScenarioTable } from "./matrix";
 import { nfsStop } from "./nfsOutage";

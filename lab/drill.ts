@@ -1,12 +1,12 @@
 /**
- * The lab drill: the shared drill core (chaos/core.ts) over the lab adapters, under HTTP load
+ * The lab drill: the shared drill core (chaos/drill/core.ts) over the lab adapters, under HTTP load
  * through nginx, first with the tuned settings, then with Docker's default timings (heartbeat
  * 5 s, restart delay 5 s) for the baseline; then the NFS proof; then the report.
  */
 import * as path from "path";
-import { DrillResult, runDrill } from "../chaos/core";
-import { HttpLoad } from "../chaos/load";
-import { writeReport } from "../chaos/report";
+import { DrillResult, runDrill } from "../chaos/drill/core";
+import { HttpLoad } from "../chaos/load/load";
+import { writeReport } from "../chaos/report/report";
 import type { TaskInfo } from "../chaos/types";
 import { renderSwarmInit } from "../renderers/swarmBootstrap";
 import { LabObserver, LabStopper } from "./adapters";

@@ -4,7 +4,7 @@
  * sees; the notify script's state file says what keepalived believes), and a NodeStopper that
  * stops and starts nginx containers only.
  */
-import { answers, probe } from "../chaos/probe";
+import { answers, probe } from "../chaos/load/probe";
 import type { EdgeObserver, LabDrillAdapters } from "../chaos/types";
 import { LabObserver, LabStopper } from "./adapters";
 import { dockerRaw, LabError } from "./docker";

@@ -6,15 +6,15 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { nodeFromBody } from "../chaos/load";
-import { probe as chaosProbe } from "../chaos/probe";
+import { nodeFromBody } from "../chaos/load/load";
+import { probe as chaosProbe } from "../chaos/load/probe";
 import { KEEPALIVED_PATHS, renderKeepalivedConf, renderNotifyScript } from "../renderers/keepalived";
 import { renderNginxConf } from "../renderers/nginxConf";
 import { renderGaneshaConf } from "../renderers/nfsExports";
 import { renderServiceSpec, ServiceSpec } from "../renderers/serviceSpec";
 import { renderJoinTokenRead, renderNodeLabels, renderSwarmInit, renderSwarmJoin } from "../renderers/swarmBootstrap";
-import type { SwarmHaConfig } from "../stacks/schema";
-import { countRunningOnReady } from "../chaos/core";
+import type { SwarmHaConfig } from "../config/schema";
+import { countRunningOnReady } from "../chaos/drill/core";
 import { waitRolledOut } from "./rollout";
 import { labNodeZone } from "./zones";
 import { LabObserver } from "./adapters";
@@ -211,7 +211,7 @@ export async function waitConverged(observer: LabObserver, manager: string, time
   }
 }
 
-/** One GET through nginx (chaos/probe.ts): the node that answered, or undefined on failure. */
+/** One GET through nginx (chaos/load/probe.ts): the node that answered, or undefined on failure. */
 async function probe(url: string): Promise<string | undefined> {
   const r = await chaosProbe(url, 3000);
   return r.status === 200 ? nodeFromBody(r.body) : undefined;

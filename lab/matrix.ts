@@ -1,14 +1,14 @@
 /**
  * `npm run lab -- matrix`: the failure matrix on a prod-shaped lab. Every scenario of
- * chaos/matrix.ts SCENARIO_NAMES, in order, under N keep-alive connections through the floating
+ * chaos/scenarios/matrix.ts SCENARIO_NAMES, in order, under N keep-alive connections through the floating
  * address, with a steady-state check before each one so one scenario's leftovers never fail the
  * next. The scenarios come as a table (built in the composition root, lab/cli.ts): the six drill
- * scenarios below run the shared drill core (chaos/core.ts runDrill) over the lab adapters; a
+ * scenarios below run the shared drill core (chaos/drill/core.ts runDrill) over the lab adapters; a
  * scenario missing from the table is a failed row ("not wired"), never a pass.
  */
-import { runDrill, type DrillResult } from "../chaos/core";
-import type { FaultKind } from "../chaos/fault";
-import { HttpLoad } from "../chaos/load";
+import { runDrill, type DrillResult } from "../chaos/drill/core";
+import type { FaultKind } from "../base/faults";
+import { HttpLoad } from "../chaos/load/load";
 import {
   judgeScenario,
   notRunResult,
@@ -17,10 +17,10 @@ import {
   scenarioFromDrill,
   type ScenarioName,
   type ScenarioResult,
-} from "../chaos/matrix";
-import type { BaselineRow, MatrixRun } from "../chaos/matrixReport";
-import { resolveZoneLoss } from "../chaos/preflight";
-import { countRunningOnReady } from "../chaos/target";
+} from "../chaos/scenarios/matrix";
+import type { BaselineRow, MatrixRun } from "../chaos/scenarios/matrixReport";
+import { resolveZoneLoss } from "../chaos/drill/preflight";
+import { countRunningOnReady } from "../chaos/drill/target";
 import type { EdgeObserver, NodeStopper } from "../chaos/types";
 import { labFaultStopper, LabObserver } from "./adapters";
 import { docker } from "./docker";

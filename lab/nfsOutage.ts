@@ -6,14 +6,14 @@
  *
  * Lab substitution (lab/nfsProof.ts NFS_SUBSTITUTION): the WAS writes into the export's backing
  * volume through a bind mount, not through a kernel NFS client, so stopping the server does not
- * stall the writes here the way it stalls a hard NFS mount on AWS (chaos/nfsOutage.ts
+ * stall the writes here the way it stalls a hard NFS mount on AWS (chaos/scenarios/nfsOutage.ts
  * AWS_MOUNT_IN_OUTAGE). What the lab proves: the requests never depend on the log server, and the
  * server returns with every line on the export. The NFS server is running again on every exit path.
  */
-import { HttpLoad } from "../chaos/load";
-import type { ScenarioResult } from "../chaos/matrix";
-import { accountLines, addCounts, AWS_MOUNT_IN_OUTAGE, countServed, judgeNfsOutage, LineAccount } from "../chaos/nfsOutage";
-import { round1, scenarioResult } from "../chaos/scenarioResult";
+import { HttpLoad } from "../chaos/load/load";
+import type { ScenarioResult } from "../chaos/scenarios/matrix";
+import { accountLines, addCounts, AWS_MOUNT_IN_OUTAGE, countServed, judgeNfsOutage, LineAccount } from "../chaos/scenarios/nfsOutage";
+import { round1, scenarioResult } from "../chaos/scenarios/scenarioResult";
 import type { LoadSummary } from "../chaos/types";
 import { docker, dockerRaw } from "./docker";
 import { nodeEngine } from "./engines";

@@ -1,13 +1,14 @@
 /**
  * The lab's command line: flags parsed and validated before anything is created, turned into the
- * same validated configuration the AWS program uses (stacks/schema.ts parseConfig), plus the lab's
+ * same validated configuration the AWS program uses (config/schema.ts parseConfig), plus the lab's
  * own layout (network, addresses, names).
  */
+import { readArgv, type FlagSpec } from "../base/argv";
 import { parseCidr } from "../base/ipv4";
 import { checkMirrorUrl } from "./aptMirror";
-import { SCENARIO_NAMES, type ScenarioName } from "../chaos/matrix";
+import { SCENARIO_NAMES, type ScenarioName } from "../chaos/scenarios/matrix";
 import { WAS_SERVICE_NAME } from "../renderers/serviceSpec";
-import { ConfigError, parseConfig, SwarmHaConfig } from "../stacks/schema";
+import { ConfigError, parseConfig, SwarmHaConfig } from "../config/schema";
 import { LabError } from "./docker";
 
 export const LAB_LABEL = "swarm-ha.lab";
@@ -121,6 +122,27 @@ function intFlag(flag: string, v: string | undefined, min: number, max: number):
   return n;
 }
 
+/** The lab's flags (util.parseArgs through base/argv.ts); each is judged below, in the order given. */
+const LAB_FLAGS = {
+  help: { type: "boolean", short: "h" },
+  managers: { type: "string" },
+  workers: { type: "string" },
+  edge: { type: "string" },
+  replicas: { type: "string" },
+  "base-image": { type: "string" },
+  mirror: { type: "string" },
+  subnet: { type: "string" },
+  connections: { type: "string" },
+  "report-dir": { type: "string" },
+  "no-drill": { type: "boolean" },
+  "no-baseline": { type: "boolean" },
+  baseline: { type: "boolean" },
+  passes: { type: "string" },
+  only: { type: "string" },
+  "keep-on-failure": { type: "boolean" },
+  privileged: { type: "boolean" },
+} as const satisfies FlagSpec;
+
 /** Parses argv (after `npm run lab --`). Throws a LabError naming the flag and the fix. */
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): LabOptions | "help" {
   let command: Command = "up";
@@ -144,91 +166,90 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   let baselineGiven: boolean | undefined;
   let passes: number | undefined;
   let only: ScenarioName[] | undefined;
-  const args = [...argv];
+  const words = readArgv(argv, LAB_FLAGS);
   let positional = 0;
-  while (args.length) {
-    const a = args.shift()!;
-    const [flag, inline] = a.startsWith("--") && a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
-    const value = () => (inline !== undefined ? inline : args.shift());
-    switch (flag) {
-      case "-h":
-      case "--help":
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    if (w.kind !== "flag") {
+      if (w.kind === "word" && positional === 0 && (COMMANDS as readonly string[]).includes(w.raw)) {
+        command = w.raw as Command;
+        positional++;
+        if (command === "replace") {
+          const next = words[i + 1];
+          const target = next?.kind === "word" && !next.raw.startsWith("-") ? next.raw : undefined;
+          if (target !== undefined) i++;
+          node = parseReplaceTarget(target);
+        }
+        continue;
+      }
+      throw flagError(w.raw, w.raw.startsWith("-") ? "unknown flag" : "unknown command; use up, down, drill, status, replace or matrix");
+    }
+    const v = w.value;
+    switch (w.name) {
+      case "help":
         return "help";
-      case "--managers": {
-        const v = value();
+      case "managers": {
         if (v !== "1" && v !== "3") throw flagError("--managers", `must be 1 or 3 (got ${JSON.stringify(v ?? "")}); 3 keeps a Raft quorum when one stops`);
         managers = managersGiven = v === "1" ? 1 : 3;
         break;
       }
-      case "--workers":
-        workers = workersGiven = intFlag("--workers", value(), 1, 100);
+      case "workers":
+        workers = workersGiven = intFlag("--workers", v, 1, 100);
         break;
-      case "--edge": {
-        const v = value();
+      case "edge": {
         if (v !== "1" && v !== "2") throw flagError("--edge", `must be 1 or 2 (got ${JSON.stringify(v ?? "")}); 2 runs the balancer pair with a floating address`);
         edge = v === "1" ? 1 : 2;
         break;
       }
-      case "--replicas":
-        replicas = intFlag("--replicas", value(), 1, 100);
+      case "replicas":
+        replicas = intFlag("--replicas", v, 1, 100);
         break;
-      case "--base-image": {
-        const v = value();
+      case "base-image": {
         if (!v || !/^[a-z0-9]([a-z0-9._\/:@-]*[a-z0-9])?$/.test(v)) throw flagError("--base-image", `needs an image reference like debian:bookworm-slim (got ${JSON.stringify(v ?? "")})`);
         baseImage = v;
         break;
       }
-      case "--mirror": {
-        const checked = checkMirrorUrl(value() ?? "");
+      case "mirror": {
+        const checked = checkMirrorUrl(v ?? "");
         if ("reason" in checked) throw flagError("--mirror", checked.reason);
         mirror = checked.url;
         break;
       }
-      case "--subnet": {
-        const v = value() ?? "";
-        const c = parseCidr(v);
-        if (!c || c.prefix !== 24 || (c.base & 0xff) !== 0) throw flagError("--subnet", `must be a /24 network like 172.28.5.0/24 (got ${JSON.stringify(v)})`);
-        subnet = v;
+      case "subnet": {
+        const c = parseCidr(v ?? "");
+        if (!c || c.prefix !== 24 || (c.base & 0xff) !== 0) throw flagError("--subnet", `must be a /24 network like 172.28.5.0/24 (got ${JSON.stringify(v ?? "")})`);
+        subnet = v!;
         break;
       }
-      case "--connections":
-        connections = connectionsGiven = intFlag("--connections", value(), 1, 1000);
+      case "connections":
+        connections = connectionsGiven = intFlag("--connections", v, 1, 1000);
         break;
-      case "--report-dir": {
-        const v = value();
+      case "report-dir": {
         if (!v) throw flagError("--report-dir", "needs a directory");
         reportDir = v;
         break;
       }
-      case "--no-drill":
+      case "no-drill":
         drill = false;
         break;
-      case "--no-baseline":
+      case "no-baseline":
         baseline = baselineGiven = false;
         break;
-      case "--baseline":
+      case "baseline":
         baseline = baselineGiven = true;
         break;
-      case "--passes":
-        passes = intFlag("--passes", value(), 1, 20);
+      case "passes":
+        passes = intFlag("--passes", v, 1, 20);
         break;
-      case "--only":
-        only = parseOnly(value());
+      case "only":
+        only = parseOnly(v);
         break;
-      case "--keep-on-failure":
+      case "keep-on-failure":
         keepOnFailure = true;
         break;
-      case "--privileged":
+      case "privileged":
         privileged = true;
         break;
-      default:
-        if (!a.startsWith("-") && positional === 0 && (COMMANDS as readonly string[]).includes(a)) {
-          command = a as Command;
-          positional++;
-          if (command === "replace") node = parseReplaceTarget(args[0]?.startsWith("-") ? undefined : args.shift());
-          break;
-        }
-        throw flagError(a, a.startsWith("-") ? "unknown flag" : "unknown command; use up, down, drill, status, replace or matrix");
     }
   }
   if (command !== "matrix" && (passes !== undefined || only !== undefined)) {
@@ -276,7 +297,7 @@ function matrixOptions(
 const FLAG_OF_KEY: Record<string, string> = { managerCount: "--managers", workerCount: "--workers", wasReplicas: "--replicas" };
 
 /**
- * The stack configuration the lab runs with: the AWS defaults (stacks/schema.ts) for everything the
+ * The stack configuration the lab runs with: the AWS defaults (config/schema.ts) for everything the
  * lab shares (heartbeat, restart delay, port, health path, replicas, export path), with lab-only
  * values for keys that mean nothing locally.
  */

@@ -6,11 +6,11 @@
  *  - bad-update: the same app with a health check that can never pass; swarm must roll back by
  *    itself (UpdateConfig.FailureAction rollback). The scenario never calls rollback.
  * Both put the service back to the spec it had before, on every exit path (also Ctrl-C).
- * The judging is pure (chaos/updateScenario.ts); this module only acts and polls.
+ * The judging is pure (chaos/scenarios/updateScenario.ts); this module only acts and polls.
  */
-import { HttpLoad } from "../chaos/load";
-import type { ScenarioName, ScenarioResult } from "../chaos/matrix";
-import { round1, scenarioResult } from "../chaos/scenarioResult";
+import { HttpLoad } from "../chaos/load/load";
+import type { ScenarioName, ScenarioResult } from "../chaos/scenarios/matrix";
+import { round1, scenarioResult } from "../chaos/scenarios/scenarioResult";
 import type { LoadSummary } from "../chaos/types";
 import {
   allOnTarget,
@@ -24,7 +24,7 @@ import {
   UpdateSample,
   withEnv,
   withFailingHealthcheck,
-} from "../chaos/updateScenario";
+} from "../chaos/scenarios/updateScenario";
 import { nodeEngine } from "./engines";
 import type { LabInfo, Log } from "./lab";
 import { waitRolledOut } from "./rollout";

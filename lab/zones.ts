@@ -1,10 +1,10 @@
 /**
  * Availability zones in the lab: each node container gets the label `swarm-ha.zone=az-a|az-b|az-c`
- * by the rule AWS places instances with (stacks/topology.ts swarmNodeZone), each balancer the zone
+ * by the rule AWS places instances with (config/topology.ts swarmNodeZone), each balancer the zone
  * components/edge.ts gives it (i mod zones). lab/zoneKiller.ts kills every container of a zone.
  */
 
-import { swarmNodeZone } from "../stacks/topology";
+import { swarmNodeZone } from "../config/topology";
 
 /** The lab's three zones, in subnet order. */
 export const LAB_ZONES = ["az-a", "az-b", "az-c"] as const;

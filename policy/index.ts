@@ -6,8 +6,9 @@
 import { PolicyPack } from "@pulumi/policy";
 import { policies } from "./policies";
 
+// No `description` here: the pack's description is PulumiPolicy.yaml's, written once (one set
+// here would override it).
 new PolicyPack("swarm-ha", {
-  description: "Security and resilience baseline of the swarm-ha Docker Swarm program.",
   provider: "aws",
   tags: ["aws", "docker", "swarm-ha"],
   enforcementLevel: "mandatory",

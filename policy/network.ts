@@ -3,7 +3,7 @@
  * aws.ec2.SecurityGroup, a standalone aws.vpc.SecurityGroupIngressRule, and a standalone
  * aws.ec2.SecurityGroupRule of type "ingress". The network policies reason only about this shape.
  */
-import { netmask, parseCidr } from "../base/ipv4";
+import { netmask, parseCidr } from "./cidr";
 import { Props, asArray, asRecord, asStringList, isSet, shown } from "./settings";
 
 /** Where a permission lets traffic come from. */

@@ -5,10 +5,15 @@
  * run it without the Pulumi engine; the policy consts only adapt the engine's arguments to it.
  */
 import type { PolicyConfigSchema, ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
-import { TAG_PROJECT, TAG_ROLE, TAG_STACK } from "../base/tags";
 
-/** The tag keys the program's components put on every AWS resource (defined once, in base/tags). */
-export { TAG_PROJECT, TAG_ROLE, TAG_STACK };
+/**
+ * The tag keys the program's components put on every AWS resource (base/tags.ts). The pack keeps
+ * its own copy: a published pack is loaded from this folder alone, so it imports nothing outside
+ * it; test/policy/selfContained.test.ts holds these equal to the program's.
+ */
+export const TAG_PROJECT = "swarm-ha:project";
+export const TAG_STACK = "swarm-ha:stack";
+export const TAG_ROLE = "swarm-ha:role";
 export const REQUIRED_TAG_KEYS = [TAG_PROJECT, TAG_STACK, TAG_ROLE] as const;
 
 /** A resource's property bag as the engine (or the mocks) hand it over. */

@@ -67,7 +67,7 @@ const SECOND = 1_000_000_000; // the Engine API counts durations in nanoseconds
 export const HEALTHCHECK = { intervalSeconds: 0.5, timeoutSeconds: 2, retries: 2, startPeriodSeconds: 5 } as const;
 /**
  * Node label carrying a swarm node's availability zone (AWS: the instance's AZ; lab: az-a/az-b/az-c by
- * stacks/topology.ts's swarmNodeZone rule). Set after the join by renderNodeLabels (swarmBootstrap.ts).
+ * config/topology.ts's swarmNodeZone rule). Set after the join by renderNodeLabels (swarmBootstrap.ts).
  */
 export const ZONE_LABEL = "swarm-ha.zone";
 /** The WAS spreads its replicas evenly over the values of the zone label (a placement preference). */

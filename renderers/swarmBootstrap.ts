@@ -253,7 +253,7 @@ const ZONE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /**
  * Run on a manager after the joins: sets `swarm-ha.zone=<zone>` on each member (AWS: the instance's
- * availability zone; lab: az-a/az-b/az-c by stacks/topology.ts's swarmNodeZone rule). Idempotent:
+ * availability zone; lab: az-a/az-b/az-c by config/topology.ts's swarmNodeZone rule). Idempotent:
  * `--label-add` overwrites the value. Prints one `<node id> <zone>` line per member.
  */
 export function renderNodeLabels(m: NodeLabelsModel): string {

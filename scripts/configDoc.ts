@@ -1,5 +1,5 @@
 /**
- * Generates the config reference from `CONFIG_KEYS` (stacks/schema.ts), the single source of truth:
+ * Generates the config reference from `CONFIG_KEYS` (config/schema.ts), the single source of truth:
  * the `config:` block of Pulumi.yaml and the README table between `<!-- config:start -->` and
  * `<!-- config:end -->`.
  *
@@ -10,7 +10,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { CONFIG_KEYS, ConfigKey } from "../stacks/schema";
+import { CONFIG_KEYS, ConfigKey } from "../config/schema";
 
 export const ROOT = path.join(__dirname, "..");
 export const PULUMI_YAML = path.join(ROOT, "Pulumi.yaml");
@@ -18,7 +18,7 @@ export const README = path.join(ROOT, "README.md");
 export const README_START = "<!-- config:start -->";
 export const README_END = "<!-- config:end -->";
 const GENERATED_NOTE =
-  "# Generated from CONFIG_KEYS in stacks/schema.ts by `npm run docs:config`; edit there, not here.";
+  "# Generated from CONFIG_KEYS in config/schema.ts by `npm run docs:config`; edit there, not here.";
 
 /** One key as Pulumi.yaml declares it (project keys are declared without the project prefix). */
 export interface ConfigDeclaration {
@@ -32,7 +32,7 @@ export interface ConfigDeclaration {
 export function declaration(k: ConfigKey): ConfigDeclaration {
   // Key order type, items, description, default, secret: how Pulumi's own docs write a declaration.
   const d: ConfigDeclaration = {
-    // Pulumi's project schema has no number type: a decimal key is declared a string (stacks/schema.ts ConfigType).
+    // Pulumi's project schema has no number type: a decimal key is declared a string (config/schema.ts ConfigType).
     type: k.type === "number" ? "string" : k.type,
     // Every array setting is a list of strings; Pulumi requires `items` on an array type.
     ...(k.type === "array" ? { items: { type: "string" as const } } : {}),
@@ -46,7 +46,7 @@ export function declaration(k: ConfigKey): ConfigDeclaration {
   // `secret: true` key ("... must be encrypted as it's secret"), while a secret key without a default
   // is required ("Stack ... is missing configuration value"): pulumi/pulumi
   // sdk/go/common/workspace/config.go, mergeConfig and validateStackConfigValue. So only a required
-  // secret is declared `secret: true`; an optional one keeps its default and stacks/config.ts refuses
+  // secret is declared `secret: true`; an optional one keeps its default and config/config.ts refuses
   // a non-empty value that was not set with --secret.
   if (k.secret && k.default === undefined) d.secret = true;
   return d;
@@ -145,7 +145,7 @@ function main(argv: readonly string[]): number {
   if (argv.includes("--check")) {
     const drifted = ts.filter((t) => t.current !== t.expected);
     for (const t of drifted) {
-      console.error(`${path.relative(ROOT, t.file)} is out of date with stacks/schema.ts; run \`npm run docs:config\``);
+      console.error(`${path.relative(ROOT, t.file)} is out of date with config/schema.ts; run \`npm run docs:config\``);
     }
     return drifted.length === 0 && problems.length === 0 ? 0 : 1;
   }

@@ -11,7 +11,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import type { ScenarioResult } from "../chaos/matrix";
+import { readArgv, type FlagSpec } from "../base/argv";
+import type { ScenarioResult } from "../chaos/scenarios/matrix";
 import { LabInfo, up } from "../lab/lab";
 import { nfsStop } from "../lab/nfsOutage";
 import { parseArgs } from "../lab/settings";
@@ -20,22 +21,31 @@ import { badUpdate, rollingUpdate } from "../lab/updateScenarios";
 const RUNNERS = { "rolling-update": rollingUpdate, "bad-update": badUpdate, "nfs-stop": nfsStop } as const;
 type Name = keyof typeof RUNNERS;
 
-function parse(argv: readonly string[]): { only: Name[]; connections: number; out: string; lab: string[] } {
+/** The script's own flags (util.parseArgs through base/argv.ts); each takes a value. */
+const FLAGS = { only: { type: "string" }, connections: { type: "string" }, out: { type: "string" } } as const satisfies FlagSpec;
+
+/** Parses argv: the script's flags, then after `--` the lab's. Throws the one line to print (exit 2). */
+export function parse(argv: readonly string[]): { only: Name[]; connections: number; out: string; lab: string[] } {
   const dash = argv.indexOf("--");
   const own = dash < 0 ? [...argv] : argv.slice(0, dash);
   const lab = dash < 0 ? [] : argv.slice(dash + 1);
   let only = Object.keys(RUNNERS) as Name[];
   let connections = 200;
   let out = "lab-report/scenarios.json";
-  for (let i = 0; i < own.length; i += 2) {
-    const [flag, v] = [own[i], own[i + 1]];
-    if (flag === "--only" && v) {
+  for (const w of readArgv(own, FLAGS)) {
+    // A flag and its value, as typed (`--flag=value` is not one of this script's forms).
+    const v = w.kind === "flag" && !w.inline ? w.value : undefined;
+    const name = w.kind === "flag" && !w.inline ? w.name : undefined;
+    if (name === "only" && v) {
       only = v.split(",") as Name[];
       const bad = only.filter((n) => !(n in RUNNERS));
       if (bad.length) throw new Error(`--only: unknown scenario ${bad.join(", ")}; choose from ${Object.keys(RUNNERS).join(", ")}`);
-    } else if (flag === "--connections" && v && /^\d+$/.test(v) && Number(v) >= 1) connections = Number(v);
-    else if (flag === "--out" && v) out = v;
-    else throw new Error(`unknown or incomplete flag ${flag}${v ? ` ${v}` : ""}; use --only a,b --connections N --out FILE [-- lab flags]`);
+    } else if (name === "connections" && v && /^\d+$/.test(v) && Number(v) >= 1) connections = Number(v);
+    else if (name === "out" && v) out = v;
+    else {
+      const [flag, next] = [own[w.index], own[w.index + 1]];
+      throw new Error(`unknown or incomplete flag ${flag}${next ? ` ${next}` : ""}; use --only a,b --connections N --out FILE [-- lab flags]`);
+    }
   }
   return { only, connections, out, lab };
 }
@@ -75,10 +85,13 @@ async function main(): Promise<number> {
   return results.every((r) => r.passed) ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
-    process.exit(4);
-  },
-);
+// Run as a script (tsx scripts/scenarios.ts); a test imports parse() alone.
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+      process.exit(4);
+    },
+  );
+}

@@ -15,7 +15,7 @@ import {
   parseTasks,
   SshSwarmObserver,
   TofuHostKeys,
-} from "../../chaos/aws";
+} from "../../chaos/aws/aws";
 
 const fixture = () => JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures/outputs.json"), "utf8"));
 

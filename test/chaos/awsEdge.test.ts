@@ -6,8 +6,8 @@
  */
 import { DescribeAddressesCommand, DescribeInstancesCommand } from "@aws-sdk/client-ec2";
 import { describe, expect, it } from "vitest";
-import { type CommandRunner, Ec2EdgeObserver, parseVrrp, VRRP_COMMAND } from "../../chaos/aws";
-import { runDrill } from "../../chaos/core";
+import { type CommandRunner, Ec2EdgeObserver, parseVrrp, VRRP_COMMAND } from "../../chaos/aws/aws";
+import { runDrill } from "../../chaos/drill/core";
 import type { NodeStopper } from "../../chaos/types";
 import { FakeClock, ScriptedSwarm, workerScript } from "./fakes";
 

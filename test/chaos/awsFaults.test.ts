@@ -18,10 +18,10 @@ import {
   StopInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import { describe, expect, it } from "vitest";
-import { parseStackOutputs, type StackNode } from "../../chaos/aws";
-import type { Ec2FaultApi, FaultCommand } from "../../chaos/awsFaultBase";
-import { AzLossStopper, createAwsFaultStopper, Ec2Killer, planAzLoss, SgPartitioner } from "../../chaos/awsFaults";
-import { decodeRestore, encodeRestore, TAG_ISOLATES, TAG_RESTORE } from "../../chaos/awsPartition";
+import { parseStackOutputs, type StackNode } from "../../chaos/aws/aws";
+import type { Ec2FaultApi, FaultCommand } from "../../chaos/aws/awsFaultBase";
+import { AzLossStopper, createAwsFaultStopper, Ec2Killer, planAzLoss, SgPartitioner } from "../../chaos/aws/awsFaults";
+import { decodeRestore, encodeRestore, TAG_ISOLATES, TAG_RESTORE } from "../../chaos/aws/awsPartition";
 
 // Compile-time: the real client is what the CLI passes.
 const _real: Ec2FaultApi = new EC2Client({ region: "eu-west-1" });

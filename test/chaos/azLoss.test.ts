@@ -1,9 +1,9 @@
 /** Issue 10 item 2, az-loss: the zone plan (pure), the drill on a scripted swarm, pass and must-fail. */
 import { describe, expect, it } from "vitest";
-import { planAzLoss } from "../../chaos/azLoss";
+import { planAzLoss } from "../../chaos/drill/azLoss";
 import { main, parseArgs, UsageError, type CliDeps, type FaultChoice } from "../../chaos/cli";
-import { runDrill } from "../../chaos/core";
-import { resolveZoneLoss, zoneOfTarget } from "../../chaos/preflight";
+import { runDrill } from "../../chaos/drill/core";
+import { resolveZoneLoss, zoneOfTarget } from "../../chaos/drill/preflight";
 import type { NodeInfo, NodeRole } from "../../chaos/types";
 import { labEdgeZone, labNodeZone, zoneMembers } from "../../lab/zones";
 import { FakeClock, node, ScriptedSwarm, task, type Script, type World } from "./fakes";

@@ -5,9 +5,9 @@
  * the command fail, as the command provider does on a non-zero exit.
  */
 import { main, parseArgs, type CliDeps, type DrillSetup } from "../../chaos/cli";
-import { compactReport } from "../../chaos/report";
-import { runDrill } from "../../chaos/core";
-import { edgeNodes, type StackOutputs } from "../../chaos/aws";
+import { compactReport } from "../../chaos/report/report";
+import { runDrill } from "../../chaos/drill/core";
+import { edgeNodes, type StackOutputs } from "../../chaos/aws/aws";
 import type { EdgeObserver, LoadHook } from "../../chaos/types";
 import { FakeClock, node, ScriptedSwarm, task, type Script, type World } from "./fakes";
 

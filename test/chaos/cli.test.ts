@@ -3,9 +3,9 @@ import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
 import { describe, expect, it } from "vitest";
-import type { StackOutputs } from "../../chaos/aws";
+import type { StackOutputs } from "../../chaos/aws/aws";
 import { type CliDeps, type DrillSetup, main, parseArgs, UsageError } from "../../chaos/cli";
-import { runDrill } from "../../chaos/core";
+import { runDrill } from "../../chaos/drill/core";
 import { FakeClock, ScriptedSwarm, workerScript, type Script } from "./fakes";
 
 const FIXTURE = path.join(__dirname, "fixtures/outputs.json");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { countListedRunning, countRunningOnReady, resolveTarget, rolesAllowed, runDrill, type DrillOptions } from "../../chaos/core";
+import { countListedRunning, countRunningOnReady, resolveTarget, rolesAllowed, runDrill, type DrillOptions } from "../../chaos/drill/core";
 import type { LoadHook, LoadSummary } from "../../chaos/types";
 import { FakeClock, FakeSignals, node, ScriptedSwarm, task, workerScript, type Script } from "./fakes";
 

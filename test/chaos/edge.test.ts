@@ -5,10 +5,10 @@
  * always-restart guarantee run instantly and deterministically.
  */
 import { describe, expect, it } from "vitest";
-import { runDrill, takeover as measureTakeover, type DrillOptions } from "../../chaos/core";
-import { MATRIX_BUDGETS } from "../../chaos/matrix";
-import { AnswerProber, edgeSampler } from "../../chaos/observe";
-import { DrillRecord } from "../../chaos/record";
+import { runDrill, takeover as measureTakeover, type DrillOptions } from "../../chaos/drill/core";
+import { MATRIX_BUDGETS } from "../../chaos/scenarios/matrix";
+import { AnswerProber, edgeSampler } from "../../chaos/drill/observe";
+import { DrillRecord } from "../../chaos/drill/record";
 import type { EdgeObserver, LoadHook, LoadSummary, NodeStopper } from "../../chaos/types";
 import { FakeClock, FakeSignals, ScriptedSwarm, workerScript, type World } from "./fakes";
 

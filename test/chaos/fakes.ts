@@ -3,7 +3,7 @@
  * what the stopper did, so a whole drill runs instantly and deterministically.
  */
 
-import type { Clock, SignalHost } from "../../chaos/core";
+import type { Clock, SignalHost } from "../../chaos/drill/core";
 import type { NodeInfo, NodeRole, NodeStopper, SwarmObserver, TaskInfo } from "../../chaos/types";
 
 export class FakeClock implements Clock {

@@ -4,24 +4,29 @@
  * lab's adapter choice per kind.
  */
 import { describe, expect, it } from "vitest";
-import { drillName, FAULT_KINDS, stopperFault } from "../../chaos/fault";
-import { judgeTasks, waitNoOrphans } from "../../chaos/orphans";
-import { DrillRecord } from "../../chaos/record";
-import { decideVerdict } from "../../chaos/verdict";
+import { FAULT_KINDS } from "../../base/faults";
+import { drillName, stopperFault } from "../../chaos/drill/fault";
+import { judgeTasks, waitNoOrphans } from "../../chaos/drill/orphans";
+import { DrillRecord } from "../../chaos/drill/record";
+import { decideVerdict } from "../../chaos/drill/verdict";
 import { LabKiller, LabPartitioner, LabStopper, labFaultStopper } from "../../lab/adapters";
-import { CHAOS_FAULTS, ConfigError, parseConfig } from "../../stacks/schema";
+import { CONFIG_KEYS, ConfigError, parseConfig } from "../../config/schema";
 import { FakeClock, node, ScriptedSwarm, task, workerScript } from "./fakes";
-import { runDrill } from "../../chaos/core";
-import { MATRIX_BUDGETS, scenarioFromDrill } from "../../chaos/matrix";
+import { runDrill } from "../../chaos/drill/core";
+import { MATRIX_BUDGETS, scenarioFromDrill } from "../../chaos/scenarios/matrix";
 import type { NodeStopper } from "../../chaos/types";
 
 const nodes = [node("m1", "manager"), node("w1", "worker"), node("w2", "worker"), node("w3", "worker"), node("w4", "worker")];
 const budgets = { deadlineSeconds: 60, maxFailed: 0, maxP99Ms: 1500 };
 
 describe("fault kinds", () => {
-  it("the CLI, the core and the config accept the same kinds", () => {
+  it("one list: the config key's default and description derive from it", () => {
     expect([...FAULT_KINDS]).toEqual(["stop", "kill", "partition"]);
-    expect([...CHAOS_FAULTS]).toEqual([...FAULT_KINDS]);
+    const key = CONFIG_KEYS.find((k) => k.key === "chaosFault")!;
+    expect(key.default).toBe("stop");
+    expect(key.description).toBe(
+      "What the drill does to its target: stop (graceful, the node drains), kill (abrupt loss: EC2 stop skipping the OS shutdown), partition (the node runs on, cut off by an isolating security group).",
+    );
   });
 
   it("names the drill as the failure matrix does", () => {

@@ -1,9 +1,9 @@
 import * as http from "http";
 import type { AddressInfo } from "net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { realClock, runDrill } from "../../chaos/core";
-import { HttpLoad } from "../../chaos/load";
-import { renderTimelineSvg } from "../../chaos/report";
+import { realClock, runDrill } from "../../chaos/drill/core";
+import { HttpLoad } from "../../chaos/load/load";
+import { renderTimelineSvg } from "../../chaos/report/report";
 import { ScriptedSwarm, workerScript } from "./fakes";
 
 // The real clock, the real load generator on 127.0.0.1 and a scripted swarm on a compressed

@@ -1,7 +1,7 @@
 import * as http from "http";
 import type { AddressInfo } from "net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assertLoadTarget, HttpLoad, isLocalHost, nodeFromBody, percentile } from "../../chaos/load";
+import { assertLoadTarget, HttpLoad, isLocalHost, nodeFromBody, percentile } from "../../chaos/load/load";
 
 // A local server on 127.0.0.1: every 5th request answers 503, every 7th (not 5th) is delayed past
 // the client timeout, the rest answer JSON naming one of two nodes, with an X-Upstream header.

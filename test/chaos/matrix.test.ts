@@ -1,10 +1,10 @@
 /**
- * The failure matrix's judgement (chaos/matrix.ts): every budget written with the case that must
+ * The failure matrix's judgement (chaos/scenarios/matrix.ts): every budget written with the case that must
  * FAIL first (restore over budget, failed > 0, per-connection exceeded, p99 over, no load, not
  * wired), then the drill result → matrix row conversion on a scripted drill.
  */
 import { describe, expect, it } from "vitest";
-import { runDrill } from "../../chaos/core";
+import { runDrill } from "../../chaos/drill/core";
 import {
   allowedFailedFor,
   budgetFailures,
@@ -16,7 +16,7 @@ import {
   scenarioFromDrill,
   type ScenarioFigures,
   type ScenarioName,
-} from "../../chaos/matrix";
+} from "../../chaos/scenarios/matrix";
 import type { LoadHook } from "../../chaos/types";
 import { FakeClock, ScriptedSwarm, workerScript } from "./fakes";
 

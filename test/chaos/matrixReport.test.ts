@@ -1,5 +1,5 @@
 /**
- * The failure matrix's renderers (chaos/matrixReport.ts): matrix.json's exact contract shape,
+ * The failure matrix's renderers (chaos/scenarios/matrixReport.ts): matrix.json's exact contract shape,
  * the md table of figures beside budgets (and Docker defaults), a well-formed SVG per scenario
  * (real xmllint), and the files written.
  */
@@ -8,8 +8,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
-import { judgeScenario, notWiredResult, type ScenarioResult } from "../../chaos/matrix";
-import { renderMatrixJson, renderMatrixMd, renderMatrixPassesJson, renderScenarioSvg, writeMatrixReport, type MatrixRun } from "../../chaos/matrixReport";
+import { judgeScenario, notWiredResult, type ScenarioResult } from "../../chaos/scenarios/matrix";
+import { renderMatrixJson, renderMatrixMd, renderMatrixPassesJson, renderScenarioSvg, writeMatrixReport, type MatrixRun } from "../../chaos/scenarios/matrixReport";
 
 
 const perSecond = Array.from({ length: 10 }, (_, i) => ({ second: i, ok: 3000, failed: i === 3 ? 12 : 0 }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { accountLines, countServed, judgeNfsOutage, NfsOutageFacts, parseAccessLine } from "../../chaos/nfsOutage";
+import { accountLines, countServed, judgeNfsOutage, NfsOutageFacts, parseAccessLine } from "../../chaos/scenarios/nfsOutage";
 
 // Lines exactly as app/server.js accessLog writes them.
 const line = (iso: string, path: string, status: number, node: string, task = "was.1.abc") =>

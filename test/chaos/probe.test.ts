@@ -2,10 +2,10 @@
 import * as http from "http";
 import type { AddressInfo } from "net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { probe } from "../../chaos/probe";
-import { realClock } from "../../chaos/core";
-import { AnswerProber } from "../../chaos/observe";
-import { DrillRecord } from "../../chaos/record";
+import { probe } from "../../chaos/load/probe";
+import { realClock } from "../../chaos/drill/core";
+import { AnswerProber } from "../../chaos/drill/observe";
+import { DrillRecord } from "../../chaos/drill/record";
 
 describe("probe", () => {
   let server: http.Server;

@@ -3,8 +3,8 @@ import * as os from "os";
 import * as path from "path";
 import { xmllint } from "../validators";
 import { describe, expect, it } from "vitest";
-import { runDrill } from "../../chaos/core";
-import { compactReport, renderReportJson, renderReportMd, renderTimelineSvg, writeReport } from "../../chaos/report";
+import { runDrill } from "../../chaos/drill/core";
+import { compactReport, renderReportJson, renderReportMd, renderTimelineSvg, writeReport } from "../../chaos/report/report";
 import type { LoadHook } from "../../chaos/types";
 import { FakeClock, ScriptedSwarm, workerScript } from "./fakes";
 

@@ -4,10 +4,10 @@
  * time alone is that coarse; a timestamp outside the window (clock skew on AWS) is not used.
  */
 import { describe, expect, it } from "vitest";
-import type { DrillSample } from "../../chaos/core";
+import type { DrillSample } from "../../chaos/drill/core";
 import { taskFromEngine } from "../../chaos/engineApi";
-import { SwarmJudge, swarmRestoreTime, swarmSampler } from "../../chaos/observe";
-import { DrillRecord } from "../../chaos/record";
+import { SwarmJudge, swarmRestoreTime, swarmSampler } from "../../chaos/drill/observe";
+import { DrillRecord } from "../../chaos/drill/record";
 import type { SwarmObserver } from "../../chaos/types";
 import { FakeClock, node } from "./fakes";
 

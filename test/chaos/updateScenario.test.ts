@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { healthcheckCommand } from "../../renderers/serviceSpec";
-import { scenarioResult } from "../../chaos/scenarioResult";
+import { scenarioResult } from "../../chaos/scenarios/scenarioResult";
 import type { LoadSummary } from "../../chaos/types";
 import {
   canonical,
@@ -18,7 +18,7 @@ import {
   UpdateSample,
   withEnv,
   withFailingHealthcheck,
-} from "../../chaos/updateScenario";
+} from "../../chaos/scenarios/updateScenario";
 
 const REQ = Date.parse("2026-12-01T08:00:00Z");
 const OLD = { Image: "was:1", Env: ["A=1"] };

@@ -2,7 +2,7 @@
  * The verdict alone decides `passed`. Each budget is written with the case where it must FAIL.
  */
 import { describe, expect, it } from "vitest";
-import { decideVerdict, type Budgets, type VerdictFacts } from "../../chaos/verdict";
+import { decideVerdict, type Budgets, type VerdictFacts } from "../../chaos/drill/verdict";
 
 const budgets: Budgets = { deadlineSeconds: 60, maxFailed: 0, maxP99Ms: 1500 };
 const load = { connections: 50, durationSeconds: 20, requests: 10_000, failed: 0, p50Ms: 4, p99Ms: 300 };

@@ -1,12 +1,11 @@
 /**
- * Component defaults live once, in stacks/schema.ts: a component that falls back to a literal for
+ * Component defaults live once, in config/schema.ts: a component that falls back to a literal for
  * an argument the config also sets would drift from the schema the day one of them changes.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { schemaDefault } from "../../components/wasService";
-import { CONFIG_KEYS } from "../../stacks/schema";
+import { CONFIG_KEYS, schemaDefault } from "../../config/schema";
 
 /** Literal fallbacks (`x ?? 3`, `x ?? "was"`, `x ?? true`) in a source text, as "line: text". */
 function literalFallbacks(source: string): string[] {

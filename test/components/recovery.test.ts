@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { hasSimplifiedRecovery, SIMPLIFIED_RECOVERY_FAMILIES } from "../../components/machine";
-import { CONFIG_KEYS } from "../../stacks/schema";
+import { CONFIG_KEYS } from "../../config/schema";
 import { MockedStack, runProgram } from "../mocks";
 
 describe("simplified automatic recovery families", () => {

@@ -14,7 +14,7 @@ import {
   replaceConfigBlock,
   replaceReadmeSection,
 } from "../../scripts/configDoc";
-import { CONFIG_KEYS } from "../../stacks/schema";
+import { CONFIG_KEYS } from "../../config/schema";
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -80,7 +80,7 @@ describe("Pulumi.yaml", () => {
     for (const [key, d] of Object.entries(project.config ?? {})) {
       expect(d.secret === true && d.default !== undefined, `${key} is secret with a default`).toBe(false);
     }
-    // sshPrivateKey stays optional: a default, no `secret`; stacks/config.ts refuses a plain value.
+    // sshPrivateKey stays optional: a default, no `secret`; config/config.ts refuses a plain value.
     expect(project.config?.sshPrivateKey).toMatchObject({ type: "string", default: "" });
     expect(project.config?.sshPrivateKey).not.toHaveProperty("secret");
   });
@@ -158,11 +158,11 @@ describe("scripts/configDoc.ts", () => {
     try {
       fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(tmp, "node_modules"), "dir");
       fs.mkdirSync(path.join(tmp, "scripts"));
-      fs.mkdirSync(path.join(tmp, "stacks"));
+      fs.mkdirSync(path.join(tmp, "config"));
       fs.copyFileSync(path.join(ROOT, "scripts", "configDoc.ts"), path.join(tmp, "scripts", "configDoc.ts"));
-      // The schema and every module it imports (stacks/*.ts, and base/ where it exists).
-      for (const f of fs.readdirSync(path.join(ROOT, "stacks")).filter((f) => f.endsWith(".ts"))) {
-        fs.copyFileSync(path.join(ROOT, "stacks", f), path.join(tmp, "stacks", f));
+      // The schema and every module it imports (config/*.ts, and base/ where it exists).
+      for (const f of fs.readdirSync(path.join(ROOT, "config")).filter((f) => f.endsWith(".ts"))) {
+        fs.copyFileSync(path.join(ROOT, "config", f), path.join(tmp, "config", f));
       }
       if (fs.existsSync(path.join(ROOT, "base"))) fs.cpSync(path.join(ROOT, "base"), path.join(tmp, "base"), { recursive: true });
       const drifted = fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8").replace("default: 10.42.0.0/16", "default: 10.9.0.0/16");
@@ -170,7 +170,7 @@ describe("scripts/configDoc.ts", () => {
       const tsx = path.join(ROOT, "node_modules", ".bin", "tsx");
       const check = spawnSync(tsx, ["scripts/configDoc.ts", "--check"], { cwd: tmp, encoding: "utf8", timeout: 30_000 });
       expect(check.status).toBe(1);
-      expect(check.stderr).toContain("Pulumi.yaml is out of date with stacks/schema.ts; run `npm run docs:config`");
+      expect(check.stderr).toContain("Pulumi.yaml is out of date with config/schema.ts; run `npm run docs:config`");
       const write = spawnSync(tsx, ["scripts/configDoc.ts", "--write"], { cwd: tmp, encoding: "utf8", timeout: 30_000 });
       expect(write.status).toBe(0);
       // No README in the copy: only Pulumi.yaml is written, and it is back in line.

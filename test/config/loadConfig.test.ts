@@ -1,5 +1,5 @@
 /**
- * stacks/config.ts against the runtime's config store: what the Pulumi CLI hands the program
+ * config/config.ts against the runtime's config store: what the Pulumi CLI hands the program
  * (namespaced keys, provider keys such as aws:profile, the list of keys set with --secret).
  */
 import { execFileSync } from "node:child_process";
@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../stacks/config";
+import { loadConfig } from "../../config/config";
 
 const BASE = { "aws:region": "eu-west-1", "swarm-ha:adminCidr": "198.51.100.7/32" };
 

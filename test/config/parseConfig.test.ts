@@ -14,7 +14,7 @@ import {
   privateKeyType,
   RawConfig,
   wasSlots,
-} from "../../stacks/schema";
+} from "../../config/schema";
 import { MIN_HEARTBEAT_SECONDS as RENDERER_MIN_HEARTBEAT } from "../../renderers/swarmBootstrap";
 
 /** A fresh private key in OpenSSH format, as `ssh-keygen` writes it (what users paste). */
@@ -292,7 +292,7 @@ describe("parseConfig happy paths", () => {
     expect(parseConfig({ ...ADMIN, dispatcherHeartbeatSeconds: "0.75" }).swarm.dispatcherHeartbeatSeconds).toBe(0.75);
     expect(parseConfig({ ...ADMIN, dispatcherHeartbeatSeconds: 0.5 }).swarm.dispatcherHeartbeatSeconds).toBe(0.5);
     expect(parseConfig({ ...ADMIN, dispatcherHeartbeatSeconds: "2" }).swarm.dispatcherHeartbeatSeconds).toBe(2);
-    // stacks/ imports nothing from renderers/: the two floors are held equal here.
+    // config/ imports nothing from renderers/: the two floors are held equal here.
     expect(MIN_HEARTBEAT_SECONDS).toBe(RENDERER_MIN_HEARTBEAT);
   });
 

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { CONFIG_KEYS, parseConfig, SwarmHaConfig, wasSlots } from "../../stacks/schema";
+import { CONFIG_KEYS, parseConfig, SwarmHaConfig, wasSlots } from "../../config/schema";
 
 const STACKS = path.join(__dirname, "..", "..", "stacks");
 /** adminCidr is required with no default, and stack files must not hardcode one: tests supply it. */

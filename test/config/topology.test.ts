@@ -1,5 +1,5 @@
 /**
- * stacks/topology.ts is what the config check knows about the deployment before anything exists.
+ * config/topology.ts is what the config check knows about the deployment before anything exists.
  * Each fact is held here to what the program really registers (prod under the strict mocks), to
  * the renderer that owns it, and to the policy pack, so the check cannot drift from them.
  */
@@ -10,7 +10,7 @@ import { noPublicPortsConfigSchema, NoPublicPortsSettings } from "../../policy/n
 import { withDefaults } from "../../policy/settings";
 import { wasServiceConfigSchema, WasServiceSettings } from "../../policy/wasServiceResilient";
 import { renderServiceSpec } from "../../renderers/serviceSpec";
-import { chaosTargets, MIN_ADMIN_PREFIX, parseConfig, SwarmHaConfig } from "../../stacks/schema";
+import { chaosTargets, MIN_ADMIN_PREFIX, parseConfig, SwarmHaConfig } from "../../config/schema";
 import {
   MIN_WAS_REPLICAS,
   nodesPerZone,
@@ -18,7 +18,7 @@ import {
   SERVICE_OWNED_ENV,
   swarmNodeName,
   swarmNodeZone,
-} from "../../stacks/topology";
+} from "../../config/topology";
 import { MockedStack, runProgram, stackConfig } from "../mocks";
 
 const ADMIN = "192.0.2.10/32";

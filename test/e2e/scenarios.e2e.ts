@@ -9,13 +9,13 @@
  * Imported by run.test.ts after the other lab suites (one Docker engine, one lab at a time).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ScenarioResult } from "../../chaos/matrix";
+import type { ScenarioResult } from "../../chaos/scenarios/matrix";
 import { LabInfo, labContainers, NFS, up } from "../../lab/lab";
 import { nfsStop } from "../../lab/nfsOutage";
 import { LabOptions, parseArgs } from "../../lab/settings";
 import { badUpdate } from "../../lab/updateScenarios";
 import { nodeEngine } from "../../lab/engines";
-import { canonical } from "../../chaos/updateScenario";
+import { canonical } from "../../chaos/scenarios/updateScenario";
 import { ENGINE_PROBLEM } from "./engine";
 import { leaseLab } from "./labHandover";
 

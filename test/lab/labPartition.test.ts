@@ -1,5 +1,5 @@
 /**
- * The lab's partition scripts (renderers/labPartition.ts): snapshots, shellcheck, and real runs of
+ * The lab's partition scripts (lab/labPartition.ts): snapshots, shellcheck, and real runs of
  * cut / heal / expiry against a fake `iptables` that keeps its rules in a file and, like iptables,
  * fails `-D`/`-C` of an absent rule. Each guarantee has its case that must fail.
  */
@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { renderPartitionCut, renderPartitionExpiry, renderPartitionHeal, renderSilence } from "../../renderers/labPartition";
+import { renderPartitionCut, renderPartitionExpiry, renderPartitionHeal, renderSilence } from "../../lab/labPartition";
 import { assertValid, shellcheck } from "../validators";
 
 const scripts: [string, string][] = [

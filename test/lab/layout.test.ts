@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { isNetworkAddress, parseCidr, parseIpv4 } from "../../base/ipv4";
 import { dindFlags, keepalivedConfFor, nginxConfFor, wasSpec } from "../../lab/lab";
 import { labConfig, layout, SERVICE } from "../../lab/settings";
-import { CONFIG_KEYS } from "../../stacks/schema";
+import { CONFIG_KEYS } from "../../config/schema";
 
 const inRange = (ip: string, cidr: string) => {
   const c = parseCidr(cidr)!;

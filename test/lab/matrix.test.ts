@@ -4,7 +4,7 @@
  * the steady-state judgement. No Docker: the table and the steady check are fakes.
  */
 import { describe, expect, it } from "vitest";
-import { judgeScenario, SCENARIO_NAMES, type ScenarioName, type ScenarioResult } from "../../chaos/matrix";
+import { judgeScenario, SCENARIO_NAMES, type ScenarioName, type ScenarioResult } from "../../chaos/scenarios/matrix";
 import type { LabInfo } from "../../lab/lab";
 import { chooseAzLossZone, normalizeRow, runMatrix, selectScenarios, unsteadyReasons, type ScenarioTable, type ZoneCandidate } from "../../lab/matrix";
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { LabError } from "../../lab/docker";
 import { labConfig, LabOptions, layout, parseArgs } from "../../lab/settings";
-import { nodesPerZone } from "../../stacks/topology";
+import { nodesPerZone } from "../../config/topology";
 
 const opts = (argv: string[]) => parseArgs(argv, {}) as LabOptions;
 

@@ -6,7 +6,7 @@ import {
 } from "../../policy/allowedInstanceFamilies";
 import { evaluatePack } from "../../policy/evaluate";
 import { withDefaults } from "../../policy/settings";
-import { DEFAULT_INSTANCE_FAMILIES } from "../../stacks/schema";
+import { DEFAULT_INSTANCE_FAMILIES } from "../../config/schema";
 import { instance, launchTemplate, TYPES } from "./fixtures";
 
 const defaults = withDefaults<InstanceFamilySettings>(instanceFamilyConfigSchema, {});

@@ -4,11 +4,11 @@
  * receive on stdin goes through the CLI's real parser, argument parser and AWS adapter constructors.
  */
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { parseStackOutputs, StackOutputs } from "../../chaos/aws";
+import { parseStackOutputs, StackOutputs } from "../../chaos/aws/aws";
 import { parseArgs } from "../../chaos/cli";
 import { defaultDeps } from "../../cli/chaos";
 import { TAG_DEPLOYMENT } from "../../base/tags";
-import { parseConfig } from "../../stacks/schema";
+import { parseConfig } from "../../config/schema";
 import { MockedStack, runProgram, stackConfig } from "../mocks";
 import { ADMIN_CIDR } from "./describeStack";
 

@@ -1,7 +1,7 @@
 /** The chaos CLI's fixture is what the program exports: regenerate it when this fails. */
 import * as fs from "fs";
 import { describe, expect, it } from "vitest";
-import { parseStackOutputs } from "../../chaos/aws";
+import { parseStackOutputs } from "../../chaos/aws/aws";
 import { FIXTURE_FILE, programOutputsJson } from "./chaosFixture";
 
 describe("chaos outputs fixture", () => {

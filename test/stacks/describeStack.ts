@@ -5,10 +5,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { planSubnets } from "../../components/networkPlan";
 import { SWARM_PORTS } from "../../components/network";
-import { SSH_DIAL } from "../../components/swarmCluster";
-import { swarmNodeZone } from "../../stacks/topology";
+import { SSH_DIAL } from "../../components/ssh";
+import { swarmNodeZone } from "../../config/topology";
 import { TAG_DEPLOYMENT } from "../../base/tags";
-import { parseConfig, SwarmHaConfig } from "../../stacks/schema";
+import { parseConfig, SwarmHaConfig } from "../../config/schema";
 import * as fs from "fs";
 import * as os from "os";
 import { MockedStack, Registration, runProgram, stackConfig } from "../mocks";

@@ -8,7 +8,7 @@
  * still report the previous update's state, so a status that started before the request is
  * treated as no status at all, and "done" always also requires the tasks themselves.
  */
-import { healthcheckCommand } from "../renderers/serviceSpec";
+import { healthcheckCommand } from "../../renderers/serviceSpec";
 import { round1 } from "./scenarioResult";
 import type { ScenarioMark } from "./matrix";
 

@@ -5,7 +5,7 @@
  * `running`, on nodes whose status is `ready`, and never on the stopped node, count.
  */
 
-import type { DrillReport, NodeInfo, NodeRole, PlacementInfo, TaskInfo } from "./types";
+import type { DrillReport, NodeInfo, NodeRole, PlacementInfo, TaskInfo } from "../types";
 
 
 /** `worker`, `manager` (the Raft leader) or a node hostname / id. */

@@ -12,7 +12,7 @@
 import * as http from "http";
 import * as https from "https";
 import { isIP } from "net";
-import type { LoadBucket, LoadHook, LoadSummary } from "./types";
+import type { LoadBucket, LoadHook, LoadSummary } from "../types";
 
 export interface LoadOptions {
   /** The only URL requested (the stack's or the lab's entry point). */

@@ -5,7 +5,7 @@
  * both plan with it.
  */
 
-import type { NodeRole } from "./types";
+import type { NodeRole } from "../types";
 
 /** A member of the stack as far as a zone loss is concerned; `instanceId` keys the zone map. */
 export interface ZoneMember {

@@ -19,11 +19,11 @@ import {
   waitUntilInstanceStopped,
 } from "@aws-sdk/client-ec2";
 import { Client as SshClient } from "ssh2";
-import { TAG_DEPLOYMENT, TAG_PROJECT, TAG_ROLE, TAG_STACK } from "../base/tags";
-import { HOLDER_MARKER_ADDRESS, KEEPALIVED_PATHS } from "../renderers/keepalived";
-import { nodeFromEngine, taskFromEngine } from "./engineApi";
-import { answers } from "./probe";
-import type { EdgeObserver, NodeInfo, NodeRole, NodeStopper, PlacementInfo, PlacementObserver, TaskInfo } from "./types";
+import { TAG_DEPLOYMENT, TAG_PROJECT, TAG_ROLE, TAG_STACK } from "../../base/tags";
+import { HOLDER_MARKER_ADDRESS, KEEPALIVED_PATHS } from "../../renderers/keepalived";
+import { nodeFromEngine, taskFromEngine } from "../engineApi";
+import { answers } from "../load/probe";
+import type { EdgeObserver, NodeInfo, NodeRole, NodeStopper, PlacementInfo, PlacementObserver, TaskInfo } from "../types";
 
 // ---------------------------------------------------------------------------------------------
 // Stack outputs

@@ -1,5 +1,5 @@
 /**
- * What the AWS fault adapters (chaos/awsFaults.ts, chaos/awsPartition.ts) share: the slice of the
+ * What the AWS fault adapters (chaos/aws/awsFaults.ts, chaos/aws/awsPartition.ts) share: the slice of the
  * EC2 API they call, their options, the instance waiters and the one-at-a-time rule that keeps a
  * heal from racing the fault it undoes (the core may call start() from a signal handler while
  * stop() is still running).

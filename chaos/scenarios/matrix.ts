@@ -1,12 +1,12 @@
 /**
  * The failure matrix's shared contract: the scenario names, the budgets each is judged by, and the
  * shape of one scenario's result in `lab-report/matrix.json`. The matrix runner (lab/matrix.ts)
- * runs every scenario; the drill scenarios come from chaos/core.ts runDrill, the update and NFS
+ * runs every scenario; the drill scenarios come from chaos/drill/core.ts runDrill, the update and NFS
  * scenarios from their own modules; all of them produce a ScenarioResult judged by these budgets.
  */
-import type { DrillResult } from "./core";
-import { drillMarks } from "./report";
-import type { LoadBucket } from "./types";
+import type { DrillResult } from "../drill/core";
+import { drillMarks } from "../report/report";
+import type { LoadBucket } from "../types";
 
 export const SCENARIO_NAMES = [
   "worker-stop",

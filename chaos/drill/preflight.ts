@@ -3,7 +3,7 @@
  * touched here; a refusal names the reason and the drill ends before any fault.
  */
 
-import type { Clock } from "./core";
+import type { Clock } from "./timeline";
 import { errMsg } from "./record";
 import { planAzLoss, type AzLossPlan } from "./azLoss";
 import {
@@ -20,7 +20,7 @@ import {
   type TargetChoice,
   type TargetSpec,
 } from "./target";
-import type { EdgeObserver, NodeInfo, NodeRole, PlacementInfo, SwarmObserver, TaskInfo } from "./types";
+import type { EdgeObserver, NodeInfo, NodeRole, PlacementInfo, SwarmObserver, TaskInfo } from "../types";
 
 export interface SwarmPlan {
   readonly kind: "swarm";
@@ -190,7 +190,7 @@ export type ZoneChoice =
 /**
  * Pure: the swarm nodes losing `zone` takes (by their `swarm-ha.zone` label), or why not. Refuses
  * what planAzLoss refuses (the Raft quorum) and a loss that leaves fewer eligible Ready+active nodes
- * than replicas (the rule of the config's AZ-aware check, stacks/schema.ts, on the live swarm).
+ * than replicas (the rule of the config's AZ-aware check, config/schema.ts, on the live swarm).
  */
 export function resolveZoneLoss(nodes: readonly NodeInfo[], tasks: readonly TaskInfo[], zone: string, opts: ResolveOptions): ZoneChoice {
   const zoneOf = new Map(nodes.filter((n) => n.zone !== undefined).map((n) => [n.id, n.zone!] as const));

@@ -110,7 +110,7 @@ export interface NfsOutageJudgement {
   readonly marks: readonly ScenarioMark[];
 }
 
-/** Judges the outage itself; the load's budget is judged by chaos/scenarioResult.ts. */
+/** Judges the outage itself; the load's budget is judged by chaos/scenarios/scenarioResult.ts. */
 export function judgeNfsOutage(f: NfsOutageFacts): NfsOutageJudgement {
   const problems: string[] = [];
   const marks: ScenarioMark[] = [{ t: 0, label: "NFS server stop requested" }];

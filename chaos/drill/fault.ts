@@ -2,26 +2,11 @@
  * The fault a drill injects, as a seam: the phases around it (observe, recover, verdict) never know
  * what the fault does. A kind (`stop`, `kill`, `partition`) is chosen with `--fault`; each
  * environment gives one NodeStopper per kind (lab: docker stop / docker kill / iptables inside the
- * node; AWS: Ec2Stopper / Ec2Killer / SgPartitioner), and the core wraps it in a `Fault`.
+ * node; AWS: Ec2Stopper / Ec2Killer / SgPartitioner), and the core wraps it in a `Fault`. The list
+ * of kinds is base/faults.ts's.
  */
 
-import type { NodeStopper } from "./types";
-
-/** The fault kinds `--fault` and the ChaosCheck's `chaosFault` accept; `stop` is the default. */
-export const FAULT_KINDS = ["stop", "kill", "partition"] as const;
-export type FaultKind = (typeof FAULT_KINDS)[number];
-export const DEFAULT_FAULT: FaultKind = "stop";
-
-export function isFaultKind(v: string): v is FaultKind {
-  return (FAULT_KINDS as readonly string[]).includes(v);
-}
-
-/** What each kind means, for usage texts and reports. */
-export const FAULT_MEANING: Readonly<Record<FaultKind, string>> = {
-  stop: "graceful stop: the node drains its tasks and leaves",
-  kill: "abrupt loss, no draining (docker kill; EC2 stop skipping the OS shutdown)",
-  partition: "the node keeps running, cut off from the cluster and the balancers",
-};
+import type { NodeStopper } from "../types";
 
 export interface Fault {
   /** What is done to the targets: a FaultKind (later "az-loss" over several targets). */

@@ -1,10 +1,10 @@
 /**
  * One matrix scenario's result from what it measured: the load judged by the scenario's budget
- * (chaos/matrix.ts MATRIX_BUDGETS) plus the problems the scenario itself found. Pure; shared by the
+ * (chaos/scenarios/matrix.ts MATRIX_BUDGETS) plus the problems the scenario itself found. Pure; shared by the
  * update and NFS scenarios, whose lab sides only measure.
  */
 import { judgeScenario, type ScenarioFigures, type ScenarioLoad, type ScenarioMark, type ScenarioName, type ScenarioResult } from "./matrix";
-import type { LoadBucket, LoadSummary } from "./types";
+import type { LoadBucket, LoadSummary } from "../types";
 
 /** The matrix row's load figures from a load summary. */
 export function scenarioLoad(s: LoadSummary): ScenarioLoad {
@@ -30,7 +30,7 @@ const NO_LOAD = { requests: 0, failed: 0, p50Ms: 0, p99Ms: 0, resent: 0 } as con
 
 /**
  * The judged row: passed only when no problem was found and the figures keep the scenario's budget
- * (judgeScenario, chaos/matrix.ts: the same judgement the drill rows get).
+ * (judgeScenario, chaos/scenarios/matrix.ts: the same judgement the drill rows get).
  */
 export function scenarioResult(f: ScenarioFacts): ScenarioResult {
   const load = f.load ? scenarioLoad(f.load) : NO_LOAD;

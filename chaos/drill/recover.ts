@@ -4,7 +4,7 @@
  * holder of the floating address that stays the same.
  */
 
-import type { Clock, SignalHost } from "./core";
+import type { Clock, SignalHost } from "./timeline";
 import type { Fault } from "./fault";
 import type { Sampler } from "./observe";
 import { DrillRecord, errMsg, round } from "./record";

@@ -6,9 +6,10 @@
 
 import * as fs from "fs";
 import * as path from "path";
-import type { DrillEvent, DrillResult, DrillSample } from "./core";
-import { DEFAULT_BUDGETS } from "./verdict";
-import type { DrillReport, LoadBucket, LoadSummary } from "./types";
+import type { DrillResult } from "../drill/core";
+import type { DrillEvent, DrillSample } from "../drill/timeline";
+import { DEFAULT_BUDGETS } from "../drill/verdict";
+import type { DrillReport, LoadBucket, LoadSummary } from "../types";
 
 /** What the renderers accept: the contract, and whatever a drill result adds to it. */
 export type ReportInput = DrillReport &

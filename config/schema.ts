@@ -6,6 +6,7 @@
  * drifts. `parseConfig` turns raw values into a validated `SwarmHaConfig` without touching Pulumi,
  * so the same checks run in unit tests, in the program and in the lab CLI.
  */
+import { DEFAULT_FAULT, FAULT_KINDS, isFaultKind, type FaultKind } from "../base/faults";
 import { parseCidr } from "../base/ipv4";
 
 import { createPrivateKey } from "node:crypto";
@@ -31,10 +32,17 @@ export interface ConfigKey {
 
 export const DEFAULT_INSTANCE_FAMILIES = ["t3", "t3a", "m6i", "m7i", "c6i", "c7i"] as const;
 
+/** What each fault kind does on AWS, for the description of `chaosFault` (one entry per kind of base/faults.ts). */
+const CHAOS_FAULT_ON_AWS: Readonly<Record<FaultKind, string>> = {
+  stop: "graceful, the node drains",
+  kill: "abrupt loss: EC2 stop skipping the OS shutdown",
+  partition: "the node runs on, cut off by an isolating security group",
+};
+
 export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: "vpcCidr", type: "string", default: "10.42.0.0/16", description: "IPv4 CIDR of the VPC (a /16 to /24); subnets are carved from it." },
   { key: "availabilityZones", type: "integer", default: 2, description: "How many availability zones to spread subnets and nodes over (1 to 3)." },
-  { key: "surviveAzLoss", type: "boolean", default: false, description: "Require the stack to survive the loss of a whole availability zone: two or more zones, a manager quorum, a balancer and wasReplicas eligible nodes left after losing the zone with the most eligible nodes (placement: stacks/topology.ts)." },
+  { key: "surviveAzLoss", type: "boolean", default: false, description: "Require the stack to survive the loss of a whole availability zone: two or more zones, a manager quorum, a balancer and wasReplicas eligible nodes left after losing the zone with the most eligible nodes (placement: config/topology.ts)." },
   { key: "adminCidr", type: "string", description: "Source CIDR allowed to SSH to the nodes (where `pulumi up` runs). Required; 0.0.0.0/0 is refused, and so is a range wider than /16 unless allowWideAdminCidr is true." },
   { key: "allowWideAdminCidr", type: "boolean", default: false, description: "Accept an adminCidr wider than /16 (e.g. a corporate VPN's /8). The policy pack's no-public-cluster-ports flags such a range on SSH too unless its minIpv4PrefixLength setting is lowered." },
   { key: "sshPrivateKey", type: "string", default: "", secret: true, description: "RSA or ED25519 private key for the nodes, OpenSSH or PEM, without a passphrase (EC2 key pairs take no other type); set it with `pulumi config set --secret sshPrivateKey < key`, a plain value is refused. Empty: an ED25519 key pair is generated with @pulumi/tls and exported as a secret." },
@@ -61,17 +69,24 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: "chaosEnabled", type: "boolean", default: false, description: "Run the chaos drill during `pulumi up`, after the WAS service is deployed." },
   { key: "chaosTarget", type: "string", default: "worker", description: "What the drill stops: worker, manager, edge (a balancer pair), or a swarm node name (swarm-manager-0, swarm-worker-1, ...)." },
   { key: "chaosDeadlineSeconds", type: "integer", default: 60, description: "How long the drill waits for the replicas to be restored before failing." },
-  { key: "chaosFault", type: "string", default: "stop", description: "What the drill does to its target: stop (graceful, the node drains), kill (abrupt loss: EC2 stop skipping the OS shutdown), partition (the node runs on, cut off by an isolating security group)." },
+  { key: "chaosFault", type: "string", default: DEFAULT_FAULT, description: `What the drill does to its target: ${FAULT_KINDS.map((k) => `${k} (${CHAOS_FAULT_ON_AWS[k]})`).join(", ")}.` },
 ];
 
 /**
+ * The default of a config key as CONFIG_KEYS states it: a component default lives once, in
+ * CONFIG_KEYS, so a caller that leaves an argument out gets what `pulumi config` would have given.
+ */
+export function schemaDefault<T extends string | number | boolean>(key: string, type: "string" | "number" | "boolean"): T {
+  const value = CONFIG_KEYS.find((k) => k.key === key)?.default;
+  if (typeof value !== type) throw new Error(`config/schema.ts has no ${type} default for config key "${key}"`);
+  return value as T;
+}
+
+/**
  * The shortest dispatcherHeartbeatSeconds: renderers/swarmBootstrap.ts MIN_HEARTBEAT_SECONDS (why it is
- * 0.5 is explained there; a test holds the two equal, stacks/ imports nothing from renderers/).
+ * 0.5 is explained there; a test holds the two equal, config/ imports nothing from renderers/).
  */
 export const MIN_HEARTBEAT_SECONDS = 0.5;
-
-/** The values chaosFault accepts: chaos/fault.ts FAULT_KINDS (a test holds the two equal; stacks/ imports nothing from chaos/). */
-export const CHAOS_FAULTS = ["stop", "kill", "partition"] as const;
 
 /** Validated, defaulted configuration: what components and the lab receive. */
 export interface SwarmHaConfig {
@@ -85,7 +100,7 @@ export interface SwarmHaConfig {
     readonly allowWideAdminCidr: boolean;
     readonly encryptOverlay: boolean;
   };
-  /** The private key itself is read as a secret by stacks/config.ts; here only whether one is configured. */
+  /** The private key itself is read as a secret by config/config.ts; here only whether one is configured. */
   readonly ssh: { readonly keyConfigured: boolean; readonly user: string };
   readonly instanceFamilies: readonly string[];
   readonly managers: { readonly count: 1 | 3 | 5; readonly instanceType: string; readonly runTasks: boolean };
@@ -101,7 +116,7 @@ export interface SwarmHaConfig {
     readonly healthPath: string;
     readonly env: Readonly<Record<string, string>>;
   };
-  readonly chaos: { readonly enabled: boolean; readonly target: string; readonly deadlineSeconds: number; readonly fault: (typeof CHAOS_FAULTS)[number] };
+  readonly chaos: { readonly enabled: boolean; readonly target: string; readonly deadlineSeconds: number; readonly fault: FaultKind };
 }
 
 /** One bad key: the message names the key and how to fix it. */
@@ -318,7 +333,7 @@ function parseReplicas(values: RawConfig, counts: ReturnType<typeof parseCounts>
 /**
  * With surviveAzLoss, the stack must keep serving when the availability zone holding the most
  * task-eligible nodes goes dark: a manager quorum, a balancer and a node for every replica left.
- * Placement is stacks/topology.ts's (the rule components/swarmCluster.ts places instances by).
+ * Placement is config/topology.ts's (the rule components/swarmCluster.ts places instances by).
  */
 function checkAzLoss(
   network: SwarmHaConfig["network"],
@@ -434,10 +449,10 @@ function parseChaos(values: RawConfig, counts: ReturnType<typeof parseCounts>, e
     throw new ConfigError("chaosTarget", "cannot stop the only balancer; use worker or set edgeNodes 2");
   }
   const fault = str(values, "chaosFault").trim();
-  if (!(CHAOS_FAULTS as readonly string[]).includes(fault)) {
-    throw new ConfigError("chaosFault", `"${fault}" is not a fault kind; use one of ${CHAOS_FAULTS.join(", ")} (pulumi config set chaosFault kill)`);
+  if (!isFaultKind(fault)) {
+    throw new ConfigError("chaosFault", `"${fault}" is not a fault kind; use one of ${FAULT_KINDS.join(", ")} (pulumi config set chaosFault kill)`);
   }
-  return { enabled, target, deadlineSeconds: int(values, "chaosDeadlineSeconds", 10, 1800), fault: fault as (typeof CHAOS_FAULTS)[number] };
+  return { enabled, target, deadlineSeconds: int(values, "chaosDeadlineSeconds", 10, 1800), fault };
 }
 
 /** Reads an SSH string (uint32 length + bytes) at `at`; undefined when it runs past the end. */

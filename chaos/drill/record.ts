@@ -4,7 +4,7 @@
  * phases share no hidden variables.
  */
 
-import type { Clock, DrillEvent, DrillEventKind, DrillSample } from "./core";
+import type { Clock, DrillEvent, DrillEventKind, DrillSample } from "./timeline";
 
 export const round = (x: number) => Math.round(x * 1000) / 1000;
 

@@ -2,14 +2,14 @@
  * The failure matrix's outputs: matrix.json (issue 10's contract: `{ connections, scenarios: [ {
  * name, passed, restoreSeconds, detectSeconds, load, failures } ] }` plus extra fields), matrix.md
  * (the figures beside their budgets, with Docker's default timings beside the worker scenarios)
- * and one timeline SVG per scenario (the drill's chart: chaos/report.ts renderLoadChartSvg). Pure
+ * and one timeline SVG per scenario (the drill's chart: chaos/report/report.ts renderLoadChartSvg). Pure
  * renderers, plus one small function that writes the files.
  */
 
 import * as fs from "fs";
 import * as path from "path";
 import { allowedFailed, MATRIX_BUDGETS, type MatrixReport, type ScenarioName, type ScenarioResult } from "./matrix";
-import { chartBuckets, renderLoadChartSvg, type ChartMark } from "./report";
+import { chartBuckets, renderLoadChartSvg, type ChartMark } from "../report/report";
 
 /** A scenario run with Docker's default timings (heartbeat 5 s, restart delay 5 s), for comparison. */
 export interface BaselineRow {

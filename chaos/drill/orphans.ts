@@ -5,10 +5,10 @@
  * then shows 3/3 again, not 4/3. This phase waits (bounded) for it and reports what stayed.
  */
 
-import type { Clock } from "./core";
+import type { Clock } from "./timeline";
 import { errMsg, round, type DrillRecord } from "./record";
 import { isReady } from "./target";
-import type { NodeInfo, SwarmObserver, TaskInfo } from "./types";
+import type { NodeInfo, SwarmObserver, TaskInfo } from "../types";
 
 const RUNNING = "running";
 

@@ -5,7 +5,7 @@
  */
 
 import type { AfterReturn } from "./orphans";
-import type { LoadFigures } from "./types";
+import type { LoadFigures } from "../types";
 
 /** What a drill may cost and still pass (report.json `targets`). */
 export interface Budgets {
@@ -37,7 +37,7 @@ export interface VerdictFacts {
   /** The load's figures; absent or connections 0 when the drill ran without load. */
   readonly load?: LoadFigures;
   /**
-   * Swarm drill: the service's tasks once the target was back (chaos/orphans.ts). Absent when the
+   * Swarm drill: the service's tasks once the target was back (chaos/drill/orphans.ts). Absent when the
    * target never returned (that is a problem already).
    */
   readonly afterReturn?: AfterReturn;

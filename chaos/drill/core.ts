@@ -1,20 +1,22 @@
 /**
  * The chaos drill core, in phases: preflight (choose the target, refuse what is unsafe or
- * meaningless: chaos/preflight.ts) → fault (a `Fault`: chaos/fault.ts) → observe (the swarm's or
- * the balancer pair's own view: chaos/observe.ts) → recover (always heal, then wait for the target
- * to take part again: chaos/recover.ts) → verdict (chaos/verdict.ts). The core knows nothing of
+ * meaningless: preflight.ts) → fault (a `Fault`: fault.ts) → observe (the swarm's or the balancer
+ * pair's own view: observe.ts) → recover (always heal, then wait for the target to take part
+ * again: recover.ts) → verdict (verdict.ts), all in chaos/drill/, sharing timeline.ts. The core knows nothing of
  * EC2 or lab containers: it drives adapters (chaos/types.ts), so the lab drill, `npm run chaos`
  * and the Pulumi ChaosCheck all measure the same thing the same way.
  */
 
-import { DEFAULT_FAULT, drillName, stopperFault, type Fault, type FaultKind } from "./fault";
+import { DEFAULT_FAULT, type FaultKind } from "../../base/faults";
+import { drillName, stopperFault, type Fault } from "./fault";
 import { waitNoOrphans, type AfterReturn } from "./orphans";
 import { AnswerProber, EdgeJudge, edgeSampler, observe, sampleUntil, SwarmJudge, swarmSampler, type Judge, type Sampler } from "./observe";
 import { preflightEdge, preflightSwarm, preflightZone, zoneOfTarget, type PreflightTiming, type Refusal, type ZonePlan } from "./preflight";
 import { DrillRecord, errMsg, round } from "./record";
 import { Healer, healOnSignals, waitRejoin, watchSingleHolder, type SingleHolder } from "./recover";
 import { countRunningOnReady, READY, type Scenario, type TargetSpec } from "./target";
-import type { DrillReport, EdgeObserver, LoadHook, LoadSummary, NodeRole, NodeStopper, SwarmObserver } from "./types";
+import { realClock, type Clock, type DrillEvent, type DrillSample, type SignalHost } from "./timeline";
+import type { DrillReport, EdgeObserver, LoadHook, LoadSummary, NodeRole, NodeStopper, SwarmObserver } from "../types";
 import { DEFAULT_BUDGETS, decideVerdict, type Budgets } from "./verdict";
 
 export {
@@ -29,83 +31,10 @@ export {
 } from "./target";
 export { DEFAULT_BUDGETS, decideVerdict, type Budgets } from "./verdict";
 export type { Fault } from "./fault";
-// ---------------------------------------------------------------------------------------------
-// Clock, signals, logging: injectable so tests run scripted timelines instantly.
-
-export interface Clock {
-  /** Milliseconds, monotonic enough for durations (Date.now() in production). */
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
-
-export const realClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
-
-/** The part of `process` the drill uses to restart the target on Ctrl-C / SIGTERM. */
-export interface SignalHost {
-  on(signal: "SIGINT" | "SIGTERM", handler: () => void): unknown;
-  off(signal: "SIGINT" | "SIGTERM", handler: () => void): unknown;
-}
+export { realClock, type Clock, type DrillEvent, type DrillEventKind, type DrillSample, type SignalHost } from "./timeline";
 
 // ---------------------------------------------------------------------------------------------
 // The drill
-
-export interface DrillSample {
-  /** Seconds relative to the stop request (negative before it). */
-  readonly t: number;
-  /** Node hostname → Status.State as the swarm reports it. */
-  readonly nodes: Readonly<Record<string, string>>;
-  /** Tasks running on Ready nodes other than the stopped target: the figure that decides "restored". */
-  readonly runningOnReady: number;
-  /** Tasks listed as running wherever they are (what `docker service ls` shows: the `4/3`). */
-  readonly listedRunning: number;
-  readonly leader?: string;
-  /** Edge drill: balancers holding the floating address at this sample. */
-  readonly holders?: readonly string[];
-  /** Edge drill: whether a request through the floating address was answered at this sample. */
-  readonly answered?: boolean;
-  /** Edge drill with an answer prober: the balancer that answered the last landed probe (X-Balancer). */
-  readonly answeredBy?: string;
-  /** Set when the observer failed for this sample (the other fields then repeat the last good sample). */
-  readonly error?: string;
-  /** Seconds (same origin as t) when this sample's reads returned; a read under load takes seconds. */
-  readonly readEnd?: number;
-  /**
-   * Swarm drill: when the newest of the tasks counted in runningOnReady entered `running`, from the
-   * swarm's own Status.Timestamp (same origin as t); absent when the observer does not report it.
-   */
-  readonly lastRunningSince?: number;
-}
-
-export type DrillEventKind =
-  | "load-start"
-  | "stop"
-  | "stop-returned"
-  | "stop-failed"
-  | "fault-effective"
-  | "detected"
-  | "leader-elected"
-  | "restored"
-  | "deadline"
-  | "load-stop"
-  | "start"
-  | "start-returned"
-  | "start-failed"
-  | "rejoined"
-  | "rejoin-deadline"
-  | "single-holder"
-  | "tasks-settled"
-  | "orphans-left"
-  | "split-brain"
-  | "signal";
-
-export interface DrillEvent {
-  readonly t: number;
-  readonly kind: DrillEventKind;
-  readonly detail?: string;
-}
 
 export interface DrillOptions {
   /** Swarm service name of the WAS (e.g. "was"). */

@@ -4,10 +4,10 @@
  * mean for a swarm or a balancer pair is a Judge, and how a sample is read is a Sampler.
  */
 
-import type { DrillSample } from "./core";
+import type { DrillSample } from "./timeline";
 import { DrillRecord, errMsg, round } from "./record";
 import { countListedRunning, isReady, READY, runningOnReady } from "./target";
-import type { EdgeObserver, SwarmObserver } from "./types";
+import type { EdgeObserver, SwarmObserver } from "../types";
 
 /** Reads one sample; an observer error yields the last good figures with `error` set. */
 export class Sampler {

@@ -21,7 +21,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { Ec2Stopper, type GuardedOutputs, type StackNode, TAG_DEPLOYMENT, TAG_PROJECT, TAG_STACK } from "./aws";
 import { type Ec2FaultApi, errMsg, type FaultOptions, instancesOf, Serial } from "./awsFaultBase";
-import type { NodeStopper } from "./types";
+import type { NodeStopper } from "../types";
 
 /** Tag on the isolating group: the instance it isolates (finds a group left by a killed drill). */
 export const TAG_ISOLATES = "swarm-ha:chaos-isolates";

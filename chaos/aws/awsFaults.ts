@@ -1,23 +1,24 @@
 /**
  * The AWS adapters of the drill's fault kinds, each a NodeStopper (stop = inject, start = heal):
- * - `stop`      Ec2Stopper (chaos/aws.ts): graceful StopInstances, the OS shuts down in order.
+ * - `stop`      Ec2Stopper (chaos/aws/aws.ts): graceful StopInstances, the OS shuts down in order.
  * - `kill`      Ec2Killer: StopInstances with SkipOsShutdown and Force, an abrupt loss.
- * - `partition` SgPartitioner (chaos/awsPartition.ts): the node runs on, cut off by its groups.
+ * - `partition` SgPartitioner (chaos/aws/awsPartition.ts): the node runs on, cut off by its groups.
  * - `az-loss`   AzLossStopper: every instance of the stack in one availability zone, killed at once.
  * Every one reads the instance's tags back (Ec2Stopper.guard) before each mutating call.
  * docs/aws-faults.md gives the calls, the IAM permissions and the limits.
  */
 
 import { DescribeInstancesCommand, StopInstancesCommand } from "@aws-sdk/client-ec2";
+import type { FaultKind } from "../../base/faults";
 import { Ec2Stopper, edgeNodes, type GuardedOutputs, type StackNode, type StackOutputs } from "./aws";
 import { type Ec2FaultApi, type FaultOptions, instancesOf, Serial, startAndWait, waitStopped } from "./awsFaultBase";
 import { SgPartitioner } from "./awsPartition";
-import { planAzLoss, type AzLossPlan } from "./azLoss";
-import type { NodeStopper } from "./types";
+import { planAzLoss, type AzLossPlan } from "../drill/azLoss";
+import type { NodeStopper } from "../types";
 
 export type { Ec2FaultApi, FaultOptions } from "./awsFaultBase";
 export { SgPartitioner } from "./awsPartition";
-export { planAzLoss, type AzLossPlan } from "./azLoss";
+export { planAzLoss, type AzLossPlan } from "../drill/azLoss";
 
 /**
  * StopInstances as a power loss. `Force` alone is not one: the EC2 API reference says a forced stop
@@ -135,24 +136,22 @@ export class AzLossStopper implements NodeStopper {
 // ---------------------------------------------------------------------------------------------
 // Wiring
 
-export type AwsFault = "stop" | "kill" | "partition";
+/** The AWS adapter of each fault kind: a kind of base/faults.ts without one here does not compile. */
+const AWS_FAULT_STOPPERS: Readonly<Record<FaultKind, (ec2: Ec2FaultApi, outputs: GuardedOutputs, opts: FaultOptions) => NodeStopper>> = {
+  stop: (ec2, outputs, opts) => new Ec2Stopper(ec2, outputs, opts),
+  kill: (ec2, outputs, opts) => new Ec2Killer(ec2, outputs, opts),
+  partition: (ec2, outputs, opts) => new SgPartitioner(ec2, outputs, opts),
+};
 
 /**
  * The NodeStopper of one fault kind, for `npm run chaos -- --fault stop|kill|partition`. For the
  * balancers pass `{ nodes: edgeNodes(outputs), stackTags }` as the outputs, as the edge drill does.
  */
 export function createAwsFaultStopper(
-  fault: AwsFault,
+  fault: FaultKind,
   ec2: Ec2FaultApi,
   outputs: GuardedOutputs,
   opts: FaultOptions = {},
 ): NodeStopper {
-  switch (fault) {
-    case "stop":
-      return new Ec2Stopper(ec2, outputs, opts);
-    case "kill":
-      return new Ec2Killer(ec2, outputs, opts);
-    case "partition":
-      return new SgPartitioner(ec2, outputs, opts);
-  }
+  return AWS_FAULT_STOPPERS[fault](ec2, outputs, opts);
 }
