@@ -96,6 +96,18 @@ describe.skipIf(why !== undefined)(`WasService on the real engine${why ? ` (skip
     expect(r.summary.resourceChanges?.create).toBeGreaterThanOrEqual(5);
   }, 600_000);
 
+  it("reaches swarm as the lab posts it: spread over the zone label, the health check's durations", async () => {
+    const engine = new Docker({ socketPath: socket, timeout: 5000 });
+    const [svc] = await engine.listServices({ filters: { name: ["was"] } });
+    const t = svc.Spec!.TaskTemplate!;
+    // swarmkit honours only a descriptor that starts with node.labels. (finding 3)
+    expect(t.Placement!.Preferences).toEqual([{ Spread: { SpreadDescriptor: "node.labels.swarm-ha.zone" } }]);
+    const hc = (t.ContainerSpec as { HealthCheck: { Interval: number } }).HealthCheck;
+    expect(hc.Interval).toBe(500_000_000);
+    const net = await engine.getNetwork("was-net").inspect();
+    expect(net.Options).toMatchObject({ encrypted: "true" });
+  }, 60_000);
+
   it("plans nothing on the second up: no replaced network, no service update (findings 1-3)", async () => {
     let text = "";
     const s = await stack();
