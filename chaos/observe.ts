@@ -161,7 +161,7 @@ export function edgeSampler(
     prober.fire();
     if (bg.last === undefined) await bg.read;
     else await settled();
-    if (bg.error !== undefined) throw bg.error;
+    if (bg.error !== undefined) throw bg.error instanceof Error ? bg.error : new Error(String(bg.error));
     return bg.last ?? [];
   };
   return new Sampler(rec, async () => {
