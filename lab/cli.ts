@@ -10,6 +10,7 @@ import { down, labContainers, up } from "./lab";
 import { applyTimings, DOCKER_DEFAULTS, runLabDrills } from "./drill";
 import { writeMatrixReport, type MatrixRun } from "../chaos/matrixReport";
 import { LabObserver } from "./adapters";
+import { readMachine } from "./machine";
 import { labDrillScenarios, labSteadyCheck, runBaseline, runMatrix, type ScenarioTable } from "./matrix";
 import { nfsStop } from "./nfsOutage";
 import { replaceNode, ReplaceRefused } from "./replace";
@@ -47,10 +48,11 @@ async function matrixCommand(o: LabOptions): Promise<number> {
     balancers: info.layout.edges.length,
     dispatcherHeartbeatSeconds: info.config.swarm.dispatcherHeartbeatSeconds,
     taskRestartDelaySeconds: info.config.swarm.taskRestartDelaySeconds,
+    // What docs/measurements/ records beside the figures (npm run measurements -- record).
+    machine: await readMachine(),
   };
-  let runs: MatrixRun[] = [];
   const write = (rs: readonly MatrixRun[]) => log(`report: ${writeMatrixReport(o.reportDir, rs).join(", ")}`);
-  runs = await runMatrix(info, table, { connections: o.connections, passes: o.passes ?? 1, ...(o.only ? { only: o.only } : {}), log, steady, lab, onPass: write });
+  let runs = await runMatrix(info, table, { connections: o.connections, passes: o.passes ?? 1, ...(o.only ? { only: o.only } : {}), log, steady, lab, onPass: write });
   if (o.baseline) {
     const observer = new LabObserver(info.managers);
     const cfg = info.config.swarm;
@@ -65,6 +67,7 @@ async function matrixCommand(o: LabOptions): Promise<number> {
   const passed = runs.every((r) => r.passed);
   const failedRows = runs.flatMap((r) => r.scenarios.filter((s) => !s.passed).map((s) => `${r.passes && r.passes > 1 ? `pass ${r.pass} ` : ""}${s.name}`));
   log(`matrix ${passed ? "PASSED" : `FAILED (${failedRows.join(", ")})`}: ${runs.length} pass(es) of ${runs[0]?.scenarios.length ?? 0} scenario(s) at ${o.connections} connections; lab left up (npm run lab -- down)`);
+  log(`record it in docs/measurements/: npm run measurements -- record --report-dir ${o.reportDir}`);
   return passed ? LAB_EXIT.passed : LAB_EXIT.failed;
 }
 
