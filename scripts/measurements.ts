@@ -93,6 +93,8 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
 const int = (v: unknown): number => num(v) ?? 0;
+/** A string field of a report, or `fallback` when it is absent or not text. */
+const str = (v: unknown, fallback: string): string => (typeof v === "string" ? v : typeof v === "number" ? String(v) : fallback);
 
 function machineOf(lab: unknown): Machine | null {
   const m = isObj(lab) ? lab.machine : undefined;
@@ -100,8 +102,8 @@ function machineOf(lab: unknown): Machine | null {
   return {
     cores: m.cores,
     cpuModel: m.cpuModel,
-    dockerEngine: String(m.dockerEngine ?? "unknown"),
-    cgroupVersion: String(m.cgroupVersion ?? "unknown"),
+    dockerEngine: str(m.dockerEngine, "unknown"),
+    cgroupVersion: str(m.cgroupVersion, "unknown"),
     ...(typeof m.kernel === "string" ? { kernel: m.kernel } : {}),
   };
 }
@@ -117,7 +119,7 @@ function matrixRow(s: Obj, pass: number): Row {
   const load = isObj(s.load) ? s.load : {};
   const b = isObj(s.budget) ? s.budget : undefined;
   return {
-    scenario: String(s.name),
+    scenario: str(s.name, "?"),
     pass,
     passed: s.passed === true,
     restoreSeconds: num(s.restoreSeconds),
@@ -147,7 +149,7 @@ export function measurementOf(rec: RecordFile): Measurement {
     return {
       kind: "matrix",
       machineReadAtRecord: rec.machineReadAt === "record",
-      startedAt: String(first.startedAt ?? rec.recordedAt),
+      startedAt: str(first.startedAt, rec.recordedAt),
       machine: machineOf(first.lab),
       settings: settingsOf(first.lab),
       connections: int(first.connections),
@@ -160,9 +162,9 @@ export function measurementOf(rec: RecordFile): Measurement {
   const r = isObj(rec.report) ? rec.report : {};
   const load = isObj(r.load) ? r.load : {};
   const target = isObj(r.target) ? r.target : {};
-  const name = String(r.drill ?? r.scenario ?? "drill");
+  const name = str(r.drill, str(r.scenario, "drill"));
   const row: Row = {
-    scenario: `${name} (${String(target.node ?? "?")})`,
+    scenario: `${name} (${str(target.node, "?")})`,
     pass: 1,
     passed: r.passed === true,
     restoreSeconds: num(r.restoreSeconds),
@@ -177,7 +179,7 @@ export function measurementOf(rec: RecordFile): Measurement {
   return {
     kind: "drill",
     machineReadAtRecord: rec.machineReadAt === "record",
-    startedAt: String(r.startedAt ?? rec.recordedAt),
+    startedAt: str(r.startedAt, rec.recordedAt),
     machine: machineOf(r.lab),
     settings: { ...settingsOf(r.lab), ...settingsOf(tuning) },
     connections: int(load.connections),
