@@ -105,6 +105,7 @@ async function main(): Promise<number> {
         return LAB_EXIT.passed;
       }
       const r = await runLabDrills(info, o, log);
+      log(`record it in docs/measurements/: npm run measurements -- record --report-dir ${o.reportDir}`);
       log(`entry point: ${info.url}   tear down: npm run lab -- down`);
       return r.passed ? LAB_EXIT.passed : LAB_EXIT.failed;
     }
@@ -120,6 +121,7 @@ async function main(): Promise<number> {
       if ((await labContainers()).length === 0) throw new LabError("no lab is running; start one with npm run lab -- up");
       const info = await up({ ...o, keepOnFailure: true }, log); // reuses the running lab
       const r = await runLabDrills(info, o, log);
+      log(`record it in docs/measurements/: npm run measurements -- record --report-dir ${o.reportDir}`);
       return r.passed ? LAB_EXIT.passed : LAB_EXIT.failed;
     }
   }
