@@ -66,8 +66,8 @@ async function matrixCommand(o: LabOptions): Promise<number> {
   }
   const passed = runs.every((r) => r.passed);
   const failedRows = runs.flatMap((r) => r.scenarios.filter((s) => !s.passed).map((s) => `${r.passes && r.passes > 1 ? `pass ${r.pass} ` : ""}${s.name}`));
-  log(`matrix ${passed ? "PASSED" : `FAILED (${failedRows.join(", ")})`}: ${runs.length} pass(es) of ${runs[0]?.scenarios.length ?? 0} scenario(s) at ${o.connections} connections; lab left up (npm run lab -- down)`);
   log(`record it in docs/measurements/: npm run measurements -- record --report-dir ${o.reportDir}`);
+  log(`matrix ${passed ? "PASSED" : `FAILED (${failedRows.join(", ")})`}: ${runs.length} pass(es) of ${runs[0]?.scenarios.length ?? 0} scenario(s) at ${o.connections} connections; lab left up (npm run lab -- down)`);
   return passed ? LAB_EXIT.passed : LAB_EXIT.failed;
 }
 
