@@ -1,6 +1,11 @@
+import * as path from "path";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // Inside this repository "swarm-ha" (examples/existing-vpc imports it) is the source, lib.ts:
+  // package.json "exports" points at the compiled dist/, which test/package/pack.test.ts installs
+  // from the packed tarball into a scratch consumer.
+  resolve: { alias: [{ find: /^swarm-ha$/, replacement: path.join(__dirname, "lib.ts") }] },
   test: {
     testTimeout: 30_000,
     hookTimeout: 60_000,

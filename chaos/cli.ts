@@ -403,6 +403,6 @@ function readOutputs(deps: CliDeps, file: string): string {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code === "EISDIR" ? "it is a directory" : e instanceof Error ? e.message : String(e);
-    throw new Error(`cannot read --outputs ${file}: ${why}; save them with pulumi stack output --json --show-secrets > outputs.json`);
+    throw new Error(`cannot read --outputs ${file}: ${why}; save them with pulumi stack output --json --show-secrets > outputs.json`, { cause: e });
   }
 }

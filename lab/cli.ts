@@ -10,6 +10,7 @@ import { down, labContainers, up } from "./lab";
 import { applyTimings, DOCKER_DEFAULTS, runLabDrills } from "./drill";
 import { writeMatrixReport, type MatrixRun } from "../chaos/scenarios/matrixReport";
 import { LabObserver } from "./adapters";
+import { readMachine } from "./machine";
 import { labDrillScenarios, labSteadyCheck, runBaseline, runMatrix, type ScenarioTable } from "./matrix";
 import { nfsStop } from "./nfsOutage";
 import { replaceNode, ReplaceRefused } from "./replace";
@@ -47,10 +48,11 @@ async function matrixCommand(o: LabOptions): Promise<number> {
     balancers: info.layout.edges.length,
     dispatcherHeartbeatSeconds: info.config.swarm.dispatcherHeartbeatSeconds,
     taskRestartDelaySeconds: info.config.swarm.taskRestartDelaySeconds,
+    // What docs/measurements/ records beside the figures (npm run measurements -- record).
+    machine: await readMachine(),
   };
-  let runs: MatrixRun[] = [];
   const write = (rs: readonly MatrixRun[]) => log(`report: ${writeMatrixReport(o.reportDir, rs).join(", ")}`);
-  runs = await runMatrix(info, table, { connections: o.connections, passes: o.passes ?? 1, ...(o.only ? { only: o.only } : {}), log, steady, lab, onPass: write });
+  let runs = await runMatrix(info, table, { connections: o.connections, passes: o.passes ?? 1, ...(o.only ? { only: o.only } : {}), log, steady, lab, onPass: write });
   if (o.baseline) {
     const observer = new LabObserver(info.managers);
     const cfg = info.config.swarm;
@@ -64,6 +66,7 @@ async function matrixCommand(o: LabOptions): Promise<number> {
   }
   const passed = runs.every((r) => r.passed);
   const failedRows = runs.flatMap((r) => r.scenarios.filter((s) => !s.passed).map((s) => `${r.passes && r.passes > 1 ? `pass ${r.pass} ` : ""}${s.name}`));
+  log(`record it in docs/measurements/: npm run measurements -- record --report-dir ${o.reportDir}`);
   log(`matrix ${passed ? "PASSED" : `FAILED (${failedRows.join(", ")})`}: ${runs.length} pass(es) of ${runs[0]?.scenarios.length ?? 0} scenario(s) at ${o.connections} connections; lab left up (npm run lab -- down)`);
   return passed ? LAB_EXIT.passed : LAB_EXIT.failed;
 }
@@ -102,6 +105,7 @@ async function main(): Promise<number> {
         return LAB_EXIT.passed;
       }
       const r = await runLabDrills(info, o, log);
+      log(`record it in docs/measurements/: npm run measurements -- record --report-dir ${o.reportDir}`);
       log(`entry point: ${info.url}   tear down: npm run lab -- down`);
       return r.passed ? LAB_EXIT.passed : LAB_EXIT.failed;
     }
@@ -117,6 +121,7 @@ async function main(): Promise<number> {
       if ((await labContainers()).length === 0) throw new LabError("no lab is running; start one with npm run lab -- up");
       const info = await up({ ...o, keepOnFailure: true }, log); // reuses the running lab
       const r = await runLabDrills(info, o, log);
+      log(`record it in docs/measurements/: npm run measurements -- record --report-dir ${o.reportDir}`);
       return r.passed ? LAB_EXIT.passed : LAB_EXIT.failed;
     }
   }

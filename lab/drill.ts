@@ -11,6 +11,7 @@ import type { TaskInfo } from "../chaos/types";
 import { renderSwarmInit } from "../renderers/swarmBootstrap";
 import { LabObserver, LabStopper } from "./adapters";
 import { since } from "./docker";
+import { readMachine } from "./machine";
 import { nodeEngine } from "./engines";
 import { waitRolledOut } from "./rollout";
 import { deployService, LabInfo, Log, runScript, waitConverged, waitServedByAll, wasSpec } from "./lab";
@@ -187,6 +188,8 @@ export async function runLabDrills(info: LabInfo, o: LabOptions, log: Log): Prom
       managers: info.layout.nodes.filter((n) => n.role === "manager").length,
       workers: info.layout.nodes.filter((n) => n.role === "worker").length,
       replicas: cfg.was.replicas,
+      // What docs/measurements/ records beside the figures (npm run measurements -- record).
+      machine: await readMachine(),
       images: info.images,
       bringUp: { seconds: info.totalSeconds, kind: info.reused ? "reused" : info.images.built.length ? "cold" : "warm", built: info.images.built, steps: info.timings },
     },

@@ -193,7 +193,7 @@ function pick(actual: any, wanted: any): any {
 /** Waits until the service's desired tasks run on Ready nodes and any rolling update finished. */
 export async function waitConverged(observer: LabObserver, manager: string, timeoutMs: number): Promise<number> {
   const until = Date.now() + timeoutMs;
-  let last = "";
+  let last: string;
   for (;;) {
     try {
       const [nodes, tasks, desired] = await Promise.all([observer.nodes(), observer.tasks(SERVICE), observer.desiredReplicas(SERVICE)]);

@@ -269,7 +269,7 @@ async function waitEntries(
   stuck?: StuckDownRepair,
 ): Promise<SwarmEntry[]> {
   const until = Date.now() + timeoutMs;
-  let reasons: string[] = [];
+  let reasons: string[];
   for (;;) {
     try {
       const entries = await listEntries(managers);
@@ -424,7 +424,7 @@ async function finish(
 ): Promise<ReplaceResult> {
   const failures: string[] = [];
   const stuck = new StuckDownRepair(20, log);
-  let entries: SwarmEntry[] = [];
+  let entries: SwarmEntry[];
   let rejoinSeconds = NaN;
   try {
     entries = await waitEntries(plan.managers, "one Ready entry per node, none Down", 90_000, (e) => membershipFailures(e, plan, r.oldId), stuck);

@@ -11,7 +11,7 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stri
 export async function waitRolledOut(manager: string, service: string, timeoutMs: number): Promise<void> {
   const api = nodeEngine(manager, 10_000);
   const until = Date.now() + timeoutMs;
-  let last = "";
+  let last: string;
   for (;;) {
     try {
       const svc = (await api.getService(service).inspect()) as Record<string, any>;

@@ -123,9 +123,9 @@ export class SgPartitioner implements NodeStopper {
       try {
         await this.undo(target, state);
       } catch (rollback) {
-        throw new Error(`partition of ${target} failed: ${cause}; and the rollback failed too: ${errMsg(rollback)}`);
+        throw new Error(`partition of ${target} failed: ${cause}; and the rollback failed too: ${errMsg(rollback)}`, { cause: rollback });
       }
-      throw new Error(`partition of ${target} failed and was rolled back: ${cause}`);
+      throw new Error(`partition of ${target} failed and was rolled back: ${cause}`, { cause: e });
     }
     this.log(`${target} isolated; connections its groups already tracked may survive (see docs/aws-faults.md)`);
   }
@@ -207,7 +207,7 @@ export class SgPartitioner implements NodeStopper {
       } catch (e) {
         // EC2 may still see the group on an interface for a moment after the swap back.
         const inUse = (e as { name?: string }).name === "DependencyViolation" || /DependencyViolation/.test(errMsg(e));
-        if (!inUse || i >= attempts) throw new Error(`deleting the isolating group ${groupId} failed: ${errMsg(e)}; delete it by hand (aws ec2 delete-security-group --group-id ${groupId})`);
+        if (!inUse || i >= attempts) throw new Error(`deleting the isolating group ${groupId} failed: ${errMsg(e)}; delete it by hand (aws ec2 delete-security-group --group-id ${groupId})`, { cause: e });
         await new Promise((r) => setTimeout(r, this.opts.deleteRetryMs ?? 3000));
       }
     }

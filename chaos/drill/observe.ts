@@ -147,7 +147,7 @@ export function edgeSampler(
    */
   holdersGapMs = 0,
 ): Sampler {
-  const bg: { read?: Promise<string[]>; last?: string[]; error?: unknown; startedAt?: number } = {};
+  const bg: { read?: Promise<string[]>; last?: string[]; error?: Error; startedAt?: number } = {};
   const holders = async (): Promise<string[]> => {
     if (!prober || !probing.on) return (bg.last = await edge.holders());
     const due = bg.startedAt === undefined || rec.clock.now() - bg.startedAt >= holdersGapMs;
@@ -155,7 +155,7 @@ export function edgeSampler(
       bg.startedAt = rec.clock.now();
       bg.read = edge.holders().then(
         (h) => ((bg.last = h), (bg.error = undefined), h),
-        (e) => ((bg.error = e), []),
+        (e) => ((bg.error = e instanceof Error ? e : new Error(String(e))), []),
       ).finally(() => (bg.read = undefined));
     }
     prober.fire();

@@ -99,7 +99,7 @@ export function renderMatrixMd(run: MatrixRun): string {
       (run.seconds !== undefined ? ` Took ${run.seconds} s.` : ""),
     "",
   );
-  if (run.lab) lines.push(`Lab: ${Object.entries(run.lab).map(([k, v]) => `${k} ${typeof v === "object" ? JSON.stringify(v) : String(v)}`).join(", ")}`, "");
+  if (run.lab) lines.push(`Lab: ${Object.entries(run.lab).map(([k, v]) => `${k} ${typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? String(v) : JSON.stringify(v)}`).join(", ")}`, "");
   const base = run.baseline ?? {};
   const hasBase = Object.keys(base).length > 0;
   lines.push(

@@ -50,7 +50,7 @@ describe("runDrill: restore in time", () => {
       nodes: () => [node("m1", "manager", { leader: true }), node("a-idle", "worker"), node("w2", "worker"), node("w3", "worker"), node("w4", "worker")],
       tasks: () => [task("t2", "w2"), task("t3", "w3"), task("t4", "w4")],
     };
-    const choice = resolveTarget(await script.nodes({} as never), script.tasks({} as never), "worker", { desired: 3 });
+    const choice = resolveTarget(script.nodes({} as never), script.tasks({} as never), "worker", { desired: 3 });
     expect(choice.ok && choice.node.hostname).toBe("w2");
   });
 });

@@ -45,7 +45,7 @@ function rejects(values: RawConfig): ConfigError {
     parseConfig({ ...ADMIN, ...values });
   } catch (e) {
     if (e instanceof ConfigError) return e;
-    throw new Error(`expected a ConfigError, got ${String(e)}`);
+    throw new Error(`expected a ConfigError, got ${String(e)}`, { cause: e });
   }
   throw new Error(`expected ${JSON.stringify(values)} to be rejected`);
 }

@@ -62,7 +62,7 @@ describe.skipIf(ENGINE_PROBLEM !== undefined).sequential(
       const obs = new LabObserver(info.managers);
       const stuck = new StuckDownRepair(20, say);
       const until = Date.now() + 60_000;
-      let last = "";
+      let last: string;
       for (;;) {
         const [nodes, tasks] = await Promise.all([obs.nodes(), obs.tasks(SERVICE)]).catch(() => [[], []] as const);
         const ready = new Set(nodes.filter((n) => n.status === "ready").map((n) => n.id));

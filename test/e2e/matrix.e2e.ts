@@ -47,7 +47,7 @@ describe.skipIf(ENGINE_PROBLEM !== undefined).sequential(
       output = r.out;
       say(`npm run lab -- matrix exit ${code} after ${Math.round((Date.now() - t) / 1000)} s: ${output.trim().split("\n").pop()}`);
       // The bring-up's steps and their durations (CI's time budget is read from these lines).
-      for (const l of output.split("\n").filter((x) => /^(✔ |lab (up|reused)|  swarm: |  loaded into )/.test(x.replace(/^\[[^\]]*\] /, "")))) say(l);
+      for (const l of output.split("\n").filter((x) => /^(✔ |lab (up|reused)| {2}swarm: | {2}loaded into )/.test(x.replace(/^\[[^\]]*\] /, "")))) say(l);
       const file = path.join(dir, "matrix.json");
       if (!fs.existsSync(file)) throw new Error(`the matrix (exit ${code}) wrote no matrix.json; its last output:\n${output.trim().split("\n").slice(-25).join("\n")}`);
       matrix = JSON.parse(fs.readFileSync(file, "utf8"));

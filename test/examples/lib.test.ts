@@ -4,6 +4,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as ts from "typescript";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import * as lib from "../../lib";
@@ -24,11 +25,17 @@ export function undocumentedArgs(source: string): string[] {
 }
 
 describe("library entry point", () => {
-  it("is what the package name resolves to (package.json exports, main, types)", () => {
+  it("is what the package name resolves to: lib.ts compiled to dist/ (package.json exports, main, types)", () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
-    expect(pkg.exports["."]).toEqual({ types: "./lib.ts", default: "./lib.ts" });
-    expect([pkg.main, pkg.types]).toEqual(["lib.ts", "lib.ts"]);
-    expect(require.resolve("swarm-ha")).toBe(path.join(ROOT, "lib.ts"));
+    expect(pkg.exports["."]).toEqual({ types: "./dist/lib.d.ts", default: "./dist/lib.js" });
+    expect([pkg.main, pkg.types]).toEqual(["dist/lib.js", "dist/lib.d.ts"]);
+    // tsconfig.build.json compiles lib.ts (and what it imports) to dist/, keeping the tree: lib.ts → dist/lib.js.
+    const build = ts.readConfigFile(path.join(ROOT, "tsconfig.build.json"), ts.sys.readFile).config as { files: string[]; compilerOptions: Record<string, unknown> };
+    expect(build.files).toEqual(["lib.ts"]);
+    expect(build.compilerOptions).toMatchObject({ outDir: "dist", rootDir: ".", declaration: true, noEmit: false });
+    // Inside this repository the examples load the source (vitest.config.ts alias); the packed
+    // tarball is installed and synthesized by test/package/pack.test.ts.
+    expect(fs.readFileSync(path.join(ROOT, ".gitignore"), "utf8").split("\n")).toContain("dist/");
   });
 
   it("keeps index.ts the program: Pulumi would otherwise run the exports entry (run.js)", () => {

@@ -17,7 +17,8 @@ import { clusterIngressRule, instance, TYPES } from "./fixtures";
 const root = path.join(__dirname, "..", "..");
 // The wire sentinel for a value not known until the resource is created.
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-// Same grpc-js instance the generated client was built against.
+// Same grpc-js instance the generated client was built against (by path, synchronously at load).
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- no static import can name that copy
 const grpc: typeof import("@grpc/grpc-js") = require(
   require.resolve("@grpc/grpc-js", { paths: [path.dirname(require.resolve("@pulumi/pulumi/proto/analyzer_grpc_pb"))] }),
 );

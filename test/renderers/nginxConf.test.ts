@@ -9,7 +9,7 @@ function nodes(n: number, port = 8080): Upstream[] {
 
 /** The `server` lines of the `upstream was` block, as host:port strings in order (backups or primaries). */
 function upstreamServers(conf: string, backup = false): string[] {
-  const block = /upstream was \{([\s\S]*?)\n  \}/.exec(conf);
+  const block = /upstream was \{([\s\S]*?)\n {2}\}/.exec(conf);
   if (!block) throw new Error("no upstream block in the rendered config");
   return [...block[1].matchAll(/^\s*server (\S+) (.*);$/gm)].filter((m) => / backup$/.test(m[2]) === backup).map((m) => m[1]);
 }

@@ -48,8 +48,10 @@ async function synthesize(
   return { s, stdin: JSON.parse(String(drill.inputs.stdin)), create: String(drill.inputs.create), environment: drill.inputs.environment };
 }
 
-const closers: Array<() => void> = [];
-afterAll(() => closers.forEach((c) => c()));
+const closers: Array<() => Promise<void> | void> = [];
+afterAll(async () => {
+  for (const c of closers) await c();
+});
 
 describe.each(["dev", "prod"] as const)("chaos contract: stack %s", (stack) => {
   it.each(validTargets(stack))("target %s: the CLI parses what the ChaosCheck receives and builds its adapters", async (target) => {
