@@ -7,6 +7,7 @@
  * so the same checks run in unit tests, in the program and in the lab CLI.
  */
 import { Cidr, formatCidr, netmask, parseCidr } from "../base/ipv4";
+import { quote } from "../base/quote";
 
 import { InstanceType as AWS_INSTANCE_TYPES } from "@pulumi/aws/types/enums/ec2";
 import { createPrivateKey } from "node:crypto";
@@ -137,18 +138,8 @@ function str(values: RawConfig, key: string): string {
   return v;
 }
 
-/**
- * A value as a message shows it: JSON-quoted, so a newline, a NUL or a trailing space is visible,
- * and with the characters JSON leaves raw but a terminal hides (C1 controls, format characters such
- * as U+200B, odd spaces such as U+00A0, a byte-order mark) escaped as well.
- */
-export function quote(v: unknown): string {
-  const text = JSON.stringify(v) ?? String(v);
-  return text.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/gu, (c) => {
-    const code = c.codePointAt(0)!;
-    return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, "0")}`;
-  });
-}
+/** Re-exported: the quoting lives in base/quote (the chaos CLI prints values the same way). */
+export { quote };
 
 /** The command that sets a key: every fix a message suggests is written this way (a test feeds each back). */
 export function setCommand(key: string, value: string | number | boolean): string {
@@ -374,6 +365,28 @@ export function suggestKey(key: string): string | undefined {
     if (!best || d < best.d) best = { key: k.key, d };
   }
   return best && best.d <= Math.max(2, Math.floor(key.length / 4)) ? best.key : undefined;
+}
+
+/**
+ * A warning for a key whose namespace is a near miss of the project's (case, "-", "_" or "."
+ * aside, or within two edits), naming the key it was meant to be; undefined for every other key.
+ * Pulumi reads such a key as another package's setting, so without the warning it is ignored.
+ */
+export function namespaceNearMiss(project: string, fullKey: string): string | undefined {
+  const colon = fullKey.indexOf(":");
+  if (colon < 0) return undefined;
+  const ns = fullKey.slice(0, colon);
+  const key = fullKey.slice(colon + 1);
+  if (ns === project) return undefined;
+  const squash = (s: string) => s.toLowerCase().replace(/[-_.\s]/g, "");
+  const near = squash(ns) === squash(project) || distance(ns, project) <= 2 || (squash(ns).length >= 4 && squash(project).includes(squash(ns)));
+  if (!near) return undefined;
+  const known = KEY_BY_NAME.has(key) ? key : suggestKey(key);
+  const meant = `${project}:${known ?? key}`;
+  return (
+    `config key ${quote(fullKey)} is ignored: ${quote(ns)} is not this project's namespace (${project}), so nothing reads it; ` +
+    `did you mean ${meant}? Move it with \`pulumi config rm ${fullKey}\` and \`pulumi config set ${known ?? key} <value>\``
+  );
 }
 
 function rejectUnknownKeys(values: RawConfig): void {
