@@ -417,7 +417,7 @@ function parseVpcCidr(values: RawConfig): string {
     const special = SPECIAL_RANGES.find(([range]) => within(vpc, range))?.[1];
     const why = special
       ? `is ${special}: AWS refuses it for a VPC`
-      : "is public address space: inside the VPC those addresses would mean the VPC, hiding the real internet hosts that own them";
+      : "is outside the private ranges (RFC 1918): inside the VPC those addresses would mean the VPC, hiding the internet hosts or carrier networks that own them";
     throw new ConfigError("vpcCidr", `${vpcCidr} ${why}; use a private range (${PRIVATE_RANGES.join(", ")}), e.g. ${setCommand("vpcCidr", "10.42.0.0/16")}`);
   }
   return vpcCidr;
@@ -555,7 +555,7 @@ function checkAzLoss(
     throw new ConfigError(
       "wasReplicas",
       `${replicas} replicas do not fit after losing an availability zone: eligible nodes per zone are ` +
-        `${eligible.join("/")}, so losing the fullest (${worst}) leaves ${left}. ${fixes.join(", or ")}`,
+        `${eligible.join("/")}, so losing the fullest (${worst}) leaves ${left}; ${fixes.join(", or ")}`,
     );
   }
 }
@@ -719,27 +719,34 @@ function sshString(buf: Buffer, at: number): { value: Buffer; next: number } | u
   return { value: buf.subarray(at + 4, at + 4 + len), next: at + 4 + len };
 }
 
+/** The cipher name and the public key blob of an OpenSSH private key's unencrypted header. */
+function opensshHeader(pem: string): { cipher: string; publicBlob: Buffer } | undefined {
+  const openssh = /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]*?)-----END OPENSSH PRIVATE KEY-----/.exec(pem);
+  if (!openssh) return undefined;
+  const buf = Buffer.from(openssh[1].replace(/\s+/g, ""), "base64");
+  const magic = "openssh-key-v1\0";
+  if (buf.subarray(0, magic.length).toString("latin1") !== magic) return undefined;
+  const cipher = sshString(buf, magic.length);
+  const kdf = cipher && sshString(buf, cipher.next);
+  const kdfOptions = kdf && sshString(buf, kdf.next);
+  if (!kdfOptions || kdfOptions.next + 4 > buf.length) return undefined;
+  const publicBlob = sshString(buf, kdfOptions.next + 4);
+  return publicBlob && { cipher: cipher.value.toString("latin1"), publicBlob: publicBlob.value };
+}
+
 /**
  * The key type of a private key ("rsa", "ed25519", "ec", ...), and whether a passphrase protects
  * it. OpenSSH keys are read from their unencrypted public part (PROTOCOL.key in OpenSSH's sources:
  * magic, cipher, kdf, kdf options, key count, public key blob); PEM/PKCS#8 keys by node:crypto.
  */
 export function privateKeyType(pem: string): { type: string; encrypted: boolean } | undefined {
-  const openssh = /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]*?)-----END OPENSSH PRIVATE KEY-----/.exec(pem);
-  if (openssh) {
-    const buf = Buffer.from(openssh[1].replace(/\s+/g, ""), "base64");
-    const magic = "openssh-key-v1\0";
-    if (buf.subarray(0, magic.length).toString("latin1") !== magic) return undefined;
-    const cipher = sshString(buf, magic.length);
-    const kdf = cipher && sshString(buf, cipher.next);
-    const kdfOptions = kdf && sshString(buf, kdf.next);
-    if (!kdfOptions || kdfOptions.next + 4 > buf.length) return undefined;
-    const publicBlob = sshString(buf, kdfOptions.next + 4);
-    const keyType = publicBlob && sshString(publicBlob.value, 0);
-    if (!keyType) return undefined;
+  if (/-----BEGIN OPENSSH PRIVATE KEY-----/.test(pem)) {
+    const header = opensshHeader(pem);
+    const keyType = header && sshString(header.publicBlob, 0);
+    if (!header || !keyType) return undefined;
     const name = keyType.value.toString("latin1");
     const type = name === "ssh-rsa" ? "rsa" : name === "ssh-ed25519" ? "ed25519" : name.startsWith("ecdsa-") ? "ec" : name;
-    return { type, encrypted: cipher.value.toString("latin1") !== "none" };
+    return { type, encrypted: header.cipher !== "none" };
   }
   if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) return undefined;
   if (/ENCRYPTED/.test(pem)) return { type: "unknown", encrypted: true };
@@ -792,7 +799,9 @@ export function privateKeyProblem(text: string): string | undefined {
     } catch {
       signs = false;
     }
-    if (!signs) return "its private part does not match its public part (a damaged or spliced key)";
+    if (!signs || !key.getPublicSSH().equals(opensshHeader(text)?.publicBlob ?? Buffer.alloc(0))) {
+      return "its private part does not match its public part (a damaged or spliced key)";
+    }
     pem = key.getPrivatePEM();
   } else pem = text;
   let bits: number | undefined;
