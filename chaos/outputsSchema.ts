@@ -87,7 +87,7 @@ function checkNodes(o: Doc): Array<{ name: string; instanceId: string; role: str
     const instanceId = need(n, "instanceId", `${at}.instanceId`, str(EC2_INSTANCE_ID), "an EC2 instance id like i-0123456789abcdef0");
     const privateIp = need(n, "privateIp", `${at}.privateIp`, ipv4, IPV4);
     need(n, "publicIp", `${at}.publicIp`, ipv4, IPV4);
-    if (n.swarmNodeId !== undefined) need(n, "swarmNodeId", `${at}.swarmNodeId`, str(/^[A-Za-z0-9]{1,64}$/), "a swarm node id");
+    if (n.swarmNodeId !== undefined && n.swarmNodeId !== null) need(n, "swarmNodeId", `${at}.swarmNodeId`, str(/^[A-Za-z0-9]{1,64}$/), "a swarm node id");
     return { name, role, instanceId, privateIp };
   });
   if (!out.some((n) => n.role === "manager")) throw new OutputsSchemaError("nodes", "has no manager; the drill observes the swarm through one");
@@ -108,7 +108,8 @@ function checkNodes(o: Doc): Array<{ name: string; instanceId: string; role: str
 }
 
 function checkEdge(o: Doc, nodes: ReadonlyArray<{ instanceId: string }>): void {
-  if (o.edgeInstanceIds !== undefined) {
+  // Optional fields: absent, or null where an output resolved to nothing (a single balancer has no EIP pair).
+  if (o.edgeInstanceIds !== undefined && o.edgeInstanceIds !== null) {
     const ids = need(o, "edgeInstanceIds", "edgeInstanceIds", (v): v is unknown[] => Array.isArray(v), "a list of EC2 instance ids");
     ids.forEach((id, i) => {
       if (!str(EC2_INSTANCE_ID)(id)) throw new OutputsSchemaError(`edgeInstanceIds[${i}]`, `must be an EC2 instance id like i-0123456789abcdef0 (got ${shown(id)})`);
@@ -118,7 +119,7 @@ function checkEdge(o: Doc, nodes: ReadonlyArray<{ instanceId: string }>): void {
       if (node >= 0) throw new OutputsSchemaError(`edgeInstanceIds[${i}]`, `${quote(id)} is also nodes[${node}].instanceId; a balancer is not a swarm node: ${SAVE}`);
     });
   }
-  if (o.edgeEipAllocationId !== undefined) {
+  if (o.edgeEipAllocationId !== undefined && o.edgeEipAllocationId !== null) {
     need(o, "edgeEipAllocationId", "edgeEipAllocationId", str(/^eipalloc-(?:[0-9a-f]{8}|[0-9a-f]{17})$/), "an Elastic IP allocation id like eipalloc-0123456789abcdef0");
   }
 }

@@ -119,6 +119,7 @@ describe("chaos --outputs: the whole document against one schema, before anythin
     }
     expect(() => checkOutputsDocument(mutate((o) => delete o.edgeInstanceIds))).not.toThrow();
     expect(() => checkOutputsDocument(mutate((o) => delete o.nodes[0].swarmNodeId))).not.toThrow();
+    expect(() => checkOutputsDocument(mutate((o) => Object.assign(o, { edgeEipAllocationId: null, edgeInstanceIds: null })))).not.toThrow();
   });
 
   it("reaches the setup with a valid document (the check is not a wall)", async () => {

@@ -52,7 +52,7 @@ export function suggestedFixes(message: string): Edit[][] {
         const args = m[2].trim();
         if (m[1] === "set") {
           const s = /^([A-Za-z][A-Za-z0-9]*) (\S+)$/.exec(args);
-          if (s) edits.push({ set: s[1], value: s[2] });
+          if (s && !/^<.*>$/.test(s[2])) edits.push({ set: s[1], value: s[2] });
         } else {
           const p = /^--path '([A-Za-z]+)\[(\d+)\]'$/.exec(args);
           if (p) edits.push({ rm: p[1], index: Number(p[2]) });
