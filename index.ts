@@ -17,6 +17,7 @@ import { SwarmCluster, SwarmNode } from "./components/swarmCluster";
 import { roleTags, TAG_DEPLOYMENT } from "./base/tags";
 import { WasService } from "./components/wasService";
 import { loadConfig } from "./config/config";
+import { instanceArchitecture } from "./config/schema";
 
 const cfg = loadConfig();
 const identity = { project: cfg.project, stack: cfg.stack };
@@ -43,7 +44,13 @@ const network = new Network("net", {
   encryptOverlay: cfg.network.encryptOverlay,
   edgePair: cfg.edge.nodes === 2,
 });
-const ami = ubuntuAmi({});
+// One Ubuntu AMI lookup per architecture the instance types need (Graviton types take arm64's).
+const amis = new Map<string, pulumi.Output<string>>();
+const amiFor = (instanceType: string): pulumi.Output<string> => {
+  const arch = instanceArchitecture(instanceType);
+  if (!amis.has(arch)) amis.set(arch, ubuntuAmi({}, arch));
+  return amis.get(arch)!;
+};
 
 // Every instance (whichever component makes it) carries the deployment tag the chaos guard checks,
 // and waits for the internet route; so does every Elastic IP (AWS refuses one without a gateway).
@@ -65,7 +72,7 @@ const machines = { transformations: [deployed] };
 
 const cluster = new SwarmCluster("swarm", {
   identity,
-  ami,
+  ami: amiFor(cfg.workers.instanceType), // the managers share it (stacks/schema.ts: one swarm architecture)
   managerCount: cfg.managers.count,
   managerInstanceType: cfg.managers.instanceType,
   workerCount: cfg.workers.count,
@@ -79,7 +86,7 @@ const cluster = new SwarmCluster("swarm", {
 
 const logs = new NfsLogServer("logs", {
   identity,
-  ami,
+  ami: amiFor(cfg.nfs.instanceType),
   instanceType: cfg.nfs.instanceType,
   subnetId: network.clusterSubnetIds[0],
   availabilityZone: network.clusterSubnetZones[0],
@@ -112,7 +119,7 @@ const was = new WasService("was", {
 const schedulable: SwarmNode[] = [...(cfg.managers.runTasks ? cluster.managers : []), ...cluster.workers];
 const edge = new EdgeTier("edge", {
   identity,
-  ami,
+  ami: amiFor(cfg.edge.instanceType),
   instanceType: cfg.edge.instanceType,
   nodes: cfg.edge.nodes,
   subnetIds: network.edgeSubnetIds,

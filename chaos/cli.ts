@@ -2,7 +2,8 @@
  * `npm run chaos -- ...`: runs the drill against a deployed stack (EC2 + SSH) or the local lab.
  *
  * Exit codes (EXIT below): 0 the verdict passed; 1 the drill ran and its verdict failed (every
- * reason in the report's `failures`); 2 bad command line; 3 refused by a safety check; 4 could not
+ * reason in the report's `failures`); 2 bad command line or stack outputs (chaos/outputsSchema.ts,
+ * checked whole before AWS or a lab is contacted); 3 refused by a safety check; 4 could not
  * be set up (outputs unreadable, no lab, no engine): nothing was touched with 2, 3 and 4.
  * Progress goes to stderr; `--json -` prints the compact report on stdout (what the ChaosCheck
  * parses). This module wires nothing: the composition root `cli/chaos.ts` passes the adapters.
@@ -14,6 +15,7 @@ import { readArgv, type FlagSpec } from "../base/argv";
 import { DEFAULT_FAULT, FAULT_KINDS, isFaultKind, type FaultKind } from "../base/faults";
 import { parseStackOutputs, type StackOutputs } from "./aws/aws";
 import { runDrill, type DrillOptions, type DrillResult } from "./drill/core";
+import { checkOutputsDocument, OutputsSchemaError, parseOutputsText } from "./outputsSchema";
 import { compactReport, renderReportJson, writeReport } from "./report/report";
 import type { EdgeObserver, LoadHook, NodeStopper, SwarmObserver } from "./types";
 import { DEFAULT_BUDGETS } from "./drill/verdict";
@@ -62,7 +64,8 @@ export const USAGE = `usage: npm run chaos -- (--stack <name> | --outputs <file.
                                    2xx/3xx, a timeout or a reset fails a request)
   --max-p99-ms <ms>                p99 latency the verdict allows (default 1500)
 exit: 0 the verdict passed; 1 the drill ran and failed (the report lists every reason);
-      2 bad flags; 3 refused by a safety check (nothing stopped); 4 could not be set up
+      2 bad flags or stack outputs (the field is named); 3 refused by a safety check (nothing
+      stopped); 4 could not be set up
       (outputs unreadable, no lab or engine; nothing touched)`;
 
 export class UsageError extends Error {}
@@ -340,17 +343,18 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
     if (opts.source.kind === "lab") setup = edge ? await deps.labEdgeSetup(log, fault) : await deps.labSetup(log, fault);
     else {
       const text = opts.source.kind === "stack" ? await deps.pulumiOutputs(opts.source.stack) : readOutputs(deps, opts.source.file);
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        throw new Error(`the stack outputs are not JSON (${opts.source.kind === "stack" ? `pulumi stack output --stack ${opts.source.stack}` : opts.source.file})`);
-      }
+      const json = parseOutputsText(text, opts.source.kind === "stack" ? `pulumi stack output --stack ${opts.source.stack}` : opts.source.file);
+      // The whole document and the target, before EC2 or a lab is contacted (exit 2 below).
+      checkOutputsDocument(json, opts.target);
       let outputs = parseStackOutputs(json);
       if (deps.refreshOutputs) outputs = await deps.refreshOutputs(outputs, log);
       setup = edge ? deps.awsEdgeSetup(outputs, log, fault) : deps.awsSetup(outputs, log, fault);
     }
   } catch (e) {
+    if (e instanceof OutputsSchemaError) {
+      deps.stderr(`chaos: bad stack outputs (nothing was touched): ${e.message}\n`);
+      return EXIT.usage;
+    }
     deps.stderr(`chaos: could not set up the drill (nothing was touched): ${e instanceof Error ? e.message : String(e)}\n`);
     return EXIT.setup;
   }

@@ -2,15 +2,21 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Role, roleTags, StackIdentity } from "../base/tags";
 
-/** Ubuntu 24.04 LTS (amd64) published by Canonical, looked up per region. */
-export function ubuntuAmi(opts: pulumi.InvokeOptions): pulumi.Output<string> {
+/**
+ * Ubuntu 24.04 LTS published by Canonical, looked up per region, for an instance architecture:
+ * "x86_64" (default; Canonical names it amd64) or "arm64" (Graviton types: stacks/schema.ts
+ * instanceArchitecture tells which a type needs).
+ */
+export function ubuntuAmi(opts: pulumi.InvokeOptions, architecture: "x86_64" | "arm64" = "x86_64"): pulumi.Output<string> {
+  const arch = architecture === "arm64" ? "arm64" : "amd64";
   return aws.ec2
     .getAmiOutput(
       {
         mostRecent: true,
         owners: ["099720109477"],
         filters: [
-          { name: "name", values: ["ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*"] },
+          { name: "name", values: [`ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-${arch}-server-*`] },
+          { name: "architecture", values: [architecture] },
           { name: "virtualization-type", values: ["hvm"] },
         ],
       },

@@ -9,7 +9,7 @@
  * exception" plus a stack trace.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parseConfig, RawConfig, SwarmHaConfig } from "./schema";
+import { ConfigError, namespaceNearMiss, parseConfig, RawConfig, SwarmHaConfig } from "./schema";
 
 export interface LoadedConfig extends SwarmHaConfig {
   readonly project: string;
@@ -58,9 +58,21 @@ function parseOrFail(project: string, values: Record<string, unknown>): SwarmHaC
   }
 }
 
+/**
+ * Keys in a namespace that is a near miss of the project's (`swarmha:workerCount`, `swarm_ha:...`)
+ * are never read: one warning each, naming the key they were meant to be.
+ */
+function warnStrayNamespaces(project: string): void {
+  for (const key of Object.keys(pulumi.runtime.allConfig())) {
+    const warning = namespaceNearMiss(project, key);
+    if (warning) void pulumi.log.warn(warning);
+  }
+}
+
 /** Reads every key of this project (namespace = project name) and validates the lot. */
 export function loadConfig(): LoadedConfig {
   const project = pulumi.getProject();
+  warnStrayNamespaces(project);
   const values = projectValues(project);
   const parsed = parseOrFail(project, values);
   const region = pulumi.runtime.getConfig("aws:region");

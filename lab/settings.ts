@@ -304,7 +304,8 @@ const FLAG_OF_KEY: Record<string, string> = { managerCount: "--managers", worker
 export function labConfig(o: Pick<LabOptions, "managers" | "workers" | "replicas"> & Partial<Pick<LabOptions, "managersRunTasks">>, overrides: Record<string, unknown> = {}): SwarmHaConfig {
   try {
     return parseConfig({
-      adminCidr: "127.0.0.1/32", // no SSH in the lab; required by the schema
+      // No SSH in the lab, but the schema requires a source SSH could come from (it refuses loopback): a documentation address (RFC 5737).
+      adminCidr: "192.0.2.1/32",
       managerCount: o.managers,
       workerCount: o.workers,
       ...(o.replicas !== undefined ? { wasReplicas: o.replicas } : {}),
@@ -313,7 +314,8 @@ export function labConfig(o: Pick<LabOptions, "managers" | "workers" | "replicas
     });
   } catch (e) {
     if (e instanceof ConfigError && FLAG_OF_KEY[e.key]) {
-      throw flagError(FLAG_OF_KEY[e.key], e.reason.replace(/wasReplicas/g, "--replicas").replace(/workerCount/g, "--workers"));
+      const asFlags = e.reason.replace(/`pulumi config set (wasReplicas|workerCount) (\S+)`/g, "$1 $2");
+      throw flagError(FLAG_OF_KEY[e.key], asFlags.replace(/wasReplicas/g, "--replicas").replace(/workerCount/g, "--workers"));
     }
     throw e;
   }

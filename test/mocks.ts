@@ -50,8 +50,15 @@ const ALLOWED_INVOKES: Record<string, (inputs: any) => Record<string, any>> = {
     id: "eu-west-1",
   }),
   "aws:ec2/getAmi:getAmi": (inputs) => {
-    if (!JSON.stringify(inputs.filters).includes("ubuntu-noble-24.04")) throw new Error("unexpected AMI filter");
-    return { id: "ami-0123456789abcdef0", name: "ubuntu-noble-24.04-amd64-server-20261101" };
+    const filters = inputs.filters as Array<{ name: string; values: string[] }>;
+    if (!JSON.stringify(filters).includes("ubuntu-noble-24.04")) throw new Error("unexpected AMI filter");
+    // The image name and the architecture filter must agree (Canonical names x86_64 "amd64").
+    const arch = filters.find((f) => f.name === "architecture")?.values[0] ?? "x86_64";
+    const named = filters.find((f) => f.name === "name")?.values[0] ?? "";
+    if (!named.includes(arch === "arm64" ? "-arm64-" : "-amd64-")) throw new Error(`AMI name ${named} is not for ${arch}`);
+    return arch === "arm64"
+      ? { id: "ami-0fedcba9876543210", name: "ubuntu-noble-24.04-arm64-server-20261101" }
+      : { id: "ami-0123456789abcdef0", name: "ubuntu-noble-24.04-amd64-server-20261101" };
   },
   // The edge pair's IAM policy builds the Elastic IP's ARN (arn:<partition>:ec2:<region>:<account>:elastic-ip/<id>).
   "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" }),

@@ -234,12 +234,12 @@ describe("main", () => {
     expect(failing.err.join("")).toContain("2/3 running on Ready nodes after never");
   });
 
-  it("unreadable or hidden-secret outputs exit 4 (setup) with the field named, nothing touched", async () => {
+  it("hidden-secret outputs exit 2 (bad outputs) and unreadable ones 4 (setup), with the field named, nothing touched", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chaos-cli-"));
     const hidden = path.join(dir, "o.json");
     fs.writeFileSync(hidden, JSON.stringify({ ...JSON.parse(fs.readFileSync(FIXTURE, "utf8")), sshPrivateKey: "[secret]" }));
     const { deps, err, seen } = fakeDeps(workerScript({}));
-    expect(await main(["--outputs", hidden], deps)).toBe(4);
+    expect(await main(["--outputs", hidden], deps)).toBe(2);
     expect(err.join("")).toContain('stack output "sshPrivateKey": is a hidden secret');
     expect(await main(["--stack", "dev"], deps)).toBe(4);
     expect(err.join("")).toContain("no pulumi in tests");

@@ -118,7 +118,7 @@ describe("config chaosFault", () => {
       err = e;
     }
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).message).toBe(`config key "chaosFault": "${bad}" is not a fault kind; use one of stop, kill, partition (pulumi config set chaosFault kill)`);
+    expect((err as ConfigError).message).toBe(`config key "chaosFault": "${bad}" is not a fault kind; use one of stop, kill, partition (\`pulumi config set chaosFault kill\`)`);
   });
 });
 
