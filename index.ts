@@ -72,7 +72,7 @@ const machines = { transformations: [deployed] };
 
 const cluster = new SwarmCluster("swarm", {
   identity,
-  ami: amiFor(cfg.workers.instanceType), // the managers share it (stacks/schema.ts: one swarm architecture)
+  ami: amiFor(cfg.workers.instanceType), // the managers share it (config/schema.ts: one swarm architecture)
   managerCount: cfg.managers.count,
   managerInstanceType: cfg.managers.instanceType,
   workerCount: cfg.workers.count,

@@ -4,7 +4,7 @@ import { Role, roleTags, StackIdentity } from "../base/tags";
 
 /**
  * Ubuntu 24.04 LTS published by Canonical, looked up per region, for an instance architecture:
- * "x86_64" (default; Canonical names it amd64) or "arm64" (Graviton types: stacks/schema.ts
+ * "x86_64" (default; Canonical names it amd64) or "arm64" (Graviton types: config/schema.ts
  * instanceArchitecture tells which a type needs).
  */
 export function ubuntuAmi(opts: pulumi.InvokeOptions, architecture: "x86_64" | "arm64" = "x86_64"): pulumi.Output<string> {
