@@ -99,11 +99,13 @@ describe.skipIf(why !== undefined)(`WasService on the real engine${why ? ` (skip
   it("reaches swarm as the lab posts it: spread over the zone label, the health check's durations", async () => {
     const engine = new Docker({ socketPath: socket, timeout: 5000 });
     const [svc] = await engine.listServices({ filters: { name: ["was"] } });
-    const t = svc.Spec!.TaskTemplate!;
+    const t = svc.Spec!.TaskTemplate as {
+      Placement: { Preferences: unknown };
+      ContainerSpec: { HealthCheck: { Interval: number } };
+    };
     // swarmkit honours only a descriptor that starts with node.labels. (finding 3)
-    expect(t.Placement!.Preferences).toEqual([{ Spread: { SpreadDescriptor: "node.labels.swarm-ha.zone" } }]);
-    const hc = (t.ContainerSpec as { HealthCheck: { Interval: number } }).HealthCheck;
-    expect(hc.Interval).toBe(500_000_000);
+    expect(t.Placement.Preferences).toEqual([{ Spread: { SpreadDescriptor: "node.labels.swarm-ha.zone" } }]);
+    expect(t.ContainerSpec.HealthCheck.Interval).toBe(500_000_000);
     const net = await engine.getNetwork("was-net").inspect();
     expect(net.Options).toMatchObject({ encrypted: "true" });
   }, 60_000);
