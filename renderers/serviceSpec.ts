@@ -41,14 +41,16 @@ export type NfsLogStore = "instance" | "efs";
  */
 export const NFS_MOUNT_OPTIONS: Readonly<Record<NfsLogStore, string>> = {
   efs: "nfsvers=4.1,rsize=1048576,wsize=1048576,hard,timeo=600,retrans=2,noresvport",
-  instance: "nfsvers=4.1,rw,soft,timeo=100,retrans=2",
+  instance: "nfsvers=4.1,rw,soft,timeo=150,retrans=3",
 };
 
 /**
- * Longest a single NFS request (a mount's first one included) waits before a soft mount fails it,
- * from nfs(5) for NFS over TCP: timeo tenths of a second, then linear backoff ("after each
- * retransmission the timeout is increased by timeo up to the maximum of 600 seconds"), retrans
- * retransmissions. Infinity for a hard mount ("NFS requests are retried indefinitely").
+ * How long a soft mount lets one NFS request (a mount's first one included) wait before failing it
+ * over TCP: the RPC layer's major timeout. Linux sets, for TCP, the first wait to timeo (tenths of a
+ * second), each retransmission's increment to timeo and the ceiling to timeo + timeo x retrans, at
+ * most 600 s (fs/nfs/client.c nfs_init_timeout_values), and gives up at timeo + increment x retrans
+ * (net/sunrpc/xprt.c xprt_calc_majortimeo). Infinity for a hard mount (nfs(5): "NFS requests are
+ * retried indefinitely"; hard is the default).
  */
 export function nfsMountBoundSeconds(options: string): number {
   const opts = options.split(",");
@@ -57,11 +59,8 @@ export function nfsMountBoundSeconds(options: string): number {
     const v = opts.find((o) => o.startsWith(`${key}=`));
     return v === undefined ? fallback : Number(v.slice(key.length + 1));
   };
-  const timeo = num("timeo", 600) / 10;
-  const retrans = num("retrans", 2);
-  let total = 0;
-  for (let k = 1; k <= retrans + 1; k++) total += Math.min(k * timeo, 600);
-  return total;
+  const timeo = Math.min(num("timeo", 600) / 10, 600);
+  return Math.min(timeo * (1 + num("retrans", 2)), 600);
 }
 
 export interface WasServiceModel {

@@ -51,11 +51,12 @@ describe("NFS mount options of the log volume", () => {
     expect(optionsOf({ ...model, logVolume: { kind: "nfs", server: "10.42.0.50", exportPath: "/srv/nfs/was-logs", store: "instance" } })).toEqual(instance);
   });
 
-  it("bounds a soft request by nfs(5)'s linear backoff over TCP, and a hard one not at all", () => {
-    expect(nfsMountBoundSeconds("nfsvers=4.1,soft,timeo=100,retrans=2")).toBe(10 + 20 + 30);
-    expect(nfsMountBoundSeconds("soft,timeo=600,retrans=2")).toBe(60 + 120 + 180);
-    expect(nfsMountBoundSeconds("soft")).toBe(60 + 120 + 180); // defaults: timeo=600, retrans=2
-    expect(nfsMountBoundSeconds("soft,timeo=6000,retrans=1")).toBe(600 + 600); // each wait capped at 600 s
+  it("bounds a soft request by the kernel's major timeout over TCP, and a hard one not at all", () => {
+    // timeo (tenths of a second) + retrans increments of timeo, at most 600 s.
+    expect(nfsMountBoundSeconds("nfsvers=4.1,rw,soft,timeo=150,retrans=3")).toBe(15 + 3 * 15);
+    expect(nfsMountBoundSeconds("soft,timeo=100,retrans=2")).toBe(30);
+    expect(nfsMountBoundSeconds("soft")).toBe(180); // defaults: timeo=600, retrans=2
+    expect(nfsMountBoundSeconds("soft,timeo=6000,retrans=5")).toBe(600);
     // The case that must fail the instance store: hard (the seed's options) never gives up.
     expect(nfsMountBoundSeconds("nfsvers=4.1,rw,hard,timeo=600,retrans=2")).toBe(Infinity);
     expect(nfsMountBoundSeconds(NFS_MOUNT_OPTIONS.efs)).toBe(Infinity);

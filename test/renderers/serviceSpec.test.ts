@@ -95,7 +95,7 @@ describe("renderServiceSpec", () => {
           DriverConfig: {
             Name: "local",
             // The instance store's options (the default store): soft, so a mount never blocks a start indefinitely.
-            Options: { type: "nfs", o: "addr=10.42.0.50,nfsvers=4.1,rw,soft,timeo=100,retrans=2", device: ":/srv/nfs/was-logs" },
+            Options: { type: "nfs", o: "addr=10.42.0.50,nfsvers=4.1,rw,soft,timeo=150,retrans=3", device: ":/srv/nfs/was-logs" },
           },
         },
       },
