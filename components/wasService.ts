@@ -38,7 +38,7 @@ export interface WasServiceArgs {
    * The shared log store as an NFS export: the server's address (an NfsLogServer's `privateIp`) or
    * host name (an EfsLogStore's `dnsName`, resolved on each node), the exported path, and which
    * store it is, for its mount options (renderers/serviceSpec.ts NFS_MOUNT_OPTIONS). `store`
-   * default "instance".
+   * Default: config key logStore's (instance).
    */
   readonly nfs: { readonly server: pulumi.Input<string>; readonly exportPath: string; readonly store?: NfsLogStore };
   /** Steps the service must wait for (every node joined, NFS server up). */
@@ -239,7 +239,7 @@ export class WasService extends pulumi.ComponentResource {
     }
 
     const logVolume = (server: string) =>
-      ({ kind: "nfs", server, exportPath: args.nfs.exportPath, store: args.nfs.store ?? "instance" }) as const;
+      ({ kind: "nfs", server, exportPath: args.nfs.exportPath, store: args.nfs.store ?? schemaDefault<NfsLogStore>("logStore", "string") }) as const;
     const model: WasServiceModel = {
       name: this.serviceName,
       image: args.image ?? args.sampleBaseImage ?? schemaDefault<string>("wasSampleBaseImage", "string"),
