@@ -1,7 +1,8 @@
 /**
  * swarm-ha: a highly available web tier on Docker Swarm in AWS.
  *
- * config (config/config.ts) → network → swarm managers + workers → NFS log server → WAS service
+ * config (config/config.ts) → network → swarm managers + workers → log store (an NFS server, or
+ * EFS: logStore) → WAS service
  * → nginx balancers over every node that can run a task → optional chaos check.
  */
 import * as aws from "@pulumi/aws";
@@ -12,6 +13,7 @@ import { ChaosCheck } from "./components/chaosCheck";
 import { EdgeTier } from "./components/edge";
 import { ubuntuAmi } from "./components/machine";
 import { Network } from "./components/network";
+import { EfsLogStore } from "./components/efsLogStore";
 import { NfsLogServer } from "./components/nfsServer";
 import { SwarmCluster, SwarmNode } from "./components/swarmCluster";
 import { roleTags, TAG_DEPLOYMENT } from "./base/tags";
@@ -84,17 +86,32 @@ const cluster = new SwarmCluster("swarm", {
   dispatcherHeartbeatSeconds: cfg.swarm.dispatcherHeartbeatSeconds,
 }, machines);
 
-const logs = new NfsLogServer("logs", {
-  identity,
-  ami: amiFor(cfg.nfs.instanceType),
-  instanceType: cfg.nfs.instanceType,
-  subnetId: network.clusterSubnetIds[0],
-  availabilityZone: network.clusterSubnetZones[0],
-  securityGroupIds: [network.nfsSecurityGroupId],
-  ssh,
-  exportPath: cfg.nfs.exportPath,
-  allowedCidrs: network.clusterCidrs,
-}, machines);
+// The WAS log store (docs/log-store.md): EFS with a mount target in every cluster subnet, or the
+// NFS server in the first zone. The WAS mounts either as an NFS export with the store's options.
+const logs =
+  cfg.logStore.kind === "efs"
+    ? new EfsLogStore("logs", {
+        identity,
+        vpcId: network.vpcId,
+        subnetIds: network.clusterSubnetIds,
+        clientSecurityGroupId: network.clusterSecurityGroupId,
+      })
+    : new NfsLogServer("logs", {
+        identity,
+        ami: amiFor(cfg.nfs.instanceType),
+        instanceType: cfg.nfs.instanceType,
+        subnetId: network.clusterSubnetIds[0],
+        availabilityZone: network.clusterSubnetZones[0],
+        securityGroupIds: [network.nfsSecurityGroupId],
+        ssh,
+        exportPath: cfg.nfs.exportPath,
+        allowedCidrs: network.clusterCidrs,
+      }, machines);
+const logExport =
+  logs instanceof EfsLogStore
+    ? { server: logs.dnsName, exportPath: logs.exportPath, store: "efs" as const }
+    : { server: logs.privateIp, exportPath: cfg.nfs.exportPath, store: "instance" as const };
+const logsReady: pulumi.Resource[] = logs instanceof EfsLogStore ? logs.ready : [logs.ready];
 
 const was = new WasService("was", {
   identity,
@@ -109,8 +126,8 @@ const was = new WasService("was", {
   restartDelaySeconds: cfg.swarm.taskRestartDelaySeconds,
   managersRunTasks: cfg.managers.runTasks,
   encryptOverlay: cfg.network.encryptOverlay,
-  nfs: { server: logs.privateIp, exportPath: cfg.nfs.exportPath },
-  dependsOn: [...cluster.membership, logs.ready],
+  nfs: logExport,
+  dependsOn: [...cluster.membership, ...logsReady],
   // CI previews from outside adminCidr (.github/workflows/preview.yml): never dial the manager.
   dockerOffline: pulumi.runtime.isDryRun() && process.env.SWARM_HA_PREVIEW_OFFLINE === "1",
 });
@@ -147,9 +164,18 @@ export const managerAddresses = cluster.managers.map((m) => m.publicIp);
 export const nodes = [...nodeOutputs(cluster.managers), ...nodeOutputs(cluster.workers)];
 export const edgeInstanceIds = edge.instanceIds;
 export const edgeEipAllocationId = edge.eipAllocationId;
+/**
+ * The log store: its kind, the export a client mounts, and what `pulumi destroy` leaves in the
+ * account (the instance store's EBS volume, or the EFS file system): delete it when the logs go.
+ */
+export const logStore =
+  logs instanceof EfsLogStore
+    ? { kind: "efs", export: logs.exportTarget, retained: logs.fileSystemId, mountTargetIds: logs.mountTargetIds }
+    : { kind: "instance", export: logs.exportTarget, retained: logs.dataVolumeId, allowedCidrs: network.clusterCidrs };
 export const nfsExport = logs.exportTarget;
-export const nfsDataVolumeId = logs.dataVolumeId;
-export const nfsAllowedCidrs = network.clusterCidrs;
+// Instance store only (the names predate logStore; kept for the deploy steps that cite them).
+export const nfsDataVolumeId = logs instanceof NfsLogServer ? logs.dataVolumeId : undefined;
+export const nfsAllowedCidrs = logs instanceof NfsLogServer ? network.clusterCidrs : undefined;
 export const serviceName = was.serviceName;
 export const replicas = was.replicas;
 export const managersRunTasks = cfg.managers.runTasks;

@@ -5,7 +5,8 @@
  * already has.
  *
  * Wiring, bottom up: a network (`Network` builds a VPC; `ExistingNetwork` / `Network.existing`
- * takes yours) → `SwarmCluster` (managers + workers) → `NfsLogServer` → `WasService` on the swarm →
+ * takes yours) → `SwarmCluster` (managers + workers) → a log store (`NfsLogServer`, one instance, or
+ * `EfsLogStore`, a mount target in every zone) → `WasService` on the swarm →
  * `EdgeTier` (nginx balancers) → optionally `ChaosCheck`. Arguments every machine component shares:
  * `identity` (project and stack, written into the tags the policy pack and the chaos guard read),
  * `ami` (`ubuntuAmi()`: the scripts target Ubuntu 24.04), and `ssh` (the key pair the instances
@@ -22,6 +23,8 @@ export { SSH_DIAL } from "./components/ssh";
 export type { SshAccess } from "./components/ssh";
 export { NfsLogServer } from "./components/nfsServer";
 export type { NfsLogServerArgs } from "./components/nfsServer";
+export { EfsLogStore, EFS_EXPORT_PATH } from "./components/efsLogStore";
+export type { EfsLogStoreArgs } from "./components/efsLogStore";
 export { WasService } from "./components/wasService";
 export { schemaDefault } from "./config/schema";
 export type { WasServiceArgs } from "./components/wasService";

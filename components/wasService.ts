@@ -4,7 +4,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { renderServiceSpec, SAMPLE_APP, ServiceSpec, WAS_SERVICE_NAME, WasServiceModel } from "../renderers/serviceSpec";
+import { NfsLogStore, renderServiceSpec, SAMPLE_APP, ServiceSpec, WAS_SERVICE_NAME, WasServiceModel } from "../renderers/serviceSpec";
 import { SshAccess } from "./ssh";
 import { StackIdentity } from "../base/tags";
 import { schemaDefault } from "../config/schema";
@@ -34,8 +34,13 @@ export interface WasServiceArgs {
   readonly managersRunTasks?: boolean;
   /** Attach the tasks to an encrypted overlay network. Default false. */
   readonly encryptOverlay?: boolean;
-  /** NFS server address and export holding the shared logs. */
-  readonly nfs: { readonly server: pulumi.Input<string>; readonly exportPath: string };
+  /**
+   * The shared log store as an NFS export: the server's address (an NfsLogServer's `privateIp`) or
+   * host name (an EfsLogStore's `dnsName`, resolved on each node), the exported path, and which
+   * store it is, for its mount options (renderers/serviceSpec.ts NFS_MOUNT_OPTIONS). `store`
+   * Default: config key logStore's (instance).
+   */
+  readonly nfs: { readonly server: pulumi.Input<string>; readonly exportPath: string; readonly store?: NfsLogStore };
   /** Steps the service must wait for (every node joined, NFS server up). */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
   /** Directory the Docker provider's SSH key file is written to. Default ~/.ssh. */
@@ -167,7 +172,7 @@ export function sampleAppSource(): string {
 /**
  * The replicated WAS service on the swarm, through a Docker provider that reaches the manager's
  * engine over SSH. Replicas publish the WAS port in host mode (one per node), mount the NFS log
- * export, are health-checked, restarted after `restartDelaySeconds`, and updated one at a time with
+ * export (an NfsLogServer's or an EfsLogStore's), are health-checked, restarted after `restartDelaySeconds`, and updated one at a time with
  * automatic rollback when an update fails its health checks.
  */
 export class WasService extends pulumi.ComponentResource {
@@ -223,6 +228,8 @@ export class WasService extends pulumi.ComponentResource {
       }, withDocker);
     }
 
+    const logVolume = (server: string) =>
+      ({ kind: "nfs", server, exportPath: args.nfs.exportPath, store: args.nfs.store ?? schemaDefault<NfsLogStore>("logStore", "string") }) as const;
     const model: WasServiceModel = {
       name: this.serviceName,
       image: args.image ?? args.sampleBaseImage ?? schemaDefault<string>("wasSampleBaseImage", "string"),
@@ -230,7 +237,7 @@ export class WasService extends pulumi.ComponentResource {
       port: args.port ?? schemaDefault<number>("wasPort", "number"),
       healthPath: args.healthPath ?? schemaDefault<string>("wasHealthPath", "string"),
       env: args.env ?? {},
-      logVolume: { kind: "nfs", server: "NFS_SERVER", exportPath: args.nfs.exportPath },
+      logVolume: logVolume("NFS_SERVER"),
       restartDelaySeconds: args.restartDelaySeconds ?? schemaDefault<number>("taskRestartDelaySeconds", "number"),
       managersRunTasks: args.managersRunTasks ?? schemaDefault<boolean>("managersRunTasks", "boolean"),
       networks: network ? ["NETWORK_ID"] : [],
@@ -252,7 +259,7 @@ export class WasService extends pulumi.ComponentResource {
         toPulumiService(
           renderServiceSpec({
             ...model,
-            logVolume: { kind: "nfs", server: nfs, exportPath: args.nfs.exportPath },
+            logVolume: logVolume(nfs),
             networks: network ? [networkId] : [],
             configs: config ? [{ id: configId, name: configName, target: SAMPLE_APP.target }] : undefined,
           }),

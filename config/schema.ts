@@ -45,7 +45,7 @@ const CHAOS_FAULT_ON_AWS: Readonly<Record<FaultKind, string>> = {
 export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: "vpcCidr", type: "string", default: "10.42.0.0/16", description: "IPv4 CIDR of the VPC: a /16 to /24 inside a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16), passed on in its normal form (010.042.0.0/16 is 10.42.0.0/16). It is split into 8 subnets (a /16 into /19s); each cluster subnet must hold its zone's managers and workers, and the first the NFS server, besides the 5 addresses AWS reserves per subnet." },
   { key: "availabilityZones", type: "integer", default: 2, description: "How many availability zones to spread subnets and nodes over (1 to 3)." },
-  { key: "surviveAzLoss", type: "boolean", default: false, description: "Require the stack to survive the loss of a whole availability zone: two or more zones, a manager quorum, a balancer and wasReplicas eligible nodes left after losing the zone with the most eligible nodes (placement: config/topology.ts)." },
+  { key: "surviveAzLoss", type: "boolean", default: false, description: "Require the stack to survive the loss of a whole availability zone: two or more zones, a manager quorum, a balancer and wasReplicas eligible nodes left after losing the zone with the most eligible nodes (placement: config/topology.ts), and a log store in every zone (logStore efs, or acceptLogStoreZoneLoss)." },
   { key: "adminCidr", type: "string", description: "Source CIDR allowed to SSH to the nodes (where `pulumi up` runs). Required; 0.0.0.0/0 is refused, and so is a range wider than /16 unless allowWideAdminCidr is true, and a range no SSH connection can come from (0.0.0.0/8, loopback, link-local, multicast, 240.0.0.0/4). Passed on in its normal form, like vpcCidr." },
   { key: "allowWideAdminCidr", type: "boolean", default: false, description: "Accept an adminCidr wider than /16 (e.g. a corporate VPN's /8). The policy pack's no-public-cluster-ports flags such a range on SSH too unless its minIpv4PrefixLength setting is lowered." },
   { key: "sshPrivateKey", type: "string", default: "", secret: true, description: "RSA or ED25519 private key for the nodes, OpenSSH or PEM, without a passphrase (EC2 key pairs take no other type); set it with `pulumi config set --secret sshPrivateKey < key`, a plain value is refused. Its private part is parsed and must match its public part; an RSA key needs 2048 bits or more. Empty: an ED25519 key pair is generated with @pulumi/tls and exported as a secret." },
@@ -60,6 +60,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: "dispatcherHeartbeatSeconds", type: "number", default: 0.6, description: "Swarm dispatcher heartbeat in seconds, 0.5 to 60, fractions allowed. A lost node is marked Down 3 x (heartbeat ± 0.5 s) after its last beat (0.6: 0.3 to 3.3 s); swarm draws each period with a fixed ±0.5 s jitter, so at 0.5 a drawn period can be near zero and a node must beat again within twice its draw. 0.6 keeps every draw at 0.1 s or more and showed no false Down in the lab, idle, under 200 connections and at load average 12 (README \"Restore speed\")." },
   { key: "nfsInstanceType", type: "string", default: "t3.micro", description: "EC2 instance type of the NFS log server: one that exists; an arm64 type gets the arm64 AMI." },
   { key: "nfsExportPath", type: "string", default: "/srv/nfs/was-logs", description: "Directory the NFS server exports read-write for the WAS logs (it is chowned to nobody). Must be a dedicated directory below /srv/, e.g. /srv/nfs/was-logs; never a system directory. At most 4095 bytes (PATH_MAX) with no name over 255 (NAME_MAX)." },
+  { key: "logStore", type: "string", default: "instance", description: "Where the WAS logs live: instance (an NFS server on one EC2 instance in the first zone, with its data volume) or efs (an encrypted EFS file system with a mount target in every cluster subnet, so each node mounts the target in its own zone). With surviveAzLoss, instance is refused unless acceptLogStoreZoneLoss is true (docs/log-store.md)." },
+  { key: "acceptLogStoreZoneLoss", type: "boolean", default: false, description: "Accept, with surviveAzLoss and logStore instance, that losing the log server's zone (the first) stops a replica lost with it from starting until the server is back (docs/log-store.md). Ignored with logStore efs." },
   { key: "edgeNodes", type: "integer", default: 1, description: "nginx balancers in front of the swarm: 1, or 2 for a primary/standby pair." },
   { key: "edgeInstanceType", type: "string", default: "t3.micro", description: "EC2 instance type of the nginx balancers: one that exists; an arm64 type gets the arm64 AMI." },
   { key: "wasImage", type: "string", default: "", description: "Image of the WAS service, pinned: a tag other than latest, or a digest (a reference with neither pulls :latest and is refused). Checked by the distribution reference grammar: lowercase repository path, tag [\\w][\\w.-]{0,127} (app:V1 is valid), sha256 digest of 64 lowercase hex digits. On arm64 instance types it must be built for arm64. Empty: the sample application (app/server.js) runs on wasSampleBaseImage, delivered as a swarm config (no registry needed)." },
@@ -110,6 +112,8 @@ export interface SwarmHaConfig {
   readonly workers: { readonly count: number; readonly instanceType: string };
   readonly swarm: { readonly dispatcherHeartbeatSeconds: number; readonly taskRestartDelaySeconds: number };
   readonly nfs: { readonly instanceType: string; readonly exportPath: string };
+  /** Where the WAS logs live (parseLogStore). */
+  readonly logStore: { readonly kind: LogStoreKind; readonly acceptZoneLoss: boolean };
   readonly edge: { readonly nodes: 1 | 2; readonly instanceType: string };
   readonly was: {
     readonly image?: string;
@@ -604,6 +608,35 @@ function checkSubnetsFit(network: SwarmHaConfig["network"], counts: ReturnType<t
 const PATH_MAX = 4096;
 const NAME_MAX = 255;
 
+/** The log stores logStore accepts: components/nfsServer.ts (instance) and components/efsLogStore.ts (efs). */
+export const LOG_STORES = ["instance", "efs"] as const;
+export type LogStoreKind = (typeof LOG_STORES)[number];
+
+/**
+ * logStore, and its part of the surviveAzLoss check: an EFS file system has a mount target in every
+ * cluster subnet (a node mounts the one in its own zone), so it is no zone dependency; the instance
+ * store lives in the first zone, and a replica lost with that zone cannot start (its task mounts the
+ * share when it starts) until the server is back. With surviveAzLoss that is refused unless
+ * acceptLogStoreZoneLoss says the stack accepts it (docs/log-store.md).
+ */
+function parseLogStore(values: RawConfig, network: SwarmHaConfig["network"]): SwarmHaConfig["logStore"] {
+  const kind = str(values, "logStore").trim();
+  if (!(LOG_STORES as readonly string[]).includes(kind)) {
+    throw new ConfigError("logStore", `${quote(kind)} is not a log store; use one of ${LOG_STORES.join(", ")} (pulumi config set logStore efs)`);
+  }
+  const acceptZoneLoss = bool(values, "acceptLogStoreZoneLoss");
+  if (kind === "instance" && network.surviveAzLoss && !acceptZoneLoss) {
+    throw new ConfigError(
+      "logStore",
+      "instance keeps the WAS logs on one server in the first availability zone: losing that zone leaves the replica " +
+        "lost with it unable to start (its task mounts the share when it starts) until the server is back, so the stack " +
+        "does not survive the zone loss whole. Set `pulumi config set logStore efs` (a mount target in every zone), or " +
+        "accept the dependency with `pulumi config set acceptLogStoreZoneLoss true`, or set surviveAzLoss false",
+    );
+  }
+  return { kind: kind as LogStoreKind, acceptZoneLoss };
+}
+
 /** Only a dedicated directory below this may be exported (it is chowned to nobody and shared read-write). */
 export const NFS_EXPORT_ROOT = "/srv/";
 
@@ -974,6 +1007,7 @@ export function parseConfig(values: RawConfig): SwarmHaConfig {
     );
   }
   checkAzLoss(network, counts, replicas, edgeNodes);
+  const logStore = parseLogStore(values, network);
   const chaos = parseChaos(values, counts, edgeNodes);
   const keyConfigured = parseSshKey(values);
   const sshUser = parseSshUser(values);
@@ -997,6 +1031,7 @@ export function parseConfig(values: RawConfig): SwarmHaConfig {
     workers: { count: counts.workers, instanceType: workerInstanceType },
     swarm,
     nfs: { instanceType: instanceType(values, "nfsInstanceType", families), exportPath },
+    logStore,
     edge: { nodes: edgeNodes, instanceType: instanceType(values, "edgeInstanceType", families) },
     was: {
       image: wasImage === "" ? undefined : wasImage,

@@ -8,9 +8,11 @@
 import type { Resource } from "@pulumi/pulumi";
 import type {
   EnforcementLevel,
+  PolicyResource,
   ResourceValidation,
   ResourceValidationArgs,
   ResourceValidationPolicy,
+  StackValidationPolicy,
 } from "@pulumi/policy";
 import { policies as packPolicies } from "./policies";
 
@@ -61,15 +63,20 @@ function pulumiTypeOf(x: unknown): string | undefined {
 export function evaluatePack(
   resources: readonly RecordedResource[],
   config: PackConfig = {},
-  policies: readonly ResourceValidationPolicy[] = packPolicies,
+  policies: readonly (ResourceValidationPolicy | StackValidationPolicy)[] = packPolicies,
   packLevel: EnforcementLevel = "mandatory",
 ): Violation[] {
   const out: Violation[] = [];
   for (const policy of policies) {
     const { level: configured, settings } = policyConfig(config, policy.name);
     let level = configured ?? policy.enforcementLevel ?? packLevel;
-    if (level === "disabled" || !policy.validateResource) continue;
+    if (level === "disabled") continue;
     if (level === "remediate") level = "mandatory";
+    if ("validateStack" in policy) {
+      out.push(...evaluateStackPolicy(policy, level, settings, resources));
+      continue;
+    }
+    if (!policy.validateResource) continue;
     const validations: ResourceValidation[] = Array.isArray(policy.validateResource)
       ? policy.validateResource
       : [policy.validateResource];
@@ -113,6 +120,56 @@ export function evaluatePack(
         }
       }
     }
+  }
+  return out;
+}
+
+const urnOf = (r: RecordedResource) => `urn:pulumi:test::swarm-ha::${r.type}::${r.name}`;
+
+/**
+ * Runs a stack policy's real `validateStack` over every recorded resource at once, as the engine
+ * does after a preview or update; a violation names the resource whose URN it reports.
+ */
+function evaluateStackPolicy(
+  policy: StackValidationPolicy,
+  level: EnforcementLevel,
+  settings: object,
+  resources: readonly RecordedResource[],
+): Violation[] {
+  const out: Violation[] = [];
+  const stack: PolicyResource[] = resources.map((r) => {
+    const isType = (cls: { new (...rest: never[]): Resource }): boolean => pulumiTypeOf(cls) === r.type;
+    return {
+      type: r.type,
+      name: r.name,
+      urn: urnOf(r),
+      props: r.props,
+      opts: { protect: false, ignoreChanges: [], aliases: [], additionalSecretOutputs: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 } },
+      dependencies: [],
+      propertyDependencies: {},
+      isType,
+      asType: ((cls: { new (...rest: never[]): Resource }) => (isType(cls) ? r.props : undefined)) as PolicyResource["asType"],
+    };
+  });
+  const report = (message: string, urn?: string) => {
+    const r = resources.find((x) => urnOf(x) === urn);
+    out.push({ policy: policy.name, enforcementLevel: level, type: r?.type ?? "pulumi:pulumi:Stack", name: r?.name ?? "stack", message });
+  };
+  try {
+    const result = policy.validateStack(
+      {
+        resources: stack,
+        stackTags: new Map(),
+        getConfig: <T extends object>() => settings as T,
+        notApplicable: (reason?: string): never => {
+          throw new NotApplicable(reason);
+        },
+      },
+      report,
+    );
+    if (result instanceof Promise) throw new Error(`policy ${policy.name} validates asynchronously; evaluatePack only runs synchronous checks`);
+  } catch (e) {
+    if (!(e instanceof NotApplicable)) throw e;
   }
   return out;
 }

@@ -50,6 +50,7 @@ export const TAGGABLE_RESOURCES: readonly ResourceClass[] = [
   aws.ec2.VpcEndpoint,
   aws.ec2.PlacementGroup,
   aws.ebs.Volume,
+  aws.efs.FileSystem,
   aws.ecr.Repository,
   aws.iam.Role,
   aws.iam.InstanceProfile,

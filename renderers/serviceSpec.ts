@@ -10,10 +10,58 @@
  */
 
 export type LogVolume =
-  /** AWS: a Docker `local` volume of type nfs, mounted by each node's kernel NFS client. */
-  | { readonly kind: "nfs"; readonly server: string; readonly exportPath: string }
+  /**
+   * AWS: a Docker `local` volume of type nfs, mounted by each node's kernel NFS client with the
+   * options of `store` (NFS_MOUNT_OPTIONS; default "instance"). `server` is an address or, for EFS,
+   * the file system's DNS name (Docker resolves it on the node, so each node gets its own zone's
+   * mount target).
+   */
+  | { readonly kind: "nfs"; readonly server: string; readonly exportPath: string; readonly store?: NfsLogStore }
   /** Lab: a directory on the node that is the NFS export's own backing store (no kernel NFS client here). */
   | { readonly kind: "bind"; readonly hostPath: string };
+
+/** The AWS log stores (stacks/schema.ts LOG_STORES; a test holds the two equal, renderers import nothing from stacks/). */
+export type NfsLogStore = "instance" | "efs";
+
+/**
+ * Mount options of the log volume per store. Docker's `local` driver does not run mount.nfs: it
+ * resolves a host name in `addr=` and calls mount(2) itself (moby volume/local/local_unix.go,
+ * moby/sys mount/mounter_linux.go), and the kernel leaves `bg`, `fg` and `retry=` to user space
+ * (linux fs/nfs/fs_context.c), so nfs(5)'s `retry=` (default 2 minutes in the foreground) bounds
+ * nothing here. What bounds a mount, and every later request, is soft/hard with timeo and retrans.
+ *
+ * - efs: AWS's recommended options, verbatim ("Mount settings used by EFS mount helper",
+ *   docs.aws.amazon.com/efs/latest/ug/mount-helper-setting.html). EFS answers in every zone; a node
+ *   mounts the target of its own zone.
+ * - instance: soft, so a task that starts while the one NFS server is down fails its mount after a
+ *   bounded time (nfsMountBoundSeconds: 60 s) and swarm restarts it, instead of blocking in mount(2)
+ *   with hard's "retried indefinitely" (nfs(5)). The price: an outage longer than that returns EIO
+ *   to a running writer, and the sample app then logs to stderr (`docker service logs`) instead of
+ *   the share. docs/log-store.md "What a mount does in an outage".
+ */
+export const NFS_MOUNT_OPTIONS: Readonly<Record<NfsLogStore, string>> = {
+  efs: "nfsvers=4.1,rsize=1048576,wsize=1048576,hard,timeo=600,retrans=2,noresvport",
+  instance: "nfsvers=4.1,rw,soft,timeo=150,retrans=3",
+};
+
+/**
+ * How long a soft mount lets one NFS request (a mount's first one included) wait before failing it
+ * over TCP: the RPC layer's major timeout. Linux sets, for TCP, the first wait to timeo (tenths of a
+ * second), each retransmission's increment to timeo and the ceiling to timeo + timeo x retrans, at
+ * most 600 s (fs/nfs/client.c nfs_init_timeout_values), and gives up at timeo + increment x retrans
+ * (net/sunrpc/xprt.c xprt_calc_majortimeo). Infinity for a hard mount (nfs(5): "NFS requests are
+ * retried indefinitely"; hard is the default).
+ */
+export function nfsMountBoundSeconds(options: string): number {
+  const opts = options.split(",");
+  if (!opts.includes("soft") || opts.includes("hard")) return Infinity;
+  const num = (key: string, fallback: number) => {
+    const v = opts.find((o) => o.startsWith(`${key}=`));
+    return v === undefined ? fallback : Number(v.slice(key.length + 1));
+  };
+  const timeo = Math.min(num("timeo", 600) / 10, 600);
+  return Math.min(timeo * (1 + num("retrans", 2)), 600);
+}
 
 export interface WasServiceModel {
   readonly name: string;
@@ -141,7 +189,7 @@ export function renderServiceSpec(m: WasServiceModel): ServiceSpec {
               Name: "local",
               Options: {
                 type: "nfs",
-                o: `addr=${m.logVolume.server},nfsvers=4.1,rw,hard,timeo=600,retrans=2`,
+                o: `addr=${m.logVolume.server},${NFS_MOUNT_OPTIONS[m.logVolume.store ?? "instance"]}`,
                 device: `:${m.logVolume.exportPath}`,
               },
             },

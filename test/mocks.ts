@@ -124,6 +124,8 @@ const EC2_ID_PREFIX: Record<string, string> = {
   "aws:ebs/volume:Volume": "vol",
   "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
   "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
+  "aws:efs/fileSystem:FileSystem": "fs",
+  "aws:efs/mountTarget:MountTarget": "fsmt",
 };
 
 /** The id the mocks give a resource: EC2-shaped where AWS has a shape (i-0123456789abcdef0), else `<name>-id`. */
@@ -149,6 +151,18 @@ function state(type: string, name: string, inputs: Record<string, any>, n: numbe
       };
     case "aws:ec2/eip:Eip":
       return { ...inputs, publicIp: "203.0.113.10", allocationId: mockId(type, name) };
+    case "aws:efs/fileSystem:FileSystem": {
+      const id = mockId(type, name);
+      return {
+        ...inputs,
+        dnsName: `${id}.efs.eu-west-1.amazonaws.com`,
+        arn: `arn:aws:elasticfilesystem:eu-west-1:123456789012:file-system/${id}`,
+        performanceMode: inputs.performanceMode ?? "generalPurpose",
+      };
+    }
+    case "aws:efs/mountTarget:MountTarget":
+      // The address is the mount target's ENI in its subnet; the zone is the subnet's (not known here).
+      return { ...inputs, ipAddress: ip(n, "10.42"), dnsName: `${inputs.fileSystemId}.efs.eu-west-1.amazonaws.com` };
     case "random:index/randomId:RandomId":
       return { ...inputs, hex: createHash("sha256").update(name).digest("hex").slice(0, 2 * inputs.byteLength), b64Std: "", b64Url: "", dec: "" };
     case "aws:ec2/keyPair:KeyPair":

@@ -138,21 +138,18 @@ export function judgeNfsOutage(f: NfsOutageFacts): NfsOutageJudgement {
 }
 
 /**
- * What the AWS mount does in the same outage (renderers/serviceSpec.ts mounts the export with
- * `nfsvers=4.1,hard,timeo=600,retrans=2`), from nfs(5): a hard mount retries NFS requests
- * indefinitely; timeo is the wait before a retransmission, in tenths of a second (600 = 60 s);
- * after retrans retransmissions a soft mount would fail the request with EIO, a hard one logs
- * "server not responding" and keeps retrying.
+ * What the AWS mount of the instance log store does in the same outage (renderers/serviceSpec.ts
+ * NFS_MOUNT_OPTIONS.instance: `nfsvers=4.1,rw,soft,timeo=150,retrans=3`, chosen so a task that starts
+ * during the outage never blocks in mount(2) for as long as the server is down; docs/log-store.md).
+ * nfs(5): a soft mount fails a request after retrans retransmissions; Linux's major timeout over TCP
+ * is timeo + retrans x timeo (renderers/serviceSpec.ts nfsMountBoundSeconds: 60 s here).
  */
 export const AWS_MOUNT_IN_OUTAGE =
-  "On AWS the WAS writes through the kernel NFS client of a hard mount (nfsvers=4.1,hard,timeo=600,retrans=2). " +
-  "nfs(5): with hard, NFS requests are retried indefinitely; timeo=600 is 60 s before a retransmission; after " +
-  "retrans=2 retransmissions a soft mount would return EIO to the app, a hard mount only logs \"server not " +
-  "responding\" and keeps retrying. So a 20 s outage blocks the log writes, not the requests: the app appends " +
-  "through a Node write stream, whose writes wait in the kernel page cache and the stream's buffer (memory grows) " +
-  "and reach the export when the server returns; nothing is lost unless the node dies first (those lines are " +
-  "only in its memory). The app answers requests meanwhile because it never waits for a log write. A soft mount " +
-  "would instead give EIO after the retransmissions and the app would switch to stderr (app/server.js), losing " +
-  "those lines from the export: hence hard. A task that starts during the outage cannot mount the volume until the " +
-  "server is back (it stays starting; the running ones keep serving). Expected from nfs(5), not measured: the lab " +
-  "kernel has no NFS client.";
+  "On AWS the WAS writes through the kernel NFS client of a soft mount (nfsvers=4.1,rw,soft,timeo=150,retrans=3). " +
+  "nfs(5): a soft mount fails a request after retrans retransmissions; Linux gives up at timeo + retrans x timeo " +
+  "over TCP: 60 s. So a 20 s outage delays the log writes, not the requests: the app appends through a Node " +
+  "write stream that never blocks a request, and the lines reach the export when the server returns. An outage " +
+  "longer than ~60 s returns EIO to the writer and the app logs to stderr (docker service logs) from then on " +
+  "(app/server.js). A task that starts during the outage fails its mount within about 60 s and swarm starts it " +
+  "again (restart policy any) until the server is back, instead of blocking in the mount. Expected from nfs(5), " +
+  "not measured: the lab kernel has no NFS client.";

@@ -240,6 +240,14 @@ const BAD: Array<[label: string, values: RawConfig, key: string, fix: RegExp]> =
     /3 replicas do not fit after losing an availability zone: eligible nodes per zone are 1\/2\/1, so losing the fullest \(2\) leaves 2; add workers until 3 remain: `pulumi config set workerCount 5`, or lower wasReplicas to 2: `pulumi config set wasReplicas 2`, or `pulumi config set surviveAzLoss false`$/,
   ],
   ["bad login name", { sshUser: "Ubuntu User" }, "sshUser", /not a valid login name/],
+  ["unknown log store", { logStore: "s3" }, "logStore", /"s3" is not a log store; use one of instance, efs \(pulumi config set logStore efs\)$/],
+  [
+    "surviveAzLoss with the one-zone NFS instance as log store",
+    { surviveAzLoss: true, availabilityZones: 3, managerCount: 3, managersRunTasks: false, workerCount: 5, edgeNodes: 2, logStore: "instance" },
+    "logStore",
+    /instance keeps the WAS logs on one server in the first availability zone.*`pulumi config set logStore efs`.*`pulumi config set acceptLogStoreZoneLoss true`/,
+  ],
+  ["acceptLogStoreZoneLoss not a boolean", { acceptLogStoreZoneLoss: "maybe" }, "acceptLogStoreZoneLoss", /must be true or false/],
 ];
 
 describe("parseConfig rejects bad configuration, naming the key and the fix", () => {
@@ -282,6 +290,7 @@ describe("parseConfig happy paths", () => {
       workers: { count: 3, instanceType: "t3.small" },
       swarm: { dispatcherHeartbeatSeconds: 0.6, taskRestartDelaySeconds: 0 },
       nfs: { instanceType: "t3.micro", exportPath: "/srv/nfs/was-logs" },
+      logStore: { kind: "instance", acceptZoneLoss: false },
       edge: { nodes: 1, instanceType: "t3.micro" },
       was: { image: undefined, sampleBaseImage: "node:22-alpine", replicas: 3, port: 8080, healthPath: "/healthz", env: {} },
       chaos: { enabled: false, target: "worker", deadlineSeconds: 60, fault: "stop" },
@@ -338,7 +347,7 @@ describe("parseConfig happy paths", () => {
   });
 
   it("surviveAzLoss: 5 workers over 3 zones (1/2/2) keep 3 replicas after losing any zone", () => {
-    const prodLike = { managerCount: 3, managersRunTasks: false, availabilityZones: 3, edgeNodes: 2, wasReplicas: 3, surviveAzLoss: true };
+    const prodLike = { managerCount: 3, managersRunTasks: false, availabilityZones: 3, edgeNodes: 2, wasReplicas: 3, surviveAzLoss: true, logStore: "efs" };
     expect(parseConfig({ ...ADMIN, ...prodLike, workerCount: 5 }).network.surviveAzLoss).toBe(true);
     // Managers that run tasks count as eligible: 4 workers + 3 managers is 2/3/2, 4 left.
     expect(() => parseConfig({ ...ADMIN, ...prodLike, workerCount: 4, managersRunTasks: true })).not.toThrow();

@@ -52,6 +52,8 @@ describe.each(["dev", "prod"])("stacks/Pulumi.%s.yaml", (stack) => {
   it("says whether it survives an AZ loss, and the check holds it to that", () => {
     const cfg = stackConfig(stack);
     expect(cfg.network.surviveAzLoss).toBe(stack === "prod");
+    // prod keeps its logs in every zone (EFS); dev keeps the NFS instance the seed asks for.
+    expect(cfg.logStore).toEqual({ kind: stack === "prod" ? "efs" : "instance", acceptZoneLoss: false });
   });
 
   it("can restore every replica after losing one node", () => {

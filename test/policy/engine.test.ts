@@ -12,7 +12,7 @@ import * as analyzerPb from "@pulumi/pulumi/proto/analyzer_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { policies } from "../../policy/policies";
-import { clusterIngressRule, instance, TYPES } from "./fixtures";
+import { clusterIngressRule, efsStack, instance, TYPES } from "./fixtures";
 
 const root = path.join(__dirname, "..", "..");
 // The wire sentinel for a value not known until the resource is created.
@@ -105,6 +105,33 @@ describe("the pack under the Pulumi policy runner", () => {
     p.tags.Name = UNKNOWN;
     p.tags["swarm-ha:stack"] = UNKNOWN;
     expect(await analyze(TYPES.instance, "worker-3", p)).toEqual([]);
+  });
+
+  async function analyzeStack(resources: Array<{ type: string; name: string; props: Record<string, unknown> }>): Promise<Diagnostic[]> {
+    const req = new analyzerPb.AnalyzeStackRequest().setResourcesList(
+      resources.map((r) =>
+        new analyzerPb.AnalyzerResource()
+          .setType(r.type)
+          .setName(r.name)
+          .setUrn(`urn:pulumi:prod::swarm-ha::${r.type}::${r.name}`)
+          .setProperties(Struct.fromJavaScript(JSON.parse(JSON.stringify(r.props)) as never))
+          .setOptions(new analyzerPb.AnalyzerResourceOptions()),
+      ),
+    );
+    const res = await call<analyzerPb.AnalyzeResponse>((cb) => client.analyzeStack(req, cb));
+    return res.getDiagnosticsList().map((d) => ({ policy: d.getPolicyname(), level: LEVEL[d.getEnforcementlevel()], message: d.getMessage() }));
+  }
+
+  it("runs the EFS stack policies over a whole stack, as the CLI does after a preview", async () => {
+    expect(await analyzeStack(efsStack())).toEqual([]);
+    const moved = efsStack().map((r) => (r.name === "logs-mt-1" ? { ...r, props: { ...r.props, subnetId: "subnet-edge" } } : r));
+    expect(await analyzeStack(moved)).toEqual([
+      expect.objectContaining({
+        policy: "efs-mount-targets-in-cluster-subnets",
+        level: "mandatory",
+        message: expect.stringContaining("logs-mt-1: subnetId subnet-edge holds no swarm node"),
+      }),
+    ]);
   });
 
   it("applies a per-stack policy config (levels and settings), as --policy-pack-config does", async () => {

@@ -47,7 +47,7 @@ describe("the pack", () => {
       expect(p.name).not.toBe("all"); // reserved by the engine for "every policy"
       expect(p.description.length, p.name).toBeGreaterThan(20);
       expect(p.enforcementLevel, p.name).toBe("mandatory");
-      expect(p.validateResource, p.name).toBeDefined();
+      expect("validateStack" in p ? p.validateStack : p.validateResource, p.name).toBeDefined();
       expect(Object.keys(p.configSchema?.properties ?? {}), p.name).not.toContain("enforcementLevel");
     }
   });

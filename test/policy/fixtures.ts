@@ -129,6 +129,35 @@ export function wasService(): Record<string, any> {
   };
 }
 
+/** aws.efs.FileSystem: the log store, encrypted. */
+export function efsFileSystem(): Record<string, any> {
+  return { encrypted: true, tags: tags("nfs") };
+}
+
+/**
+ * A whole EFS log store as a stack policy sees it: a manager and two workers in subnet-1/subnet-2
+ * with the cluster group, a mount target in each of those subnets behind sg-efs, and one rule
+ * admitting TCP 2049 to sg-efs from sg-cluster. Resources by name, so a test changes one of them.
+ */
+export function efsStack(): Array<{ type: string; name: string; props: Record<string, any> }> {
+  const node = (role: string, subnetId: string) => ({ ...instance(), subnetId, tags: tags(role) });
+  return [
+    { type: TYPES.instance, name: "swarm-manager-0", props: node("manager", "subnet-1") },
+    { type: TYPES.instance, name: "swarm-worker-0", props: node("worker", "subnet-2") },
+    { type: TYPES.instance, name: "swarm-worker-1", props: node("worker", "subnet-1") },
+    { type: TYPES.instance, name: "edge-0", props: { ...instance(), subnetId: "subnet-edge", vpcSecurityGroupIds: ["sg-edge"], tags: tags("edge") } },
+    { type: TYPES.efsFileSystem, name: "logs-fs", props: efsFileSystem() },
+    { type: TYPES.securityGroup, name: "logs-efs", props: { vpcId: "vpc-1", description: "efs", tags: tags("nfs") } },
+    {
+      type: TYPES.vpcIngressRule,
+      name: "logs-efs-2049",
+      props: { securityGroupId: "sg-efs", referencedSecurityGroupId: "sg-cluster", ipProtocol: "tcp", fromPort: 2049, toPort: 2049, tags: tags("nfs") },
+    },
+    { type: TYPES.mountTarget, name: "logs-mt-0", props: { fileSystemId: "fs-1", subnetId: "subnet-1", securityGroups: ["sg-efs"] } },
+    { type: TYPES.mountTarget, name: "logs-mt-1", props: { fileSystemId: "fs-1", subnetId: "subnet-2", securityGroups: ["sg-efs"] } },
+  ];
+}
+
 export const TYPES = {
   instance: "aws:ec2/instance:Instance",
   launchTemplate: "aws:ec2/launchTemplate:LaunchTemplate",
@@ -139,4 +168,6 @@ export const TYPES = {
   subnet: "aws:ec2/subnet:Subnet",
   routeTableAssociation: "aws:ec2/routeTableAssociation:RouteTableAssociation",
   service: "docker:index/service:Service",
+  efsFileSystem: "aws:efs/fileSystem:FileSystem",
+  mountTarget: "aws:efs/mountTarget:MountTarget",
 } as const;

@@ -81,6 +81,24 @@ export function describeProgramPolicy(stack: "dev" | "prod"): void {
       expect(unknownTaggable, "add these classes to TAGGABLE_RESOURCES in policy/requiredTags.ts").toEqual([]);
     });
 
+    it("holds the log store's EFS resources (when the stack uses EFS) to the EFS policies", () => {
+      const mountTargets = resources.filter((r) => r.type === "aws:efs/mountTarget:MountTarget");
+      const efs = resources.some((r) => r.type === "aws:efs/fileSystem:FileSystem");
+      expect(efs).toBe(stack === "prod");
+      if (!efs) return;
+      // Doctored copies of the program's own graph: each change is reported by its policy.
+      const edgeSubnet = s.byType("aws:ec2/subnet:Subnet").find((n) => n.name === "net-edge-0")!.id;
+      const moved = resources.map((r) => (r.name === mountTargets[0].name ? { ...r, props: { ...r.props, subnetId: edgeSubnet } } : r));
+      expect(evaluatePack(moved, config).map((v) => [v.policy, v.name])).toEqual([["efs-mount-targets-in-cluster-subnets", mountTargets[0].name]]);
+      const edgeGroup = s.one("net-edge").id;
+      const opened = resources.map((r) =>
+        r.name === "logs-efs-2049" ? { ...r, props: { ...r.props, referencedSecurityGroupId: edgeGroup } } : r,
+      );
+      expect(evaluatePack(opened, config).map((v) => [v.policy, v.name])).toEqual([["efs-nfs-from-cluster-only", "logs-efs-2049"]]);
+      const plain = resources.map((r) => (r.type === "aws:efs/fileSystem:FileSystem" ? { ...r, props: { ...r.props, encrypted: false } } : r));
+      expect(evaluatePack(plain, config).map((v) => v.policy)).toEqual(["efs-encrypted"]);
+    });
+
     it("would catch a regression: an untagged, IMDSv1 copy of an instance is reported", () => {
       const instance = resources.find((r) => r.type === "aws:ec2/instance:Instance")!;
       const broken: RecordedResource = {

@@ -94,7 +94,8 @@ describe("renderServiceSpec", () => {
         VolumeOptions: {
           DriverConfig: {
             Name: "local",
-            Options: { type: "nfs", o: expect.stringMatching(/^addr=10\.42\.0\.50,nfsvers=4\.1,rw,hard,/), device: ":/srv/nfs/was-logs" },
+            // The instance store's options (the default store): soft, so a mount never blocks a start indefinitely.
+            Options: { type: "nfs", o: "addr=10.42.0.50,nfsvers=4.1,rw,soft,timeo=150,retrans=3", device: ":/srv/nfs/was-logs" },
           },
         },
       },

@@ -107,3 +107,42 @@ describe("chaos contract: the drill's AWS identity", () => {
     expect(without.environment).toEqual({ AWS_REGION: "eu-west-1" });
   }, 60_000);
 });
+
+describe("chaos contract: with either log store", () => {
+  // Issue 25: prod ships with EFS and dev with the NFS instance; each stack also synthesizes with the
+  // other store (prod's instance store only through the documented opt-in), and the CLI's contract holds.
+  const cases: Array<[stack: "dev" | "prod", store: "instance" | "efs", extra: Record<string, string>]> = [
+    ["dev", "instance", {}],
+    ["dev", "efs", { logStore: "efs" }],
+    ["prod", "efs", {}],
+    ["prod", "instance", { logStore: "instance", acceptLogStoreZoneLoss: "true" }],
+  ];
+  it.each(cases)("%s with the %s store: outputs name the store, the CLI parses what the drill receives", async (stack, store, extra) => {
+    const { s, stdin } = await synthesize(stack, "worker", extra);
+    const o = parseStackOutputs(stdin);
+    expect(o.nodes.length).toBeGreaterThan(0);
+    const logStore = s.outputs.logStore as { kind: string; export: string; retained: string };
+    expect(logStore.kind).toBe(store);
+    expect(s.outputs.nfsExport).toBe(logStore.export);
+    if (store === "efs") {
+      expect(logStore.export).toMatch(/^fs-[0-9a-f]{17}\.efs\.eu-west-1\.amazonaws\.com:\/$/);
+      expect(logStore.retained).toMatch(/^fs-[0-9a-f]{17}$/);
+      expect(s.byType("aws:ec2/instance:Instance").filter((i) => i.inputs.tags["swarm-ha:role"] === "nfs")).toEqual([]);
+      expect(s.outputs.nfsDataVolumeId).toBeUndefined();
+    } else {
+      expect(logStore.export).toMatch(/^\d+\.\d+\.\d+\.\d+:\/srv\//);
+      expect(logStore.retained).toMatch(/^vol-[0-9a-f]{17}$/);
+      expect(s.outputs.nfsDataVolumeId).toBe(logStore.retained);
+    }
+    // The drill reads no log-store output: its stdin is the same set of keys with either store.
+    expect(Object.keys(stdin as object).sort()).toEqual(
+      [
+        "url", "region", "managerAddress", "managerAddresses", "nodes", "edgeInstanceIds", "edgeEipAllocationId", "serviceName",
+        "replicas", "managersRunTasks", "sshUser", "sshPrivateKey", "stackTags", "vpcId", "deploymentId",
+      ].sort(),
+    );
+    const node = defaultDeps.awsSetup!(o, () => undefined);
+    closers.push(() => node.close());
+    expect(s.outputs.chaosReport).toMatchObject({ passed: true });
+  }, 60_000);
+});

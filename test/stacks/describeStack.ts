@@ -15,11 +15,14 @@ import { MockedStack, Registration, runProgram, stackConfig } from "../mocks";
 import { assertValid, cloudInitSchema, shellcheck } from "../validators";
 import { dataVolumeProblems, MOUNT_SCRIPT } from "./dataVolume";
 import { parse } from "yaml";
+import { NFS_MOUNT_OPTIONS } from "../../renderers/serviceSpec";
 
 export const ADMIN_CIDR = "192.0.2.10/32";
 const INSTANCE = "aws:ec2/instance:Instance";
 const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 const REMOTE = "command:remote:Command";
+const EFS = "aws:efs/fileSystem:FileSystem";
+const MOUNT_TARGET = "aws:efs/mountTarget:MountTarget";
 
 const role = (r: Registration) => r.inputs.tags?.["swarm-ha:role"];
 
@@ -28,6 +31,11 @@ export function describeStack(stack: "dev" | "prod"): void {
     let s: MockedStack;
     let cfg: SwarmHaConfig;
     const instances = (r: string) => s.byType(INSTANCE).filter((i) => role(i) === r);
+    // Which log store the stack file asks for (known before the program runs): the NFS-instance
+    // tests run for an instance store, the EFS ones (test/stacks/efsLogStore.ts) for EFS.
+    const store = parseConfig({ ...stackConfig(stack), adminCidr: ADMIN_CIDR }).logStore.kind;
+    const onInstance = it.runIf(store === "instance");
+    const onEfs = it.runIf(store === "efs");
 
     beforeAll(async () => {
       cfg = parseConfig({ ...stackConfig(stack), adminCidr: ADMIN_CIDR });
@@ -37,9 +45,10 @@ export function describeStack(stack: "dev" | "prod"): void {
     it("creates the configured number of machines per role", () => {
       expect(instances("manager")).toHaveLength(cfg.managers.count);
       expect(instances("worker")).toHaveLength(cfg.workers.count);
-      expect(instances("nfs")).toHaveLength(1);
+      const nfs = store === "instance" ? 1 : 0;
+      expect(instances("nfs")).toHaveLength(nfs);
       expect(instances("edge")).toHaveLength(cfg.edge.nodes);
-      expect(s.byType(INSTANCE)).toHaveLength(cfg.managers.count + cfg.workers.count + 1 + cfg.edge.nodes);
+      expect(s.byType(INSTANCE)).toHaveLength(cfg.managers.count + cfg.workers.count + nfs + cfg.edge.nodes);
     });
 
     it("requires IMDSv2 and encrypts the root volume of every instance", () => {
@@ -77,9 +86,11 @@ export function describeStack(stack: "dev" | "prod"): void {
         expect(r[0].inputs).toMatchObject({ securityGroupId: s.one("net-cluster").id, referencedSecurityGroupId: s.one("net-cluster").id });
         expect(r[0].inputs.cidrIpv4).toBeUndefined();
       }
+      // NFS: the network's log-server group, and with EFS the mount targets' own group; both from the cluster.
       const nfs = rules.filter((x) => x.inputs.fromPort === 2049);
-      expect(nfs).toHaveLength(1);
-      expect(nfs[0].inputs).toMatchObject({ securityGroupId: s.one("net-nfs").id, referencedSecurityGroupId: s.one("net-cluster").id });
+      const groups = ["net-nfs", ...(store === "efs" ? ["logs-efs"] : [])].map((g) => s.one(g).id);
+      expect(nfs.map((r) => r.inputs.securityGroupId).sort()).toEqual(groups.sort());
+      for (const r of nfs) expect(r.inputs).toMatchObject({ toPort: 2049, ipProtocol: "tcp", referencedSecurityGroupId: s.one("net-cluster").id });
       const esp = rules.filter((x) => x.inputs.ipProtocol === "50");
       expect(esp).toHaveLength(cfg.network.encryptOverlay ? 1 : 0);
     });
@@ -127,7 +138,7 @@ export function describeStack(stack: "dev" | "prod"): void {
       }
     });
 
-    it("exports the log directory to the cluster subnets only", () => {
+    onInstance("exports the log directory to the cluster subnets only", () => {
       const nfs = instances("nfs")[0];
       const exportsLine = String(nfs.inputs.userData).split("\n").find((l) => l.includes(cfg.nfs.exportPath + " "));
       expect(exportsLine).toBeDefined();
@@ -136,13 +147,13 @@ export function describeStack(stack: "dev" | "prod"): void {
       expect(s.outputs.nfsAllowedCidrs).toEqual(clients);
     });
 
-    it("keeps the NFS logs on a retained, encrypted volume in the server's zone, mounted before the export", () => {
+    onInstance("keeps the NFS logs on a retained, encrypted volume in the server's zone, mounted before the export", () => {
       expect(dataVolumeProblems(s.resources, cfg.nfs.exportPath)).toEqual([]);
       expect(s.one("logs-ready").dependsOn).toContain("logs-server-data-attach");
       expect(s.outputs.nfsDataVolumeId).toBe(s.byType("aws:ebs/volume:Volume")[0].id);
     });
 
-    it("the data-volume check fails on a volume in another zone and on user data without the mount", () => {
+    onInstance("the data-volume check fails on a volume in another zone and on user data without the mount", () => {
       const swap = (type: string, change: (r: Registration) => Registration) =>
         s.resources.map((r) => (r.type === type ? change(r) : r));
       const otherZone = swap("aws:ebs/volume:Volume", (v) => ({ ...v, inputs: { ...v.inputs, availabilityZone: "eu-west-1b" } }));
@@ -155,11 +166,48 @@ export function describeStack(stack: "dev" | "prod"): void {
       expect(dataVolumeProblems(dropped, cfg.nfs.exportPath)).toHaveLength(1);
     });
 
-    it("the NFS server's user data as registered passes cloud-init schema and its mount script shellcheck", (ctx) => {
+    onInstance("the NFS server's user data as registered passes cloud-init schema and its mount script shellcheck", (ctx) => {
       const userData = String(instances("nfs")[0].inputs.userData);
       assertValid("NFS user data", cloudInitSchema(ctx, userData));
       const doc = parse(userData) as { write_files: Array<{ path: string; content: string }> };
       assertValid("data volume script", shellcheck(ctx, doc.write_files.find((f) => f.path === MOUNT_SCRIPT)!.content));
+    });
+
+    onEfs("keeps the logs on one encrypted, Regional EFS file system, retained by destroy, and no NFS instance", () => {
+      const fileSystems = s.byType(EFS);
+      expect(fileSystems).toHaveLength(1);
+      expect(fileSystems[0].inputs.encrypted).toBe(true);
+      // availabilityZoneName would make it One Zone: a zone dependency again.
+      expect(fileSystems[0].inputs.availabilityZoneName).toBeUndefined();
+      expect(fileSystems[0].retainOnDelete).toBe(true);
+      expect(fileSystems[0].inputs.tags).toMatchObject({ "swarm-ha:role": "nfs", "swarm-ha:stack": stack });
+      expect(instances("nfs")).toEqual([]);
+      expect(s.byType("aws:ebs/volume:Volume")).toEqual([]);
+    });
+
+    onEfs("puts one mount target in every cluster subnet and none elsewhere, each behind the log store's own group", () => {
+      const subnets = s.byType("aws:ec2/subnet:Subnet");
+      const clusterSubnets = subnets.filter((n) => /^net-cluster-\d$/.test(n.name)).map((n) => n.id);
+      expect(clusterSubnets).toHaveLength(cfg.network.availabilityZones);
+      const targets = s.byType(MOUNT_TARGET);
+      expect(targets.map((t) => t.inputs.subnetId).sort()).toEqual([...clusterSubnets].sort());
+      for (const t of targets) {
+        expect(t.inputs.fileSystemId, t.name).toBe(s.byType(EFS)[0].id);
+        expect(t.inputs.securityGroups, t.name).toEqual([s.one("logs-efs").id]);
+      }
+    });
+
+    onEfs("the log store's group admits NFS (TCP 2049) from the cluster's group only, and sends nothing", () => {
+      const group = s.one("logs-efs");
+      expect(group.inputs.vpcId).toBe(s.one("net-vpc").id);
+      expect(group.inputs.ingress ?? []).toEqual([]);
+      expect(group.inputs.egress ?? []).toEqual([]);
+      const rules = s.byType(INGRESS).filter((r) => r.inputs.securityGroupId === group.id);
+      expect(rules.map((r) => r.inputs)).toEqual([
+        expect.objectContaining({ ipProtocol: "tcp", fromPort: 2049, toPort: 2049, referencedSecurityGroupId: s.one("net-cluster").id }),
+      ]);
+      expect(rules[0].inputs.cidrIpv4).toBeUndefined();
+      expect(s.byType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter((r) => r.inputs.securityGroupId === group.id)).toEqual([]);
     });
 
     it("runs the WAS service with the configured replicas, NFS log mount and rollback", () => {
@@ -167,10 +215,12 @@ export function describeStack(stack: "dev" | "prod"): void {
       expect(svc).toBeDefined();
       expect(svc.inputs.mode.replicated.replicas).toBe(cfg.was.replicas);
       const [mount] = svc.inputs.taskSpec.containerSpec.mounts;
-      const nfsIp = instances("nfs")[0].state.privateIp;
+      // The instance store by its address, EFS by its DNS name (each node resolves its own zone's target).
+      const server = store === "instance" ? instances("nfs")[0].state.privateIp : s.byType(EFS)[0].state.dnsName;
+      const device = store === "instance" ? `:${cfg.nfs.exportPath}` : ":/";
       expect(mount).toMatchObject({ type: "volume", target: "/var/log/was" });
-      expect(mount.volumeOptions.driverOptions).toMatchObject({ type: "nfs", device: `:${cfg.nfs.exportPath}` });
-      expect(mount.volumeOptions.driverOptions.o).toContain(`addr=${nfsIp}`);
+      expect(mount.volumeOptions.driverOptions).toMatchObject({ type: "nfs", device });
+      expect(mount.volumeOptions.driverOptions.o).toBe(`addr=${server},${NFS_MOUNT_OPTIONS[store]}`);
       expect(svc.inputs.taskSpec.containerSpec.healthcheck.tests.join(" ")).toContain(cfg.was.healthPath);
       expect(svc.inputs.updateConfig.failureAction).toBe("rollback");
       expect(svc.inputs.taskSpec.placement.maxReplicas).toBe(1);
@@ -179,7 +229,9 @@ export function describeStack(stack: "dev" | "prod"): void {
       expect(svc.inputs.endpointSpec.ports[0]).toMatchObject({ publishMode: "host", publishedPort: cfg.was.port });
       // The service waits for every join and for the NFS export.
       const joins = s.byType(REMOTE).filter((c) => c.name.startsWith("swarm-join-")).map((c) => c.name);
-      expect(svc.dependsOn).toEqual(expect.arrayContaining([...joins, "swarm-swarm-init", "logs-ready"]));
+      const logsReady = store === "instance" ? ["logs-ready"] : s.byType(MOUNT_TARGET).map((m) => m.name);
+      expect(logsReady.length).toBeGreaterThan(0);
+      expect(svc.dependsOn).toEqual(expect.arrayContaining([...joins, "swarm-swarm-init", ...logsReady]));
     });
 
     it("labels every swarm node with its instance's availability zone after the prune, from the first manager", () => {
@@ -204,7 +256,12 @@ export function describeStack(stack: "dev" | "prod"): void {
       expect(String(s.outputs.sshPrivateKey)).toContain("PRIVATE KEY");
       const program = await import("../../index");
       expect(await (program.sshPrivateKey as any).isSecret).toBe(true);
-      expect(s.outputs.nfsExport).toBe(`${instances("nfs")[0].state.privateIp}:${cfg.nfs.exportPath}`);
+      const exported =
+        store === "instance" ? `${instances("nfs")[0].state.privateIp}:${cfg.nfs.exportPath}` : `${s.byType(EFS)[0].state.dnsName}:/`;
+      expect(s.outputs.nfsExport).toBe(exported);
+      expect(s.outputs.logStore).toMatchObject({ kind: store, export: exported });
+      const retained = store === "instance" ? s.byType("aws:ebs/volume:Volume")[0].id : s.byType(EFS)[0].id;
+      expect((s.outputs.logStore as { retained: string }).retained).toBe(retained);
     });
 
     it("runs the chaos drill after the service and balancers only when enabled", () => {
