@@ -157,9 +157,8 @@ const chaos = cfg.chaos.enabled
   ? new ChaosCheck("chaos", {
       target: cfg.chaos.target,
       deadlineSeconds: cfg.chaos.deadlineSeconds,
-      // The drill is a separate process: hand it the stack's AWS profile and region explicitly.
-      awsProfile: cfg.awsProfile,
-      awsRegion: cfg.region,
+      // The drill is a separate process: hand it the stack's AWS identity (a secret input).
+      aws: cfg.drillAws,
       fault: cfg.chaos.fault,
       stackOutputs: pulumi.output({
         url, region, managerAddress, managerAddresses, nodes, edgeInstanceIds, edgeEipAllocationId, serviceName,

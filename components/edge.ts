@@ -10,7 +10,7 @@ import {
 import { renderKeepalivedConfPush, renderNginxConfPush, renderNotifyInstall } from "../renderers/edgeScripts";
 import { renderNginxConf } from "../renderers/nginxConf";
 import { createMachine } from "./machine";
-import { SshAccess } from "./swarmCluster";
+import { SshAccess, sshConnection } from "./swarmCluster";
 import { roleTags, StackIdentity } from "../base/tags";
 
 export interface EdgeTierArgs {
@@ -114,7 +114,7 @@ export class EdgeTier extends pulumi.ComponentResource {
     const access = pair ? createPairRole(name, args, parent) : undefined;
     const instances = [...Array(args.nodes).keys()].map((i) => createBalancer(name, i, args, access?.profile, parent));
     const eip = createEip(name, args, instances[0], pair, parent);
-    const balancers = instances.map((instance) => ({ instance, host: liveSshAddress(instance, eip, parent) }));
+    const balancers = instances.map((instance) => ({ instance, connection: balancerConnection(instance, eip, pair, args) }));
     const nginxPushes = balancers.map((b, i) => pushNginxConf(`${name}-${i}`, b, args, this.nginxConf, eip, parent));
     this.keepalivedConfs = access
       ? configurePair(name, args, balancers, eip, access.role, nginxPushes, parent)
@@ -141,10 +141,10 @@ export class EdgeTier extends pulumi.ComponentResource {
 
 type Parent = { readonly parent: pulumi.Resource };
 
-/** A balancer and the address it answers SSH on now. */
+/** A balancer and how its pushes reach it over SSH. */
 interface Balancer {
   readonly instance: aws.ec2.Instance;
-  readonly host: pulumi.Output<string>;
+  readonly connection: command.types.input.remote.ConnectionArgs;
 }
 
 function checkEdgeArgs(args: EdgeTierArgs, self: pulumi.Resource): void {
@@ -221,20 +221,23 @@ function createEip(name: string, args: EdgeTierArgs, first: aws.ec2.Instance, pa
 }
 
 /**
- * The address a balancer answers SSH on, read from EC2 when the program runs, once the Elastic IP
- * exists. Associating an EIP releases the instance's own public IP, and moving the EIP away gives
- * the instance a new one (EC2 User Guide, "Public IPv4 addresses"), so neither the launch-time
- * `publicIp` in the state nor the EIP is right for both members of a pair: the holder answers on
- * the EIP, the other on its current public IP, and keepalived may have swapped them since the last
- * update. The lookup reads whichever it is now (the EIP for the holder).
+ * How the pushes reach a balancer, from addresses that never change under a deployed stack: the
+ * Elastic IP, and on a pair each balancer's private address through the Elastic IP's current holder.
+ * A balancer's own public IP is no key: associating the EIP releases it and moving the EIP away
+ * gives the instance a new one (EC2 User Guide, "Public IPv4 addresses"), so after a keepalived
+ * takeover the two balancers' public addresses swap, and a connection input that followed them
+ * would re-run every push on the next `pulumi up` (a changed input re-runs a command). The EIP is
+ * always on a live member of the pair, which reaches the other over the VPC (the edge group admits
+ * SSH from itself on a pair: components/network.ts). Both hops dial with the SSH_DIAL budget: the
+ * first push dials seconds after launch, before sshd answers.
  */
-function liveSshAddress(instance: aws.ec2.Instance, eip: aws.ec2.Eip, parent: Parent): pulumi.Output<string> {
-  const instanceId = pulumi.all([instance.id, eip.id]).apply(([id]) => id);
-  return aws.ec2.getInstanceOutput({ instanceId }, parent).publicIp;
-}
-
-function connection(b: Balancer, args: EdgeTierArgs): command.types.input.remote.ConnectionArgs {
-  return { host: b.host, user: args.ssh.user, privateKey: args.ssh.privateKey };
+function balancerConnection(
+  instance: aws.ec2.Instance,
+  eip: aws.ec2.Eip,
+  pair: boolean,
+  args: EdgeTierArgs,
+): command.types.input.remote.ConnectionArgs {
+  return pair ? sshConnection(instance.privateIp, args.ssh, eip.publicIp) : sshConnection(eip.publicIp, args.ssh);
 }
 
 /** Waits for cloud-init's nginx, installs the file only if nginx -t accepts it, then reloads. */
@@ -247,7 +250,7 @@ function pushNginxConf(
   parent: Parent,
 ): command.remote.Command {
   return new command.remote.Command(`${hostname}-nginx-conf`, {
-    connection: connection(b, args),
+    connection: b.connection,
     create: renderNginxConfPush(),
     stdin: nginxConf,
     triggers: [nginxConf, b.instance.id],
@@ -290,13 +293,13 @@ function configurePair(
     );
     confs.push(conf);
     const notify = new command.remote.Command(`${name}-${i}-keepalived-notify`, {
-      connection: connection(b, args),
+      connection: b.connection,
       create: renderNotifyInstall(),
       stdin: notifyScript,
       triggers: [notifyScript, b.instance.id],
     }, { ...parent, dependsOn: [b.instance, eip, policy] });
     previous = new command.remote.Command(`${name}-${i}-keepalived-conf`, {
-      connection: connection(b, args),
+      connection: b.connection,
       create: renderKeepalivedConfPush(),
       stdin: conf,
       triggers: [conf, notifyScript, b.instance.id],

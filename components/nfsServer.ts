@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { renderNfsServerUserData } from "../renderers/cloudInit";
 import { ExportModel } from "../renderers/nfsExports";
 import { renderNfsReadyCheck } from "../renderers/nfsScripts";
-import { createDataVolume, createMachine } from "./machine";
+import { createDataVolume, createMachine, livePublicIp } from "./machine";
 import { SshAccess, sshConnection } from "./swarmCluster";
 import { StackIdentity } from "../base/tags";
 
@@ -75,7 +75,7 @@ export class NfsLogServer extends pulumi.ComponentResource {
     }, { parent: this });
     const attachment = attach(instance);
     this.ready = new command.remote.Command(`${name}-ready`, {
-      connection: sshConnection(instance, args.ssh),
+      connection: sshConnection(livePublicIp(instance, { parent: this }), args.ssh),
       create: renderNfsReadyCheck(args.exportPath),
       triggers: [instance.id],
     }, { parent: this, dependsOn: [instance, attachment] });

@@ -1,10 +1,9 @@
-import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { renderSwarmNodeUserData } from "../renderers/cloudInit";
 import { renderJoinTokenRead, renderNodeLabels, renderSwarmInit, renderSwarmJoin, renderSwarmPrune } from "../renderers/swarmBootstrap";
 import { swarmNodeZone } from "../stacks/topology";
-import { createMachine } from "./machine";
+import { createMachine, livePublicIp } from "./machine";
 import { StackIdentity } from "../base/tags";
 
 export interface SshAccess {
@@ -49,6 +48,7 @@ export interface SwarmNode {
   readonly role: "manager" | "worker";
   readonly instanceId: pulumi.Output<string>;
   readonly privateIp: pulumi.Output<string>;
+  /** The public address EC2 reports when the program runs (it changes with a stop/start). */
   readonly publicIp: pulumi.Output<string>;
   /** The swarm node ID printed by the init/join step. */
   readonly swarmNodeId: pulumi.Output<string>;
@@ -61,9 +61,17 @@ export interface SwarmNode {
  */
 export const SSH_DIAL = { dialErrorLimit: 60, perDialTimeout: 10 } as const;
 
-/** SSH connection to an instance for @pulumi/command. */
-export function sshConnection(instance: aws.ec2.Instance, ssh: SshAccess): command.types.input.remote.ConnectionArgs {
-  return { host: instance.publicIp, user: ssh.user, privateKey: ssh.privateKey, ...SSH_DIAL };
+/**
+ * SSH connection for @pulumi/command to `host` (for an instance, its `livePublicIp`), dialled with
+ * the SSH_DIAL budget, optionally through `proxy` (a jump host reached with the same login).
+ */
+export function sshConnection(
+  host: pulumi.Input<string>,
+  ssh: SshAccess,
+  proxy?: pulumi.Input<string>,
+): command.types.input.remote.ConnectionArgs {
+  const login = { user: ssh.user, privateKey: ssh.privateKey, ...SSH_DIAL };
+  return { host, ...login, ...(proxy !== undefined ? { proxy: { host: proxy, ...login } } : {}) };
 }
 
 /**
@@ -78,7 +86,7 @@ export function sshConnection(instance: aws.ec2.Instance, ssh: SshAccess): comma
 export class SwarmCluster extends pulumi.ComponentResource {
   readonly managers: SwarmNode[];
   readonly workers: SwarmNode[];
-  /** Public address of the first manager (Docker API over SSH, chaos observer). */
+  /** Public address of the first manager as EC2 reports it now (Docker API over SSH, chaos observer). */
   readonly managerAddress: pulumi.Output<string>;
   /** The join steps: anything that needs the complete swarm depends on these. */
   readonly membership: pulumi.Resource[];
@@ -101,7 +109,9 @@ export class SwarmCluster extends pulumi.ComponentResource {
         keyName: args.ssh.keyName,
         userData: renderSwarmNodeUserData({ hostname: nodeName, role, sshUser: args.ssh.user }),
       }, parent);
-      return { nodeName, role, instance };
+      // Dialled where EC2 says the instance is now: a stop/start (the drill's manager, az:<zone>
+      // and kill faults) gives it a new public IP, and the one saved at launch is then stale.
+      return { nodeName, role, instance, address: livePublicIp(instance, parent) };
     };
     const managers = [...Array(args.managerCount).keys()].map((i) => machine("manager", i));
     const workers = [...Array(args.workerCount).keys()].map((i) => machine("worker", i));
@@ -112,14 +122,14 @@ export class SwarmCluster extends pulumi.ComponentResource {
     const peer = managers[1];
     const probe = peer
       ? new command.remote.Command(`${name}-peer-probe`, {
-          connection: sshConnection(peer.instance, args.ssh),
+          connection: sshConnection(peer.address, args.ssh),
           create: renderJoinTokenRead("manager", { sudo: true, waitForCloudInit: true, onlyIfActive: true }),
           logging: "stderr",
           triggers: [leader.instance.id],
         }, { ...parent, dependsOn: [peer.instance], additionalSecretOutputs: ["stdout"] })
       : undefined;
     const init = new command.remote.Command(`${name}-swarm-init`, {
-      connection: sshConnection(leader.instance, args.ssh),
+      connection: sshConnection(leader.address, args.ssh),
       create: pulumi.all([leader.instance.privateIp, peer?.instance.privateIp]).apply(([ip, peerIp]) =>
         renderSwarmInit({
           advertiseAddr: ip,
@@ -135,7 +145,7 @@ export class SwarmCluster extends pulumi.ComponentResource {
 
     const token = (role: "manager" | "worker") =>
       new command.remote.Command(`${name}-${role}-token`, {
-        connection: sshConnection(leader.instance, args.ssh),
+        connection: sshConnection(leader.address, args.ssh),
         create: renderJoinTokenRead(role, { sudo: true }),
         // The token is a credential: stdout stays out of the engine log and is a secret output.
         logging: "stderr",
@@ -149,7 +159,7 @@ export class SwarmCluster extends pulumi.ComponentResource {
     // is deleted before its successor runs, so two joins of one node never overlap.
     const join = (node: (typeof managers)[number], tokenCmd: command.remote.Command, after: pulumi.Resource[]) =>
       new command.remote.Command(`${name}-join-${node.nodeName}`, {
-        connection: sshConnection(node.instance, args.ssh),
+        connection: sshConnection(node.address, args.ssh),
         create: pulumi
           .all([node.instance.privateIp, leader.instance.privateIp])
           .apply(([ip, managerIp]) =>
@@ -169,7 +179,7 @@ export class SwarmCluster extends pulumi.ComponentResource {
     // Demote and remove every member that is not one of today's instances (replaced or deleted nodes).
     const all = [...managers, ...workers];
     const prune = new command.remote.Command(`${name}-prune`, {
-      connection: sshConnection(leader.instance, args.ssh),
+      connection: sshConnection(leader.address, args.ssh),
       create: pulumi
         .all(all.map((n) => n.instance.privateIp))
         .apply((ips) => renderSwarmPrune({ memberAddrs: ips, sudo: true })),
@@ -186,7 +196,7 @@ export class SwarmCluster extends pulumi.ComponentResource {
       pulumi.all([stepOf(n).stdout, zoneOf(n, n.role === "manager" ? managers.indexOf(n) : workers.indexOf(n))]).apply(([id, zone]) => ({ nodeId: id.trim(), zone })),
     );
     const labels = new command.remote.Command(`${name}-zone-labels`, {
-      connection: sshConnection(leader.instance, args.ssh),
+      connection: sshConnection(leader.address, args.ssh),
       create: pulumi.all(labelled).apply((nodes) => renderNodeLabels({ nodes, sudo: true })),
     }, { ...parent, dependsOn: [prune] });
 
@@ -195,12 +205,12 @@ export class SwarmCluster extends pulumi.ComponentResource {
       role: n.role,
       instanceId: n.instance.id,
       privateIp: n.instance.privateIp,
-      publicIp: n.instance.publicIp,
+      publicIp: n.address,
       swarmNodeId: step.stdout.apply((s) => s.trim()),
     });
     this.managers = managers.map((m, i) => node(m, i === 0 ? init : managerJoins[i - 1]));
     this.workers = workers.map((w, i) => node(w, workerJoins[i]));
-    this.managerAddress = leader.instance.publicIp;
+    this.managerAddress = leader.address;
     this.membership = [init, ...managerJoins, ...workerJoins, prune, labels];
 
     this.registerOutputs({
