@@ -1,6 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { renderNfsServerUserData } from "../renderers/cloudInit";
+import { dataVolumeMountPoint, renderNfsServerUserData } from "../renderers/cloudInit";
 import { ExportModel } from "../renderers/nfsExports";
 import { renderNfsReadyCheck } from "../renderers/nfsScripts";
 import { createDataVolume, createMachine, livePublicIp } from "./machine";
@@ -76,7 +76,7 @@ export class NfsLogServer extends pulumi.ComponentResource {
     const attachment = attach(instance);
     this.ready = new command.remote.Command(`${name}-ready`, {
       connection: sshConnection(livePublicIp(instance, { parent: this }), args.ssh),
-      create: renderNfsReadyCheck(args.exportPath),
+      create: renderNfsReadyCheck(args.exportPath, dataVolumeMountPoint(args.exportPath)),
       triggers: [instance.id],
     }, { parent: this, dependsOn: [instance, attachment] });
     this.privateIp = instance.privateIp;
