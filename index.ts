@@ -147,6 +147,9 @@ export const serviceName = was.serviceName;
 export const replicas = was.replicas;
 export const managersRunTasks = cfg.managers.runTasks;
 export const sshUser = cfg.ssh.user;
+// What the PR preview sets adminCidr to for a deployed stack (.github/workflows/preview.yml), so it
+// previews the SSH rules as they are instead of replacing them with the runner's value.
+export const adminCidr = cfg.network.adminCidr;
 export const sshPrivateKey = privateKey;
 export const stackTags = { project: identity.project, stack: identity.stack };
 export const vpcId = network.vpcId;
