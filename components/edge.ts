@@ -10,7 +10,8 @@ import {
 import { renderKeepalivedConfPush, renderNginxConfPush, renderNotifyInstall } from "../renderers/edgeScripts";
 import { renderNginxConf } from "../renderers/nginxConf";
 import { createMachine } from "./machine";
-import { SshAccess, sshConnection } from "./swarmCluster";
+import { sshConnection } from "./hostAccess";
+import { SshAccess } from "./swarmCluster";
 import { roleTags, StackIdentity } from "../base/tags";
 
 export interface EdgeTierArgs {
@@ -237,7 +238,7 @@ function balancerConnection(
   pair: boolean,
   args: EdgeTierArgs,
 ): command.types.input.remote.ConnectionArgs {
-  return pair ? sshConnection(instance.privateIp, args.ssh, eip.publicIp) : sshConnection(eip.publicIp, args.ssh);
+  return pair ? sshConnection(instance.privateIp, { ...args.ssh, proxy: eip.publicIp }) : sshConnection(eip.publicIp, args.ssh);
 }
 
 /** Waits for cloud-init's nginx, installs the file only if nginx -t accepts it, then reloads. */

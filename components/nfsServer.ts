@@ -4,7 +4,8 @@ import { dataVolumeMountPoint, renderNfsServerUserData } from "../renderers/clou
 import { ExportModel } from "../renderers/nfsExports";
 import { renderNfsReadyCheck } from "../renderers/nfsScripts";
 import { createDataVolume, createMachine, livePublicIp } from "./machine";
-import { SshAccess, sshConnection } from "./swarmCluster";
+import { sshConnection } from "./hostAccess";
+import { SshAccess } from "./swarmCluster";
 import { StackIdentity } from "../base/tags";
 
 export interface NfsLogServerArgs {

@@ -35,6 +35,8 @@ export interface MockedStack {
   readonly resources: Registration[];
   readonly invokes: string[];
   readonly outputs: Record<string, unknown>;
+  /** Every registered resource's URN (the type chain of its parents included). */
+  readonly urns: readonly string[];
   byType(type: string): Registration[];
   one(name: string): Registration;
 }
@@ -218,6 +220,7 @@ export async function runProgram(
 ): Promise<MockedStack> {
   const invokes: string[] = [];
   const urnToName = new Map<string, string>();
+  const urns: string[] = [];
   const deps = new Map<
     string,
     {
@@ -294,7 +297,10 @@ export async function runProgram(
       retainOnDelete: req.getRetainondelete() === true,
     });
     return register(req, (err: any, resp: any) => {
-      if (resp?.getUrn) urnToName.set(resp.getUrn(), name);
+      if (resp?.getUrn) {
+        urnToName.set(resp.getUrn(), name);
+        urns.push(resp.getUrn());
+      }
       cb(err, resp);
     });
   };
@@ -323,6 +329,7 @@ export async function runProgram(
     resources,
     invokes,
     outputs,
+    urns,
     byType: (type) => resources.filter((r) => r.type === type),
     one: (name) => {
       const found = resources.filter((r) => r.name === name);
