@@ -2,9 +2,8 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { dataVolumeMountPoint, renderNfsServerUserData } from "../renderers/cloudInit";
 import { ExportModel } from "../renderers/nfsExports";
-import { renderNfsReadyCheck } from "../renderers/nfsScripts";
 import { createDataVolume, createMachine, livePublicIp } from "./machine";
-import { sshConnection } from "./hostAccess";
+import { configureNfsExport } from "./nfsExport";
 import { SshAccess } from "./swarmCluster";
 import { StackIdentity } from "../base/tags";
 
@@ -75,11 +74,17 @@ export class NfsLogServer extends pulumi.ComponentResource {
       ),
     }, { parent: this });
     const attachment = attach(instance);
-    this.ready = new command.remote.Command(`${name}-ready`, {
-      connection: sshConnection(livePublicIp(instance, { parent: this }), args.ssh),
-      create: renderNfsReadyCheck(args.exportPath, dataVolumeMountPoint(args.exportPath)),
-      triggers: [instance.id],
-    }, { parent: this, dependsOn: [instance, attachment] });
+    // The server configured itself at boot (user data): over SSH the export is only checked, by the
+    // step any existing server is configured with (components/nfsExport.ts), under its old name.
+    this.ready = configureNfsExport(name, {
+      address: livePublicIp(instance, { parent: this }),
+      ssh: args.ssh,
+      export: this.exportModel,
+      dataMountPoint: dataVolumeMountPoint(args.exportPath),
+      configure: false,
+      machineId: instance.id,
+      dependsOn: [instance, attachment],
+    }, { parent: this });
     this.privateIp = instance.privateIp;
     this.instanceId = instance.id;
     this.dataVolumeId = volume.id;
