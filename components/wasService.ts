@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { renderServiceSpec, SAMPLE_APP, ServiceSpec, WAS_SERVICE_NAME, WasServiceModel } from "../renderers/serviceSpec";
-import { SshAccess } from "./swarmCluster";
+import type { SshLogin } from "./hostAccess";
 import { StackIdentity } from "../base/tags";
 import { CONFIG_KEYS } from "../stacks/schema";
 
@@ -14,8 +14,8 @@ export interface WasServiceArgs {
   readonly identity: StackIdentity;
   /** Public address of a manager; the Docker provider talks to its engine over SSH. */
   readonly managerAddress: pulumi.Input<string>;
-  /** Login and key the Docker provider's SSH transport uses to reach the manager. */
-  readonly ssh: SshAccess;
+  /** Login and key the Docker provider's SSH transport uses to reach the manager (a proxy is not used). */
+  readonly ssh: SshLogin;
   /** Image to run. Default: the sample application (app/server.js) on `sampleBaseImage`. */
   readonly image?: string;
   /** Node.js image the sample application runs on. Default: config key wasSampleBaseImage's (node:22-alpine). */

@@ -18,7 +18,7 @@ function literalFallbacks(source: string): string[] {
 }
 
 /** Fallbacks that are not the schema's: literals allowed only for arguments no config key sets. */
-const NOT_CONFIG = [/pairInterface \?\? "ens5"/, /rootVolumeGiB \?\? 20/, /sizeGiB \?\? 20/];
+const NOT_CONFIG = [/pairInterface \?\? "ens5"/, /rootVolumeGiB \?\? 20/, /sizeGiB \?\? 20/, /args\.sudo \?\? true/, /args\.configure \?\? true/];
 
 describe("component defaults", () => {
   it("the scan finds a literal fallback (scripted case)", () => {
