@@ -180,6 +180,9 @@ export const serviceName = was.serviceName;
 export const replicas = was.replicas;
 export const managersRunTasks = cfg.managers.runTasks;
 export const sshUser = cfg.ssh.user;
+// What the PR preview sets adminCidr to for a deployed stack (.github/workflows/preview.yml), so it
+// previews the SSH rules as they are instead of replacing them with the runner's value.
+export const adminCidr = cfg.network.adminCidr;
 export const sshPrivateKey = privateKey;
 export const stackTags = { project: identity.project, stack: identity.stack };
 export const vpcId = network.vpcId;
@@ -190,9 +193,8 @@ const chaos = cfg.chaos.enabled
   ? new ChaosCheck("chaos", {
       target: cfg.chaos.target,
       deadlineSeconds: cfg.chaos.deadlineSeconds,
-      // The drill is a separate process: hand it the stack's AWS profile and region explicitly.
-      awsProfile: cfg.awsProfile,
-      awsRegion: cfg.region,
+      // The drill is a separate process: hand it the stack's AWS identity (a secret input).
+      aws: cfg.drillAws,
       fault: cfg.chaos.fault,
       stackOutputs: pulumi.output({
         url, region, managerAddress, managerAddresses, nodes, edgeInstanceIds, edgeEipAllocationId, serviceName,

@@ -12,6 +12,10 @@
  * `ami` (`ubuntuAmi()`: the scripts target Ubuntu 24.04), and `ssh` (the key pair the instances
  * start with; `pulumi up` configures them over SSH from the machine it runs on).
  *
+ * On machines you already have (on-premises, another cloud, existing EC2), the same steps run
+ * without the EC2 part: `SwarmBootstrap` (init/join/prune/labels over SSH on a list of hosts),
+ * `NfsExport` and `EdgeConfig`, then `WasService` on the swarm (docs/hosts.md).
+ *
  * Defaults are stated once: a WasService argument left out takes the default of the config key
  * of the same meaning in config/schema.ts (`schemaDefault`), which Pulumi.yaml and the README show.
  */
@@ -21,6 +25,14 @@ export { SwarmCluster } from "./components/swarmCluster";
 export type { SwarmClusterArgs, SwarmNode } from "./components/swarmCluster";
 export { SSH_DIAL } from "./components/ssh";
 export type { SshAccess } from "./components/ssh";
+// swarm-ha on machines you already have (docs/hosts.md): what runs ON hosts, apart from what makes them.
+export { SwarmBootstrap } from "./components/swarmBootstrap";
+export type { SwarmBootstrapArgs, SwarmHost } from "./components/swarmBootstrap";
+export { NfsExport } from "./components/nfsExport";
+export type { NfsExportArgs } from "./components/nfsExport";
+export { EdgeConfig } from "./components/edgeConfig";
+export type { EdgeConfigArgs, BalancerHost, BalancerPair } from "./components/edgeConfig";
+export type { SshLogin } from "./components/hostAccess";
 export { NfsLogServer } from "./components/nfsServer";
 export type { NfsLogServerArgs } from "./components/nfsServer";
 export { EfsLogStore, EFS_EXPORT_PATH } from "./components/efsLogStore";

@@ -16,6 +16,7 @@ import { labFaultStopper } from "../lab/adapters";
 import { createLabDrillAdapters } from "../lab/chaosAdapters";
 import { createLabEdgeAdapters } from "../lab/edge";
 import { LabZoneKiller } from "../lab/zoneKiller";
+import { applyDrillAws } from "./drillAws";
 
 /** What every AWS drill shares: the SSH observer of the managers, an EC2 client, the entry point. */
 function awsDrillBase(o: StackOutputs, log: (l: string) => void) {
@@ -129,9 +130,15 @@ export const defaultDeps: CliDeps = {
 };
 
 if (require.main === module) {
+  // Run by the ChaosCheck: the stack's AWS identity first, before any AWS client is made.
+  const cleanup = applyDrillAws();
   main(process.argv.slice(2), defaultDeps).then(
-    (code) => process.exit(code),
+    (code) => {
+      cleanup();
+      process.exit(code);
+    },
     (e) => {
+      cleanup();
       process.stderr.write(`chaos: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
       process.exit(EXIT.failed);
     },

@@ -4,6 +4,7 @@ import * as path from "path";
 import type { DrillReport } from "../base/drillReport";
 import { DEFAULT_FAULT, faultKindsText, isFaultKind, type FaultKind } from "../base/faults";
 import { schemaDefault } from "../config/schema";
+import { drillEnvironment, DrillAwsAccess } from "../renderers/drillAws";
 
 export interface ChaosCheckArgs {
   /** What to stop: worker, manager (the leader; needs 3+ managers), edge (needs a pair) or a node name. */
@@ -19,23 +20,30 @@ export interface ChaosCheckArgs {
   /**
    * The stack outputs the drill needs (the same object `pulumi stack output --json` shows, so
    * `npm run chaos -- --stack <name>` and this check read one format). Contains the SSH key: secret.
+   * Passed on stdin with its public addresses replaced by `drillStdin` (see there).
    */
   readonly stackOutputs: pulumi.Input<Record<string, unknown>>;
   /**
-   * Values whose change re-runs the drill: the service spec (image included) and the node set
-   * (instance ids). The drill's own settings are added here. Nothing else re-runs it: a changed
-   * public IP in the outputs on stdin does not (the CLI looks addresses up by instance id).
+   * Values whose change re-runs the drill besides stdin: the service spec (image included) and the
+   * node set (instance ids). The drill's own settings are added here.
    */
   readonly triggers: pulumi.Input<unknown>[];
   /** Failed requests the verdict allows. Default 0. */
   readonly maxFailed?: number;
   /** p99 latency the verdict allows, ms. Default 1500. */
   readonly maxP99Ms?: number;
-  /** The stack's `aws:profile`, read by the program's config module; the drill's EC2 calls use it. */
-  readonly awsProfile?: pulumi.Input<string | undefined>;
-  /** The stack's `aws:region`. Default: the region in the stack outputs. */
-  readonly awsRegion?: pulumi.Input<string | undefined>;
-  /** Directory holding cli/chaos.ts. Default: this repository. */
+  /**
+   * The stack's AWS configuration (region, profile, keys, assumeRoles), read by the program's config
+   * module: the drill is a separate process and gets none of the AWS provider's. Kept secret.
+   * Default: the region in the stack outputs and the caller's own environment.
+   */
+  readonly aws?: pulumi.Input<DrillAwsAccess | undefined>;
+  /**
+   * Directory holding cli/chaos.ts, relative to the Pulumi project's directory (where the engine
+   * starts the command provider, so where a relative `dir` resolves). An input of the command: an
+   * absolute path would differ per checkout and re-run the drill. Default: this package's directory
+   * relative to the program's working directory ("." when the program is this repository's).
+   */
   readonly workDir?: string;
 }
 
@@ -55,9 +63,30 @@ export function chaosCommand(target: string, deadlineSeconds: number, budgets: {
   );
 }
 
-/** The environment of the drill's process: the stack's AWS profile and region, when set. */
-export function chaosEnvironment(profile?: string, region?: string): Record<string, string> {
-  return { ...(profile ? { AWS_PROFILE: profile } : {}), ...(region ? { AWS_REGION: region } : {}) };
+/**
+ * What the drill reads on stdin: the outputs with every public address replaced by the node's
+ * private one, a stable stand-in the CLI maps back to the address EC2 reports when it runs
+ * (`refreshOutputs` in cli/chaos.ts, by instance id). A public address changes with every stop and
+ * start (the drill's own), so on stdin it would re-run the drill after every refresh; and stdin must
+ * not be under ignoreChanges, because the engine then restores the old value even when the drill is
+ * replaced, and a drill after a worker replacement ran on the old node list.
+ */
+export function drillStdin(outputs: Record<string, unknown>): Record<string, unknown> {
+  const nodes = outputs.nodes as Array<Record<string, unknown>> | undefined;
+  if (!Array.isArray(nodes)) return outputs;
+  const stable = new Map(nodes.map((n) => [n.publicIp, n.privateIp]));
+  const swap = (a: unknown) => stable.get(a) ?? a;
+  return {
+    ...outputs,
+    nodes: nodes.map((n) => ({ ...n, publicIp: n.privateIp })),
+    ...("managerAddress" in outputs ? { managerAddress: swap(outputs.managerAddress) } : {}),
+    ...(Array.isArray(outputs.managerAddresses) ? { managerAddresses: outputs.managerAddresses.map(swap) } : {}),
+  };
+}
+
+/** `workDir`'s default: this package's root relative to the program's working directory. */
+export function defaultWorkDir(cwd: string = process.cwd()): string {
+  return path.relative(cwd, path.join(__dirname, "..")) || ".";
 }
 
 /**
@@ -77,21 +106,23 @@ export class ChaosCheck extends pulumi.ComponentResource {
     const budgets = { ...(args.maxFailed !== undefined ? { maxFailed: args.maxFailed } : {}), ...(args.maxP99Ms !== undefined ? { maxP99Ms: args.maxP99Ms } : {}) };
     // The fault is in the command line, and the command line is the first trigger.
     const create = chaosCommand(args.target, args.deadlineSeconds, budgets, args.fault ?? schemaDefault<string>("chaosFault", "string"));
+    const stackOutputs = pulumi.output(args.stackOutputs);
     const drill = new command.local.Command(`${name}-drill`, {
-      dir: args.workDir ?? path.join(__dirname, ".."),
+      dir: args.workDir ?? defaultWorkDir(),
       create,
-      stdin: pulumi.secret(pulumi.output(args.stackOutputs).apply((o) => JSON.stringify(o))),
-      environment: pulumi.all([args.awsProfile, args.awsRegion]).apply(([p, r]) => chaosEnvironment(p, r)),
+      stdin: pulumi.secret(stackOutputs.apply((o) => JSON.stringify(drillStdin(o)))),
+      // Only stack config, never this machine's: the same input for every teammate and CI.
+      environment: pulumi.secret(
+        pulumi.all([args.aws, stackOutputs]).apply(([a, o]) =>
+          a ? drillEnvironment(a) : typeof o.region === "string" ? drillEnvironment({ region: o.region }) : {},
+        ),
+      ),
       // The drill's settings, the service spec and the node set: what a drill result depends on.
       triggers: [create, ...args.triggers],
     }, {
       parent: this,
       // The component's own dependsOn (service, balancers) must hold for the command itself.
       dependsOn: opts?.dependsOn,
-      // Public IPs in the outputs change after every drill (a stopped instance comes back with a
-      // new one) and on refresh: that must not re-run the drill. The CLI reads the current
-      // addresses from EC2 by instance id, so a stdin kept from the last run is still right.
-      ignoreChanges: ["stdin"],
     });
     this.report = drill.stdout.apply((out) => parseReport(out));
     this.passed = this.report.apply((r) => r.passed);

@@ -1,14 +1,8 @@
 import * as aws from "@pulumi/aws";
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { renderEdgeUserData } from "../renderers/cloudInit";
-import {
-  renderEdgePairUserData,
-  renderKeepalivedConf,
-  renderNotifyScript,
-} from "../renderers/keepalived";
-import { renderKeepalivedConfPush, renderNginxConfPush, renderNotifyInstall } from "../renderers/edgeScripts";
-import { renderNginxConf } from "../renderers/nginxConf";
+import { renderEdgePairUserData, renderNotifyScript } from "../renderers/keepalived";
+import { BalancerHost, configureEdge } from "./edgeConfig";
 import { createMachine } from "./machine";
 import { SshAccess } from "./ssh";
 import { roleTags, StackIdentity } from "../base/tags";
@@ -108,17 +102,29 @@ export class EdgeTier extends pulumi.ComponentResource {
     checkEdgeArgs(args, this);
     const parent = { parent: this };
     const pair = args.nodes === 2;
-    this.nginxConf = pulumi.output(args.upstreamHosts).apply((hosts) =>
-      renderNginxConf({ upstreams: hosts.map((host) => ({ host, port: args.upstreamPort })) }),
-    );
     const access = pair ? createPairRole(name, args, parent) : undefined;
     const instances = [...Array(args.nodes).keys()].map((i) => createBalancer(name, i, args, access?.profile, parent));
     const eip = createEip(name, args, instances[0], pair, parent);
-    const balancers = instances.map((instance) => ({ instance, host: liveSshAddress(instance, eip, parent) }));
-    const nginxPushes = balancers.map((b, i) => pushNginxConf(`${name}-${i}`, b, args, this.nginxConf, eip, parent));
-    this.keepalivedConfs = access
-      ? configurePair(name, args, balancers, eip, access.role, nginxPushes, parent)
-      : [];
+    const policy = access ? createEipPolicy(name, instances, eip, access.role, parent) : undefined;
+    // The pushes run on the balancers as on any hosts (components/edgeConfig.ts), under this component
+    // with the names they always had; balancerHosts says how they are reached (by stable addresses).
+    const steps = configureEdge(name, {
+      balancers: instances.map((instance) => balancerHost(instance, eip, pair)),
+      ssh: pair ? { ...args.ssh, proxy: eip.publicIp } : args.ssh,
+      upstreamHosts: args.upstreamHosts,
+      upstreamPort: args.upstreamPort,
+      pair: policy
+        ? {
+            interface: args.pairInterface ?? "ens5",
+            floating: { kind: "eip" },
+            notifyScript: eip.allocationId.apply((allocationId) => renderNotifyScript({ eip: { allocationId } })),
+            dependsOn: [policy],
+          }
+        : undefined,
+      dependsOn: args.dependsOn,
+    }, parent);
+    this.nginxConf = steps.nginxConf;
+    this.keepalivedConfs = steps.keepalivedConfs;
 
     this.publicIp = eip.publicIp;
     this.url = pulumi.interpolate`http://${eip.publicIp}/`;
@@ -140,12 +146,6 @@ export class EdgeTier extends pulumi.ComponentResource {
 }
 
 type Parent = { readonly parent: pulumi.Resource };
-
-/** A balancer and the address it answers SSH on now. */
-interface Balancer {
-  readonly instance: aws.ec2.Instance;
-  readonly host: pulumi.Output<string>;
-}
 
 function checkEdgeArgs(args: EdgeTierArgs, self: pulumi.Resource): void {
   if (args.nodes !== 1 && args.nodes !== 2) {
@@ -221,90 +221,41 @@ function createEip(name: string, args: EdgeTierArgs, first: aws.ec2.Instance, pa
 }
 
 /**
- * The address a balancer answers SSH on, read from EC2 when the program runs, once the Elastic IP
- * exists. Associating an EIP releases the instance's own public IP, and moving the EIP away gives
- * the instance a new one (EC2 User Guide, "Public IPv4 addresses"), so neither the launch-time
- * `publicIp` in the state nor the EIP is right for both members of a pair: the holder answers on
- * the EIP, the other on its current public IP, and keepalived may have swapped them since the last
- * update. The lookup reads whichever it is now (the EIP for the holder).
+ * How the pushes reach a balancer, from addresses that never change under a deployed stack: the
+ * Elastic IP, and on a pair each balancer's private address through the Elastic IP's current holder.
+ * A balancer's own public IP is no key: associating the EIP releases it and moving the EIP away
+ * gives the instance a new one (EC2 User Guide, "Public IPv4 addresses"), so after a keepalived
+ * takeover the two balancers' public addresses swap, and a connection input that followed them
+ * would re-run every push on the next `pulumi up` (a changed input re-runs a command). The EIP is
+ * always on a live member of the pair, which reaches the other over the VPC (the edge group admits
+ * SSH from itself on a pair: components/network.ts). Both hops dial with the SSH_DIAL budget: the
+ * first push dials seconds after launch, before sshd answers.
  */
-function liveSshAddress(instance: aws.ec2.Instance, eip: aws.ec2.Eip, parent: Parent): pulumi.Output<string> {
-  const instanceId = pulumi.all([instance.id, eip.id]).apply(([id]) => id);
-  return aws.ec2.getInstanceOutput({ instanceId }, parent).publicIp;
+function balancerHost(instance: aws.ec2.Instance, eip: aws.ec2.Eip, pair: boolean): BalancerHost {
+  return {
+    address: pair ? instance.privateIp : eip.publicIp,
+    privateAddress: instance.privateIp,
+    machineId: instance.id,
+    dependsOn: [instance, eip],
+  };
 }
 
-function connection(b: Balancer, args: EdgeTierArgs): command.types.input.remote.ConnectionArgs {
-  return { host: b.host, user: args.ssh.user, privateKey: args.ssh.privateKey };
-}
-
-/** Waits for cloud-init's nginx, installs the file only if nginx -t accepts it, then reloads. */
-function pushNginxConf(
-  hostname: string,
-  b: Balancer,
-  args: EdgeTierArgs,
-  nginxConf: pulumi.Output<string>,
-  eip: aws.ec2.Eip,
-  parent: Parent,
-): command.remote.Command {
-  return new command.remote.Command(`${hostname}-nginx-conf`, {
-    connection: connection(b, args),
-    create: renderNginxConfPush(),
-    stdin: nginxConf,
-    triggers: [nginxConf, b.instance.id],
-  }, { ...parent, dependsOn: [b.instance, eip, ...(args.dependsOn ?? [])] as pulumi.Input<pulumi.Resource>[] });
-}
-
-/** The pair's EIP policy, then per balancer the notify script and keepalived.conf; returns the confs. */
-function configurePair(
+/** The pair's EIP policy: each balancer may move exactly the pair's Elastic IP onto the pair. */
+function createEipPolicy(
   name: string,
-  args: EdgeTierArgs,
-  balancers: readonly Balancer[],
+  instances: readonly aws.ec2.Instance[],
   eip: aws.ec2.Eip,
   role: aws.iam.Role,
-  nginxPushes: readonly command.remote.Command[],
   parent: Parent,
-): pulumi.Output<string>[] {
+): aws.iam.RolePolicy {
   const partition = aws.getPartitionOutput({}, parent).partition;
   const region = aws.getRegionOutput({}, parent).region;
   const account = aws.getCallerIdentityOutput({}, parent).accountId;
   const eipArn = pulumi.interpolate`arn:${partition}:ec2:${region}:${account}:elastic-ip/${eip.allocationId}`;
-  const policy = new aws.iam.RolePolicy(`${name}-eip-policy`, {
+  return new aws.iam.RolePolicy(`${name}-eip-policy`, {
     role: role.id,
     policy: pulumi
-      .all([eipArn, ...balancers.map((b) => b.instance.arn)])
+      .all([eipArn, ...instances.map((i) => i.arn)])
       .apply(([e, ...arns]) => eipTakeoverPolicy(e, arns)),
   }, parent);
-  const notifyScript = eip.allocationId.apply((allocationId) => renderNotifyScript({ eip: { allocationId } }));
-  const confs: pulumi.Output<string>[] = [];
-  let previous: pulumi.Resource | undefined;
-  balancers.forEach((b, i) => {
-    const conf = pulumi.all([b.instance.privateIp, balancers[1 - i].instance.privateIp]).apply(([selfIp, peerIp]) =>
-      renderKeepalivedConf({
-        nodeName: `${name}-${i}`,
-        role: i === 0 ? "primary" : "standby",
-        interface: args.pairInterface ?? "ens5",
-        selfIp,
-        peerIp,
-        floating: { kind: "eip" },
-      }),
-    );
-    confs.push(conf);
-    const notify = new command.remote.Command(`${name}-${i}-keepalived-notify`, {
-      connection: connection(b, args),
-      create: renderNotifyInstall(),
-      stdin: notifyScript,
-      triggers: [notifyScript, b.instance.id],
-    }, { ...parent, dependsOn: [b.instance, eip, policy] });
-    previous = new command.remote.Command(`${name}-${i}-keepalived-conf`, {
-      connection: connection(b, args),
-      create: renderKeepalivedConfPush(),
-      stdin: conf,
-      triggers: [conf, notifyScript, b.instance.id],
-    }, {
-      ...parent,
-      // Node 0 starts keepalived first and so wins the first election, where the EIP already is.
-      dependsOn: [notify, nginxPushes[i], ...(previous ? [previous] : [])],
-    });
-  });
-  return confs;
 }

@@ -129,6 +129,23 @@ export function createMachine(spec: MachineSpec, opts: pulumi.CustomResourceOpti
   return instance;
 }
 
+/**
+ * The public address EC2 reports for `instance` when the program runs, read with getInstance
+ * (DescribeInstances) once the instance (and anything in `after`, e.g. an Elastic IP that replaces
+ * its address) exists. A stopped and started instance comes back with a new public IPv4 and an
+ * associated Elastic IP releases the launch-time one (EC2 User Guide, "Public IPv4 addresses"), so
+ * the `publicIp` saved in the state at launch is stale after either; this is where SSH and the
+ * Docker provider must dial. Unknown during the preview of an instance not yet created.
+ */
+export function livePublicIp(
+  instance: aws.ec2.Instance,
+  opts: pulumi.InvokeOptions,
+  after: readonly pulumi.Input<unknown>[] = [],
+): pulumi.Output<string> {
+  const instanceId = pulumi.all([instance.id, ...after]).apply(([id]) => id as string);
+  return aws.ec2.getInstanceOutput({ instanceId }, opts).publicIp;
+}
+
 export interface DataVolumeSpec {
   readonly identity: StackIdentity;
   readonly role: Role;

@@ -190,6 +190,8 @@ function createSecurityGroups(name: string, vpcId: pulumi.Input<string>, args: F
   }
   if (args.edgePair) {
     rule("edge-vrrp", edge, { protocol: "112", sourceSg: edge.id, description: "VRRP between the balancer pair" });
+    // `pulumi up` reaches each balancer of a pair through the Elastic IP's holder (components/edge.ts).
+    rule("edge-ssh-pair", edge, { from: 22, protocol: "tcp", sourceSg: edge.id, description: "SSH between the balancer pair (config pushes)" });
   }
   for (const [id, sg] of [["cluster", cluster], ["nfs", nfs], ["edge", edge]] as const) {
     rule(`${id}-ssh`, sg, { from: 22, protocol: "tcp", cidr: args.adminCidr, description: "SSH from the admin CIDR" });

@@ -1,10 +1,10 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { renderNfsServerUserData } from "../renderers/cloudInit";
+import { dataVolumeMountPoint, renderNfsServerUserData } from "../renderers/cloudInit";
 import { ExportModel } from "../renderers/nfsExports";
-import { renderNfsReadyCheck } from "../renderers/nfsScripts";
-import { createDataVolume, createMachine } from "./machine";
-import { SshAccess, sshConnection } from "./ssh";
+import { createDataVolume, createMachine, livePublicIp } from "./machine";
+import { configureNfsExport } from "./nfsExport";
+import { SshAccess } from "./ssh";
 import { StackIdentity } from "../base/tags";
 
 export interface NfsLogServerArgs {
@@ -74,11 +74,17 @@ export class NfsLogServer extends pulumi.ComponentResource {
       ),
     }, { parent: this });
     const attachment = attach(instance);
-    this.ready = new command.remote.Command(`${name}-ready`, {
-      connection: sshConnection(instance, args.ssh),
-      create: renderNfsReadyCheck(args.exportPath),
-      triggers: [instance.id],
-    }, { parent: this, dependsOn: [instance, attachment] });
+    // The server configured itself at boot (user data): over SSH the export is only checked, by the
+    // step any existing server is configured with (components/nfsExport.ts), under its old name.
+    this.ready = configureNfsExport(name, {
+      address: livePublicIp(instance, { parent: this }),
+      ssh: args.ssh,
+      export: this.exportModel,
+      dataMountPoint: dataVolumeMountPoint(args.exportPath),
+      configure: false,
+      machineId: instance.id,
+      dependsOn: [instance, attachment],
+    }, { parent: this });
     this.privateIp = instance.privateIp;
     this.instanceId = instance.id;
     this.dataVolumeId = volume.id;

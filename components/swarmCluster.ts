@@ -1,11 +1,11 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { renderSwarmNodeUserData } from "../renderers/cloudInit";
-import { renderJoinTokenRead, renderNodeLabels, renderSwarmInit, renderSwarmJoin, renderSwarmPrune } from "../renderers/swarmBootstrap";
 import { swarmNodeZone } from "../config/topology";
-import { createMachine } from "./machine";
+import { createMachine, livePublicIp } from "./machine";
+import { bootstrapSwarm, SwarmHost } from "./swarmBootstrap";
 import { StackIdentity } from "../base/tags";
-import { SshAccess, sshConnection } from "./ssh";
+import { SshAccess } from "./ssh";
 
 export interface SwarmClusterArgs {
   /** Project and stack, written into every tag (the policy pack and the chaos guard read them). */
@@ -40,10 +40,13 @@ export interface SwarmNode {
   readonly role: "manager" | "worker";
   readonly instanceId: pulumi.Output<string>;
   readonly privateIp: pulumi.Output<string>;
+  /** The public address EC2 reports when the program runs (it changes with a stop/start). */
   readonly publicIp: pulumi.Output<string>;
   /** The swarm node ID printed by the init/join step. */
   readonly swarmNodeId: pulumi.Output<string>;
 }
+
+export { SSH_DIAL, sshConnection } from "./hostAccess";
 
 /**
  * Swarm managers and workers on EC2. User data installs the engine; membership is done over SSH:
@@ -57,7 +60,7 @@ export interface SwarmNode {
 export class SwarmCluster extends pulumi.ComponentResource {
   readonly managers: SwarmNode[];
   readonly workers: SwarmNode[];
-  /** Public address of the first manager (Docker API over SSH, chaos observer). */
+  /** Public address of the first manager as EC2 reports it now (Docker API over SSH, chaos observer). */
   readonly managerAddress: pulumi.Output<string>;
   /** The join steps: anything that needs the complete swarm depends on these. */
   readonly membership: pulumi.Resource[];
@@ -80,107 +83,43 @@ export class SwarmCluster extends pulumi.ComponentResource {
         keyName: args.ssh.keyName,
         userData: renderSwarmNodeUserData({ hostname: nodeName, role, sshUser: args.ssh.user }),
       }, parent);
-      return { nodeName, role, instance };
+      // Dialled where EC2 says the instance is now: a stop/start (the drill's manager, az:<zone>
+      // and kill faults) gives it a new public IP, and the one saved at launch is then stale.
+      return { nodeName, role, instance, address: livePublicIp(instance, parent) };
     };
     const managers = [...Array(args.managerCount).keys()].map((i) => machine("manager", i));
     const workers = [...Array(args.workerCount).keys()].map((i) => machine("worker", i));
-    const leader = managers[0];
-
-    // A replaced first manager must not initialise a second swarm: a probe on another manager
-    // hands it a manager token when a swarm already runs there (nothing on a first deployment).
-    const peer = managers[1];
-    const probe = peer
-      ? new command.remote.Command(`${name}-peer-probe`, {
-          connection: sshConnection(peer.instance, args.ssh),
-          create: renderJoinTokenRead("manager", { sudo: true, waitForCloudInit: true, onlyIfActive: true }),
-          logging: "stderr",
-          triggers: [leader.instance.id],
-        }, { ...parent, dependsOn: [peer.instance], additionalSecretOutputs: ["stdout"] })
-      : undefined;
-    const init = new command.remote.Command(`${name}-swarm-init`, {
-      connection: sshConnection(leader.instance, args.ssh),
-      create: pulumi.all([leader.instance.privateIp, peer?.instance.privateIp]).apply(([ip, peerIp]) =>
-        renderSwarmInit({
-          advertiseAddr: ip,
-          dispatcherHeartbeatSeconds: args.dispatcherHeartbeatSeconds,
-          peerManagerAddr: peerIp,
-          sudo: true,
-          waitForCloudInit: true,
-        }),
-      ),
-      stdin: probe ? pulumi.secret(probe.stdout) : undefined,
-      triggers: [leader.instance.id],
-    }, { ...parent, dependsOn: [leader.instance, ...(probe ? [probe] : [])] });
-
-    const token = (role: "manager" | "worker") =>
-      new command.remote.Command(`${name}-${role}-token`, {
-        connection: sshConnection(leader.instance, args.ssh),
-        create: renderJoinTokenRead(role, { sudo: true }),
-        // The token is a credential: stdout stays out of the engine log and is a secret output.
-        logging: "stderr",
-        triggers: [init.id],
-      }, { ...parent, dependsOn: [init], additionalSecretOutputs: ["stdout"] });
-    const workerToken = token("worker");
-    const managerToken = args.managerCount > 1 ? token("manager") : undefined;
-
-    // No delete step: removing an instance needs no SSH (after a drill its public IP may have
-    // changed), and the prune step below takes replaced members out of the swarm. A replaced join
-    // is deleted before its successor runs, so two joins of one node never overlap.
-    const join = (node: (typeof managers)[number], tokenCmd: command.remote.Command, after: pulumi.Resource[]) =>
-      new command.remote.Command(`${name}-join-${node.nodeName}`, {
-        connection: sshConnection(node.instance, args.ssh),
-        create: pulumi
-          .all([node.instance.privateIp, leader.instance.privateIp])
-          .apply(([ip, managerIp]) =>
-            renderSwarmJoin({ role: node.role, advertiseAddr: ip, managerAddr: managerIp, sudo: true, waitForCloudInit: true }),
-          ),
-        // The token travels on stdin, a secret input: never in the command line, logs or plain state.
-        stdin: pulumi.secret(tokenCmd.stdout),
-        triggers: [node.instance.id, init.id],
-      }, { ...parent, dependsOn: [node.instance, tokenCmd, ...after], deleteBeforeReplace: true });
-
-    const managerJoins: command.remote.Command[] = [];
-    for (const m of managers.slice(1)) {
-      managerJoins.push(join(m, managerToken!, managerJoins.slice(-1)));
-    }
-    const workerJoins = workers.map((w) => join(w, workerToken, managerJoins));
-
-    // Demote and remove every member that is not one of today's instances (replaced or deleted nodes).
     const all = [...managers, ...workers];
-    const prune = new command.remote.Command(`${name}-prune`, {
-      connection: sshConnection(leader.instance, args.ssh),
-      create: pulumi
-        .all(all.map((n) => n.instance.privateIp))
-        .apply((ips) => renderSwarmPrune({ memberAddrs: ips, sudo: true })),
-      triggers: all.map((n) => n.instance.id),
-    }, { ...parent, dependsOn: [init, ...managerJoins, ...workerJoins] });
 
-    // Label every member with its zone once the membership is final (the WAS spreads over the label).
-    const stepOf = (n: (typeof all)[number]) => (n === leader ? init : [...managerJoins, ...workerJoins][all.indexOf(n) - 1]);
-    const zoneOf = (n: (typeof all)[number], i: number): pulumi.Input<string> => {
+    // The membership itself runs on the instances as on any host (components/swarmBootstrap.ts),
+    // under this component and with the names it always had, so a deployed stack keeps every step.
+    const zoneOf = (role: "manager" | "worker", i: number, instance: (typeof all)[number]["instance"]): pulumi.Input<string> => {
       const zones = args.subnetZones;
-      return zones ? zones[swarmNodeZone(n.role, i, zones.length)] : n.instance.availabilityZone;
+      return zones ? zones[swarmNodeZone(role, i, zones.length)] : instance.availabilityZone;
     };
-    const labelled = all.map((n) =>
-      pulumi.all([stepOf(n).stdout, zoneOf(n, n.role === "manager" ? managers.indexOf(n) : workers.indexOf(n))]).apply(([id, zone]) => ({ nodeId: id.trim(), zone })),
-    );
-    const labels = new command.remote.Command(`${name}-zone-labels`, {
-      connection: sshConnection(leader.instance, args.ssh),
-      create: pulumi.all(labelled).apply((nodes) => renderNodeLabels({ nodes, sudo: true })),
-    }, { ...parent, dependsOn: [prune] });
+    const hosts: SwarmHost[] = all.map((n) => ({
+      name: n.nodeName,
+      address: n.address,
+      privateAddress: n.instance.privateIp,
+      zone: zoneOf(n.role, (n.role === "manager" ? managers : workers).indexOf(n), n.instance),
+      role: n.role,
+      machineId: n.instance.id,
+      dependsOn: [n.instance],
+    }));
+    const steps = bootstrapSwarm(name, { hosts, ssh: args.ssh, dispatcherHeartbeatSeconds: args.dispatcherHeartbeatSeconds }, parent);
 
-    const node = (n: (typeof managers)[number], step: command.remote.Command): SwarmNode => ({
+    const node = (n: (typeof all)[number], i: number): SwarmNode => ({
       name: n.nodeName,
       role: n.role,
       instanceId: n.instance.id,
       privateIp: n.instance.privateIp,
-      publicIp: n.instance.publicIp,
-      swarmNodeId: step.stdout.apply((s) => s.trim()),
+      publicIp: n.address,
+      swarmNodeId: steps.nodeIds[i],
     });
-    this.managers = managers.map((m, i) => node(m, i === 0 ? init : managerJoins[i - 1]));
-    this.workers = workers.map((w, i) => node(w, workerJoins[i]));
-    this.managerAddress = leader.instance.publicIp;
-    this.membership = [init, ...managerJoins, ...workerJoins, prune, labels];
+    this.managers = managers.map((m, i) => node(m, i));
+    this.workers = workers.map((w, i) => node(w, managers.length + i));
+    this.managerAddress = managers[0].address;
+    this.membership = steps.membership;
 
     this.registerOutputs({
       managers: this.managers,

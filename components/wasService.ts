@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { NfsLogStore, renderServiceSpec, SAMPLE_APP, ServiceSpec, WAS_SERVICE_NAME, WasServiceModel } from "../renderers/serviceSpec";
-import { SshAccess } from "./ssh";
+import type { SshLogin } from "./hostAccess";
 import { StackIdentity } from "../base/tags";
 import { schemaDefault } from "../config/schema";
 
@@ -14,8 +14,8 @@ export interface WasServiceArgs {
   readonly identity: StackIdentity;
   /** Public address of a manager; the Docker provider talks to its engine over SSH. */
   readonly managerAddress: pulumi.Input<string>;
-  /** Login and key the Docker provider's SSH transport uses to reach the manager. */
-  readonly ssh: SshAccess;
+  /** Login and key the Docker provider's SSH transport uses to reach the manager (a proxy is not used). */
+  readonly ssh: SshLogin;
   /** Image to run. Default: the sample application (app/server.js) on `sampleBaseImage`. */
   readonly image?: string;
   /** Node.js image the sample application runs on. Default: config key wasSampleBaseImage's (node:22-alpine). */
@@ -53,7 +53,37 @@ export interface WasServiceArgs {
   readonly dockerOffline?: boolean;
 }
 
-const seconds = (ns: number) => `${ns / 1_000_000_000}s`;
+/**
+ * A duration as the Docker provider reads it back: Go's `time.Duration.String()` with a trailing
+ * "0s" after minutes and "0m" after hours cut (terraform-provider-docker `shortDur`,
+ * internal/provider/resource_docker_service_structures.go). The provider has no diff suppression
+ * on these fields, so any other spelling ("0.5s" for "500ms", "60s" for "1m") is an update on
+ * every `pulumi up`. `ns` is a whole number of nanoseconds, as the Engine API spec counts them.
+ */
+export function goDuration(ns: number): string {
+  if (!Number.isSafeInteger(ns) || ns < 0) throw new Error(`a duration must be a whole number of nanoseconds >= 0 (got ${ns})`);
+  if (ns === 0) return "0s";
+  // Go prints the fraction with trailing zeros cut, and none at all when it is zero.
+  const split = (v: number, digits: number): [number, string] => {
+    const unit = 10 ** digits;
+    const frac = String(v % unit).padStart(digits, "0").replace(/0+$/, "");
+    return [Math.floor(v / unit), frac ? `.${frac}` : ""];
+  };
+  if (ns < 1e3) return `${ns}ns`;
+  if (ns < 1e6) return split(ns, 3).join("") + "\u00b5s";
+  if (ns < 1e9) return split(ns, 6).join("") + "ms";
+  const [secs, frac] = split(ns, 9);
+  const h = Math.floor(secs / 3600);
+  const m = Math.floor(secs / 60) % 60;
+  let text = `${secs % 60}${frac}s`;
+  if (h > 0 || m > 0) text = `${m}m${text}`;
+  if (h > 0) text = `${h}h${text}`;
+  if (text.endsWith("m0s")) text = text.slice(0, -2);
+  if (text.endsWith("h0m")) text = text.slice(0, -2);
+  return text;
+}
+
+const seconds = goDuration;
 
 /**
  * The provider reads MaxFailureRatio back as FormatFloat(v, 'f', 1) ("0.0" for 0): any other
@@ -144,8 +174,11 @@ export function toPulumiService(spec: ServiceSpec): ServiceInputs {
       placement: {
         constraints: spec.TaskTemplate.Placement.Constraints,
         maxReplicas: spec.TaskTemplate.Placement.MaxReplicas,
-        // The provider takes each preference as "spread=<descriptor>" (its only strategy).
-        prefs: spec.TaskTemplate.Placement.Preferences.map((p) => `spread=${p.Spread.SpreadDescriptor}`),
+        // The provider stores each string verbatim as a SpreadDescriptor (stringSetToPlacementPrefs)
+        // and reads it back the same way; swarmkit spreads only over a descriptor that starts with
+        // "node.labels." or "engine.labels." (manager/scheduler/nodeset.go), so no "spread=" prefix:
+        // that is the docker CLI's flag syntax, which the CLI strips before it calls the API.
+        prefs: spec.TaskTemplate.Placement.Preferences.map((p) => p.Spread.SpreadDescriptor),
       },
       networksAdvanceds: spec.TaskTemplate.Networks.map((n) => ({ name: n.Target })),
     },
@@ -214,7 +247,14 @@ export class WasService extends pulumi.ComponentResource {
           name: "was-net",
           driver: "overlay",
           options: { encrypted: "true" },
-        }, withDocker)
+        }, {
+          ...withDocker,
+          // The provider reads `options` back from the network as swarm reports it, which adds the
+          // allocated "com.docker.network.driver.overlay.vxlanid_list"; `options` is ForceNew, so the
+          // read-back alone would replace the network on every `pulumi up`. The options never change
+          // (the network exists only with encryptOverlay, always with these), so nothing is lost.
+          ignoreChanges: ["options"],
+        })
       : undefined;
 
     let config: docker.ServiceConfig | undefined;

@@ -10,6 +10,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, namespaceNearMiss, parseConfig, RawConfig, SwarmHaConfig } from "./schema";
+import type { DrillAssumeRole, DrillAwsAccess } from "../renderers/drillAws";
 
 export interface LoadedConfig extends SwarmHaConfig {
   readonly project: string;
@@ -18,6 +19,11 @@ export interface LoadedConfig extends SwarmHaConfig {
   readonly region: string;
   /** AWS profile of the stack (aws:profile), if set: the chaos drill's own EC2 calls use it too. */
   readonly awsProfile?: string;
+  /**
+   * The stack's AWS provider identity as the chaos drill (a separate process) needs it: region,
+   * profile, keys and assumeRoles (the keys are secrets: only ever passed on as a secret input).
+   */
+  readonly drillAws: DrillAwsAccess;
   /** The configured private key as a secret, or undefined to generate one. */
   readonly sshPrivateKey?: pulumi.Output<string>;
 }
@@ -69,6 +75,49 @@ function warnStrayNamespaces(project: string): void {
   }
 }
 
+/** `aws:assumeRoles[i].duration` (a Go duration such as 1h or 15m) in seconds. */
+function durationSeconds(key: string, v: string): number {
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(v);
+  if (!v || !m) throw new pulumi.RunError(`config key "${key}": "${v}" is not a duration; write it as 1h, 30m or 900s`);
+  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+}
+
+const DRILL_ROLE_FIELDS = ["roleArn", "sessionName", "externalId", "duration"];
+
+/**
+ * `aws:assumeRoles` as the drill can apply it (what an AWS shared-config profile can say). A field
+ * it cannot apply is refused when the drill runs, rather than the drill running as someone else.
+ */
+function drillAssumeRoles(raw: string | undefined, chaosEnabled: boolean): DrillAssumeRole[] | undefined {
+  if (!raw) return undefined;
+  let list: unknown;
+  try {
+    list = JSON.parse(raw);
+  } catch {
+    throw new pulumi.RunError(`config key "aws:assumeRoles": is not a list; set it with \`pulumi config set --path 'aws:assumeRoles[0].roleArn' <arn>\``);
+  }
+  if (!Array.isArray(list)) throw new pulumi.RunError(`config key "aws:assumeRoles": is not a list; set it with \`pulumi config set --path 'aws:assumeRoles[0].roleArn' <arn>\``);
+  return list.map((r: Record<string, unknown>, i) => {
+    const key = `aws:assumeRoles[${i}]`;
+    const extra = Object.keys(r ?? {}).filter((k) => !DRILL_ROLE_FIELDS.includes(k));
+    if (chaosEnabled && extra.length > 0) {
+      throw new pulumi.RunError(
+        `config key "${key}.${extra[0]}": the chaos drill (chaosEnabled) cannot apply it to its own AWS calls; ` +
+          `remove it (\`pulumi config rm --path '${key}.${extra[0]}'\`) or set chaosEnabled to false`,
+      );
+    }
+    if (typeof r?.roleArn !== "string" || !r.roleArn.startsWith("arn:")) {
+      throw new pulumi.RunError(`config key "${key}.roleArn": is required and must be a role ARN; set it with \`pulumi config set --path '${key}.roleArn' <arn>\``);
+    }
+    return {
+      roleArn: r.roleArn,
+      ...(typeof r.sessionName === "string" ? { sessionName: r.sessionName } : {}),
+      ...(typeof r.externalId === "string" ? { externalId: r.externalId } : {}),
+      ...(typeof r.duration === "string" ? { durationSeconds: durationSeconds(`${key}.duration`, r.duration) } : {}),
+    };
+  });
+}
+
 /** Reads every key of this project (namespace = project name) and validates the lot. */
 export function loadConfig(): LoadedConfig {
   const project = pulumi.getProject();
@@ -82,12 +131,22 @@ export function loadConfig(): LoadedConfig {
     );
   }
   const key = values["sshPrivateKey"];
+  const aws = (k: string) => pulumi.runtime.getConfig(`aws:${k}`) || undefined;
+  const assumeRoles = drillAssumeRoles(aws("assumeRoles"), parsed.chaos.enabled);
   return {
     ...parsed,
     project,
     stack: pulumi.getStack(),
     region,
-    awsProfile: pulumi.runtime.getConfig("aws:profile") || undefined,
+    awsProfile: aws("profile"),
+    drillAws: {
+      region,
+      ...(aws("profile") ? { profile: aws("profile") } : {}),
+      ...(aws("accessKey") ? { accessKey: aws("accessKey") } : {}),
+      ...(aws("secretKey") ? { secretKey: aws("secretKey") } : {}),
+      ...(aws("token") ? { token: aws("token") } : {}),
+      ...(assumeRoles ? { assumeRoles } : {}),
+    },
     sshPrivateKey: typeof key === "string" && key.trim() !== "" ? pulumi.secret(key) : undefined,
   };
 }

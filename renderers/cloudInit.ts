@@ -102,14 +102,38 @@ while [ -z "$dev" ]; do
     waited=$((waited + 2))
   fi
 done
-if ! blkid "$dev" >/dev/null 2>&1; then mkfs.ext4 -q -L swarm-ha-data "$dev"; fi
+${renderFormatIfBlank()}
 mkdir -p '${m.mountPoint}'
 if ! grep -q '^LABEL=swarm-ha-data ' /etc/fstab; then
   echo 'LABEL=swarm-ha-data ${m.mountPoint} ext4 defaults,nofail 0 2' >> /etc/fstab
 fi
 systemctl daemon-reload
 if ! mountpoint -q '${m.mountPoint}'; then mount '${m.mountPoint}'; fi
+if ! mountpoint -q '${m.mountPoint}'; then
+  echo "${m.mountPoint} is not a mount point after mounting the data volume: not exporting the root disk" >&2
+  exit 1
+fi
 `;
+}
+
+/**
+ * The format step of the data-volume script (shell, \$dev set): formats only a disk on which
+ * low-level probing (`blkid -p`, which reads the superblocks itself rather than a cache) finds
+ * nothing, after a read of its first block succeeded (blkid answers "nothing found", exit 2, also
+ * when it cannot open the device). Any other answer (4: error, 8: two signatures) stops the script:
+ * a disk that could not be probed is never formatted.
+ */
+export function renderFormatIfBlank(): string {
+  return [
+    'if ! dd if="$dev" of=/dev/null bs=4096 count=1 2>/dev/null; then echo "cannot read $dev: not probing or formatting it" >&2; exit 1; fi',
+    "probe=0",
+    'blkid -p "$dev" >/dev/null 2>&1 || probe=$?',
+    'case "$probe" in',
+    "  0) ;;",
+    '  2) mkfs.ext4 -q -L swarm-ha-data "$dev" ;;',
+    '  *) echo "blkid -p $dev failed (exit $probe): not formatting a disk it could not probe" >&2; exit 1 ;;',
+    "esac",
+  ].join("\n");
 }
 
 /** Directory the data volume is mounted on: the export's parent, so lost+found stays outside the export. */

@@ -20,7 +20,7 @@ export type LogVolume =
   /** Lab: a directory on the node that is the NFS export's own backing store (no kernel NFS client here). */
   | { readonly kind: "bind"; readonly hostPath: string };
 
-/** The AWS log stores (stacks/schema.ts LOG_STORES; a test holds the two equal, renderers import nothing from stacks/). */
+/** The AWS log stores (config/schema.ts LOG_STORES; a test holds the two equal, renderers import nothing from config/). */
 export type NfsLogStore = "instance" | "efs";
 
 /**

@@ -35,6 +35,8 @@ export interface MockedStack {
   readonly resources: Registration[];
   readonly invokes: string[];
   readonly outputs: Record<string, unknown>;
+  /** Every registered resource's URN (the type chain of its parents included). */
+  readonly urns: readonly string[];
   byType(type: string): Registration[];
   one(name: string): Registration;
 }
@@ -81,7 +83,11 @@ const GET_INSTANCE = "aws:ec2/getInstance:getInstance";
  * DescribeInstances as EC2 answers it: an instance an Elastic IP is associated with shows the EIP
  * as its public IP (associating one releases the instance's own); the edge reads SSH hosts this way.
  */
-function describeInstance(resources: readonly Registration[], instanceId: string): Record<string, any> {
+function describeInstance(
+  resources: readonly Registration[],
+  instanceId: string,
+  moved: Readonly<Record<string, string>> = {},
+): Record<string, any> {
   const instance = resources.find((r) => r.type === "aws:ec2/instance:Instance" && r.id === instanceId);
   if (!instance) throw new Error(`getInstance: no instance ${instanceId} was registered`);
   const eip = resources.find((r) => r.type === "aws:ec2/eip:Eip" && r.inputs.instance === instanceId);
@@ -89,7 +95,7 @@ function describeInstance(resources: readonly Registration[], instanceId: string
     id: instanceId,
     instanceId,
     privateIp: instance.state.privateIp,
-    publicIp: eip ? eip.state.publicIp : instance.state.publicIp,
+    publicIp: moved[instance.name] ?? (eip ? eip.state.publicIp : instance.state.publicIp),
   };
 }
 
@@ -223,10 +229,19 @@ export async function runProgram(
   /** Receives registrations as they happen, so a test can see what exists when the program throws. */
   resources: Registration[] = [],
   /** Run as `pulumi preview` (isDryRun true). Default false. */
-  opts: { readonly preview?: boolean; readonly program?: OtherProgram } = {},
+  opts: {
+    readonly preview?: boolean;
+    readonly program?: OtherProgram;
+    /**
+     * Public addresses EC2 reports now, by instance name, where they differ from the launch-time
+     * one in the state (a stop/start gives an instance a new one): what getInstance answers.
+     */
+    readonly livePublicIps?: Readonly<Record<string, string>>;
+  } = {},
 ): Promise<MockedStack> {
   const invokes: string[] = [];
   const urnToName = new Map<string, string>();
+  const urns: string[] = [];
   const deps = new Map<
     string,
     {
@@ -273,7 +288,7 @@ export async function runProgram(
       call(args) {
         if (args.token === GET_INSTANCE) {
           invokes.push(args.token);
-          return describeInstance(resources, String(args.inputs.instanceId));
+          return describeInstance(resources, String(args.inputs.instanceId), opts.livePublicIps);
         }
         const fn = ALLOWED_INVOKES[args.token];
         if (!fn) throw new Error(`unmocked invoke ${args.token}: add it to test/mocks.ts only if the program really needs it`);
@@ -303,7 +318,10 @@ export async function runProgram(
       retainOnDelete: req.getRetainondelete() === true,
     });
     return register(req, (err: any, resp: any) => {
-      if (resp?.getUrn) urnToName.set(resp.getUrn(), name);
+      if (resp?.getUrn) {
+        urnToName.set(resp.getUrn(), name);
+        urns.push(resp.getUrn());
+      }
       cb(err, resp);
     });
   };
@@ -332,6 +350,7 @@ export async function runProgram(
     resources,
     invokes,
     outputs,
+    urns,
     byType: (type) => resources.filter((r) => r.type === type),
     one: (name) => {
       const found = resources.filter((r) => r.name === name);

@@ -54,8 +54,7 @@ async function check(name: string, m: ChaosMode, fault?: "stop" | "kill" | "part
     deadlineSeconds: 60,
     stackOutputs: fixture,
     triggers: ["spec-v1", "i-0aaaaaaaaaaaaaaa1"],
-    awsProfile: "swarm-ha-dev",
-    awsRegion: "eu-west-1",
+    aws: { region: "eu-west-1", profile: "swarm-ha-dev" },
   });
   return new Promise<{ passed: boolean; failures?: string[]; restoreSeconds: number | null; fault?: string; drill?: string }>((resolve, reject) => {
     (c.report as pulumi.Output<any>).apply((r) => resolve(r));
@@ -71,7 +70,9 @@ describe("ChaosCheck under mocks runs the real drill", () => {
     expect(cmd.create).toBe("npx --no-install tsx cli/chaos.ts --outputs - --target worker --fault stop --deadline 60 --json -");
     // Re-runs on the drill's settings, the service spec and the node set; never on stdin (public IPs).
     expect(cmd.triggers).toEqual([cmd.create, "spec-v1", "i-0aaaaaaaaaaaaaaa1"]);
-    expect(cmd.environment).toEqual({ AWS_PROFILE: "swarm-ha-dev", AWS_REGION: "eu-west-1" });
+    // The stack's AWS identity, as a secret input (it may carry keys).
+    const env = cmd.environment as unknown as { value: Record<string, string> };
+    expect(env.value).toEqual({ AWS_REGION: "eu-west-1", SWARM_HA_DRILL_AWS: JSON.stringify({ region: "eu-west-1", profile: "swarm-ha-dev" }) });
   });
 
   it("chaosFault reaches the command line, so a changed fault re-runs the drill (the command is a trigger)", async () => {

@@ -17,7 +17,7 @@ function literalFallbacks(source: string): string[] {
 }
 
 /** Fallbacks that are not the schema's: literals allowed only for arguments no config key sets. */
-const NOT_CONFIG = [/pairInterface \?\? "ens5"/, /rootVolumeGiB \?\? 20/, /sizeGiB \?\? 20/, /retainOnDelete \?\? true/];
+const NOT_CONFIG = [/pairInterface \?\? "ens5"/, /rootVolumeGiB \?\? 20/, /sizeGiB \?\? 20/, /retainOnDelete \?\? true/, /args\.sudo \?\? true/, /args\.configure \?\? true/];
 
 describe("component defaults", () => {
   it("the scan finds a literal fallback (scripted case)", () => {

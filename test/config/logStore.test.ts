@@ -4,7 +4,7 @@
  * unless acceptLogStoreZoneLoss says the stack accepts it.
  */
 import { describe, expect, it } from "vitest";
-import { ConfigError, LOG_STORES, parseConfig, RawConfig } from "../../stacks/schema";
+import { ConfigError, LOG_STORES, parseConfig, RawConfig } from "../../config/schema";
 
 const ADMIN = { adminCidr: "198.51.100.7/32" } as const;
 /** prod's shape: 3 managers (one per zone) that run no task, 5 workers 1/2/2, a balancer pair. */

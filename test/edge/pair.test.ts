@@ -141,17 +141,18 @@ describe("edge pair (prod, edgeNodes 2) under mocks", () => {
     expect(vrrp[0].inputs.fromPort).toBeUndefined();
   });
 
-  it("reaches each balancer at its current address: the EIP on the holder, its own public IP on the other", () => {
+  it("reaches each balancer at its private address through the Elastic IP, never at a public IP that a takeover swaps", () => {
     const pushes = s.byType(REMOTE).filter((c) => /^edge-\d-/.test(c.name));
     expect(pushes).toHaveLength(6); // nginx.conf, notify script, keepalived.conf on each
     for (const p of pushes) {
       const i = Number(p.name[5]);
-      const own = s.one(`edge-${i}`).state.publicIp;
-      // EC2 released edge-0's launch-time public IP when the EIP was associated with it.
-      expect(p.inputs.connection.host, p.name).toBe(i === 0 ? "203.0.113.10" : own);
+      // The EIP is always on a live member, which reaches the other over the VPC (issue 22 finding 10).
+      expect(p.inputs.connection, p.name).toMatchObject({ host: s.one(`edge-${i}`).state.privateIp, proxy: { host: "203.0.113.10" } });
       expect(p.dependsOn, p.name).toContain("edge-eip");
     }
-    expect(s.invokes.filter((t) => t === "aws:ec2/getInstance:getInstance")).toHaveLength(2);
+    const ssh = s.byType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.name === "net-edge-ssh-pair");
+    expect(ssh).toHaveLength(1);
+    expect(ssh[0].inputs).toMatchObject({ fromPort: 22, toPort: 22, securityGroupId: s.one("net-edge").id, referencedSecurityGroupId: s.one("net-edge").id });
   });
 
   it("asks AWS only for the partition, region and account of the EIP's ARN", () => {

@@ -71,7 +71,7 @@ describe.skipIf(why !== undefined)(`WasService on the real engine${why ? ` (skip
           {
             identity: { project: "was-engine", stack: "dev" },
             managerAddress: "192.0.2.10",
-            ssh: { user: "ubuntu", privateKey: pulumi.secret("unused"), keyName: "unused" },
+            ssh: { user: "ubuntu", privateKey: pulumi.secret("unused") },
             keyDir: path.join(scratch, "keys"),
             replicas: 2,
             encryptOverlay: true,

@@ -46,7 +46,7 @@ describe("library entry point", () => {
   });
 
   it("exports every component", () => {
-    for (const name of ["Network", "ExistingNetwork", "SwarmCluster", "NfsLogServer", "EfsLogStore", "WasService", "EdgeTier", "ChaosCheck"]) {
+    for (const name of ["Network", "ExistingNetwork", "SwarmCluster", "NfsLogServer", "EfsLogStore", "WasService", "EdgeTier", "ChaosCheck", "SwarmBootstrap", "NfsExport", "EdgeConfig"]) {
       expect(typeof (lib as Record<string, unknown>)[name], name).toBe("function");
     }
     expect(typeof lib.Network.existing).toBe("function");

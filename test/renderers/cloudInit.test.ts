@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import {
   renderDataVolumeMount,
+  renderFormatIfBlank,
   renderDaemonJson,
   renderEdgeUserData,
   renderNfsServerMountDropIn,
@@ -108,7 +109,7 @@ describe("NFS data volume (logs survive a replaced server)", () => {
 
   it("formats only a blank volume, finds it by volume id, and mounts it by label through fstab", () => {
     expect(mount).toContain("/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123456789abcdef0");
-    expect(mount).toMatch(/if ! blkid "\$dev" .*; then mkfs\.ext4 -q -L swarm-ha-data "\$dev"; fi/);
+    expect(mount).toContain(renderFormatIfBlank());
     expect(mount).toContain("LABEL=swarm-ha-data /srv/nfs ext4 defaults,nofail 0 2");
     // fstab edited: systemd regenerates its mount units before the mount (and the nfs-server drop-in) use them.
     expect(mount.indexOf("systemctl daemon-reload")).toBeLessThan(mount.indexOf("mount '/srv/nfs'"));

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { NFS_MOUNT_OPTIONS, nfsMountBoundSeconds, renderServiceSpec, WasServiceModel } from "../../renderers/serviceSpec";
-import { LOG_STORES } from "../../stacks/schema";
+import { LOG_STORES } from "../../config/schema";
 
 const model: WasServiceModel = {
   name: "was",

@@ -102,7 +102,10 @@ describe("chaos contract: the drill engineer's guard data", () => {
 describe("chaos contract: the drill's AWS identity", () => {
   it("the drill process gets the stack's aws:profile and aws:region (it is not the program, which the CLI configured)", async () => {
     const withProfile = await synthesize("dev", "worker", { "aws:profile": "swarm-ha-ops" });
-    expect(withProfile.environment).toEqual({ AWS_PROFILE: "swarm-ha-ops", AWS_REGION: "eu-west-1" });
+    expect(withProfile.environment).toEqual({
+      AWS_REGION: "eu-west-1",
+      SWARM_HA_DRILL_AWS: JSON.stringify({ region: "eu-west-1", profile: "swarm-ha-ops" }),
+    });
     const without = await synthesize("dev", "worker");
     expect(without.environment).toEqual({ AWS_REGION: "eu-west-1" });
   }, 60_000);

@@ -225,7 +225,7 @@ export function describeStack(stack: "dev" | "prod"): void {
       expect(svc.inputs.updateConfig.failureAction).toBe("rollback");
       expect(svc.inputs.taskSpec.placement.maxReplicas).toBe(1);
       // Replicas spread over the zone label every node carries (renderNodeLabels after the joins).
-      expect(svc.inputs.taskSpec.placement.prefs).toEqual(["spread=node.labels.swarm-ha.zone"]);
+      expect(svc.inputs.taskSpec.placement.prefs).toEqual(["node.labels.swarm-ha.zone"]);
       expect(svc.inputs.endpointSpec.ports[0]).toMatchObject({ publishMode: "host", publishedPort: cfg.was.port });
       // The service waits for every join and for the NFS export.
       const joins = s.byType(REMOTE).filter((c) => c.name.startsWith("swarm-join-")).map((c) => c.name);
@@ -275,10 +275,12 @@ export function describeStack(stack: "dev" | "prod"): void {
       const [drill] = drills;
       expect(drill.inputs.create).toContain(`--target ${cfg.chaos.target} --fault ${cfg.chaos.fault} --deadline ${cfg.chaos.deadlineSeconds}`);
       expect(drill.secretInputs).toContain("stdin");
-      // A refresh (or a drill) changes public IPs on stdin: that alone must not drill again.
-      expect(drill.ignoreChanges).toContain("stdin");
+      // A refresh (or a drill) changes public IPs: they are on neither stdin nor the triggers, and
+      // stdin is not ignored (the engine would restore an old node list on a replacement).
+      expect(drill.ignoreChanges).not.toContain("stdin");
       const publicIps = s.byType(INSTANCE).map((i) => String(i.state.publicIp));
       for (const ip of publicIps) expect(JSON.stringify(drill.inputs.triggers)).not.toContain(`"${ip}"`);
+      for (const ip of publicIps) expect(String(drill.inputs.stdin)).not.toContain(`"${ip}"`);
       expect(drill.inputs.triggers).toEqual(expect.arrayContaining(instances("worker").map((w) => w.id)));
       const fed = JSON.parse(drill.inputs.stdin);
       expect(fed.nodes).toHaveLength(cfg.managers.count + cfg.workers.count);
