@@ -170,6 +170,7 @@ export function toPulumiService(spec: ServiceSpec): ServiceInputs {
         condition: spec.TaskTemplate.RestartPolicy.Condition,
         delay: seconds(spec.TaskTemplate.RestartPolicy.Delay),
         maxAttempts: spec.TaskTemplate.RestartPolicy.MaxAttempts,
+        window: seconds(spec.TaskTemplate.RestartPolicy.Window),
       },
       placement: {
         constraints: spec.TaskTemplate.Placement.Constraints,

@@ -61,6 +61,13 @@ describe.each(["dev", "prod"] as const)("issue 22 under mocks: stack %s", (stack
     expect(svc.inputs.taskSpec.containerSpec.stopGracePeriod).toBe("5s");
   });
 
+  it("finding 13 (seen only through the real engine): the restart policy's window is sent as the provider reads it back", () => {
+    // terraform-provider-docker reads an unset window back as "0s" (createServiceRestartPolicy parses the
+    // empty string to 0; flattenTaskRestartPolicy prints it): left out, every second `up` was an update.
+    const [svc] = s.byType(SERVICE);
+    expect(svc.inputs.taskSpec.restartPolicy).toMatchObject({ condition: "any", window: "0s" });
+  });
+
   it("finding 3: the spread descriptor the provider stores starts with node.labels. (no spread= prefix)", () => {
     const [svc] = s.byType(SERVICE);
     expect(svc.inputs.taskSpec.placement.prefs).toEqual(["node.labels.swarm-ha.zone"]);
