@@ -101,11 +101,11 @@ describe.skipIf(why !== undefined)(`WasService on the real engine${why ? ` (skip
     const [svc] = await engine.listServices({ filters: { name: ["was"] } });
     const t = svc.Spec!.TaskTemplate as {
       Placement: { Preferences: unknown };
-      ContainerSpec: { HealthCheck: { Interval: number } };
+      ContainerSpec: { Healthcheck: { Interval: number } };
     };
     // swarmkit honours only a descriptor that starts with node.labels. (finding 3)
     expect(t.Placement.Preferences).toEqual([{ Spread: { SpreadDescriptor: "node.labels.swarm-ha.zone" } }]);
-    expect(t.ContainerSpec.HealthCheck.Interval).toBe(500_000_000);
+    expect(t.ContainerSpec.Healthcheck.Interval).toBe(500_000_000);
     const net = await engine.getNetwork("was-net").inspect();
     expect(net.Options).toMatchObject({ encrypted: "true" });
   }, 60_000);
