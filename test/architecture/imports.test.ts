@@ -21,6 +21,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["components/"],
   ["chaos/types.ts"],
   ["chaos/engineApi.ts"],
+  ["chaos/outputsSchema.ts"],
   ["chaos/load/"],
   ["chaos/drill/"],
   ["chaos/report/"],
