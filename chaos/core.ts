@@ -7,6 +7,7 @@
  * and the Pulumi ChaosCheck all measure the same thing the same way.
  */
 
+import type { SignalHost } from "../base/signals";
 import { DEFAULT_FAULT, drillName, stopperFault, type Fault, type FaultKind } from "./fault";
 import { waitNoOrphans, type AfterReturn } from "./orphans";
 import { AnswerProber, EdgeJudge, edgeSampler, observe, sampleUntil, SwarmJudge, swarmSampler, type Judge, type Sampler } from "./observe";
@@ -43,11 +44,8 @@ export const realClock: Clock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
-/** The part of `process` the drill uses to restart the target on Ctrl-C / SIGTERM. */
-export interface SignalHost {
-  on(signal: "SIGINT" | "SIGTERM", handler: () => void): unknown;
-  off(signal: "SIGINT" | "SIGTERM", handler: () => void): unknown;
-}
+/** The part of `process` the drill uses to restart the target on Ctrl-C / SIGTERM (base/signals.ts). */
+export type { SignalHost };
 
 // ---------------------------------------------------------------------------------------------
 // The drill

@@ -25,7 +25,8 @@ export const SUBSTITUTIONS = [
   NFS_SUBSTITUTION,
   "No IPVS in the lab kernel: no ingress routing mesh and no service VIPs. The WAS service publishes its port in host mode with endpoint mode dnsrr (the same spec AWS gets), and nginx balances over every node that may run a task.",
   "Swarm nodes are Docker engines in containers (docker-in-docker). Where --privileged is refused (this machine: no CAP_SYS_RESOURCE in the bounding set, cgroup v1) they get every other capability, unconfined seccomp/AppArmor/system paths, all devices and a writable cgroup tree; cgroup v2 engines use --privileged. Stopping a node is `docker stop` of its container.",
-  "No image registry: images are built FROM a local base (debian:bookworm-slim if present, else one made with debootstrap from Debian's mirror) and reach the node engines by docker save | docker load.",
+  "No image registry: images are built FROM a local base of the Debian release asked (--debian, default 13: debian:trixie-slim if present, else one made with debootstrap from Debian's mirror) and reach the node engines by docker save | docker load.",
+  "The lab's userland is Debian's, not Ubuntu's: the engine, nginx and keepalived are Debian 13's (or 12's) builds, not the versions Ubuntu 24.04 installs on the AWS nodes (lab/README.md lists both).",
 ];
 
 export interface LabReport {

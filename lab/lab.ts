@@ -478,7 +478,7 @@ export async function up(o: LabOptions, log: Log): Promise<LabInfo> {
     log(`  engine ${e.serverVersion}, cgroup v${e.cgroupVersion}`);
     return e;
   });
-  const images = await step(timings, log, "images (cached by content hash)", () => ensureImages(o.baseImage, log, o.mirror));
+  const images = await step(timings, log, "images (cached by content hash)", () => ensureImages(o.baseImage, log, o.mirror, o.debian));
   const flags = dindFlags(engine.cgroupVersion, o.privileged);
   const spec = createHash("sha256")
     .update(JSON.stringify({ images: { ...images, built: [] }, l, flags, exportPath: cfg.nfs.exportPath }))
