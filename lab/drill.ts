@@ -3,6 +3,7 @@
  * through nginx, first with the tuned settings, then with Docker's default timings (heartbeat
  * 5 s, restart delay 5 s) for the baseline; then the NFS proof; then the report.
  */
+import { healingOnSignal } from "../base/signals";
 import * as path from "path";
 import { DrillResult, runDrill } from "../chaos/core";
 import { HttpLoad } from "../chaos/load";
@@ -115,13 +116,17 @@ export async function runLabDrills(info: LabInfo, o: LabOptions, log: Log): Prom
   let baseline: { r: DrillResult; rebalance: string } | undefined;
   if (o.baseline) {
     log(`▶ switch to Docker's default timings for the baseline`);
-    await applyTimings(info, observer, DOCKER_DEFAULTS.dispatcherHeartbeatSeconds, DOCKER_DEFAULTS.taskRestartDelaySeconds, log);
-    try {
-      baseline = await drillOnce("baseline: Docker defaults", info, o, observer, log);
-    } finally {
-      log(`▶ back to the tuned timings`);
-      await applyTimings(info, observer, cfg.swarm.dispatcherHeartbeatSeconds, cfg.swarm.taskRestartDelaySeconds, log);
-    }
+    const tunedBack = () => applyTimings(info, observer, cfg.swarm.dispatcherHeartbeatSeconds, cfg.swarm.taskRestartDelaySeconds, log);
+    // Ctrl-C from here on: the drill heals its fault, then the tuned timings come back (base/signals.ts).
+    baseline = await healingOnSignal("restoring the tuned swarm timings", tunedBack, log, async () => {
+      await applyTimings(info, observer, DOCKER_DEFAULTS.dispatcherHeartbeatSeconds, DOCKER_DEFAULTS.taskRestartDelaySeconds, log);
+      try {
+        return await drillOnce("baseline: Docker defaults", info, o, observer, log);
+      } finally {
+        log(`▶ back to the tuned timings`);
+        await tunedBack();
+      }
+    });
   }
 
   log(`▶ NFS proof over NFSv4 (libnfs)`);

@@ -4,6 +4,7 @@
  * nginx.conf, NFS export model).
  */
 import { createHash } from "crypto";
+import { signalGuard } from "../base/signals";
 import * as fs from "fs";
 import * as path from "path";
 import { nodeFromBody } from "../chaos/load";
@@ -494,15 +495,11 @@ export async function up(o: LabOptions, log: Log): Promise<LabInfo> {
     existing.every((c) => c.spec === spec && c.state === "running") &&
     existing.map((c) => c.name).sort().join() === expected.join();
   let created = false;
-  // Ctrl-C during the bring-up: remove what was created (the drill installs its own handlers).
-  const onSignal = (sig: NodeJS.Signals) => {
-    log(`${sig} during bring-up: removing the lab${o.keepOnFailure ? " (--keep-on-failure: left as is)" : ""}`);
-    const finish = () => process.exit(130);
-    if (o.keepOnFailure) finish();
-    else down(log).then(finish, finish);
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  // Ctrl-C during the bring-up: remove what was created (base/signals.ts; the drill registers its own heal).
+  const unregister = signalGuard().register({
+    announce: (sig) => log(`signal: ${sig}: ${o.keepOnFailure ? "leaving the half-built lab as is (--keep-on-failure)" : "removing the half-built lab"} before exiting`),
+    heal: () => (o.keepOnFailure ? Promise.resolve() : down(log)),
+  });
   try {
     if (reusable) {
       log(`reusing the running lab (same images and flags)`);
@@ -553,13 +550,12 @@ export async function up(o: LabOptions, log: Log): Promise<LabInfo> {
       const served = await waitServedByAll(url, observer, 60_000);
       log(`  answered by ${served.join(", ")}`);
     });
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    unregister();
     const totalSeconds = Number(since(started));
     return { layout: l, config: cfg, images, url, managers: managers.map((m) => m.name), serviceSpec, timings, totalSeconds, reused: !created };
   } catch (e) {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    unregister();
+    if (signalGuard().interrupted) throw e; // the signal's heal removes the lab
     if (o.keepOnFailure) {
       const left = await labContainers().catch(() => []);
       log(`bring-up failed; --keep-on-failure left: ${left.map((c) => c.name).join(", ")}, network ${NETWORK}, volume ${LOG_VOLUME} (remove with npm run lab -- down)`);

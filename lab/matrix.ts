@@ -6,6 +6,7 @@
  * scenarios below run the shared drill core (chaos/core.ts runDrill) over the lab adapters; a
  * scenario missing from the table is a failed row ("not wired"), never a pass.
  */
+import { healingOnSignal, signalGuard } from "../base/signals";
 import { runDrill, type DrillResult } from "../chaos/core";
 import type { FaultKind } from "../chaos/fault";
 import { HttpLoad } from "../chaos/load";
@@ -100,6 +101,7 @@ export async function runMatrix(info: LabInfo, table: ScenarioTable, o: MatrixOp
     const startedAt = new Date(started).toISOString();
     const scenarios: ScenarioResult[] = [];
     for (const name of names) {
+      if (signalGuard().interrupted) return runs; // healing before the exit: start nothing more
       o.log(`▶ matrix${passes > 1 ? ` pass ${pass}/${passes}` : ""}: ${name} (${o.connections} connections)`);
       const repairs: string[] = [];
       const row = await runOne(name, info, table, o, repairs);
@@ -375,17 +377,21 @@ export async function runBaseline(
 ): Promise<Partial<Record<ScenarioName, BaselineRow>>> {
   const out: Partial<Record<ScenarioName, BaselineRow>> = {};
   o.log("▶ baseline: Docker's default timings (heartbeat 5 s, restart delay 5 s)");
-  await setTimings("docker-defaults");
-  try {
-    for (const name of ["worker-stop", "worker-kill"] as const) {
-      o.log(`▶ baseline: ${name}`);
-      const row = await runOne(name, info, table, o, []);
-      o.log(`  baseline ${scenarioLine(row)}`);
-      out[name] = baselineRow(row);
+  // Ctrl-C from here on: the row's drill heals its fault, then the tuned timings come back.
+  return healingOnSignal("restoring the tuned swarm timings", () => setTimings("tuned"), o.log, async () => {
+    await setTimings("docker-defaults");
+    try {
+      for (const name of ["worker-stop", "worker-kill"] as const) {
+        if (signalGuard().interrupted) break;
+        o.log(`▶ baseline: ${name}`);
+        const row = await runOne(name, info, table, o, []);
+        o.log(`  baseline ${scenarioLine(row)}`);
+        out[name] = baselineRow(row);
+      }
+    } finally {
+      o.log("▶ baseline: back to the tuned timings");
+      await setTimings("tuned");
     }
-  } finally {
-    o.log("▶ baseline: back to the tuned timings");
-    await setTimings("tuned");
-  }
-  return out;
+    return out;
+  });
 }

@@ -11,6 +11,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { signalGuard } from "../base/signals";
 import type { ScenarioResult } from "../chaos/matrix";
 import { LabInfo, up } from "../lab/lab";
 import { nfsStop } from "../lab/nfsOutage";
@@ -62,6 +63,7 @@ async function main(): Promise<number> {
   const info: LabInfo = await up(parseArgs(["up", "--no-drill", ...o.lab]) as never, log);
   const results: ScenarioResult[] = [];
   for (const name of o.only) {
+    if (guard.interrupted) break; // healing before the exit: start nothing more
     log(`▶ ${name} under ${o.connections} connections`);
     const r = await RUNNERS[name](info, { connections: o.connections, log });
     results.push(r);
@@ -75,10 +77,12 @@ async function main(): Promise<number> {
   return results.every((r) => r.passed) ? 0 : 1;
 }
 
+// Through the signal guard (base/signals.ts): after a Ctrl-C the scenario's heal finishes first.
+const guard = signalGuard();
 main().then(
-  (code) => process.exit(code),
+  (code) => guard.exit(code),
   (e: unknown) => {
-    console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
-    process.exit(4);
+    if (!guard.interrupted) console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+    guard.exit(4);
   },
 );

@@ -104,7 +104,7 @@ describe("a keepalived.conf one release refuses fails here", () => {
   it("the rendered check runs through the real shell, not the /bin symlink", () => {
     expect(CHECK_SHELL).toBe("/usr/bin/sh");
     expect(oldConf).toContain('script "/bin/sh -c');
-    expect(renderKeepalivedConf(LAB_PRIMARY)).not.toContain("/bin/sh -c");
+    expect(renderKeepalivedConf(LAB_PRIMARY)).not.toContain('"/bin/sh -c');
   });
 
   it("Debian 13's keepalived 2.3 refuses the old /bin/sh check (Debian 12's 2.2 let it through)", (ctx) => {
