@@ -43,7 +43,7 @@ const network = new Network("net", {
   encryptOverlay: cfg.network.encryptOverlay,
   edgePair: cfg.edge.nodes === 2,
 });
-const ami = ubuntuAmi({});
+const ami = ubuntuAmi({}, cfg.ubuntuRelease);
 
 // Every instance (whichever component makes it) carries the deployment tag the chaos guard checks,
 // and waits for the internet route; so does every Elastic IP (AWS refuses one without a gateway).

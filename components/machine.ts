@@ -1,16 +1,22 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Role, roleTags, StackIdentity } from "../base/tags";
+import { CANONICAL_OWNER_ID, DEFAULT_UBUNTU_RELEASE, UBUNTU, type UbuntuRelease } from "../base/ubuntu";
 
-/** Ubuntu 24.04 LTS (amd64) published by Canonical, looked up per region. */
-export function ubuntuAmi(opts: pulumi.InvokeOptions): pulumi.Output<string> {
+/**
+ * Canonical's newest Ubuntu LTS server AMI (amd64, gp3) of `release` in the provider's region:
+ * 24.04 (noble, the default) or 26.04 (resolute), the config key ubuntuRelease (base/ubuntu.ts).
+ */
+export function ubuntuAmi(opts: pulumi.InvokeOptions, release: UbuntuRelease = DEFAULT_UBUNTU_RELEASE): pulumi.Output<string> {
+  const info = UBUNTU[release];
+  if (!info) throw new Error(`ubuntuAmi: release must be ${Object.keys(UBUNTU).join(" or ")} (got ${JSON.stringify(release)})`);
   return aws.ec2
     .getAmiOutput(
       {
         mostRecent: true,
-        owners: ["099720109477"],
+        owners: [CANONICAL_OWNER_ID],
         filters: [
-          { name: "name", values: ["ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*"] },
+          { name: "name", values: [info.amiNamePattern] },
           { name: "virtualization-type", values: ["hvm"] },
         ],
       },

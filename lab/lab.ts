@@ -21,7 +21,7 @@ import { labNodeZone } from "./zones";
 import { LabObserver } from "./adapters";
 import { checkEngine, docker, dockerRaw, LabError, since } from "./docker";
 import { nodeApiDir, nodeEngine, nodeSocket, removeRunDirs } from "./engines";
-import { appImageTar, ensureImages, LabImages } from "./images";
+import { appImageTar, ensureImages, LabImages, type DebianRelease } from "./images";
 import {
   LAB_LABEL,
   labConfig,
@@ -366,9 +366,10 @@ export async function startNode(n: NodeSlot, images: Pick<LabImages, "node">, sp
 }
 
 /** The lab's NFS export, with the same owner and mode as the AWS export (cloud-init): squashed writers own it. */
-async function configureNfs(exportPath: string, clients: string): Promise<void> {
+async function configureNfs(exportPath: string, clients: string, release: DebianRelease): Promise<void> {
   await docker(["exec", NFS, "sh", "-c", `chown 65534:65534 '${exportPath}' && chmod 0775 '${exportPath}'`]);
-  const conf = renderGaneshaConf({ path: exportPath, clients: [clients] });
+  // Debian 13's ganesha 6.5 exits without CAP_SYS_RESOURCE (which this lab cannot grant) unless allowed.
+  const conf = renderGaneshaConf({ path: exportPath, clients: [clients] }, { allowIoFlusherFail: release >= 13 });
   const current = await dockerRaw(["exec", NFS, "cat", "/etc/ganesha/ganesha.conf"]);
   if (current.stdout !== conf) {
     await writeInto(NFS, "/etc/ganesha/ganesha.conf", conf);
@@ -436,13 +437,14 @@ async function loadAppImage(targets: readonly NodeSlot[], app: string, log: Log)
  * step is awaited (settleAll) before a failure cleans up, so nothing is still being created while
  * the lab is removed.
  */
-async function prepareNodes(cfg: SwarmHaConfig, l: Layout, app: string, timings: Record<string, number>, log: Log): Promise<void> {
+async function prepareNodes(cfg: SwarmHaConfig, l: Layout, images: Pick<LabImages, "app" | "release">, timings: Record<string, number>, log: Log): Promise<void> {
+  const app = images.app;
   const managers = l.nodes.filter((n) => n.role === "manager");
   const workers = l.nodes.filter((n) => n.role === "worker");
   const targets = taskNodes(cfg, l);
   const skipped = l.nodes.length - targets.length;
   await settleAll([
-    step(timings, log, `NFS export ${cfg.nfs.exportPath} (nfs-ganesha, clients ${l.nodeRange})`, () => configureNfs(cfg.nfs.exportPath, l.nodeRange)),
+    step(timings, log, `NFS export ${cfg.nfs.exportPath} (nfs-ganesha, clients ${l.nodeRange})`, () => configureNfs(cfg.nfs.exportPath, l.nodeRange, images.release)),
     step(timings, log, `load ${app} into the ${targets.length} node engine(s) that may run a task${skipped ? ` (not the ${skipped} manager(s): they run no task)` : ""} (docker save, then docker load through each node's socket)`, () =>
       loadAppImage(targets, app, log),
     ),
@@ -529,7 +531,7 @@ export async function up(o: LabOptions, log: Log): Promise<LabInfo> {
       });
     }
 
-    await prepareNodes(cfg, l, images.app, timings, log);
+    await prepareNodes(cfg, l, images, timings, log);
 
     const observer = new LabObserver(managers.map((m) => m.name));
     const serviceSpec = wasSpec(cfg, images.app);

@@ -3,7 +3,7 @@
  * one with the same flags runs) and writes their results as JSON. Until the matrix runner
  * (npm run lab -- matrix) wires them, this is how to run them by hand:
  *
- *   flock /tmp/swarm-ha-lab.lock npx tsx scripts/scenarios.ts --only rolling-update,bad-update,nfs-stop \
+ *   flock /tmp/swarm-ha-lab.lock node --import tsx scripts/scenarios.ts --only rolling-update,bad-update,nfs-stop \
  *     --connections 200 --out lab-report/scenarios.json -- --managers 3 --workers 5
  *
  * Flags after `--` go to the lab's bring-up (npm run lab -- up --no-drill ...). The lab is left up.

@@ -7,6 +7,7 @@
  * so the same checks run in unit tests, in the program and in the lab CLI.
  */
 import { parseCidr } from "../base/ipv4";
+import { DEFAULT_UBUNTU_RELEASE, UBUNTU_RELEASES, type UbuntuRelease } from "../base/ubuntu";
 
 import { createPrivateKey } from "node:crypto";
 import * as posixPath from "node:path/posix";
@@ -39,6 +40,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: "allowWideAdminCidr", type: "boolean", default: false, description: "Accept an adminCidr wider than /16 (e.g. a corporate VPN's /8). The policy pack's no-public-cluster-ports flags such a range on SSH too unless its minIpv4PrefixLength setting is lowered." },
   { key: "sshPrivateKey", type: "string", default: "", secret: true, description: "RSA or ED25519 private key for the nodes, OpenSSH or PEM, without a passphrase (EC2 key pairs take no other type); set it with `pulumi config set --secret sshPrivateKey < key`, a plain value is refused. Empty: an ED25519 key pair is generated with @pulumi/tls and exported as a secret." },
   { key: "sshUser", type: "string", default: "ubuntu", description: "Login user of the Ubuntu AMI." },
+  { key: "ubuntuRelease", type: "string", default: DEFAULT_UBUNTU_RELEASE, description: `Ubuntu LTS release of every instance's AMI (Canonical's newest amd64 gp3 server build): ${UBUNTU_RELEASES.join(" or ")}. Running instances keep their AMI (the program ignores AMI changes); a changed release reaches instances as they are replaced.` },
   { key: "instanceFamilies", type: "array", default: [...DEFAULT_INSTANCE_FAMILIES], description: "Instance families any instance type must belong to." },
   { key: "managerCount", type: "integer", default: 1, description: "Swarm managers: 1, 3 or 5 (an odd count keeps a Raft quorum)." },
   { key: "managerInstanceType", type: "string", default: "t3.small", description: "EC2 instance type of the managers." },
@@ -87,6 +89,8 @@ export interface SwarmHaConfig {
   };
   /** The private key itself is read as a secret by stacks/config.ts; here only whether one is configured. */
   readonly ssh: { readonly keyConfigured: boolean; readonly user: string };
+  /** The AMI's Ubuntu release (base/ubuntu.ts). */
+  readonly ubuntuRelease: UbuntuRelease;
   readonly instanceFamilies: readonly string[];
   readonly managers: { readonly count: 1 | 3 | 5; readonly instanceType: string; readonly runTasks: boolean };
   readonly workers: { readonly count: number; readonly instanceType: string };
@@ -527,6 +531,10 @@ export function parseConfig(values: RawConfig): SwarmHaConfig {
   const keyConfigured = parseSshKey(values);
   const sshUser = str(values, "sshUser");
   if (!/^[a-z_][a-z0-9_-]*$/.test(sshUser)) throw new ConfigError("sshUser", `"${sshUser}" is not a valid login name`);
+  const ubuntuRelease = str(values, "ubuntuRelease");
+  if (!(UBUNTU_RELEASES as readonly string[]).includes(ubuntuRelease)) {
+    throw new ConfigError("ubuntuRelease", `must be ${UBUNTU_RELEASES.join(" or ")} (got "${ubuntuRelease}"); set it with pulumi config set ubuntuRelease ${DEFAULT_UBUNTU_RELEASE}`);
+  }
 
   const imageRef = (key: string): string => {
     const v = str(values, key).trim();
@@ -542,6 +550,7 @@ export function parseConfig(values: RawConfig): SwarmHaConfig {
   return {
     network,
     ssh: { keyConfigured, user: sshUser },
+    ubuntuRelease: ubuntuRelease as UbuntuRelease,
     instanceFamilies: families,
     managers: {
       count: counts.managers,

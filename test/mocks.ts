@@ -3,6 +3,7 @@
  * invoke the program is not expected to make, and a record of every registration with its parent
  * and dependencies so tests can assert the resource graph.
  */
+import { CANONICAL_OWNER_ID, UBUNTU, type UbuntuRelease } from "../base/ubuntu";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import * as fs from "fs";
@@ -43,6 +44,9 @@ export interface MockedStack {
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 
+/** The AMI id the mocked lookup returns per Ubuntu release (by Canonical's name pattern, base/ubuntu.ts). */
+export const MOCK_AMIS: Readonly<Record<UbuntuRelease, string>> = { "24.04": "ami-0123456789abcdef0", "26.04": "ami-0fedcba9876543210" };
+
 const ALLOWED_INVOKES: Record<string, (inputs: any) => Record<string, any>> = {
   "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({
     names: ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
@@ -50,8 +54,10 @@ const ALLOWED_INVOKES: Record<string, (inputs: any) => Record<string, any>> = {
     id: "eu-west-1",
   }),
   "aws:ec2/getAmi:getAmi": (inputs) => {
-    if (!JSON.stringify(inputs.filters).includes("ubuntu-noble-24.04")) throw new Error("unexpected AMI filter");
-    return { id: "ami-0123456789abcdef0", name: "ubuntu-noble-24.04-amd64-server-20261101" };
+    const names = JSON.stringify(inputs.filters);
+    const release = (Object.keys(MOCK_AMIS) as UbuntuRelease[]).find((r) => names.includes(JSON.stringify(UBUNTU[r].amiNamePattern)));
+    if (!release || JSON.stringify(inputs.owners) !== JSON.stringify([CANONICAL_OWNER_ID])) throw new Error(`unexpected AMI lookup ${names}`);
+    return { id: MOCK_AMIS[release], name: UBUNTU[release].amiNamePattern.replace("ubuntu/images/hvm-ssd-gp3/", "").replace("*", "20261101") };
   },
   // The edge pair's IAM policy builds the Elastic IP's ARN (arn:<partition>:ec2:<region>:<account>:elastic-ip/<id>).
   "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" }),
