@@ -240,6 +240,7 @@ const BAD: Array<[label: string, values: RawConfig, key: string, fix: RegExp]> =
     /3 replicas do not fit after losing an availability zone: eligible nodes per zone are 1\/2\/1, so losing the fullest \(2\) leaves 2\..*lower wasReplicas to 2, or set surviveAzLoss false$/,
   ],
   ["bad login name", { sshUser: "Ubuntu User" }, "sshUser", /not a valid login name/],
+  ["an Ubuntu release without EC2 support here", { ubuntuRelease: "22.04" }, "ubuntuRelease", /must be 24\.04 or 26\.04 \(got "22\.04"\)/],
 ];
 
 describe("parseConfig rejects bad configuration, naming the key and the fix", () => {
@@ -277,6 +278,7 @@ describe("parseConfig happy paths", () => {
         encryptOverlay: false,
       },
       ssh: { keyConfigured: false, user: "ubuntu" },
+      ubuntuRelease: "24.04",
       instanceFamilies: [...DEFAULT_INSTANCE_FAMILIES],
       managers: { count: 1, instanceType: "t3.small", runTasks: true },
       workers: { count: 3, instanceType: "t3.small" },
