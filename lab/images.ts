@@ -1,8 +1,10 @@
 /**
- * Images without a registry. Every lab image is built FROM one base image (a setting), with a tag
- * that is a hash of its build context and base image ID: a second run finds the tag and builds
- * nothing. Where nothing can be pulled, the base is built once from a Debian mirror (debootstrap):
- * `--mirror`, else the one this machine's apt uses, else Debian's CDN (lab/aptMirror.ts).
+ * Images without a registry. Every lab image is built FROM one base image of the Debian release asked
+ * (--debian 12|13, default 13; or the --base-image setting), with a tag that is the release's
+ * codename and a hash of its build context and base image ID (swarm-ha/lab-node:trixie-<hash>): the
+ * two releases' images coexist, and a second run finds the tag and builds nothing. Where nothing can
+ * be pulled, the base is built once from a Debian mirror (debootstrap of that release): `--mirror`,
+ * else the one this machine's apt uses, else Debian's CDN (lab/aptMirror.ts).
  */
 import { createHash } from "crypto";
 import * as fs from "fs";
