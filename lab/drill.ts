@@ -95,6 +95,28 @@ async function drillOnce(label: string, info: LabInfo, o: LabOptions, observer: 
 
 const ratio = (a: number | null, b: number | null) => (a !== null && b !== null && b > 0 ? Math.round((a / b) * 1000) / 1000 : null);
 
+/**
+ * Runs `f` with Docker's default timings and brings the tuned ones back after, whatever happens:
+ * on Ctrl-C too (base/signals.ts), after the running drill healed its fault. The lab drill's
+ * baseline and the matrix's --baseline share it.
+ */
+export function withDockerDefaults<T>(
+  setTimings: (kind: "docker-defaults" | "tuned") => Promise<unknown>,
+  backLine: string,
+  log: Log,
+  f: () => Promise<T>,
+): Promise<T> {
+  return healingOnSignal("restoring the tuned swarm timings", () => setTimings("tuned"), log, async () => {
+    await setTimings("docker-defaults");
+    try {
+      return await f();
+    } finally {
+      log(backLine);
+      await setTimings("tuned");
+    }
+  });
+}
+
 export async function runLabDrills(info: LabInfo, o: LabOptions, log: Log): Promise<LabReport> {
   const observer = new LabObserver(info.managers);
   const cfg = info.config;
@@ -116,17 +138,11 @@ export async function runLabDrills(info: LabInfo, o: LabOptions, log: Log): Prom
   let baseline: { r: DrillResult; rebalance: string } | undefined;
   if (o.baseline) {
     log(`▶ switch to Docker's default timings for the baseline`);
-    const tunedBack = () => applyTimings(info, observer, cfg.swarm.dispatcherHeartbeatSeconds, cfg.swarm.taskRestartDelaySeconds, log);
-    // Ctrl-C from here on: the drill heals its fault, then the tuned timings come back (base/signals.ts).
-    baseline = await healingOnSignal("restoring the tuned swarm timings", tunedBack, log, async () => {
-      await applyTimings(info, observer, DOCKER_DEFAULTS.dispatcherHeartbeatSeconds, DOCKER_DEFAULTS.taskRestartDelaySeconds, log);
-      try {
-        return await drillOnce("baseline: Docker defaults", info, o, observer, log);
-      } finally {
-        log(`▶ back to the tuned timings`);
-        await tunedBack();
-      }
-    });
+    const setTimings = (kind: "docker-defaults" | "tuned") =>
+      kind === "tuned"
+        ? applyTimings(info, observer, cfg.swarm.dispatcherHeartbeatSeconds, cfg.swarm.taskRestartDelaySeconds, log)
+        : applyTimings(info, observer, DOCKER_DEFAULTS.dispatcherHeartbeatSeconds, DOCKER_DEFAULTS.taskRestartDelaySeconds, log);
+    baseline = await withDockerDefaults(setTimings, "▶ back to the tuned timings", log, () => drillOnce("baseline: Docker defaults", info, o, observer, log));
   }
 
   log(`▶ NFS proof over NFSv4 (libnfs)`);

@@ -6,7 +6,8 @@
  * scenarios below run the shared drill core (chaos/core.ts runDrill) over the lab adapters; a
  * scenario missing from the table is a failed row ("not wired"), never a pass.
  */
-import { healingOnSignal, signalGuard } from "../base/signals";
+import { signalGuard } from "../base/signals";
+import { withDockerDefaults } from "./drill";
 import { runDrill, type DrillResult } from "../chaos/core";
 import type { FaultKind } from "../chaos/fault";
 import { HttpLoad } from "../chaos/load";
@@ -378,19 +379,13 @@ export async function runBaseline(
   const out: Partial<Record<ScenarioName, BaselineRow>> = {};
   o.log("▶ baseline: Docker's default timings (heartbeat 5 s, restart delay 5 s)");
   // Ctrl-C from here on: the row's drill heals its fault, then the tuned timings come back.
-  return healingOnSignal("restoring the tuned swarm timings", () => setTimings("tuned"), o.log, async () => {
-    await setTimings("docker-defaults");
-    try {
-      for (const name of ["worker-stop", "worker-kill"] as const) {
-        if (signalGuard().interrupted) break;
-        o.log(`▶ baseline: ${name}`);
-        const row = await runOne(name, info, table, o, []);
-        o.log(`  baseline ${scenarioLine(row)}`);
-        out[name] = baselineRow(row);
-      }
-    } finally {
-      o.log("▶ baseline: back to the tuned timings");
-      await setTimings("tuned");
+  return withDockerDefaults(setTimings, "▶ baseline: back to the tuned timings", o.log, async () => {
+    for (const name of ["worker-stop", "worker-kill"] as const) {
+      if (signalGuard().interrupted) break;
+      o.log(`▶ baseline: ${name}`);
+      const row = await runOne(name, info, table, o, []);
+      o.log(`  baseline ${scenarioLine(row)}`);
+      out[name] = baselineRow(row);
     }
     return out;
   });

@@ -10,7 +10,7 @@
  * nodes.
  */
 import * as fs from "fs";
-import { signalGuard } from "../base/signals";
+import { signalGuard, type HealRegistration } from "../base/signals";
 import { renderJoinTokenRead, renderNodeLabels, renderSwarmInit, renderSwarmJoin, renderSwarmPrune } from "../renderers/swarmBootstrap";
 import { labNodeZone } from "./zones";
 import { LabObserver } from "./adapters";
@@ -362,14 +362,7 @@ export async function replaceNode(target: string, log: Log): Promise<ReplaceResu
   const watch = new QuorumWatch(plan.survivors);
   const c: SwapContext = { plan, old, ips, oldId: oldEntry.id, leaderBefore, heartbeatSeconds, app, tar, removal: { started: false } };
   // Ctrl-C once the node is gone: a fresh one rejoins through the same scripts before the exit (base/signals.ts).
-  const unregister = signalGuard().register({
-    announce: (sig) => log(`signal: ${sig}: ${c.removal.started ? `healing ${target} (a fresh node rejoins the swarm)` : "nothing changed yet, nothing to heal"} before exiting`),
-    heal: async () => {
-      if (!c.removal.started) return;
-      await watch.stop();
-      await bringBack(c, log).catch((e) => log(`  ✘ could not bring ${target} back (${e instanceof Error ? e.message : e}); run npm run lab -- up`));
-    },
-  });
+  const unregister = signalGuard().register(replaceHeal(target, c.removal, () => watch.stop(), () => bringBack(c, log), log));
   try {
     return await swap(c, watch, log);
   } catch (e) {
@@ -378,6 +371,27 @@ export async function replaceNode(target: string, log: Log): Promise<ReplaceResu
   } finally {
     unregister();
   }
+}
+
+/**
+ * What a signal during `replace` heals: nothing before the old node's removal began; after it, the
+ * quorum watch stops and a fresh node is brought back (`bringBack`), its failure logged.
+ */
+export function replaceHeal(
+  target: string,
+  removal: { readonly started: boolean },
+  stopWatch: () => Promise<unknown>,
+  bringBack: () => Promise<void>,
+  log: Log,
+): HealRegistration {
+  return {
+    announce: (sig) => log(`signal: ${sig}: ${removal.started ? `healing ${target} (a fresh node rejoins the swarm)` : "nothing changed yet, nothing to heal"} before exiting`),
+    heal: async () => {
+      if (!removal.started) return;
+      await stopWatch();
+      await bringBack().catch((e) => log(`  ✘ could not bring ${target} back (${e instanceof Error ? e.message : e}); run npm run lab -- up`));
+    },
+  };
 }
 
 /** Stops the replacement between steps once a signal came: the signal's heal takes over from there. */

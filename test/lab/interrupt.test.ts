@@ -2,9 +2,10 @@
  * Ctrl-C of every lab and chaos entry point, scripted: base/signals.ts's guard (one per signal
  * source: nested heals run innermost first, the process exits once, after all of them), and each
  * entry point's own path interrupted mid-fault: the chaos drill core (what `npm run chaos`, the lab
- * drill and the matrix's drill rows run), the matrix loop, the matrix baseline (timings changed),
- * the update/NFS scenarios (`npm run lab -- matrix`, scripts/scenarios.ts). The real matrix
- * interrupted during a worker-partition row is test/e2e/matrix.e2e.ts.
+ * drill and the matrix's drill rows run; test/chaos/core.test.ts has it with scripted signals), the
+ * matrix loop, the baseline with Docker's timings (`npm run lab -- drill` and the matrix's
+ * --baseline), the update/NFS scenarios (the matrix, scripts/scenarios.ts) and `replace`. The real
+ * matrix interrupted during a worker-partition row is test/e2e/matrix.e2e.ts.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { healingOnSignal, SignalGuard, signalGuard, type SignalHost } from "../../base/signals";
@@ -183,6 +184,52 @@ describe("Ctrl-C of each entry point, mid-fault (process signals, scripted swarm
     expect(exits).toEqual([143]);
     release();
     await run;
+  });
+
+  it("npm run lab -- drill (its baseline, Docker's timings): the drill's fault heals, then the tuned timings, then exit 130", async () => {
+    const { withDockerDefaults: dockerDefaults } = await import("../../lab/drill");
+    const exits = stubExit();
+    const lines: string[] = [];
+    const row = await gatedRow();
+    const timings: string[] = [];
+    const setTimings = async (k: "docker-defaults" | "tuned") => void timings.push(`${k}${row.swarm.startCalls.length ? " (after the heal)" : ""}`);
+    const run = dockerDefaults(setTimings, "▶ back to the tuned timings", (l) => lines.push(l), () => row.scenario(INFO, { connections: 10, log: (l) => lines.push(l) }));
+    await row.atFault;
+    process.emit("SIGINT");
+    await tick();
+    await tick();
+    expect(lines.filter((l) => l.includes("signal: SIGINT"))).toEqual([
+      expect.stringContaining("healing the fault before exiting"),
+      "signal: SIGINT: restoring the tuned swarm timings before exiting",
+    ]);
+    expect(timings.slice(0, 2)).toEqual(["docker-defaults", "tuned (after the heal)"]);
+    expect(exits).toEqual([130]);
+    row.release();
+    await run;
+  });
+
+  it("npm run lab -- replace: before the removal nothing to heal; after it a fresh node is brought back before the exit", async () => {
+    const { replaceHeal } = await import("../../lab/replace");
+    const signals = new FakeSignals();
+    const { guard, exits } = guardWith(signals);
+    const lines: string[] = [];
+    const calls: string[] = [];
+    const removal = { started: false };
+    const heal = replaceHeal("swarm-ha-worker-2", removal, async () => void calls.push("watch stopped"), async () => void calls.push("brought back"), (l) => lines.push(l));
+    // Interrupted mid-replacement: the old container is gone.
+    removal.started = true;
+    guard.register(heal);
+    signals.emit("SIGINT");
+    await tick();
+    expect(lines).toEqual(["signal: SIGINT: healing swarm-ha-worker-2 (a fresh node rejoins the swarm) before exiting"]);
+    expect(calls).toEqual(["watch stopped", "brought back"]);
+    expect(exits).toEqual([130]);
+    // Before the removal the same signal heals nothing and says so.
+    const before = replaceHeal("swarm-ha-worker-2", { started: false }, async () => void calls.push("x"), async () => void calls.push("y"), (l) => lines.push(l));
+    before.announce("SIGTERM");
+    await before.heal();
+    expect(lines[1]).toBe("signal: SIGTERM: nothing changed yet, nothing to heal before exiting");
+    expect(calls).toEqual(["watch stopped", "brought back"]);
   });
 
   it("healingOnSignal (every lab heal: bring-up, replace, NFS): without a signal it only runs the command, and leaves no handler", async () => {
