@@ -46,11 +46,12 @@ const network = new Network("net", {
   encryptOverlay: cfg.network.encryptOverlay,
   edgePair: cfg.edge.nodes === 2,
 });
-// One Ubuntu AMI lookup per architecture the instance types need (Graviton types take arm64's).
+// One Ubuntu AMI lookup per architecture the instance types need (Graviton types take arm64's), of
+// the configured release.
 const amis = new Map<string, pulumi.Output<string>>();
 const amiFor = (instanceType: string): pulumi.Output<string> => {
   const arch = instanceArchitecture(instanceType);
-  if (!amis.has(arch)) amis.set(arch, ubuntuAmi({}, arch));
+  if (!amis.has(arch)) amis.set(arch, ubuntuAmi({}, cfg.ubuntuRelease, arch));
   return amis.get(arch)!;
 };
 

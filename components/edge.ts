@@ -10,7 +10,7 @@ import { roleTags, StackIdentity } from "../base/tags";
 export interface EdgeTierArgs {
   /** Project and stack, written into every tag (the policy pack and the chaos guard read them). */
   readonly identity: StackIdentity;
-  /** Ubuntu 24.04 AMI the scripts are written for: `ubuntuAmi({})`. */
+  /** Ubuntu 24.04 or 26.04 AMI the scripts are written for: `ubuntuAmi({}, release)`. */
   readonly ami: pulumi.Input<string>;
   /** EC2 instance type (the policy pack allows t3, t3a, m6i, m7i, c6i, c7i by default). */
   readonly instanceType: string;

@@ -1,21 +1,28 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Role, roleTags, StackIdentity } from "../base/tags";
+import { CANONICAL_OWNER_ID, DEFAULT_UBUNTU_RELEASE, UBUNTU, ubuntuAmiNamePattern, type UbuntuRelease } from "../base/ubuntu";
 
 /**
- * Ubuntu 24.04 LTS published by Canonical, looked up per region, for an instance architecture:
- * "x86_64" (default; Canonical names it amd64) or "arm64" (Graviton types: config/schema.ts
- * instanceArchitecture tells which a type needs).
+ * Canonical's newest Ubuntu LTS server AMI (gp3) of `release` in the provider's region, for an
+ * instance architecture: 24.04 (noble, the default) or 26.04 (resolute), the config key ubuntuRelease
+ * (base/ubuntu.ts); "x86_64" (default; Canonical names it amd64) or "arm64" (Graviton types:
+ * config/schema.ts instanceArchitecture tells which a type needs).
  */
-export function ubuntuAmi(opts: pulumi.InvokeOptions, architecture: "x86_64" | "arm64" = "x86_64"): pulumi.Output<string> {
-  const arch = architecture === "arm64" ? "arm64" : "amd64";
+export function ubuntuAmi(
+  opts: pulumi.InvokeOptions,
+  release: UbuntuRelease = DEFAULT_UBUNTU_RELEASE,
+  architecture: "x86_64" | "arm64" = "x86_64",
+): pulumi.Output<string> {
+  const info = UBUNTU[release];
+  if (!info) throw new Error(`ubuntuAmi: release must be ${Object.keys(UBUNTU).join(" or ")} (got ${JSON.stringify(release)})`);
   return aws.ec2
     .getAmiOutput(
       {
         mostRecent: true,
-        owners: ["099720109477"],
+        owners: [CANONICAL_OWNER_ID],
         filters: [
-          { name: "name", values: [`ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-${arch}-server-*`] },
+          { name: "name", values: [ubuntuAmiNamePattern(release, architecture)] },
           { name: "architecture", values: [architecture] },
           { name: "virtualization-type", values: ["hvm"] },
         ],

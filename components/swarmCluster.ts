@@ -10,7 +10,7 @@ import { SshAccess } from "./ssh";
 export interface SwarmClusterArgs {
   /** Project and stack, written into every tag (the policy pack and the chaos guard read them). */
   readonly identity: StackIdentity;
-  /** Ubuntu 24.04 AMI the scripts are written for: `ubuntuAmi({})`. */
+  /** Ubuntu 24.04 or 26.04 AMI the scripts are written for: `ubuntuAmi({}, release)`. */
   readonly ami: pulumi.Input<string>;
   /** Managers: 1, 3 or 5. The first one initialises the swarm. */
   readonly managerCount: 1 | 3 | 5;

@@ -9,6 +9,7 @@
 import { DEFAULT_FAULT, FAULT_KINDS, isFaultKind, type FaultKind } from "../base/faults";
 import { Cidr, formatCidr, netmask, parseCidr } from "../base/ipv4";
 import { quote } from "../base/quote";
+import { DEFAULT_UBUNTU_RELEASE, UBUNTU_RELEASES, type UbuntuRelease } from "../base/ubuntu";
 
 import { InstanceType as AWS_INSTANCE_TYPES } from "@pulumi/aws/types/enums/ec2";
 import { createPrivateKey } from "node:crypto";
@@ -50,6 +51,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: "allowWideAdminCidr", type: "boolean", default: false, description: "Accept an adminCidr wider than /16 (e.g. a corporate VPN's /8). The policy pack's no-public-cluster-ports flags such a range on SSH too unless its minIpv4PrefixLength setting is lowered." },
   { key: "sshPrivateKey", type: "string", default: "", secret: true, description: "RSA or ED25519 private key for the nodes, OpenSSH or PEM, without a passphrase (EC2 key pairs take no other type); set it with `pulumi config set --secret sshPrivateKey < key`, a plain value is refused. Its private part is parsed and must match its public part; an RSA key needs 2048 bits or more. Empty: an ED25519 key pair is generated with @pulumi/tls and exported as a secret." },
   { key: "sshUser", type: "string", default: "ubuntu", description: "Login user of the Ubuntu AMI: a Linux login name of at most 32 characters, not root (Ubuntu's images refuse SSH logins as root)." },
+  { key: "ubuntuRelease", type: "string", default: DEFAULT_UBUNTU_RELEASE, description: `Ubuntu LTS release of every instance's AMI (Canonical's newest gp3 server build for the instance's architecture): ${UBUNTU_RELEASES.join(" or ")}. Running instances keep their AMI (the program ignores AMI changes); a changed release reaches instances as they are replaced.` },
   { key: "instanceFamilies", type: "array", default: [...DEFAULT_INSTANCE_FAMILIES], description: "Instance families any instance type must belong to: each a family of the EC2 instance types @pulumi/aws lists (no blank entries; mac families run macOS only and are refused)." },
   { key: "managerCount", type: "integer", default: 1, description: "Swarm managers: 1, 3 or 5 (an odd count keeps a Raft quorum)." },
   { key: "managerInstanceType", type: "string", default: "t3.small", description: "EC2 instance type of the managers: one that exists (the list @pulumi/aws ships). Graviton (arm64) types get Ubuntu's arm64 AMI; managers and workers must share one architecture." },
@@ -107,6 +109,8 @@ export interface SwarmHaConfig {
   };
   /** The private key itself is read as a secret by config/config.ts; here only whether one is configured. */
   readonly ssh: { readonly keyConfigured: boolean; readonly user: string };
+  /** The AMI's Ubuntu release (base/ubuntu.ts). */
+  readonly ubuntuRelease: UbuntuRelease;
   readonly instanceFamilies: readonly string[];
   readonly managers: { readonly count: 1 | 3 | 5; readonly instanceType: string; readonly runTasks: boolean };
   readonly workers: { readonly count: number; readonly instanceType: string };
@@ -1011,6 +1015,10 @@ export function parseConfig(values: RawConfig): SwarmHaConfig {
   const chaos = parseChaos(values, counts, edgeNodes);
   const keyConfigured = parseSshKey(values);
   const sshUser = parseSshUser(values);
+  const ubuntuRelease = str(values, "ubuntuRelease");
+  if (!(UBUNTU_RELEASES as readonly string[]).includes(ubuntuRelease)) {
+    throw new ConfigError("ubuntuRelease", `must be ${UBUNTU_RELEASES.join(" or ")} (got ${quote(ubuntuRelease)}); set it with pulumi config set ubuntuRelease ${DEFAULT_UBUNTU_RELEASE}`);
+  }
   const wasImage = parseImage(values, "wasImage", "registry.example.com/app:1.0.0");
   const sampleBaseImage = parseImage(values, "wasSampleBaseImage", "node:22-alpine");
   if (sampleBaseImage === "") throw new ConfigError("wasSampleBaseImage", "must name a Node.js image, e.g. node:22-alpine");
@@ -1026,6 +1034,7 @@ export function parseConfig(values: RawConfig): SwarmHaConfig {
   return {
     network,
     ssh: { keyConfigured, user: sshUser },
+    ubuntuRelease: ubuntuRelease as UbuntuRelease,
     instanceFamilies: families,
     managers: { count: counts.managers, instanceType: managerInstanceType, runTasks: counts.runTasks },
     workers: { count: counts.workers, instanceType: workerInstanceType },

@@ -5,6 +5,7 @@
  * 2 bad flags, 3 a replacement refused before touching anything, 4 the lab could not be set up
  * (no Docker engine, no lab running, a bring-up step failed).
  */
+import { signalGuard } from "../base/signals";
 import { checkEngine, LabError } from "./docker";
 import { down, labContainers, up } from "./lab";
 import { applyTimings, DOCKER_DEFAULTS, runLabDrills } from "./drill";
@@ -127,11 +128,15 @@ async function main(): Promise<number> {
   }
 }
 
+// Exits through the signal guard (base/signals.ts): after a Ctrl-C the heal in progress finishes
+// first and the process exits 130 (143 on SIGTERM), whatever the interrupted command returned.
+const guard = signalGuard();
 main().then(
-  (code) => process.exit(code),
+  (code) => guard.exit(code),
   (e: unknown) => {
+    if (guard.interrupted) return guard.exit(LAB_EXIT.setup); // the interruption, not a fault of its own
     if (e instanceof LabError) console.error(`error: ${e.message}`);
     else console.error(e);
-    process.exit(e instanceof ReplaceRefused ? LAB_EXIT.refused : LAB_EXIT.setup);
+    guard.exit(e instanceof ReplaceRefused ? LAB_EXIT.refused : LAB_EXIT.setup);
   },
 );

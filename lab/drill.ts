@@ -3,6 +3,7 @@
  * through nginx, first with the tuned settings, then with Docker's default timings (heartbeat
  * 5 s, restart delay 5 s) for the baseline; then the NFS proof; then the report.
  */
+import { healingOnSignal } from "../base/signals";
 import * as path from "path";
 import { DrillResult, runDrill } from "../chaos/drill/core";
 import { HttpLoad } from "../chaos/load/load";
@@ -26,7 +27,8 @@ export const SUBSTITUTIONS = [
   NFS_SUBSTITUTION,
   "No IPVS in the lab kernel: no ingress routing mesh and no service VIPs. The WAS service publishes its port in host mode with endpoint mode dnsrr (the same spec AWS gets), and nginx balances over every node that may run a task.",
   "Swarm nodes are Docker engines in containers (docker-in-docker). Where --privileged is refused (this machine: no CAP_SYS_RESOURCE in the bounding set, cgroup v1) they get every other capability, unconfined seccomp/AppArmor/system paths, all devices and a writable cgroup tree; cgroup v2 engines use --privileged. Stopping a node is `docker stop` of its container.",
-  "No image registry: images are built FROM a local base (debian:bookworm-slim if present, else one made with debootstrap from Debian's mirror) and reach the node engines by docker save | docker load.",
+  "No image registry: images are built FROM a local base of the Debian release asked (--debian, default 13: debian:trixie-slim if present, else one made with debootstrap from Debian's mirror) and reach the node engines by docker save | docker load.",
+  "The lab's userland is Debian's, not Ubuntu's: the engine, nginx and keepalived are Debian 13's (or 12's) builds, not the versions Ubuntu 24.04 installs on the AWS nodes (lab/README.md lists both).",
 ];
 
 export interface LabReport {
@@ -94,6 +96,28 @@ async function drillOnce(label: string, info: LabInfo, o: LabOptions, observer: 
 
 const ratio = (a: number | null, b: number | null) => (a !== null && b !== null && b > 0 ? Math.round((a / b) * 1000) / 1000 : null);
 
+/**
+ * Runs `f` with Docker's default timings and brings the tuned ones back after, whatever happens:
+ * on Ctrl-C too (base/signals.ts), after the running drill healed its fault. The lab drill's
+ * baseline and the matrix's --baseline share it.
+ */
+export function withDockerDefaults<T>(
+  setTimings: (kind: "docker-defaults" | "tuned") => Promise<unknown>,
+  backLine: string,
+  log: Log,
+  f: () => Promise<T>,
+): Promise<T> {
+  return healingOnSignal("restoring the tuned swarm timings", () => setTimings("tuned"), log, async () => {
+    await setTimings("docker-defaults");
+    try {
+      return await f();
+    } finally {
+      log(backLine);
+      await setTimings("tuned");
+    }
+  });
+}
+
 export async function runLabDrills(info: LabInfo, o: LabOptions, log: Log): Promise<LabReport> {
   const observer = new LabObserver(info.managers);
   const cfg = info.config;
@@ -115,13 +139,11 @@ export async function runLabDrills(info: LabInfo, o: LabOptions, log: Log): Prom
   let baseline: { r: DrillResult; rebalance: string } | undefined;
   if (o.baseline) {
     log(`▶ switch to Docker's default timings for the baseline`);
-    await applyTimings(info, observer, DOCKER_DEFAULTS.dispatcherHeartbeatSeconds, DOCKER_DEFAULTS.taskRestartDelaySeconds, log);
-    try {
-      baseline = await drillOnce("baseline: Docker defaults", info, o, observer, log);
-    } finally {
-      log(`▶ back to the tuned timings`);
-      await applyTimings(info, observer, cfg.swarm.dispatcherHeartbeatSeconds, cfg.swarm.taskRestartDelaySeconds, log);
-    }
+    const setTimings = (kind: "docker-defaults" | "tuned") =>
+      kind === "tuned"
+        ? applyTimings(info, observer, cfg.swarm.dispatcherHeartbeatSeconds, cfg.swarm.taskRestartDelaySeconds, log)
+        : applyTimings(info, observer, DOCKER_DEFAULTS.dispatcherHeartbeatSeconds, DOCKER_DEFAULTS.taskRestartDelaySeconds, log);
+    baseline = await withDockerDefaults(setTimings, "▶ back to the tuned timings", log, () => drillOnce("baseline: Docker defaults", info, o, observer, log));
   }
 
   log(`▶ NFS proof over NFSv4 (libnfs)`);

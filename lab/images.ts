@@ -1,8 +1,10 @@
 /**
- * Images without a registry. Every lab image is built FROM one base image (a setting), with a tag
- * that is a hash of its build context and base image ID: a second run finds the tag and builds
- * nothing. Where nothing can be pulled, the base is built once from a Debian mirror (debootstrap):
- * `--mirror`, else the one this machine's apt uses, else Debian's CDN (lab/aptMirror.ts).
+ * Images without a registry. Every lab image is built FROM one base image of the Debian release asked
+ * (--debian 12|13, default 13; or the --base-image setting), with a tag that is the release's
+ * codename and a hash of its build context and base image ID (swarm-ha/lab-node:trixie-<hash>): the
+ * two releases' images coexist, and a second run finds the tag and builds nothing. Where nothing can
+ * be pulled, the base is built once from a Debian mirror (debootstrap of that release): `--mirror`,
+ * else the one this machine's apt uses, else Debian's CDN (lab/aptMirror.ts).
  */
 import { createHash } from "crypto";
 import * as fs from "fs";
@@ -12,14 +14,24 @@ import { spawn } from "child_process";
 import { renderDaemonJson } from "../renderers/cloudInit";
 import { debianMirror } from "./aptMirror";
 import { docker, dockerRaw, LabError } from "./docker";
-import { APP_IMAGE_REPO, LAB_LABEL } from "./settings";
+import { APP_IMAGE_REPO, DEBIAN_CODENAME, DEFAULT_DEBIAN_RELEASE, LAB_LABEL, type DebianRelease } from "./settings";
 
-export const OFFLINE_BASE = "swarm-ha/base:bookworm";
-export const WORKSTATION_BASE = "debian:bookworm-slim";
+export { DEBIAN_CODENAME, DEFAULT_DEBIAN_RELEASE, type DebianRelease };
+
+/** The base built with debootstrap when nothing can be pulled, e.g. swarm-ha/base:trixie. */
+export function offlineBase(release: DebianRelease): string {
+  return `swarm-ha/base:${DEBIAN_CODENAME[release]}`;
+}
+/** The base a workstation that can pull uses when present locally, e.g. debian:trixie-slim. */
+export function workstationBase(release: DebianRelease): string {
+  return `debian:${DEBIAN_CODENAME[release]}-slim`;
+}
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 
 export interface LabImages {
+  /** The Debian release every image is built on. */
+  readonly release: DebianRelease;
   readonly base: string;
   readonly node: string;
   readonly nginx: string;
@@ -55,15 +67,16 @@ function run(cmd: string, args: string[], log: (l: string) => void): Promise<voi
 }
 
 /**
- * The base image: the explicit setting, else debian:bookworm-slim when present locally, else
- * swarm-ha/base:bookworm, built from a Debian mirror when missing (about 25 s, then cached): `mirror`
- * (the --mirror flag), else the machine's apt sources, else deb.debian.org.
+ * The base image: the explicit setting, else debian:<codename>-slim when present locally, else
+ * swarm-ha/base:<codename>, built from a Debian mirror when missing (about 25-30 s, then cached):
+ * `mirror` (the --mirror flag), else the machine's apt sources, else deb.debian.org.
  */
 export async function resolveBaseImage(
   setting: string | undefined,
   log: (l: string) => void,
   built: string[] = [],
   mirror?: string,
+  release: DebianRelease = DEFAULT_DEBIAN_RELEASE,
 ): Promise<string> {
   if (setting) {
     if (!(await imageId(setting))) {
@@ -71,6 +84,8 @@ export async function resolveBaseImage(
     }
     return setting;
   }
+  const WORKSTATION_BASE = workstationBase(release);
+  const OFFLINE_BASE = offlineBase(release);
   if (await imageId(WORKSTATION_BASE)) return WORKSTATION_BASE;
   if (await imageId(OFFLINE_BASE)) return OFFLINE_BASE;
   built.push(OFFLINE_BASE);
@@ -78,7 +93,7 @@ export async function resolveBaseImage(
   log(`  building ${OFFLINE_BASE} from ${source.url} (${source.from}) with debootstrap (no image registry needed)`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "swarm-ha-base-"));
   try {
-    await run("debootstrap", ["--variant=minbase", "bookworm", dir, source.url], log);
+    await run("debootstrap", ["--variant=minbase", DEBIAN_CODENAME[release], dir, source.url], log);
     // Trim what no lab image needs, so every `docker load` into a node moves less.
     for (const p of ["var/cache/apt/archives", "var/lib/apt/lists", "usr/share/doc", "usr/share/man", "usr/share/locale"]) {
       fs.rmSync(path.join(dir, p), { recursive: true, force: true });
@@ -137,8 +152,16 @@ function contextHash(c: Context, baseId: string): string {
   return h.digest("hex").slice(0, 12);
 }
 
-async function buildOne(c: Context, base: string, baseId: string, log: (l: string) => void, built: string[]): Promise<string> {
-  const tag = `${c.repo}:${contextHash(c, baseId)}`;
+/**
+ * An image's tag: the Debian codename, then the content hash, e.g. swarm-ha/lab-node:trixie-3f2a…, so
+ * the images of both releases coexist in one engine and a look at `docker images` says which is which.
+ */
+export function imageTag(repo: string, release: DebianRelease, hash: string): string {
+  return `${repo}:${DEBIAN_CODENAME[release]}-${hash}`;
+}
+
+async function buildOne(c: Context, base: string, baseId: string, release: DebianRelease, log: (l: string) => void, built: string[]): Promise<string> {
+  const tag = imageTag(c.repo, release, contextHash(c, baseId));
   if (await imageId(tag)) {
     log(`  ${tag} cached`);
     return tag;
@@ -164,19 +187,43 @@ async function buildOne(c: Context, base: string, baseId: string, log: (l: strin
   return tag;
 }
 
-/** Builds (or finds cached) the four lab images; independent builds run two at a time (2 cores). */
-export async function ensureImages(baseSetting: string | undefined, log: (l: string) => void, mirror?: string): Promise<LabImages> {
+/**
+ * Builds (or finds cached) the four lab images on Debian `release`; independent builds run two at a
+ * time (2 cores). With an explicit base image, `release` is what that image is taken to be.
+ */
+export async function ensureImages(
+  baseSetting: string | undefined,
+  log: (l: string) => void,
+  mirror?: string,
+  release: DebianRelease = DEFAULT_DEBIAN_RELEASE,
+): Promise<LabImages> {
   const built: string[] = [];
-  const base = await resolveBaseImage(baseSetting, log, built, mirror);
+  const base = await resolveBaseImage(baseSetting, log, built, mirror, release);
   const baseId = (await imageId(base))!;
   const cs = contexts();
   const byName = new Map<string, string>();
   const queue = [...cs];
   const worker = async () => {
-    for (let c = queue.shift(); c; c = queue.shift()) byName.set(c.name, await buildOne(c, base, baseId, log, built));
+    for (let c = queue.shift(); c; c = queue.shift()) byName.set(c.name, await buildOne(c, base, baseId, release, log, built));
   };
   await Promise.all([worker(), worker()]);
-  return { base, node: byName.get("node")!, nginx: byName.get("nginx")!, nfs: byName.get("nfs")!, app: byName.get("app")!, built };
+  return { release, base, node: byName.get("node")!, nginx: byName.get("nginx")!, nfs: byName.get("nfs")!, app: byName.get("app")!, built };
+}
+
+/**
+ * One lab image on Debian `release`, built (or found cached) exactly as ensureImages would: the
+ * renderer tests run `nginx -t` and `keepalived -t` in the balancer image of each release.
+ */
+export async function ensureLabImage(
+  name: Context["name"],
+  release: DebianRelease,
+  log: (l: string) => void,
+  mirror?: string,
+): Promise<string> {
+  const built: string[] = [];
+  const base = await resolveBaseImage(undefined, log, built, mirror, release);
+  const c = contexts().find((x) => x.name === name)!;
+  return buildOne(c, base, (await imageId(base))!, release, log, built);
 }
 
 /** Where `docker save` output of an app image is cached (one file per content tag). */

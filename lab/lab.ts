@@ -4,6 +4,7 @@
  * nginx.conf, NFS export model).
  */
 import { createHash } from "crypto";
+import { signalGuard } from "../base/signals";
 import * as fs from "fs";
 import * as path from "path";
 import { nodeFromBody } from "../chaos/load/load";
@@ -20,7 +21,7 @@ import { labNodeZone } from "./zones";
 import { LabObserver } from "./adapters";
 import { checkEngine, docker, dockerRaw, LabError, since } from "./docker";
 import { nodeApiDir, nodeEngine, nodeSocket, removeRunDirs } from "./engines";
-import { appImageTar, ensureImages, LabImages } from "./images";
+import { appImageTar, ensureImages, LabImages, type DebianRelease } from "./images";
 import {
   LAB_LABEL,
   labConfig,
@@ -365,9 +366,10 @@ export async function startNode(n: NodeSlot, images: Pick<LabImages, "node">, sp
 }
 
 /** The lab's NFS export, with the same owner and mode as the AWS export (cloud-init): squashed writers own it. */
-async function configureNfs(exportPath: string, clients: string): Promise<void> {
+async function configureNfs(exportPath: string, clients: string, release: DebianRelease): Promise<void> {
   await docker(["exec", NFS, "sh", "-c", `chown 65534:65534 '${exportPath}' && chmod 0775 '${exportPath}'`]);
-  const conf = renderGaneshaConf({ path: exportPath, clients: [clients] });
+  // Debian 13's ganesha 6.5 exits without CAP_SYS_RESOURCE (which this lab cannot grant) unless allowed.
+  const conf = renderGaneshaConf({ path: exportPath, clients: [clients] }, { allowIoFlusherFail: release >= 13 });
   const current = await dockerRaw(["exec", NFS, "cat", "/etc/ganesha/ganesha.conf"]);
   if (current.stdout !== conf) {
     await writeInto(NFS, "/etc/ganesha/ganesha.conf", conf);
@@ -435,13 +437,14 @@ async function loadAppImage(targets: readonly NodeSlot[], app: string, log: Log)
  * step is awaited (settleAll) before a failure cleans up, so nothing is still being created while
  * the lab is removed.
  */
-async function prepareNodes(cfg: SwarmHaConfig, l: Layout, app: string, timings: Record<string, number>, log: Log): Promise<void> {
+async function prepareNodes(cfg: SwarmHaConfig, l: Layout, images: Pick<LabImages, "app" | "release">, timings: Record<string, number>, log: Log): Promise<void> {
+  const app = images.app;
   const managers = l.nodes.filter((n) => n.role === "manager");
   const workers = l.nodes.filter((n) => n.role === "worker");
   const targets = taskNodes(cfg, l);
   const skipped = l.nodes.length - targets.length;
   await settleAll([
-    step(timings, log, `NFS export ${cfg.nfs.exportPath} (nfs-ganesha, clients ${l.nodeRange})`, () => configureNfs(cfg.nfs.exportPath, l.nodeRange)),
+    step(timings, log, `NFS export ${cfg.nfs.exportPath} (nfs-ganesha, clients ${l.nodeRange})`, () => configureNfs(cfg.nfs.exportPath, l.nodeRange, images.release)),
     step(timings, log, `load ${app} into the ${targets.length} node engine(s) that may run a task${skipped ? ` (not the ${skipped} manager(s): they run no task)` : ""} (docker save, then docker load through each node's socket)`, () =>
       loadAppImage(targets, app, log),
     ),
@@ -478,7 +481,7 @@ export async function up(o: LabOptions, log: Log): Promise<LabInfo> {
     log(`  engine ${e.serverVersion}, cgroup v${e.cgroupVersion}`);
     return e;
   });
-  const images = await step(timings, log, "images (cached by content hash)", () => ensureImages(o.baseImage, log, o.mirror));
+  const images = await step(timings, log, "images (cached by content hash)", () => ensureImages(o.baseImage, log, o.mirror, o.debian));
   const flags = dindFlags(engine.cgroupVersion, o.privileged);
   const spec = createHash("sha256")
     .update(JSON.stringify({ images: { ...images, built: [] }, l, flags, exportPath: cfg.nfs.exportPath }))
@@ -494,15 +497,11 @@ export async function up(o: LabOptions, log: Log): Promise<LabInfo> {
     existing.every((c) => c.spec === spec && c.state === "running") &&
     existing.map((c) => c.name).sort().join() === expected.join();
   let created = false;
-  // Ctrl-C during the bring-up: remove what was created (the drill installs its own handlers).
-  const onSignal = (sig: NodeJS.Signals) => {
-    log(`${sig} during bring-up: removing the lab${o.keepOnFailure ? " (--keep-on-failure: left as is)" : ""}`);
-    const finish = () => process.exit(130);
-    if (o.keepOnFailure) finish();
-    else down(log).then(finish, finish);
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  // Ctrl-C during the bring-up: remove what was created (base/signals.ts; the drill registers its own heal).
+  const unregister = signalGuard().register({
+    announce: (sig) => log(`signal: ${sig}: ${o.keepOnFailure ? "leaving the half-built lab as is (--keep-on-failure)" : "removing the half-built lab"} before exiting`),
+    heal: () => (o.keepOnFailure ? Promise.resolve() : down(log)),
+  });
   try {
     if (reusable) {
       log(`reusing the running lab (same images and flags)`);
@@ -532,7 +531,7 @@ export async function up(o: LabOptions, log: Log): Promise<LabInfo> {
       });
     }
 
-    await prepareNodes(cfg, l, images.app, timings, log);
+    await prepareNodes(cfg, l, images, timings, log);
 
     const observer = new LabObserver(managers.map((m) => m.name));
     const serviceSpec = wasSpec(cfg, images.app);
@@ -553,13 +552,12 @@ export async function up(o: LabOptions, log: Log): Promise<LabInfo> {
       const served = await waitServedByAll(url, observer, 60_000);
       log(`  answered by ${served.join(", ")}`);
     });
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    unregister();
     const totalSeconds = Number(since(started));
     return { layout: l, config: cfg, images, url, managers: managers.map((m) => m.name), serviceSpec, timings, totalSeconds, reused: !created };
   } catch (e) {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    unregister();
+    if (signalGuard().interrupted) throw e; // the signal's heal removes the lab
     if (o.keepOnFailure) {
       const left = await labContainers().catch(() => []);
       log(`bring-up failed; --keep-on-failure left: ${left.map((c) => c.name).join(", ")}, network ${NETWORK}, volume ${LOG_VOLUME} (remove with npm run lab -- down)`);

@@ -6,6 +6,8 @@
  * scenarios below run the shared drill core (chaos/drill/core.ts runDrill) over the lab adapters; a
  * scenario missing from the table is a failed row ("not wired"), never a pass.
  */
+import { signalGuard } from "../base/signals";
+import { withDockerDefaults } from "./drill";
 import { runDrill, type DrillResult } from "../chaos/drill/core";
 import type { FaultKind } from "../base/faults";
 import { HttpLoad } from "../chaos/load/load";
@@ -100,6 +102,7 @@ export async function runMatrix(info: LabInfo, table: ScenarioTable, o: MatrixOp
     const startedAt = new Date(started).toISOString();
     const scenarios: ScenarioResult[] = [];
     for (const name of names) {
+      if (signalGuard().interrupted) return runs; // healing before the exit: start nothing more
       o.log(`▶ matrix${passes > 1 ? ` pass ${pass}/${passes}` : ""}: ${name} (${o.connections} connections)`);
       const repairs: string[] = [];
       const row = await runOne(name, info, table, o, repairs);
@@ -375,17 +378,15 @@ export async function runBaseline(
 ): Promise<Partial<Record<ScenarioName, BaselineRow>>> {
   const out: Partial<Record<ScenarioName, BaselineRow>> = {};
   o.log("▶ baseline: Docker's default timings (heartbeat 5 s, restart delay 5 s)");
-  await setTimings("docker-defaults");
-  try {
+  // Ctrl-C from here on: the row's drill heals its fault, then the tuned timings come back.
+  return withDockerDefaults(setTimings, "▶ baseline: back to the tuned timings", o.log, async () => {
     for (const name of ["worker-stop", "worker-kill"] as const) {
+      if (signalGuard().interrupted) break;
       o.log(`▶ baseline: ${name}`);
       const row = await runOne(name, info, table, o, []);
       o.log(`  baseline ${scenarioLine(row)}`);
       out[name] = baselineRow(row);
     }
-  } finally {
-    o.log("▶ baseline: back to the tuned timings");
-    await setTimings("tuned");
-  }
-  return out;
+    return out;
+  });
 }

@@ -20,7 +20,8 @@ import { nodeEngine } from "./engines";
 import { LabInfo, NFS } from "./lab";
 import { NFS_SUBSTITUTION } from "./nfsProof";
 import { SERVICE } from "./settings";
-import { reachableManager, restoringOnSignal, ScenarioOptions } from "./updateScenarios";
+import { reachableManager, ScenarioOptions } from "./updateScenarios";
+import { healingOnSignal } from "../base/signals";
 
 export const OUTAGE_SECONDS = 20;
 const EXPORT_DEADLINE_SECONDS = 60;
@@ -173,7 +174,7 @@ export async function nfsStop(info: LabInfo, o: ScenarioOptions): Promise<Scenar
   const manager = await reachableManager(info);
   const reader = await pickReader(info);
   const restore = () => ensureNfsRunning(info, reader, o.log);
-  return restoringOnSignal(restore, o.log, async () => {
+  return healingOnSignal(`starting the NFS server ${NFS} again`, restore, o.log, async () => {
     const problems: string[] = [...(await restore())];
     const before = await taskNames(manager);
     // "Back" means a task's log can be opened and read again, not only that the export lists.

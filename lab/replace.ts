@@ -10,6 +10,7 @@
  * nodes.
  */
 import * as fs from "fs";
+import { signalGuard, type HealRegistration } from "../base/signals";
 import { renderJoinTokenRead, renderNodeLabels, renderSwarmInit, renderSwarmJoin, renderSwarmPrune } from "../renderers/swarmBootstrap";
 import { labNodeZone } from "./zones";
 import { LabObserver } from "./adapters";
@@ -359,12 +360,56 @@ export async function replaceNode(target: string, log: Log): Promise<ReplaceResu
   log(`replace ${target} (${plan.role}, ${old.ip}, swarm id ${oldEntry.id}${leaderBefore === target ? ", the Raft leader" : ""}); quorum watched on ${plan.survivors.join(", ")}`);
 
   const watch = new QuorumWatch(plan.survivors);
+  const c: SwapContext = { plan, old, ips, oldId: oldEntry.id, leaderBefore, heartbeatSeconds, app, tar, removal: { started: false } };
+  // Ctrl-C once the node is gone: a fresh one rejoins through the same scripts before the exit (base/signals.ts).
+  const unregister = signalGuard().register(replaceHeal(target, c.removal, () => watch.stop(), () => bringBack(c, log), log));
   try {
-    return await swap({ plan, old, ips, oldId: oldEntry.id, leaderBefore, heartbeatSeconds, app, tar }, watch, log);
+    return await swap(c, watch, log);
   } catch (e) {
     await watch.stop();
     throw e;
+  } finally {
+    unregister();
   }
+}
+
+/**
+ * What a signal during `replace` heals: nothing before the old node's removal began; after it, the
+ * quorum watch stops and a fresh node is brought back (`bringBack`), its failure logged.
+ */
+export function replaceHeal(
+  target: string,
+  removal: { readonly started: boolean },
+  stopWatch: () => Promise<unknown>,
+  bringBack: () => Promise<void>,
+  log: Log,
+): HealRegistration {
+  return {
+    announce: (sig) => log(`signal: ${sig}: ${removal.started ? `healing ${target} (a fresh node rejoins the swarm)` : "nothing changed yet, nothing to heal"} before exiting`),
+    heal: async () => {
+      if (!removal.started) return;
+      await stopWatch();
+      await bringBack().catch((e) => log(`  ✘ could not bring ${target} back (${e instanceof Error ? e.message : e}); run npm run lab -- up`));
+    },
+  };
+}
+
+/** Stops the replacement between steps once a signal came: the signal's heal takes over from there. */
+function haltIfInterrupted(): void {
+  const sig = signalGuard().interrupted;
+  if (sig) throw new LabError(`interrupted by ${sig}`);
+}
+
+/**
+ * The signal's heal: whatever half-made successor exists goes, and a fresh node with the target's
+ * name and address rejoins through the same scripts (join, prune, zone label); no verification.
+ */
+async function bringBack(c: SwapContext, log: Log): Promise<void> {
+  const t = performance.now();
+  await docker(["rm", "-f", "-v", c.plan.target]);
+  fs.rmSync(nodeApiDir(c.plan.target), { recursive: true, force: true });
+  const { newId } = await startFresh(c);
+  log(`  ${c.plan.target} is back in the swarm as ${newId} (${since(t)} s)`);
 }
 
 /** What the replacement read from the lab before touching it. */
@@ -380,13 +425,17 @@ interface SwapContext {
   /** The service's image and its cached tar (docker save), loaded into the fresh engine. */
   readonly app: string;
   readonly tar: string;
+  /** Set once the old container's removal began: from then on a signal must bring a node back. */
+  readonly removal: { started: boolean };
 }
 
 /** The replacement proper: remove, start fresh, rejoin, prune (AWS order), label, verify. */
 async function swap(c: SwapContext, watch: QuorumWatch, log: Log): Promise<ReplaceResult> {
-  const { plan, old, ips, oldId, leaderBefore, heartbeatSeconds } = c;
+  const { plan, oldId, leaderBefore } = c;
   const target = plan.target;
   const removedAt = Date.now();
+  haltIfInterrupted();
+  c.removal.started = true;
   await docker(["rm", "-f", "-v", target]); // -v: its anonymous /var/lib/docker (engine state, swarm keys) goes too
   fs.rmSync(nodeApiDir(target), { recursive: true, force: true });
   log(`  removed container ${target} and its engine state`);
@@ -394,25 +443,32 @@ async function swap(c: SwapContext, watch: QuorumWatch, log: Log): Promise<Repla
   await waitEntries(plan.survivors, `${target} listed Down`, 60_000, wasDown);
   const downSeconds = Number(((Date.now() - removedAt) / 1000).toFixed(1));
   log(`  the swarm lists ${oldId} Down after ${downSeconds} s`);
+  haltIfInterrupted();
+  const { newId, prunedAfterJoin } = await startFresh(c, log);
+  return finish(plan, { oldId, newId, leaderBefore, prunedAfterJoin, downSeconds, removedAt }, watch, log);
+}
 
+/** A fresh node with the target's name and address: start, load the app, rejoin, prune, zone label. */
+async function startFresh(c: SwapContext, log?: Log): Promise<{ newId: string; prunedAfterJoin: string[] }> {
+  const { plan, old, ips, heartbeatSeconds } = c;
+  const target = plan.target;
   await startNode({ name: target, role: plan.role, ip: old.ip }, { node: old.image }, old.spec, dindFlags((await checkEngine()).cgroupVersion, old.privileged));
   await runScript(target, "wait-engine", "until docker info >/dev/null 2>&1; do sleep 0.5; done\n");
   await loadApp(target, c.app, c.tar);
   const t = performance.now();
   const newId = await rejoin(plan, old.ip, ips, heartbeatSeconds);
-  log(`  ${plan.firstManager ? "peer probe on " + plan.tokenFrom + " + renderSwarmInit (joins, never inits)" : "renderJoinTokenRead on " + plan.tokenFrom + " + renderSwarmJoin"}: ${target} is ${newId} (${since(t)} s)`);
+  log?.(`  ${plan.firstManager ? "peer probe on " + plan.tokenFrom + " + renderSwarmInit (joins, never inits)" : "renderJoinTokenRead on " + plan.tokenFrom + " + renderSwarmJoin"}: ${target} is ${newId} (${since(t)} s)`);
 
   // The AWS order: the prune after every join, on managers[0], with every node's address. The dead
   // member shares its address with its successor, so the prune must remove it as a Down member whose
   // address a live member holds (a manager is joined while its dead predecessor is still in Raft).
   const prunedAfterJoin = ids(await runScript(plan.managers[0], "swarm-prune", pruneScript(ips.values())));
-  log(`  renderSwarmPrune on ${plan.managers[0]} (all addresses) removed: ${prunedAfterJoin.join(", ") || "nothing"}`);
+  log?.(`  renderSwarmPrune on ${plan.managers[0]} (all addresses) removed: ${prunedAfterJoin.join(", ") || "nothing"}`);
   // The AWS order again: the zone label after the prune (a fresh node id has none; the WAS spreads on it).
   const zone = labNodeZone(plan.role, nodeNumber(target) - 1);
   await runScript(plan.managers[0], "zone-labels", renderNodeLabels({ nodes: [{ nodeId: newId, zone }], engineWaitSeconds: 60 }));
-  log(`  renderNodeLabels on ${plan.managers[0]}: ${target} in ${zone}`);
-
-  return finish(plan, { oldId, newId, leaderBefore, prunedAfterJoin, downSeconds, removedAt }, watch, log);
+  log?.(`  renderNodeLabels on ${plan.managers[0]}: ${target} in ${zone}`);
+  return { newId, prunedAfterJoin };
 }
 
 /** Waits for the listing and the replicas, stops the quorum watch and assembles the verdict. */

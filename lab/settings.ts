@@ -21,6 +21,17 @@ export const NODE_LOG_DIR = "/srv/was-logs";
 export const SERVICE = WAS_SERVICE_NAME;
 export const APP_IMAGE_REPO = "swarm-ha/was";
 
+/**
+ * The Debian releases the lab's images can be built on. 13 (trixie) is the default: its engine
+ * (docker.io 26.1) and keepalived (2.3) are the lines the AWS nodes run; 12 (bookworm, engine 20.10,
+ * keepalived 2.2) stays selectable with `--debian 12`. What the AWS image installs: lab/README.md "Lab and AWS versions".
+ */
+export const DEBIAN_RELEASES = [12, 13] as const;
+export type DebianRelease = (typeof DEBIAN_RELEASES)[number];
+export const DEFAULT_DEBIAN_RELEASE: DebianRelease = 13;
+export const DEBIAN_CODENAME: Readonly<Record<DebianRelease, string>> = { 12: "bookworm", 13: "trixie" };
+
+
 export type Command = "up" | "down" | "drill" | "status" | "replace" | "matrix";
 const COMMANDS: readonly Command[] = ["up", "down", "drill", "status", "replace", "matrix"];
 
@@ -38,6 +49,8 @@ export interface LabOptions {
   readonly baseImage?: string;
   /** Debian mirror the offline base is bootstrapped from; undefined: this machine's apt sources, else deb.debian.org. */
   readonly mirror?: string;
+  /** Debian release of every lab image (--debian; default 13). */
+  readonly debian: DebianRelease;
   readonly subnet: string;
   readonly drill: boolean;
   readonly baseline: boolean;
@@ -83,8 +96,11 @@ flags (up/drill):
   --workers N         swarm workers, 1 to 100 (default 3)
   --replicas N        WAS replicas (default 3; must leave one free node)
   --edge 1|2          nginx balancers (default 2: a keepalived pair behind a floating address)
-  --base-image IMG    base image of every lab image (env SWARM_HA_BASE_IMAGE; default debian:bookworm-slim
-                      if present locally, else swarm-ha/base:bookworm built with debootstrap)
+  --debian 12|13      Debian release of every lab image (env SWARM_HA_DEBIAN; default ${DEFAULT_DEBIAN_RELEASE}:
+                      docker.io 26.1, keepalived 2.3, nginx 1.26; 12: docker.io 20.10, keepalived 2.2, nginx 1.22)
+  --base-image IMG    base image of every lab image (env SWARM_HA_BASE_IMAGE; default debian:trixie-slim
+                      if present locally, else swarm-ha/base:trixie built with debootstrap; for --debian 12
+                      the same with bookworm); an explicit image must be of the --debian release
   --mirror URL        Debian mirror for the offline base image (default: the one this machine's apt
                       sources name, else http://deb.debian.org/debian)
   --subnet CIDR       the lab network, a /24 (default 172.28.5.0/24)
@@ -131,6 +147,7 @@ const LAB_FLAGS = {
   replicas: { type: "string" },
   "base-image": { type: "string" },
   mirror: { type: "string" },
+  debian: { type: "string" },
   subnet: { type: "string" },
   connections: { type: "string" },
   "report-dir": { type: "string" },
@@ -152,6 +169,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   let edge: 1 | 2 = 2;
   let baseImage = env.SWARM_HA_BASE_IMAGE?.trim() || undefined;
   let mirror: string | undefined;
+  let debian = env.SWARM_HA_DEBIAN?.trim() ? parseDebian("SWARM_HA_DEBIAN", env.SWARM_HA_DEBIAN.trim()) : DEFAULT_DEBIAN_RELEASE;
   let subnet = "172.28.5.0/24";
   let drill = true;
   let baseline = true;
@@ -215,6 +233,9 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
         mirror = checked.url;
         break;
       }
+      case "debian":
+        debian = parseDebian("--debian", v);
+        break;
       case "subnet": {
         const c = parseCidr(v ?? "");
         if (!c || c.prefix !== 24 || (c.base & 0xff) !== 0) throw flagError("--subnet", `must be a /24 network like 172.28.5.0/24 (got ${JSON.stringify(v ?? "")})`);
@@ -258,13 +279,22 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   if (command === "matrix") {
     if (managersGiven === 1) throw flagError("--managers", "the matrix needs 3 managers (leader-kill and az-loss keep a Raft quorum only with 3); drop --managers");
     if (edge === 1) throw flagError("--edge", "the matrix needs the balancer pair (edge-kill, az-loss of the holder's zone); drop --edge");
-    const m = matrixOptions({ command, managers: 3, workers: workersGiven ?? MATRIX_LAB.workers, replicas, edge, baseImage, mirror, subnet, reportDir, keepOnFailure, privileged }, { connectionsGiven, baselineGiven, passes, only });
+    const m = matrixOptions({ command, managers: 3, workers: workersGiven ?? MATRIX_LAB.workers, replicas, edge, baseImage, mirror, debian, subnet, reportDir, keepOnFailure, privileged }, { connectionsGiven, baselineGiven, passes, only });
     labConfig(m);
     return m;
   }
-  const opts: LabOptions = { command, managers, workers, replicas, edge, baseImage, mirror, subnet, drill, baseline, connections, reportDir, keepOnFailure, privileged, ...(node ? { node } : {}) };
+  const opts: LabOptions = { command, managers, workers, replicas, edge, baseImage, mirror, debian, subnet, drill, baseline, connections, reportDir, keepOnFailure, privileged, ...(node ? { node } : {}) };
   if (command === "up" || command === "drill") labConfig(opts); // validates replicas against nodes now
   return opts;
+}
+
+/** `--debian 12|13` (or SWARM_HA_DEBIAN): a Debian release the lab's images can be built on. */
+function parseDebian(flag: string, v: string | undefined): DebianRelease {
+  const n = Number(v);
+  if (!(DEBIAN_RELEASES as readonly number[]).includes(n) || !/^\d+$/.test(v ?? "")) {
+    throw flagError(flag, `must be ${DEBIAN_RELEASES.join(" or ")} (got ${JSON.stringify(v ?? "")}); ${DEFAULT_DEBIAN_RELEASE} is the default`);
+  }
+  return n as DebianRelease;
 }
 
 /** `--only a,b`: scenario names, each known, none twice. */

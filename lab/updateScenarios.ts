@@ -8,6 +8,7 @@
  * Both put the service back to the spec it had before, on every exit path (also Ctrl-C).
  * The judging is pure (chaos/scenarios/updateScenario.ts); this module only acts and polls.
  */
+import { healingOnSignal } from "../base/signals";
 import { HttpLoad } from "../chaos/load/load";
 import type { ScenarioName, ScenarioResult } from "../chaos/scenarios/matrix";
 import { round1, scenarioResult } from "../chaos/scenarios/scenarioResult";
@@ -111,21 +112,9 @@ export async function restoreSpec(manager: string, original: EngineObject, log: 
   }
 }
 
-/** Runs `restore` if the process is interrupted while `f` runs, then exits 130. */
-export async function restoringOnSignal<T>(restore: () => Promise<unknown>, log: Log, f: () => Promise<T>): Promise<T> {
-  const onSignal = (sig: NodeJS.Signals) => {
-    log(`${sig}: putting the lab back before exiting`);
-    const exit = () => process.exit(130);
-    restore().then(exit, exit);
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  try {
-    return await f();
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  }
+/** Runs `restore` if the process is interrupted while `f` runs, then exits 130/143 (base/signals.ts). */
+export function restoringOnSignal<T>(restore: () => Promise<unknown>, log: Log, f: () => Promise<T>): Promise<T> {
+  return healingOnSignal(`putting service ${SERVICE} back on its original spec`, restore, log, f);
 }
 
 interface UpdateRun {

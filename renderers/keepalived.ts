@@ -5,7 +5,7 @@
  * to the new MASTER. The AWS edge instances and the lab's nginx containers are configured from
  * these same functions; only `floating` differs.
  *
- * Facts measured with Debian's keepalived 2.2.7 (the version here and on Ubuntu 24.04):
+ * Facts measured with Debian 12's keepalived 2.2.7 (Ubuntu 24.04 carries 2.2.8, the same line):
  * - `track_process` is not compiled in (`keepalived --version` lists no TRACK_PROCESS): the
  *   keyword is rejected. It also needs the kernel's process-events connector, which answers only
  *   in the initial PID namespace, so it could not work in the lab's containers anyway.
@@ -26,6 +26,12 @@
 import { parse, stringify } from "yaml";
 import { parseCidr, parseIpv4 } from "../base/ipv4";
 import { renderEdgeUserData } from "./cloudInit";
+
+/**
+ * The shell the health check runs in: the real file, not the merged-/usr symlink \`/bin/sh\`, which
+ * keepalived 2.3 refuses under enable_script_security. Present on every merged-/usr system.
+ */
+export const CHECK_SHELL = "/usr/bin/sh";
 
 /** Where the rendered files live on a balancer (AWS instance or lab container). */
 export const KEEPALIVED_PATHS = {
@@ -198,7 +204,7 @@ global_defs {
 # Passes while the node drains (${drainFlag}): the address stays until nginx has closed
 # its connections and keepalived is stopped, whose priority-0 advert hands it over at once.
 vrrp_script chk_nginx {
-  script "/bin/sh -c '[ -e ${drainFlag} ] || exec /usr/bin/curl -fsS --max-time ${t.curlMaxTimeSeconds} -o /dev/null ${healthUrl}'"
+  script "${CHECK_SHELL} -c '[ -e ${drainFlag} ] || exec /usr/bin/curl -fsS --max-time ${t.curlMaxTimeSeconds} -o /dev/null ${healthUrl}'"
   interval ${t.checkIntervalSeconds}
   timeout ${t.checkTimeoutSeconds}
   fall ${t.checkFall}

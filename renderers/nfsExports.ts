@@ -65,14 +65,25 @@ vers4.2=y
 `;
 }
 
-export function renderGaneshaConf(m: ExportModel): string {
+/** What differs between the ganesha lines the lab runs (Debian 12: 4.3, Debian 13: 6.5). */
+export interface GaneshaOptions {
+  /**
+   * ganesha 5+ marks itself an I/O flusher (PR_SET_IO_FLUSHER, which needs CAP_SYS_RESOURCE) and
+   * exits when refused; a container without that capability (this lab's) must allow the refusal.
+   * 4.x has no such step. Default false.
+   */
+  readonly allowIoFlusherFail?: boolean;
+}
+
+export function renderGaneshaConf(m: ExportModel, o: GaneshaOptions = {}): string {
   const { uid, gid } = check(m);
+  const flusher = o.allowIoFlusherFail ? "\n  allow_set_io_flusher_fail = true;" : "";
   return `# Rendered by swarm-ha (renderers/nfsExports.ts) from the same model as /etc/exports.
 NFS_CORE_PARAM {
   Protocols = 4;
   NFS_Port = 2049;
   Enable_NLM = false;
-  Enable_RQUOTA = false;
+  Enable_RQUOTA = false;${flusher}
 }
 
 NFSV4 {

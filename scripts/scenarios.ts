@@ -3,7 +3,7 @@
  * one with the same flags runs) and writes their results as JSON. Until the matrix runner
  * (npm run lab -- matrix) wires them, this is how to run them by hand:
  *
- *   flock /tmp/swarm-ha-lab.lock npx tsx scripts/scenarios.ts --only rolling-update,bad-update,nfs-stop \
+ *   flock /tmp/swarm-ha-lab.lock node --import tsx scripts/scenarios.ts --only rolling-update,bad-update,nfs-stop \
  *     --connections 200 --out lab-report/scenarios.json -- --managers 3 --workers 5
  *
  * Flags after `--` go to the lab's bring-up (npm run lab -- up --no-drill ...). The lab is left up.
@@ -12,6 +12,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { readArgv, type FlagSpec } from "../base/argv";
+import { signalGuard, type SignalGuard } from "../base/signals";
 import type { ScenarioResult } from "../chaos/scenarios/matrix";
 import { LabInfo, up } from "../lab/lab";
 import { nfsStop } from "../lab/nfsOutage";
@@ -60,7 +61,7 @@ function summary(r: ScenarioResult): string {
   );
 }
 
-async function main(): Promise<number> {
+async function main(guard: SignalGuard): Promise<number> {
   let o: ReturnType<typeof parse>;
   try {
     o = parse(process.argv.slice(2));
@@ -72,6 +73,7 @@ async function main(): Promise<number> {
   const info: LabInfo = await up(parseArgs(["up", "--no-drill", ...o.lab]) as never, log);
   const results: ScenarioResult[] = [];
   for (const name of o.only) {
+    if (guard.interrupted) break; // healing before the exit: start nothing more
     log(`▶ ${name} under ${o.connections} connections`);
     const r = await RUNNERS[name](info, { connections: o.connections, log });
     results.push(r);
@@ -85,13 +87,15 @@ async function main(): Promise<number> {
   return results.every((r) => r.passed) ? 0 : 1;
 }
 
-// Run as a script (tsx scripts/scenarios.ts); a test imports parse() alone.
+// Run as a script (tsx scripts/scenarios.ts); a test imports parse() alone. Through the signal guard
+// (base/signals.ts): after a Ctrl-C the scenario's heal finishes first.
 if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
+  const guard = signalGuard();
+  main(guard).then(
+    (code) => guard.exit(code),
     (e: unknown) => {
-      console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
-      process.exit(4);
+      if (!guard.interrupted) console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+      guard.exit(4);
     },
   );
 }

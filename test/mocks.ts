@@ -3,6 +3,7 @@
  * invoke the program is not expected to make, and a record of every registration with its parent
  * and dependencies so tests can assert the resource graph.
  */
+import { CANONICAL_OWNER_ID, ubuntuAmiNamePattern, type UbuntuRelease } from "../base/ubuntu";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import * as fs from "fs";
@@ -45,6 +46,10 @@ export interface MockedStack {
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 
+/** The AMI ids the mocked lookup answers, per release: x86_64 (Canonical amd64) and arm64 (Graviton). */
+export const MOCK_AMIS: Readonly<Record<UbuntuRelease, string>> = { "24.04": "ami-0123456789abcdef0", "26.04": "ami-0a1b2c3d4e5f60718" };
+export const MOCK_ARM64_AMIS: Readonly<Record<UbuntuRelease, string>> = { "24.04": "ami-0fedcba9876543210", "26.04": "ami-0f1e2d3c4b5a69788" };
+
 const ALLOWED_INVOKES: Record<string, (inputs: any) => Record<string, any>> = {
   "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({
     names: ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
@@ -53,14 +58,15 @@ const ALLOWED_INVOKES: Record<string, (inputs: any) => Record<string, any>> = {
   }),
   "aws:ec2/getAmi:getAmi": (inputs) => {
     const filters = inputs.filters as Array<{ name: string; values: string[] }>;
-    if (!JSON.stringify(filters).includes("ubuntu-noble-24.04")) throw new Error("unexpected AMI filter");
     // The image name and the architecture filter must agree (Canonical names x86_64 "amd64").
     const arch = filters.find((f) => f.name === "architecture")?.values[0] ?? "x86_64";
     const named = filters.find((f) => f.name === "name")?.values[0] ?? "";
-    if (!named.includes(arch === "arm64" ? "-arm64-" : "-amd64-")) throw new Error(`AMI name ${named} is not for ${arch}`);
-    return arch === "arm64"
-      ? { id: "ami-0fedcba9876543210", name: "ubuntu-noble-24.04-arm64-server-20261101" }
-      : { id: "ami-0123456789abcdef0", name: "ubuntu-noble-24.04-amd64-server-20261101" };
+    const release = (Object.keys(MOCK_AMIS) as UbuntuRelease[]).find((r) => named === ubuntuAmiNamePattern(r, arch as "x86_64" | "arm64"));
+    if (!release || JSON.stringify(inputs.owners) !== JSON.stringify([CANONICAL_OWNER_ID])) throw new Error(`unexpected AMI lookup ${JSON.stringify(filters)}`);
+    return {
+      id: (arch === "arm64" ? MOCK_ARM64_AMIS : MOCK_AMIS)[release],
+      name: named.replace("ubuntu/images/hvm-ssd-gp3/", "").replace("*", "20261101"),
+    };
   },
   // The edge pair's IAM policy builds the Elastic IP's ARN (arn:<partition>:ec2:<region>:<account>:elastic-ip/<id>).
   "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" }),

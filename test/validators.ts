@@ -155,3 +155,31 @@ export function xmllint(xml: string): void {
   }
   if (r.status !== 0) throw new Error(`xmllint rejected the SVG: ${r.stderr || r.error?.message}`);
 }
+
+/**
+ * The same checks inside the lab's balancer image of each Debian release (nginx 1.22 / keepalived
+ * 2.2.7 on 12, nginx 1.26 / keepalived 2.3.3 on 13), so a config one release refuses fails a test
+ * even where the host carries the other release's tools. One `docker run --rm -i` per image and
+ * file: the text goes in on standard input (no bind mount, so a remote engine works too).
+ */
+export type InImageTool = "nginx" | "keepalived";
+
+/** Set by .ci/run: without an engine the in-image checks fail instead of being skipped. */
+export const REQUIRE_IMAGE_VALIDATORS_ENV = "SWARM_HA_REQUIRE_IMAGE_VALIDATORS";
+
+/** Label on the validation containers (not swarm-ha.lab=1: `npm run lab -- down` leaves them be). */
+export const VALIDATE_LABEL = "swarm-ha.validate=1";
+
+export function validateInImage(image: string, tool: InImageTool, conf: string): ValidationResult {
+  const check =
+    tool === "nginx"
+      ? "cat > /tmp/nginx.conf && exec nginx -t -c /tmp/nginx.conf"
+      : "cat > /tmp/keepalived.conf && exec keepalived -t -f /tmp/keepalived.conf";
+  const r = spawnSync(
+    "docker",
+    ["run", "--rm", "-i", "--label", VALIDATE_LABEL, "--entrypoint", "/usr/bin/sh", image, "-c", check],
+    { input: conf, encoding: "utf8", timeout: 60_000 },
+  );
+  if (r.error) return { ok: false, status: null, output: `docker run ${image} could not run: ${r.error.message}` };
+  return { ok: r.status === 0, status: r.status, output: `${r.stdout ?? ""}${r.stderr ?? ""}`.trim() };
+}

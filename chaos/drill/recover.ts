@@ -4,6 +4,7 @@
  * holder of the floating address that stays the same.
  */
 
+import { signalGuard } from "../../base/signals";
 import type { Clock, SignalHost } from "./timeline";
 import type { Fault } from "./fault";
 import type { Sampler } from "./observe";
@@ -47,7 +48,10 @@ export class Healer {
   }
 }
 
-/** Heals on SIGINT/SIGTERM before exiting; returns the function that unregisters the handlers. */
+/**
+ * Heals on SIGINT/SIGTERM before exiting (base/signals.ts: the one mechanism every entry point
+ * shares); returns the function that unregisters the heal.
+ */
 export function healOnSignals(
   healer: Healer,
   rec: DrillRecord,
@@ -56,21 +60,13 @@ export function healOnSignals(
   onSignal: (sig: string) => void,
 ): () => void {
   if (!signals) return () => undefined;
-  let signalled = false;
-  const handler = (sig: "SIGINT" | "SIGTERM") => () => {
-    if (signalled) return;
-    signalled = true;
-    onSignal(sig);
-    rec.event("signal", `${sig}: healing the fault before exiting`);
-    void healer.heal().finally(() => exit(sig === "SIGINT" ? 130 : 143));
-  };
-  const handlers = { SIGINT: handler("SIGINT"), SIGTERM: handler("SIGTERM") };
-  signals.on("SIGINT", handlers.SIGINT);
-  signals.on("SIGTERM", handlers.SIGTERM);
-  return () => {
-    signals.off("SIGINT", handlers.SIGINT);
-    signals.off("SIGTERM", handlers.SIGTERM);
-  };
+  return signalGuard(signals, exit).register({
+    announce: (sig) => {
+      onSignal(sig);
+      rec.event("signal", `${sig}: healing the fault before exiting`);
+    },
+    heal: () => healer.heal(),
+  });
 }
 
 /**

@@ -15,11 +15,8 @@ export const realClock: Clock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
-/** The part of `process` the drill uses to restart the target on Ctrl-C / SIGTERM. */
-export interface SignalHost {
-  on(signal: "SIGINT" | "SIGTERM", handler: () => void): unknown;
-  off(signal: "SIGINT" | "SIGTERM", handler: () => void): unknown;
-}
+/** The part of `process` the drill uses to restart the target on Ctrl-C / SIGTERM (base/signals.ts). */
+export type { SignalHost } from "../../base/signals";
 
 export interface DrillSample {
   /** Seconds relative to the stop request (negative before it). */

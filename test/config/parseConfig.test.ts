@@ -248,6 +248,7 @@ const BAD: Array<[label: string, values: RawConfig, key: string, fix: RegExp]> =
     /instance keeps the WAS logs on one server in the first availability zone.*`pulumi config set logStore efs`.*`pulumi config set acceptLogStoreZoneLoss true`/,
   ],
   ["acceptLogStoreZoneLoss not a boolean", { acceptLogStoreZoneLoss: "maybe" }, "acceptLogStoreZoneLoss", /must be true or false/],
+  ["an Ubuntu release without EC2 support here", { ubuntuRelease: "22.04" }, "ubuntuRelease", /must be 24\.04 or 26\.04 \(got "22\.04"\)/],
 ];
 
 describe("parseConfig rejects bad configuration, naming the key and the fix", () => {
@@ -285,6 +286,7 @@ describe("parseConfig happy paths", () => {
         encryptOverlay: false,
       },
       ssh: { keyConfigured: false, user: "ubuntu" },
+      ubuntuRelease: "24.04",
       instanceFamilies: [...DEFAULT_INSTANCE_FAMILIES],
       managers: { count: 1, instanceType: "t3.small", runTasks: true },
       workers: { count: 3, instanceType: "t3.small" },

@@ -7,7 +7,7 @@
  * budgets are the matrix's own verdict, and the exit code must agree with matrix.json.
  * Imported by run.test.ts (one Docker engine, one lab at a time).
  */
-import { execFile, execFileSync } from "child_process";
+import { execFile, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -107,6 +107,18 @@ describe.skipIf(ENGINE_PROBLEM !== undefined).sequential(
       expect(graceful.result.code).toBe(0);
     }, 5 * MIN);
 
+    // Issue 26: Ctrl-C of the matrix two seconds into a worker-partition row once printed nothing and
+    // left the DROP rules for the detached safety to heal two minutes later.
+    it("Ctrl-C (SIGINT to its process group) 2 s into a worker-partition row: says so, heals the node within 5 s, then ends", async () => {
+      const r = await interruptMatrixRow(path.join(dir, "interrupted"), say);
+      say(`interrupted ${r.node} ${r.signalledAfterFault.toFixed(1)} s after the fault; DROP rules gone ${r.healedAfterSignal?.toFixed(2) ?? "never"} s after SIGINT; npm exit ${r.code ?? r.signal}`);
+      expect(r.output).toContain("signal: SIGINT: healing the fault before exiting");
+      expect(r.rulesAtSignal).toBeGreaterThan(0); // the row really was mid-fault
+      expect(r.healedAfterSignal).not.toBeNull();
+      expect(r.healedAfterSignal!).toBeLessThanOrEqual(5);
+      expect(r.code === 130 || r.signal === "SIGINT").toBe(true);
+    }, 5 * MIN);
+
     it("writes matrix.md and a well-formed timeline SVG per scenario", () => {
       const md = fs.readFileSync(path.join(dir, "matrix.md"), "utf8");
       expect(md).toMatch(/^# Failure matrix — (PASSED|FAILED)/);
@@ -115,3 +127,71 @@ describe.skipIf(ENGINE_PROBLEM !== undefined).sequential(
     });
   },
 );
+
+/**
+ * DROP rules of the lab partition (renderers/labPartition.ts) in a node, or -1 when it cannot be
+ * read. Asynchronous: a synchronous child blocks the vitest worker ("Timeout calling onTaskUpdate").
+ */
+function dropRules(node: string): Promise<number> {
+  return new Promise((resolve) => {
+    execFile("docker", ["exec", node, "sh", "-c", "iptables -t raw -S PREROUTING; iptables -t mangle -S POSTROUTING"], { encoding: "utf8", timeout: 10_000 }, (err, out) =>
+      resolve(err ? -1 : out.split("\n").filter((l) => / -j DROP$/.test(l)).length),
+    );
+  });
+}
+
+function psList(): Promise<string> {
+  return new Promise((resolve) => execFile("ps", ["-eo", "args"], { encoding: "utf8" }, (_e, out) => resolve(out ?? "")));
+}
+
+/**
+ * `npm run lab -- matrix --only worker-partition` in its own process group, SIGINT to the group (a
+ * terminal's Ctrl-C) 2 s after the row's fault, then the node's DROP rules polled until gone.
+ */
+async function interruptMatrixRow(reportDir: string, say: (l: string) => void): Promise<{
+  /** npm's exit: 130 passed on from the CLI, or none when npm itself ended on the SIGINT (then `signal`). */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  output: string;
+  node: string;
+  signalledAfterFault: number;
+  rulesAtSignal: number;
+  healedAfterSignal: number | null;
+}> {
+  const child = spawn("npm", ["run", "lab", "--", "matrix", "--only", "worker-partition", "--report-dir", reportDir], {
+    cwd: `${__dirname}/../..`,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  const fault = new Promise<{ node: string; at: number }>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      const m = /stop: partition (swarm-ha-worker-\d+)/.exec(output);
+      if (m) resolve({ node: m[1], at: Date.now() });
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    void exited.then(() => reject(new Error(`the matrix ended before its fault:\n${output.split("\n").slice(-20).join("\n")}`)));
+  });
+  const { node, at } = await fault;
+  await new Promise((r) => setTimeout(r, 2000));
+  const rulesAtSignal = await dropRules(node);
+  const signalled = Date.now();
+  process.kill(-child.pid!, "SIGINT");
+  let healedAfterSignal: number | null = null;
+  while (Date.now() - signalled < 15_000) {
+    if ((await dropRules(node)) === 0) {
+      healedAfterSignal = (Date.now() - signalled) / 1000;
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const { code, signal } = await exited;
+  // npm may end on the SIGINT itself; the CLI (same process group) still heals and exits 130 after.
+  const cliGone = Date.now();
+  while (Date.now() - cliGone < 30_000 && /lab\/cli\.ts matrix --only worker-partition/.test(await psList())) await new Promise((r) => setTimeout(r, 200));
+  say(output.split("\n").filter((l) => /signal:|start|stop/.test(l)).join("\n"));
+  return { code, signal, output, node, signalledAfterFault: (signalled - at) / 1000, rulesAtSignal, healedAfterSignal };
+}

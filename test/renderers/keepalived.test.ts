@@ -109,7 +109,7 @@ describe("renderKeepalivedConf", () => {
     expect(block(c, "global_defs")).toMatch(/script_user root\n\s+enable_script_security/);
     const check = block(c, "vrrp_script chk_nginx");
     expect(check).toContain(
-      `script "/bin/sh -c '[ -e ${KEEPALIVED_PATHS.drainFlag} ] || exec /usr/bin/curl -fsS --max-time 1 -o /dev/null http://127.0.0.1/nginx-health'"`,
+      `script "/usr/bin/sh -c '[ -e ${KEEPALIVED_PATHS.drainFlag} ] || exec /usr/bin/curl -fsS --max-time 1 -o /dev/null http://127.0.0.1/nginx-health'"`,
     );
     expect(check).toContain(`fall ${KEEPALIVED_TUNING.checkFall}`);
     expect(check).toContain(`rise ${KEEPALIVED_TUNING.checkRise}`);

@@ -96,6 +96,11 @@ describe("renderGaneshaConf (the lab's NFS server, same model)", () => {
     expect([...conf.matchAll(/Access_Type = (\w+);/g)].map((m) => m[1])).toEqual(["None", "None", "RW"]);
   });
 
+  it("allows a refused I/O-flusher mark only when asked (ganesha 6.5 on Debian 13 exits on it; 4.3 lacks the step)", () => {
+    expect(conf).not.toContain("allow_set_io_flusher_fail");
+    expect(renderGaneshaConf(model, { allowIoFlusherFail: true })).toMatch(/NFS_CORE_PARAM \{[^}]*\n  allow_set_io_flusher_fail = true;\n\}/);
+  });
+
   it("squashes every user and speaks NFSv4 over TCP only", () => {
     expect(conf).toContain("Squash = All_Squash;");
     expect(conf).toContain("Anonymous_Uid = 65534;");
