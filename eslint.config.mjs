@@ -8,7 +8,17 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: ["node_modules/", "dist/", "bin/", "lab-report/", ".lab/", ".tools/", "**/*.js", "**/*.cjs", "**/*.mjs"],
+    ignores: [
+      "node_modules/",
+      "dist/",
+      "bin/",
+      "lab-report/",
+      ".lab/",
+      ".tools/",
+      "**/*.js",
+      "**/*.cjs",
+      "**/*.mjs",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -26,7 +36,10 @@ export default tseslint.config(
       "@typescript-eslint/await-thenable": "error",
       "@typescript-eslint/only-throw-error": "error",
       "@typescript-eslint/no-base-to-string": "error",
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" },
+      ],
       "@typescript-eslint/no-unused-expressions": "error",
       // `any` marks the edges where untyped data comes in (raw Docker/EC2 JSON, the mock monitor's
       // requests); the checks that matter at those edges are the promise rules above.

@@ -29,12 +29,17 @@ const identity = { project: cfg.project, stack: cfg.stack };
 const deployment = new random.RandomId("deployment", { byteLength: 8 });
 
 // One SSH key for every machine: the configured one, or a generated ED25519 pair kept as a secret.
-const generated = cfg.sshPrivateKey ? undefined : new tls.PrivateKey("ssh", { algorithm: "ED25519" });
+const generated = cfg.sshPrivateKey
+  ? undefined
+  : new tls.PrivateKey("ssh", { algorithm: "ED25519" });
 const privateKey = pulumi.secret(cfg.sshPrivateKey ?? generated!.privateKeyOpenssh);
 const publicKey = generated
   ? generated.publicKeyOpenssh
   : tls.getPublicKeyOutput({ privateKeyOpenssh: privateKey }).publicKeyOpenssh;
-const keyPair = new aws.ec2.KeyPair("ssh", { publicKey, tags: roleTags(identity, "swarm", `${cfg.stack}-ssh`) });
+const keyPair = new aws.ec2.KeyPair("ssh", {
+  publicKey,
+  tags: roleTags(identity, "swarm", `${cfg.stack}-ssh`),
+});
 const ssh = { user: cfg.ssh.user, privateKey, keyName: keyPair.keyName };
 
 const network = new Network("net", {
@@ -65,7 +70,9 @@ const deployed: pulumi.ResourceTransformation = (t) => {
     .all([t.props.tags as pulumi.Input<Record<string, string>> | undefined, deployment.hex])
     .apply(([own, id]) => ({ ...(own ?? {}), [TAG_DEPLOYMENT]: id }));
   // The components pass dependsOn as a plain list (or one resource), never as an output of a list.
-  const own = ([] as pulumi.Input<pulumi.Resource>[]).concat((t.opts.dependsOn ?? []) as pulumi.Input<pulumi.Resource>[]);
+  const own = ([] as pulumi.Input<pulumi.Resource>[]).concat(
+    (t.opts.dependsOn ?? []) as pulumi.Input<pulumi.Resource>[],
+  );
   return {
     props: instance ? { ...t.props, tags } : t.props,
     opts: { ...t.opts, dependsOn: [...own, ...network.internetAccess] },
@@ -73,19 +80,23 @@ const deployed: pulumi.ResourceTransformation = (t) => {
 };
 const machines = { transformations: [deployed] };
 
-const cluster = new SwarmCluster("swarm", {
-  identity,
-  ami: amiFor(cfg.workers.instanceType), // the managers share it (config/schema.ts: one swarm architecture)
-  managerCount: cfg.managers.count,
-  managerInstanceType: cfg.managers.instanceType,
-  workerCount: cfg.workers.count,
-  workerInstanceType: cfg.workers.instanceType,
-  subnetIds: network.clusterSubnetIds,
-  subnetZones: network.clusterSubnetZones,
-  securityGroupIds: [network.clusterSecurityGroupId],
-  ssh,
-  dispatcherHeartbeatSeconds: cfg.swarm.dispatcherHeartbeatSeconds,
-}, machines);
+const cluster = new SwarmCluster(
+  "swarm",
+  {
+    identity,
+    ami: amiFor(cfg.workers.instanceType), // the managers share it (config/schema.ts: one swarm architecture)
+    managerCount: cfg.managers.count,
+    managerInstanceType: cfg.managers.instanceType,
+    workerCount: cfg.workers.count,
+    workerInstanceType: cfg.workers.instanceType,
+    subnetIds: network.clusterSubnetIds,
+    subnetZones: network.clusterSubnetZones,
+    securityGroupIds: [network.clusterSecurityGroupId],
+    ssh,
+    dispatcherHeartbeatSeconds: cfg.swarm.dispatcherHeartbeatSeconds,
+  },
+  machines,
+);
 
 // The WAS log store (docs/log-store.md): EFS with a mount target in every cluster subnet, or the
 // NFS server in the first zone. The WAS mounts either as an NFS export with the store's options.
@@ -97,17 +108,21 @@ const logs =
         subnetIds: network.clusterSubnetIds,
         clientSecurityGroupId: network.clusterSecurityGroupId,
       })
-    : new NfsLogServer("logs", {
-        identity,
-        ami: amiFor(cfg.nfs.instanceType),
-        instanceType: cfg.nfs.instanceType,
-        subnetId: network.clusterSubnetIds[0],
-        availabilityZone: network.clusterSubnetZones[0],
-        securityGroupIds: [network.nfsSecurityGroupId],
-        ssh,
-        exportPath: cfg.nfs.exportPath,
-        allowedCidrs: network.clusterCidrs,
-      }, machines);
+    : new NfsLogServer(
+        "logs",
+        {
+          identity,
+          ami: amiFor(cfg.nfs.instanceType),
+          instanceType: cfg.nfs.instanceType,
+          subnetId: network.clusterSubnetIds[0],
+          availabilityZone: network.clusterSubnetZones[0],
+          securityGroupIds: [network.nfsSecurityGroupId],
+          ssh,
+          exportPath: cfg.nfs.exportPath,
+          allowedCidrs: network.clusterCidrs,
+        },
+        machines,
+      );
 const logExport =
   logs instanceof EfsLogStore
     ? { server: logs.dnsName, exportPath: logs.exportPath, store: "efs" as const }
@@ -134,19 +149,26 @@ const was = new WasService("was", {
 });
 
 // nginx sends traffic to every node that may run a task; nodes without one refuse and are retried.
-const schedulable: SwarmNode[] = [...(cfg.managers.runTasks ? cluster.managers : []), ...cluster.workers];
-const edge = new EdgeTier("edge", {
-  identity,
-  ami: amiFor(cfg.edge.instanceType),
-  instanceType: cfg.edge.instanceType,
-  nodes: cfg.edge.nodes,
-  subnetIds: network.edgeSubnetIds,
-  securityGroupIds: [network.edgeSecurityGroupId],
-  ssh,
-  upstreamHosts: schedulable.map((n) => n.privateIp),
-  upstreamPort: cfg.was.port,
-  dependsOn: [was],
-}, machines);
+const schedulable: SwarmNode[] = [
+  ...(cfg.managers.runTasks ? cluster.managers : []),
+  ...cluster.workers,
+];
+const edge = new EdgeTier(
+  "edge",
+  {
+    identity,
+    ami: amiFor(cfg.edge.instanceType),
+    instanceType: cfg.edge.instanceType,
+    nodes: cfg.edge.nodes,
+    subnetIds: network.edgeSubnetIds,
+    securityGroupIds: [network.edgeSecurityGroupId],
+    ssh,
+    upstreamHosts: schedulable.map((n) => n.privateIp),
+    upstreamPort: cfg.was.port,
+    dependsOn: [was],
+  },
+  machines,
+);
 
 const nodeOutputs = (nodes: SwarmNode[]) =>
   nodes.map((n) => ({
@@ -171,8 +193,18 @@ export const edgeEipAllocationId = edge.eipAllocationId;
  */
 export const logStore =
   logs instanceof EfsLogStore
-    ? { kind: "efs", export: logs.exportTarget, retained: logs.fileSystemId, mountTargetIds: logs.mountTargetIds }
-    : { kind: "instance", export: logs.exportTarget, retained: logs.dataVolumeId, allowedCidrs: network.clusterCidrs };
+    ? {
+        kind: "efs",
+        export: logs.exportTarget,
+        retained: logs.fileSystemId,
+        mountTargetIds: logs.mountTargetIds,
+      }
+    : {
+        kind: "instance",
+        export: logs.exportTarget,
+        retained: logs.dataVolumeId,
+        allowedCidrs: network.clusterCidrs,
+      };
 export const nfsExport = logs.exportTarget;
 // Instance store only (the names predate logStore; kept for the deploy steps that cite them).
 export const nfsDataVolumeId = logs instanceof NfsLogServer ? logs.dataVolumeId : undefined;
@@ -191,17 +223,34 @@ export const deploymentId = deployment.hex;
 
 // The drill reads the same outputs `npm run chaos -- --stack <name>` reads.
 const chaos = cfg.chaos.enabled
-  ? new ChaosCheck("chaos", {
-      target: cfg.chaos.target,
-      deadlineSeconds: cfg.chaos.deadlineSeconds,
-      // The drill is a separate process: hand it the stack's AWS identity (a secret input).
-      aws: cfg.drillAws,
-      fault: cfg.chaos.fault,
-      stackOutputs: pulumi.output({
-        url, region, managerAddress, managerAddresses, nodes, edgeInstanceIds, edgeEipAllocationId, serviceName,
-        replicas, managersRunTasks, sshUser, sshPrivateKey, stackTags, vpcId, deploymentId,
-      }),
-      triggers: [JSON.stringify(was.spec), ...nodes.map((n) => n.instanceId)],
-    }, { dependsOn: [was, edge] })
+  ? new ChaosCheck(
+      "chaos",
+      {
+        target: cfg.chaos.target,
+        deadlineSeconds: cfg.chaos.deadlineSeconds,
+        // The drill is a separate process: hand it the stack's AWS identity (a secret input).
+        aws: cfg.drillAws,
+        fault: cfg.chaos.fault,
+        stackOutputs: pulumi.output({
+          url,
+          region,
+          managerAddress,
+          managerAddresses,
+          nodes,
+          edgeInstanceIds,
+          edgeEipAllocationId,
+          serviceName,
+          replicas,
+          managersRunTasks,
+          sshUser,
+          sshPrivateKey,
+          stackTags,
+          vpcId,
+          deploymentId,
+        }),
+        triggers: [JSON.stringify(was.spec), ...nodes.map((n) => n.instanceId)],
+      },
+      { dependsOn: [was, edge] },
+    )
   : undefined;
 export const chaosReport = chaos?.report;

@@ -19,8 +19,18 @@
  * Defaults are stated once: a WasService argument left out takes the default of the config key
  * of the same meaning in config/schema.ts (`schemaDefault`), which Pulumi.yaml and the README show.
  */
-export { Network, ExistingNetwork, checkExistingNetworkArgs, SWARM_PORTS } from "./components/network";
-export type { NetworkArgs, ExistingNetworkArgs, FirewallArgs, ClusterNetwork } from "./components/network";
+export {
+  Network,
+  ExistingNetwork,
+  checkExistingNetworkArgs,
+  SWARM_PORTS,
+} from "./components/network";
+export type {
+  NetworkArgs,
+  ExistingNetworkArgs,
+  FirewallArgs,
+  ClusterNetwork,
+} from "./components/network";
 export { SwarmCluster } from "./components/swarmCluster";
 export type { SwarmClusterArgs, SwarmNode } from "./components/swarmCluster";
 export { SSH_DIAL } from "./components/ssh";
@@ -44,7 +54,11 @@ export { EdgeTier } from "./components/edge";
 export type { EdgeTierArgs } from "./components/edge";
 export { ChaosCheck } from "./components/chaosCheck";
 export type { ChaosCheckArgs } from "./components/chaosCheck";
-export { ubuntuAmi, hasSimplifiedRecovery, SIMPLIFIED_RECOVERY_FAMILIES } from "./components/machine";
+export {
+  ubuntuAmi,
+  hasSimplifiedRecovery,
+  SIMPLIFIED_RECOVERY_FAMILIES,
+} from "./components/machine";
 export { roleTags, TAG_DEPLOYMENT, TAG_PROJECT, TAG_ROLE, TAG_STACK } from "./base/tags";
 export type { StackIdentity, Role } from "./base/tags";
 export type { DrillReport } from "./base/drillReport";

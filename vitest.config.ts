@@ -12,11 +12,18 @@ export default defineConfig({
     pool: "forks",
     // .ci/run asks for a JSON result file too, to print one plain "N passed, N failed" line.
     reporters: process.env.SWARM_HA_TEST_RESULTS ? ["default", "json"] : ["default"],
-    ...(process.env.SWARM_HA_TEST_RESULTS ? { outputFile: { json: process.env.SWARM_HA_TEST_RESULTS } } : {}),
+    ...(process.env.SWARM_HA_TEST_RESULTS
+      ? { outputFile: { json: process.env.SWARM_HA_TEST_RESULTS } }
+      : {}),
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["test/**/*.test.ts"], exclude: ["test/e2e/**"], sequence: { groupOrder: 0 } },
+        test: {
+          name: "unit",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/e2e/**"],
+          sequence: { groupOrder: 0 },
+        },
       },
       {
         // One file (run.test.ts imports every lab suite in order): lab suites share one engine and

@@ -83,5 +83,7 @@ process.on("SIGTERM", () => shutdown("SIGTERM"));
 process.on("SIGINT", () => shutdown("SIGINT"));
 
 server.listen(PORT, () => {
-  process.stderr.write(`listening on :${PORT} (${JSON.stringify(identity)}), log ${logStream ? logFile : "stderr"}\n`);
+  process.stderr.write(
+    `listening on :${PORT} (${JSON.stringify(identity)}), log ${logStream ? logFile : "stderr"}\n`,
+  );
 });

@@ -9,11 +9,20 @@
 import { parseArgs } from "node:util";
 
 /** The flags a CLI declares, by long name (without the dashes), as util.parseArgs takes them. */
-export type FlagSpec = Readonly<Record<string, { readonly type: "string" | "boolean"; readonly short?: string }>>;
+export type FlagSpec = Readonly<
+  Record<string, { readonly type: "string" | "boolean"; readonly short?: string }>
+>;
 
 export type ArgvWord =
   /** A declared flag, as typed (`--name`, `--name=value`, or its one-letter `-x`); value: inline or the next word. */
-  | { readonly kind: "flag"; readonly name: string; readonly value?: string; readonly inline: boolean; readonly raw: string; readonly index: number }
+  | {
+      readonly kind: "flag";
+      readonly name: string;
+      readonly value?: string;
+      readonly inline: boolean;
+      readonly raw: string;
+      readonly index: number;
+    }
   /** A dash-led word that is no declared flag: an unknown `--name`, a group like `-hx`, `--` itself. */
   | { readonly kind: "unknown"; readonly raw: string; readonly index: number }
   /** Anything else (a command, a stray argument, a lone `-`). */
@@ -21,7 +30,13 @@ export type ArgvWord =
 
 /** The words of `argv` in order; `raw` is the word as typed, `index` its position in argv. */
 export function readArgv(argv: readonly string[], flags: FlagSpec): ArgvWord[] {
-  const { tokens } = parseArgs({ args: [...argv], options: flags, strict: false, allowPositionals: true, tokens: true });
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: flags,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const words: ArgvWord[] = [];
   for (const t of tokens) {
     // parseArgs splits a group of short flags (`-hx`) into tokens of one index: the group is one word.
@@ -33,11 +48,21 @@ export function readArgv(argv: readonly string[], flags: FlagSpec): ArgvWord[] {
       words.push({ kind: "unknown", raw, index: t.index });
     } else {
       const spec = Object.hasOwn(flags, t.name) ? flags[t.name] : undefined;
-      const declaredSpelling = t.rawName === `--${t.name}` || (spec?.short !== undefined && t.rawName === `-${spec.short}`);
-      const typedAsIs = raw === t.rawName || (t.rawName.startsWith("--") && raw.startsWith(`${t.rawName}=`));
+      const declaredSpelling =
+        t.rawName === `--${t.name}` ||
+        (spec?.short !== undefined && t.rawName === `-${spec.short}`);
+      const typedAsIs =
+        raw === t.rawName || (t.rawName.startsWith("--") && raw.startsWith(`${t.rawName}=`));
       words.push(
         spec && declaredSpelling && typedAsIs
-          ? { kind: "flag", name: t.name, ...(t.value !== undefined ? { value: t.value } : {}), inline: t.inlineValue === true, raw, index: t.index }
+          ? {
+              kind: "flag",
+              name: t.name,
+              ...(t.value !== undefined ? { value: t.value } : {}),
+              inline: t.inlineValue === true,
+              raw,
+              index: t.index,
+            }
           : { kind: "unknown", raw, index: t.index },
       );
     }

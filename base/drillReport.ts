@@ -16,7 +16,10 @@ export interface DrillReport {
   readonly restoreSeconds: number | null;
   readonly replicas: { readonly desired: number; readonly runningOnReady: number };
   readonly load: LoadFigures;
-  readonly baseline?: { readonly detectSeconds: number | null; readonly restoreSeconds: number | null };
+  readonly baseline?: {
+    readonly detectSeconds: number | null;
+    readonly restoreSeconds: number | null;
+  };
   readonly passed: boolean;
   readonly [extra: string]: unknown;
 }

@@ -36,12 +36,16 @@ function octetsOf(text: string, canonical: boolean): number[] | undefined {
 /** Parses "a.b.c.d" into an unsigned 32-bit number; undefined when malformed. */
 export function parseIpv4(text: string, opts: ParseOptions = {}): number | undefined {
   const octets = octetsOf(opts.canonical ? text : text.trim(), opts.canonical ?? false);
-  return octets ? ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0 : undefined;
+  return octets
+    ? ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0
+    : undefined;
 }
 
 /** Parses "a.b.c.d/n" strictly (n is one or two digits, at most 32); undefined when malformed. */
 export function parseCidr(cidr: string, opts: ParseOptions = {}): Cidr | undefined {
-  const m = /^(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})\/(\d{1,2})$/.exec(opts.canonical ? cidr : cidr.trim());
+  const m = /^(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})\/(\d{1,2})$/.exec(
+    opts.canonical ? cidr : cidr.trim(),
+  );
   if (!m) return undefined;
   const base = parseIpv4(m[1], opts);
   const prefix = Number(m[2]);

@@ -37,7 +37,10 @@ export class SignalGuard {
     private readonly host: SignalHost,
     private readonly exitProcess: (code: number) => void,
   ) {
-    this.handlers = { SIGINT: () => this.onSignal("SIGINT"), SIGTERM: () => this.onSignal("SIGTERM") };
+    this.handlers = {
+      SIGINT: () => this.onSignal("SIGINT"),
+      SIGTERM: () => this.onSignal("SIGTERM"),
+    };
   }
 
   /** The signal being handled, if one came: a loop checks it before starting more work. */
@@ -97,7 +100,10 @@ export class SignalGuard {
 const guards = new WeakMap<SignalHost, SignalGuard>();
 
 /** The guard of a signal source (one per source; the first caller's `exit` is the one used). */
-export function signalGuard(host: SignalHost = process, exit: (code: number) => void = (code) => process.exit(code)): SignalGuard {
+export function signalGuard(
+  host: SignalHost = process,
+  exit: (code: number) => void = (code) => process.exit(code),
+): SignalGuard {
   let g = guards.get(host);
   if (!g) guards.set(host, (g = new SignalGuard(host, exit)));
   return g;
@@ -114,7 +120,10 @@ export async function healingOnSignal<T>(
   f: () => Promise<T>,
   guard: SignalGuard = signalGuard(),
 ): Promise<T> {
-  const unregister = guard.register({ announce: (sig) => say(`signal: ${sig}: ${action} before exiting`), heal });
+  const unregister = guard.register({
+    announce: (sig) => say(`signal: ${sig}: ${action} before exiting`),
+    heal,
+  });
   try {
     return await f();
   } finally {

@@ -26,23 +26,41 @@ export interface UbuntuReleaseInfo {
    * Versions in the release's archive (newest of its pockets) on packages.ubuntu.com when checked
    * (docker.io: the docker.io-app source's version, read from its docker-doc page); lab/README.md.
    */
-  readonly packages: { readonly dockerIo: string; readonly nginx: string; readonly keepalived: string };
+  readonly packages: {
+    readonly dockerIo: string;
+    readonly nginx: string;
+    readonly keepalived: string;
+  };
 }
 
 export const UBUNTU: Readonly<Record<UbuntuRelease, UbuntuReleaseInfo>> = {
   "24.04": {
     codename: "noble",
     amiNamePattern: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*",
-    packages: { dockerIo: "29.1.3-0ubuntu3~24.04.2", nginx: "1.24.0-2ubuntu7.17", keepalived: "1:2.2.8-1build2" },
+    packages: {
+      dockerIo: "29.1.3-0ubuntu3~24.04.2",
+      nginx: "1.24.0-2ubuntu7.17",
+      keepalived: "1:2.2.8-1build2",
+    },
   },
   "26.04": {
     codename: "resolute",
     amiNamePattern: "ubuntu/images/hvm-ssd-gp3/ubuntu-resolute-26.04-amd64-server-*",
-    packages: { dockerIo: "29.1.3-0ubuntu4.1", nginx: "1.28.3-2ubuntu1.11", keepalived: "1:2.3.4-1" },
+    packages: {
+      dockerIo: "29.1.3-0ubuntu4.1",
+      nginx: "1.28.3-2ubuntu1.11",
+      keepalived: "1:2.3.4-1",
+    },
   },
 };
 
 /** The DescribeImages name filter of `release` for an instance architecture (Canonical names x86_64 amd64). */
-export function ubuntuAmiNamePattern(release: UbuntuRelease, architecture: "x86_64" | "arm64"): string {
-  return UBUNTU[release].amiNamePattern.replace("-amd64-", architecture === "arm64" ? "-arm64-" : "-amd64-");
+export function ubuntuAmiNamePattern(
+  release: UbuntuRelease,
+  architecture: "x86_64" | "arm64",
+): string {
+  return UBUNTU[release].amiNamePattern.replace(
+    "-amd64-",
+    architecture === "arm64" ? "-arm64-" : "-amd64-",
+  );
 }

@@ -24,7 +24,10 @@ import { DEFAULT_BUDGETS } from "./drill/verdict";
 export const EXIT = { passed: 0, failed: 1, usage: 2, refused: 3, setup: 4 } as const;
 
 export interface CliOptions {
-  readonly source: { readonly kind: "stack"; readonly stack: string } | { readonly kind: "outputs"; readonly file: string } | { readonly kind: "lab" };
+  readonly source:
+    | { readonly kind: "stack"; readonly stack: string }
+    | { readonly kind: "outputs"; readonly file: string }
+    | { readonly kind: "lab" };
   readonly target: string;
   /** What is done to the target (--fault). Default "stop". */
   readonly fault: FaultKind;
@@ -88,11 +91,26 @@ const FLAGS = {
   help: { type: "boolean" },
 } as const satisfies FlagSpec;
 /** Flags whose value is a number: a negative one is a value to range-check, not a forgotten value. */
-const NUMBER_FLAGS = new Set(["--deadline", "--rejoin-deadline", "--connections", "--max-failed", "--max-p99-ms"]);
+const NUMBER_FLAGS = new Set([
+  "--deadline",
+  "--rejoin-deadline",
+  "--connections",
+  "--max-failed",
+  "--max-p99-ms",
+]);
 
-function wholeNumber(flag: string, raw: string, min: number, max: number, unit: string, example = 60): number {
+function wholeNumber(
+  flag: string,
+  raw: string,
+  min: number,
+  max: number,
+  unit: string,
+  example = 60,
+): number {
   if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new UsageError(`${flag} must be a whole number of ${unit} from ${min} to ${max} (got ${JSON.stringify(raw)}), e.g. ${flag} ${Math.max(min, Math.min(max, example))}`);
+    throw new UsageError(
+      `${flag} must be a whole number of ${unit} from ${min} to ${max} (got ${JSON.stringify(raw)}), e.g. ${flag} ${Math.max(min, Math.min(max, example))}`,
+    );
   }
   return Number(raw);
 }
@@ -105,9 +123,13 @@ export function parseArgs(argv: readonly string[]): CliOptions | "help" {
     if (w.kind !== "flag") {
       if (w.raw.startsWith("-")) {
         const eq = w.raw.indexOf("=");
-        throw new UsageError(`unknown flag ${w.raw.startsWith("--") && eq > 0 ? w.raw.slice(0, eq) : w.raw}; run npm run chaos -- --help for the flags`);
+        throw new UsageError(
+          `unknown flag ${w.raw.startsWith("--") && eq > 0 ? w.raw.slice(0, eq) : w.raw}; run npm run chaos -- --help for the flags`,
+        );
       }
-      throw new UsageError(`unexpected argument ${JSON.stringify(w.raw)}; flags take the form --name value`);
+      throw new UsageError(
+        `unexpected argument ${JSON.stringify(w.raw)}; flags take the form --name value`,
+      );
     }
     const name = `--${w.name}`;
     if (FLAGS[w.name as keyof typeof FLAGS].type === "boolean") {
@@ -119,9 +141,11 @@ export function parseArgs(argv: readonly string[]): CliOptions | "help" {
     if (!w.inline) {
       // "-" is a value (stdin/stdout); any other dash-led word is a forgotten value.
       const negativeNumber = NUMBER_FLAGS.has(name) && v !== undefined && /^-\d/.test(v);
-      if (v === undefined || (v.startsWith("-") && v !== "-" && !negativeNumber)) throw new UsageError(`${name} needs a value, e.g. ${exampleOf(name)}`);
+      if (v === undefined || (v.startsWith("-") && v !== "-" && !negativeNumber))
+        throw new UsageError(`${name} needs a value, e.g. ${exampleOf(name)}`);
     }
-    if (v === undefined || v === "") throw new UsageError(`${name} needs a value, e.g. ${exampleOf(name)}`);
+    if (v === undefined || v === "")
+      throw new UsageError(`${name} needs a value, e.g. ${exampleOf(name)}`);
     if (values.has(name)) throw new UsageError(`${name} is given twice; keep one`);
     values.set(name, v);
   }
@@ -130,15 +154,25 @@ export function parseArgs(argv: readonly string[]): CliOptions | "help" {
   const target = values.get("--target") ?? "worker";
   const zone = target.startsWith("az:") ? target.slice(3) : undefined;
   if (zone !== undefined && !/^[a-z0-9][a-z0-9-]*$/.test(zone)) {
-    throw new UsageError(`--target ${JSON.stringify(target)}: az: needs a zone name, e.g. --target az:az-b (lab) or --target az:eu-west-1a`);
+    throw new UsageError(
+      `--target ${JSON.stringify(target)}: az: needs a zone name, e.g. --target az:az-b (lab) or --target az:eu-west-1a`,
+    );
   }
-  if (zone === undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(target)) throw new UsageError(`--target ${JSON.stringify(target)} must be worker, manager, edge, az:<zone> or a node host name`);
+  if (zone === undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(target))
+    throw new UsageError(
+      `--target ${JSON.stringify(target)} must be worker, manager, edge, az:<zone> or a node host name`,
+    );
 
   // A zone's loss is abrupt by nature: az: defaults to kill and takes nothing else.
   const faultRaw = values.get("--fault") ?? (zone !== undefined ? "kill" : DEFAULT_FAULT);
-  if (!isFaultKind(faultRaw)) throw new UsageError(`--fault must be one of ${FAULT_KINDS.join(", ")} (got ${JSON.stringify(faultRaw)}), e.g. --fault kill`);
+  if (!isFaultKind(faultRaw))
+    throw new UsageError(
+      `--fault must be one of ${FAULT_KINDS.join(", ")} (got ${JSON.stringify(faultRaw)}), e.g. --fault kill`,
+    );
   if (zone !== undefined && faultRaw !== "kill") {
-    throw new UsageError(`--target ${target} loses the whole zone at once: only --fault kill applies (got ${faultRaw}); drop --fault or pass --fault kill`);
+    throw new UsageError(
+      `--target ${target} loses the whole zone at once: only --fault kill applies (got ${faultRaw}); drop --fault or pass --fault kill`,
+    );
   }
   const fault: FaultKind = faultRaw;
 
@@ -150,18 +184,31 @@ export function parseArgs(argv: readonly string[]): CliOptions | "help" {
     } catch {
       u = undefined;
     }
-    if (!u || (u.protocol !== "http:" && u.protocol !== "https:")) throw new UsageError(`--url ${JSON.stringify(url)} must be an http(s) URL like http://127.0.0.1:8080/`);
+    if (!u || (u.protocol !== "http:" && u.protocol !== "https:"))
+      throw new UsageError(
+        `--url ${JSON.stringify(url)} must be an http(s) URL like http://127.0.0.1:8080/`,
+      );
   }
-  const deadlineSeconds = values.has("--deadline") ? wholeNumber("--deadline", values.get("--deadline")!, 1, 3600, "seconds") : 60;
-  const rejoinDeadlineSeconds = values.has("--rejoin-deadline") ? wholeNumber("--rejoin-deadline", values.get("--rejoin-deadline")!, 1, 3600, "seconds") : 300;
-  const connections = values.has("--connections") ? wholeNumber("--connections", values.get("--connections")!, 0, 2000, "connections", 50) : 50;
+  const deadlineSeconds = values.has("--deadline")
+    ? wholeNumber("--deadline", values.get("--deadline")!, 1, 3600, "seconds")
+    : 60;
+  const rejoinDeadlineSeconds = values.has("--rejoin-deadline")
+    ? wholeNumber("--rejoin-deadline", values.get("--rejoin-deadline")!, 1, 3600, "seconds")
+    : 300;
+  const connections = values.has("--connections")
+    ? wholeNumber("--connections", values.get("--connections")!, 0, 2000, "connections", 50)
+    : 50;
   const maxFailed = values.has("--max-failed")
     ? wholeNumber("--max-failed", values.get("--max-failed")!, 0, 1_000_000_000, "requests", 0)
     : defaultMaxFailed(target, fault, connections);
-  const maxP99Ms = values.has("--max-p99-ms") ? wholeNumber("--max-p99-ms", values.get("--max-p99-ms")!, 1, 600_000, "milliseconds", 1500) : DEFAULT_BUDGETS.maxP99Ms;
+  const maxP99Ms = values.has("--max-p99-ms")
+    ? wholeNumber("--max-p99-ms", values.get("--max-p99-ms")!, 1, 600_000, "milliseconds", 1500)
+    : DEFAULT_BUDGETS.maxP99Ms;
 
   // Sources last: a bad value is named before a missing source.
-  const sources = ["--stack", "--outputs"].filter((f) => values.has(f)).concat(bools.has("--lab") ? ["--lab"] : []);
+  const sources = ["--stack", "--outputs"]
+    .filter((f) => values.has(f))
+    .concat(bools.has("--lab") ? ["--lab"] : []);
   if (sources.length !== 1) {
     throw new UsageError(
       sources.length === 0
@@ -172,7 +219,10 @@ export function parseArgs(argv: readonly string[]): CliOptions | "help" {
   let source: CliOptions["source"];
   if (values.has("--stack")) {
     const stack = values.get("--stack")!;
-    if (!/^[A-Za-z0-9][A-Za-z0-9_.\/-]*$/.test(stack)) throw new UsageError(`--stack ${JSON.stringify(stack)} is not a stack name like dev or org/swarm-ha/dev`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.\/-]*$/.test(stack))
+      throw new UsageError(
+        `--stack ${JSON.stringify(stack)} is not a stack name like dev or org/swarm-ha/dev`,
+      );
     source = { kind: "stack", stack };
   } else if (values.has("--outputs")) {
     source = { kind: "outputs", file: values.get("--outputs")! };
@@ -258,18 +308,34 @@ export interface CliDeps {
    * Re-reads what changes under a deployed stack (public addresses after a stop/start) by instance
    * id, so outputs saved earlier (the ChaosCheck's stdin) still reach the right hosts.
    */
-  readonly refreshOutputs?: (outputs: StackOutputs, log: (l: string) => void) => Promise<StackOutputs>;
+  readonly refreshOutputs?: (
+    outputs: StackOutputs,
+    log: (l: string) => void,
+  ) => Promise<StackOutputs>;
   readonly pulumiOutputs: (stack: string) => Promise<string>;
   /**
    * Each setup's stopper implements `fault.kind` (absent: the graceful stop); one that cannot
    * throws (exit 4, nothing touched).
    */
-  readonly awsSetup: (outputs: StackOutputs, log: (l: string) => void, fault?: FaultChoice) => DrillSetup;
+  readonly awsSetup: (
+    outputs: StackOutputs,
+    log: (l: string) => void,
+    fault?: FaultChoice,
+  ) => DrillSetup;
   readonly labSetup: (log: (l: string) => void, fault?: FaultChoice) => Promise<DrillSetup>;
   /** --target edge: the pair's observer and a stopper of balancers (defaults below). */
-  readonly awsEdgeSetup: (outputs: StackOutputs, log: (l: string) => void, fault?: FaultChoice) => DrillSetup;
+  readonly awsEdgeSetup: (
+    outputs: StackOutputs,
+    log: (l: string) => void,
+    fault?: FaultChoice,
+  ) => DrillSetup;
   readonly labEdgeSetup: (log: (l: string) => void, fault?: FaultChoice) => Promise<DrillSetup>;
-  readonly makeLoad: (url: string, connections: number, allowHosts: readonly string[], maxSeconds: number) => LoadHook;
+  readonly makeLoad: (
+    url: string,
+    connections: number,
+    allowHosts: readonly string[],
+    maxSeconds: number,
+  ) => LoadHook;
   readonly runDrill: typeof runDrill;
   readonly stdout: (s: string) => void;
   readonly stderr: (s: string) => void;
@@ -282,14 +348,20 @@ export function summaryLine(r: DrillResult): string {
   if (r.refused) return `REFUSED: ${r.reason}`;
   const did = { stop: "stopped", kill: "killed", partition: "partitioned" }[r.fault ?? "stop"];
   if (r.scenario === "az-loss" && !r.refused) {
-    const victims = ((r.victims as readonly { node: string }[] | undefined) ?? []).map((v) => v.node);
+    const victims = ((r.victims as readonly { node: string }[] | undefined) ?? []).map(
+      (v) => v.node,
+    );
     return (
       `${r.passed ? "PASSED" : "FAILED"}: az-loss of ${r.target.node} (${did} ${victims.join(", ")} and the zone's balancer, if any); every node marked down after ${s(r.detectSeconds)}, ` +
       `${r.replicas.runningOnReady}/${r.replicas.desired} running on Ready nodes ` +
       (r.restoreNote ? `(no replica was lost: ${r.restoreNote})` : `after ${s(r.restoreSeconds)}`) +
       `, zone back after ${s(r.rejoinSeconds)}` +
-      (r.afterReturn ? `, then ${r.afterReturn.running} running (desired ${r.afterReturn.desired}${r.afterReturn.settledSeconds === null ? ", orphans left" : ""})` : "") +
-      (r.load.connections > 0 ? `; load ${r.load.connections} conns, ${r.load.requests} requests, ${r.load.failed} failed, p50 ${r.load.p50Ms} ms, p99 ${r.load.p99Ms} ms` : "") +
+      (r.afterReturn
+        ? `, then ${r.afterReturn.running} running (desired ${r.afterReturn.desired}${r.afterReturn.settledSeconds === null ? ", orphans left" : ""})`
+        : "") +
+      (r.load.connections > 0
+        ? `; load ${r.load.connections} conns, ${r.load.requests} requests, ${r.load.failed} failed, p50 ${r.load.p50Ms} ms, p99 ${r.load.p99Ms} ms`
+        : "") +
       (r.reason ? `; ${r.reason}` : "")
     );
   }
@@ -299,19 +371,27 @@ export function summaryLine(r: DrillResult): string {
       `${r.passed ? "PASSED" : "FAILED"}: ${did} balancer ${r.target.node}; the other became MASTER after ${s(r.detectSeconds)}, ` +
       `the floating address answered from it after ${s(r.restoreSeconds)} (takeover, ${r.takeoverFrom === "fault-effective" ? `from the fault taking effect at ${s((r.faultEffectiveSeconds as number | undefined) ?? null)}` : "from the fault request"}), ${r.target.node} back after ${s(r.rejoinSeconds)}, ` +
       `holders after its return: ${holders.join(", ") || "none"} (single after ${s((r.singleHolderWithinSeconds as number | null | undefined) ?? null)})` +
-      (r.load.connections > 0 ? `; load ${r.load.connections} conns, ${r.load.requests} requests, ${r.load.failed} failed, p50 ${r.load.p50Ms} ms, p99 ${r.load.p99Ms} ms` : "") +
+      (r.load.connections > 0
+        ? `; load ${r.load.connections} conns, ${r.load.requests} requests, ${r.load.failed} failed, p50 ${r.load.p50Ms} ms, p99 ${r.load.p99Ms} ms`
+        : "") +
       (r.reason ? `; ${r.reason}` : "")
     );
   }
   return (
     `${r.passed ? "PASSED" : "FAILED"}: ${did} ${r.target.node} (${r.target.role}); ` +
-    (r.restoreFrom === "fault-effective" ? `from the fault taking effect at ${s((r.faultEffectiveSeconds as number | undefined) ?? null)}: ` : "") +
+    (r.restoreFrom === "fault-effective"
+      ? `from the fault taking effect at ${s((r.faultEffectiveSeconds as number | undefined) ?? null)}: `
+      : "") +
     `marked down after ${s(r.detectSeconds)}, ` +
     `${r.replicas.runningOnReady}/${r.replicas.desired} running on Ready nodes ` +
     (r.restoreNote ? `(no replica was lost: ${r.restoreNote})` : `after ${s(r.restoreSeconds)}`) +
     `, rejoined after ${s(r.rejoinSeconds)}` +
-    (r.afterReturn ? `, then ${r.afterReturn.running} running (desired ${r.afterReturn.desired}${r.afterReturn.settledSeconds === null ? ", orphans left" : ""})` : "") +
-    (r.load.connections > 0 ? `; load ${r.load.connections} conns, ${r.load.requests} requests, ${r.load.failed} failed, p50 ${r.load.p50Ms} ms, p99 ${r.load.p99Ms} ms` : "") +
+    (r.afterReturn
+      ? `, then ${r.afterReturn.running} running (desired ${r.afterReturn.desired}${r.afterReturn.settledSeconds === null ? ", orphans left" : ""})`
+      : "") +
+    (r.load.connections > 0
+      ? `; load ${r.load.connections} conns, ${r.load.requests} requests, ${r.load.failed} failed, p50 ${r.load.p50Ms} ms, p99 ${r.load.p99Ms} ms`
+      : "") +
     (r.reason ? `; ${r.reason}` : "")
   );
 }
@@ -337,13 +417,26 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
   let setup: DrillSetup;
   // Past the deadline the drill heals anyway; the margin covers the load tail and slow heals.
   const zone = opts.target.startsWith("az:") ? opts.target.slice(3) : undefined;
-  const fault: FaultChoice = { kind: opts.fault, expireAfterSeconds: opts.deadlineSeconds + 60, ...(zone !== undefined ? { zone } : {}) };
+  const fault: FaultChoice = {
+    kind: opts.fault,
+    expireAfterSeconds: opts.deadlineSeconds + 60,
+    ...(zone !== undefined ? { zone } : {}),
+  };
   try {
     const edge = opts.target === "edge";
-    if (opts.source.kind === "lab") setup = edge ? await deps.labEdgeSetup(log, fault) : await deps.labSetup(log, fault);
+    if (opts.source.kind === "lab")
+      setup = edge ? await deps.labEdgeSetup(log, fault) : await deps.labSetup(log, fault);
     else {
-      const text = opts.source.kind === "stack" ? await deps.pulumiOutputs(opts.source.stack) : readOutputs(deps, opts.source.file);
-      const json = parseOutputsText(text, opts.source.kind === "stack" ? `pulumi stack output --stack ${opts.source.stack}` : opts.source.file);
+      const text =
+        opts.source.kind === "stack"
+          ? await deps.pulumiOutputs(opts.source.stack)
+          : readOutputs(deps, opts.source.file);
+      const json = parseOutputsText(
+        text,
+        opts.source.kind === "stack"
+          ? `pulumi stack output --stack ${opts.source.stack}`
+          : opts.source.file,
+      );
       // The whole document and the target, before EC2 or a lab is contacted (exit 2 below).
       checkOutputsDocument(json, opts.target);
       let outputs = parseStackOutputs(json);
@@ -355,7 +448,9 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
       deps.stderr(`chaos: bad stack outputs (nothing was touched): ${e.message}\n`);
       return EXIT.usage;
     }
-    deps.stderr(`chaos: could not set up the drill (nothing was touched): ${e instanceof Error ? e.message : String(e)}\n`);
+    deps.stderr(
+      `chaos: could not set up the drill (nothing was touched): ${e instanceof Error ? e.message : String(e)}\n`,
+    );
     return EXIT.setup;
   }
 
@@ -363,7 +458,10 @@ export async function main(argv: readonly string[], deps: CliDeps): Promise<numb
   try {
     const url = opts.url ?? setup.url;
     // The load only ever targets lab/loopback addresses or this stack's own entry point.
-    const load = opts.connections > 0 ? deps.makeLoad(url, opts.connections, setup.allowHosts, opts.deadlineSeconds + 120) : undefined;
+    const load =
+      opts.connections > 0
+        ? deps.makeLoad(url, opts.connections, setup.allowHosts, opts.deadlineSeconds + 120)
+        : undefined;
     if (load) log(`load: ${opts.connections} connections on ${url}`);
     result = await deps.runDrill(setup.observer, setup.stopper, {
       service: setup.service,
@@ -406,7 +504,19 @@ function readOutputs(deps: CliDeps, file: string): string {
     return deps.readText(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code === "EISDIR" ? "it is a directory" : e instanceof Error ? e.message : String(e);
-    throw new Error(`cannot read --outputs ${file}: ${why}; save them with pulumi stack output --json --show-secrets > outputs.json`, { cause: e });
+    const why =
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EACCES"
+          ? "permission denied"
+          : code === "EISDIR"
+            ? "it is a directory"
+            : e instanceof Error
+              ? e.message
+              : String(e);
+    throw new Error(
+      `cannot read --outputs ${file}: ${why}; save them with pulumi stack output --json --show-secrets > outputs.json`,
+      { cause: e },
+    );
   }
 }

@@ -10,7 +10,8 @@ type EngineObject = Record<string, any>;
 /** One element of GET /nodes. A role other than manager/worker is refused, never guessed. */
 export function nodeFromEngine(n: EngineObject): NodeInfo {
   const role = n.Spec?.Role;
-  if (role !== "manager" && role !== "worker") throw new Error(`GET /nodes: node ${n.ID} has role ${JSON.stringify(role)}`);
+  if (role !== "manager" && role !== "worker")
+    throw new Error(`GET /nodes: node ${n.ID} has role ${JSON.stringify(role)}`);
   return {
     id: String(n.ID),
     hostname: String(n.Description?.Hostname ?? n.ID),
@@ -19,13 +20,16 @@ export function nodeFromEngine(n: EngineObject): NodeInfo {
     availability: String(n.Spec?.Availability ?? "active"),
     leader: n.ManagerStatus?.Leader === true,
     ...(n.Status?.Addr ? { addr: String(n.Status.Addr) } : {}),
-    ...(typeof n.Spec?.Labels?.[ZONE_LABEL] === "string" && n.Spec.Labels[ZONE_LABEL] !== "" ? { zone: n.Spec.Labels[ZONE_LABEL] } : {}),
+    ...(typeof n.Spec?.Labels?.[ZONE_LABEL] === "string" && n.Spec.Labels[ZONE_LABEL] !== ""
+      ? { zone: n.Spec.Labels[ZONE_LABEL] }
+      : {}),
   };
 }
 
 /** One element of GET /tasks. */
 export function taskFromEngine(t: EngineObject): TaskInfo {
-  const since = typeof t.Status?.Timestamp === "string" ? parseDockerTime(t.Status.Timestamp) : undefined;
+  const since =
+    typeof t.Status?.Timestamp === "string" ? parseDockerTime(t.Status.Timestamp) : undefined;
   return {
     id: String(t.ID),
     nodeId: String(t.NodeID ?? ""),

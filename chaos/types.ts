@@ -145,4 +145,6 @@ export interface LabDrillAdapters {
   close?(): void | Promise<void>;
 }
 
-export type CreateLabDrillAdapters = (opts: { readonly log: (line: string) => void }) => Promise<LabDrillAdapters>;
+export type CreateLabDrillAdapters = (opts: {
+  readonly log: (line: string) => void;
+}) => Promise<LabDrillAdapters>;

@@ -48,12 +48,21 @@ export interface ChaosCheckArgs {
 }
 
 /** The command the check runs; the CLI reads the outputs JSON on stdin and prints report.json on stdout. */
-export function chaosCommand(target: string, deadlineSeconds: number, budgets: { maxFailed?: number; maxP99Ms?: number } = {}, fault: string = DEFAULT_FAULT): string {
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(target)) throw new Error(`invalid chaos target ${JSON.stringify(target)}`);
-  if (!isFaultKind(fault)) throw new Error(`invalid chaos fault ${JSON.stringify(fault)}: use ${faultKindsText()}`);
-  if (!Number.isInteger(deadlineSeconds) || deadlineSeconds < 1) throw new Error("deadlineSeconds must be >= 1");
+export function chaosCommand(
+  target: string,
+  deadlineSeconds: number,
+  budgets: { maxFailed?: number; maxP99Ms?: number } = {},
+  fault: string = DEFAULT_FAULT,
+): string {
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(target))
+    throw new Error(`invalid chaos target ${JSON.stringify(target)}`);
+  if (!isFaultKind(fault))
+    throw new Error(`invalid chaos fault ${JSON.stringify(fault)}: use ${faultKindsText()}`);
+  if (!Number.isInteger(deadlineSeconds) || deadlineSeconds < 1)
+    throw new Error("deadlineSeconds must be >= 1");
   for (const [k, v] of Object.entries(budgets)) {
-    if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw new Error(`${k} must be a whole number >= 0`);
+    if (v !== undefined && (!Number.isInteger(v) || v < 0))
+      throw new Error(`${k} must be a whole number >= 0`);
   }
   return (
     `npx --no-install tsx cli/chaos.ts --outputs - --target ${target} --fault ${fault} --deadline ${deadlineSeconds}` +
@@ -80,7 +89,9 @@ export function drillStdin(outputs: Record<string, unknown>): Record<string, unk
     ...outputs,
     nodes: nodes.map((n) => ({ ...n, publicIp: n.privateIp })),
     ...("managerAddress" in outputs ? { managerAddress: swap(outputs.managerAddress) } : {}),
-    ...(Array.isArray(outputs.managerAddresses) ? { managerAddresses: outputs.managerAddresses.map(swap) } : {}),
+    ...(Array.isArray(outputs.managerAddresses)
+      ? { managerAddresses: outputs.managerAddresses.map(swap) }
+      : {}),
   };
 }
 
@@ -103,27 +114,45 @@ export class ChaosCheck extends pulumi.ComponentResource {
 
   constructor(name: string, args: ChaosCheckArgs, opts?: pulumi.ComponentResourceOptions) {
     super("swarm-ha:chaos:ChaosCheck", name, {}, opts);
-    const budgets = { ...(args.maxFailed !== undefined ? { maxFailed: args.maxFailed } : {}), ...(args.maxP99Ms !== undefined ? { maxP99Ms: args.maxP99Ms } : {}) };
+    const budgets = {
+      ...(args.maxFailed !== undefined ? { maxFailed: args.maxFailed } : {}),
+      ...(args.maxP99Ms !== undefined ? { maxP99Ms: args.maxP99Ms } : {}),
+    };
     // The fault is in the command line, and the command line is the first trigger.
-    const create = chaosCommand(args.target, args.deadlineSeconds, budgets, args.fault ?? schemaDefault<string>("chaosFault", "string"));
+    const create = chaosCommand(
+      args.target,
+      args.deadlineSeconds,
+      budgets,
+      args.fault ?? schemaDefault<string>("chaosFault", "string"),
+    );
     const stackOutputs = pulumi.output(args.stackOutputs);
-    const drill = new command.local.Command(`${name}-drill`, {
-      dir: args.workDir ?? defaultWorkDir(),
-      create,
-      stdin: pulumi.secret(stackOutputs.apply((o) => JSON.stringify(drillStdin(o)))),
-      // Only stack config, never this machine's: the same input for every teammate and CI.
-      environment: pulumi.secret(
-        pulumi.all([args.aws, stackOutputs]).apply(([a, o]) =>
-          a ? drillEnvironment(a) : typeof o.region === "string" ? drillEnvironment({ region: o.region }) : {},
+    const drill = new command.local.Command(
+      `${name}-drill`,
+      {
+        dir: args.workDir ?? defaultWorkDir(),
+        create,
+        stdin: pulumi.secret(stackOutputs.apply((o) => JSON.stringify(drillStdin(o)))),
+        // Only stack config, never this machine's: the same input for every teammate and CI.
+        environment: pulumi.secret(
+          pulumi
+            .all([args.aws, stackOutputs])
+            .apply(([a, o]) =>
+              a
+                ? drillEnvironment(a)
+                : typeof o.region === "string"
+                  ? drillEnvironment({ region: o.region })
+                  : {},
+            ),
         ),
-      ),
-      // The drill's settings, the service spec and the node set: what a drill result depends on.
-      triggers: [create, ...args.triggers],
-    }, {
-      parent: this,
-      // The component's own dependsOn (service, balancers) must hold for the command itself.
-      dependsOn: opts?.dependsOn,
-    });
+        // The drill's settings, the service spec and the node set: what a drill result depends on.
+        triggers: [create, ...args.triggers],
+      },
+      {
+        parent: this,
+        // The component's own dependsOn (service, balancers) must hold for the command itself.
+        dependsOn: opts?.dependsOn,
+      },
+    );
     this.report = drill.stdout.apply((out) => parseReport(out));
     this.passed = this.report.apply((r) => r.passed);
     this.registerOutputs({ report: this.report, passed: this.passed });
@@ -135,6 +164,7 @@ export function parseReport(stdout: string): DrillReport {
   const start = stdout.indexOf("{");
   if (start < 0) throw new Error(`chaos drill printed no report: ${stdout.slice(0, 200)}`);
   const report = JSON.parse(stdout.slice(start)) as DrillReport;
-  if (typeof report.passed !== "boolean" || !report.scenario) throw new Error("chaos drill report lacks passed/scenario");
+  if (typeof report.passed !== "boolean" || !report.scenario)
+    throw new Error("chaos drill report lacks passed/scenario");
   return report;
 }

@@ -103,26 +103,34 @@ export class EdgeTier extends pulumi.ComponentResource {
     const parent = { parent: this };
     const pair = args.nodes === 2;
     const access = pair ? createPairRole(name, args, parent) : undefined;
-    const instances = [...Array(args.nodes).keys()].map((i) => createBalancer(name, i, args, access?.profile, parent));
+    const instances = [...Array(args.nodes).keys()].map((i) =>
+      createBalancer(name, i, args, access?.profile, parent),
+    );
     const eip = createEip(name, args, instances[0], pair, parent);
     const policy = access ? createEipPolicy(name, instances, eip, access.role, parent) : undefined;
     // The pushes run on the balancers as on any hosts (components/edgeConfig.ts), under this component
     // with the names they always had; balancerHosts says how they are reached (by stable addresses).
-    const steps = configureEdge(name, {
-      balancers: instances.map((instance) => balancerHost(instance, eip, pair)),
-      ssh: pair ? { ...args.ssh, proxy: eip.publicIp } : args.ssh,
-      upstreamHosts: args.upstreamHosts,
-      upstreamPort: args.upstreamPort,
-      pair: policy
-        ? {
-            interface: args.pairInterface ?? "ens5",
-            floating: { kind: "eip" },
-            notifyScript: eip.allocationId.apply((allocationId) => renderNotifyScript({ eip: { allocationId } })),
-            dependsOn: [policy],
-          }
-        : undefined,
-      dependsOn: args.dependsOn,
-    }, parent);
+    const steps = configureEdge(
+      name,
+      {
+        balancers: instances.map((instance) => balancerHost(instance, eip, pair)),
+        ssh: pair ? { ...args.ssh, proxy: eip.publicIp } : args.ssh,
+        upstreamHosts: args.upstreamHosts,
+        upstreamPort: args.upstreamPort,
+        pair: policy
+          ? {
+              interface: args.pairInterface ?? "ens5",
+              floating: { kind: "eip" },
+              notifyScript: eip.allocationId.apply((allocationId) =>
+                renderNotifyScript({ eip: { allocationId } }),
+              ),
+              dependsOn: [policy],
+            }
+          : undefined,
+        dependsOn: args.dependsOn,
+      },
+      parent,
+    );
     this.nginxConf = steps.nginxConf;
     this.keepalivedConfs = steps.keepalivedConfs;
 
@@ -149,7 +157,11 @@ type Parent = { readonly parent: pulumi.Resource };
 
 function checkEdgeArgs(args: EdgeTierArgs, self: pulumi.Resource): void {
   if (args.nodes !== 1 && args.nodes !== 2) {
-    throw new pulumi.ResourceError(`edge nodes must be 1 or 2 (got ${args.nodes}); set edgeNodes to 1 or 2`, self, true);
+    throw new pulumi.ResourceError(
+      `edge nodes must be 1 or 2 (got ${args.nodes}); set edgeNodes to 1 or 2`,
+      self,
+      true,
+    );
   }
   if (args.nodes === 2 && args.subnetIds.length < 2) {
     throw new pulumi.ResourceError(
@@ -171,15 +183,29 @@ function edgeTags(args: EdgeTierArgs, name: string): Record<string, string> {
  * instance take; the id also carries the dependency (an auto-named `name` is provider-computed).
  */
 function createPairRole(name: string, args: EdgeTierArgs, parent: Parent) {
-  const role = new aws.iam.Role(`${name}-role`, {
-    description: "swarm-ha balancer pair: moves the pair's Elastic IP to the VRRP master",
-    assumeRolePolicy: JSON.stringify({
-      Version: "2012-10-17",
-      Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-    }),
-    tags: edgeTags(args, `${name}-role`),
-  }, parent);
-  const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.id, tags: edgeTags(args, `${name}-profile`) }, parent);
+  const role = new aws.iam.Role(
+    `${name}-role`,
+    {
+      description: "swarm-ha balancer pair: moves the pair's Elastic IP to the VRRP master",
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { Service: "ec2.amazonaws.com" },
+            Action: "sts:AssumeRole",
+          },
+        ],
+      }),
+      tags: edgeTags(args, `${name}-role`),
+    },
+    parent,
+  );
+  const profile = new aws.iam.InstanceProfile(
+    `${name}-profile`,
+    { role: role.id, tags: edgeTags(args, `${name}-profile`) },
+    parent,
+  );
   return { role, profile };
 }
 
@@ -191,33 +217,48 @@ function createBalancer(
   parent: Parent,
 ): aws.ec2.Instance {
   const hostname = `${name}-${i}`;
-  return createMachine({
-    identity: args.identity,
-    role: "edge",
-    name: hostname,
-    ami: args.ami,
-    instanceType: args.instanceType,
-    subnetId: args.subnetIds[i % args.subnetIds.length],
-    securityGroupIds: args.securityGroupIds,
-    keyName: args.ssh.keyName,
-    userData: profile ? renderEdgePairUserData({ hostname }) : renderEdgeUserData({ hostname }),
-    iamInstanceProfile: profile?.id,
-  }, parent);
+  return createMachine(
+    {
+      identity: args.identity,
+      role: "edge",
+      name: hostname,
+      ami: args.ami,
+      instanceType: args.instanceType,
+      subnetId: args.subnetIds[i % args.subnetIds.length],
+      securityGroupIds: args.securityGroupIds,
+      keyName: args.ssh.keyName,
+      userData: profile ? renderEdgePairUserData({ hostname }) : renderEdgeUserData({ hostname }),
+      iamInstanceProfile: profile?.id,
+    },
+    parent,
+  );
 }
 
 // Balancers and the EIP wait for the internet route: index.ts adds Network.internetAccess to the
 // dependsOn of every instance and EIP (one transformation), so no component can forget it.
-function createEip(name: string, args: EdgeTierArgs, first: aws.ec2.Instance, pair: boolean, parent: Parent): aws.ec2.Eip {
-  return new aws.ec2.Eip(`${name}-eip`, {
-    domain: "vpc",
-    instance: first.id,
-    tags: edgeTags(args, `${name}-eip`),
-  }, {
-    ...parent,
-    // On a pair Pulumi only places the address at creation: afterwards keepalived's notify script
-    // owns the association, and a refresh followed by an update must not move it back to node 0.
-    ...(pair ? { ignoreChanges: ["instance", "networkInterface", "associateWithPrivateIp"] } : {}),
-  });
+function createEip(
+  name: string,
+  args: EdgeTierArgs,
+  first: aws.ec2.Instance,
+  pair: boolean,
+  parent: Parent,
+): aws.ec2.Eip {
+  return new aws.ec2.Eip(
+    `${name}-eip`,
+    {
+      domain: "vpc",
+      instance: first.id,
+      tags: edgeTags(args, `${name}-eip`),
+    },
+    {
+      ...parent,
+      // On a pair Pulumi only places the address at creation: afterwards keepalived's notify script
+      // owns the association, and a refresh followed by an update must not move it back to node 0.
+      ...(pair
+        ? { ignoreChanges: ["instance", "networkInterface", "associateWithPrivateIp"] }
+        : {}),
+    },
+  );
 }
 
 /**
@@ -252,10 +293,14 @@ function createEipPolicy(
   const region = aws.getRegionOutput({}, parent).region;
   const account = aws.getCallerIdentityOutput({}, parent).accountId;
   const eipArn = pulumi.interpolate`arn:${partition}:ec2:${region}:${account}:elastic-ip/${eip.allocationId}`;
-  return new aws.iam.RolePolicy(`${name}-eip-policy`, {
-    role: role.id,
-    policy: pulumi
-      .all([eipArn, ...instances.map((i) => i.arn)])
-      .apply(([e, ...arns]) => eipTakeoverPolicy(e, arns)),
-  }, parent);
+  return new aws.iam.RolePolicy(
+    `${name}-eip-policy`,
+    {
+      role: role.id,
+      policy: pulumi
+        .all([eipArn, ...instances.map((i) => i.arn)])
+        .apply(([e, ...arns]) => eipTakeoverPolicy(e, arns)),
+    },
+    parent,
+  );
 }

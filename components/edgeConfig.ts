@@ -1,6 +1,10 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { renderKeepalivedConfPush, renderNginxConfPush, renderNotifyInstall } from "../renderers/edgeScripts";
+import {
+  renderKeepalivedConfPush,
+  renderNginxConfPush,
+  renderNotifyInstall,
+} from "../renderers/edgeScripts";
 import { FloatingAddress, renderKeepalivedConf, renderNotifyScript } from "../renderers/keepalived";
 import { renderNginxConf } from "../renderers/nginxConf";
 import { sshConnection, SshLogin } from "./hostAccess";
@@ -60,21 +64,40 @@ export interface EdgeConfigSteps {
  * first so it wins the first election). Each push re-runs when what it pushes, or the machine,
  * changes, and on nothing else.
  */
-export function configureEdge(name: string, args: EdgeConfigArgs, parent: { readonly parent: pulumi.Resource }): EdgeConfigSteps {
-  if (args.balancers.length !== 1 && args.balancers.length !== 2) throw new Error(`edge: 1 or 2 balancers (got ${args.balancers.length})`);
-  if (args.balancers.length === 2 && !args.pair) throw new Error("edge: two balancers need the pair's keepalived settings (pair)");
+export function configureEdge(
+  name: string,
+  args: EdgeConfigArgs,
+  parent: { readonly parent: pulumi.Resource },
+): EdgeConfigSteps {
+  if (args.balancers.length !== 1 && args.balancers.length !== 2)
+    throw new Error(`edge: 1 or 2 balancers (got ${args.balancers.length})`);
+  if (args.balancers.length === 2 && !args.pair)
+    throw new Error("edge: two balancers need the pair's keepalived settings (pair)");
   const id = (b: BalancerHost) => b.machineId ?? b.privateAddress;
   const connect = (b: BalancerHost) => sshConnection(b.address, args.ssh);
-  const nginxConf = pulumi.output(args.upstreamHosts).apply((hosts) =>
-    renderNginxConf({ upstreams: hosts.map((host) => ({ host, port: args.upstreamPort })) }),
-  );
-  const nginxPushes = args.balancers.map((b, i) =>
-    new command.remote.Command(`${name}-${i}-nginx-conf`, {
-      connection: connect(b),
-      create: renderNginxConfPush(),
-      stdin: nginxConf,
-      triggers: [nginxConf, id(b)],
-    }, { ...parent, dependsOn: [...(b.dependsOn ?? []), ...(args.dependsOn ?? [])] as pulumi.Input<pulumi.Resource>[] }),
+  const nginxConf = pulumi
+    .output(args.upstreamHosts)
+    .apply((hosts) =>
+      renderNginxConf({ upstreams: hosts.map((host) => ({ host, port: args.upstreamPort })) }),
+    );
+  const nginxPushes = args.balancers.map(
+    (b, i) =>
+      new command.remote.Command(
+        `${name}-${i}-nginx-conf`,
+        {
+          connection: connect(b),
+          create: renderNginxConfPush(),
+          stdin: nginxConf,
+          triggers: [nginxConf, id(b)],
+        },
+        {
+          ...parent,
+          dependsOn: [
+            ...(b.dependsOn ?? []),
+            ...(args.dependsOn ?? []),
+          ] as pulumi.Input<pulumi.Resource>[],
+        },
+      ),
   );
   const pair = args.balancers.length === 2 ? args.pair : undefined;
   if (!pair) return { nginxConf, keepalivedConfs: [], pushes: nginxPushes };
@@ -84,33 +107,43 @@ export function configureEdge(name: string, args: EdgeConfigArgs, parent: { read
   const pushes: command.remote.Command[] = [...nginxPushes];
   let previous: pulumi.Resource | undefined;
   args.balancers.forEach((b, i) => {
-    const conf = pulumi.all([b.privateAddress, args.balancers[1 - i].privateAddress]).apply(([selfIp, peerIp]) =>
-      renderKeepalivedConf({
-        nodeName: `${name}-${i}`,
-        role: i === 0 ? "primary" : "standby",
-        interface: pair.interface,
-        selfIp,
-        peerIp,
-        floating: pair.floating,
-      }),
-    );
+    const conf = pulumi
+      .all([b.privateAddress, args.balancers[1 - i].privateAddress])
+      .apply(([selfIp, peerIp]) =>
+        renderKeepalivedConf({
+          nodeName: `${name}-${i}`,
+          role: i === 0 ? "primary" : "standby",
+          interface: pair.interface,
+          selfIp,
+          peerIp,
+          floating: pair.floating,
+        }),
+      );
     confs.push(conf);
-    const notify = new command.remote.Command(`${name}-${i}-keepalived-notify`, {
-      connection: connect(b),
-      create: renderNotifyInstall(),
-      stdin: notifyScript,
-      triggers: [notifyScript, id(b)],
-    }, { ...parent, dependsOn: [...(b.dependsOn ?? []), ...(pair.dependsOn ?? [])] });
-    previous = new command.remote.Command(`${name}-${i}-keepalived-conf`, {
-      connection: connect(b),
-      create: renderKeepalivedConfPush(),
-      stdin: conf,
-      triggers: [conf, notifyScript, id(b)],
-    }, {
-      ...parent,
-      // Node 0 starts keepalived first and so wins the first election (where an EIP already is).
-      dependsOn: [notify, nginxPushes[i], ...(previous ? [previous] : [])],
-    });
+    const notify = new command.remote.Command(
+      `${name}-${i}-keepalived-notify`,
+      {
+        connection: connect(b),
+        create: renderNotifyInstall(),
+        stdin: notifyScript,
+        triggers: [notifyScript, id(b)],
+      },
+      { ...parent, dependsOn: [...(b.dependsOn ?? []), ...(pair.dependsOn ?? [])] },
+    );
+    previous = new command.remote.Command(
+      `${name}-${i}-keepalived-conf`,
+      {
+        connection: connect(b),
+        create: renderKeepalivedConfPush(),
+        stdin: conf,
+        triggers: [conf, notifyScript, id(b)],
+      },
+      {
+        ...parent,
+        // Node 0 starts keepalived first and so wins the first election (where an EIP already is).
+        dependsOn: [notify, nginxPushes[i], ...(previous ? [previous] : [])],
+      },
+    );
     pushes.push(notify, previous as command.remote.Command);
   });
   return { nginxConf, keepalivedConfs: confs, pushes };

@@ -52,39 +52,59 @@ export class EfsLogStore extends pulumi.ComponentResource {
     const parent = { parent: this };
     const tags = (suffix: string) => roleTags(args.identity, "nfs", `${name}-${suffix}`);
     if (args.subnetIds.length === 0) {
-      throw new pulumi.ResourceError("EfsLogStore needs at least one cluster subnet for a mount target", this, true);
+      throw new pulumi.ResourceError(
+        "EfsLogStore needs at least one cluster subnet for a mount target",
+        this,
+        true,
+      );
     }
 
     // Regional: no availabilityZoneName (that would make a One Zone file system, a zone dependency again).
-    const fileSystem = new aws.efs.FileSystem(`${name}-fs`, {
-      encrypted: true,
-      tags: tags("fs"),
-    }, { ...parent, retainOnDelete: args.retainOnDelete ?? true });
+    const fileSystem = new aws.efs.FileSystem(
+      `${name}-fs`,
+      {
+        encrypted: true,
+        tags: tags("fs"),
+      },
+      { ...parent, retainOnDelete: args.retainOnDelete ?? true },
+    );
 
-    const group = new aws.ec2.SecurityGroup(`${name}-efs`, {
-      vpcId: args.vpcId,
-      description: "swarm-ha EFS log store mount targets",
-      tags: tags("efs"),
-    }, parent);
-    new aws.vpc.SecurityGroupIngressRule(`${name}-efs-2049`, {
-      securityGroupId: group.id,
-      ipProtocol: "tcp",
-      fromPort: 2049,
-      toPort: 2049,
-      referencedSecurityGroupId: args.clientSecurityGroupId,
-      description: "NFSv4 from swarm nodes",
-      tags: tags("efs-2049"),
-    }, parent);
+    const group = new aws.ec2.SecurityGroup(
+      `${name}-efs`,
+      {
+        vpcId: args.vpcId,
+        description: "swarm-ha EFS log store mount targets",
+        tags: tags("efs"),
+      },
+      parent,
+    );
+    new aws.vpc.SecurityGroupIngressRule(
+      `${name}-efs-2049`,
+      {
+        securityGroupId: group.id,
+        ipProtocol: "tcp",
+        fromPort: 2049,
+        toPort: 2049,
+        referencedSecurityGroupId: args.clientSecurityGroupId,
+        description: "NFSv4 from swarm nodes",
+        tags: tags("efs-2049"),
+      },
+      parent,
+    );
     // No egress rule: a mount target only answers. The provider removes the default allow-all
     // egress of a group it creates (SecurityGroup's documentation), so the group has none.
 
     const targets = args.subnetIds.map(
       (subnetId, i) =>
-        new aws.efs.MountTarget(`${name}-mt-${i}`, {
-          fileSystemId: fileSystem.id,
-          subnetId,
-          securityGroups: [group.id],
-        }, parent),
+        new aws.efs.MountTarget(
+          `${name}-mt-${i}`,
+          {
+            fileSystemId: fileSystem.id,
+            subnetId,
+            securityGroups: [group.id],
+          },
+          parent,
+        ),
     );
 
     this.fileSystemId = fileSystem.id;

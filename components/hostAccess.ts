@@ -22,7 +22,14 @@ export interface SshLogin {
 export const SSH_DIAL = { dialErrorLimit: 60, perDialTimeout: 10 } as const;
 
 /** SSH connection for @pulumi/command to `host`, with the SSH_DIAL budget on every hop. */
-export function sshConnection(host: pulumi.Input<string>, ssh: SshLogin): command.types.input.remote.ConnectionArgs {
+export function sshConnection(
+  host: pulumi.Input<string>,
+  ssh: SshLogin,
+): command.types.input.remote.ConnectionArgs {
   const login = { user: ssh.user, privateKey: ssh.privateKey, ...SSH_DIAL };
-  return { host, ...login, ...(ssh.proxy !== undefined ? { proxy: { host: ssh.proxy, ...login } } : {}) };
+  return {
+    host,
+    ...login,
+    ...(ssh.proxy !== undefined ? { proxy: { host: ssh.proxy, ...login } } : {}),
+  };
 }

@@ -1,7 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Role, roleTags, StackIdentity } from "../base/tags";
-import { CANONICAL_OWNER_ID, DEFAULT_UBUNTU_RELEASE, UBUNTU, ubuntuAmiNamePattern, type UbuntuRelease } from "../base/ubuntu";
+import {
+  CANONICAL_OWNER_ID,
+  DEFAULT_UBUNTU_RELEASE,
+  UBUNTU,
+  ubuntuAmiNamePattern,
+  type UbuntuRelease,
+} from "../base/ubuntu";
 
 /**
  * Canonical's newest Ubuntu LTS server AMI (gp3) of `release` in the provider's region, for an
@@ -15,7 +21,10 @@ export function ubuntuAmi(
   architecture: "x86_64" | "arm64" = "x86_64",
 ): pulumi.Output<string> {
   const info = UBUNTU[release];
-  if (!info) throw new Error(`ubuntuAmi: release must be ${Object.keys(UBUNTU).join(" or ")} (got ${JSON.stringify(release)})`);
+  if (!info)
+    throw new Error(
+      `ubuntuAmi: release must be ${Object.keys(UBUNTU).join(" or ")} (got ${JSON.stringify(release)})`,
+    );
   return aws.ec2
     .getAmiOutput(
       {
@@ -39,10 +48,49 @@ export function ubuntuAmi(
  * with the recover action instead.
  */
 export const SIMPLIFIED_RECOVERY_FAMILIES: readonly string[] = [
-  "t2", "t3", "t3a", "t4g",
-  "m4", "m5", "m5a", "m5n", "m5zn", "m6a", "m6g", "m6i", "m6in", "m7a", "m7g", "m7i", "m7i-flex",
-  "c4", "c5", "c5a", "c5n", "c6a", "c6g", "c6gn", "c6i", "c6in", "c7a", "c7g", "c7gn", "c7i", "c7i-flex",
-  "r4", "r5", "r5a", "r5b", "r5n", "r6a", "r6g", "r6i", "r6in", "r7a", "r7g", "r7i",
+  "t2",
+  "t3",
+  "t3a",
+  "t4g",
+  "m4",
+  "m5",
+  "m5a",
+  "m5n",
+  "m5zn",
+  "m6a",
+  "m6g",
+  "m6i",
+  "m6in",
+  "m7a",
+  "m7g",
+  "m7i",
+  "m7i-flex",
+  "c4",
+  "c5",
+  "c5a",
+  "c5n",
+  "c6a",
+  "c6g",
+  "c6gn",
+  "c6i",
+  "c6in",
+  "c7a",
+  "c7g",
+  "c7gn",
+  "c7i",
+  "c7i-flex",
+  "r4",
+  "r5",
+  "r5a",
+  "r5b",
+  "r5n",
+  "r6a",
+  "r6g",
+  "r6i",
+  "r6in",
+  "r7a",
+  "r7g",
+  "r7i",
 ];
 
 /** Whether EC2 recovers an instance of this type by itself (simplified automatic recovery). */
@@ -63,19 +111,23 @@ export function createRecoverAlarm(
 ): aws.cloudwatch.MetricAlarm {
   const partition = aws.getPartitionOutput({}, opts).partition;
   const region = aws.getRegionOutput({}, opts).region;
-  return new aws.cloudwatch.MetricAlarm(`${spec.name}-recover`, {
-    alarmDescription: `Recover ${spec.name} onto healthy hardware when its system status check fails`,
-    namespace: "AWS/EC2",
-    metricName: "StatusCheckFailed_System",
-    dimensions: { InstanceId: instance.id },
-    statistic: "Maximum",
-    period: 60,
-    evaluationPeriods: 2,
-    threshold: 0,
-    comparisonOperator: "GreaterThanThreshold",
-    alarmActions: [pulumi.interpolate`arn:${partition}:automate:${region}:ec2:recover`],
-    tags: roleTags(spec.identity, spec.role, `${spec.name}-recover`),
-  }, opts);
+  return new aws.cloudwatch.MetricAlarm(
+    `${spec.name}-recover`,
+    {
+      alarmDescription: `Recover ${spec.name} onto healthy hardware when its system status check fails`,
+      namespace: "AWS/EC2",
+      metricName: "StatusCheckFailed_System",
+      dimensions: { InstanceId: instance.id },
+      statistic: "Maximum",
+      period: 60,
+      evaluationPeriods: 2,
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+      alarmActions: [pulumi.interpolate`arn:${partition}:automate:${region}:ec2:recover`],
+      tags: roleTags(spec.identity, spec.role, `${spec.name}-recover`),
+    },
+    opts,
+  );
 }
 
 export interface MachineSpec {
@@ -99,37 +151,48 @@ export interface MachineSpec {
  * (so a changed script really runs), tagged with project, stack and role, and automatic recovery
  * on (EC2 moves the instance off failed hardware; see hasSimplifiedRecovery and createRecoverAlarm).
  */
-export function createMachine(spec: MachineSpec, opts: pulumi.CustomResourceOptions): aws.ec2.Instance {
+export function createMachine(
+  spec: MachineSpec,
+  opts: pulumi.CustomResourceOptions,
+): aws.ec2.Instance {
   const tags = roleTags(spec.identity, spec.role, spec.name);
-  const instance = new aws.ec2.Instance(spec.name, {
-    ami: spec.ami,
-    instanceType: spec.instanceType,
-    subnetId: spec.subnetId,
-    vpcSecurityGroupIds: spec.securityGroupIds,
-    keyName: spec.keyName,
-    userData: spec.userData,
-    userDataReplaceOnChange: true,
-    iamInstanceProfile: spec.iamInstanceProfile,
-    // EC2 brings the same instance back on healthy hardware after a host failure (a type outside
-    // SIMPLIFIED_RECOVERY_FAMILIES gets the recover alarm below as well).
-    maintenanceOptions: { autoRecovery: "default" },
-    metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
-    rootBlockDevice: {
-      encrypted: true,
-      volumeType: "gp3",
-      volumeSize: spec.rootVolumeGiB ?? 20,
-      deleteOnTermination: true,
+  const instance = new aws.ec2.Instance(
+    spec.name,
+    {
+      ami: spec.ami,
+      instanceType: spec.instanceType,
+      subnetId: spec.subnetId,
+      vpcSecurityGroupIds: spec.securityGroupIds,
+      keyName: spec.keyName,
+      userData: spec.userData,
+      userDataReplaceOnChange: true,
+      iamInstanceProfile: spec.iamInstanceProfile,
+      // EC2 brings the same instance back on healthy hardware after a host failure (a type outside
+      // SIMPLIFIED_RECOVERY_FAMILIES gets the recover alarm below as well).
+      maintenanceOptions: { autoRecovery: "default" },
+      metadataOptions: {
+        httpEndpoint: "enabled",
+        httpTokens: "required",
+        httpPutResponseHopLimit: 1,
+      },
+      rootBlockDevice: {
+        encrypted: true,
+        volumeType: "gp3",
+        volumeSize: spec.rootVolumeGiB ?? 20,
+        deleteOnTermination: true,
+        tags,
+      },
+      volumeTags: undefined,
       tags,
     },
-    volumeTags: undefined,
-    tags,
-  }, {
-    ...opts,
-    // The AMI lookup follows Canonical's newest build; without this every publication would replace
-    // every instance (a new swarm leader, a new NFS server) at the next unrelated `pulumi up`. New
-    // instances start from the newest image; existing ones move with `pulumi up --replace <urn>`.
-    ignoreChanges: [...(opts.ignoreChanges ?? []), "ami"],
-  });
+    {
+      ...opts,
+      // The AMI lookup follows Canonical's newest build; without this every publication would replace
+      // every instance (a new swarm leader, a new NFS server) at the next unrelated `pulumi up`. New
+      // instances start from the newest image; existing ones move with `pulumi up --replace <urn>`.
+      ignoreChanges: [...(opts.ignoreChanges ?? []), "ami"],
+    },
+  );
   if (!hasSimplifiedRecovery(spec.instanceType)) {
     createRecoverAlarm(spec, instance, { parent: opts.parent, provider: opts.provider });
   }
@@ -177,25 +240,33 @@ export function createDataVolume(
   opts: pulumi.CustomResourceOptions,
 ): { volume: aws.ebs.Volume; attach: (instance: aws.ec2.Instance) => aws.ec2.VolumeAttachment } {
   const tags = roleTags(spec.identity, spec.role, `${spec.name}-data`);
-  const volume = new aws.ebs.Volume(`${spec.name}-data`, {
-    availabilityZone: spec.availabilityZone,
-    size: spec.sizeGiB ?? 20,
-    type: "gp3",
-    encrypted: true,
-    tags,
-  }, { ...opts, retainOnDelete: true });
+  const volume = new aws.ebs.Volume(
+    `${spec.name}-data`,
+    {
+      availabilityZone: spec.availabilityZone,
+      size: spec.sizeGiB ?? 20,
+      type: "gp3",
+      encrypted: true,
+      tags,
+    },
+    { ...opts, retainOnDelete: true },
+  );
   const attach = (instance: aws.ec2.Instance) =>
-    new aws.ec2.VolumeAttachment(`${spec.name}-data-attach`, {
-      deviceName: DATA_DEVICE,
-      volumeId: volume.id,
-      instanceId: instance.id,
-      // Stop the old instance before detaching so its file system is unmounted cleanly.
-      stopInstanceBeforeDetaching: true,
-    }, {
-      ...opts,
-      // A volume attaches to one instance at a time (AttachVolume answers VolumeInUse): the old
-      // attachment must go before the replaced server's one is created.
-      deleteBeforeReplace: true,
-    });
+    new aws.ec2.VolumeAttachment(
+      `${spec.name}-data-attach`,
+      {
+        deviceName: DATA_DEVICE,
+        volumeId: volume.id,
+        instanceId: instance.id,
+        // Stop the old instance before detaching so its file system is unmounted cleanly.
+        stopInstanceBeforeDetaching: true,
+      },
+      {
+        ...opts,
+        // A volume attaches to one instance at a time (AttachVolume answers VolumeInUse): the old
+        // attachment must go before the replaced server's one is created.
+        deleteBeforeReplace: true,
+      },
+    );
   return { volume, attach };
 }

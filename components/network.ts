@@ -73,7 +73,11 @@ export class Network extends pulumi.ComponentResource implements ClusterNetwork 
   readonly internetAccess: pulumi.Resource[];
 
   /** The security groups only, in a VPC and subnets that already exist (see ExistingNetwork). */
-  static existing(name: string, args: ExistingNetworkArgs, opts?: pulumi.ComponentResourceOptions): ExistingNetwork {
+  static existing(
+    name: string,
+    args: ExistingNetworkArgs,
+    opts?: pulumi.ComponentResourceOptions,
+  ): ExistingNetwork {
     return new ExistingNetwork(name, args, opts);
   }
 
@@ -83,35 +87,55 @@ export class Network extends pulumi.ComponentResource implements ClusterNetwork 
     const tags = (suffix: string) => roleTags(args.identity, "network", `${name}-${suffix}`);
     const plan = planSubnets(args.vpcCidr, args.availabilityZones);
 
-    const vpc = new aws.ec2.Vpc(`${name}-vpc`, {
-      cidrBlock: args.vpcCidr,
-      enableDnsHostnames: true,
-      enableDnsSupport: true,
-      tags: tags("vpc"),
-    }, parent);
-    const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: tags("igw") }, parent);
-    const routes = new aws.ec2.RouteTable(`${name}-public`, {
-      vpcId: vpc.id,
-      routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }],
-      tags: tags("public"),
-    }, parent);
+    const vpc = new aws.ec2.Vpc(
+      `${name}-vpc`,
+      {
+        cidrBlock: args.vpcCidr,
+        enableDnsHostnames: true,
+        enableDnsSupport: true,
+        tags: tags("vpc"),
+      },
+      parent,
+    );
+    const igw = new aws.ec2.InternetGateway(
+      `${name}-igw`,
+      { vpcId: vpc.id, tags: tags("igw") },
+      parent,
+    );
+    const routes = new aws.ec2.RouteTable(
+      `${name}-public`,
+      {
+        vpcId: vpc.id,
+        routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }],
+        tags: tags("public"),
+      },
+      parent,
+    );
 
     const azs = aws.getAvailabilityZonesOutput({ state: "available" }, parent);
     const associations: pulumi.Resource[] = [];
     const zones: Record<"cluster" | "edge", pulumi.Output<string>[]> = { cluster: [], edge: [] };
     const subnets = (tier: "cluster" | "edge", cidrs: readonly string[]) =>
       cidrs.map((cidrBlock, i) => {
-        const subnet = new aws.ec2.Subnet(`${name}-${tier}-${i}`, {
-          vpcId: vpc.id,
-          cidrBlock,
-          availabilityZone: azs.names[i],
-          // Public addresses let `pulumi up` reach nodes over SSH and nodes reach package mirrors;
-          // security groups admit nothing from outside but SSH from adminCidr (and 80/443 on edge).
-          mapPublicIpOnLaunch: true,
-          tags: tags(`${tier}-${i}`),
-        }, parent);
+        const subnet = new aws.ec2.Subnet(
+          `${name}-${tier}-${i}`,
+          {
+            vpcId: vpc.id,
+            cidrBlock,
+            availabilityZone: azs.names[i],
+            // Public addresses let `pulumi up` reach nodes over SSH and nodes reach package mirrors;
+            // security groups admit nothing from outside but SSH from adminCidr (and 80/443 on edge).
+            mapPublicIpOnLaunch: true,
+            tags: tags(`${tier}-${i}`),
+          },
+          parent,
+        );
         associations.push(
-          new aws.ec2.RouteTableAssociation(`${name}-${tier}-${i}`, { subnetId: subnet.id, routeTableId: routes.id }, parent),
+          new aws.ec2.RouteTableAssociation(
+            `${name}-${tier}-${i}`,
+            { subnetId: subnet.id, routeTableId: routes.id },
+            parent,
+          ),
         );
         zones[tier].push(subnet.availabilityZone);
         return subnet.id;
@@ -147,13 +171,22 @@ type Parent = { readonly parent: pulumi.Resource };
  * WAS port from the balancers, NFS from the cluster, HTTP to the balancers from anywhere, SSH from
  * the admin CIDR, egress to anywhere.
  */
-function createSecurityGroups(name: string, vpcId: pulumi.Input<string>, args: FirewallArgs, parent: Parent) {
+function createSecurityGroups(
+  name: string,
+  vpcId: pulumi.Input<string>,
+  args: FirewallArgs,
+  parent: Parent,
+) {
   const group = (role: "cluster" | "nfs" | "edge", description: string) =>
-    new aws.ec2.SecurityGroup(`${name}-${role}`, {
-      vpcId,
-      description,
-      tags: roleTags(args.identity, role === "cluster" ? "swarm" : role, `${name}-${role}`),
-    }, parent);
+    new aws.ec2.SecurityGroup(
+      `${name}-${role}`,
+      {
+        vpcId,
+        description,
+        tags: roleTags(args.identity, role === "cluster" ? "swarm" : role, `${name}-${role}`),
+      },
+      parent,
+    );
   const cluster = group("cluster", "swarm-ha swarm nodes");
   const nfs = group("nfs", "swarm-ha NFS log server");
   const edge = group("edge", "swarm-ha nginx balancers");
@@ -161,47 +194,102 @@ function createSecurityGroups(name: string, vpcId: pulumi.Input<string>, args: F
   const rule = (
     id: string,
     sg: aws.ec2.SecurityGroup,
-    r: { from?: number; to?: number; protocol: string; cidr?: string; sourceSg?: pulumi.Input<string>; description: string },
+    r: {
+      from?: number;
+      to?: number;
+      protocol: string;
+      cidr?: string;
+      sourceSg?: pulumi.Input<string>;
+      description: string;
+    },
   ) =>
-    new aws.vpc.SecurityGroupIngressRule(`${name}-${id}`, {
-      securityGroupId: sg.id,
-      ipProtocol: r.protocol,
-      fromPort: r.from,
-      toPort: r.to ?? r.from,
-      cidrIpv4: r.cidr,
-      referencedSecurityGroupId: r.sourceSg,
-      description: r.description,
-      tags: sg.tags.apply((t) => t ?? {}),
-    }, parent);
+    new aws.vpc.SecurityGroupIngressRule(
+      `${name}-${id}`,
+      {
+        securityGroupId: sg.id,
+        ipProtocol: r.protocol,
+        fromPort: r.from,
+        toPort: r.to ?? r.from,
+        cidrIpv4: r.cidr,
+        referencedSecurityGroupId: r.sourceSg,
+        description: r.description,
+        tags: sg.tags.apply((t) => t ?? {}),
+      },
+      parent,
+    );
 
   for (const p of SWARM_PORTS) {
     rule(`cluster-${p.port}-${p.protocol}`, cluster, {
-      from: p.port, protocol: p.protocol, sourceSg: cluster.id, description: p.why,
+      from: p.port,
+      protocol: p.protocol,
+      sourceSg: cluster.id,
+      description: p.why,
     });
   }
   if (args.encryptOverlay) {
-    rule("cluster-esp", cluster, { protocol: "50", sourceSg: cluster.id, description: "IPsec ESP of the encrypted overlay" });
+    rule("cluster-esp", cluster, {
+      protocol: "50",
+      sourceSg: cluster.id,
+      description: "IPsec ESP of the encrypted overlay",
+    });
   }
-  rule("cluster-was", cluster, { from: args.wasPort, protocol: "tcp", sourceSg: edge.id, description: "WAS tasks from the balancers" });
-  rule("nfs-2049", nfs, { from: 2049, protocol: "tcp", sourceSg: cluster.id, description: "NFSv4 from swarm nodes" });
+  rule("cluster-was", cluster, {
+    from: args.wasPort,
+    protocol: "tcp",
+    sourceSg: edge.id,
+    description: "WAS tasks from the balancers",
+  });
+  rule("nfs-2049", nfs, {
+    from: 2049,
+    protocol: "tcp",
+    sourceSg: cluster.id,
+    description: "NFSv4 from swarm nodes",
+  });
   // HTTP only: nginx has no TLS listener (renderers/nginxConf.ts), so 443 stays closed.
   for (const port of [80]) {
-    rule(`edge-${port}`, edge, { from: port, protocol: "tcp", cidr: "0.0.0.0/0", description: "public HTTP(S)" });
+    rule(`edge-${port}`, edge, {
+      from: port,
+      protocol: "tcp",
+      cidr: "0.0.0.0/0",
+      description: "public HTTP(S)",
+    });
   }
   if (args.edgePair) {
-    rule("edge-vrrp", edge, { protocol: "112", sourceSg: edge.id, description: "VRRP between the balancer pair" });
+    rule("edge-vrrp", edge, {
+      protocol: "112",
+      sourceSg: edge.id,
+      description: "VRRP between the balancer pair",
+    });
     // `pulumi up` reaches each balancer of a pair through the Elastic IP's holder (components/edge.ts).
-    rule("edge-ssh-pair", edge, { from: 22, protocol: "tcp", sourceSg: edge.id, description: "SSH between the balancer pair (config pushes)" });
+    rule("edge-ssh-pair", edge, {
+      from: 22,
+      protocol: "tcp",
+      sourceSg: edge.id,
+      description: "SSH between the balancer pair (config pushes)",
+    });
   }
-  for (const [id, sg] of [["cluster", cluster], ["nfs", nfs], ["edge", edge]] as const) {
-    rule(`${id}-ssh`, sg, { from: 22, protocol: "tcp", cidr: args.adminCidr, description: "SSH from the admin CIDR" });
-    new aws.vpc.SecurityGroupEgressRule(`${name}-${id}-egress`, {
-      securityGroupId: sg.id,
-      ipProtocol: "-1",
-      cidrIpv4: "0.0.0.0/0",
-      description: "packages, image pulls, AWS APIs",
-      tags: sg.tags.apply((t) => t ?? {}),
-    }, parent);
+  for (const [id, sg] of [
+    ["cluster", cluster],
+    ["nfs", nfs],
+    ["edge", edge],
+  ] as const) {
+    rule(`${id}-ssh`, sg, {
+      from: 22,
+      protocol: "tcp",
+      cidr: args.adminCidr,
+      description: "SSH from the admin CIDR",
+    });
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-${id}-egress`,
+      {
+        securityGroupId: sg.id,
+        ipProtocol: "-1",
+        cidrIpv4: "0.0.0.0/0",
+        description: "packages, image pulls, AWS APIs",
+        tags: sg.tags.apply((t) => t ?? {}),
+      },
+      parent,
+    );
   }
 
   return { cluster, nfs, edge };
@@ -234,13 +322,24 @@ function refuse(field: string, problem: string, fix: string): never {
 }
 
 function checkSubnetIds(field: string, ids: readonly string[], zones: number): void {
-  if (ids.length === 0) refuse(field, "no subnets given", `give one subnet id per availability zone (${zones})`);
+  if (ids.length === 0)
+    refuse(field, "no subnets given", `give one subnet id per availability zone (${zones})`);
   if (ids.length !== zones) {
-    refuse(field, `${ids.length} subnet(s) for ${zones} availability zone(s)`, "give exactly one subnet id per zone, in zone order");
+    refuse(
+      field,
+      `${ids.length} subnet(s) for ${zones} availability zone(s)`,
+      "give exactly one subnet id per zone, in zone order",
+    );
   }
   const bad = ids.find((id) => !SUBNET_ID.test(id));
-  if (bad !== undefined) refuse(field, `${JSON.stringify(bad)} is not a subnet id`, "use ids like subnet-0123456789abcdef0");
-  if (new Set(ids).size !== ids.length) refuse(field, "a subnet is listed twice", "give a different subnet per zone");
+  if (bad !== undefined)
+    refuse(
+      field,
+      `${JSON.stringify(bad)} is not a subnet id`,
+      "use ids like subnet-0123456789abcdef0",
+    );
+  if (new Set(ids).size !== ids.length)
+    refuse(field, "a subnet is listed twice", "give a different subnet per zone");
 }
 
 /**
@@ -250,23 +349,40 @@ function checkSubnetIds(field: string, ids: readonly string[], zones: number): v
  */
 export function checkExistingNetworkArgs(args: ExistingNetworkArgs): void {
   if (typeof args.vpcId !== "string" || !VPC_ID.test(args.vpcId)) {
-    refuse("vpcId", `${JSON.stringify(args.vpcId)} is not a VPC id`, "use the id of your VPC, like vpc-0123456789abcdef0");
+    refuse(
+      "vpcId",
+      `${JSON.stringify(args.vpcId)} is not a VPC id`,
+      "use the id of your VPC, like vpc-0123456789abcdef0",
+    );
   }
   const zones = Array.isArray(args.availabilityZones) ? args.availabilityZones.length : 0;
   if (zones < 1 || zones > 3) {
-    refuse("availabilityZones", `${zones} zone(s) given`, "name 1 to 3 availability zones, e.g. [\"eu-west-1a\", \"eu-west-1b\"]");
+    refuse(
+      "availabilityZones",
+      `${zones} zone(s) given`,
+      'name 1 to 3 availability zones, e.g. ["eu-west-1a", "eu-west-1b"]',
+    );
   }
-  if (new Set(args.availabilityZones).size !== zones) refuse("availabilityZones", "a zone is listed twice", "name each zone once");
+  if (new Set(args.availabilityZones).size !== zones)
+    refuse("availabilityZones", "a zone is listed twice", "name each zone once");
   checkSubnetIds("clusterSubnetIds", args.clusterSubnetIds ?? [], zones);
   if (args.edgeSubnetIds !== undefined) checkSubnetIds("edgeSubnetIds", args.edgeSubnetIds, zones);
   const cidrs = args.clusterSubnetCidrs ?? [];
   if (cidrs.length !== zones) {
-    refuse("clusterSubnetCidrs", `${cidrs.length} CIDR(s) for ${zones} cluster subnet(s)`, "give the CIDR of each cluster subnet, in the same order");
+    refuse(
+      "clusterSubnetCidrs",
+      `${cidrs.length} CIDR(s) for ${zones} cluster subnet(s)`,
+      "give the CIDR of each cluster subnet, in the same order",
+    );
   }
   for (const c of cidrs) {
     const parsed = parseCidr(c);
     if (!parsed || !isNetworkAddress(parsed)) {
-      refuse("clusterSubnetCidrs", `${JSON.stringify(c)} is not an IPv4 network CIDR`, "copy the subnet's CIDR block, e.g. 10.0.1.0/24");
+      refuse(
+        "clusterSubnetCidrs",
+        `${JSON.stringify(c)} is not an IPv4 network CIDR`,
+        "copy the subnet's CIDR block, e.g. 10.0.1.0/24",
+      );
     }
   }
 }

@@ -19,7 +19,8 @@ function toCidr(base: number, prefix: number): string {
 export function planSubnets(vpcCidr: string, availabilityZones: number): SubnetPlan {
   const parsed = parseCidr(vpcCidr);
   if (!parsed) throw new Error(`vpcCidr "${vpcCidr}" is not an IPv4 CIDR`);
-  if (availabilityZones < 1 || availabilityZones > 3) throw new Error("availabilityZones must be 1 to 3");
+  if (availabilityZones < 1 || availabilityZones > 3)
+    throw new Error("availabilityZones must be 1 to 3");
   const prefix = parsed.prefix + 3;
   if (prefix > 28) throw new Error(`vpcCidr /${parsed.prefix} is too small to split into subnets`);
   const size = 2 ** (32 - prefix);

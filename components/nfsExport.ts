@@ -32,13 +32,23 @@ export interface NfsExportArgs {
  * The NFS log export on a server as it is done over SSH, under `parent`, named `<name>-ready`
  * (NfsLogServer's name for it): it completes once the export is live, so the WAS service waits for it.
  */
-export function configureNfsExport(name: string, args: NfsExportArgs, parent: { readonly parent: pulumi.Resource }): command.remote.Command {
+export function configureNfsExport(
+  name: string,
+  args: NfsExportArgs,
+  parent: { readonly parent: pulumi.Resource },
+): command.remote.Command {
   const configure = args.configure ?? true;
-  return new command.remote.Command(`${name}-ready`, {
-    connection: sshConnection(args.address, args.ssh),
-    create: configure ? renderNfsExportSetup(args.export, args.dataMountPoint) : renderNfsReadyCheck(args.export.path, args.dataMountPoint),
-    triggers: [args.machineId ?? args.address],
-  }, { ...parent, dependsOn: args.dependsOn ?? [] });
+  return new command.remote.Command(
+    `${name}-ready`,
+    {
+      connection: sshConnection(args.address, args.ssh),
+      create: configure
+        ? renderNfsExportSetup(args.export, args.dataMountPoint)
+        : renderNfsReadyCheck(args.export.path, args.dataMountPoint),
+      triggers: [args.machineId ?? args.address],
+    },
+    { ...parent, dependsOn: args.dependsOn ?? [] },
+  );
 }
 
 /**

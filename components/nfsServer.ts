@@ -53,38 +53,48 @@ export class NfsLogServer extends pulumi.ComponentResource {
     const hostname = `${name}-server`;
     // The volume's inputs never depend on the instance, so replacing the server keeps the volume;
     // only the attachment moves. The user data names the volume id to find its device.
-    const { volume, attach } = createDataVolume({
-      identity: args.identity,
-      role: "nfs",
-      name: hostname,
-      availabilityZone: args.availabilityZone,
-      sizeGiB: args.dataVolumeGiB,
-    }, { parent: this });
-    const instance = createMachine({
-      identity: args.identity,
-      role: "nfs",
-      name: hostname,
-      ami: args.ami,
-      instanceType: args.instanceType,
-      subnetId: args.subnetId,
-      securityGroupIds: args.securityGroupIds,
-      keyName: args.ssh.keyName,
-      userData: volume.id.apply((dataVolumeId) =>
-        renderNfsServerUserData({ hostname, export: this.exportModel, dataVolumeId }),
-      ),
-    }, { parent: this });
+    const { volume, attach } = createDataVolume(
+      {
+        identity: args.identity,
+        role: "nfs",
+        name: hostname,
+        availabilityZone: args.availabilityZone,
+        sizeGiB: args.dataVolumeGiB,
+      },
+      { parent: this },
+    );
+    const instance = createMachine(
+      {
+        identity: args.identity,
+        role: "nfs",
+        name: hostname,
+        ami: args.ami,
+        instanceType: args.instanceType,
+        subnetId: args.subnetId,
+        securityGroupIds: args.securityGroupIds,
+        keyName: args.ssh.keyName,
+        userData: volume.id.apply((dataVolumeId) =>
+          renderNfsServerUserData({ hostname, export: this.exportModel, dataVolumeId }),
+        ),
+      },
+      { parent: this },
+    );
     const attachment = attach(instance);
     // The server configured itself at boot (user data): over SSH the export is only checked, by the
     // step any existing server is configured with (components/nfsExport.ts), under its old name.
-    this.ready = configureNfsExport(name, {
-      address: livePublicIp(instance, { parent: this }),
-      ssh: args.ssh,
-      export: this.exportModel,
-      dataMountPoint: dataVolumeMountPoint(args.exportPath),
-      configure: false,
-      machineId: instance.id,
-      dependsOn: [instance, attachment],
-    }, { parent: this });
+    this.ready = configureNfsExport(
+      name,
+      {
+        address: livePublicIp(instance, { parent: this }),
+        ssh: args.ssh,
+        export: this.exportModel,
+        dataMountPoint: dataVolumeMountPoint(args.exportPath),
+        configure: false,
+        machineId: instance.id,
+        dependsOn: [instance, attachment],
+      },
+      { parent: this },
+    );
     this.privateIp = instance.privateIp;
     this.instanceId = instance.id;
     this.dataVolumeId = volume.id;

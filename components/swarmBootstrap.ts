@@ -1,6 +1,12 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { renderJoinTokenRead, renderNodeLabels, renderSwarmInit, renderSwarmJoin, renderSwarmPrune } from "../renderers/swarmBootstrap";
+import {
+  renderJoinTokenRead,
+  renderNodeLabels,
+  renderSwarmInit,
+  renderSwarmJoin,
+  renderSwarmPrune,
+} from "../renderers/swarmBootstrap";
 import { sshConnection, SshLogin } from "./hostAccess";
 
 /** A machine that is to be a swarm member: wherever it runs, reachable over SSH. */
@@ -50,11 +56,16 @@ type Parent = { readonly parent: pulumi.Resource };
 
 function checkHosts(hosts: readonly SwarmHost[]): void {
   const managers = hosts.filter((h) => h.role === "manager").length;
-  if (![1, 3, 5].includes(managers)) throw new Error(`a swarm needs 1, 3 or 5 managers (got ${managers}): Raft keeps a quorum with an odd count`);
+  if (![1, 3, 5].includes(managers))
+    throw new Error(
+      `a swarm needs 1, 3 or 5 managers (got ${managers}): Raft keeps a quorum with an odd count`,
+    );
   const names = hosts.map((h) => h.name);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
-  if (dup !== undefined) throw new Error(`host name "${dup}" appears twice: each host's steps are named after it`);
-  if (!names.every((n) => /^[a-z0-9][a-z0-9-]*$/.test(n))) throw new Error("host names must be lowercase letters, digits and hyphens");
+  if (dup !== undefined)
+    throw new Error(`host name "${dup}" appears twice: each host's steps are named after it`);
+  if (!names.every((n) => /^[a-z0-9][a-z0-9-]*$/.test(n)))
+    throw new Error("host names must be lowercase letters, digits and hyphens");
 }
 
 /**
@@ -66,7 +77,11 @@ function checkHosts(hosts: readonly SwarmHost[]): void {
  * swarm (found by a probe on the second manager), and nothing runs over SSH at delete time.
  * Resources are created under `parent` and named `<name>-...`, as SwarmCluster always named them.
  */
-export function bootstrapSwarm(name: string, args: SwarmBootstrapArgs, parent: Parent): SwarmBootstrapSteps {
+export function bootstrapSwarm(
+  name: string,
+  args: SwarmBootstrapArgs,
+  parent: Parent,
+): SwarmBootstrapSteps {
   checkHosts(args.hosts);
   const sudo = args.sudo ?? true;
   const connect = (h: SwarmHost) => sshConnection(h.address, args.ssh);
@@ -78,36 +93,52 @@ export function bootstrapSwarm(name: string, args: SwarmBootstrapArgs, parent: P
   // A replaced first manager must not initialise a second swarm: a probe on another manager
   // hands it a manager token when a swarm already runs there (nothing on a first deployment).
   const probe = peer
-    ? new command.remote.Command(`${name}-peer-probe`, {
-        connection: connect(peer),
-        create: renderJoinTokenRead("manager", { sudo, waitForCloudInit: true, onlyIfActive: true }),
-        logging: "stderr",
-        triggers: [id(leader)],
-      }, { ...parent, dependsOn: peer.dependsOn ?? [], additionalSecretOutputs: ["stdout"] })
+    ? new command.remote.Command(
+        `${name}-peer-probe`,
+        {
+          connection: connect(peer),
+          create: renderJoinTokenRead("manager", {
+            sudo,
+            waitForCloudInit: true,
+            onlyIfActive: true,
+          }),
+          logging: "stderr",
+          triggers: [id(leader)],
+        },
+        { ...parent, dependsOn: peer.dependsOn ?? [], additionalSecretOutputs: ["stdout"] },
+      )
     : undefined;
-  const init = new command.remote.Command(`${name}-swarm-init`, {
-    connection: connect(leader),
-    create: pulumi.all([leader.privateAddress, peer?.privateAddress]).apply(([ip, peerIp]) =>
-      renderSwarmInit({
-        advertiseAddr: ip,
-        dispatcherHeartbeatSeconds: args.dispatcherHeartbeatSeconds,
-        peerManagerAddr: peerIp,
-        sudo,
-        waitForCloudInit: true,
-      }),
-    ),
-    stdin: probe ? pulumi.secret(probe.stdout) : undefined,
-    triggers: [id(leader)],
-  }, { ...parent, dependsOn: [...(leader.dependsOn ?? []), ...(probe ? [probe] : [])] });
+  const init = new command.remote.Command(
+    `${name}-swarm-init`,
+    {
+      connection: connect(leader),
+      create: pulumi.all([leader.privateAddress, peer?.privateAddress]).apply(([ip, peerIp]) =>
+        renderSwarmInit({
+          advertiseAddr: ip,
+          dispatcherHeartbeatSeconds: args.dispatcherHeartbeatSeconds,
+          peerManagerAddr: peerIp,
+          sudo,
+          waitForCloudInit: true,
+        }),
+      ),
+      stdin: probe ? pulumi.secret(probe.stdout) : undefined,
+      triggers: [id(leader)],
+    },
+    { ...parent, dependsOn: [...(leader.dependsOn ?? []), ...(probe ? [probe] : [])] },
+  );
 
   const token = (role: "manager" | "worker") =>
-    new command.remote.Command(`${name}-${role}-token`, {
-      connection: connect(leader),
-      create: renderJoinTokenRead(role, { sudo }),
-      // The token is a credential: stdout stays out of the engine log and is a secret output.
-      logging: "stderr",
-      triggers: [init.id],
-    }, { ...parent, dependsOn: [init], additionalSecretOutputs: ["stdout"] });
+    new command.remote.Command(
+      `${name}-${role}-token`,
+      {
+        connection: connect(leader),
+        create: renderJoinTokenRead(role, { sudo }),
+        // The token is a credential: stdout stays out of the engine log and is a secret output.
+        logging: "stderr",
+        triggers: [init.id],
+      },
+      { ...parent, dependsOn: [init], additionalSecretOutputs: ["stdout"] },
+    );
   const workerToken = token("worker");
   const managerToken = managers.length > 1 ? token("manager") : undefined;
 
@@ -115,35 +146,64 @@ export function bootstrapSwarm(name: string, args: SwarmBootstrapArgs, parent: P
   // below takes replaced members out of the swarm. A replaced join is deleted before its successor
   // runs, so two joins of one node never overlap.
   const join = (h: SwarmHost, tokenCmd: command.remote.Command, after: pulumi.Resource[]) =>
-    new command.remote.Command(`${name}-join-${h.name}`, {
-      connection: connect(h),
-      create: pulumi
-        .all([h.privateAddress, leader.privateAddress])
-        .apply(([ip, managerIp]) => renderSwarmJoin({ role: h.role, advertiseAddr: ip, managerAddr: managerIp, sudo, waitForCloudInit: true })),
-      // The token travels on stdin, a secret input: never in the command line, logs or plain state.
-      stdin: pulumi.secret(tokenCmd.stdout),
-      triggers: [id(h), init.id],
-    }, { ...parent, dependsOn: [...(h.dependsOn ?? []), tokenCmd, ...after], deleteBeforeReplace: true });
+    new command.remote.Command(
+      `${name}-join-${h.name}`,
+      {
+        connection: connect(h),
+        create: pulumi.all([h.privateAddress, leader.privateAddress]).apply(([ip, managerIp]) =>
+          renderSwarmJoin({
+            role: h.role,
+            advertiseAddr: ip,
+            managerAddr: managerIp,
+            sudo,
+            waitForCloudInit: true,
+          }),
+        ),
+        // The token travels on stdin, a secret input: never in the command line, logs or plain state.
+        stdin: pulumi.secret(tokenCmd.stdout),
+        triggers: [id(h), init.id],
+      },
+      {
+        ...parent,
+        dependsOn: [...(h.dependsOn ?? []), tokenCmd, ...after],
+        deleteBeforeReplace: true,
+      },
+    );
 
   const managerJoins: command.remote.Command[] = [];
-  for (const m of managers.slice(1)) managerJoins.push(join(m, managerToken!, managerJoins.slice(-1)));
+  for (const m of managers.slice(1))
+    managerJoins.push(join(m, managerToken!, managerJoins.slice(-1)));
   const workerJoins = workers.map((w) => join(w, workerToken, managerJoins));
 
   // Demote and remove every member that is not one of today's hosts (replaced or deleted machines).
   const all = [...managers, ...workers];
-  const prune = new command.remote.Command(`${name}-prune`, {
-    connection: connect(leader),
-    create: pulumi.all(all.map((h) => h.privateAddress)).apply((ips) => renderSwarmPrune({ memberAddrs: ips, sudo })),
-    triggers: all.map(id),
-  }, { ...parent, dependsOn: [init, ...managerJoins, ...workerJoins] });
+  const prune = new command.remote.Command(
+    `${name}-prune`,
+    {
+      connection: connect(leader),
+      create: pulumi
+        .all(all.map((h) => h.privateAddress))
+        .apply((ips) => renderSwarmPrune({ memberAddrs: ips, sudo })),
+      triggers: all.map(id),
+    },
+    { ...parent, dependsOn: [init, ...managerJoins, ...workerJoins] },
+  );
 
   // Label every member with its zone once the membership is final (the WAS spreads over the label).
   const steps = [init, ...managerJoins, ...workerJoins];
-  const labelled = all.map((h, i) => pulumi.all([steps[i].stdout, h.zone]).apply(([nodeId, zone]) => ({ nodeId: nodeId.trim(), zone })));
-  const labels = new command.remote.Command(`${name}-zone-labels`, {
-    connection: connect(leader),
-    create: pulumi.all(labelled).apply((nodes) => renderNodeLabels({ nodes, sudo })),
-  }, { ...parent, dependsOn: [prune] });
+  const labelled = all.map((h, i) =>
+    pulumi
+      .all([steps[i].stdout, h.zone])
+      .apply(([nodeId, zone]) => ({ nodeId: nodeId.trim(), zone })),
+  );
+  const labels = new command.remote.Command(
+    `${name}-zone-labels`,
+    {
+      connection: connect(leader),
+      create: pulumi.all(labelled).apply((nodes) => renderNodeLabels({ nodes, sudo })),
+    },
+    { ...parent, dependsOn: [prune] },
+  );
 
   const stepOf = new Map(all.map((h, i) => [h, steps[i]]));
   return {

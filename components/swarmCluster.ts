@@ -71,18 +71,21 @@ export class SwarmCluster extends pulumi.ComponentResource {
 
     const machine = (role: "manager" | "worker", i: number) => {
       const nodeName = `${name}-${role}-${i}`;
-      const instance = createMachine({
-        identity: args.identity,
-        role,
-        name: nodeName,
-        ami: args.ami,
-        instanceType: role === "manager" ? args.managerInstanceType : args.workerInstanceType,
-        // The placement rule lives with the config's AZ-loss check (config/topology.ts).
-        subnetId: args.subnetIds[swarmNodeZone(role, i, args.subnetIds.length)],
-        securityGroupIds: args.securityGroupIds,
-        keyName: args.ssh.keyName,
-        userData: renderSwarmNodeUserData({ hostname: nodeName, role, sshUser: args.ssh.user }),
-      }, parent);
+      const instance = createMachine(
+        {
+          identity: args.identity,
+          role,
+          name: nodeName,
+          ami: args.ami,
+          instanceType: role === "manager" ? args.managerInstanceType : args.workerInstanceType,
+          // The placement rule lives with the config's AZ-loss check (config/topology.ts).
+          subnetId: args.subnetIds[swarmNodeZone(role, i, args.subnetIds.length)],
+          securityGroupIds: args.securityGroupIds,
+          keyName: args.ssh.keyName,
+          userData: renderSwarmNodeUserData({ hostname: nodeName, role, sshUser: args.ssh.user }),
+        },
+        parent,
+      );
       // Dialled where EC2 says the instance is now: a stop/start (the drill's manager, az:<zone>
       // and kill faults) gives it a new public IP, and the one saved at launch is then stale.
       return { nodeName, role, instance, address: livePublicIp(instance, parent) };
@@ -93,7 +96,11 @@ export class SwarmCluster extends pulumi.ComponentResource {
 
     // The membership itself runs on the instances as on any host (components/swarmBootstrap.ts),
     // under this component and with the names it always had, so a deployed stack keeps every step.
-    const zoneOf = (role: "manager" | "worker", i: number, instance: (typeof all)[number]["instance"]): pulumi.Input<string> => {
+    const zoneOf = (
+      role: "manager" | "worker",
+      i: number,
+      instance: (typeof all)[number]["instance"],
+    ): pulumi.Input<string> => {
       const zones = args.subnetZones;
       return zones ? zones[swarmNodeZone(role, i, zones.length)] : instance.availabilityZone;
     };
@@ -106,7 +113,11 @@ export class SwarmCluster extends pulumi.ComponentResource {
       machineId: n.instance.id,
       dependsOn: [n.instance],
     }));
-    const steps = bootstrapSwarm(name, { hosts, ssh: args.ssh, dispatcherHeartbeatSeconds: args.dispatcherHeartbeatSeconds }, parent);
+    const steps = bootstrapSwarm(
+      name,
+      { hosts, ssh: args.ssh, dispatcherHeartbeatSeconds: args.dispatcherHeartbeatSeconds },
+      parent,
+    );
 
     const node = (n: (typeof all)[number], i: number): SwarmNode => ({
       name: n.nodeName,

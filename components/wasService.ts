@@ -4,7 +4,14 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { NfsLogStore, renderServiceSpec, SAMPLE_APP, ServiceSpec, WAS_SERVICE_NAME, WasServiceModel } from "../renderers/serviceSpec";
+import {
+  NfsLogStore,
+  renderServiceSpec,
+  SAMPLE_APP,
+  ServiceSpec,
+  WAS_SERVICE_NAME,
+  WasServiceModel,
+} from "../renderers/serviceSpec";
 import type { SshLogin } from "./hostAccess";
 import { StackIdentity } from "../base/tags";
 import { schemaDefault } from "../config/schema";
@@ -40,7 +47,11 @@ export interface WasServiceArgs {
    * store it is, for its mount options (renderers/serviceSpec.ts NFS_MOUNT_OPTIONS). `store`
    * Default: config key logStore's (instance).
    */
-  readonly nfs: { readonly server: pulumi.Input<string>; readonly exportPath: string; readonly store?: NfsLogStore };
+  readonly nfs: {
+    readonly server: pulumi.Input<string>;
+    readonly exportPath: string;
+    readonly store?: NfsLogStore;
+  };
   /** Steps the service must wait for (every node joined, NFS server up). */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
   /** Directory the Docker provider's SSH key file is written to. Default ~/.ssh. */
@@ -61,12 +72,15 @@ export interface WasServiceArgs {
  * every `pulumi up`. `ns` is a whole number of nanoseconds, as the Engine API spec counts them.
  */
 export function goDuration(ns: number): string {
-  if (!Number.isSafeInteger(ns) || ns < 0) throw new Error(`a duration must be a whole number of nanoseconds >= 0 (got ${ns})`);
+  if (!Number.isSafeInteger(ns) || ns < 0)
+    throw new Error(`a duration must be a whole number of nanoseconds >= 0 (got ${ns})`);
   if (ns === 0) return "0s";
   // Go prints the fraction with trailing zeros cut, and none at all when it is zero.
   const split = (v: number, digits: number): [number, string] => {
     const unit = 10 ** digits;
-    const frac = String(v % unit).padStart(digits, "0").replace(/0+$/, "");
+    const frac = String(v % unit)
+      .padStart(digits, "0")
+      .replace(/0+$/, "");
     return [Math.floor(v / unit), frac ? `.${frac}` : ""];
   };
   if (ns < 1e3) return `${ns}ns`;
@@ -91,7 +105,8 @@ const seconds = goDuration;
  */
 export function failureRatio(v: number): string {
   const text = v.toFixed(1);
-  if (!(v >= 0 && v <= 1) || Number(text) !== v) throw new Error(`MaxFailureRatio must be 0..1 in steps of 0.1 (got ${v})`);
+  if (!(v >= 0 && v <= 1) || Number(text) !== v)
+    throw new Error(`MaxFailureRatio must be 0..1 in steps of 0.1 (got ${v})`);
   return text;
 }
 
@@ -99,17 +114,26 @@ export function failureRatio(v: number): string {
  * Docker keeps a named volume's options from its first creation on each node: a fixed name would
  * keep mounting a replaced NFS server's old address. The name carries a hash of address and export.
  */
-export function nfsVolumeName(base: string, driverOptions: Readonly<Record<string, string>>): string {
+export function nfsVolumeName(
+  base: string,
+  driverOptions: Readonly<Record<string, string>>,
+): string {
   const addr = /(?:^|,)addr=([^,]+)/.exec(driverOptions.o ?? "")?.[1];
-  if (!addr || !driverOptions.device) throw new Error("an NFS volume needs addr= in o and a device");
-  const digest = createHash("sha256").update(`${addr}:${driverOptions.device}`).digest("hex").slice(0, 10);
+  if (!addr || !driverOptions.device)
+    throw new Error("an NFS volume needs addr= in o and a device");
+  const digest = createHash("sha256")
+    .update(`${addr}:${driverOptions.device}`)
+    .digest("hex")
+    .slice(0, 10);
   return `${base}-${digest}`;
 }
 
 /** Writes the Docker provider's SSH key file (0600) on every run: the provider needs it on this machine. */
 export function writeKeyFile(file: string, privateKey: string): void {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  fs.writeFileSync(file, privateKey.endsWith("\n") ? privateKey : `${privateKey}\n`, { mode: 0o600 });
+  fs.writeFileSync(file, privateKey.endsWith("\n") ? privateKey : `${privateKey}\n`, {
+    mode: 0o600,
+  });
   fs.chmodSync(file, 0o600);
 }
 
@@ -117,7 +141,10 @@ export function writeKeyFile(file: string, privateKey: string): void {
  * Maps the Engine API ServiceSpec (the lab posts it as is) onto @pulumi/docker's Service inputs, so
  * the AWS service is the rendered spec and nothing else. Config and network IDs are resolved by the caller.
  */
-export type ServiceInputs = Omit<Required<pulumi.Unwrap<docker.ServiceArgs>>, "auth" | "convergeConfig">;
+export type ServiceInputs = Omit<
+  Required<pulumi.Unwrap<docker.ServiceArgs>>,
+  "auth" | "convergeConfig"
+>;
 
 export function toPulumiService(spec: ServiceSpec): ServiceInputs {
   const c = spec.TaskTemplate.ContainerSpec;
@@ -136,17 +163,23 @@ export function toPulumiService(spec: ServiceSpec): ServiceInputs {
       containerSpec: {
         image: c.Image,
         hostname: c.Hostname,
-        env: Object.fromEntries(c.Env.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)])),
+        env: Object.fromEntries(
+          c.Env.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]),
+        ),
         commands: c.Command,
         mounts: c.Mounts.map((m) => ({
           type: m.Type,
-          source: m.VolumeOptions?.DriverConfig.Options.type === "nfs"
-            ? nfsVolumeName(m.Source, m.VolumeOptions.DriverConfig.Options)
-            : m.Source,
+          source:
+            m.VolumeOptions?.DriverConfig.Options.type === "nfs"
+              ? nfsVolumeName(m.Source, m.VolumeOptions.DriverConfig.Options)
+              : m.Source,
           target: m.Target,
           readOnly: m.ReadOnly,
           volumeOptions: m.VolumeOptions
-            ? { driverName: m.VolumeOptions.DriverConfig.Name, driverOptions: m.VolumeOptions.DriverConfig.Options }
+            ? {
+                driverName: m.VolumeOptions.DriverConfig.Name,
+                driverOptions: m.VolumeOptions.DriverConfig.Options,
+              }
             : undefined,
         })),
         healthcheck: {
@@ -236,26 +269,43 @@ export class WasService extends pulumi.ComponentResource {
     });
     const host = args.dockerOffline
       ? pulumi.output(pulumi.unknown as unknown as string)
-      : pulumi.all([args.managerAddress, keyReady]).apply(([addr]) => `ssh://${args.ssh.user}@${addr}`);
-    const provider = new docker.Provider(`${name}-docker`, {
-      host,
-      sshOpts: ["-i", keyPath, "-o", "StrictHostKeyChecking=accept-new", "-o", "ConnectTimeout=10"],
-    }, { ...parent, dependsOn: (args.dependsOn ?? []) as pulumi.Resource[] });
+      : pulumi
+          .all([args.managerAddress, keyReady])
+          .apply(([addr]) => `ssh://${args.ssh.user}@${addr}`);
+    const provider = new docker.Provider(
+      `${name}-docker`,
+      {
+        host,
+        sshOpts: [
+          "-i",
+          keyPath,
+          "-o",
+          "StrictHostKeyChecking=accept-new",
+          "-o",
+          "ConnectTimeout=10",
+        ],
+      },
+      { ...parent, dependsOn: (args.dependsOn ?? []) as pulumi.Resource[] },
+    );
     const withDocker = { parent: this, provider, dependsOn: args.dependsOn };
 
     const network = args.encryptOverlay
-      ? new docker.Network(`${name}-net`, {
-          name: "was-net",
-          driver: "overlay",
-          options: { encrypted: "true" },
-        }, {
-          ...withDocker,
-          // The provider reads `options` back from the network as swarm reports it, which adds the
-          // allocated "com.docker.network.driver.overlay.vxlanid_list"; `options` is ForceNew, so the
-          // read-back alone would replace the network on every `pulumi up`. The options never change
-          // (the network exists only with encryptOverlay, always with these), so nothing is lost.
-          ignoreChanges: ["options"],
-        })
+      ? new docker.Network(
+          `${name}-net`,
+          {
+            name: "was-net",
+            driver: "overlay",
+            options: { encrypted: "true" },
+          },
+          {
+            ...withDocker,
+            // The provider reads `options` back from the network as swarm reports it, which adds the
+            // allocated "com.docker.network.driver.overlay.vxlanid_list"; `options` is ForceNew, so the
+            // read-back alone would replace the network on every `pulumi up`. The options never change
+            // (the network exists only with encryptOverlay, always with these), so nothing is lost.
+            ignoreChanges: ["options"],
+          },
+        )
       : undefined;
 
     let config: docker.ServiceConfig | undefined;
@@ -263,58 +313,73 @@ export class WasService extends pulumi.ComponentResource {
       const source = sampleAppSource();
       const digest = createHash("sha256").update(source).digest("hex").slice(0, 12);
       // Config contents are immutable in swarm: a new name per version lets the service roll over.
-      config = new docker.ServiceConfig(`${name}-app`, {
-        name: `was-app-${digest}`,
-        data: Buffer.from(source).toString("base64"),
-      }, withDocker);
+      config = new docker.ServiceConfig(
+        `${name}-app`,
+        {
+          name: `was-app-${digest}`,
+          data: Buffer.from(source).toString("base64"),
+        },
+        withDocker,
+      );
     }
 
     const logVolume = (server: string) =>
-      ({ kind: "nfs", server, exportPath: args.nfs.exportPath, store: args.nfs.store ?? schemaDefault<NfsLogStore>("logStore", "string") }) as const;
+      ({
+        kind: "nfs",
+        server,
+        exportPath: args.nfs.exportPath,
+        store: args.nfs.store ?? schemaDefault<NfsLogStore>("logStore", "string"),
+      }) as const;
     const model: WasServiceModel = {
       name: this.serviceName,
-      image: args.image ?? args.sampleBaseImage ?? schemaDefault<string>("wasSampleBaseImage", "string"),
+      image:
+        args.image ?? args.sampleBaseImage ?? schemaDefault<string>("wasSampleBaseImage", "string"),
       replicas,
       port: args.port ?? schemaDefault<number>("wasPort", "number"),
       healthPath: args.healthPath ?? schemaDefault<string>("wasHealthPath", "string"),
       env: args.env ?? {},
       logVolume: logVolume("NFS_SERVER"),
-      restartDelaySeconds: args.restartDelaySeconds ?? schemaDefault<number>("taskRestartDelaySeconds", "number"),
-      managersRunTasks: args.managersRunTasks ?? schemaDefault<boolean>("managersRunTasks", "boolean"),
+      restartDelaySeconds:
+        args.restartDelaySeconds ?? schemaDefault<number>("taskRestartDelaySeconds", "number"),
+      managersRunTasks:
+        args.managersRunTasks ?? schemaDefault<boolean>("managersRunTasks", "boolean"),
       networks: network ? ["NETWORK_ID"] : [],
       command: config ? SAMPLE_APP.command : undefined,
-      configs: config ? [{ id: "CONFIG_ID", name: "CONFIG_NAME", target: SAMPLE_APP.target }] : undefined,
+      configs: config
+        ? [{ id: "CONFIG_ID", name: "CONFIG_NAME", target: SAMPLE_APP.target }]
+        : undefined,
     };
     this.spec = renderServiceSpec(model);
     this.mountTarget = this.spec.TaskTemplate.ContainerSpec.Mounts[0].Target;
 
     // Resolve the IDs known only after creation inside the rendered spec, then map it.
     const resolved = pulumi
-      .all([
-        args.nfs.server,
-        network?.id ?? "",
-        config?.id ?? "",
-        config?.name ?? "",
-      ])
+      .all([args.nfs.server, network?.id ?? "", config?.id ?? "", config?.name ?? ""])
       .apply(([nfs, networkId, configId, configName]) =>
         toPulumiService(
           renderServiceSpec({
             ...model,
             logVolume: logVolume(nfs),
             networks: network ? [networkId] : [],
-            configs: config ? [{ id: configId, name: configName, target: SAMPLE_APP.target }] : undefined,
+            configs: config
+              ? [{ id: configId, name: configName, target: SAMPLE_APP.target }]
+              : undefined,
           }),
         ),
       );
-    const service = new docker.Service(`${name}-service`, {
-      name: this.serviceName,
-      taskSpec: resolved.taskSpec,
-      mode: resolved.mode,
-      updateConfig: resolved.updateConfig,
-      rollbackConfig: resolved.rollbackConfig,
-      endpointSpec: resolved.endpointSpec,
-      labels: resolved.labels,
-    }, withDocker);
+    const service = new docker.Service(
+      `${name}-service`,
+      {
+        name: this.serviceName,
+        taskSpec: resolved.taskSpec,
+        mode: resolved.mode,
+        updateConfig: resolved.updateConfig,
+        rollbackConfig: resolved.rollbackConfig,
+        endpointSpec: resolved.endpointSpec,
+        labels: resolved.labels,
+      },
+      withDocker,
+    );
     this.serviceId = service.id;
     this.registerOutputs({
       serviceId: this.serviceId,

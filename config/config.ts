@@ -34,7 +34,8 @@ export interface LoadedConfig extends SwarmHaConfig {
  * the check is skipped rather than refusing every key.
  */
 function isSecretConfig(key: string): boolean | undefined {
-  const fn = (pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean }).isConfigSecret;
+  const fn = (pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean })
+    .isConfigSecret;
   return typeof fn === "function" ? fn(key) : undefined;
 }
 
@@ -50,7 +51,11 @@ function projectValues(project: string): Record<string, unknown> {
 /** Parses this project's keys; a ConfigError becomes the RunError the CLI prints as one line. */
 function parseOrFail(project: string, values: Record<string, unknown>): SwarmHaConfig {
   const key = values["sshPrivateKey"];
-  if (typeof key === "string" && key.trim() !== "" && isSecretConfig(`${project}:sshPrivateKey`) === false) {
+  if (
+    typeof key === "string" &&
+    key.trim() !== "" &&
+    isSecretConfig(`${project}:sshPrivateKey`) === false
+  ) {
     throw new pulumi.RunError(
       `config key "sshPrivateKey": is stored in plain text in the stack file; run \`pulumi config rm sshPrivateKey\`, ` +
         `then \`pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519\``,
@@ -78,7 +83,10 @@ function warnStrayNamespaces(project: string): void {
 /** `aws:assumeRoles[i].duration` (a Go duration such as 1h or 15m) in seconds. */
 function durationSeconds(key: string, v: string): number {
   const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(v);
-  if (!v || !m) throw new pulumi.RunError(`config key "${key}": "${v}" is not a duration; write it as 1h, 30m or 900s`);
+  if (!v || !m)
+    throw new pulumi.RunError(
+      `config key "${key}": "${v}" is not a duration; write it as 1h, 30m or 900s`,
+    );
   return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
 }
 
@@ -88,15 +96,23 @@ const DRILL_ROLE_FIELDS = ["roleArn", "sessionName", "externalId", "duration"];
  * `aws:assumeRoles` as the drill can apply it (what an AWS shared-config profile can say). A field
  * it cannot apply is refused when the drill runs, rather than the drill running as someone else.
  */
-function drillAssumeRoles(raw: string | undefined, chaosEnabled: boolean): DrillAssumeRole[] | undefined {
+function drillAssumeRoles(
+  raw: string | undefined,
+  chaosEnabled: boolean,
+): DrillAssumeRole[] | undefined {
   if (!raw) return undefined;
   let list: unknown;
   try {
     list = JSON.parse(raw);
   } catch {
-    throw new pulumi.RunError(`config key "aws:assumeRoles": is not a list; set it with \`pulumi config set --path 'aws:assumeRoles[0].roleArn' <arn>\``);
+    throw new pulumi.RunError(
+      `config key "aws:assumeRoles": is not a list; set it with \`pulumi config set --path 'aws:assumeRoles[0].roleArn' <arn>\``,
+    );
   }
-  if (!Array.isArray(list)) throw new pulumi.RunError(`config key "aws:assumeRoles": is not a list; set it with \`pulumi config set --path 'aws:assumeRoles[0].roleArn' <arn>\``);
+  if (!Array.isArray(list))
+    throw new pulumi.RunError(
+      `config key "aws:assumeRoles": is not a list; set it with \`pulumi config set --path 'aws:assumeRoles[0].roleArn' <arn>\``,
+    );
   return list.map((r: Record<string, unknown>, i) => {
     const key = `aws:assumeRoles[${i}]`;
     const extra = Object.keys(r ?? {}).filter((k) => !DRILL_ROLE_FIELDS.includes(k));
@@ -107,13 +123,17 @@ function drillAssumeRoles(raw: string | undefined, chaosEnabled: boolean): Drill
       );
     }
     if (typeof r?.roleArn !== "string" || !r.roleArn.startsWith("arn:")) {
-      throw new pulumi.RunError(`config key "${key}.roleArn": is required and must be a role ARN; set it with \`pulumi config set --path '${key}.roleArn' <arn>\``);
+      throw new pulumi.RunError(
+        `config key "${key}.roleArn": is required and must be a role ARN; set it with \`pulumi config set --path '${key}.roleArn' <arn>\``,
+      );
     }
     return {
       roleArn: r.roleArn,
       ...(typeof r.sessionName === "string" ? { sessionName: r.sessionName } : {}),
       ...(typeof r.externalId === "string" ? { externalId: r.externalId } : {}),
-      ...(typeof r.duration === "string" ? { durationSeconds: durationSeconds(`${key}.duration`, r.duration) } : {}),
+      ...(typeof r.duration === "string"
+        ? { durationSeconds: durationSeconds(`${key}.duration`, r.duration) }
+        : {}),
     };
   });
 }

@@ -12,7 +12,11 @@ export type SwarmRole = "manager" | "worker";
 export const SWARM_CLUSTER_NAME = "swarm";
 
 /** Hostname (and swarm node name) of the i-th manager or worker. */
-export function swarmNodeName(role: SwarmRole, index: number, clusterName: string = SWARM_CLUSTER_NAME): string {
+export function swarmNodeName(
+  role: SwarmRole,
+  index: number,
+  clusterName: string = SWARM_CLUSTER_NAME,
+): string {
   return `${clusterName}-${role}-${index}`;
 }
 
@@ -80,7 +84,14 @@ export function reservedPorts(): ReadonlyMap<number, string> {
  * Environment variables renderers/serviceSpec.ts sets on every WAS task. A user value would change
  * what the container does behind the published port, health check or log mount's back.
  */
-export const SERVICE_OWNED_ENV = ["PORT", "HEALTH_PATH", "LOG_DIR", "TASK_NAME", "TASK_SLOT", "NODE_NAME"] as const;
+export const SERVICE_OWNED_ENV = [
+  "PORT",
+  "HEALTH_PATH",
+  "LOG_DIR",
+  "TASK_NAME",
+  "TASK_SLOT",
+  "NODE_NAME",
+] as const;
 
 /**
  * Fewest WAS replicas: the `minReplicas` default of the policy pack's `was-service-resilient`

@@ -6,21 +6,40 @@
  * is down (the drill may stop a manager when the lab runs 3).
  */
 import type Docker from "dockerode";
-import type { NodeInfo, NodeStopper, PlacementInfo, PlacementObserver, TaskInfo } from "../chaos/types";
+import type {
+  NodeInfo,
+  NodeStopper,
+  PlacementInfo,
+  PlacementObserver,
+  TaskInfo,
+} from "../chaos/types";
 import { nodeFromEngine, parseDockerTime, taskFromEngine } from "../chaos/engineApi";
 import { randomBytes } from "crypto";
 import type { FaultKind } from "../base/faults";
-import { renderPartitionCut, renderPartitionExpiry, renderPartitionHeal, renderSilence } from "./labPartition";
+import {
+  renderPartitionCut,
+  renderPartitionExpiry,
+  renderPartitionHeal,
+  renderSilence,
+} from "./labPartition";
 import { docker, dockerRaw, LabError } from "./docker";
 import { nodeEngine } from "./engines";
 import { LAB_LABEL, ROLE_LABEL } from "./settings";
 
 /** Refuses any container that is not a lab container of one of `roles` (read from its labels). */
 export async function checkLabContainer(target: string, roles: readonly string[]): Promise<void> {
-  const r = await dockerRaw(["container", "inspect", "--format", `{{index .Config.Labels "${LAB_LABEL}"}} {{index .Config.Labels "${ROLE_LABEL}"}}`, target]);
+  const r = await dockerRaw([
+    "container",
+    "inspect",
+    "--format",
+    `{{index .Config.Labels "${LAB_LABEL}"}} {{index .Config.Labels "${ROLE_LABEL}"}}`,
+    target,
+  ]);
   const [lab, role] = r.stdout.trim().split(" ");
   if (r.code !== 0 || lab !== "1" || !roles.includes(role)) {
-    throw new LabError(`${target} is not a lab container of role ${roles.join("|")} (labels ${LAB_LABEL}=1, ${ROLE_LABEL}=${roles.join("|")})`);
+    throw new LabError(
+      `${target} is not a lab container of role ${roles.join("|")} (labels ${LAB_LABEL}=1, ${ROLE_LABEL}=${roles.join("|")})`,
+    );
   }
 }
 
@@ -80,7 +99,13 @@ export class LabKiller extends LabStopper {
   async effectiveAt(target: string): Promise<number | undefined> {
     const silenced = this.silencedAt.get(target);
     if (silenced !== undefined) return silenced;
-    const r = await dockerRaw(["container", "inspect", "--format", "{{.State.FinishedAt}}", target]);
+    const r = await dockerRaw([
+      "container",
+      "inspect",
+      "--format",
+      "{{.State.FinishedAt}}",
+      target,
+    ]);
     return r.code === 0 ? parseDockerTime(r.stdout.trim()) : undefined;
   }
 }
@@ -99,18 +124,20 @@ export async function silenceContainer(target: string): Promise<number> {
   if (r.code === 0 && ns) return Math.floor(Number(BigInt(ns[1]) / 1_000_000n));
   // Half-silenced is worse than either state: a restart gives the container a fresh namespace.
   const back = await dockerRaw(["restart", "-t", "0", target]);
-  throw new LabError(`silencing ${target} failed (${r.stderr.trim() || `exit ${r.code}, printed ${JSON.stringify(r.stdout.trim())}`}); it was ${back.code === 0 ? "restarted" : `NOT restarted: ${back.stderr.trim()}`}`);
+  throw new LabError(
+    `silencing ${target} failed (${r.stderr.trim() || `exit ${r.code}, printed ${JSON.stringify(r.stdout.trim())}`}); it was ${back.code === 0 ? "restarted" : `NOT restarted: ${back.stderr.trim()}`}`,
+  );
 }
-
 
 /** `docker kill`; if that fails, `docker restart` so that no half-killed (silenced) container is left. */
 async function killOrRestart(target: string): Promise<void> {
   const r = await dockerRaw(["kill", target]);
   if (r.code === 0) return;
   const back = await dockerRaw(["restart", "-t", "0", target]);
-  throw new LabError(`docker kill ${target} failed (${r.stderr.trim() || `exit ${r.code}`}); it was ${back.code === 0 ? "restarted" : `NOT restarted: ${back.stderr.trim()}`}`);
+  throw new LabError(
+    `docker kill ${target} failed (${r.stderr.trim() || `exit ${r.code}`}); it was ${back.code === 0 ? "restarted" : `NOT restarted: ${back.stderr.trim()}`}`,
+  );
 }
-
 
 /**
  * `partition`: the node runs on, its lab-network traffic dropped inside its own network namespace
@@ -129,15 +156,27 @@ export class LabPartitioner implements NodeStopper {
     const cut = await dockerRaw(["exec", target, "sh", "-c", renderPartitionCut(token)]);
     if (cut.code !== 0) {
       const healed = await dockerRaw(["exec", target, "sh", "-c", renderPartitionHeal()]);
-      throw new LabError(`partition of ${target} failed (${cut.stderr.trim() || `exit ${cut.code}`}) and was ${healed.code === 0 ? "rolled back" : `NOT rolled back: ${healed.stderr.trim()}`}`);
+      throw new LabError(
+        `partition of ${target} failed (${cut.stderr.trim() || `exit ${cut.code}`}) and was ${healed.code === 0 ? "rolled back" : `NOT rolled back: ${healed.stderr.trim()}`}`,
+      );
     }
-    await docker(["exec", "-d", target, "sh", "-c", renderPartitionExpiry(token, this.expireAfterSeconds)]);
+    await docker([
+      "exec",
+      "-d",
+      target,
+      "sh",
+      "-c",
+      renderPartitionExpiry(token, this.expireAfterSeconds),
+    ]);
   }
 
   async start(target: string): Promise<void> {
     await checkLabContainer(target, this.roles);
     const r = await dockerRaw(["exec", target, "sh", "-c", renderPartitionHeal()]);
-    if (r.code !== 0) throw new LabError(`healing the partition of ${target} failed: ${r.stderr.trim() || `exit ${r.code}`}; by hand: docker exec ${target} sh -c "iptables -t raw -F PREROUTING; iptables -t mangle -F POSTROUTING"`);
+    if (r.code !== 0)
+      throw new LabError(
+        `healing the partition of ${target} failed: ${r.stderr.trim() || `exit ${r.code}`}; by hand: docker exec ${target} sh -c "iptables -t raw -F PREROUTING; iptables -t mangle -F POSTROUTING"`,
+      );
   }
 }
 
@@ -147,17 +186,25 @@ export class LabPartitioner implements NodeStopper {
  * address while the standby takes it too (VRRP cannot tell a dead peer from an unreachable one),
  * and the lab's observer, which reads each container's eth0, would see two holders by design.
  */
-export function labFaultStopper(kind: FaultKind, roles: readonly string[], expireAfterSeconds: number): NodeStopper {
+export function labFaultStopper(
+  kind: FaultKind,
+  roles: readonly string[],
+  expireAfterSeconds: number,
+): NodeStopper {
   return LAB_FAULT_STOPPERS[kind](roles, expireAfterSeconds);
 }
 
 /** The lab's adapter of each fault kind: a kind of base/faults.ts without one here does not compile. */
-const LAB_FAULT_STOPPERS: Readonly<Record<FaultKind, (roles: readonly string[], expireAfterSeconds: number) => NodeStopper>> = {
+const LAB_FAULT_STOPPERS: Readonly<
+  Record<FaultKind, (roles: readonly string[], expireAfterSeconds: number) => NodeStopper>
+> = {
   stop: (roles) => new LabStopper(10, roles),
   kill: (roles) => new LabKiller(roles),
   partition: (roles, expireAfterSeconds) => {
     if (roles.includes("nginx")) {
-      throw new LabError("--fault partition of a balancer is not drilled in the lab (both would hold the floating address while it is cut); use --target edge with --fault stop or kill");
+      throw new LabError(
+        "--fault partition of a balancer is not drilled in the lab (both would hold the floating address while it is cut); use --target edge with --fault stop or kill",
+      );
     }
     return new LabPartitioner(expireAfterSeconds, roles);
   },
@@ -190,7 +237,9 @@ export class LabObserver implements PlacementObserver {
         return v;
       } catch (err) {
         // A stopped manager refuses the connection; a follower without quorum answers 503.
-        errors.push(`${e.name}: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+        errors.push(
+          `${e.name}: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`,
+        );
       }
     }
     throw new LabError(`no manager answered ${what}: ${errors.join("; ")}`);
@@ -205,13 +254,18 @@ export class LabObserver implements PlacementObserver {
 
   tasks(service: string): Promise<TaskInfo[]> {
     return this.ask("GET /tasks", async (api) => {
-      const list = (await api.listTasks({ filters: JSON.stringify({ service: [service] }) })) as Array<Record<string, any>>;
+      const list = (await api.listTasks({
+        filters: JSON.stringify({ service: [service] }),
+      })) as Array<Record<string, any>>;
       return list.map(taskFromEngine);
     });
   }
 
   private spec(service: string): Promise<Record<string, any>> {
-    return this.ask("GET /services", async (api) => ((await api.getService(service).inspect()) as Record<string, any>).Spec);
+    return this.ask(
+      "GET /services",
+      async (api) => ((await api.getService(service).inspect()) as Record<string, any>).Spec,
+    );
   }
 
   async desiredReplicas(service: string): Promise<number> {

@@ -18,8 +18,18 @@ export interface AptSource {
 // Debian's codenames and aliases: an entry for these serves Debian's main archive (an Ubuntu or
 // third-party repository does not, and debootstrap of bookworm would fail against it).
 const DEBIAN_SUITES = new Set([
-  "buster", "bullseye", "bookworm", "trixie", "forky", "duke", "sid",
-  "oldoldstable", "oldstable", "stable", "testing", "unstable",
+  "buster",
+  "bullseye",
+  "bookworm",
+  "trixie",
+  "forky",
+  "duke",
+  "sid",
+  "oldoldstable",
+  "oldstable",
+  "stable",
+  "testing",
+  "unstable",
 ]);
 
 /** `deb [arch=amd64 signed-by=…] http://mirror/debian bookworm main` lines; deb-src and comments skipped. */
@@ -50,7 +60,8 @@ export function parseDeb822(text: string): AptSource[] {
       }
     }
     const words = (k: string) => (fields.get(k) ?? "").split(/\s+/).filter(Boolean);
-    if (!words("types").includes("deb") || (fields.get("enabled") ?? "yes").toLowerCase() === "no") continue;
+    if (!words("types").includes("deb") || (fields.get("enabled") ?? "yes").toLowerCase() === "no")
+      continue;
     for (const uri of words("uris")) out.push({ uri, suites: words("suites") });
   }
   return out;
@@ -59,7 +70,9 @@ export function parseDeb822(text: string): AptSource[] {
 /** The first entry that serves Debian's main archive (not -security, not another distribution). */
 export function pickDebianMirror(sources: readonly AptSource[]): string | undefined {
   const found = sources.find(
-    (s) => /^https?:\/\//.test(s.uri) && s.suites.some((suite) => DEBIAN_SUITES.has(suite.split("/")[0])),
+    (s) =>
+      /^https?:\/\//.test(s.uri) &&
+      s.suites.some((suite) => DEBIAN_SUITES.has(suite.split("/")[0])),
   );
   return found?.uri.replace(/\/+$/, "");
 }
@@ -79,7 +92,11 @@ export function readAptSources(root = "/"): AptSource[] {
   return [
     ...parseSourcesList(read(path.join(etc, "sources.list"))),
     ...entries.flatMap((f) =>
-      f.endsWith(".list") ? parseSourcesList(read(path.join(dir, f))) : f.endsWith(".sources") ? parseDeb822(read(path.join(dir, f))) : [],
+      f.endsWith(".list")
+        ? parseSourcesList(read(path.join(dir, f)))
+        : f.endsWith(".sources")
+          ? parseDeb822(read(path.join(dir, f)))
+          : [],
     ),
   ];
 }
@@ -95,14 +112,21 @@ export function checkMirrorUrl(value: string): { url: string } | { reason: strin
   } catch {
     return { reason: `needs a URL like ${DEFAULT_DEBIAN_MIRROR} (got ${JSON.stringify(value)})` };
   }
-  if (u.protocol !== "http:" && u.protocol !== "https:") return { reason: `must be an http:// or https:// URL (got ${u.protocol})` };
-  if (u.search || u.hash || u.username) return { reason: "must be a plain archive URL, without query, fragment or credentials" };
+  if (u.protocol !== "http:" && u.protocol !== "https:")
+    return { reason: `must be an http:// or https:// URL (got ${u.protocol})` };
+  if (u.search || u.hash || u.username)
+    return { reason: "must be a plain archive URL, without query, fragment or credentials" };
   return { url: value.replace(/\/+$/, "") };
 }
 
 /** The mirror to bootstrap from, and where it came from (for the log line). */
-export function debianMirror(flag: string | undefined, sources: () => readonly AptSource[] = readAptSources): { url: string; from: string } {
+export function debianMirror(
+  flag: string | undefined,
+  sources: () => readonly AptSource[] = readAptSources,
+): { url: string; from: string } {
   if (flag) return { url: flag, from: "--mirror" };
   const fromApt = pickDebianMirror(sources());
-  return fromApt ? { url: fromApt, from: "this machine's apt sources" } : { url: DEFAULT_DEBIAN_MIRROR, from: "Debian's CDN (no Debian entry in apt sources)" };
+  return fromApt
+    ? { url: fromApt, from: "this machine's apt sources" }
+    : { url: DEFAULT_DEBIAN_MIRROR, from: "Debian's CDN (no Debian entry in apt sources)" };
 }

@@ -12,7 +12,13 @@ import { applyTimings, DOCKER_DEFAULTS, runLabDrills } from "./drill";
 import { writeMatrixReport, type MatrixRun } from "../chaos/scenarios/matrixReport";
 import { LabObserver } from "./adapters";
 import { readMachine } from "./machine";
-import { labDrillScenarios, labSteadyCheck, runBaseline, runMatrix, type ScenarioTable } from "./matrix";
+import {
+  labDrillScenarios,
+  labSteadyCheck,
+  runBaseline,
+  runMatrix,
+  type ScenarioTable,
+} from "./matrix";
 import { nfsStop } from "./nfsOutage";
 import { replaceNode, ReplaceRefused } from "./replace";
 import { badUpdate, rollingUpdate } from "./updateScenarios";
@@ -32,7 +38,12 @@ const log = (line: string) => console.log(line);
  * (lab/updateScenarios.ts) and the NFS outage (lab/nfsOutage.ts).
  */
 function matrixTable(): ScenarioTable {
-  return { ...labDrillScenarios(), "rolling-update": rollingUpdate, "bad-update": badUpdate, "nfs-stop": nfsStop };
+  return {
+    ...labDrillScenarios(),
+    "rolling-update": rollingUpdate,
+    "bad-update": badUpdate,
+    "nfs-stop": nfsStop,
+  };
 }
 
 /** `matrix`: bring up (or reuse) the prod-shaped lab, run the passes (and the baseline), write the report. */
@@ -52,23 +63,56 @@ async function matrixCommand(o: LabOptions): Promise<number> {
     // What docs/measurements/ records beside the figures (npm run measurements -- record).
     machine: await readMachine(),
   };
-  const write = (rs: readonly MatrixRun[]) => log(`report: ${writeMatrixReport(o.reportDir, rs).join(", ")}`);
-  let runs = await runMatrix(info, table, { connections: o.connections, passes: o.passes ?? 1, ...(o.only ? { only: o.only } : {}), log, steady, lab, onPass: write });
+  const write = (rs: readonly MatrixRun[]) =>
+    log(`report: ${writeMatrixReport(o.reportDir, rs).join(", ")}`);
+  let runs = await runMatrix(info, table, {
+    connections: o.connections,
+    passes: o.passes ?? 1,
+    ...(o.only ? { only: o.only } : {}),
+    log,
+    steady,
+    lab,
+    onPass: write,
+  });
   if (o.baseline) {
     const observer = new LabObserver(info.managers);
     const cfg = info.config.swarm;
-    const baseline = await runBaseline(info, table, { connections: o.connections, log, steady }, (kind) =>
-      kind === "tuned"
-        ? applyTimings(info, observer, cfg.dispatcherHeartbeatSeconds, cfg.taskRestartDelaySeconds, log)
-        : applyTimings(info, observer, DOCKER_DEFAULTS.dispatcherHeartbeatSeconds, DOCKER_DEFAULTS.taskRestartDelaySeconds, log),
+    const baseline = await runBaseline(
+      info,
+      table,
+      { connections: o.connections, log, steady },
+      (kind) =>
+        kind === "tuned"
+          ? applyTimings(
+              info,
+              observer,
+              cfg.dispatcherHeartbeatSeconds,
+              cfg.taskRestartDelaySeconds,
+              log,
+            )
+          : applyTimings(
+              info,
+              observer,
+              DOCKER_DEFAULTS.dispatcherHeartbeatSeconds,
+              DOCKER_DEFAULTS.taskRestartDelaySeconds,
+              log,
+            ),
     );
     runs = [...runs.slice(0, -1), { ...runs[runs.length - 1], baseline }];
     write(runs);
   }
   const passed = runs.every((r) => r.passed);
-  const failedRows = runs.flatMap((r) => r.scenarios.filter((s) => !s.passed).map((s) => `${r.passes && r.passes > 1 ? `pass ${r.pass} ` : ""}${s.name}`));
-  log(`record it in docs/measurements/: npm run measurements -- record --report-dir ${o.reportDir}`);
-  log(`matrix ${passed ? "PASSED" : `FAILED (${failedRows.join(", ")})`}: ${runs.length} pass(es) of ${runs[0]?.scenarios.length ?? 0} scenario(s) at ${o.connections} connections; lab left up (npm run lab -- down)`);
+  const failedRows = runs.flatMap((r) =>
+    r.scenarios
+      .filter((s) => !s.passed)
+      .map((s) => `${r.passes && r.passes > 1 ? `pass ${r.pass} ` : ""}${s.name}`),
+  );
+  log(
+    `record it in docs/measurements/: npm run measurements -- record --report-dir ${o.reportDir}`,
+  );
+  log(
+    `matrix ${passed ? "PASSED" : `FAILED (${failedRows.join(", ")})`}: ${runs.length} pass(es) of ${runs[0]?.scenarios.length ?? 0} scenario(s) at ${o.connections} connections; lab left up (npm run lab -- down)`,
+  );
   return passed ? LAB_EXIT.passed : LAB_EXIT.failed;
 }
 
@@ -100,29 +144,38 @@ async function main(): Promise<number> {
       return LAB_EXIT.passed;
     case "up": {
       const info = await up(o, log);
-      log(`lab ${info.reused ? "reused" : info.images.built.length ? "up (cold: images built)" : "up (warm: images cached)"} in ${info.totalSeconds.toFixed(1)} s: ${info.url}`);
+      log(
+        `lab ${info.reused ? "reused" : info.images.built.length ? "up (cold: images built)" : "up (warm: images cached)"} in ${info.totalSeconds.toFixed(1)} s: ${info.url}`,
+      );
       if (!o.drill) {
         log(`entry point: ${info.url}   tear down: npm run lab -- down`);
         return LAB_EXIT.passed;
       }
       const r = await runLabDrills(info, o, log);
-      log(`record it in docs/measurements/: npm run measurements -- record --report-dir ${o.reportDir}`);
+      log(
+        `record it in docs/measurements/: npm run measurements -- record --report-dir ${o.reportDir}`,
+      );
       log(`entry point: ${info.url}   tear down: npm run lab -- down`);
       return r.passed ? LAB_EXIT.passed : LAB_EXIT.failed;
     }
     case "replace": {
       const r = await replaceNode(o.node!, log);
       for (const f of r.failures) log(`  ✘ ${f}`);
-      log(`replace ${r.target}: ${r.failures.length ? "FAILED" : "passed"} (swarm id ${r.oldId} → ${r.newId}, rejoined in ${r.rejoinSeconds} s, ${r.replicas.runningOnReady}/${r.replicas.desired} replicas on Ready nodes)`);
+      log(
+        `replace ${r.target}: ${r.failures.length ? "FAILED" : "passed"} (swarm id ${r.oldId} → ${r.newId}, rejoined in ${r.rejoinSeconds} s, ${r.replicas.runningOnReady}/${r.replicas.desired} replicas on Ready nodes)`,
+      );
       return r.failures.length ? LAB_EXIT.failed : LAB_EXIT.passed;
     }
     case "matrix":
       return matrixCommand(o);
     case "drill": {
-      if ((await labContainers()).length === 0) throw new LabError("no lab is running; start one with npm run lab -- up");
+      if ((await labContainers()).length === 0)
+        throw new LabError("no lab is running; start one with npm run lab -- up");
       const info = await up({ ...o, keepOnFailure: true }, log); // reuses the running lab
       const r = await runLabDrills(info, o, log);
-      log(`record it in docs/measurements/: npm run measurements -- record --report-dir ${o.reportDir}`);
+      log(
+        `record it in docs/measurements/: npm run measurements -- record --report-dir ${o.reportDir}`,
+      );
       return r.passed ? LAB_EXIT.passed : LAB_EXIT.failed;
     }
   }

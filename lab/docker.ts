@@ -35,13 +35,19 @@ export function dockerRaw(args: readonly string[], opts: RunOptions = {}): Promi
       if (timer) clearTimeout(timer);
       reject(
         e.code === "ENOENT"
-          ? new LabError("the docker CLI is not installed; install it (Debian: apt-get install -y docker.io)")
+          ? new LabError(
+              "the docker CLI is not installed; install it (Debian: apt-get install -y docker.io)",
+            )
           : e,
       );
     });
     child.on("close", (code) => {
       if (timer) clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+      resolve({
+        code: code ?? -1,
+        stdout: Buffer.concat(out).toString(),
+        stderr: Buffer.concat(err).toString(),
+      });
     });
     child.stdin.on("error", () => undefined); // a command that exits early closes its stdin
     if (opts.inputFile) {
@@ -63,7 +69,9 @@ export async function docker(args: readonly string[], opts: RunOptions = {}): Pr
   if (r.code !== 0) {
     const shown = args[0] === "exec" ? args.slice(0, 3).join(" ") + " ..." : args.join(" ");
     // One line: docker's own message, without its "Run 'docker ... --help'" trailer.
-    const msg = (r.stderr.trim() || r.stdout.trim()).split("\n").filter((l) => l.trim() && !l.startsWith("Run 'docker"));
+    const msg = (r.stderr.trim() || r.stdout.trim())
+      .split("\n")
+      .filter((l) => l.trim() && !l.startsWith("Run 'docker"));
     throw new LabError(`docker ${shown} failed (exit ${r.code}): ${msg.join(" ").slice(0, 600)}`);
   }
   return r.stdout;
@@ -82,9 +90,13 @@ export class LabError extends Error {
  * decides how node containers get the rights a nested engine needs.
  */
 export async function checkEngine(): Promise<{ serverVersion: string; cgroupVersion: string }> {
-  const r = await dockerRaw(["info", "--format", "{{.ServerVersion}} {{.CgroupVersion}}"], { timeoutMs: 20_000 });
+  const r = await dockerRaw(["info", "--format", "{{.ServerVersion}} {{.CgroupVersion}}"], {
+    timeoutMs: 20_000,
+  });
   if (r.code !== 0 || !r.stdout.trim() || r.stdout.startsWith(" ")) {
-    const where = process.env.DOCKER_HOST ? `DOCKER_HOST=${process.env.DOCKER_HOST}` : "the default socket /var/run/docker.sock";
+    const where = process.env.DOCKER_HOST
+      ? `DOCKER_HOST=${process.env.DOCKER_HOST}`
+      : "the default socket /var/run/docker.sock";
     throw new LabError(
       `no Docker engine answers at ${where}: start it (\`dockerd >/var/log/dockerd.log 2>&1 &\`, or \`systemctl start docker\`) ` +
         `or point DOCKER_HOST at a running engine (${r.stderr.trim().split("\n")[0] || "no answer"})`,

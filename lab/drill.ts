@@ -15,13 +15,24 @@ import { since } from "./docker";
 import { readMachine } from "./machine";
 import { nodeEngine } from "./engines";
 import { waitRolledOut } from "./rollout";
-import { deployService, LabInfo, Log, runScript, waitConverged, waitServedByAll, wasSpec } from "./lab";
+import {
+  deployService,
+  LabInfo,
+  Log,
+  runScript,
+  waitConverged,
+  waitServedByAll,
+  wasSpec,
+} from "./lab";
 import { NFS_SUBSTITUTION, NfsProof, proveNfs, ServedTask } from "./nfsProof";
 import type { LabOptions } from "./settings";
 import { SERVICE } from "./settings";
 
 /** Docker's own defaults, for the baseline drill. */
-export const DOCKER_DEFAULTS = { dispatcherHeartbeatSeconds: 5, taskRestartDelaySeconds: 5 } as const;
+export const DOCKER_DEFAULTS = {
+  dispatcherHeartbeatSeconds: 5,
+  taskRestartDelaySeconds: 5,
+} as const;
 
 export const SUBSTITUTIONS = [
   NFS_SUBSTITUTION,
@@ -59,9 +70,23 @@ async function rebalance(info: LabInfo, observer: LabObserver, log: Log): Promis
   }
 }
 
-export async function applyTimings(info: LabInfo, observer: LabObserver, hb: number, delay: number, log: Log): Promise<void> {
+export async function applyTimings(
+  info: LabInfo,
+  observer: LabObserver,
+  hb: number,
+  delay: number,
+  log: Log,
+): Promise<void> {
   const manager = info.layout.nodes.find((n) => n.name === info.managers[0])!;
-  await runScript(manager.name, "swarm-init", renderSwarmInit({ advertiseAddr: manager.ip, dispatcherHeartbeatSeconds: hb, engineWaitSeconds: 60 }));
+  await runScript(
+    manager.name,
+    "swarm-init",
+    renderSwarmInit({
+      advertiseAddr: manager.ip,
+      dispatcherHeartbeatSeconds: hb,
+      engineWaitSeconds: 60,
+    }),
+  );
   if (await deployService(manager.name, wasSpec(info.config, info.images.app, delay))) {
     // A changed restart delay rolls every task over (one at a time): wait until all run the new spec.
     await waitRolledOut(manager.name, SERVICE, 180_000);
@@ -71,11 +96,24 @@ export async function applyTimings(info: LabInfo, observer: LabObserver, hb: num
   log(`  swarm heartbeat ${hb}s, task restart delay ${delay}s, service converged`);
 }
 
-async function drillOnce(label: string, info: LabInfo, o: LabOptions, observer: LabObserver, log: Log): Promise<{ r: DrillResult; rebalance: string; before: TaskInfo[]; after: TaskInfo[] }> {
-  log(`▶ drill (${label}): stop a worker running a replica under ${o.connections} connections through ${info.url}`);
+async function drillOnce(
+  label: string,
+  info: LabInfo,
+  o: LabOptions,
+  observer: LabObserver,
+  log: Log,
+): Promise<{ r: DrillResult; rebalance: string; before: TaskInfo[]; after: TaskInfo[] }> {
+  log(
+    `▶ drill (${label}): stop a worker running a replica under ${o.connections} connections through ${info.url}`,
+  );
   const t = performance.now();
   const before = (await observer.tasks(SERVICE)).filter((x) => x.desiredState === "running");
-  const load = new HttpLoad({ url: info.url, connections: o.connections, maxDurationSeconds: 120, timeoutMs: 3000 });
+  const load = new HttpLoad({
+    url: info.url,
+    connections: o.connections,
+    maxDurationSeconds: 120,
+    timeoutMs: 3000,
+  });
   const r = await runDrill(observer, new LabStopper(), {
     service: SERVICE,
     target: "worker",
@@ -94,7 +132,8 @@ async function drillOnce(label: string, info: LabInfo, o: LabOptions, observer: 
   return { r, rebalance: rb, before, after };
 }
 
-const ratio = (a: number | null, b: number | null) => (a !== null && b !== null && b > 0 ? Math.round((a / b) * 1000) / 1000 : null);
+const ratio = (a: number | null, b: number | null) =>
+  a !== null && b !== null && b > 0 ? Math.round((a / b) * 1000) / 1000 : null;
 
 /**
  * Runs `f` with Docker's default timings and brings the tuned ones back after, whatever happens:
@@ -107,15 +146,20 @@ export function withDockerDefaults<T>(
   log: Log,
   f: () => Promise<T>,
 ): Promise<T> {
-  return healingOnSignal("restoring the tuned swarm timings", () => setTimings("tuned"), log, async () => {
-    await setTimings("docker-defaults");
-    try {
-      return await f();
-    } finally {
-      log(backLine);
-      await setTimings("tuned");
-    }
-  });
+  return healingOnSignal(
+    "restoring the tuned swarm timings",
+    () => setTimings("tuned"),
+    log,
+    async () => {
+      await setTimings("docker-defaults");
+      try {
+        return await f();
+      } finally {
+        log(backLine);
+        await setTimings("tuned");
+      }
+    },
+  );
 }
 
 export async function runLabDrills(info: LabInfo, o: LabOptions, log: Log): Promise<LabReport> {
@@ -131,9 +175,15 @@ export async function runLabDrills(info: LabInfo, o: LabOptions, log: Log): Prom
   const servedNodes = new Set(Object.keys(tuned.r.loadDetail?.perNode ?? {}));
   const served: ServedTask[] = [];
   for (const t of tuned.after) {
-    const ranDuring = beforeIds.has(t.id) || (t.desiredState === "running" && t.state === "running");
+    const ranDuring =
+      beforeIds.has(t.id) || (t.desiredState === "running" && t.state === "running");
     const node = host.get(t.nodeId) ?? t.nodeId;
-    if (ranDuring && servedNodes.has(node)) served.push({ task: taskName(t), node, rescheduled: !beforeIds.has(t.id) && !beforeNodes.has(t.nodeId) });
+    if (ranDuring && servedNodes.has(node))
+      served.push({
+        task: taskName(t),
+        node,
+        rescheduled: !beforeIds.has(t.id) && !beforeNodes.has(t.nodeId),
+      });
   }
 
   let baseline: { r: DrillResult; rebalance: string } | undefined;
@@ -141,9 +191,23 @@ export async function runLabDrills(info: LabInfo, o: LabOptions, log: Log): Prom
     log(`▶ switch to Docker's default timings for the baseline`);
     const setTimings = (kind: "docker-defaults" | "tuned") =>
       kind === "tuned"
-        ? applyTimings(info, observer, cfg.swarm.dispatcherHeartbeatSeconds, cfg.swarm.taskRestartDelaySeconds, log)
-        : applyTimings(info, observer, DOCKER_DEFAULTS.dispatcherHeartbeatSeconds, DOCKER_DEFAULTS.taskRestartDelaySeconds, log);
-    baseline = await withDockerDefaults(setTimings, "▶ back to the tuned timings", log, () => drillOnce("baseline: Docker defaults", info, o, observer, log));
+        ? applyTimings(
+            info,
+            observer,
+            cfg.swarm.dispatcherHeartbeatSeconds,
+            cfg.swarm.taskRestartDelaySeconds,
+            log,
+          )
+        : applyTimings(
+            info,
+            observer,
+            DOCKER_DEFAULTS.dispatcherHeartbeatSeconds,
+            DOCKER_DEFAULTS.taskRestartDelaySeconds,
+            log,
+          );
+    baseline = await withDockerDefaults(setTimings, "▶ back to the tuned timings", log, () =>
+      drillOnce("baseline: Docker defaults", info, o, observer, log),
+    );
   }
 
   log(`▶ NFS proof over NFSv4 (libnfs)`);
@@ -157,9 +221,16 @@ export async function runLabDrills(info: LabInfo, o: LabOptions, log: Log): Prom
     outsiderIp: info.layout.nginxIp,
     served,
   });
-  for (const r of nfs.replicas) log(`  ${r.task} on ${r.node}${r.rescheduled ? " (rescheduled)" : ""}: ${r.servedLines} requests logged; last: ${r.lastLine}`);
-  log(`  write from root on ${reader.name} stored as ${nfs.squash.uid}:${nfs.squash.gid} (${nfs.squash.squashed ? "squashed" : "NOT squashed"})`);
-  log(`  ${nfs.refused.from}: ${nfs.refused.refused ? "refused" : "NOT refused"} (${nfs.refused.message})`);
+  for (const r of nfs.replicas)
+    log(
+      `  ${r.task} on ${r.node}${r.rescheduled ? " (rescheduled)" : ""}: ${r.servedLines} requests logged; last: ${r.lastLine}`,
+    );
+  log(
+    `  write from root on ${reader.name} stored as ${nfs.squash.uid}:${nfs.squash.gid} (${nfs.squash.squashed ? "squashed" : "NOT squashed"})`,
+  );
+  log(
+    `  ${nfs.refused.from}: ${nfs.refused.refused ? "refused" : "NOT refused"} (${nfs.refused.message})`,
+  );
   log(`${nfs.passed ? "✔" : "✘"} NFS proof ${nfs.passed ? "passed" : "FAILED"}`);
 
   const r = tuned.r;
@@ -168,23 +239,48 @@ export async function runLabDrills(info: LabInfo, o: LabOptions, log: Log): Prom
     ...(info.reused
       ? {}
       : info.images.built.length
-        ? { coldBringUpSeconds: { target: 240, value: info.totalSeconds, met: info.totalSeconds <= 240 } }
-        : { warmBringUpSeconds: { target: 60, value: info.totalSeconds, met: info.totalSeconds <= 60 } }),
-    noFalseDown: { target: 0, value: r.otherNodesNotReady.length, met: r.otherNodesNotReady.length === 0 },
+        ? {
+            coldBringUpSeconds: {
+              target: 240,
+              value: info.totalSeconds,
+              met: info.totalSeconds <= 240,
+            },
+          }
+        : {
+            warmBringUpSeconds: {
+              target: 60,
+              value: info.totalSeconds,
+              met: info.totalSeconds <= 60,
+            },
+          }),
+    noFalseDown: {
+      target: 0,
+      value: r.otherNodesNotReady.length,
+      met: r.otherNodesNotReady.length === 0,
+    },
   };
   const failures = [
     ...r.failures,
-    ...(baseline && !baseline.r.passed ? baseline.r.failures.map((f) => `baseline drill: ${f}`) : []),
+    ...(baseline && !baseline.r.passed
+      ? baseline.r.failures.map((f) => `baseline drill: ${f}`)
+      : []),
     ...(nfs.passed ? [] : ["NFS proof failed"]),
   ];
   const passed = failures.length === 0;
   const report = {
     ...r,
-    baseline: baseline ? { detectSeconds: baseline.r.detectSeconds, restoreSeconds: baseline.r.restoreSeconds } : undefined,
+    baseline: baseline
+      ? { detectSeconds: baseline.r.detectSeconds, restoreSeconds: baseline.r.restoreSeconds }
+      : undefined,
     passed,
     failures,
     ...(failures.length ? { reason: failures.join("; ") } : {}),
-    ratio: baseline ? { detect: ratio(r.detectSeconds, baseline.r.detectSeconds), restore: ratio(r.restoreSeconds, baseline.r.restoreSeconds) } : undefined,
+    ratio: baseline
+      ? {
+          detect: ratio(r.detectSeconds, baseline.r.detectSeconds),
+          restore: ratio(r.restoreSeconds, baseline.r.restoreSeconds),
+        }
+      : undefined,
     labChecks,
     tuning: {
       dispatcherHeartbeatSeconds: cfg.swarm.dispatcherHeartbeatSeconds,
@@ -213,7 +309,12 @@ export async function runLabDrills(info: LabInfo, o: LabOptions, log: Log): Prom
       // What docs/measurements/ records beside the figures (npm run measurements -- record).
       machine: await readMachine(),
       images: info.images,
-      bringUp: { seconds: info.totalSeconds, kind: info.reused ? "reused" : info.images.built.length ? "cold" : "warm", built: info.images.built, steps: info.timings },
+      bringUp: {
+        seconds: info.totalSeconds,
+        kind: info.reused ? "reused" : info.images.built.length ? "cold" : "warm",
+        built: info.images.built,
+        steps: info.timings,
+      },
     },
     nfs,
     substitutions: SUBSTITUTIONS,

@@ -43,7 +43,9 @@ export class LabEdgeObserver implements EdgeObserver {
 
   /** Running, and keepalived has reported a state since the container started (the entrypoint clears it). */
   async ready(node: string): Promise<boolean> {
-    const r = await dockerRaw(["exec", node, "cat", KEEPALIVED_PATHS.stateFile], { timeoutMs: 5000 });
+    const r = await dockerRaw(["exec", node, "cat", KEEPALIVED_PATHS.stateFile], {
+      timeoutMs: 5000,
+    });
     return r.code === 0 && /^(MASTER|BACKUP)\s*$/.test(r.stdout);
   }
 
@@ -68,14 +70,21 @@ export class LabEdgeObserver implements EdgeObserver {
 /** The running lab's pair: names, floating address and entry point, read from its containers. */
 export async function findLabPair(): Promise<{ edges: string[]; vip: string; url: string }> {
   const cs = await labContainers();
-  if (cs.length === 0) throw new LabError("no lab is running; start one with npm run lab -- up --no-drill");
-  const edges = cs.filter((c) => c.role === "nginx").map((c) => c.name).sort();
+  if (cs.length === 0)
+    throw new LabError("no lab is running; start one with npm run lab -- up --no-drill");
+  const edges = cs
+    .filter((c) => c.role === "nginx")
+    .map((c) => c.name)
+    .sort();
   if (edges.length < 2) {
-    throw new LabError(`the lab runs ${edges.length} balancer(s); the balancer drill needs the pair: npm run lab -- up --edge 2 --no-drill`);
+    throw new LabError(
+      `the lab runs ${edges.length} balancer(s); the balancer drill needs the pair: npm run lab -- up --edge 2 --no-drill`,
+    );
   }
   const r = await dockerRaw(["exec", edges[0], "cat", VIP_FILE]);
   const vip = r.stdout.trim();
-  if (r.code !== 0 || !/^\d+\.\d+\.\d+\.\d+$/.test(vip)) throw new LabError(`${edges[0]} has no floating address (${VIP_FILE}); bring the lab up again`);
+  if (r.code !== 0 || !/^\d+\.\d+\.\d+\.\d+$/.test(vip))
+    throw new LabError(`${edges[0]} has no floating address (${VIP_FILE}); bring the lab up again`);
   return { edges, vip, url: `http://${vip}/` };
 }
 
@@ -83,9 +92,14 @@ export async function findLabPair(): Promise<{ edges: string[]; vip: string; url
  * `npm run chaos -- --lab --target edge`: the pair's observer and stopper, the floating address as
  * the entry point, and the swarm observer (for the replicas figure of the report).
  */
-export async function createLabEdgeAdapters(opts: { readonly log: (line: string) => void }): Promise<LabDrillAdapters & { readonly edge: EdgeObserver }> {
+export async function createLabEdgeAdapters(opts: {
+  readonly log: (line: string) => void;
+}): Promise<LabDrillAdapters & { readonly edge: EdgeObserver }> {
   const pair = await findLabPair();
-  const managers = (await labContainers()).filter((c) => c.role === "manager").map((c) => c.name).sort();
+  const managers = (await labContainers())
+    .filter((c) => c.role === "manager")
+    .map((c) => c.name)
+    .sort();
   opts.log(`lab pair ${pair.edges.join(", ")}, floating address ${pair.vip}`);
   return {
     observer: new LabObserver(managers),

@@ -14,7 +14,13 @@ import { spawn } from "child_process";
 import { renderDaemonJson } from "../renderers/cloudInit";
 import { debianMirror } from "./aptMirror";
 import { docker, dockerRaw, LabError } from "./docker";
-import { APP_IMAGE_REPO, DEBIAN_CODENAME, DEFAULT_DEBIAN_RELEASE, LAB_LABEL, type DebianRelease } from "./settings";
+import {
+  APP_IMAGE_REPO,
+  DEBIAN_CODENAME,
+  DEFAULT_DEBIAN_RELEASE,
+  LAB_LABEL,
+  type DebianRelease,
+} from "./settings";
 
 export { DEBIAN_CODENAME, DEFAULT_DEBIAN_RELEASE, type DebianRelease };
 
@@ -54,13 +60,21 @@ function run(cmd: string, args: string[], log: (l: string) => void): Promise<voi
     child.stdout.on("data", keep);
     child.stderr.on("data", keep);
     child.on("error", (e: NodeJS.ErrnoException) =>
-      reject(e.code === "ENOENT" ? new LabError(`${cmd} is not installed; install it (Debian: apt-get install -y ${cmd})`) : e),
+      reject(
+        e.code === "ENOENT"
+          ? new LabError(`${cmd} is not installed; install it (Debian: apt-get install -y ${cmd})`)
+          : e,
+      ),
     );
     child.on("close", (code) => {
       if (code === 0) resolve();
       else {
         log(tail);
-        reject(new LabError(`${cmd} ${args.slice(0, 3).join(" ")} ... failed (exit ${code}); last output above`));
+        reject(
+          new LabError(
+            `${cmd} ${args.slice(0, 3).join(" ")} ... failed (exit ${code}); last output above`,
+          ),
+        );
       }
     });
   });
@@ -80,7 +94,9 @@ export async function resolveBaseImage(
 ): Promise<string> {
   if (setting) {
     if (!(await imageId(setting))) {
-      throw new LabError(`--base-image ${setting} is not present in the local engine; load it first, or omit the flag to use the offline base`);
+      throw new LabError(
+        `--base-image ${setting} is not present in the local engine; load it first, or omit the flag to use the offline base`,
+      );
     }
     return setting;
   }
@@ -90,12 +106,20 @@ export async function resolveBaseImage(
   if (await imageId(OFFLINE_BASE)) return OFFLINE_BASE;
   built.push(OFFLINE_BASE);
   const source = debianMirror(mirror);
-  log(`  building ${OFFLINE_BASE} from ${source.url} (${source.from}) with debootstrap (no image registry needed)`);
+  log(
+    `  building ${OFFLINE_BASE} from ${source.url} (${source.from}) with debootstrap (no image registry needed)`,
+  );
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "swarm-ha-base-"));
   try {
     await run("debootstrap", ["--variant=minbase", DEBIAN_CODENAME[release], dir, source.url], log);
     // Trim what no lab image needs, so every `docker load` into a node moves less.
-    for (const p of ["var/cache/apt/archives", "var/lib/apt/lists", "usr/share/doc", "usr/share/man", "usr/share/locale"]) {
+    for (const p of [
+      "var/cache/apt/archives",
+      "var/lib/apt/lists",
+      "usr/share/doc",
+      "usr/share/man",
+      "usr/share/locale",
+    ]) {
       fs.rmSync(path.join(dir, p), { recursive: true, force: true });
       fs.mkdirSync(path.join(dir, p), { recursive: true });
     }
@@ -103,13 +127,23 @@ export async function resolveBaseImage(
       const tar = spawn("tar", ["-C", dir, "-c", "."], { stdio: ["ignore", "pipe", "inherit"] });
       const imp = spawn(
         "docker",
-        ["import", "--change", `LABEL ${LAB_LABEL}.image=base`, "--change", 'CMD ["/bin/bash"]', "-", OFFLINE_BASE],
+        [
+          "import",
+          "--change",
+          `LABEL ${LAB_LABEL}.image=base`,
+          "--change",
+          'CMD ["/bin/bash"]',
+          "-",
+          OFFLINE_BASE,
+        ],
         { stdio: ["pipe", "ignore", "pipe"] },
       );
       let err = "";
       imp.stderr.on("data", (d: Buffer) => (err += d.toString()));
       tar.stdout.pipe(imp.stdin);
-      imp.on("close", (code) => (code === 0 ? resolve() : reject(new LabError(`docker import failed: ${err.trim()}`))));
+      imp.on("close", (code) =>
+        code === 0 ? resolve() : reject(new LabError(`docker import failed: ${err.trim()}`)),
+      );
       tar.on("error", reject);
       imp.on("error", reject);
     });
@@ -128,16 +162,27 @@ interface Context {
 
 function contexts(): Context[] {
   const read = (rel: string) => fs.readFileSync(path.join(REPO_ROOT, rel));
-  const labImage = (name: "node" | "nginx" | "nfs", extra: Record<string, string> = {}): Context => ({
+  const labImage = (
+    name: "node" | "nginx" | "nfs",
+    extra: Record<string, string> = {},
+  ): Context => ({
     name,
     repo: `swarm-ha/lab-${name}`,
-    files: { Dockerfile: read(`lab/images/${name}/Dockerfile`), "entrypoint.sh": read(`lab/images/${name}/entrypoint.sh`), ...extra },
+    files: {
+      Dockerfile: read(`lab/images/${name}/Dockerfile`),
+      "entrypoint.sh": read(`lab/images/${name}/entrypoint.sh`),
+      ...extra,
+    },
   });
   return [
     labImage("node", { "daemon.json": renderDaemonJson() }),
     labImage("nginx"),
     labImage("nfs"),
-    { name: "app", repo: APP_IMAGE_REPO, files: { Dockerfile: read("app/Dockerfile"), "server.js": read("app/server.js") } },
+    {
+      name: "app",
+      repo: APP_IMAGE_REPO,
+      files: { Dockerfile: read("app/Dockerfile"), "server.js": read("app/server.js") },
+    },
   ];
 }
 
@@ -160,7 +205,14 @@ export function imageTag(repo: string, release: DebianRelease, hash: string): st
   return `${repo}:${DEBIAN_CODENAME[release]}-${hash}`;
 }
 
-async function buildOne(c: Context, base: string, baseId: string, release: DebianRelease, log: (l: string) => void, built: string[]): Promise<string> {
+async function buildOne(
+  c: Context,
+  base: string,
+  baseId: string,
+  release: DebianRelease,
+  log: (l: string) => void,
+  built: string[],
+): Promise<string> {
   const tag = imageTag(c.repo, release, contextHash(c, baseId));
   if (await imageId(tag)) {
     log(`  ${tag} cached`);
@@ -170,15 +222,28 @@ async function buildOne(c: Context, base: string, baseId: string, release: Debia
   const started = performance.now();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `swarm-ha-${c.name}-`));
   try {
-    for (const [name, content] of Object.entries(c.files)) fs.writeFileSync(path.join(dir, name), content);
+    for (const [name, content] of Object.entries(c.files))
+      fs.writeFileSync(path.join(dir, name), content);
     // The classic builder: BuildKit is not always available with Debian's engine, and nothing is pulled.
     const r = await dockerRaw(
-      ["build", "-q", "--build-arg", `BASE_IMAGE=${base}`, "--label", `${LAB_LABEL}.image=${c.name}`, "-t", tag, dir],
+      [
+        "build",
+        "-q",
+        "--build-arg",
+        `BASE_IMAGE=${base}`,
+        "--label",
+        `${LAB_LABEL}.image=${c.name}`,
+        "-t",
+        tag,
+        dir,
+      ],
       { timeoutMs: 15 * 60_000 },
     );
     if (r.code !== 0) {
       log((r.stdout + r.stderr).split("\n").slice(-30).join("\n"));
-      throw new LabError(`building the ${c.name} image failed; Debian's mirror must be reachable from containers (output above)`);
+      throw new LabError(
+        `building the ${c.name} image failed; Debian's mirror must be reachable from containers (output above)`,
+      );
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -204,10 +269,19 @@ export async function ensureImages(
   const byName = new Map<string, string>();
   const queue = [...cs];
   const worker = async () => {
-    for (let c = queue.shift(); c; c = queue.shift()) byName.set(c.name, await buildOne(c, base, baseId, release, log, built));
+    for (let c = queue.shift(); c; c = queue.shift())
+      byName.set(c.name, await buildOne(c, base, baseId, release, log, built));
   };
   await Promise.all([worker(), worker()]);
-  return { release, base, node: byName.get("node")!, nginx: byName.get("nginx")!, nfs: byName.get("nfs")!, app: byName.get("app")!, built };
+  return {
+    release,
+    base,
+    node: byName.get("node")!,
+    nginx: byName.get("nginx")!,
+    nfs: byName.get("nfs")!,
+    app: byName.get("app")!,
+    built,
+  };
 }
 
 /**
@@ -232,7 +306,8 @@ export async function appImageTar(app: string): Promise<string> {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${app.replace(/[/:]/g, "_")}.tar`);
   if (!fs.existsSync(file)) {
-    for (const old of fs.readdirSync(dir)) if (old.endsWith(".tar")) fs.rmSync(path.join(dir, old), { force: true });
+    for (const old of fs.readdirSync(dir))
+      if (old.endsWith(".tar")) fs.rmSync(path.join(dir, old), { force: true });
     await docker(["save", "-o", `${file}.tmp`, app]);
     fs.renameSync(`${file}.tmp`, file);
   }

@@ -25,7 +25,10 @@ export interface LabPartitionArgs {
 }
 
 function checkMark(file: string): string {
-  if (!/^\/[A-Za-z0-9_./-]+$/.test(file)) throw new Error(`mark file ${JSON.stringify(file)}: an absolute path of letters, digits, _ . / -`);
+  if (!/^\/[A-Za-z0-9_./-]+$/.test(file))
+    throw new Error(
+      `mark file ${JSON.stringify(file)}: an absolute path of letters, digits, _ . / -`,
+    );
   return file;
 }
 
@@ -41,15 +44,20 @@ const RULES = (iface: string): Rule[] => [
 ];
 
 /** `iptables -w -t TABLE OP CHAIN [1] MATCH` (-I inserts first in the chain). */
-const ipt = (r: Rule, op: "-I" | "-D" | "-C") => `iptables -w -t ${r.table} ${op} ${r.chain}${op === "-I" ? " 1" : ""} ${r.match}`;
+const ipt = (r: Rule, op: "-I" | "-D" | "-C") =>
+  `iptables -w -t ${r.table} ${op} ${r.chain}${op === "-I" ? " 1" : ""} ${r.match}`;
 
 function checkIface(iface: string): string {
-  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(iface)) throw new Error(`interface name ${JSON.stringify(iface)}: letters, digits, _ . - only, at most 15`);
+  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(iface))
+    throw new Error(
+      `interface name ${JSON.stringify(iface)}: letters, digits, _ . - only, at most 15`,
+    );
   return iface;
 }
 
 function checkToken(token: string): string {
-  if (!/^[A-Za-z0-9-]{1,64}$/.test(token)) throw new Error(`partition token ${JSON.stringify(token)}: letters, digits and - only`);
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(token))
+    throw new Error(`partition token ${JSON.stringify(token)}: letters, digits and - only`);
   return token;
 }
 
@@ -58,7 +66,10 @@ function healLines(iface: string, mark: string): string[] {
   return [
     ...RULES(iface).map((r) => `while ${ipt(r, "-D")} 2>/dev/null; do :; done`),
     `rm -f ${mark}`,
-    ...RULES(iface).map((r) => `if ${ipt(r, "-C")} 2>/dev/null; then echo "partition rule still present: ${r.table} ${r.chain} ${r.match}" >&2; exit 1; fi`),
+    ...RULES(iface).map(
+      (r) =>
+        `if ${ipt(r, "-C")} 2>/dev/null; then echo "partition rule still present: ${r.table} ${r.chain} ${r.match}" >&2; exit 1; fi`,
+    ),
   ];
 }
 
@@ -77,12 +88,21 @@ export function renderPartitionCut(token: string, args: LabPartitionArgs = {}): 
 
 /** Undoes any partition of this node (idempotent: a second heal, or one with nothing cut, succeeds). */
 export function renderPartitionHeal(args: LabPartitionArgs = {}): string {
-  return ["set -u", ...healLines(checkIface(args.iface ?? "eth0"), checkMark(args.markFile ?? PARTITION_MARK)), ""].join("\n");
+  return [
+    "set -u",
+    ...healLines(checkIface(args.iface ?? "eth0"), checkMark(args.markFile ?? PARTITION_MARK)),
+    "",
+  ].join("\n");
 }
 
 /** The safety: after `seconds`, heals if partition `token` is still the current one. */
-export function renderPartitionExpiry(token: string, seconds: number, args: LabPartitionArgs = {}): string {
-  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 86_400) throw new Error(`partition expiry ${seconds}: a whole number of seconds from 1 to 86400`);
+export function renderPartitionExpiry(
+  token: string,
+  seconds: number,
+  args: LabPartitionArgs = {},
+): string {
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 86_400)
+    throw new Error(`partition expiry ${seconds}: a whole number of seconds from 1 to 86400`);
   return [
     "set -u",
     `sleep ${seconds}`,

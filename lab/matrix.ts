@@ -35,13 +35,20 @@ import { LabZoneKiller } from "./zoneKiller";
 import { LAB_ZONES, labEdgeZone } from "./zones";
 
 /** One scenario of the matrix on a running lab: what h14's update and NFS scenarios implement too. */
-export type LabScenario = (info: LabInfo, o: { readonly connections: number; readonly log: Log }) => Promise<ScenarioResult>;
+export type LabScenario = (
+  info: LabInfo,
+  o: { readonly connections: number; readonly log: Log },
+) => Promise<ScenarioResult>;
 export type ScenarioTable = Partial<Readonly<Record<ScenarioName, LabScenario>>>;
 /**
  * Resolves when the lab is steady (undefined) or says why it is not. What it had to repair on the
  * way (a node restarted) goes into `repairs`, one sentence each.
  */
-export type SteadyCheck = (info: LabInfo, log: Log, repairs?: string[]) => Promise<string | undefined>;
+export type SteadyCheck = (
+  info: LabInfo,
+  log: Log,
+  repairs?: string[],
+) => Promise<string | undefined>;
 
 export interface MatrixOptions {
   readonly connections: number;
@@ -68,14 +75,34 @@ export function selectScenarios(only?: readonly ScenarioName[]): ScenarioName[] 
  * A row as the matrix keeps it: the name the table ran it under, `passed` only with no failure,
  * and judged by MATRIX_BUDGETS when the scenario did not judge itself (no `detail.budget`).
  */
-export function normalizeRow(name: ScenarioName, row: ScenarioResult, connections: number): ScenarioResult {
-  const named = row.name === name ? row : { ...row, name, failures: [...row.failures, `the scenario function returned a row named ${row.name}`] };
-  const judged = named.detail?.budget === undefined ? judgeScenario(named, named.failures, { connections }) : named;
+export function normalizeRow(
+  name: ScenarioName,
+  row: ScenarioResult,
+  connections: number,
+): ScenarioResult {
+  const named =
+    row.name === name
+      ? row
+      : {
+          ...row,
+          name,
+          failures: [...row.failures, `the scenario function returned a row named ${row.name}`],
+        };
+  const judged =
+    named.detail?.budget === undefined
+      ? judgeScenario(named, named.failures, { connections })
+      : named;
   return { ...judged, passed: judged.passed && judged.failures.length === 0 };
 }
 
 /** One scenario: not wired, lab not steady, threw, or its (normalized) row. Never throws. */
-async function runOne(name: ScenarioName, info: LabInfo, table: ScenarioTable, o: MatrixOptions, repairs: string[]): Promise<ScenarioResult> {
+async function runOne(
+  name: ScenarioName,
+  info: LabInfo,
+  table: ScenarioTable,
+  o: MatrixOptions,
+  repairs: string[],
+): Promise<ScenarioResult> {
   const fn = table[name];
   if (!fn) return notWiredResult(name);
   let unsteady: string | undefined;
@@ -84,16 +111,25 @@ async function runOne(name: ScenarioName, info: LabInfo, table: ScenarioTable, o
   } catch (e) {
     unsteady = `the steady-state check failed: ${errMsg(e)}`;
   }
-  if (unsteady !== undefined) return notRunResult(name, `the lab is not steady before it: ${unsteady}`);
+  if (unsteady !== undefined)
+    return notRunResult(name, `the lab is not steady before it: ${unsteady}`);
   try {
-    return normalizeRow(name, await fn(info, { connections: o.connections, log: o.log }), o.connections);
+    return normalizeRow(
+      name,
+      await fn(info, { connections: o.connections, log: o.log }),
+      o.connections,
+    );
   } catch (e) {
     return notRunResult(name, `it stopped with an error before producing a result: ${errMsg(e)}`);
   }
 }
 
 /** Runs the matrix `passes` times; returns every pass (the caller writes the report and decides the exit). */
-export async function runMatrix(info: LabInfo, table: ScenarioTable, o: MatrixOptions): Promise<MatrixRun[]> {
+export async function runMatrix(
+  info: LabInfo,
+  table: ScenarioTable,
+  o: MatrixOptions,
+): Promise<MatrixRun[]> {
   const names = selectScenarios(o.only);
   const passes = o.passes ?? 1;
   const runs: MatrixRun[] = [];
@@ -103,24 +139,42 @@ export async function runMatrix(info: LabInfo, table: ScenarioTable, o: MatrixOp
     const scenarios: ScenarioResult[] = [];
     for (const name of names) {
       if (signalGuard().interrupted) return runs; // healing before the exit: start nothing more
-      o.log(`▶ matrix${passes > 1 ? ` pass ${pass}/${passes}` : ""}: ${name} (${o.connections} connections)`);
+      o.log(
+        `▶ matrix${passes > 1 ? ` pass ${pass}/${passes}` : ""}: ${name} (${o.connections} connections)`,
+      );
       const repairs: string[] = [];
       const row = await runOne(name, info, table, o, repairs);
       // What the steady check repaired before this scenario was left by the one before it: say so on that row.
       const prev = scenarios.length - 1;
-      if (repairs.length && prev >= 0) scenarios[prev] = withRepairs(scenarios[prev], "repairedAfter", repairs);
-      scenarios.push(repairs.length && prev < 0 ? withRepairs(row, "repairedBefore", repairs) : row);
+      if (repairs.length && prev >= 0)
+        scenarios[prev] = withRepairs(scenarios[prev], "repairedAfter", repairs);
+      scenarios.push(
+        repairs.length && prev < 0 ? withRepairs(row, "repairedBefore", repairs) : row,
+      );
       o.log(`${row.passed ? "✔" : "✘"} ${scenarioLine(row)}`);
     }
     const seconds = Math.round((Date.now() - started) / 100) / 10;
     const passed = scenarios.length > 0 && scenarios.every((s) => s.passed);
-    runs.push({ connections: o.connections, scenarios, passed, pass, passes, startedAt, seconds, ...(o.lab ? { lab: o.lab } : {}) });
+    runs.push({
+      connections: o.connections,
+      scenarios,
+      passed,
+      pass,
+      passes,
+      startedAt,
+      seconds,
+      ...(o.lab ? { lab: o.lab } : {}),
+    });
     o.onPass?.(runs);
   }
   return runs;
 }
 
-function withRepairs(row: ScenarioResult, key: "repairedAfter" | "repairedBefore", repairs: readonly string[]): ScenarioResult {
+function withRepairs(
+  row: ScenarioResult,
+  key: "repairedAfter" | "repairedBefore",
+  repairs: readonly string[],
+): ScenarioResult {
   return { ...row, detail: { ...row.detail, [key]: [...repairs] } };
 }
 
@@ -150,20 +204,31 @@ export function unsteadyReasons(v: {
   readonly edgesNotReady?: readonly string[];
 }): string | undefined {
   const why: string[] = [];
-  if (v.stoppedContainers.length) why.push(`containers not running: ${v.stoppedContainers.join(", ")}`);
+  if (v.stoppedContainers.length)
+    why.push(`containers not running: ${v.stoppedContainers.join(", ")}`);
   if (v.notReady.length) why.push(`nodes not Ready/active: ${v.notReady.join(", ")}`);
-  if (v.runningOnReady !== v.desired) why.push(`${v.runningOnReady}/${v.desired} replicas running on Ready nodes`);
-  if (v.desiredRunning !== v.desired) why.push(`${v.desiredRunning} tasks meant to run (desired ${v.desired})`);
+  if (v.runningOnReady !== v.desired)
+    why.push(`${v.runningOnReady}/${v.desired} replicas running on Ready nodes`);
+  if (v.desiredRunning !== v.desired)
+    why.push(`${v.desiredRunning} tasks meant to run (desired ${v.desired})`);
   if (v.updating) why.push(`service update ${v.updating}`);
-  if (v.holders && v.holders.length !== 1) why.push(`floating address held by ${v.holders.length ? v.holders.join(" and ") : "no balancer"} (exactly one must)`);
-  if (v.edgesNotReady?.length) why.push(`balancers not in VRRP (no MASTER/BACKUP state): ${v.edgesNotReady.join(", ")}`);
+  if (v.holders && v.holders.length !== 1)
+    why.push(
+      `floating address held by ${v.holders.length ? v.holders.join(" and ") : "no balancer"} (exactly one must)`,
+    );
+  if (v.edgesNotReady?.length)
+    why.push(`balancers not in VRRP (no MASTER/BACKUP state): ${v.edgesNotReady.join(", ")}`);
   return why.length ? why.join("; ") : undefined;
 }
 
 /** Reads the lab once for unsteadyReasons. */
 async function readSteady(info: LabInfo, observer: LabObserver): Promise<string | undefined> {
   const cs = await labContainers();
-  const [nodes, tasks, desired] = await Promise.all([observer.nodes(), observer.tasks(SERVICE), observer.desiredReplicas(SERVICE)]);
+  const [nodes, tasks, desired] = await Promise.all([
+    observer.nodes(),
+    observer.tasks(SERVICE),
+    observer.desiredReplicas(SERVICE),
+  ]);
   const edges = info.layout.edges.map((e) => e.name);
   const holders = info.layout.vip ? await vipHolders(edges, info.layout.vip) : undefined;
   const pair = info.layout.vip ? new LabEdgeObserver(edges, info.layout.vip, info.url) : undefined;
@@ -172,7 +237,9 @@ async function readSteady(info: LabInfo, observer: LabObserver): Promise<string 
   const updating = await updateState(info.managers);
   return unsteadyReasons({
     stoppedContainers: cs.filter((c) => c.state !== "running").map((c) => `${c.name} (${c.state})`),
-    notReady: nodes.filter((n) => n.status !== "ready" || n.availability !== "active").map((n) => `${n.hostname} ${n.status}/${n.availability}`),
+    notReady: nodes
+      .filter((n) => n.status !== "ready" || n.availability !== "active")
+      .map((n) => `${n.hostname} ${n.status}/${n.availability}`),
     desired,
     runningOnReady: countRunningOnReady(nodes, tasks),
     desiredRunning: tasks.filter((t) => t.desiredState === "running").length,
@@ -186,7 +253,9 @@ async function readSteady(info: LabInfo, observer: LabObserver): Promise<string 
 async function updateState(managers: readonly string[]): Promise<string | undefined> {
   for (const m of managers) {
     try {
-      const svc = (await nodeEngine(m, 5000).getService(SERVICE).inspect()) as { UpdateStatus?: { State?: string } };
+      const svc = (await nodeEngine(m, 5000).getService(SERVICE).inspect()) as {
+        UpdateStatus?: { State?: string };
+      };
       const state = svc.UpdateStatus?.State;
       return state === "updating" || state === "rollback_started" ? state : undefined;
     } catch {
@@ -203,7 +272,11 @@ async function updateState(managers: readonly string[]): Promise<string | undefi
  * A node stuck Down while alive (lab/stuckDown.ts) for `stuckSeconds` gets its engine restarted,
  * once per check, and the repair is reported.
  */
-export function labSteadyCheck(timeoutSeconds = 120, holdSeconds = 3, stuckSeconds = 20): SteadyCheck {
+export function labSteadyCheck(
+  timeoutSeconds = 120,
+  holdSeconds = 3,
+  stuckSeconds = 20,
+): SteadyCheck {
   return async (info, log, repairs = []) => {
     const observer = new LabObserver(info.managers);
     const stopped = (await labContainers()).filter((c) => c.state !== "running").map((c) => c.name);
@@ -228,7 +301,9 @@ export function labSteadyCheck(timeoutSeconds = 120, holdSeconds = 3, stuckSecon
       } else steadySince = undefined;
       await new Promise((r) => setTimeout(r, 500));
     }
-    return last === undefined ? `steady only briefly, never ${holdSeconds} s in a row within ${timeoutSeconds} s` : `${last} (still after ${timeoutSeconds} s)`;
+    return last === undefined
+      ? `steady only briefly, never ${holdSeconds} s in a row within ${timeoutSeconds} s`
+      : `${last} (still after ${timeoutSeconds} s)`;
   };
 }
 
@@ -250,13 +325,29 @@ export interface ZoneCandidate {
  * address first (the clients' connections die with it), then the Raft leader, then a replica,
  * then the most nodes. Pure.
  */
-export function chooseAzLossZone(cs: readonly ZoneCandidate[]): { ok: true; zone: ZoneCandidate; why: string } | { ok: false; reason: string } {
+export function chooseAzLossZone(
+  cs: readonly ZoneCandidate[],
+): { ok: true; zone: ZoneCandidate; why: string } | { ok: false; reason: string } {
   const allowed = cs.filter((c) => c.refused === undefined);
-  if (allowed.length === 0) return { ok: false, reason: `no zone may be lost: ${cs.map((c) => `${c.zone}: ${c.refused}`).join("; ")}` };
-  const score = (c: ZoneCandidate) => (c.holdsVip ? 8 : 0) + (c.holdsLeader ? 4 : 0) + (c.ranTask ? 2 : 0);
-  const best = [...allowed].sort((a, b) => score(b) - score(a) || b.victims.length - a.victims.length || a.zone.localeCompare(b.zone))[0];
-  const traits = [best.holdsVip && "the balancer holding the floating address", best.holdsLeader && "the Raft leader", best.ranTask && "a replica"].filter(Boolean);
-  const others = cs.filter((c) => c !== best).map((c) => `${c.zone}${c.refused ? ` refused: ${c.refused}` : ""}`);
+  if (allowed.length === 0)
+    return {
+      ok: false,
+      reason: `no zone may be lost: ${cs.map((c) => `${c.zone}: ${c.refused}`).join("; ")}`,
+    };
+  const score = (c: ZoneCandidate) =>
+    (c.holdsVip ? 8 : 0) + (c.holdsLeader ? 4 : 0) + (c.ranTask ? 2 : 0);
+  const best = [...allowed].sort(
+    (a, b) =>
+      score(b) - score(a) || b.victims.length - a.victims.length || a.zone.localeCompare(b.zone),
+  )[0];
+  const traits = [
+    best.holdsVip && "the balancer holding the floating address",
+    best.holdsLeader && "the Raft leader",
+    best.ranTask && "a replica",
+  ].filter(Boolean);
+  const others = cs
+    .filter((c) => c !== best)
+    .map((c) => `${c.zone}${c.refused ? ` refused: ${c.refused}` : ""}`);
   return {
     ok: true,
     zone: best,
@@ -266,13 +357,28 @@ export function chooseAzLossZone(cs: readonly ZoneCandidate[]): { ok: true; zone
 
 /** Reads the live lab into zone candidates (the zone labels are the truth; balancers by lab/zones.ts). */
 async function zoneCandidates(info: LabInfo, observer: LabObserver): Promise<ZoneCandidate[]> {
-  const [desired, nodes, tasks, placement] = await Promise.all([observer.desiredReplicas(SERVICE), observer.nodes(), observer.tasks(SERVICE), observer.placement(SERVICE)]);
+  const [desired, nodes, tasks, placement] = await Promise.all([
+    observer.desiredReplicas(SERVICE),
+    observer.nodes(),
+    observer.tasks(SERVICE),
+    observer.placement(SERVICE),
+  ]);
   const edges = info.layout.edges.map((e) => e.name);
   const holders = info.layout.vip ? await vipHolders(edges, info.layout.vip) : [];
   return LAB_ZONES.map((zone) => {
-    const c = resolveZoneLoss(nodes, tasks, zone, { desired, managersRunTasks: info.config.managers.runTasks, placement });
+    const c = resolveZoneLoss(nodes, tasks, zone, {
+      desired,
+      managersRunTasks: info.config.managers.runTasks,
+      placement,
+    });
     const balancers = edges.filter((_, i) => labEdgeZone(i) === zone);
-    const victims = [...nodes.filter((n) => n.zone === zone).map((n) => n.hostname).sort(), ...balancers];
+    const victims = [
+      ...nodes
+        .filter((n) => n.zone === zone)
+        .map((n) => n.hostname)
+        .sort(),
+      ...balancers,
+    ];
     return {
       zone,
       ...(c.ok ? {} : { refused: c.reason }),
@@ -299,7 +405,11 @@ interface DrillPlan {
 }
 
 /** Runs the drill core on the lab for one plan; the matrix budget (not the drill's) judges the load. */
-async function labDrill(info: LabInfo, plan: DrillPlan, o: { connections: number; log: Log }): Promise<DrillResult> {
+async function labDrill(
+  info: LabInfo,
+  plan: DrillPlan,
+  o: { connections: number; log: Log },
+): Promise<DrillResult> {
   const expire = DEADLINE_SECONDS + 60;
   let stopper: NodeStopper;
   let edge: EdgeObserver | undefined;
@@ -316,7 +426,12 @@ async function labDrill(info: LabInfo, plan: DrillPlan, o: { connections: number
     rejoinDeadlineSeconds: 180,
     managersRunTasks: info.config.managers.runTasks,
     ...(edge ? { edge } : {}),
-    load: new HttpLoad({ url: info.url, connections: o.connections, maxDurationSeconds: DEADLINE_SECONDS + 240, timeoutMs: 3000 }),
+    load: new HttpLoad({
+      url: info.url,
+      connections: o.connections,
+      maxDurationSeconds: DEADLINE_SECONDS + 240,
+      timeoutMs: 3000,
+    }),
     // The drill judges the mechanics (restored, rejoined, no orphan, one holder); MATRIX_BUDGETS judges the figures.
     maxFailed: Number.MAX_SAFE_INTEGER,
     maxP99Ms: Number.MAX_SAFE_INTEGER,
@@ -326,30 +441,55 @@ async function labDrill(info: LabInfo, plan: DrillPlan, o: { connections: number
 }
 
 /** A drill scenario: plan it on the live lab, run it, turn the result into a judged row. */
-function drillScenario(name: ScenarioName, plan: (info: LabInfo, log: Log) => Promise<DrillPlan | { refused: string }>): LabScenario {
+function drillScenario(
+  name: ScenarioName,
+  plan: (info: LabInfo, log: Log) => Promise<DrillPlan | { refused: string }>,
+): LabScenario {
   return async (info, o) => {
     const p = await plan(info, o.log);
     if ("refused" in p) return notRunResult(name, p.refused);
     const r = await labDrill(info, p, o);
-    const row = scenarioFromDrill(name, r, { connections: o.connections, perConnection: p.perConnection });
-    const own = name === "leader-kill" && r.drill !== "leader-kill" && !r.refused ? [`the killed manager ${r.target.node} was not the Raft leader (drill ${r.drill})`] : [];
-    const why = p.why ?? `${r.target.node} (${r.target.role})${r.targetWhy ? `: ${r.targetWhy}` : ""}`;
-    return { ...row, passed: row.passed && own.length === 0, failures: [...row.failures, ...own], detail: { ...row.detail, why } };
+    const row = scenarioFromDrill(name, r, {
+      connections: o.connections,
+      perConnection: p.perConnection,
+    });
+    const own =
+      name === "leader-kill" && r.drill !== "leader-kill" && !r.refused
+        ? [`the killed manager ${r.target.node} was not the Raft leader (drill ${r.drill})`]
+        : [];
+    const why =
+      p.why ?? `${r.target.node} (${r.target.role})${r.targetWhy ? `: ${r.targetWhy}` : ""}`;
+    return {
+      ...row,
+      passed: row.passed && own.length === 0,
+      failures: [...row.failures, ...own],
+      detail: { ...row.detail, why },
+    };
   };
 }
 
-const fixed = (target: string, fault: FaultKind, perConnection = false) => async (): Promise<DrillPlan> => ({ target, fault, perConnection });
+const fixed =
+  (target: string, fault: FaultKind, perConnection = false) =>
+  async (): Promise<DrillPlan> => ({ target, fault, perConnection });
 
 /** az-loss: the hardest allowed zone, chosen on the live lab; per-connection only if it held the address. */
 async function azLossPlan(info: LabInfo, log: Log): Promise<DrillPlan | { refused: string }> {
   const choice = chooseAzLossZone(await zoneCandidates(info, new LabObserver(info.managers)));
   if (!choice.ok) return { refused: choice.reason };
   log(`  az-loss: ${choice.why}`);
-  return { target: `az:${choice.zone.zone}`, fault: "kill", perConnection: choice.zone.holdsVip, why: choice.why };
+  return {
+    target: `az:${choice.zone.zone}`,
+    fault: "kill",
+    perConnection: choice.zone.holdsVip,
+    why: choice.why,
+  };
 }
 
 /** The six scenarios that run the drill core: the composition root puts them in the matrix table. */
-export function labDrillScenarios(): Pick<Record<ScenarioName, LabScenario>, "worker-stop" | "worker-kill" | "worker-partition" | "leader-kill" | "az-loss" | "edge-kill"> {
+export function labDrillScenarios(): Pick<
+  Record<ScenarioName, LabScenario>,
+  "worker-stop" | "worker-kill" | "worker-partition" | "leader-kill" | "az-loss" | "edge-kill"
+> {
   return {
     "worker-stop": drillScenario("worker-stop", fixed("worker", "stop")),
     "worker-kill": drillScenario("worker-kill", fixed("worker", "kill")),
@@ -362,7 +502,13 @@ export function labDrillScenarios(): Pick<Record<ScenarioName, LabScenario>, "wo
 
 /** A baseline row (Docker's default timings) from a judged scenario row. */
 export function baselineRow(s: ScenarioResult): BaselineRow {
-  return { detectSeconds: s.detectSeconds, restoreSeconds: s.restoreSeconds, requests: s.load.requests, failed: s.load.failed, passed: s.passed };
+  return {
+    detectSeconds: s.detectSeconds,
+    restoreSeconds: s.restoreSeconds,
+    requests: s.load.requests,
+    failed: s.load.failed,
+    passed: s.passed,
+  };
 }
 
 /**
@@ -379,14 +525,19 @@ export async function runBaseline(
   const out: Partial<Record<ScenarioName, BaselineRow>> = {};
   o.log("▶ baseline: Docker's default timings (heartbeat 5 s, restart delay 5 s)");
   // Ctrl-C from here on: the row's drill heals its fault, then the tuned timings come back.
-  return withDockerDefaults(setTimings, "▶ baseline: back to the tuned timings", o.log, async () => {
-    for (const name of ["worker-stop", "worker-kill"] as const) {
-      if (signalGuard().interrupted) break;
-      o.log(`▶ baseline: ${name}`);
-      const row = await runOne(name, info, table, o, []);
-      o.log(`  baseline ${scenarioLine(row)}`);
-      out[name] = baselineRow(row);
-    }
-    return out;
-  });
+  return withDockerDefaults(
+    setTimings,
+    "▶ baseline: back to the tuned timings",
+    o.log,
+    async () => {
+      for (const name of ["worker-stop", "worker-kill"] as const) {
+        if (signalGuard().interrupted) break;
+        o.log(`▶ baseline: ${name}`);
+        const row = await runOne(name, info, table, o, []);
+        o.log(`  baseline ${scenarioLine(row)}`);
+        out[name] = baselineRow(row);
+      }
+      return out;
+    },
+  );
 }

@@ -12,7 +12,14 @@
  */
 import { HttpLoad } from "../chaos/load/load";
 import type { ScenarioResult } from "../chaos/scenarios/matrix";
-import { accountLines, addCounts, AWS_MOUNT_IN_OUTAGE, countServed, judgeNfsOutage, LineAccount } from "../chaos/scenarios/nfsOutage";
+import {
+  accountLines,
+  addCounts,
+  AWS_MOUNT_IN_OUTAGE,
+  countServed,
+  judgeNfsOutage,
+  LineAccount,
+} from "../chaos/scenarios/nfsOutage";
 import { round1, scenarioResult } from "../chaos/scenarios/scenarioResult";
 import type { LoadSummary } from "../chaos/types";
 import { docker, dockerRaw } from "./docker";
@@ -32,7 +39,9 @@ const READ_RETRY_SECONDS = 30;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function running(container: string): Promise<boolean> {
-  const r = await dockerRaw(["inspect", "-f", "{{.State.Running}}", container], { timeoutMs: 10_000 });
+  const r = await dockerRaw(["inspect", "-f", "{{.State.Running}}", container], {
+    timeoutMs: 10_000,
+  });
   return r.code === 0 && r.stdout.trim() === "true";
 }
 
@@ -46,44 +55,73 @@ function nfsUrl(info: LabInfo, file = ""): string {
  * server answers READDIR while still refusing OPEN in its grace period (NFS4ERR_GRACE, seen here).
  */
 async function exportAnswers(reader: string, info: LabInfo, probeFile?: string): Promise<boolean> {
-  if ((await dockerRaw(["exec", reader, "nfs-ls", nfsUrl(info)], { timeoutMs: 10_000 })).code !== 0) return false;
+  if ((await dockerRaw(["exec", reader, "nfs-ls", nfsUrl(info)], { timeoutMs: 10_000 })).code !== 0)
+    return false;
   if (!probeFile) return true;
-  return (await dockerRaw(["exec", reader, "sh", "-c", 'nfs-cat "$1" >/dev/null', "sh", nfsUrl(info, probeFile)], { timeoutMs: 30_000 })).code === 0;
+  return (
+    (
+      await dockerRaw(
+        ["exec", reader, "sh", "-c", 'nfs-cat "$1" >/dev/null', "sh", nfsUrl(info, probeFile)],
+        { timeoutMs: 30_000 },
+      )
+    ).code === 0
+  );
 }
 
 /** Polls the export from `reader` until it answers; seconds since `t0` when it did, null at the deadline. */
-async function waitExport(reader: string, info: LabInfo, t0: number, deadlineSeconds: number, probeFile?: string): Promise<number | null> {
+async function waitExport(
+  reader: string,
+  info: LabInfo,
+  t0: number,
+  deadlineSeconds: number,
+  probeFile?: string,
+): Promise<number | null> {
   const until = performance.now() + deadlineSeconds * 1000;
   while (performance.now() < until) {
-    if (await exportAnswers(reader, info, probeFile)) return round1((performance.now() - t0) / 1000);
+    if (await exportAnswers(reader, info, probeFile))
+      return round1((performance.now() - t0) / 1000);
     await sleep(500);
   }
   return null;
 }
 
 /** Starts the NFS server if it is not running and waits for the export. Returns problems, never throws. */
-export async function ensureNfsRunning(info: LabInfo, reader: string, log: (l: string) => void): Promise<string[]> {
+export async function ensureNfsRunning(
+  info: LabInfo,
+  reader: string,
+  log: (l: string) => void,
+): Promise<string[]> {
   try {
     if (await running(NFS)) return [];
     log(`  starting ${NFS} again`);
     await docker(["start", NFS]);
     const back = await waitExport(reader, info, performance.now(), EXPORT_DEADLINE_SECONDS);
-    return back === null ? [`${NFS} was started again but its export did not answer within ${EXPORT_DEADLINE_SECONDS} s`] : [];
+    return back === null
+      ? [
+          `${NFS} was started again but its export did not answer within ${EXPORT_DEADLINE_SECONDS} s`,
+        ]
+      : [];
   } catch (e) {
-    return [`could not start ${NFS} again: ${e instanceof Error ? e.message : String(e)}; run docker start ${NFS}`];
+    return [
+      `could not start ${NFS} again: ${e instanceof Error ? e.message : String(e)}; run docker start ${NFS}`,
+    ];
   }
 }
 
 /** A running swarm node container to read the export from (inside the export's client CIDR). */
 async function pickReader(info: LabInfo): Promise<string> {
-  const nodes = [...info.layout.nodes].sort((a, b) => (a.role === b.role ? 0 : a.role === "worker" ? -1 : 1));
+  const nodes = [...info.layout.nodes].sort((a, b) =>
+    a.role === b.role ? 0 : a.role === "worker" ? -1 : 1,
+  );
   for (const n of nodes) if (await running(n.name)) return n.name;
   throw new Error("no swarm node container is running to read the export from");
 }
 
 /** Task names (was.<slot>.<id>, the app's log file names) of the tasks that should run now. */
 async function taskNames(manager: string): Promise<string[]> {
-  const tasks = (await nodeEngine(manager, 10_000).listTasks({ filters: JSON.stringify({ service: [SERVICE], "desired-state": ["running"] }) })) as Array<Record<string, any>>;
+  const tasks = (await nodeEngine(manager, 10_000).listTasks({
+    filters: JSON.stringify({ service: [SERVICE], "desired-state": ["running"] }),
+  })) as Array<Record<string, any>>;
   return tasks.map((t) => `${SERVICE}.${t.Slot}.${t.ID}`);
 }
 
@@ -91,21 +129,34 @@ async function taskNames(manager: string): Promise<string[]> {
  * Reads each task's access log over NFSv4 from `reader` (or, with `reader` undefined, straight from
  * the server's backing directory); answered GET / lines per node in the load's run and in the outage.
  */
-async function readLogged(reader: string | undefined, info: LabInfo, tasks: readonly string[], runMs: [number, number], outageMs: [number, number]) {
+async function readLogged(
+  reader: string | undefined,
+  info: LabInfo,
+  tasks: readonly string[],
+  runMs: [number, number],
+  outageMs: [number, number],
+) {
   let logged: Record<string, number> = {};
   let duringOutage: Record<string, number> = {};
   const errors: string[] = [];
   for (const task of tasks) {
     const file = `access-${task}.log`;
-    const cmd = reader ? [reader, "nfs-cat", nfsUrl(info, file)] : [NFS, "cat", `${info.config.nfs.exportPath}/${file}`];
+    const cmd = reader
+      ? [reader, "nfs-cat", nfsUrl(info, file)]
+      : [NFS, "cat", `${info.config.nfs.exportPath}/${file}`];
     // Retried for a while: a server just back may still be in its grace period (NFS4ERR_GRACE on OPEN).
     let r = await dockerRaw(["exec", ...cmd], { timeoutMs: 120_000 });
-    for (const until = Date.now() + READ_RETRY_SECONDS * 1000; r.code !== 0 && Date.now() < until; ) {
+    for (
+      const until = Date.now() + READ_RETRY_SECONDS * 1000;
+      r.code !== 0 && Date.now() < until;
+    ) {
       await sleep(1000);
       r = await dockerRaw(["exec", ...cmd], { timeoutMs: 120_000 });
     }
     if (r.code !== 0) {
-      errors.push(`${cmd[1]} ${file} in ${cmd[0]} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().split("\n")[0]}`);
+      errors.push(
+        `${cmd[1]} ${file} in ${cmd[0]} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().split("\n")[0]}`,
+      );
       continue;
     }
     logged = addCounts(logged, countServed(r.stdout, runMs[0], runMs[1]));
@@ -123,10 +174,24 @@ interface OutageRun {
 }
 
 /** Stop, wait out the outage, start, wait for the export. t = 0 is the stop request. */
-async function outage(info: LabInfo, reader: string, t0: number, o: ScenarioOptions, probeFile: string | undefined): Promise<OutageRun> {
-  const r: OutageRun = { stoppedAt: null, startedAt: null, exportBackAt: null, stopWallMs: Date.now(), backWallMs: 0 };
+async function outage(
+  info: LabInfo,
+  reader: string,
+  t0: number,
+  o: ScenarioOptions,
+  probeFile: string | undefined,
+): Promise<OutageRun> {
+  const r: OutageRun = {
+    stoppedAt: null,
+    startedAt: null,
+    exportBackAt: null,
+    stopWallMs: Date.now(),
+    backWallMs: 0,
+  };
   const at = () => round1((performance.now() - t0) / 1000);
-  o.log(`  nfs-stop: docker stop ${NFS} for ${OUTAGE_SECONDS} s under ${o.connections} connections`);
+  o.log(
+    `  nfs-stop: docker stop ${NFS} for ${OUTAGE_SECONDS} s under ${o.connections} connections`,
+  );
   await docker(["stop", "-t", "5", NFS]);
   if (!(await running(NFS))) r.stoppedAt = at();
   await sleep(Math.max(0, t0 + OUTAGE_SECONDS * 1000 - performance.now()));
@@ -134,7 +199,9 @@ async function outage(info: LabInfo, reader: string, t0: number, o: ScenarioOpti
   r.startedAt = at();
   r.exportBackAt = await waitExport(reader, info, t0, EXPORT_DEADLINE_SECONDS, probeFile);
   r.backWallMs = Date.now();
-  o.log(`  ${NFS} down at ${r.stoppedAt ?? "—"} s, started at ${r.startedAt} s, export answers at ${r.exportBackAt ?? "never"} s`);
+  o.log(
+    `  ${NFS} down at ${r.stoppedAt ?? "—"} s, started at ${r.startedAt} s, export answers at ${r.exportBackAt ?? "never"} s`,
+  );
   return r;
 }
 
@@ -149,8 +216,18 @@ interface LoadedOutage {
 }
 
 /** The load around the outage: LEAD_SECONDS before the stop, until TAIL_SECONDS after the export is back. */
-async function outageUnderLoad(info: LabInfo, reader: string, o: ScenarioOptions, probeFile: string | undefined): Promise<LoadedOutage> {
-  const load = new HttpLoad({ url: info.url, connections: o.connections, maxDurationSeconds: 300, timeoutMs: 3000 });
+async function outageUnderLoad(
+  info: LabInfo,
+  reader: string,
+  o: ScenarioOptions,
+  probeFile: string | undefined,
+): Promise<LoadedOutage> {
+  const load = new HttpLoad({
+    url: info.url,
+    connections: o.connections,
+    maxDurationSeconds: 300,
+    timeoutMs: 3000,
+  });
   const loadStart = performance.now();
   const startWall = Date.now();
   let t0 = loadStart;
@@ -161,11 +238,22 @@ async function outageUnderLoad(info: LabInfo, reader: string, o: ScenarioOptions
     const run = await outage(info, reader, t0, o, probeFile);
     await sleep(TAIL_SECONDS * 1000);
     const summary = await load.stop();
-    return { summary, run, loadOffsetSeconds: round1((loadStart - t0) / 1000), loadWallMs: [startWall, Date.now()], problems: [] };
+    return {
+      summary,
+      run,
+      loadOffsetSeconds: round1((loadStart - t0) / 1000),
+      loadWallMs: [startWall, Date.now()],
+      problems: [],
+    };
   } catch (e) {
     const summary = await load.stop().catch(() => undefined);
     const problems = [`nfs-stop could not run: ${e instanceof Error ? e.message : String(e)}`];
-    return { summary, loadOffsetSeconds: round1((loadStart - t0) / 1000), loadWallMs: [startWall, Date.now()], problems };
+    return {
+      summary,
+      loadOffsetSeconds: round1((loadStart - t0) / 1000),
+      loadWallMs: [startWall, Date.now()],
+      problems,
+    };
   }
 }
 
@@ -179,12 +267,16 @@ export async function nfsStop(info: LabInfo, o: ScenarioOptions): Promise<Scenar
     const before = await taskNames(manager);
     // "Back" means a task's log can be opened and read again, not only that the export lists.
     const probeFile = before.length ? `access-${before[0]}.log` : undefined;
-    if (!(await exportAnswers(reader, info, probeFile))) problems.push(`the export did not answer over NFSv4 from ${reader} before the outage`);
+    if (!(await exportAnswers(reader, info, probeFile)))
+      problems.push(`the export did not answer over NFSv4 from ${reader} before the outage`);
     const l = await outageUnderLoad(info, reader, o, probeFile);
     problems.push(...l.problems, ...(await restore()));
     await sleep(1000); // the app's write stream flushes asynchronously
     const tasks = [...new Set([...before, ...(await taskNames(manager).catch(() => []))])];
-    const ranges: [[number, number], [number, number]] = [[l.loadWallMs[0], l.loadWallMs[1] + 500], [l.run?.stopWallMs ?? 0, l.run?.backWallMs || Date.now()]];
+    const ranges: [[number, number], [number, number]] = [
+      [l.loadWallMs[0], l.loadWallMs[1] + 500],
+      [l.run?.stopWallMs ?? 0, l.run?.backWallMs || Date.now()],
+    ];
     const got = await readLogged(reader, info, tasks, ...ranges);
     const backing = await readLogged(undefined, info, tasks, ...ranges);
     const lines: LineAccount = accountLines(l.summary?.perNode ?? {}, got.logged);
@@ -217,7 +309,12 @@ export async function nfsStop(info: LabInfo, o: ScenarioOptions): Promise<Scenar
         perNode: lines.perNode,
         linesLoggedDuringOutagePerNode: got.duringOutage,
         linesInBackingVolumePerNode: backing.errors.length === 0 ? backing.logged : backing.errors,
-        ...(lines.lost === 0 ? { whyNoneLost: "in the lab the WAS writes into the export's backing volume (bind mount), so the server's outage does not touch the writes" } : {}),
+        ...(lines.lost === 0
+          ? {
+              whyNoneLost:
+                "in the lab the WAS writes into the export's backing volume (bind mount), so the server's outage does not touch the writes",
+            }
+          : {}),
         substitution: NFS_SUBSTITUTION,
         aws: AWS_MOUNT_IN_OUTAGE,
         loadFailures: l.summary?.failures ?? {},

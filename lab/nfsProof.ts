@@ -28,17 +28,26 @@ export interface NfsProof {
   readonly files: readonly string[];
   readonly replicas: readonly ReplicaLog[];
   readonly everyServingReplicaLogged: boolean;
-  readonly squash: { readonly uid: number | null; readonly gid: number | null; readonly squashed: boolean };
-  readonly refused: { readonly from: string; readonly exitCode: number; readonly message: string; readonly refused: boolean };
+  readonly squash: {
+    readonly uid: number | null;
+    readonly gid: number | null;
+    readonly squashed: boolean;
+  };
+  readonly refused: {
+    readonly from: string;
+    readonly exitCode: number;
+    readonly message: string;
+    readonly refused: boolean;
+  };
   readonly passed: boolean;
 }
 
 export const NFS_SUBSTITUTION =
   "The lab kernel has neither an NFS client nor nfsd, so the WAS containers do not mount the export: " +
   "the export's backing directory (a Docker volume served by nfs-ganesha) is bind-mounted into every node " +
-  "(/srv/was-logs) and from there into the WAS tasks (logVolume kind \"bind\"). The export itself (NFSv4 only, " +
+  '(/srv/was-logs) and from there into the WAS tasks (logVolume kind "bind"). The export itself (NFSv4 only, ' +
   "client CIDR, All_Squash) is proven over the real protocol with libnfs from the lab containers; the kernel " +
-  "mount used on AWS (logVolume kind \"nfs\") is proven by rendering and unit tests only.";
+  'mount used on AWS (logVolume kind "nfs") is proven by rendering and unit tests only.';
 
 export interface ServedTask {
   readonly task: string; // was.<slot>.<id>
@@ -60,7 +69,13 @@ export async function proveNfs(opts: {
   const base = `nfs://${opts.nfsIp}${opts.exportPath}`;
   const url = (file = "") => `${base}${file ? `/${file}` : ""}?version=4`;
   const ls = await dockerRaw(["exec", opts.reader, "nfs-ls", url()]);
-  const files = ls.code === 0 ? ls.stdout.split("\n").map((l) => l.trim().split(/\s+/).pop() ?? "").filter((f) => f.startsWith("access-")) : [];
+  const files =
+    ls.code === 0
+      ? ls.stdout
+          .split("\n")
+          .map((l) => l.trim().split(/\s+/).pop() ?? "")
+          .filter((f) => f.startsWith("access-"))
+      : [];
   const replicas: ReplicaLog[] = [];
   for (const s of opts.served) {
     const file = `access-${s.task}.log`;
@@ -72,7 +87,13 @@ export async function proveNfs(opts: {
       servedLines = lines.length;
       lastLine = lines[lines.length - 1] ?? "";
     }
-    replicas.push({ task: s.task, node: s.node, servedLines, lastLine, rescheduled: s.rescheduled });
+    replicas.push({
+      task: s.task,
+      node: s.node,
+      servedLines,
+      lastLine,
+      rescheduled: s.rescheduled,
+    });
   }
 
   // Root on a node writes a file; the server must store it as the anonymous id.

@@ -11,7 +11,13 @@
  */
 import * as fs from "fs";
 import { signalGuard, type HealRegistration } from "../base/signals";
-import { renderJoinTokenRead, renderNodeLabels, renderSwarmInit, renderSwarmJoin, renderSwarmPrune } from "../renderers/swarmBootstrap";
+import {
+  renderJoinTokenRead,
+  renderNodeLabels,
+  renderSwarmInit,
+  renderSwarmJoin,
+  renderSwarmPrune,
+} from "../renderers/swarmBootstrap";
 import { labNodeZone } from "./zones";
 import { LabObserver } from "./adapters";
 import { checkEngine, docker, LabError, since } from "./docker";
@@ -54,16 +60,28 @@ const nodeNumber = (name: string) => Number(name.slice(name.lastIndexOf("-") + 1
 
 /** Decides whether `target` may be replaced in this lab, and how. Throws ReplaceRefused saying why not. */
 export function planReplace(target: string, containers: readonly LabContainer[]): ReplacePlan {
-  if (containers.length === 0) throw new LabError("no lab is running; start one with npm run lab -- up --managers 3 --no-drill");
+  if (containers.length === 0)
+    throw new LabError(
+      "no lab is running; start one with npm run lab -- up --managers 3 --no-drill",
+    );
   const nodes = containers
-    .filter((c): c is LabContainer & { role: "manager" | "worker" } => c.role === "manager" || c.role === "worker")
+    .filter(
+      (c): c is LabContainer & { role: "manager" | "worker" } =>
+        c.role === "manager" || c.role === "worker",
+    )
     .sort((a, b) => a.role.localeCompare(b.role) || nodeNumber(a.name) - nodeNumber(b.name));
   const slot = containers.find((c) => c.name === target);
-  if (!slot) throw new ReplaceRefused(`no container ${target} in the running lab (swarm nodes: ${nodes.map((n) => n.name).join(", ")})`);
-  if (slot.role !== "manager" && slot.role !== "worker") throw new ReplaceRefused(`${target} is the lab's ${slot.role} container, not a swarm node`);
+  if (!slot)
+    throw new ReplaceRefused(
+      `no container ${target} in the running lab (swarm nodes: ${nodes.map((n) => n.name).join(", ")})`,
+    );
+  if (slot.role !== "manager" && slot.role !== "worker")
+    throw new ReplaceRefused(`${target} is the lab's ${slot.role} container, not a swarm node`);
   const stopped = nodes.filter((n) => n.name !== target && n.state !== "running");
   if (stopped.length) {
-    throw new ReplaceRefused(`${stopped.map((n) => `${n.name} (${n.state})`).join(", ")} not running: replace one node at a time on a healthy lab (docker start it, or npm run lab -- up)`);
+    throw new ReplaceRefused(
+      `${stopped.map((n) => `${n.name} (${n.state})`).join(", ")} not running: replace one node at a time on a healthy lab (docker start it, or npm run lab -- up)`,
+    );
   }
   const managers = nodes.filter((n) => n.role === "manager").map((n) => n.name);
   if (slot.role === "manager" && managers.length === 1) {
@@ -113,23 +131,35 @@ export function entryFromEngine(n: Record<string, any>): SwarmEntry {
  * replaced: empty when every node is listed once, Ready, in its role, managers reachable, one leader,
  * and the target under a new id.
  */
-export function membershipFailures(entries: readonly SwarmEntry[], plan: Pick<ReplacePlan, "nodes" | "target">, oldId: string): string[] {
+export function membershipFailures(
+  entries: readonly SwarmEntry[],
+  plan: Pick<ReplacePlan, "nodes" | "target">,
+  oldId: string,
+): string[] {
   const failures: string[] = [];
-  for (const e of entries) if (e.status === "down") failures.push(`${e.hostname} (${e.id}) is Down`);
+  for (const e of entries)
+    if (e.status === "down") failures.push(`${e.hostname} (${e.id}) is Down`);
   for (const n of plan.nodes) {
     const rows = entries.filter((e) => e.hostname === n.name);
     if (rows.length !== 1) {
-      failures.push(`${n.name} is listed ${rows.length} times (${rows.map((r) => `${r.id} ${r.status}`).join(", ") || "missing"}); expected once`);
+      failures.push(
+        `${n.name} is listed ${rows.length} times (${rows.map((r) => `${r.id} ${r.status}`).join(", ") || "missing"}); expected once`,
+      );
       continue;
     }
     const e = rows[0];
     if (e.status !== "ready") failures.push(`${n.name} is ${e.status}, not ready`);
     if (e.role !== n.role) failures.push(`${n.name} rejoined as ${e.role}, expected ${n.role}`);
-    if (n.role === "manager" && e.reachability !== "reachable") failures.push(`manager ${n.name} is ${e.reachability ?? "not in the Raft membership"}, expected reachable`);
-    if (n.name === plan.target && e.id === oldId) failures.push(`${n.name} kept its swarm node id ${oldId}: it was not replaced`);
+    if (n.role === "manager" && e.reachability !== "reachable")
+      failures.push(
+        `manager ${n.name} is ${e.reachability ?? "not in the Raft membership"}, expected reachable`,
+      );
+    if (n.name === plan.target && e.id === oldId)
+      failures.push(`${n.name} kept its swarm node id ${oldId}: it was not replaced`);
   }
   const known = new Set(plan.nodes.map((n) => n.name));
-  for (const e of entries) if (!known.has(e.hostname)) failures.push(`${e.hostname} (${e.id}) is not a node of this lab`);
+  for (const e of entries)
+    if (!known.has(e.hostname)) failures.push(`${e.hostname} (${e.id}) is not a node of this lab`);
   const leaders = entries.filter((e) => e.leader).length;
   if (leaders !== 1) failures.push(`${leaders} leaders listed, expected 1`);
   return failures;
@@ -177,13 +207,32 @@ export function quorumVerdict(
     readonly repairRestarts?: readonly StuckRestart[];
   },
 ): QuorumVerdict {
-  if (samples.length === 0) return { failures: ["the quorum watch took no sample"], leaderlessSeconds: 0 };
+  if (samples.length === 0)
+    return { failures: ["the quorum watch took no sample"], leaderlessSeconds: 0 };
   const starts = [
-    ...(o.targetWasLeader ? [{ startMs: o.removedAtMs, node: o.target, what: "no new leader was elected after the leader was removed" }] : []),
-    ...(o.repairRestarts ?? []).filter((r) => r.wasLeader).map((r) => ({ startMs: r.atMs, node: r.node, what: `no new leader was elected after ${r.node}'s engine was restarted` })),
+    ...(o.targetWasLeader
+      ? [
+          {
+            startMs: o.removedAtMs,
+            node: o.target,
+            what: "no new leader was elected after the leader was removed",
+          },
+        ]
+      : []),
+    ...(o.repairRestarts ?? [])
+      .filter((r) => r.wasLeader)
+      .map((r) => ({
+        startMs: r.atMs,
+        node: r.node,
+        what: `no new leader was elected after ${r.node}'s engine was restarted`,
+      })),
   ];
   // Followers keep naming the old leader until their election timeout: that is no new leader yet.
-  const elections: Election[] = starts.map((e) => ({ ...e, newLeaderAtMs: samples.find((s) => s.atMs >= e.startMs && s.leader && s.leader !== e.node)?.atMs }));
+  const elections: Election[] = starts.map((e) => ({
+    ...e,
+    newLeaderAtMs: samples.find((s) => s.atMs >= e.startMs && s.leader && s.leader !== e.node)
+      ?.atMs,
+  }));
   const failures: string[] = [];
   let gapStart: number | undefined;
   let longest = 0;
@@ -194,15 +243,24 @@ export function quorumVerdict(
       continue;
     }
     gapStart ??= s.atMs;
-    const inElection = elections.some((e) => s.atMs >= e.startMs && s.atMs < (e.newLeaderAtMs ?? Infinity) && s.atMs - e.startMs <= o.electionBudgetMs);
+    const inElection = elections.some(
+      (e) =>
+        s.atMs >= e.startMs &&
+        s.atMs < (e.newLeaderAtMs ?? Infinity) &&
+        s.atMs - e.startMs <= o.electionBudgetMs,
+    );
     if (inElection) continue;
     const at = ((s.atMs - o.removedAtMs) / 1000).toFixed(1);
     failures.push(`no leader at ${at} s after the removal${s.error ? ` (${s.error})` : ""}`);
   }
-  if (gapStart !== undefined) longest = Math.max(longest, samples[samples.length - 1].atMs - gapStart);
+  if (gapStart !== undefined)
+    longest = Math.max(longest, samples[samples.length - 1].atMs - gapStart);
   for (const e of elections) if (e.newLeaderAtMs === undefined) failures.push(e.what);
   // One line per stretch is enough to say what happened: keep the first and the count.
-  const shown = failures.length > 3 ? [...failures.slice(0, 2), `... ${failures.length - 2} more samples without a leader`] : failures;
+  const shown =
+    failures.length > 3
+      ? [...failures.slice(0, 2), `... ${failures.length - 2} more samples without a leader`]
+      : failures;
   return { failures: shown, leaderlessSeconds: Number((longest / 1000).toFixed(1)) };
 }
 
@@ -234,11 +292,15 @@ async function leaderSample(managers: readonly string[], atMs: number): Promise<
   const errors: string[] = [];
   for (const m of managers) {
     try {
-      const entries = ((await nodeEngine(m, 2000).listNodes()) as Record<string, any>[]).map(entryFromEngine);
+      const entries = ((await nodeEngine(m, 2000).listNodes()) as Record<string, any>[]).map(
+        entryFromEngine,
+      );
       const leader = entries.find((e) => e.leader);
       return leader ? { atMs, leader: leader.hostname } : { atMs, error: `${m}: no leader listed` };
     } catch (e) {
-      errors.push(`${m}: ${e instanceof Error ? e.message.split("\n")[0].slice(0, 120) : String(e)}`);
+      errors.push(
+        `${m}: ${e instanceof Error ? e.message.split("\n")[0].slice(0, 120) : String(e)}`,
+      );
     }
   }
   return { atMs, error: errors.join("; ") };
@@ -250,12 +312,16 @@ async function listEntries(managers: readonly string[]): Promise<SwarmEntry[]> {
   let last: unknown;
   for (const m of managers) {
     try {
-      return ((await nodeEngine(m, 3000).listNodes()) as Record<string, any>[]).map(entryFromEngine);
+      return ((await nodeEngine(m, 3000).listNodes()) as Record<string, any>[]).map(
+        entryFromEngine,
+      );
     } catch (e) {
       last = e;
     }
   }
-  throw new LabError(`no manager of ${managers.join(", ")} answered GET /nodes: ${last instanceof Error ? last.message : last}`);
+  throw new LabError(
+    `no manager of ${managers.join(", ")} answered GET /nodes: ${last instanceof Error ? last.message : last}`,
+  );
 }
 
 /**
@@ -280,7 +346,8 @@ async function waitEntries(
     } catch (e) {
       reasons = [e instanceof Error ? e.message : String(e)];
     }
-    if (Date.now() > until) throw new LabError(`${what} not reached within ${timeoutMs / 1000} s: ${reasons.join("; ")}`);
+    if (Date.now() > until)
+      throw new LabError(`${what} not reached within ${timeoutMs / 1000} s: ${reasons.join("; ")}`);
     await sleep(500);
   }
 }
@@ -295,13 +362,28 @@ interface OldNode {
 
 async function inspectOld(target: string): Promise<OldNode> {
   const fmt = `{{(index .NetworkSettings.Networks "${NETWORK}").IPAddress}}\t{{.Config.Image}}\t{{index .Config.Labels "swarm-ha.lab.spec"}}\t{{.HostConfig.Privileged}}`;
-  const [ip, image, spec, privileged] = (await docker(["container", "inspect", "--format", fmt, target])).trim().split("\t");
-  if (!ip) throw new LabError(`${target} has no address on the network ${NETWORK}; bring the lab up again (npm run lab -- down, then up)`);
+  const [ip, image, spec, privileged] = (
+    await docker(["container", "inspect", "--format", fmt, target])
+  )
+    .trim()
+    .split("\t");
+  if (!ip)
+    throw new LabError(
+      `${target} has no address on the network ${NETWORK}; bring the lab up again (npm run lab -- down, then up)`,
+    );
   return { ip, image, spec, privileged: privileged === "true" };
 }
 
 async function containerIp(name: string): Promise<string> {
-  return (await docker(["container", "inspect", "--format", `{{(index .NetworkSettings.Networks "${NETWORK}").IPAddress}}`, name])).trim();
+  return (
+    await docker([
+      "container",
+      "inspect",
+      "--format",
+      `{{(index .NetworkSettings.Networks "${NETWORK}").IPAddress}}`,
+      name,
+    ])
+  ).trim();
 }
 
 export interface ReplaceResult {
@@ -326,43 +408,106 @@ export interface ReplaceResult {
 }
 
 /** Reads the token (or runs the peer probe) on a surviving manager and joins the fresh node. */
-async function rejoin(plan: ReplacePlan, ip: string, ips: ReadonlyMap<string, string>, heartbeatSeconds: number): Promise<string> {
+async function rejoin(
+  plan: ReplacePlan,
+  ip: string,
+  ips: ReadonlyMap<string, string>,
+  heartbeatSeconds: number,
+): Promise<string> {
   const t = plan.target;
   if (plan.firstManager) {
     // AWS `peer-probe` + `swarm-init`: a manager token from managers[1] makes the init script join.
-    const token = await runScript(plan.tokenFrom, `peer-probe-${t}`, renderJoinTokenRead("manager", { onlyIfActive: true }));
-    if (!token.startsWith("SWMTKN-")) throw new LabError(`the peer probe on ${plan.tokenFrom} returned no manager token: it is not in a swarm, so ${t} would initialise a new one`);
-    const init = renderSwarmInit({ advertiseAddr: ip, dispatcherHeartbeatSeconds: heartbeatSeconds, peerManagerAddr: ips.get(plan.tokenFrom)!, engineWaitSeconds: 60 });
+    const token = await runScript(
+      plan.tokenFrom,
+      `peer-probe-${t}`,
+      renderJoinTokenRead("manager", { onlyIfActive: true }),
+    );
+    if (!token.startsWith("SWMTKN-"))
+      throw new LabError(
+        `the peer probe on ${plan.tokenFrom} returned no manager token: it is not in a swarm, so ${t} would initialise a new one`,
+      );
+    const init = renderSwarmInit({
+      advertiseAddr: ip,
+      dispatcherHeartbeatSeconds: heartbeatSeconds,
+      peerManagerAddr: ips.get(plan.tokenFrom)!,
+      engineWaitSeconds: 60,
+    });
     return runScript(t, "swarm-init", init, `${token}\n`);
   }
-  const token = await runScript(plan.tokenFrom, `token-${plan.role}-${t}`, renderJoinTokenRead(plan.role));
-  const join = renderSwarmJoin({ role: plan.role, managerAddr: ips.get(plan.tokenFrom)!, advertiseAddr: ip, engineWaitSeconds: 60 });
+  const token = await runScript(
+    plan.tokenFrom,
+    `token-${plan.role}-${t}`,
+    renderJoinTokenRead(plan.role),
+  );
+  const join = renderSwarmJoin({
+    role: plan.role,
+    managerAddr: ips.get(plan.tokenFrom)!,
+    advertiseAddr: ip,
+    engineWaitSeconds: 60,
+  });
   return runScript(t, "swarm-join", join, `${token}\n`);
 }
 
-const pruneScript = (addrs: Iterable<string>) => renderSwarmPrune({ memberAddrs: [...addrs], engineWaitSeconds: 60 });
-const ids = (out: string) => out.split("\n").map((l) => l.trim()).filter(Boolean);
+const pruneScript = (addrs: Iterable<string>) =>
+  renderSwarmPrune({ memberAddrs: [...addrs], engineWaitSeconds: 60 });
+const ids = (out: string) =>
+  out
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
 
 /** Removes `target` for good, starts a fresh node in its place and proves it rejoined. */
 export async function replaceNode(target: string, log: Log): Promise<ReplaceResult> {
   const plan = planReplace(target, await labContainers());
   const old = await inspectOld(target);
-  const ips = new Map(await Promise.all(plan.nodes.map(async (n) => [n.name, n.name === target ? old.ip : await containerIp(n.name)] as const)));
+  const ips = new Map(
+    await Promise.all(
+      plan.nodes.map(
+        async (n) => [n.name, n.name === target ? old.ip : await containerIp(n.name)] as const,
+      ),
+    ),
+  );
   const before = await listEntries(plan.survivors);
   const oldEntry = before.find((e) => e.hostname === target && e.status !== "down");
-  if (!oldEntry) throw new ReplaceRefused(`${target} is not a live member of the swarm (docker node ls on ${plan.survivors[0]}); run npm run lab -- status`);
+  if (!oldEntry)
+    throw new ReplaceRefused(
+      `${target} is not a live member of the swarm (docker node ls on ${plan.survivors[0]}); run npm run lab -- status`,
+    );
   const leaderBefore = before.find((e) => e.leader)?.hostname;
   const swarm = (await nodeEngine(plan.survivors[0], 5000).swarmInspect()) as Record<string, any>;
-  const heartbeatSeconds = Math.round(Number(swarm.Spec?.Dispatcher?.HeartbeatPeriod ?? 5e9) / 1e6) / 1000; // ms resolution: a fractional heartbeat (0.75 s) must survive
-  const service = (await nodeEngine(plan.survivors[0], 5000).getService(SERVICE).inspect()) as Record<string, any>;
+  const heartbeatSeconds =
+    Math.round(Number(swarm.Spec?.Dispatcher?.HeartbeatPeriod ?? 5e9) / 1e6) / 1000; // ms resolution: a fractional heartbeat (0.75 s) must survive
+  const service = (await nodeEngine(plan.survivors[0], 5000)
+    .getService(SERVICE)
+    .inspect()) as Record<string, any>;
   const app = String(service.Spec.TaskTemplate.ContainerSpec.Image).split("@")[0];
   const tar = await appImageTar(app);
-  log(`replace ${target} (${plan.role}, ${old.ip}, swarm id ${oldEntry.id}${leaderBefore === target ? ", the Raft leader" : ""}); quorum watched on ${plan.survivors.join(", ")}`);
+  log(
+    `replace ${target} (${plan.role}, ${old.ip}, swarm id ${oldEntry.id}${leaderBefore === target ? ", the Raft leader" : ""}); quorum watched on ${plan.survivors.join(", ")}`,
+  );
 
   const watch = new QuorumWatch(plan.survivors);
-  const c: SwapContext = { plan, old, ips, oldId: oldEntry.id, leaderBefore, heartbeatSeconds, app, tar, removal: { started: false } };
+  const c: SwapContext = {
+    plan,
+    old,
+    ips,
+    oldId: oldEntry.id,
+    leaderBefore,
+    heartbeatSeconds,
+    app,
+    tar,
+    removal: { started: false },
+  };
   // Ctrl-C once the node is gone: a fresh one rejoins through the same scripts before the exit (base/signals.ts).
-  const unregister = signalGuard().register(replaceHeal(target, c.removal, () => watch.stop(), () => bringBack(c, log), log));
+  const unregister = signalGuard().register(
+    replaceHeal(
+      target,
+      c.removal,
+      () => watch.stop(),
+      () => bringBack(c, log),
+      log,
+    ),
+  );
   try {
     return await swap(c, watch, log);
   } catch (e) {
@@ -385,11 +530,18 @@ export function replaceHeal(
   log: Log,
 ): HealRegistration {
   return {
-    announce: (sig) => log(`signal: ${sig}: ${removal.started ? `healing ${target} (a fresh node rejoins the swarm)` : "nothing changed yet, nothing to heal"} before exiting`),
+    announce: (sig) =>
+      log(
+        `signal: ${sig}: ${removal.started ? `healing ${target} (a fresh node rejoins the swarm)` : "nothing changed yet, nothing to heal"} before exiting`,
+      ),
     heal: async () => {
       if (!removal.started) return;
       await stopWatch();
-      await bringBack().catch((e) => log(`  ✘ could not bring ${target} back (${e instanceof Error ? e.message : e}); run npm run lab -- up`));
+      await bringBack().catch((e) =>
+        log(
+          `  ✘ could not bring ${target} back (${e instanceof Error ? e.message : e}); run npm run lab -- up`,
+        ),
+      );
     },
   };
 }
@@ -439,34 +591,60 @@ async function swap(c: SwapContext, watch: QuorumWatch, log: Log): Promise<Repla
   await docker(["rm", "-f", "-v", target]); // -v: its anonymous /var/lib/docker (engine state, swarm keys) goes too
   fs.rmSync(nodeApiDir(target), { recursive: true, force: true });
   log(`  removed container ${target} and its engine state`);
-  const wasDown = (e: SwarmEntry[]) => (e.some((x) => x.id === oldId && x.status === "down") ? [] : [`${target} (${oldId}) not yet Down`]);
+  const wasDown = (e: SwarmEntry[]) =>
+    e.some((x) => x.id === oldId && x.status === "down")
+      ? []
+      : [`${target} (${oldId}) not yet Down`];
   await waitEntries(plan.survivors, `${target} listed Down`, 60_000, wasDown);
   const downSeconds = Number(((Date.now() - removedAt) / 1000).toFixed(1));
   log(`  the swarm lists ${oldId} Down after ${downSeconds} s`);
   haltIfInterrupted();
   const { newId, prunedAfterJoin } = await startFresh(c, log);
-  return finish(plan, { oldId, newId, leaderBefore, prunedAfterJoin, downSeconds, removedAt }, watch, log);
+  return finish(
+    plan,
+    { oldId, newId, leaderBefore, prunedAfterJoin, downSeconds, removedAt },
+    watch,
+    log,
+  );
 }
 
 /** A fresh node with the target's name and address: start, load the app, rejoin, prune, zone label. */
-async function startFresh(c: SwapContext, log?: Log): Promise<{ newId: string; prunedAfterJoin: string[] }> {
+async function startFresh(
+  c: SwapContext,
+  log?: Log,
+): Promise<{ newId: string; prunedAfterJoin: string[] }> {
   const { plan, old, ips, heartbeatSeconds } = c;
   const target = plan.target;
-  await startNode({ name: target, role: plan.role, ip: old.ip }, { node: old.image }, old.spec, dindFlags((await checkEngine()).cgroupVersion, old.privileged));
+  await startNode(
+    { name: target, role: plan.role, ip: old.ip },
+    { node: old.image },
+    old.spec,
+    dindFlags((await checkEngine()).cgroupVersion, old.privileged),
+  );
   await runScript(target, "wait-engine", "until docker info >/dev/null 2>&1; do sleep 0.5; done\n");
   await loadApp(target, c.app, c.tar);
   const t = performance.now();
   const newId = await rejoin(plan, old.ip, ips, heartbeatSeconds);
-  log?.(`  ${plan.firstManager ? "peer probe on " + plan.tokenFrom + " + renderSwarmInit (joins, never inits)" : "renderJoinTokenRead on " + plan.tokenFrom + " + renderSwarmJoin"}: ${target} is ${newId} (${since(t)} s)`);
+  log?.(
+    `  ${plan.firstManager ? "peer probe on " + plan.tokenFrom + " + renderSwarmInit (joins, never inits)" : "renderJoinTokenRead on " + plan.tokenFrom + " + renderSwarmJoin"}: ${target} is ${newId} (${since(t)} s)`,
+  );
 
   // The AWS order: the prune after every join, on managers[0], with every node's address. The dead
   // member shares its address with its successor, so the prune must remove it as a Down member whose
   // address a live member holds (a manager is joined while its dead predecessor is still in Raft).
-  const prunedAfterJoin = ids(await runScript(plan.managers[0], "swarm-prune", pruneScript(ips.values())));
-  log?.(`  renderSwarmPrune on ${plan.managers[0]} (all addresses) removed: ${prunedAfterJoin.join(", ") || "nothing"}`);
+  const prunedAfterJoin = ids(
+    await runScript(plan.managers[0], "swarm-prune", pruneScript(ips.values())),
+  );
+  log?.(
+    `  renderSwarmPrune on ${plan.managers[0]} (all addresses) removed: ${prunedAfterJoin.join(", ") || "nothing"}`,
+  );
   // The AWS order again: the zone label after the prune (a fresh node id has none; the WAS spreads on it).
   const zone = labNodeZone(plan.role, nodeNumber(target) - 1);
-  await runScript(plan.managers[0], "zone-labels", renderNodeLabels({ nodes: [{ nodeId: newId, zone }], engineWaitSeconds: 60 }));
+  await runScript(
+    plan.managers[0],
+    "zone-labels",
+    renderNodeLabels({ nodes: [{ nodeId: newId, zone }], engineWaitSeconds: 60 }),
+  );
   log?.(`  renderNodeLabels on ${plan.managers[0]}: ${target} in ${zone}`);
   return { newId, prunedAfterJoin };
 }
@@ -474,7 +652,9 @@ async function startFresh(c: SwapContext, log?: Log): Promise<{ newId: string; p
 /** Waits for the listing and the replicas, stops the quorum watch and assembles the verdict. */
 async function finish(
   plan: ReplacePlan,
-  r: Pick<ReplaceResult, "oldId" | "newId" | "leaderBefore" | "prunedAfterJoin" | "downSeconds"> & { removedAt: number },
+  r: Pick<ReplaceResult, "oldId" | "newId" | "leaderBefore" | "prunedAfterJoin" | "downSeconds"> & {
+    removedAt: number;
+  },
   watch: QuorumWatch,
   log: Log,
 ): Promise<ReplaceResult> {
@@ -483,25 +663,60 @@ async function finish(
   let entries: SwarmEntry[];
   let rejoinSeconds = NaN;
   try {
-    entries = await waitEntries(plan.managers, "one Ready entry per node, none Down", 90_000, (e) => membershipFailures(e, plan, r.oldId), stuck);
+    entries = await waitEntries(
+      plan.managers,
+      "one Ready entry per node, none Down",
+      90_000,
+      (e) => membershipFailures(e, plan, r.oldId),
+      stuck,
+    );
     rejoinSeconds = Number(((Date.now() - r.removedAt) / 1000).toFixed(1));
   } catch (e) {
     failures.push(e instanceof Error ? e.message : String(e));
     entries = await listEntries(plan.managers).catch(() => []);
   }
-  if (r.prunedAfterJoin.join() !== r.oldId) failures.push(`the prune after the join removed [${r.prunedAfterJoin.join(", ")}], expected exactly the dead member ${r.oldId}`);
+  if (r.prunedAfterJoin.join() !== r.oldId)
+    failures.push(
+      `the prune after the join removed [${r.prunedAfterJoin.join(", ")}], expected exactly the dead member ${r.oldId}`,
+    );
   const observer = new LabObserver(plan.managers);
   let replicas = { desired: 0, runningOnReady: 0 };
   try {
-    const runningOnReady = await waitConverged(observer, plan.managers.find((m) => m !== plan.target) ?? plan.managers[0], 120_000);
+    const runningOnReady = await waitConverged(
+      observer,
+      plan.managers.find((m) => m !== plan.target) ?? plan.managers[0],
+      120_000,
+    );
     replicas = { desired: await observer.desiredReplicas(SERVICE), runningOnReady };
   } catch (e) {
     failures.push(e instanceof Error ? e.message : String(e));
   }
-  const q = quorumVerdict(await watch.stop(), { removedAtMs: r.removedAt, targetWasLeader: r.leaderBefore === plan.target, electionBudgetMs: 30_000, target: plan.target, repairRestarts: stuck.restarts });
+  const q = quorumVerdict(await watch.stop(), {
+    removedAtMs: r.removedAt,
+    targetWasLeader: r.leaderBefore === plan.target,
+    electionBudgetMs: 30_000,
+    target: plan.target,
+    repairRestarts: stuck.restarts,
+  });
   failures.push(...q.failures);
   const leaderAfter = entries.find((e) => e.leader)?.hostname;
-  for (const e of entries) log(`  ${e.hostname.padEnd(20)} ${e.id} ${e.role.padEnd(7)} ${e.status}${e.reachability ? `/${e.reachability}` : ""}${e.leader ? " leader" : ""}`);
-  log(`  replicas ${replicas.runningOnReady}/${replicas.desired} on Ready nodes; leader ${r.leaderBefore} → ${leaderAfter}; longest stretch without a leader ${q.leaderlessSeconds} s; rejoined ${rejoinSeconds} s after the removal`);
-  return { target: plan.target, role: plan.role, ...r, rejoinSeconds, replicas, leaderAfter, leaderlessSeconds: q.leaderlessSeconds, entries, repairs: stuck.repairs, failures };
+  for (const e of entries)
+    log(
+      `  ${e.hostname.padEnd(20)} ${e.id} ${e.role.padEnd(7)} ${e.status}${e.reachability ? `/${e.reachability}` : ""}${e.leader ? " leader" : ""}`,
+    );
+  log(
+    `  replicas ${replicas.runningOnReady}/${replicas.desired} on Ready nodes; leader ${r.leaderBefore} → ${leaderAfter}; longest stretch without a leader ${q.leaderlessSeconds} s; rejoined ${rejoinSeconds} s after the removal`,
+  );
+  return {
+    target: plan.target,
+    role: plan.role,
+    ...r,
+    rejoinSeconds,
+    replicas,
+    leaderAfter,
+    leaderlessSeconds: q.leaderlessSeconds,
+    entries,
+    repairs: stuck.repairs,
+    failures,
+  };
 }

@@ -8,7 +8,11 @@ import { nodeEngine } from "./engines";
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
-export async function waitRolledOut(manager: string, service: string, timeoutMs: number): Promise<void> {
+export async function waitRolledOut(
+  manager: string,
+  service: string,
+  timeoutMs: number,
+): Promise<void> {
   const api = nodeEngine(manager, 10_000);
   const until = Date.now() + timeoutMs;
   let last: string;
@@ -17,9 +21,9 @@ export async function waitRolledOut(manager: string, service: string, timeoutMs:
       const svc = (await api.getService(service).inspect()) as Record<string, any>;
       const template = svc.Spec.TaskTemplate;
       const desired = svc.Spec.Mode?.Replicated?.Replicas as number;
-      const tasks = (await api.listTasks({ filters: JSON.stringify({ service: [service], "desired-state": ["running"] }) })) as Array<
-        Record<string, any>
-      >;
+      const tasks = (await api.listTasks({
+        filters: JSON.stringify({ service: [service], "desired-state": ["running"] }),
+      })) as Array<Record<string, any>>;
       const current = tasks.filter(
         (t) =>
           t.Status?.State === "running" &&
@@ -28,11 +32,20 @@ export async function waitRolledOut(manager: string, service: string, timeoutMs:
       );
       const state = svc.UpdateStatus?.State as string | undefined;
       last = `${current.length}/${desired} running from the current spec, ${tasks.length} desired running${state ? `, update ${state}` : ""}`;
-      if (current.length === desired && tasks.length === desired && state !== "updating" && state !== "rollback_started") return;
+      if (
+        current.length === desired &&
+        tasks.length === desired &&
+        state !== "updating" &&
+        state !== "rollback_started"
+      )
+        return;
     } catch (e) {
       last = e instanceof Error ? e.message.split("\n")[0] : String(e);
     }
-    if (Date.now() > until) throw new LabError(`service ${service} did not finish rolling out within ${timeoutMs / 1000} s: ${last}`);
+    if (Date.now() > until)
+      throw new LabError(
+        `service ${service} did not finish rolling out within ${timeoutMs / 1000} s: ${last}`,
+      );
     await new Promise((r) => setTimeout(r, 500));
   }
 }

@@ -29,14 +29,21 @@ export const APP_IMAGE_REPO = "swarm-ha/was";
 export const DEBIAN_RELEASES = [12, 13] as const;
 export type DebianRelease = (typeof DEBIAN_RELEASES)[number];
 export const DEFAULT_DEBIAN_RELEASE: DebianRelease = 13;
-export const DEBIAN_CODENAME: Readonly<Record<DebianRelease, string>> = { 12: "bookworm", 13: "trixie" };
-
+export const DEBIAN_CODENAME: Readonly<Record<DebianRelease, string>> = {
+  12: "bookworm",
+  13: "trixie",
+};
 
 export type Command = "up" | "down" | "drill" | "status" | "replace" | "matrix";
 const COMMANDS: readonly Command[] = ["up", "down", "drill", "status", "replace", "matrix"];
 
 /** The matrix's lab: prod's shape (3 managers that only manage, 5 workers over 3 zones, the pair). */
-export const MATRIX_LAB = { managers: 3, workers: 5, managersRunTasks: false, connections: 200 } as const;
+export const MATRIX_LAB = {
+  managers: 3,
+  workers: 5,
+  managersRunTasks: false,
+  connections: 200,
+} as const;
 
 export interface LabOptions {
   readonly command: Command;
@@ -122,17 +129,31 @@ function flagError(flag: string, reason: string): LabError {
 export function parseReplaceTarget(v: string | undefined): string {
   const name = v && /^(manager|worker|nginx)-\d+$|^nfs$/.test(v) ? `swarm-ha-${v}` : (v ?? "");
   if (/^swarm-ha-nginx-\d+$/.test(name)) {
-    throw flagError("replace", `${name} is a balancer, not a swarm node; the balancer drill covers it (npm run chaos -- --lab --target edge)`);
+    throw flagError(
+      "replace",
+      `${name} is a balancer, not a swarm node; the balancer drill covers it (npm run chaos -- --lab --target edge)`,
+    );
   }
-  if (name === "swarm-ha-nfs") throw flagError("replace", `${name} is the NFS log server, not a swarm node; only swarm-ha-manager-N and swarm-ha-worker-N can be replaced`);
+  if (name === "swarm-ha-nfs")
+    throw flagError(
+      "replace",
+      `${name} is the NFS log server, not a swarm node; only swarm-ha-manager-N and swarm-ha-worker-N can be replaced`,
+    );
   if (!/^swarm-ha-(manager|worker)-[1-9]\d*$/.test(name)) {
-    throw flagError("replace", `needs a swarm node name like swarm-ha-worker-2 or worker-2 (got ${JSON.stringify(v ?? "")})`);
+    throw flagError(
+      "replace",
+      `needs a swarm node name like swarm-ha-worker-2 or worker-2 (got ${JSON.stringify(v ?? "")})`,
+    );
   }
   return name;
 }
 
 function intFlag(flag: string, v: string | undefined, min: number, max: number): number {
-  if (v === undefined || !/^\d+$/.test(v)) throw flagError(flag, `needs a whole number (got ${v === undefined ? "nothing" : JSON.stringify(v)})`);
+  if (v === undefined || !/^\d+$/.test(v))
+    throw flagError(
+      flag,
+      `needs a whole number (got ${v === undefined ? "nothing" : JSON.stringify(v)})`,
+    );
   const n = Number(v);
   if (n < min || n > max) throw flagError(flag, `must be between ${min} and ${max} (got ${n})`);
   return n;
@@ -161,7 +182,10 @@ const LAB_FLAGS = {
 } as const satisfies FlagSpec;
 
 /** Parses argv (after `npm run lab --`). Throws a LabError naming the flag and the fix. */
-export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): LabOptions | "help" {
+export function parseArgs(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): LabOptions | "help" {
   let command: Command = "up";
   let managers: 1 | 3 = 1;
   let workers = 3;
@@ -169,7 +193,9 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   let edge: 1 | 2 = 2;
   let baseImage = env.SWARM_HA_BASE_IMAGE?.trim() || undefined;
   let mirror: string | undefined;
-  let debian = env.SWARM_HA_DEBIAN?.trim() ? parseDebian("SWARM_HA_DEBIAN", env.SWARM_HA_DEBIAN.trim()) : DEFAULT_DEBIAN_RELEASE;
+  let debian = env.SWARM_HA_DEBIAN?.trim()
+    ? parseDebian("SWARM_HA_DEBIAN", env.SWARM_HA_DEBIAN.trim())
+    : DEFAULT_DEBIAN_RELEASE;
   let subnet = "172.28.5.0/24";
   let drill = true;
   let baseline = true;
@@ -189,7 +215,11 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
     if (w.kind !== "flag") {
-      if (w.kind === "word" && positional === 0 && (COMMANDS as readonly string[]).includes(w.raw)) {
+      if (
+        w.kind === "word" &&
+        positional === 0 &&
+        (COMMANDS as readonly string[]).includes(w.raw)
+      ) {
         command = w.raw as Command;
         positional++;
         if (command === "replace") {
@@ -200,14 +230,23 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
         }
         continue;
       }
-      throw flagError(w.raw, w.raw.startsWith("-") ? "unknown flag" : "unknown command; use up, down, drill, status, replace or matrix");
+      throw flagError(
+        w.raw,
+        w.raw.startsWith("-")
+          ? "unknown flag"
+          : "unknown command; use up, down, drill, status, replace or matrix",
+      );
     }
     const v = w.value;
     switch (w.name) {
       case "help":
         return "help";
       case "managers": {
-        if (v !== "1" && v !== "3") throw flagError("--managers", `must be 1 or 3 (got ${JSON.stringify(v ?? "")}); 3 keeps a Raft quorum when one stops`);
+        if (v !== "1" && v !== "3")
+          throw flagError(
+            "--managers",
+            `must be 1 or 3 (got ${JSON.stringify(v ?? "")}); 3 keeps a Raft quorum when one stops`,
+          );
         managers = managersGiven = v === "1" ? 1 : 3;
         break;
       }
@@ -215,7 +254,11 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
         workers = workersGiven = intFlag("--workers", v, 1, 100);
         break;
       case "edge": {
-        if (v !== "1" && v !== "2") throw flagError("--edge", `must be 1 or 2 (got ${JSON.stringify(v ?? "")}); 2 runs the balancer pair with a floating address`);
+        if (v !== "1" && v !== "2")
+          throw flagError(
+            "--edge",
+            `must be 1 or 2 (got ${JSON.stringify(v ?? "")}); 2 runs the balancer pair with a floating address`,
+          );
         edge = v === "1" ? 1 : 2;
         break;
       }
@@ -223,7 +266,11 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
         replicas = intFlag("--replicas", v, 1, 100);
         break;
       case "base-image": {
-        if (!v || !/^[a-z0-9]([a-z0-9._\/:@-]*[a-z0-9])?$/.test(v)) throw flagError("--base-image", `needs an image reference like debian:bookworm-slim (got ${JSON.stringify(v ?? "")})`);
+        if (!v || !/^[a-z0-9]([a-z0-9._\/:@-]*[a-z0-9])?$/.test(v))
+          throw flagError(
+            "--base-image",
+            `needs an image reference like debian:bookworm-slim (got ${JSON.stringify(v ?? "")})`,
+          );
         baseImage = v;
         break;
       }
@@ -238,7 +285,11 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
         break;
       case "subnet": {
         const c = parseCidr(v ?? "");
-        if (!c || c.prefix !== 24 || (c.base & 0xff) !== 0) throw flagError("--subnet", `must be a /24 network like 172.28.5.0/24 (got ${JSON.stringify(v ?? "")})`);
+        if (!c || c.prefix !== 24 || (c.base & 0xff) !== 0)
+          throw flagError(
+            "--subnet",
+            `must be a /24 network like 172.28.5.0/24 (got ${JSON.stringify(v ?? "")})`,
+          );
         subnet = v!;
         break;
       }
@@ -274,16 +325,60 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     }
   }
   if (command !== "matrix" && (passes !== undefined || only !== undefined)) {
-    throw flagError(passes !== undefined ? "--passes" : "--only", "applies to the matrix only: npm run lab -- matrix ...");
+    throw flagError(
+      passes !== undefined ? "--passes" : "--only",
+      "applies to the matrix only: npm run lab -- matrix ...",
+    );
   }
   if (command === "matrix") {
-    if (managersGiven === 1) throw flagError("--managers", "the matrix needs 3 managers (leader-kill and az-loss keep a Raft quorum only with 3); drop --managers");
-    if (edge === 1) throw flagError("--edge", "the matrix needs the balancer pair (edge-kill, az-loss of the holder's zone); drop --edge");
-    const m = matrixOptions({ command, managers: 3, workers: workersGiven ?? MATRIX_LAB.workers, replicas, edge, baseImage, mirror, debian, subnet, reportDir, keepOnFailure, privileged }, { connectionsGiven, baselineGiven, passes, only });
+    if (managersGiven === 1)
+      throw flagError(
+        "--managers",
+        "the matrix needs 3 managers (leader-kill and az-loss keep a Raft quorum only with 3); drop --managers",
+      );
+    if (edge === 1)
+      throw flagError(
+        "--edge",
+        "the matrix needs the balancer pair (edge-kill, az-loss of the holder's zone); drop --edge",
+      );
+    const m = matrixOptions(
+      {
+        command,
+        managers: 3,
+        workers: workersGiven ?? MATRIX_LAB.workers,
+        replicas,
+        edge,
+        baseImage,
+        mirror,
+        debian,
+        subnet,
+        reportDir,
+        keepOnFailure,
+        privileged,
+      },
+      { connectionsGiven, baselineGiven, passes, only },
+    );
     labConfig(m);
     return m;
   }
-  const opts: LabOptions = { command, managers, workers, replicas, edge, baseImage, mirror, debian, subnet, drill, baseline, connections, reportDir, keepOnFailure, privileged, ...(node ? { node } : {}) };
+  const opts: LabOptions = {
+    command,
+    managers,
+    workers,
+    replicas,
+    edge,
+    baseImage,
+    mirror,
+    debian,
+    subnet,
+    drill,
+    baseline,
+    connections,
+    reportDir,
+    keepOnFailure,
+    privileged,
+    ...(node ? { node } : {}),
+  };
   if (command === "up" || command === "drill") labConfig(opts); // validates replicas against nodes now
   return opts;
 }
@@ -292,19 +387,34 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
 function parseDebian(flag: string, v: string | undefined): DebianRelease {
   const n = Number(v);
   if (!(DEBIAN_RELEASES as readonly number[]).includes(n) || !/^\d+$/.test(v ?? "")) {
-    throw flagError(flag, `must be ${DEBIAN_RELEASES.join(" or ")} (got ${JSON.stringify(v ?? "")}); ${DEFAULT_DEBIAN_RELEASE} is the default`);
+    throw flagError(
+      flag,
+      `must be ${DEBIAN_RELEASES.join(" or ")} (got ${JSON.stringify(v ?? "")}); ${DEFAULT_DEBIAN_RELEASE} is the default`,
+    );
   }
   return n as DebianRelease;
 }
 
 /** `--only a,b`: scenario names, each known, none twice. */
 function parseOnly(v: string | undefined): ScenarioName[] {
-  const names = (v ?? "").split(",").map((x) => x.trim()).filter(Boolean);
-  if (names.length === 0) throw flagError("--only", `needs scenario names separated by commas, e.g. --only worker-kill,edge-kill (names: ${SCENARIO_NAMES.join(", ")})`);
+  const names = (v ?? "")
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
+  if (names.length === 0)
+    throw flagError(
+      "--only",
+      `needs scenario names separated by commas, e.g. --only worker-kill,edge-kill (names: ${SCENARIO_NAMES.join(", ")})`,
+    );
   for (const n of names) {
-    if (!(SCENARIO_NAMES as readonly string[]).includes(n)) throw flagError("--only", `unknown scenario ${JSON.stringify(n)}; the scenarios are ${SCENARIO_NAMES.join(", ")}`);
+    if (!(SCENARIO_NAMES as readonly string[]).includes(n))
+      throw flagError(
+        "--only",
+        `unknown scenario ${JSON.stringify(n)}; the scenarios are ${SCENARIO_NAMES.join(", ")}`,
+      );
   }
-  if (new Set(names).size !== names.length) throw flagError("--only", `names a scenario twice (${names.join(",")}); name each once`);
+  if (new Set(names).size !== names.length)
+    throw flagError("--only", `names a scenario twice (${names.join(",")}); name each once`);
   return names as ScenarioName[];
 }
 
@@ -324,14 +434,22 @@ function matrixOptions(
   };
 }
 
-const FLAG_OF_KEY: Record<string, string> = { managerCount: "--managers", workerCount: "--workers", wasReplicas: "--replicas" };
+const FLAG_OF_KEY: Record<string, string> = {
+  managerCount: "--managers",
+  workerCount: "--workers",
+  wasReplicas: "--replicas",
+};
 
 /**
  * The stack configuration the lab runs with: the AWS defaults (config/schema.ts) for everything the
  * lab shares (heartbeat, restart delay, port, health path, replicas, export path), with lab-only
  * values for keys that mean nothing locally.
  */
-export function labConfig(o: Pick<LabOptions, "managers" | "workers" | "replicas"> & Partial<Pick<LabOptions, "managersRunTasks">>, overrides: Record<string, unknown> = {}): SwarmHaConfig {
+export function labConfig(
+  o: Pick<LabOptions, "managers" | "workers" | "replicas"> &
+    Partial<Pick<LabOptions, "managersRunTasks">>,
+  overrides: Record<string, unknown> = {},
+): SwarmHaConfig {
   try {
     return parseConfig({
       // No SSH in the lab, but the schema requires a source SSH could come from (it refuses loopback): a documentation address (RFC 5737).
@@ -344,8 +462,14 @@ export function labConfig(o: Pick<LabOptions, "managers" | "workers" | "replicas
     });
   } catch (e) {
     if (e instanceof ConfigError && FLAG_OF_KEY[e.key]) {
-      const asFlags = e.reason.replace(/`pulumi config set (wasReplicas|workerCount) (\S+)`/g, "$1 $2");
-      throw flagError(FLAG_OF_KEY[e.key], asFlags.replace(/wasReplicas/g, "--replicas").replace(/workerCount/g, "--workers"));
+      const asFlags = e.reason.replace(
+        /`pulumi config set (wasReplicas|workerCount) (\S+)`/g,
+        "$1 $2",
+      );
+      throw flagError(
+        FLAG_OF_KEY[e.key],
+        asFlags.replace(/wasReplicas/g, "--replicas").replace(/workerCount/g, "--workers"),
+      );
     }
     throw e;
   }
@@ -383,11 +507,15 @@ export interface Layout {
 }
 
 /** Fixed addresses on the lab /24: nodes in the upper half (the export's client range), the rest below. */
-export function layout(o: Pick<LabOptions, "subnet" | "managers" | "workers"> & Partial<Pick<LabOptions, "edge">>): Layout {
+export function layout(
+  o: Pick<LabOptions, "subnet" | "managers" | "workers"> & Partial<Pick<LabOptions, "edge">>,
+): Layout {
   const prefix = o.subnet.split(".").slice(0, 3).join(".");
   const nodes: NodeSlot[] = [];
-  for (let i = 1; i <= o.managers; i++) nodes.push({ name: `swarm-ha-manager-${i}`, role: "manager", ip: `${prefix}.${129 + i}` });
-  for (let i = 1; i <= o.workers; i++) nodes.push({ name: `swarm-ha-worker-${i}`, role: "worker", ip: `${prefix}.${139 + i}` });
+  for (let i = 1; i <= o.managers; i++)
+    nodes.push({ name: `swarm-ha-manager-${i}`, role: "manager", ip: `${prefix}.${129 + i}` });
+  for (let i = 1; i <= o.workers; i++)
+    nodes.push({ name: `swarm-ha-worker-${i}`, role: "worker", ip: `${prefix}.${139 + i}` });
   const edgeCount = o.edge ?? 2;
   // Balancers and the floating address sit in the lower half, outside the NFS client range.
   const edges: EdgeSlot[] = Array.from({ length: edgeCount }, (_, i) => ({

@@ -42,7 +42,14 @@ export function stuckDownNodes(
   const upNames = new Set(nodes.filter((n) => n.status !== "down").map((n) => n.hostname));
   for (const n of nodes) {
     const e = engines[n.hostname];
-    if (n.status !== "down" || upNames.has(n.hostname) || !e || e.localNodeState !== "active" || e.error !== "") continue;
+    if (
+      n.status !== "down" ||
+      upNames.has(n.hostname) ||
+      !e ||
+      e.localNodeState !== "active" ||
+      e.error !== ""
+    )
+      continue;
     alive.add(n.hostname);
     const since = downSince.get(n.hostname) ?? now;
     downSince.set(n.hostname, since);
@@ -54,7 +61,9 @@ export function stuckDownNodes(
 
 async function engineSwarmView(node: string): Promise<EngineSwarmView | undefined> {
   try {
-    const info = (await nodeEngine(node, 3000).info()) as { Swarm?: { LocalNodeState?: string; Error?: string } };
+    const info = (await nodeEngine(node, 3000).info()) as {
+      Swarm?: { LocalNodeState?: string; Error?: string };
+    };
     return { localNodeState: info.Swarm?.LocalNodeState ?? "", error: info.Swarm?.Error ?? "" };
   } catch {
     return undefined; // its engine does not answer: a real Down, not a stuck one
@@ -98,11 +107,25 @@ export class StuckDownRepair {
   ) {}
 
   /** One look at a listing (hostname, status, leader per node); restarts what has been stuck long enough. */
-  async check(nodes: readonly { readonly hostname: string; readonly status: string; readonly leader?: boolean }[]): Promise<void> {
+  async check(
+    nodes: readonly {
+      readonly hostname: string;
+      readonly status: string;
+      readonly leader?: boolean;
+    }[],
+  ): Promise<void> {
     const down = nodes.filter((n) => n.status === "down").map((n) => n.hostname);
     if (down.length === 0) return this.downSince.clear();
-    const views = Object.fromEntries(await Promise.all(down.map(async (n) => [n, await this.deps.view(n)] as const)));
-    for (const node of stuckDownNodes(nodes, views, this.downSince, this.deps.now(), this.stuckSeconds)) {
+    const views = Object.fromEntries(
+      await Promise.all(down.map(async (n) => [n, await this.deps.view(n)] as const)),
+    );
+    for (const node of stuckDownNodes(
+      nodes,
+      views,
+      this.downSince,
+      this.deps.now(),
+      this.stuckSeconds,
+    )) {
       if (this.restarted.has(node)) continue;
       this.restarted.add(node);
       const wasLeader = nodes.some((n) => n.hostname === node && n.leader === true);

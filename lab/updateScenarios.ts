@@ -49,10 +49,15 @@ export async function reachableManager(info: LabInfo): Promise<string> {
     const ok = await nodeEngine(m, 5000)
       .getService(SERVICE)
       .inspect()
-      .then(() => true, () => false);
+      .then(
+        () => true,
+        () => false,
+      );
     if (ok) return m;
   }
-  throw new Error(`no manager of ${info.managers.join(", ")} answers for service ${SERVICE}; is the lab up (npm run lab -- status)?`);
+  throw new Error(
+    `no manager of ${info.managers.join(", ")} answers for service ${SERVICE}; is the lab up (npm run lab -- status)?`,
+  );
 }
 
 async function readService(manager: string): Promise<{ svc: EngineObject; tasks: EngineObject[] }> {
@@ -65,17 +70,32 @@ async function readService(manager: string): Promise<{ svc: EngineObject; tasks:
 }
 
 async function postSpec(manager: string, spec: EngineObject, version: number): Promise<void> {
-  await nodeEngine(manager, 30_000).getService(SERVICE).update({ ...spec, version } as any);
+  await nodeEngine(manager, 30_000)
+    .getService(SERVICE)
+    .update({ ...spec, version } as any);
 }
 
 /** Polls the service until `done` says so or the deadline passes; the samples are the timeline. */
-async function pollUpdate(manager: string, target: () => unknown, t0: number, requestedAtMs: number, deadlineSeconds: number, done: (s: UpdateSample) => boolean): Promise<UpdateSample[]> {
+async function pollUpdate(
+  manager: string,
+  target: () => unknown,
+  t0: number,
+  requestedAtMs: number,
+  deadlineSeconds: number,
+  done: (s: UpdateSample) => boolean,
+): Promise<UpdateSample[]> {
   const samples: UpdateSample[] = [];
   while ((performance.now() - t0) / 1000 < deadlineSeconds) {
     const t = (performance.now() - t0) / 1000;
     try {
       const { svc, tasks } = await readService(manager);
-      const s = sampleOf(t, svc, tasks, target() ?? svc.Spec.TaskTemplate.ContainerSpec, requestedAtMs);
+      const s = sampleOf(
+        t,
+        svc,
+        tasks,
+        target() ?? svc.Spec.TaskTemplate.ContainerSpec,
+        requestedAtMs,
+      );
       samples.push(s);
       if (done(s)) break;
     } catch {
@@ -91,29 +111,52 @@ async function pollUpdate(manager: string, target: () => unknown, t0: number, re
  * runs it. A paused update or rollback is resumed by posting the spec again (ForceUpdate + 1 when
  * it is already the spec), which is what an operator would do. Returns problems, never throws.
  */
-export async function restoreSpec(manager: string, original: EngineObject, log: Log): Promise<string[]> {
+export async function restoreSpec(
+  manager: string,
+  original: EngineObject,
+  log: Log,
+): Promise<string[]> {
   try {
     const { svc, tasks } = await readService(manager);
     const sample = sampleOf(0, svc, tasks, original.TaskTemplate.ContainerSpec, 0);
     const sameSpec = canonical(svc.Spec.TaskTemplate) === canonical(original.TaskTemplate);
-    const stuck = svc.UpdateStatus?.State === "paused" || svc.UpdateStatus?.State === "rollback_paused";
+    const stuck =
+      svc.UpdateStatus?.State === "paused" || svc.UpdateStatus?.State === "rollback_paused";
     if (sameSpec && allOnTarget(sample) && !stuck) return [];
-    const spec = sameSpec ? { ...original, TaskTemplate: { ...original.TaskTemplate, ForceUpdate: Number(svc.Spec.TaskTemplate.ForceUpdate ?? 0) + 1 } } : original;
-    log(`  restoring service ${SERVICE} to its spec from before the scenario${stuck ? ` (update state ${svc.UpdateStatus.State})` : ""}`);
+    const spec = sameSpec
+      ? {
+          ...original,
+          TaskTemplate: {
+            ...original.TaskTemplate,
+            ForceUpdate: Number(svc.Spec.TaskTemplate.ForceUpdate ?? 0) + 1,
+          },
+        }
+      : original;
+    log(
+      `  restoring service ${SERVICE} to its spec from before the scenario${stuck ? ` (update state ${svc.UpdateStatus.State})` : ""}`,
+    );
     const t = performance.now();
     await postSpec(manager, spec, svc.Version.Index);
     await waitRolledOut(manager, SERVICE, 180_000);
-    log(`  service ${SERVICE} back on its original spec (${round1((performance.now() - t) / 1000)} s)`);
+    log(
+      `  service ${SERVICE} back on its original spec (${round1((performance.now() - t) / 1000)} s)`,
+    );
     return [];
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     log(`  ✘ could not restore service ${SERVICE}: ${msg}`);
-    return [`restoring the original service spec failed: ${msg}; restore it with npm run lab -- up`];
+    return [
+      `restoring the original service spec failed: ${msg}; restore it with npm run lab -- up`,
+    ];
   }
 }
 
 /** Runs `restore` if the process is interrupted while `f` runs, then exits 130/143 (base/signals.ts). */
-export function restoringOnSignal<T>(restore: () => Promise<unknown>, log: Log, f: () => Promise<T>): Promise<T> {
+export function restoringOnSignal<T>(
+  restore: () => Promise<unknown>,
+  log: Log,
+  f: () => Promise<T>,
+): Promise<T> {
   return healingOnSignal(`putting service ${SERVICE} back on its original spec`, restore, log, f);
 }
 
@@ -145,10 +188,19 @@ interface LoadedUpdate {
 }
 
 /** Load, post the change, poll until done (or a dead end), settle, stop the load, take a last look. */
-async function updateUnderLoad(r: UpdateRun, manager: string, before: EngineObject): Promise<LoadedUpdate> {
+async function updateUnderLoad(
+  r: UpdateRun,
+  manager: string,
+  before: EngineObject,
+): Promise<LoadedUpdate> {
   const { info, o } = r;
   const original = before.Spec as EngineObject;
-  const load = new HttpLoad({ url: info.url, connections: o.connections, maxDurationSeconds: 300, timeoutMs: 3000 });
+  const load = new HttpLoad({
+    url: info.url,
+    connections: o.connections,
+    maxDurationSeconds: 300,
+    timeoutMs: 3000,
+  });
   const loadStart = performance.now();
   let t0 = loadStart;
   let samples: UpdateSample[] = [];
@@ -164,8 +216,20 @@ async function updateUnderLoad(r: UpdateRun, manager: string, before: EngineObje
     await sleep(TAIL_SECONDS * 1000);
     const summary = await load.stop();
     const { svc, tasks } = await readService(manager);
-    const endSample = sampleOf((performance.now() - t0) / 1000, svc, tasks, target ?? svc.Spec.TaskTemplate.ContainerSpec, requestedAtMs);
-    return { summary, samples, endSample, loadOffsetSeconds: round1((loadStart - t0) / 1000), problems: [] };
+    const endSample = sampleOf(
+      (performance.now() - t0) / 1000,
+      svc,
+      tasks,
+      target ?? svc.Spec.TaskTemplate.ContainerSpec,
+      requestedAtMs,
+    );
+    return {
+      summary,
+      samples,
+      endSample,
+      loadOffsetSeconds: round1((loadStart - t0) / 1000),
+      problems: [],
+    };
   } catch (e) {
     const summary = await load.stop().catch(() => undefined);
     const problems = [`${r.name} could not run: ${e instanceof Error ? e.message : String(e)}`];
@@ -190,12 +254,19 @@ async function runUpdate(r: UpdateRun): Promise<ScenarioResult> {
       connections: r.o.connections,
       load: u.summary,
       loadOffsetSeconds: u.loadOffsetSeconds,
-      problems: [...j.problems, ...u.problems, ...(end ? finalCheck(end, r.endSpec) : []), ...restored],
+      problems: [
+        ...j.problems,
+        ...u.problems,
+        ...(end ? finalCheck(end, r.endSpec) : []),
+        ...restored,
+      ],
       marks: j.marks,
       detectSeconds: j.detectSeconds,
       detail: {
         [r.name === "bad-update" ? "rollbackSeconds" : "updateSeconds"]: j.doneSeconds,
-        finalReplicas: end ? { desired: end.desired, running: end.running, onExpectedSpec: end.onTarget } : null,
+        finalReplicas: end
+          ? { desired: end.desired, running: end.running, onExpectedSpec: end.onTarget }
+          : null,
         restoreToOriginalSeconds: round1((performance.now() - restoreStart) / 1000),
         updateConfig: original.UpdateConfig,
         samples: u.samples.length,
@@ -215,7 +286,10 @@ export async function rollingUpdate(info: LabInfo, o: ScenarioOptions): Promise<
     change: (spec) => withEnv(spec, RELEASE_ENV, `rolling-update-${new Date().toISOString()}`),
     target: () => undefined, // the service's current ContainerSpec, i.e. the new one
     judge: judgeRollingUpdate,
-    stop: (s) => (s.state === "completed" && allOnTarget(s)) || s.state === "paused" || (s.state ?? "").startsWith("rollback"),
+    stop: (s) =>
+      (s.state === "completed" && allOnTarget(s)) ||
+      s.state === "paused" ||
+      (s.state ?? "").startsWith("rollback"),
     what: `new release (env ${RELEASE_ENV})`,
     endSpec: "new spec",
   });
@@ -231,7 +305,11 @@ export async function badUpdate(info: LabInfo, o: ScenarioOptions): Promise<Scen
     change: (spec) => withFailingHealthcheck(spec, info.config.was.port),
     target: (original) => original.TaskTemplate.ContainerSpec,
     judge: judgeBadUpdate,
-    stop: (s) => s.state === "paused" || s.state === "rollback_paused" || s.state === "completed" || (s.state === "rollback_completed" && allOnTarget(s)),
+    stop: (s) =>
+      s.state === "paused" ||
+      s.state === "rollback_paused" ||
+      s.state === "completed" ||
+      (s.state === "rollback_completed" && allOnTarget(s)),
     what: "failing update (health check on a path that answers 404)",
     endSpec: "original spec",
   });

@@ -14,8 +14,17 @@ import { zoneMembers } from "./zones";
 async function readNodeZones(): Promise<Map<string, string>> {
   const cs = await labContainers();
   const manager = cs.find((c) => c.role === "manager" && c.state === "running");
-  if (!manager) throw new LabError("no running lab manager to read the zone labels from; run `npm run lab -- up`");
-  const out = await docker(["exec", manager.name, "sh", "-c", `docker node inspect --format '{{.Description.Hostname}} {{index .Spec.Labels "${ZONE_LABEL}"}}' $(docker node ls -q)`]);
+  if (!manager)
+    throw new LabError(
+      "no running lab manager to read the zone labels from; run `npm run lab -- up`",
+    );
+  const out = await docker([
+    "exec",
+    manager.name,
+    "sh",
+    "-c",
+    `docker node inspect --format '{{.Description.Hostname}} {{index .Spec.Labels "${ZONE_LABEL}"}}' $(docker node ls -q)`,
+  ]);
   const zones = new Map<string, string>();
   for (const line of out.split("\n")) {
     const [host, zone] = line.trim().split(" ");
@@ -37,11 +46,17 @@ export class LabZoneKiller implements NodeStopper {
   async members(zone: string): Promise<string[]> {
     const nodeZones = await readNodeZones();
     const cs = await labContainers();
-    const balancers = cs.filter((c) => c.role === "nginx").map((c) => c.name).sort();
+    const balancers = cs
+      .filter((c) => c.role === "nginx")
+      .map((c) => c.name)
+      .sort();
     // Only what runs: a container already down is not the drill's to kill (nor to start afterwards).
     const up = new Set(cs.filter((c) => c.state === "running").map((c) => c.name));
     const members = zoneMembers(zone, nodeZones, balancers).filter((m) => up.has(m));
-    if (members.length === 0) throw new LabError(`no lab container is in zone ${zone} (zones: ${[...new Set(nodeZones.values())].sort().join(", ") || "none labelled"})`);
+    if (members.length === 0)
+      throw new LabError(
+        `no lab container is in zone ${zone} (zones: ${[...new Set(nodeZones.values())].sort().join(", ") || "none labelled"})`,
+      );
     return members;
   }
 
@@ -50,7 +65,9 @@ export class LabZoneKiller implements NodeStopper {
     this.killed.set(zone, members);
     this.log(`az-loss: killing ${zone}: ${members.join(", ")}`);
     // The zone's balancer falls silent first, as a powered-off instance does (silenceContainer).
-    const balancers = (await labContainers()).filter((c) => c.role === "nginx" && members.includes(c.name)).map((c) => c.name);
+    const balancers = (await labContainers())
+      .filter((c) => c.role === "nginx" && members.includes(c.name))
+      .map((c) => c.name);
     await Promise.all(balancers.map((b) => silenceContainer(b)));
     await docker(["kill", ...members]);
   }

@@ -20,7 +20,11 @@ export function labEdgeZone(index: number): string {
 }
 
 /** Pure: the containers of `zone` given the swarm nodes' labels and the balancers in creation order. */
-export function zoneMembers(zone: string, nodeZones: ReadonlyMap<string, string>, balancers: readonly string[]): string[] {
+export function zoneMembers(
+  zone: string,
+  nodeZones: ReadonlyMap<string, string>,
+  balancers: readonly string[],
+): string[] {
   const nodes = [...nodeZones].filter(([, z]) => z === zone).map(([name]) => name);
   const edges = balancers.filter((_, i) => labEdgeZone(i) === zone);
   return [...nodes.sort(), ...edges];

@@ -12,7 +12,8 @@ export const instanceFamilyConfigSchema: PolicyConfigSchema = {
       type: "array",
       items: { type: "string" },
       default: ["t3", "t3a", "m6i", "m7i", "c6i", "c7i"],
-      description: "EC2 instance families (the part before the dot of an instance type) that may be launched.",
+      description:
+        "EC2 instance families (the part before the dot of an instance type) that may be launched.",
     },
   },
 };
@@ -36,7 +37,8 @@ export function checkInstanceFamily(props: Props, settings: InstanceFamilySettin
 
 export const allowedInstanceFamilies: ResourceValidationPolicy = {
   name: "allowed-instance-families",
-  description: "EC2 instances and launch templates use an allowed instance family (t3, t3a, m6i, m7i, c6i, c7i by default).",
+  description:
+    "EC2 instances and launch templates use an allowed instance family (t3, t3a, m6i, m7i, c6i, c7i by default).",
   enforcementLevel: "mandatory",
   severity: "medium",
   configSchema: instanceFamilyConfigSchema,

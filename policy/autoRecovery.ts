@@ -1,5 +1,9 @@
 import * as aws from "@pulumi/aws";
-import { PolicyConfigSchema, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import {
+  PolicyConfigSchema,
+  ResourceValidationPolicy,
+  validateResourceOfType,
+} from "@pulumi/policy";
 import { Props, asRecord, report, shown } from "./settings";
 
 const noSettings: PolicyConfigSchema = { properties: {} };
@@ -11,12 +15,15 @@ const noSettings: PolicyConfigSchema = { properties: {} };
  */
 export function checkAutoRecovery(props: Props): string[] {
   const value = asRecord(props.maintenanceOptions)?.autoRecovery;
-  return value === "default" ? [] : [`maintenanceOptions.autoRecovery must be "default", got ${shown(value)}`];
+  return value === "default"
+    ? []
+    : [`maintenanceOptions.autoRecovery must be "default", got ${shown(value)}`];
 }
 
 export const ec2AutoRecovery: ResourceValidationPolicy = {
   name: "ec2-auto-recovery",
-  description: "Instances and launch templates keep EC2 automatic recovery on (maintenanceOptions.autoRecovery \"default\").",
+  description:
+    'Instances and launch templates keep EC2 automatic recovery on (maintenanceOptions.autoRecovery "default").',
   enforcementLevel: "mandatory",
   severity: "medium",
   validateResource: [

@@ -41,7 +41,9 @@ export interface ClusterFacts {
 }
 
 export function clusterFacts(resources: readonly StackResource[]): ClusterFacts {
-  const nodes = resources.filter((r) => r.type === INSTANCE_TYPE && SWARM_NODE_ROLES.includes(tagsOf(r.props)[TAG_ROLE] ?? ""));
+  const nodes = resources.filter(
+    (r) => r.type === INSTANCE_TYPE && SWARM_NODE_ROLES.includes(tagsOf(r.props)[TAG_ROLE] ?? ""),
+  );
   const subnetIds = new Set<string>();
   const securityGroupIds = new Set<string>();
   let incomplete = false;

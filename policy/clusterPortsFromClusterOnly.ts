@@ -1,6 +1,13 @@
 import { PolicyConfigSchema, ResourceValidationPolicy } from "@pulumi/policy";
 import { ingressValidations } from "./ingressValidations";
-import { IngressKind, cidrWithin, covers, describePermission, permissionsOf, portLabel } from "./network";
+import {
+  IngressKind,
+  cidrWithin,
+  covers,
+  describePermission,
+  permissionsOf,
+  portLabel,
+} from "./network";
 import { Props } from "./settings";
 
 export interface ClusterPortsSettings {
@@ -22,7 +29,8 @@ export const clusterPortsConfigSchema: PolicyConfigSchema = {
       type: "array",
       items: { type: "string" },
       default: [],
-      description: "CIDRs treated as inside the cluster (e.g. the VPC CIDR); empty means security-group sources only.",
+      description:
+        "CIDRs treated as inside the cluster (e.g. the VPC CIDR); empty means security-group sources only.",
     },
   },
 };
@@ -45,9 +53,13 @@ export function checkClusterPortsFromClusterOnly(
     const what = `${describePermission(perm)} opens ${ports.map(portLabel).join(", ")}`;
     for (const src of perm.sources) {
       if (src.kind === "cidr" && !settings.allowedCidrs.some((c) => cidrWithin(src.cidr, c))) {
-        out.push(`${what} to CIDR ${src.cidr}; swarm and NFS ports may only be opened to the cluster's own security group`);
+        out.push(
+          `${what} to CIDR ${src.cidr}; swarm and NFS ports may only be opened to the cluster's own security group`,
+        );
       } else if (src.kind === "prefixList") {
-        out.push(`${what} to a prefix list; swarm and NFS ports may only be opened to the cluster's own security group`);
+        out.push(
+          `${what} to a prefix list; swarm and NFS ports may only be opened to the cluster's own security group`,
+        );
       }
     }
   }
@@ -56,7 +68,8 @@ export function checkClusterPortsFromClusterOnly(
 
 export const clusterPortsFromClusterOnly: ResourceValidationPolicy = {
   name: "cluster-ports-from-cluster-only",
-  description: "Swarm (2377, 7946, 4789) and NFS (2049) ports are opened only to the cluster's own security group.",
+  description:
+    "Swarm (2377, 7946, 4789) and NFS (2049) ports are opened only to the cluster's own security group.",
   enforcementLevel: "mandatory",
   severity: "high",
   configSchema: clusterPortsConfigSchema,

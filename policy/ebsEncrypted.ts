@@ -1,5 +1,9 @@
 import * as aws from "@pulumi/aws";
-import { PolicyConfigSchema, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import {
+  PolicyConfigSchema,
+  ResourceValidationPolicy,
+  validateResourceOfType,
+} from "@pulumi/policy";
 import { Props, asArray, asRecord, report, shown } from "./settings";
 
 const noSettings: PolicyConfigSchema = { properties: {} };
@@ -17,7 +21,9 @@ export function checkInstanceVolumesEncrypted(props: Props): string[] {
   asArray(props.ebsBlockDevices).forEach((raw, i) => {
     const d = asRecord(raw);
     if (d?.encrypted !== true) {
-      out.push(`ebsBlockDevices[${i}] (${shown(d?.deviceName)}).encrypted must be true, got ${shown(d?.encrypted)}`);
+      out.push(
+        `ebsBlockDevices[${i}] (${shown(d?.deviceName)}).encrypted must be true, got ${shown(d?.encrypted)}`,
+      );
     }
   });
   return out;
@@ -33,7 +39,9 @@ export function checkLaunchTemplateVolumesEncrypted(props: Props): string[] {
   asArray(props.blockDeviceMappings).forEach((raw, i) => {
     const ebs = asRecord(asRecord(raw)?.ebs);
     if (ebs && ebs.encrypted !== "true" && ebs.encrypted !== true) {
-      out.push(`blockDeviceMappings[${i}].ebs.encrypted must be "true", got ${shown(ebs.encrypted)}`);
+      out.push(
+        `blockDeviceMappings[${i}].ebs.encrypted must be "true", got ${shown(ebs.encrypted)}`,
+      );
     }
   });
   return out;
@@ -41,7 +49,8 @@ export function checkLaunchTemplateVolumesEncrypted(props: Props): string[] {
 
 export const ebsEncrypted: ResourceValidationPolicy = {
   name: "ebs-encrypted",
-  description: "Root and attached EBS volumes of instances, launch templates and standalone volumes are encrypted.",
+  description:
+    "Root and attached EBS volumes of instances, launch templates and standalone volumes are encrypted.",
   enforcementLevel: "mandatory",
   severity: "high",
   validateResource: [

@@ -1,5 +1,9 @@
 import * as aws from "@pulumi/aws";
-import { PolicyConfigSchema, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import {
+  PolicyConfigSchema,
+  ResourceValidationPolicy,
+  validateResourceOfType,
+} from "@pulumi/policy";
 import { Props, report, shown } from "./settings";
 
 const noSettings: PolicyConfigSchema = { properties: {} };
@@ -9,7 +13,11 @@ const noSettings: PolicyConfigSchema = { properties: {} };
  * system): unset is a violation, as for EBS, since the account default cannot be seen from here.
  */
 export function checkEfsEncrypted(props: Props): string[] {
-  return props.encrypted === true ? [] : [`encrypted must be true (EFS encryption at rest is chosen at creation), got ${shown(props.encrypted)}`];
+  return props.encrypted === true
+    ? []
+    : [
+        `encrypted must be true (EFS encryption at rest is chosen at creation), got ${shown(props.encrypted)}`,
+      ];
 }
 
 export const efsEncrypted: ResourceValidationPolicy = {

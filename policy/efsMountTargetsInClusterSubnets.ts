@@ -1,5 +1,11 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { clusterFacts, knownString, MOUNT_TARGET_TYPE, StackFinding, StackResource } from "./clusterFacts";
+import {
+  clusterFacts,
+  knownString,
+  MOUNT_TARGET_TYPE,
+  StackFinding,
+  StackResource,
+} from "./clusterFacts";
 import { reportFindings } from "./stackValidation";
 
 /**
@@ -9,7 +15,9 @@ import { reportFindings } from "./stackValidation";
  * stack without swarm nodes has no cluster to judge against; a subnet or node still unknown during
  * a preview is not judged.
  */
-export function checkEfsMountTargetsInClusterSubnets(resources: readonly StackResource[]): StackFinding[] {
+export function checkEfsMountTargetsInClusterSubnets(
+  resources: readonly StackResource[],
+): StackFinding[] {
   const cluster = clusterFacts(resources);
   if (cluster.subnetIds.size === 0) return [];
   const out: StackFinding[] = [];
@@ -30,5 +38,6 @@ export const efsMountTargetsInClusterSubnets: StackValidationPolicy = {
   description: "EFS mount targets of the log store sit only in the subnets the swarm nodes run in.",
   enforcementLevel: "mandatory",
   severity: "medium",
-  validateStack: (args, reportViolation) => reportFindings(checkEfsMountTargetsInClusterSubnets, args, reportViolation),
+  validateStack: (args, reportViolation) =>
+    reportFindings(checkEfsMountTargetsInClusterSubnets, args, reportViolation),
 };

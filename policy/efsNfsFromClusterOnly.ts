@@ -1,5 +1,12 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { clusterFacts, knownString, knownStrings, MOUNT_TARGET_TYPE, StackFinding, StackResource } from "./clusterFacts";
+import {
+  clusterFacts,
+  knownString,
+  knownStrings,
+  MOUNT_TARGET_TYPE,
+  StackFinding,
+  StackResource,
+} from "./clusterFacts";
 import { IngressKind, permissionsOf } from "./network";
 import { reportFindings } from "./stackValidation";
 
@@ -10,7 +17,9 @@ const RULE_KINDS: Readonly<Record<string, IngressKind>> = {
 
 /** The security group a rule's traffic comes from, when it names one (undefined: a CIDR, self, a prefix list or unknown). */
 function sourceGroup(kind: IngressKind, props: StackResource["props"]): string | undefined {
-  return kind === "vpcIngressRule" ? knownString(props, "referencedSecurityGroupId") : knownString(props, "sourceSecurityGroupId");
+  return kind === "vpcIngressRule"
+    ? knownString(props, "referencedSecurityGroupId")
+    : knownString(props, "sourceSecurityGroupId");
 }
 
 /**
@@ -28,9 +37,17 @@ export function checkEfsNfsFromClusterOnly(resources: readonly StackResource[]):
   for (const mt of resources.filter((r) => r.type === MOUNT_TARGET_TYPE)) {
     const desc = Object.getOwnPropertyDescriptor(mt.props, "securityGroups");
     const known = knownStrings(mt.props, "securityGroups");
-    const unknown = desc !== undefined && "value" in desc && desc.value !== undefined && !Array.isArray(desc.value);
+    const unknown =
+      desc !== undefined &&
+      "value" in desc &&
+      desc.value !== undefined &&
+      !Array.isArray(desc.value);
     if (known.length === 0 && !unknown) {
-      out.push({ resource: mt, message: "securityGroups is empty: AWS then attaches the VPC's default group; name the log store's own group" });
+      out.push({
+        resource: mt,
+        message:
+          "securityGroups is empty: AWS then attaches the VPC's default group; name the log store's own group",
+      });
     }
     for (const g of known) groups.add(g);
   }
@@ -43,21 +60,34 @@ export function checkEfsNfsFromClusterOnly(resources: readonly StackResource[]):
       const p = perm.protocol.toLowerCase();
       if (!((p === "tcp" || p === "6") && perm.ports?.from === 2049 && perm.ports?.to === 2049)) {
         const range = perm.ports ? `ports ${perm.ports.from}-${perm.ports.to}` : "no ports";
-        out.push({ resource: r, message: `opens protocol ${perm.protocol} ${range} on the log store's group ${group}; it may open TCP 2049 only` });
+        out.push({
+          resource: r,
+          message: `opens protocol ${perm.protocol} ${range} on the log store's group ${group}; it may open TCP 2049 only`,
+        });
       }
       for (const src of perm.sources) {
         if (src.kind !== "securityGroup") {
           const what = src.kind === "cidr" ? `CIDR ${src.cidr}` : "a prefix list";
-          out.push({ resource: r, message: `admits ${what} to the log store's group ${group}; admit the swarm nodes' security group only` });
+          out.push({
+            resource: r,
+            message: `admits ${what} to the log store's group ${group}; admit the swarm nodes' security group only`,
+          });
           continue;
         }
         const from = sourceGroup(kind, r.props);
         if (from === undefined) {
-          if (Object.getOwnPropertyDescriptor(r.props, "self")?.value === true) out.push({ resource: r, message: `admits the log store's own group (self); admit the swarm nodes' security group only` });
+          if (Object.getOwnPropertyDescriptor(r.props, "self")?.value === true)
+            out.push({
+              resource: r,
+              message: `admits the log store's own group (self); admit the swarm nodes' security group only`,
+            });
           continue; // unknown during a preview
         }
         if (!cluster.incomplete && !cluster.securityGroupIds.has(from)) {
-          out.push({ resource: r, message: `admits NFS from security group ${from}, which no swarm node carries; admit the cluster's group only` });
+          out.push({
+            resource: r,
+            message: `admits NFS from security group ${from}, which no swarm node carries; admit the cluster's group only`,
+          });
         }
       }
     }
@@ -67,8 +97,10 @@ export function checkEfsNfsFromClusterOnly(resources: readonly StackResource[]):
 
 export const efsNfsFromClusterOnly: StackValidationPolicy = {
   name: "efs-nfs-from-cluster-only",
-  description: "The EFS log store's mount targets admit TCP 2049 only, and only from the swarm nodes' security group.",
+  description:
+    "The EFS log store's mount targets admit TCP 2049 only, and only from the swarm nodes' security group.",
   enforcementLevel: "mandatory",
   severity: "high",
-  validateStack: (args, reportViolation) => reportFindings(checkEfsNfsFromClusterOnly, args, reportViolation),
+  validateStack: (args, reportViolation) =>
+    reportFindings(checkEfsNfsFromClusterOnly, args, reportViolation),
 };

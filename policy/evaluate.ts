@@ -22,12 +22,19 @@ export interface RecordedResource {
   readonly name: string;
   readonly props: Record<string, unknown>;
   /** The inputs of the resource's explicit provider, if the test knows them (for `defaultTags`). */
-  readonly provider?: { readonly type: string; readonly name: string; readonly props: Record<string, unknown> };
+  readonly provider?: {
+    readonly type: string;
+    readonly name: string;
+    readonly props: Record<string, unknown>;
+  };
 }
 
 /** Per-policy config as in a `--policy-pack-config` file; the key "all" sets every level. */
 export type PackConfig = Readonly<
-  Record<string, EnforcementLevel | ({ readonly enforcementLevel?: EnforcementLevel } & Record<string, unknown>)>
+  Record<
+    string,
+    EnforcementLevel | ({ readonly enforcementLevel?: EnforcementLevel } & Record<string, unknown>)
+  >
 >;
 
 export interface Violation {
@@ -40,7 +47,10 @@ export interface Violation {
 
 class NotApplicable extends Error {}
 
-function policyConfig(config: PackConfig, policy: string): { level?: EnforcementLevel; settings: object } {
+function policyConfig(
+  config: PackConfig,
+  policy: string,
+): { level?: EnforcementLevel; settings: object } {
   const entry = config[policy];
   const all = config.all;
   const allLevel = typeof all === "string" ? all : all?.enforcementLevel;
@@ -85,7 +95,8 @@ export function evaluatePack(
       for (const validate of validations) {
         const only = pulumiTypeOf(validate);
         if (only !== undefined && only !== r.type) continue;
-        const isType = (cls: { new (...rest: never[]): Resource }): boolean => pulumiTypeOf(cls) === r.type;
+        const isType = (cls: { new (...rest: never[]): Resource }): boolean =>
+          pulumiTypeOf(cls) === r.type;
         const args: ResourceValidationArgs = {
           type: r.type,
           name: r.name,
@@ -98,22 +109,36 @@ export function evaluatePack(
             additionalSecretOutputs: [],
             customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
           },
-          provider: r.provider ? { ...r.provider, urn: `urn:pulumi:test::swarm-ha::${r.provider.type}::${r.provider.name}` } : undefined,
+          provider: r.provider
+            ? {
+                ...r.provider,
+                urn: `urn:pulumi:test::swarm-ha::${r.provider.type}::${r.provider.name}`,
+              }
+            : undefined,
           stackTags: new Map(),
           isType,
-          asType: ((cls: { new (...rest: never[]): Resource }) => (isType(cls) ? r.props : undefined)) as ResourceValidationArgs["asType"],
+          asType: ((cls: { new (...rest: never[]): Resource }) =>
+            isType(cls) ? r.props : undefined) as ResourceValidationArgs["asType"],
           getConfig: <T extends object>() => settings as T,
           notApplicable: (reason?: string): never => {
             throw new NotApplicable(reason);
           },
         };
         const report = (message: string) => {
-          out.push({ policy: policy.name, enforcementLevel: level, type: r.type, name: r.name, message });
+          out.push({
+            policy: policy.name,
+            enforcementLevel: level,
+            type: r.type,
+            name: r.name,
+            message,
+          });
         };
         try {
           const result = validate(args, report);
           if (result instanceof Promise) {
-            throw new Error(`policy ${policy.name} validates asynchronously; evaluatePack only runs synchronous checks`);
+            throw new Error(
+              `policy ${policy.name} validates asynchronously; evaluatePack only runs synchronous checks`,
+            );
           }
         } catch (e) {
           if (!(e instanceof NotApplicable)) throw e;
@@ -138,22 +163,36 @@ function evaluateStackPolicy(
 ): Violation[] {
   const out: Violation[] = [];
   const stack: PolicyResource[] = resources.map((r) => {
-    const isType = (cls: { new (...rest: never[]): Resource }): boolean => pulumiTypeOf(cls) === r.type;
+    const isType = (cls: { new (...rest: never[]): Resource }): boolean =>
+      pulumiTypeOf(cls) === r.type;
     return {
       type: r.type,
       name: r.name,
       urn: urnOf(r),
       props: r.props,
-      opts: { protect: false, ignoreChanges: [], aliases: [], additionalSecretOutputs: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 } },
+      opts: {
+        protect: false,
+        ignoreChanges: [],
+        aliases: [],
+        additionalSecretOutputs: [],
+        customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+      },
       dependencies: [],
       propertyDependencies: {},
       isType,
-      asType: ((cls: { new (...rest: never[]): Resource }) => (isType(cls) ? r.props : undefined)) as PolicyResource["asType"],
+      asType: ((cls: { new (...rest: never[]): Resource }) =>
+        isType(cls) ? r.props : undefined) as PolicyResource["asType"],
     };
   });
   const report = (message: string, urn?: string) => {
     const r = resources.find((x) => urnOf(x) === urn);
-    out.push({ policy: policy.name, enforcementLevel: level, type: r?.type ?? "pulumi:pulumi:Stack", name: r?.name ?? "stack", message });
+    out.push({
+      policy: policy.name,
+      enforcementLevel: level,
+      type: r?.type ?? "pulumi:pulumi:Stack",
+      name: r?.name ?? "stack",
+      message,
+    });
   };
   try {
     const result = policy.validateStack(
@@ -167,7 +206,10 @@ function evaluateStackPolicy(
       },
       report,
     );
-    if (result instanceof Promise) throw new Error(`policy ${policy.name} validates asynchronously; evaluatePack only runs synchronous checks`);
+    if (result instanceof Promise)
+      throw new Error(
+        `policy ${policy.name} validates asynchronously; evaluatePack only runs synchronous checks`,
+      );
   } catch (e) {
     if (!(e instanceof NotApplicable)) throw e;
   }
@@ -181,5 +223,7 @@ export function mandatoryViolations(violations: readonly Violation[]): Violation
 
 /** One line per violation, for assertion messages. */
 export function formatViolations(violations: readonly Violation[]): string {
-  return violations.map((v) => `[${v.enforcementLevel}] ${v.policy}: ${v.type} "${v.name}": ${v.message}`).join("\n");
+  return violations
+    .map((v) => `[${v.enforcementLevel}] ${v.policy}: ${v.type} "${v.name}": ${v.message}`)
+    .join("\n");
 }

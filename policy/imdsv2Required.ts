@@ -29,7 +29,9 @@ export function checkImdsV2(props: Props, settings: ImdsSettings): string[] {
   if (md?.httpEndpoint === "disabled") return []; // no metadata service at all: nothing to steal
   const out: string[] = [];
   if (md?.httpTokens !== "required") {
-    out.push(`metadataOptions.httpTokens must be "required" (IMDSv2), got ${shown(md?.httpTokens)}`);
+    out.push(
+      `metadataOptions.httpTokens must be "required" (IMDSv2), got ${shown(md?.httpTokens)}`,
+    );
   }
   const hop = md?.httpPutResponseHopLimit;
   if (typeof hop !== "number") {
@@ -38,14 +40,17 @@ export function checkImdsV2(props: Props, settings: ImdsSettings): string[] {
         `(the AMI default may be 2, which lets containers reach the instance credentials)`,
     );
   } else if (hop > settings.maxHopLimit) {
-    out.push(`metadataOptions.httpPutResponseHopLimit must be at most ${settings.maxHopLimit}, got ${hop}`);
+    out.push(
+      `metadataOptions.httpPutResponseHopLimit must be at most ${settings.maxHopLimit}, got ${hop}`,
+    );
   }
   return out;
 }
 
 export const ec2Imdsv2Required: ResourceValidationPolicy = {
   name: "ec2-imdsv2-required",
-  description: "EC2 instances and launch templates require IMDSv2 session tokens and a hop limit of at most 1 (configurable).",
+  description:
+    "EC2 instances and launch templates require IMDSv2 session tokens and a hop limit of at most 1 (configurable).",
   enforcementLevel: "mandatory",
   severity: "high",
   configSchema: imdsConfigSchema,

@@ -34,7 +34,9 @@ export function instanceValidations<S extends object>(
   check: (props: Props, settings: S) => string[],
 ): ResourceValidation[] {
   return [
-    validateResourceOfType(aws.ec2.Instance, (props, args, reportViolation) => report(schema, check, props, args, reportViolation)),
+    validateResourceOfType(aws.ec2.Instance, (props, args, reportViolation) =>
+      report(schema, check, props, args, reportViolation),
+    ),
     validateResourceOfType(aws.ec2.LaunchTemplate, (props, args, reportViolation) =>
       report(schema, check, props, args, reportViolation),
     ),

@@ -81,7 +81,10 @@ export function describePermission(perm: IngressPermission): string {
 }
 
 function cidrSources(v4: unknown, v6: unknown): Source[] {
-  return [...asStringList(v4), ...asStringList(v6)].map((cidr) => ({ kind: "cidr" as const, cidr }));
+  return [...asStringList(v4), ...asStringList(v6)].map((cidr) => ({
+    kind: "cidr" as const,
+    cidr,
+  }));
 }
 
 function protocolOf(v: unknown): string {
@@ -96,7 +99,12 @@ export function securityGroupIngress(props: Props): IngressPermission[] {
     const sources: Source[] = cidrSources(r.cidrBlocks, r.ipv6CidrBlocks);
     if (isSet(r, "securityGroups") || isSet(r, "self")) sources.push({ kind: "securityGroup" });
     if (isSet(r, "prefixListIds")) sources.push({ kind: "prefixList" });
-    return { where: `ingress[${i}]`, protocol, ports: portRange(protocol, r.fromPort, r.toPort), sources };
+    return {
+      where: `ingress[${i}]`,
+      protocol,
+      ports: portRange(protocol, r.fromPort, r.toPort),
+      sources,
+    };
   });
 }
 
@@ -108,7 +116,9 @@ export function vpcIngressRule(props: Props): IngressPermission[] {
   if (typeof props.cidrIpv6 === "string") sources.push({ kind: "cidr", cidr: props.cidrIpv6 });
   if (isSet(props, "referencedSecurityGroupId")) sources.push({ kind: "securityGroup" });
   if (isSet(props, "prefixListId")) sources.push({ kind: "prefixList" });
-  return [{ where: "rule", protocol, ports: portRange(protocol, props.fromPort, props.toPort), sources }];
+  return [
+    { where: "rule", protocol, ports: portRange(protocol, props.fromPort, props.toPort), sources },
+  ];
 }
 
 /** An aws.ec2.SecurityGroupRule; egress rules open nothing inbound. */
@@ -116,9 +126,12 @@ export function ec2SecurityGroupRule(props: Props): IngressPermission[] {
   if (props.type !== "ingress") return [];
   const protocol = protocolOf(props.protocol);
   const sources: Source[] = cidrSources(props.cidrBlocks, props.ipv6CidrBlocks);
-  if (isSet(props, "sourceSecurityGroupId") || isSet(props, "self")) sources.push({ kind: "securityGroup" });
+  if (isSet(props, "sourceSecurityGroupId") || isSet(props, "self"))
+    sources.push({ kind: "securityGroup" });
   if (isSet(props, "prefixListIds")) sources.push({ kind: "prefixList" });
-  return [{ where: "rule", protocol, ports: portRange(protocol, props.fromPort, props.toPort), sources }];
+  return [
+    { where: "rule", protocol, ports: portRange(protocol, props.fromPort, props.toPort), sources },
+  ];
 }
 
 /** True for a CIDR that is the whole address space (0.0.0.0/0, ::/0 and their spellings). */
@@ -136,7 +149,7 @@ export function cidrWithin(inner: string, outer: string): boolean {
   if (!a || !b) return inner.trim().toLowerCase() === outer.trim().toLowerCase();
   if (a.prefix < b.prefix) return false;
   const mask = netmask(b.prefix);
-  return ((a.base & mask) >>> 0) === ((b.base & mask) >>> 0);
+  return (a.base & mask) >>> 0 === (b.base & mask) >>> 0;
 }
 
 /** The three resource kinds that can open a port. */

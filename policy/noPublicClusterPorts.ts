@@ -1,6 +1,13 @@
 import { PolicyConfigSchema, ResourceValidationPolicy } from "@pulumi/policy";
 import { ingressValidations } from "./ingressValidations";
-import { IngressKind, covers, describePermission, isWorldOpen, permissionsOf, portLabel } from "./network";
+import {
+  IngressKind,
+  covers,
+  describePermission,
+  isWorldOpen,
+  permissionsOf,
+  portLabel,
+} from "./network";
 import { Props } from "./settings";
 
 export interface NoPublicPortsSettings {
@@ -18,21 +25,24 @@ export const noPublicPortsConfigSchema: PolicyConfigSchema = {
       type: "array",
       items: { type: "integer", minimum: 0, maximum: 65535 },
       default: [22, 2377, 7946, 4789, 2049],
-      description: "Ports that must never be open to 0.0.0.0/0, ::/0 or a range wider than the prefix limits.",
+      description:
+        "Ports that must never be open to 0.0.0.0/0, ::/0 or a range wider than the prefix limits.",
     },
     minIpv4PrefixLength: {
       type: "integer",
       minimum: 0,
       maximum: 32,
       default: 16,
-      description: "IPv4 sources with a shorter prefix count as public (the program's adminCidr limit, allowWideAdminCidr aside).",
+      description:
+        "IPv4 sources with a shorter prefix count as public (the program's adminCidr limit, allowWideAdminCidr aside).",
     },
     minIpv6PrefixLength: {
       type: "integer",
       minimum: 0,
       maximum: 128,
       default: 48,
-      description: "IPv6 sources with a shorter prefix count as public (a /48 is one site's allocation).",
+      description:
+        "IPv6 sources with a shorter prefix count as public (a /48 is one site's allocation).",
     },
   },
 };
@@ -43,7 +53,9 @@ export function isTooWide(cidr: string, settings: NoPublicPortsSettings): boolea
   const m = /\/(\d{1,3})$/.exec(cidr.trim());
   if (!m) return false;
   const prefix = Number(m[1]);
-  return cidr.includes(":") ? prefix < settings.minIpv6PrefixLength : prefix < settings.minIpv4PrefixLength;
+  return cidr.includes(":")
+    ? prefix < settings.minIpv6PrefixLength
+    : prefix < settings.minIpv4PrefixLength;
 }
 
 /**
@@ -52,7 +64,11 @@ export function isTooWide(cidr: string, settings: NoPublicPortsSettings): boolea
  * must never face the internet, nor a large part of it (0.0.0.0/1 is half of it). A port range that
  * merely includes one of the ports counts.
  */
-export function checkNoPublicClusterPorts(kind: IngressKind, props: Props, settings: NoPublicPortsSettings): string[] {
+export function checkNoPublicClusterPorts(
+  kind: IngressKind,
+  props: Props,
+  settings: NoPublicPortsSettings,
+): string[] {
   const out: string[] = [];
   for (const perm of permissionsOf(kind, props)) {
     const open = settings.ports.filter((port) => covers(perm, port));
@@ -72,7 +88,8 @@ export function checkNoPublicClusterPorts(kind: IngressKind, props: Props, setti
 
 export const noPublicClusterPorts: ResourceValidationPolicy = {
   name: "no-public-cluster-ports",
-  description: "No ingress from 0.0.0.0/0, ::/0 or another too-wide range (IPv4 shorter than /16, IPv6 shorter than /48) on SSH, swarm (2377, 7946, 4789) or NFS (2049) ports.",
+  description:
+    "No ingress from 0.0.0.0/0, ::/0 or another too-wide range (IPv4 shorter than /16, IPv6 shorter than /48) on SSH, swarm (2377, 7946, 4789) or NFS (2049) ports.",
   enforcementLevel: "mandatory",
   severity: "critical",
   configSchema: noPublicPortsConfigSchema,

@@ -22,12 +22,18 @@ export const onlyEdgePublicConfigSchema: PolicyConfigSchema = {
       type: "array",
       items: { type: "integer", minimum: 0, maximum: 65535 },
       default: [80],
-      description: "TCP ports a public-role security group may open to the internet (80: nginx serves no TLS; add 443 with a TLS listener).",
+      description:
+        "TCP ports a public-role security group may open to the internet (80: nginx serves no TLS; add 443 with a TLS listener).",
     },
   },
 };
 
-function onlyPublicPorts(protocol: string, from: number, to: number, allowed: readonly number[]): boolean {
+function onlyPublicPorts(
+  protocol: string,
+  from: number,
+  to: number,
+  allowed: readonly number[],
+): boolean {
   const p = protocol.toLowerCase();
   if (p !== "tcp" && p !== "6") return false;
   if (to - from > 65535) return false;
@@ -42,7 +48,11 @@ function onlyPublicPorts(protocol: string, from: number, to: number, allowed: re
  * tags, so a world-open one is always reported — declare it inline or as a tagged
  * aws.vpc.SecurityGroupIngressRule instead.
  */
-export function checkOnlyEdgePublic(kind: IngressKind, props: Props, settings: OnlyEdgePublicSettings): string[] {
+export function checkOnlyEdgePublic(
+  kind: IngressKind,
+  props: Props,
+  settings: OnlyEdgePublicSettings,
+): string[] {
   const role = kind === "securityGroupRule" ? undefined : tagsOf(props)[TAG_ROLE];
   const isPublicRole = role !== undefined && settings.publicRoles.includes(role);
   const out: string[] = [];
@@ -52,10 +62,15 @@ export function checkOnlyEdgePublic(kind: IngressKind, props: Props, settings: O
       if (!isPublicRole) {
         out.push(
           `${describePermission(perm)} is open to ${src.cidr} but ${TAG_ROLE} is ${shown(role)}` +
-            (kind === "securityGroupRule" ? " (aws.ec2.SecurityGroupRule cannot carry the role tag)" : "") +
+            (kind === "securityGroupRule"
+              ? " (aws.ec2.SecurityGroupRule cannot carry the role tag)"
+              : "") +
             `; only ${settings.publicRoles.join(", ")} security groups may be public`,
         );
-      } else if (!perm.ports || !onlyPublicPorts(perm.protocol, perm.ports.from, perm.ports.to, settings.publicPorts)) {
+      } else if (
+        !perm.ports ||
+        !onlyPublicPorts(perm.protocol, perm.ports.from, perm.ports.to, settings.publicPorts)
+      ) {
         out.push(
           `${describePermission(perm)} is open to ${src.cidr}; the ${role} tier may only open ` +
             `TCP ${settings.publicPorts.join(", ")} to the internet`,
@@ -68,7 +83,8 @@ export function checkOnlyEdgePublic(kind: IngressKind, props: Props, settings: O
 
 export const onlyEdgePublic: ResourceValidationPolicy = {
   name: "only-edge-public",
-  description: "Only security groups tagged swarm-ha:role=edge (nginx) accept internet traffic, and only on TCP 80 (the publicPorts setting).",
+  description:
+    "Only security groups tagged swarm-ha:role=edge (nginx) accept internet traffic, and only on TCP 80 (the publicPorts setting).",
   enforcementLevel: "mandatory",
   severity: "critical",
   configSchema: onlyEdgePublicConfigSchema,

@@ -85,20 +85,27 @@ export function checkRequiredTags(
 /** `defaultTags.tags` of the resource's explicit AWS provider, if any. */
 export function providerDefaultTags(providerProps: unknown): Record<string, string> {
   const tags = asRecord(asRecord(asRecord(providerProps)?.defaultTags)?.tags) ?? {};
-  return Object.fromEntries(Object.entries(tags).filter((e): e is [string, string] => typeof e[1] === "string"));
+  return Object.fromEntries(
+    Object.entries(tags).filter((e): e is [string, string] => typeof e[1] === "string"),
+  );
 }
 
 function taggedValidation(cls: ResourceClass): ResourceValidation {
   return validateResourceOfType(cls, (props, args, reportViolation) => {
-    const settings = withDefaults<RequiredTagsSettings>(requiredTagsConfigSchema, args.getConfig<object>());
+    const settings = withDefaults<RequiredTagsSettings>(
+      requiredTagsConfigSchema,
+      args.getConfig<object>(),
+    );
     const defaults = providerDefaultTags(args.provider?.props);
-    for (const message of checkRequiredTags(props as Props, settings, defaults)) reportViolation(message);
+    for (const message of checkRequiredTags(props as Props, settings, defaults))
+      reportViolation(message);
   });
 }
 
 export const requiredTags: ResourceValidationPolicy = {
   name: "required-tags",
-  description: "Every taggable AWS resource carries the swarm-ha:project, swarm-ha:stack and swarm-ha:role tags.",
+  description:
+    "Every taggable AWS resource carries the swarm-ha:project, swarm-ha:stack and swarm-ha:role tags.",
   enforcementLevel: "mandatory",
   severity: "low",
   configSchema: requiredTagsConfigSchema,

@@ -23,7 +23,10 @@ export type Props = Readonly<Record<string, unknown>>;
  * Merges the user's policy config over the `default`s of the policy's configSchema, so a setting
  * is defaulted in exactly one place whether or not the engine already applied the schema defaults.
  */
-export function withDefaults<T extends object>(schema: PolicyConfigSchema, config: object | undefined): T {
+export function withDefaults<T extends object>(
+  schema: PolicyConfigSchema,
+  config: object | undefined,
+): T {
   const out: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(schema.properties)) {
     const d = (spec as { default?: unknown }).default;
@@ -66,7 +69,9 @@ export function isSet(obj: unknown, key: string): boolean {
 }
 
 export function asRecord(v: unknown): Record<string, unknown> | undefined {
-  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  return v !== null && typeof v === "object" && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : undefined;
 }
 
 export function asArray(v: unknown): unknown[] {

@@ -7,6 +7,12 @@ export function reportFindings(
   args: StackValidationArgs,
   reportViolation: ReportViolation,
 ): void {
-  const resources: StackResource[] = args.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.props }));
-  for (const f of check(resources)) reportViolation(`${f.resource.name}: ${f.message}`, f.resource.urn);
+  const resources: StackResource[] = args.resources.map((r) => ({
+    type: r.type,
+    name: r.name,
+    urn: r.urn,
+    props: r.props,
+  }));
+  for (const f of check(resources))
+    reportViolation(`${f.resource.name}: ${f.message}`, f.resource.urn);
 }

@@ -1,5 +1,9 @@
 import * as docker from "@pulumi/docker";
-import { PolicyConfigSchema, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import {
+  PolicyConfigSchema,
+  ResourceValidationPolicy,
+  validateResourceOfType,
+} from "@pulumi/policy";
 import { Props, asRecord, asStringList, report, shown } from "./settings";
 
 export interface WasServiceSettings {
@@ -34,13 +38,17 @@ export function checkWasServiceResilient(props: Props, settings: WasServiceSetti
   const out: string[] = [];
   const mode = asRecord(props.mode);
   if (mode?.global === true) {
-    out.push(`mode.global is set; the WAS must run in replicated mode with at least ${settings.minReplicas} replicas`);
+    out.push(
+      `mode.global is set; the WAS must run in replicated mode with at least ${settings.minReplicas} replicas`,
+    );
   } else {
     const replicas = asRecord(mode?.replicated)?.replicas;
     // Docker's default for a replicated service without a count is 1.
     const n = typeof replicas === "number" ? replicas : 1;
     if (n < settings.minReplicas) {
-      out.push(`mode.replicated.replicas must be at least ${settings.minReplicas}, got ${shown(replicas)}${replicas === undefined ? " (defaults to 1)" : ""}`);
+      out.push(
+        `mode.replicated.replicas must be at least ${settings.minReplicas}, got ${shown(replicas)}${replicas === undefined ? " (defaults to 1)" : ""}`,
+      );
     }
   }
 
@@ -55,7 +63,9 @@ export function checkWasServiceResilient(props: Props, settings: WasServiceSetti
   const hc = asRecord(asRecord(taskSpec?.containerSpec)?.healthcheck);
   const tests = asStringList(hc?.tests);
   if (tests.length === 0 || tests[0] === "NONE") {
-    out.push(`taskSpec.containerSpec.healthcheck.tests must define a health command, got ${shown(hc?.tests)}`);
+    out.push(
+      `taskSpec.containerSpec.healthcheck.tests must define a health command, got ${shown(hc?.tests)}`,
+    );
   }
 
   const failureAction = asRecord(props.updateConfig)?.failureAction;
@@ -68,7 +78,8 @@ export function checkWasServiceResilient(props: Props, settings: WasServiceSetti
 /** Applies to every swarm service: the WAS is the only one, and a future service needs the same. */
 export const wasServiceResilient: ResourceValidationPolicy = {
   name: "was-service-resilient",
-  description: "Swarm services run >= 2 replicas with a restart policy, a healthcheck and rollback on a failed update.",
+  description:
+    "Swarm services run >= 2 replicas with a restart policy, a healthcheck and rollback on a failed update.",
   enforcementLevel: "mandatory",
   severity: "high",
   configSchema: wasServiceConfigSchema,

@@ -56,7 +56,9 @@ export function renderSwarmNodeUserData(m: SwarmNodeUserData): string {
     hostname: m.hostname,
     package_update: true,
     packages: ["docker.io", "nfs-common"],
-    write_files: [{ path: "/etc/docker/daemon.json", content: renderDaemonJson(), permissions: "0644" }],
+    write_files: [
+      { path: "/etc/docker/daemon.json", content: renderDaemonJson(), permissions: "0644" },
+    ],
     runcmd: [
       ["systemctl", "enable", "--now", "docker"],
       ["usermod", "-aG", "docker", m.sshUser],
@@ -84,9 +86,16 @@ export interface NfsServerUserData {
  * start instead of exporting the empty root-disk directory). Idempotent. Nitro instances name the
  * disk by its volume id (the NVMe serial, `vol` without the hyphen); Xen ones use /dev/xvdf.
  */
-export function renderDataVolumeMount(m: { readonly volumeId: string; readonly mountPoint: string }): string {
-  if (!/^vol-[0-9a-f]{8,17}$/.test(m.volumeId)) throw new Error(`volumeId must look like vol-0123456789abcdef0 (got ${JSON.stringify(m.volumeId)})`);
-  if (!/^\/[A-Za-z0-9._\/-]+$/.test(m.mountPoint)) throw new Error(`mountPoint must be an absolute path (got ${JSON.stringify(m.mountPoint)})`);
+export function renderDataVolumeMount(m: {
+  readonly volumeId: string;
+  readonly mountPoint: string;
+}): string {
+  if (!/^vol-[0-9a-f]{8,17}$/.test(m.volumeId))
+    throw new Error(
+      `volumeId must look like vol-0123456789abcdef0 (got ${JSON.stringify(m.volumeId)})`,
+    );
+  if (!/^\/[A-Za-z0-9._\/-]+$/.test(m.mountPoint))
+    throw new Error(`mountPoint must be an absolute path (got ${JSON.stringify(m.mountPoint)})`);
   const nvme = `/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${m.volumeId.replace("-", "")}`;
   return `#!/bin/sh
 set -eu
@@ -146,7 +155,10 @@ export function renderNfsServerMountDropIn(mountPoint: string): string {
   return `[Unit]\n# swarm-ha: the export lives on the data volume mounted here.\nRequiresMountsFor=${mountPoint}\n`;
 }
 
-function dataVolumeParts(volumeId: string, exportPath: string): { files: WriteFile[]; run: string[][] } {
+function dataVolumeParts(
+  volumeId: string,
+  exportPath: string,
+): { files: WriteFile[]; run: string[][] } {
   const mountPoint = dataVolumeMountPoint(exportPath);
   return {
     files: [
@@ -169,7 +181,9 @@ function dataVolumeParts(volumeId: string, exportPath: string): { files: WriteFi
 export function renderNfsServerUserData(m: NfsServerUserData): string {
   const uid = String(m.export.anonUid ?? 65534);
   const gid = String(m.export.anonGid ?? 65534);
-  const volume = m.dataVolumeId ? dataVolumeParts(m.dataVolumeId, m.export.path) : { files: [], run: [] };
+  const volume = m.dataVolumeId
+    ? dataVolumeParts(m.dataVolumeId, m.export.path)
+    : { files: [], run: [] };
   return doc({
     hostname: m.hostname,
     package_update: true,

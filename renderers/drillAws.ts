@@ -39,7 +39,8 @@ export const DRILL_PROFILE = "swarm-ha-drill";
  * teammate and CI give the same input; the ChaosCheck keeps it secret.
  */
 export function drillEnvironment(a: DrillAwsAccess): Record<string, string> {
-  const more = a.profile || a.accessKey || a.secretKey || a.token || (a.assumeRoles?.length ?? 0) > 0;
+  const more =
+    a.profile || a.accessKey || a.secretKey || a.token || (a.assumeRoles?.length ?? 0) > 0;
   return { AWS_REGION: a.region, ...(more ? { [DRILL_AWS_ENV]: JSON.stringify(a) } : {}) };
 }
 
@@ -54,7 +55,10 @@ export interface BaseCredentials {
 const INI_VALUE = /^[A-Za-z0-9+/=:@._,\-]+$/;
 
 function iniValue(key: string, v: string): string {
-  if (!INI_VALUE.test(v)) throw new Error(`aws config ${key}: ${JSON.stringify(v)} has characters a shared-config file cannot carry`);
+  if (!INI_VALUE.test(v))
+    throw new Error(
+      `aws config ${key}: ${JSON.stringify(v)} has characters a shared-config file cannot carry`,
+    );
   return `${key} = ${v}`;
 }
 
@@ -64,7 +68,10 @@ function iniValue(key: string, v: string): string {
  * profile are plain environment variables). Static keys become a profile of their own so the first
  * role can name it as its source.
  */
-export function renderDrillAwsConfig(a: DrillAwsAccess, base: BaseCredentials): { ini: string; profile: string } | undefined {
+export function renderDrillAwsConfig(
+  a: DrillAwsAccess,
+  base: BaseCredentials,
+): { ini: string; profile: string } | undefined {
   const roles = a.assumeRoles ?? [];
   if (roles.length === 0) return undefined;
   const sections: string[] = [];
@@ -95,10 +102,15 @@ export function renderDrillAwsConfig(a: DrillAwsAccess, base: BaseCredentials): 
         source,
         ...(r.sessionName ? [iniValue("role_session_name", r.sessionName)] : []),
         ...(r.externalId ? [iniValue("external_id", r.externalId)] : []),
-        ...(r.durationSeconds !== undefined ? [iniValue("duration_seconds", String(r.durationSeconds))] : []),
+        ...(r.durationSeconds !== undefined
+          ? [iniValue("duration_seconds", String(r.durationSeconds))]
+          : []),
       ].join("\n"),
     );
     source = iniValue("source_profile", name);
   });
-  return { ini: `${sections.join("\n\n")}\n`, profile: `${DRILL_PROFILE}-role-${roles.length - 1}` };
+  return {
+    ini: `${sections.join("\n\n")}\n`,
+    profile: `${DRILL_PROFILE}-role-${roles.length - 1}`,
+  };
 }

@@ -9,13 +9,9 @@ const NGINX_CONF = "/etc/nginx/nginx.conf";
 
 /** The common frame: stdin to a temp file (removed on any exit), `steps` in between, `set -eu`. */
 function fromStdin(steps: readonly string[]): string {
-  return [
-    "set -eu",
-    "tmp=$(mktemp)",
-    "trap 'rm -f \"$tmp\"' EXIT",
-    'cat > "$tmp"',
-    ...steps,
-  ].join("\n");
+  return ["set -eu", "tmp=$(mktemp)", "trap 'rm -f \"$tmp\"' EXIT", 'cat > "$tmp"', ...steps].join(
+    "\n",
+  );
 }
 
 /** Waits for cloud-init (which installs the packages) without failing where it is absent. */
@@ -67,7 +63,9 @@ export function renderKeepalivedConfPush(path: string = KEEPALIVED_PATHS.conf): 
 /** Paths are interpolated into shell: absolute, plain characters, no "..". */
 function safePath(path: string): string {
   if (!/^\/[A-Za-z0-9._\/-]+$/.test(path) || path.split("/").includes("..")) {
-    throw new Error(`script path must be absolute, without ".." or shell characters (got ${JSON.stringify(path)})`);
+    throw new Error(
+      `script path must be absolute, without ".." or shell characters (got ${JSON.stringify(path)})`,
+    );
   }
   return path;
 }

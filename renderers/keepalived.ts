@@ -150,29 +150,39 @@ function fail(field: string, reason: string, got: unknown): never {
  * waiting the master-down interval; the node comes back as BACKUP after `checkRise` successes.
  */
 export function renderKeepalivedConf(m: KeepalivedModel): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(m.nodeName)) fail("nodeName", "must be a host-name-like token", m.nodeName);
-  if (m.role !== "primary" && m.role !== "standby") fail("role", 'must be "primary" or "standby"', m.role);
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(m.nodeName))
+    fail("nodeName", "must be a host-name-like token", m.nodeName);
+  if (m.role !== "primary" && m.role !== "standby")
+    fail("role", 'must be "primary" or "standby"', m.role);
   // Linux interface names: at most 15 characters, no spaces or slashes.
   if (!/^[A-Za-z0-9_.-]{1,15}$/.test(m.interface) || m.interface === "lo") {
     fail("interface", "must be a non-loopback Linux interface name (e.g. ens5, eth0)", m.interface);
   }
   if (!validIpv4(m.selfIp)) fail("selfIp", "must be an IPv4 address", m.selfIp);
   if (!validIpv4(m.peerIp)) fail("peerIp", "must be an IPv4 address", m.peerIp);
-  if (m.selfIp === m.peerIp) fail("peerIp", "must differ from selfIp (a node cannot be its own peer)", m.peerIp);
+  if (m.selfIp === m.peerIp)
+    fail("peerIp", "must differ from selfIp (a node cannot be its own peer)", m.peerIp);
   const vrid = m.virtualRouterId ?? 51;
-  if (!Number.isInteger(vrid) || vrid < 1 || vrid > 255) fail("virtualRouterId", "must be an integer 1-255", vrid);
+  if (!Number.isInteger(vrid) || vrid < 1 || vrid > 255)
+    fail("virtualRouterId", "must be an integer 1-255", vrid);
   const healthUrl = m.healthUrl ?? "http://127.0.0.1/nginx-health";
   if (!/^http:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/[A-Za-z0-9._~\/-]*$/.test(healthUrl)) {
     fail("healthUrl", "must be a plain http:// URL like http://127.0.0.1/nginx-health", healthUrl);
   }
   const notify = m.notifyScript ?? KEEPALIVED_PATHS.notifyScript;
-  if (!/^\/[A-Za-z0-9._\/-]+$/.test(notify)) fail("notifyScript", "must be an absolute path", notify);
+  if (!/^\/[A-Za-z0-9._\/-]+$/.test(notify))
+    fail("notifyScript", "must be an absolute path", notify);
   const drainFlag = m.drainFlag ?? KEEPALIVED_PATHS.drainFlag;
-  if (!/^\/[A-Za-z0-9._\/-]+$/.test(drainFlag)) fail("drainFlag", "must be an absolute path", drainFlag);
+  if (!/^\/[A-Za-z0-9._\/-]+$/.test(drainFlag))
+    fail("drainFlag", "must be an absolute path", drainFlag);
   let vip: string;
   if (m.floating.kind === "vip") {
-    if (!validCidr(m.floating.address)) fail("floating.address", "must be an IPv4 CIDR like 172.28.0.100/24", m.floating.address);
-    if (m.floating.address.split("/")[0] === m.selfIp || m.floating.address.split("/")[0] === m.peerIp) {
+    if (!validCidr(m.floating.address))
+      fail("floating.address", "must be an IPv4 CIDR like 172.28.0.100/24", m.floating.address);
+    if (
+      m.floating.address.split("/")[0] === m.selfIp ||
+      m.floating.address.split("/")[0] === m.peerIp
+    ) {
       fail("floating.address", "must differ from both nodes' own addresses", m.floating.address);
     }
     vip = `${m.floating.address} dev ${m.interface}`;
@@ -184,9 +194,10 @@ export function renderKeepalivedConf(m: KeepalivedModel): string {
 
   const t = KEEPALIVED_TUNING;
   const priority = m.role === "primary" ? t.primaryPriority : t.standbyPriority;
-  const holder = m.floating.kind === "vip"
-    ? "# The floating IP lives on the MASTER's interface; gratuitous ARP moves it on takeover."
-    : "# Loopback marker of the EIP holder (keepalived needs a virtual address; the EIP is moved by\n  # the notify script through the EC2 API).";
+  const holder =
+    m.floating.kind === "vip"
+      ? "# The floating IP lives on the MASTER's interface; gratuitous ARP moves it on takeover."
+      : "# Loopback marker of the EIP holder (keepalived needs a virtual address; the EIP is moved by\n  # the notify script through the EC2 API).";
   return `# Rendered by swarm-ha (renderers/keepalived.ts); do not edit by hand.
 global_defs {
   router_id ${m.nodeName}
@@ -272,7 +283,8 @@ export interface NotifyModel {
 export function renderNotifyScript(m: NotifyModel = {}): string {
   const stateFile = m.stateFile ?? KEEPALIVED_PATHS.stateFile;
   const tag = m.logTag ?? "swarm-ha-vrrp";
-  if (!/^\/[A-Za-z0-9._\/-]+$/.test(stateFile)) fail("stateFile", "must be an absolute path", stateFile);
+  if (!/^\/[A-Za-z0-9._\/-]+$/.test(stateFile))
+    fail("stateFile", "must be an absolute path", stateFile);
   if (!/^[A-Za-z0-9_.-]{1,32}$/.test(tag)) fail("logTag", "must be a short token", tag);
   const header = `#!/bin/sh
 # Rendered by swarm-ha (renderers/keepalived.ts); do not edit by hand.
@@ -303,15 +315,19 @@ esac
   if (!m.eip) return `${header}\n${record}`;
 
   const e = m.eip;
-  if (!/^eipalloc-[0-9a-z]+$/.test(e.allocationId)) fail("eip.allocationId", "must be an allocation id (eipalloc-...)", e.allocationId);
+  if (!/^eipalloc-[0-9a-z]+$/.test(e.allocationId))
+    fail("eip.allocationId", "must be an allocation id (eipalloc-...)", e.allocationId);
   const attempts = e.attempts ?? 5;
-  if (!Number.isInteger(attempts) || attempts < 1 || attempts > 20) fail("eip.attempts", "must be an integer 1-20", attempts);
+  if (!Number.isInteger(attempts) || attempts < 1 || attempts > 20)
+    fail("eip.attempts", "must be an integer 1-20", attempts);
   const delay = e.retryDelaySeconds ?? 1;
-  if (!Number.isInteger(delay) || delay < 0 || delay > 30) fail("eip.retryDelaySeconds", "must be an integer 0-30", delay);
+  if (!Number.isInteger(delay) || delay < 0 || delay > 30)
+    fail("eip.retryDelaySeconds", "must be an integer 0-30", delay);
   const awsCli = e.awsCli ?? "/snap/bin/aws";
   if (!/^\/[A-Za-z0-9._\/-]+$/.test(awsCli)) fail("eip.awsCli", "must be an absolute path", awsCli);
   const imds = e.imdsEndpoint ?? "http://169.254.169.254";
-  if (!/^http:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(imds)) fail("eip.imdsEndpoint", "must be http://host[:port]", imds);
+  if (!/^http:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(imds))
+    fail("eip.imdsEndpoint", "must be http://host[:port]", imds);
 
   return `${header}ALLOCATION_ID='${e.allocationId}'
 ATTEMPTS=${attempts}
@@ -429,7 +445,11 @@ export function renderEdgePairUserData(m: EdgePairUserData): string {
     snap: { commands: [["snap", "install", "aws-cli", "--classic"]] },
     write_files: [
       ...writeFiles,
-      { path: KEEPALIVED_PATHS.systemdDropIn, content: renderKeepalivedDropIn(), permissions: "0644" },
+      {
+        path: KEEPALIVED_PATHS.systemdDropIn,
+        content: renderKeepalivedDropIn(),
+        permissions: "0644",
+      },
     ],
   };
   return `#cloud-config\n${stringify(out, { lineWidth: 0 })}`;

@@ -18,15 +18,20 @@ export interface ExportModel {
 function checkClient(c: string): void {
   // Parsed, not pattern-matched: "0.0.0.0/00" or "300.1.2.3/8" must not slip through as "bounded".
   const parsed = /^\S+$/.test(c) ? parseCidr(c) : undefined;
-  if (!parsed) throw new Error(`export client must be an IPv4 CIDR like 10.42.0.0/16 (got ${JSON.stringify(c)})`);
-  if (parsed.prefix === 0) throw new Error(`export client ${c} would let anyone mount the logs; list the cluster subnets`);
+  if (!parsed)
+    throw new Error(
+      `export client must be an IPv4 CIDR like 10.42.0.0/16 (got ${JSON.stringify(c)})`,
+    );
+  if (parsed.prefix === 0)
+    throw new Error(`export client ${c} would let anyone mount the logs; list the cluster subnets`);
   if (!isNetworkAddress(parsed)) {
     throw new Error(`export client ${c} has host bits set; use the network address of that prefix`);
   }
 }
 
 function checkId(field: string, id: number): number {
-  if (!Number.isInteger(id) || id < 0 || id > 4294967294) throw new Error(`${field} must be a uid/gid (got ${id})`);
+  if (!Number.isInteger(id) || id < 0 || id > 4294967294)
+    throw new Error(`${field} must be a uid/gid (got ${id})`);
   return id;
 }
 
@@ -42,7 +47,10 @@ function check(m: ExportModel): { uid: number; gid: number } {
   checkExportPath(m.path);
   if (m.clients.length === 0) throw new Error("an export needs at least one client CIDR");
   m.clients.forEach(checkClient);
-  return { uid: checkId("anonUid", m.anonUid ?? 65534), gid: checkId("anonGid", m.anonGid ?? 65534) };
+  return {
+    uid: checkId("anonUid", m.anonUid ?? 65534),
+    gid: checkId("anonGid", m.anonGid ?? 65534),
+  };
 }
 
 export function renderExports(m: ExportModel): string {

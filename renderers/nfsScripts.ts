@@ -17,7 +17,12 @@ export function renderNfsReadyCheck(exportPath: string, mountPoint?: string): st
     "cloud-init status --wait >/dev/null 2>&1 || true",
     // The export must live on the data volume, never on the root disk's empty directory.
     ...(mount
-      ? [`if ! mountpoint -q '${mount}'; then`, `  echo "${mount} is not a mount point: the data volume is not mounted, refusing to serve ${path}" >&2`, "  exit 1", "fi"]
+      ? [
+          `if ! mountpoint -q '${mount}'; then`,
+          `  echo "${mount} is not a mount point: the data volume is not mounted, refusing to serve ${path}" >&2`,
+          "  exit 1",
+          "fi",
+        ]
       : []),
     "systemctl is-active --quiet nfs-server",
     `if ! sudo exportfs -v | awk -v p='${path}' '$1 == p { found = 1 } END { exit !found }'; then`,
@@ -31,8 +36,14 @@ export function renderNfsReadyCheck(exportPath: string, mountPoint?: string): st
 /** A file written from a quoted here-document (no expansion), installed root-owned with `mode`. */
 function installFile(path: string, mode: string, content: string): string[] {
   const marker = "SWARM_HA_EOF";
-  if (content.includes(marker)) throw new Error(`${path}: content contains the here-document marker`);
-  return [`cat > "$tmp" <<'${marker}'`, content.replace(/\n$/, ""), marker, `sudo install -m ${mode} -o root -g root "$tmp" ${path}`];
+  if (content.includes(marker))
+    throw new Error(`${path}: content contains the here-document marker`);
+  return [
+    `cat > "$tmp" <<'${marker}'`,
+    content.replace(/\n$/, ""),
+    marker,
+    `sudo install -m ${mode} -o root -g root "$tmp" ${path}`,
+  ];
 }
 
 /**
@@ -50,7 +61,11 @@ export function renderNfsExportSetup(m: ExportModel, dataMountPoint?: string): s
   return [
     "set -eu",
     "cloud-init status --wait >/dev/null 2>&1 || true",
-    ...(mount ? [`if ! mountpoint -q '${mount}'; then echo "${mount} is not a mount point: not exporting the root disk" >&2; exit 1; fi`] : []),
+    ...(mount
+      ? [
+          `if ! mountpoint -q '${mount}'; then echo "${mount} is not a mount point: not exporting the root disk" >&2; exit 1; fi`,
+        ]
+      : []),
     "if ! command -v exportfs >/dev/null 2>&1 && ! [ -x /usr/sbin/exportfs ]; then",
     "  sudo apt-get update -q",
     "  sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q nfs-kernel-server",
@@ -66,6 +81,9 @@ export function renderNfsExportSetup(m: ExportModel, dataMountPoint?: string): s
     "sudo systemctl enable --now nfs-server",
     "sudo systemctl restart nfs-server",
     "sudo exportfs -ra",
-    renderNfsReadyCheck(m.path, dataMountPoint).replace(/^set -eu\ncloud-init status --wait >\/dev\/null 2>&1 \|\| true\n/, ""),
+    renderNfsReadyCheck(m.path, dataMountPoint).replace(
+      /^set -eu\ncloud-init status --wait >\/dev\/null 2>&1 \|\| true\n/,
+      "",
+    ),
   ].join("\n");
 }

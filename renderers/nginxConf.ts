@@ -92,7 +92,9 @@ export function renderNginxConf(m: NginxModel): string {
   const seen = new Set<string>();
   for (const u of m.upstreams) {
     if (!isIpv4OrHostName(u.host) || !validPort(u.port)) {
-      throw new Error(`invalid upstream ${JSON.stringify(u)}: host must be an IPv4 address or DNS name, port 1-65535`);
+      throw new Error(
+        `invalid upstream ${JSON.stringify(u)}: host must be an IPv4 address or DNS name, port 1-65535`,
+      );
     }
     // A node listed twice would get twice its share of requests under least_conn's tie-breaking.
     const key = `${u.host.toLowerCase()}:${u.port}`;
@@ -104,17 +106,26 @@ export function renderNginxConf(m: NginxModel): string {
   if (!validPort(listen)) throw new Error(`listenPort must be 1-65535 (got ${listen})`);
   const health = m.healthPath ?? NGINX_HEALTH_PATH;
   // These are pasted into nginx directives: anything but plain tokens could end a directive early.
-  if (!/^\/[A-Za-z0-9._~\/-]*$/.test(health)) throw new Error(`healthPath must be a URL path like /nginx-health (got ${JSON.stringify(health)})`);
-  if (m.user !== undefined && !/^[a-z_][a-z0-9_-]*$/.test(m.user)) throw new Error(`user must be a login name (got ${JSON.stringify(m.user)})`);
+  if (!/^\/[A-Za-z0-9._~\/-]*$/.test(health))
+    throw new Error(
+      `healthPath must be a URL path like /nginx-health (got ${JSON.stringify(health)})`,
+    );
+  if (m.user !== undefined && !/^[a-z_][a-z0-9_-]*$/.test(m.user))
+    throw new Error(`user must be a login name (got ${JSON.stringify(m.user)})`);
   if (m.pidFile !== undefined && !/^\/[A-Za-z0-9._\/-]+$/.test(m.pidFile)) {
     throw new Error(`pidFile must be an absolute path (got ${JSON.stringify(m.pidFile)})`);
   }
-  const primaries = m.upstreams.map((u) => `    server ${u.host}:${u.port} max_fails=${t.maxFails} fail_timeout=${t.failTimeoutSeconds}s;`);
-  const backups = m.upstreams.map((u) => `    server ${u.host}:${u.port} max_fails=${t.backupMaxFails} backup;`);
+  const primaries = m.upstreams.map(
+    (u) =>
+      `    server ${u.host}:${u.port} max_fails=${t.maxFails} fail_timeout=${t.failTimeoutSeconds}s;`,
+  );
+  const backups = m.upstreams.map(
+    (u) => `    server ${u.host}:${u.port} max_fails=${t.backupMaxFails} backup;`,
+  );
   const servers = [
     ...primaries,
     "    # The same nodes again, never marked failed: used only when every primary is marked failed or",
-    "    # already tried by this request, so a burst of slow answers cannot leave \"no live upstreams\".",
+    '    # already tried by this request, so a burst of slow answers cannot leave "no live upstreams".',
     ...backups,
   ].join("\n");
   return `# Rendered by swarm-ha (renderers/nginxConf.ts); do not edit by hand.

@@ -16,7 +16,12 @@ export type LogVolume =
    * the file system's DNS name (Docker resolves it on the node, so each node gets its own zone's
    * mount target).
    */
-  | { readonly kind: "nfs"; readonly server: string; readonly exportPath: string; readonly store?: NfsLogStore }
+  | {
+      readonly kind: "nfs";
+      readonly server: string;
+      readonly exportPath: string;
+      readonly store?: NfsLogStore;
+    }
   /** Lab: a directory on the node that is the NFS export's own backing store (no kernel NFS client here). */
   | { readonly kind: "bind"; readonly hostPath: string };
 
@@ -93,7 +98,10 @@ export interface ConfigFile {
 }
 
 /** The sample application (app/server.js) as the WAS: code shipped as a swarm config on a stock Node image. */
-export const SAMPLE_APP = { target: "/app/server.js", command: ["node", "/app/server.js"] } as const;
+export const SAMPLE_APP = {
+  target: "/app/server.js",
+  command: ["node", "/app/server.js"],
+} as const;
 
 /** Swarm service name of the WAS, on AWS and in the lab. */
 export const WAS_SERVICE_NAME = "was";
@@ -112,7 +120,12 @@ const SECOND = 1_000_000_000; // the Engine API counts durations in nanoseconds
  * start to healthy 0.58-0.69 s instead of 1.31 s (README "Restore speed"); the price is two probes a
  * second per task.
  */
-export const HEALTHCHECK = { intervalSeconds: 0.5, timeoutSeconds: 2, retries: 2, startPeriodSeconds: 5 } as const;
+export const HEALTHCHECK = {
+  intervalSeconds: 0.5,
+  timeoutSeconds: 2,
+  retries: 2,
+  startPeriodSeconds: 5,
+} as const;
 /**
  * Node label carrying a swarm node's availability zone (AWS: the instance's AZ; lab: az-a/az-b/az-c by
  * config/topology.ts's swarmNodeZone rule). Set after the join by renderNodeLabels (swarmBootstrap.ts).
@@ -121,7 +134,12 @@ export const ZONE_LABEL = "swarm-ha.zone";
 /** The WAS spreads its replicas evenly over the values of the zone label (a placement preference). */
 export const ZONE_SPREAD = `node.labels.${ZONE_LABEL}`;
 
-export const UPDATE = { parallelism: 1, delaySeconds: 2, monitorSeconds: 10, maxFailureRatio: 0 } as const;
+export const UPDATE = {
+  parallelism: 1,
+  delaySeconds: 2,
+  monitorSeconds: 10,
+  maxFailureRatio: 0,
+} as const;
 
 export interface ServiceSpec {
   Name: string;
@@ -138,7 +156,13 @@ export interface ServiceSpec {
         ReadOnly: boolean;
         VolumeOptions?: { DriverConfig: { Name: string; Options: Record<string, string> } };
       }>;
-      HealthCheck: { Test: string[]; Interval: number; Timeout: number; Retries: number; StartPeriod: number };
+      HealthCheck: {
+        Test: string[];
+        Interval: number;
+        Timeout: number;
+        Retries: number;
+        StartPeriod: number;
+      };
       StopGracePeriod: number;
       Command?: string[];
       Configs?: Array<{
@@ -148,7 +172,11 @@ export interface ServiceSpec {
       }>;
     };
     RestartPolicy: { Condition: "any"; Delay: number; MaxAttempts: number; Window: number };
-    Placement: { Constraints: string[]; MaxReplicas: number; Preferences: Array<{ Spread: { SpreadDescriptor: string } }> };
+    Placement: {
+      Constraints: string[];
+      MaxReplicas: number;
+      Preferences: Array<{ Spread: { SpreadDescriptor: string } }>;
+    };
     Networks: Array<{ Target: string }>;
   };
   Mode: { Replicated: { Replicas: number } };
@@ -156,7 +184,12 @@ export interface ServiceSpec {
   RollbackConfig: UpdateSettings;
   EndpointSpec: {
     Mode: "dnsrr";
-    Ports: Array<{ Protocol: "tcp"; TargetPort: number; PublishedPort: number; PublishMode: "host" }>;
+    Ports: Array<{
+      Protocol: "tcp";
+      TargetPort: number;
+      PublishedPort: number;
+      PublishMode: "host";
+    }>;
   };
 }
 
@@ -176,7 +209,8 @@ export function healthcheckCommand(port: number, path: string): string[] {
 }
 
 export function renderServiceSpec(m: WasServiceModel): ServiceSpec {
-  if (!Number.isInteger(m.replicas) || m.replicas < 1) throw new Error(`replicas must be >= 1 (got ${m.replicas})`);
+  if (!Number.isInteger(m.replicas) || m.replicas < 1)
+    throw new Error(`replicas must be >= 1 (got ${m.replicas})`);
   const mount =
     m.logVolume.kind === "nfs"
       ? {
@@ -195,7 +229,12 @@ export function renderServiceSpec(m: WasServiceModel): ServiceSpec {
             },
           },
         }
-      : { Type: "bind" as const, Source: m.logVolume.hostPath, Target: WAS_LOG_DIR, ReadOnly: false };
+      : {
+          Type: "bind" as const,
+          Source: m.logVolume.hostPath,
+          Target: WAS_LOG_DIR,
+          ReadOnly: false,
+        };
   const update: UpdateSettings = {
     Parallelism: UPDATE.parallelism,
     Delay: UPDATE.delaySeconds * SECOND,
@@ -243,7 +282,12 @@ export function renderServiceSpec(m: WasServiceModel): ServiceSpec {
             }
           : {}),
       },
-      RestartPolicy: { Condition: "any", Delay: m.restartDelaySeconds * SECOND, MaxAttempts: 0, Window: 0 },
+      RestartPolicy: {
+        Condition: "any",
+        Delay: m.restartDelaySeconds * SECOND,
+        MaxAttempts: 0,
+        Window: 0,
+      },
       Placement: {
         Constraints: m.managersRunTasks ? [] : ["node.role==worker"],
         MaxReplicas: 1,

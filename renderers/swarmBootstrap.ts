@@ -50,13 +50,15 @@ export interface SwarmJoinModel extends DockerAccess {
 
 function checkAddr(field: string, value: string): string {
   // Addresses are interpolated into shell; only plain IPv4 literals or DNS names are accepted.
-  if (!isIpv4OrHostName(value)) throw new Error(`${field} must be an IPv4 address or host name (got ${JSON.stringify(value)})`);
+  if (!isIpv4OrHostName(value))
+    throw new Error(`${field} must be an IPv4 address or host name (got ${JSON.stringify(value)})`);
   return value;
 }
 
 function checkSeconds(field: string, value: number, min: number): number {
   // Numbers are interpolated into shell too, and `[ -ge ]` only takes integers.
-  if (!Number.isInteger(value) || value < min) throw new Error(`${field} must be a whole number >= ${min} (got ${value})`);
+  if (!Number.isInteger(value) || value < min)
+    throw new Error(`${field} must be a whole number >= ${min} (got ${value})`);
   return value;
 }
 
@@ -76,7 +78,11 @@ export const MIN_HEARTBEAT_SECONDS = 0.5;
  */
 export function heartbeatDuration(seconds: number): string {
   const ms = Math.round(seconds * 1000);
-  if (!Number.isFinite(seconds) || seconds < MIN_HEARTBEAT_SECONDS || Math.abs(ms - seconds * 1000) > 1e-6) {
+  if (
+    !Number.isFinite(seconds) ||
+    seconds < MIN_HEARTBEAT_SECONDS ||
+    Math.abs(ms - seconds * 1000) > 1e-6
+  ) {
     throw new Error(
       `dispatcherHeartbeatSeconds must be a number of seconds >= ${MIN_HEARTBEAT_SECONDS} with at most 3 decimals, e.g. 0.5 (got ${seconds})`,
     );
@@ -118,9 +124,10 @@ export function renderSwarmInit(m: SwarmInitModel): string {
   const addr = checkAddr("advertiseAddr", m.advertiseAddr);
   const hb = heartbeatDuration(m.dispatcherHeartbeatSeconds);
   const create = `$DOCKER swarm init --advertise-addr ${addr} --listen-addr ${addr}:2377 --dispatcher-heartbeat ${hb} >/dev/null`;
-  const start = m.peerManagerAddr === undefined
-    ? `  ${create}`
-    : `  token=""
+  const start =
+    m.peerManagerAddr === undefined
+      ? `  ${create}`
+      : `  token=""
   IFS= read -r token || true
   case "$token" in
     SWMTKN-*)
@@ -144,8 +151,12 @@ $DOCKER info --format '{{.Swarm.NodeID}}'
  * `onlyIfActive`, a node outside any swarm prints nothing and succeeds (the peer probe of a replaced
  * first manager).
  */
-export function renderJoinTokenRead(role: "manager" | "worker", access: DockerAccess & { readonly onlyIfActive?: boolean } = {}): string {
-  if (role !== "manager" && role !== "worker") throw new Error(`role must be manager or worker (got ${JSON.stringify(role)})`);
+export function renderJoinTokenRead(
+  role: "manager" | "worker",
+  access: DockerAccess & { readonly onlyIfActive?: boolean } = {},
+): string {
+  if (role !== "manager" && role !== "worker")
+    throw new Error(`role must be manager or worker (got ${JSON.stringify(role)})`);
   const inactive = access.onlyIfActive
     ? `if [ "$state" != "active" ]; then exit 0; fi`
     : `if [ "$state" != "active" ]; then echo "this node is not in a swarm; run the init step first" >&2; exit 1; fi`;
@@ -163,13 +174,15 @@ $DOCKER swarm join-token -q ${role}
  * swarm's quorum. Prints the node ID.
  */
 export function renderSwarmJoin(m: SwarmJoinModel): string {
-  if (m.role !== "manager" && m.role !== "worker") throw new Error(`role must be manager or worker (got ${JSON.stringify(m.role)})`);
+  if (m.role !== "manager" && m.role !== "worker")
+    throw new Error(`role must be manager or worker (got ${JSON.stringify(m.role)})`);
   const manager = checkAddr("managerAddr", m.managerAddr);
   const addr = checkAddr("advertiseAddr", m.advertiseAddr);
-  const foreign = m.role === "worker"
-    ? `  echo "this node is in another swarm (managers: $managers); leaving it to join ${manager}" >&2
+  const foreign =
+    m.role === "worker"
+      ? `  echo "this node is in another swarm (managers: $managers); leaving it to join ${manager}" >&2
   $DOCKER swarm leave --force >/dev/null`
-    : `  echo "this manager is in another swarm (managers: $managers), not the one of ${manager}; remove it from that swarm (docker swarm leave --force) and run pulumi up again" >&2
+      : `  echo "this manager is in another swarm (managers: $managers), not the one of ${manager}; remove it from that swarm (docker swarm leave --force) and run pulumi up again" >&2
   exit 3`;
   return `${preamble(m)}
 if [ "$state" = "active" ]; then
@@ -259,8 +272,14 @@ const ZONE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export function renderNodeLabels(m: NodeLabelsModel): string {
   if (m.nodes.length === 0) throw new Error("nodes must list at least one member to label");
   const lines = m.nodes.map(({ nodeId, zone }) => {
-    if (!NODE_ID.test(nodeId)) throw new Error(`nodes[].nodeId must be a swarm node ID or name (letters, digits, _ . -) (got ${JSON.stringify(nodeId)})`);
-    if (!ZONE_NAME.test(zone)) throw new Error(`nodes[].zone must be a zone name like eu-west-1a or az-b (got ${JSON.stringify(zone)})`);
+    if (!NODE_ID.test(nodeId))
+      throw new Error(
+        `nodes[].nodeId must be a swarm node ID or name (letters, digits, _ . -) (got ${JSON.stringify(nodeId)})`,
+      );
+    if (!ZONE_NAME.test(zone))
+      throw new Error(
+        `nodes[].zone must be a zone name like eu-west-1a or az-b (got ${JSON.stringify(zone)})`,
+      );
     return `$DOCKER node update --label-add ${NODE_ZONE_LABEL}=${zone} ${nodeId} >/dev/null\necho "${nodeId} ${zone}"`;
   });
   return `${preamble(m)}

@@ -40,7 +40,11 @@ export function declaration(k: ConfigKey): ConfigDeclaration {
   };
   // No default line means Pulumi itself refuses a stack that leaves the key unset.
   if (k.default !== undefined) {
-    d.default = Array.isArray(k.default) ? [...k.default] : k.type === "number" ? String(k.default) : (k.default as string | number | boolean);
+    d.default = Array.isArray(k.default)
+      ? [...k.default]
+      : k.type === "number"
+        ? String(k.default)
+        : (k.default as string | number | boolean);
   }
   // The CLI copies a project default into the stack config as a PLAIN value and then refuses it for a
   // `secret: true` key ("... must be encrypted as it's secret"), while a secret key without a default
@@ -75,7 +79,9 @@ export function replaceConfigBlock(pulumiYaml: string, block: string): string {
     }
   }
   const rest = lines.slice(end).join("\n");
-  return [...lines.slice(0, start), block.replace(/\n$/, ""), ...(rest ? ["", rest] : [""])].join("\n");
+  return [...lines.slice(0, start), block.replace(/\n$/, ""), ...(rest ? ["", rest] : [""])].join(
+    "\n",
+  );
 }
 
 export function formatDefault(k: ConfigKey): string {
@@ -91,14 +97,13 @@ function cell(text: string): string {
 /** The README config reference: one row per key, in CONFIG_KEYS order. */
 export function renderReadmeTable(keys: readonly ConfigKey[] = CONFIG_KEYS): string {
   const rows = keys.map(
-    (k) => `| \`${k.key}\` | ${k.type}${k.secret ? " (secret)" : ""} | ${cell(formatDefault(k))} | ${cell(k.description)} |`,
+    (k) =>
+      `| \`${k.key}\` | ${k.type}${k.secret ? " (secret)" : ""} | ${cell(formatDefault(k))} | ${cell(k.description)} |`,
   );
   // The README explains above the markers where the table comes from; only the table goes inside.
-  return [
-    "| Key | Type | Default | Description |",
-    "| --- | --- | --- | --- |",
-    ...rows,
-  ].join("\n");
+  return ["| Key | Type | Default | Description |", "| --- | --- | --- | --- |", ...rows].join(
+    "\n",
+  );
 }
 
 /** Replaces what lies between the README markers; undefined when the markers are missing. */
@@ -120,11 +125,18 @@ export function targets(): { targets: DocTarget[]; problems: string[] } {
   const out: DocTarget[] = [];
   const problems: string[] = [];
   const pulumiYaml = fs.readFileSync(PULUMI_YAML, "utf8");
-  out.push({ file: PULUMI_YAML, current: pulumiYaml, expected: replaceConfigBlock(pulumiYaml, renderConfigBlock()) });
+  out.push({
+    file: PULUMI_YAML,
+    current: pulumiYaml,
+    expected: replaceConfigBlock(pulumiYaml, renderConfigBlock()),
+  });
   if (fs.existsSync(README)) {
     const readme = fs.readFileSync(README, "utf8");
     const expected = replaceReadmeSection(readme, renderReadmeTable());
-    if (expected === undefined) problems.push(`README.md has no ${README_START} ... ${README_END} section for the config reference`);
+    if (expected === undefined)
+      problems.push(
+        `README.md has no ${README_START} ... ${README_END} section for the config reference`,
+      );
     else out.push({ file: README, current: readme, expected });
   }
   return { targets: out, problems };
@@ -145,7 +157,9 @@ function main(argv: readonly string[]): number {
   if (argv.includes("--check")) {
     const drifted = ts.filter((t) => t.current !== t.expected);
     for (const t of drifted) {
-      console.error(`${path.relative(ROOT, t.file)} is out of date with config/schema.ts; run \`npm run docs:config\``);
+      console.error(
+        `${path.relative(ROOT, t.file)} is out of date with config/schema.ts; run \`npm run docs:config\``,
+      );
     }
     return drifted.length === 0 && problems.length === 0 ? 0 : 1;
   }

@@ -23,7 +23,12 @@ export const BLOCK_END = "<!-- measurements:end -->";
 /** Files that carry the block (when they contain its markers). */
 export function blockFiles(root = ROOT): string[] {
   const docs = path.join(root, "docs");
-  const inDocs = fs.existsSync(docs) ? fs.readdirSync(docs).filter((f) => f.endsWith(".md")).map((f) => path.join(docs, f)) : [];
+  const inDocs = fs.existsSync(docs)
+    ? fs
+        .readdirSync(docs)
+        .filter((f) => f.endsWith(".md"))
+        .map((f) => path.join(docs, f))
+    : [];
   return [path.join(root, "README.md"), ...inDocs].filter((f) => fs.existsSync(f));
 }
 
@@ -48,7 +53,11 @@ export interface Row {
   readonly p50Ms: number;
   readonly p99Ms: number;
   /** Budgets the row was judged by (matrix rows), as matrix.json states them. */
-  readonly budget?: { readonly restoreSeconds: number | null; readonly maxFailed: number; readonly maxP99Ms: number };
+  readonly budget?: {
+    readonly restoreSeconds: number | null;
+    readonly maxFailed: number;
+    readonly maxP99Ms: number;
+  };
 }
 
 /** A recorded run, normalized from the lab's report: what the .md and the README block show. */
@@ -94,7 +103,8 @@ const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !
 const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
 const int = (v: unknown): number => num(v) ?? 0;
 /** A string field of a report, or `fallback` when it is absent or not text. */
-const str = (v: unknown, fallback: string): string => (typeof v === "string" ? v : typeof v === "number" ? String(v) : fallback);
+const str = (v: unknown, fallback: string): string =>
+  typeof v === "string" ? v : typeof v === "number" ? String(v) : fallback;
 
 function machineOf(lab: unknown): Machine | null {
   const m = isObj(lab) ? lab.machine : undefined;
@@ -111,7 +121,8 @@ function machineOf(lab: unknown): Machine | null {
 function settingsOf(lab: unknown): Obj {
   if (!isObj(lab)) return {};
   const out: Obj = {};
-  for (const [k, v] of Object.entries(lab)) if (k !== "machine" && (typeof v !== "object" || v === null)) out[k] = v;
+  for (const [k, v] of Object.entries(lab))
+    if (k !== "machine" && (typeof v !== "object" || v === null)) out[k] = v;
   return out;
 }
 
@@ -128,7 +139,15 @@ function matrixRow(s: Obj, pass: number): Row {
     failed: int(load.failed),
     p50Ms: int(load.p50Ms),
     p99Ms: int(load.p99Ms),
-    ...(b ? { budget: { restoreSeconds: num(b.restoreSeconds), maxFailed: int(b.maxFailed), maxP99Ms: int(b.maxP99Ms) } } : {}),
+    ...(b
+      ? {
+          budget: {
+            restoreSeconds: num(b.restoreSeconds),
+            maxFailed: int(b.maxFailed),
+            maxP99Ms: int(b.maxP99Ms),
+          },
+        }
+      : {}),
   };
 }
 
@@ -138,12 +157,27 @@ export function measurementOf(rec: RecordFile): Measurement {
     const passes = Array.isArray(rec.report) ? rec.report.filter(isObj) : [];
     if (passes.length === 0) throw new MeasurementError("the record holds no matrix pass", 4);
     const first = passes[0];
-    const rows = passes.flatMap((p, i) => (Array.isArray(p.scenarios) ? p.scenarios.filter(isObj).map((s) => matrixRow(s, int(p.pass) || i + 1)) : []));
+    const rows = passes.flatMap((p, i) =>
+      Array.isArray(p.scenarios)
+        ? p.scenarios.filter(isObj).map((s) => matrixRow(s, int(p.pass) || i + 1))
+        : [],
+    );
     const baseline = passes.flatMap((p, i) =>
       isObj(p.baseline)
         ? Object.entries(p.baseline)
             .filter((e): e is [string, Obj] => isObj(e[1]))
-            .map(([name, b]) => matrixRow({ name, passed: b.passed, restoreSeconds: b.restoreSeconds, detectSeconds: b.detectSeconds, load: { requests: b.requests, failed: b.failed } }, int(p.pass) || i + 1))
+            .map(([name, b]) =>
+              matrixRow(
+                {
+                  name,
+                  passed: b.passed,
+                  restoreSeconds: b.restoreSeconds,
+                  detectSeconds: b.detectSeconds,
+                  load: { requests: b.requests, failed: b.failed },
+                },
+                int(p.pass) || i + 1,
+              ),
+            )
         : [],
     );
     return {
@@ -186,7 +220,20 @@ export function measurementOf(rec: RecordFile): Measurement {
     passes: 1,
     passed: r.passed === true,
     rows: [row],
-    baseline: b ? [{ ...row, passed: true, restoreSeconds: num(b.restoreSeconds), detectSeconds: num(b.detectSeconds), requests: 0, failed: 0, p50Ms: 0, p99Ms: 0 }] : [],
+    baseline: b
+      ? [
+          {
+            ...row,
+            passed: true,
+            restoreSeconds: num(b.restoreSeconds),
+            detectSeconds: num(b.detectSeconds),
+            requests: 0,
+            failed: 0,
+            p50Ms: 0,
+            p99Ms: 0,
+          },
+        ]
+      : [],
   };
 }
 
@@ -207,7 +254,9 @@ export function machineLine(m: Machine | null, readAtRecord = false): string {
 
 function settingsLine(s: Readonly<Record<string, unknown>>): string {
   const e = Object.entries(s);
-  return e.length ? e.map(([k, v]) => `${k} ${String(v as string | number | boolean)}`).join(", ") : "not recorded";
+  return e.length
+    ? e.map(([k, v]) => `${k} ${String(v as string | number | boolean)}`).join(", ")
+    : "not recorded";
 }
 
 const by = <T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> => {
@@ -232,7 +281,9 @@ export function summaryTable(m: Measurement): string[] {
   }
   if (m.baseline.length) {
     for (const [name, rows] of by(m.baseline, (r) => r.scenario)) {
-      lines.push(`| ${name}, Docker's default timings | — | ${rows.map((r) => secs(r.restoreSeconds)).join(", ")} | ${rows.map((r) => secs(r.detectSeconds)).join(", ")} | — | — | — |`);
+      lines.push(
+        `| ${name}, Docker's default timings | — | ${rows.map((r) => secs(r.restoreSeconds)).join(", ")} | ${rows.map((r) => secs(r.detectSeconds)).join(", ")} | — | — | — |`,
+      );
     }
   }
   return lines;
@@ -264,14 +315,20 @@ export function renderRecordMd(m: Measurement, stem: string): string {
     "",
     "| pass | scenario | passed | restore (s) | detect (s) | requests | failed | p50 (ms) | p99 (ms) |",
     "|---|---|---|---|---|---|---|---|---|",
-    ...m.rows.map((r) => `| ${r.pass} | ${r.scenario} | ${r.passed ? "yes" : "no"} | ${secs(r.restoreSeconds)} | ${secs(r.detectSeconds)} | ${r.requests} | ${r.failed} | ${ms(r.p50Ms)} | ${ms(r.p99Ms)} |`),
+    ...m.rows.map(
+      (r) =>
+        `| ${r.pass} | ${r.scenario} | ${r.passed ? "yes" : "no"} | ${secs(r.restoreSeconds)} | ${secs(r.detectSeconds)} | ${r.requests} | ${r.failed} | ${ms(r.p50Ms)} | ${ms(r.p99Ms)} |`,
+    ),
     "",
   ];
   return lines.join("\n");
 }
 
 /** The block README.md and docs/*.md show: the newest record's summary, or that there is none. */
-export function renderBlock(latest: { m: Measurement; stem: string } | undefined, linkPrefix: string): string {
+export function renderBlock(
+  latest: { m: Measurement; stem: string } | undefined,
+  linkPrefix: string,
+): string {
   const history = `${linkPrefix}docs/measurements/README.md`;
   if (!latest) {
     return [
@@ -303,7 +360,9 @@ export function renderHistory(records: readonly { m: Measurement; stem: string }
   else {
     lines.push("| run | what | machine | verdict |", "|---|---|---|---|");
     for (const { m, stem } of [...records].reverse()) {
-      lines.push(`| [${stem}](${stem}.md) | ${headline(m)} | ${machineLine(m.machine, m.machineReadAtRecord)} | ${m.passed ? "passed" : "failed"} |`);
+      lines.push(
+        `| [${stem}](${stem}.md) | ${headline(m)} | ${machineLine(m.machine, m.machineReadAtRecord)} | ${m.passed ? "passed" : "failed"} |`,
+      );
     }
     lines.push("");
   }
@@ -324,7 +383,9 @@ const slug = (s: string) =>
 
 /** The record's file stem: date, machine, kind; `-2`, `-3` when taken. */
 export function recordStem(m: Measurement, taken: ReadonlySet<string>): string {
-  const machine = m.machine ? `${m.machine.cores}c-${slug(m.machine.cpuModel) || "cpu"}` : "unknown-machine";
+  const machine = m.machine
+    ? `${m.machine.cores}c-${slug(m.machine.cpuModel) || "cpu"}`
+    : "unknown-machine";
   const base = `${day(m.startedAt)}-${machine}-${m.kind}`;
   let stem = base;
   for (let i = 2; taken.has(stem); i++) stem = `${base}-${i}`;
@@ -343,27 +404,47 @@ export function readRun(reportDir: string, recordedAt: string, machine?: Machine
   const passes = path.join(reportDir, "matrix-passes.json");
   const drill = path.join(reportDir, "report.json");
   const lacks = (o: Obj) => machine !== undefined && !(isObj(o.lab) && isObj(o.lab.machine));
-  const withMachine = (o: Obj): Obj => (lacks(o) ? { ...o, lab: { ...(isObj(o.lab) ? o.lab : {}), machine } } : o);
+  const withMachine = (o: Obj): Obj =>
+    lacks(o) ? { ...o, lab: { ...(isObj(o.lab) ? o.lab : {}), machine } } : o;
   if (fs.existsSync(matrix)) {
     const last = readJson(matrix);
-    if (!isObj(last) || !Array.isArray(last.scenarios)) throw new MeasurementError(`${matrix} is not a matrix report (no scenarios)`, 4);
+    if (!isObj(last) || !Array.isArray(last.scenarios))
+      throw new MeasurementError(`${matrix} is not a matrix report (no scenarios)`, 4);
     const all = fs.existsSync(passes) ? readJson(passes) : undefined;
     const runs = isObj(all) && Array.isArray(all.passes) ? all.passes.filter(isObj) : [];
     // A matrix-passes.json left by an earlier run with --passes > 1 is not this run's.
     const same = runs.length > 0 && runs[runs.length - 1].startedAt === last.startedAt;
     const report = same ? runs : [last];
-    return { recordedAt, source: same ? [passes] : [matrix], kind: "matrix", report: report.map(withMachine), ...(report.some(lacks) ? { machineReadAt: "record" as const } : {}) };
+    return {
+      recordedAt,
+      source: same ? [passes] : [matrix],
+      kind: "matrix",
+      report: report.map(withMachine),
+      ...(report.some(lacks) ? { machineReadAt: "record" as const } : {}),
+    };
   }
   if (fs.existsSync(drill)) {
     const r = readJson(drill);
-    if (!isObj(r) || !isObj(r.load)) throw new MeasurementError(`${drill} is not a drill report (no load)`, 4);
-    return { recordedAt, source: [drill], kind: "drill", report: withMachine(r), ...(lacks(r) ? { machineReadAt: "record" as const } : {}) };
+    if (!isObj(r) || !isObj(r.load))
+      throw new MeasurementError(`${drill} is not a drill report (no load)`, 4);
+    return {
+      recordedAt,
+      source: [drill],
+      kind: "drill",
+      report: withMachine(r),
+      ...(lacks(r) ? { machineReadAt: "record" as const } : {}),
+    };
   }
-  throw new MeasurementError(`no matrix.json or report.json in ${reportDir}: run npm run lab -- matrix (or npm run lab) first, or pass --report-dir`, 4);
+  throw new MeasurementError(
+    `no matrix.json or report.json in ${reportDir}: run npm run lab -- matrix (or npm run lab) first, or pass --report-dir`,
+    4,
+  );
 }
 
 /** Every record in `dir`, oldest first (by start time, then name). */
-export function loadRecords(dir = MEASUREMENTS_DIR): { m: Measurement; stem: string; rec: RecordFile }[] {
+export function loadRecords(
+  dir = MEASUREMENTS_DIR,
+): { m: Measurement; stem: string; rec: RecordFile }[] {
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir)
@@ -387,7 +468,10 @@ export function replaceBlock(text: string, block: string): string | undefined {
 export function expectedFiles(root = ROOT): { file: string; expected: string }[] {
   const dir = path.join(root, "docs", "measurements");
   const records = loadRecords(dir);
-  const out = records.map(({ m, stem }) => ({ file: path.join(dir, `${stem}.md`), expected: renderRecordMd(m, stem) }));
+  const out = records.map(({ m, stem }) => ({
+    file: path.join(dir, `${stem}.md`),
+    expected: renderRecordMd(m, stem),
+  }));
   out.push({ file: path.join(dir, "README.md"), expected: renderHistory(records) });
   const latest = records[records.length - 1];
   for (const file of blockFiles(root)) {
@@ -401,7 +485,9 @@ export function expectedFiles(root = ROOT): { file: string; expected: string }[]
 
 export function stale(root = ROOT): string[] {
   return expectedFiles(root)
-    .filter(({ file, expected }) => !fs.existsSync(file) || fs.readFileSync(file, "utf8") !== expected)
+    .filter(
+      ({ file, expected }) => !fs.existsSync(file) || fs.readFileSync(file, "utf8") !== expected,
+    )
     .map(({ file }) => path.relative(root, file));
 }
 
@@ -417,15 +503,24 @@ export function writeAll(root = ROOT): string[] {
 }
 
 /** Copies the run in `reportDir` into docs/measurements/ and re-renders; returns the record's stem. */
-export function record(reportDir: string, o: { root?: string; now?: Date; machine?: Machine } = {}): string {
+export function record(
+  reportDir: string,
+  o: { root?: string; now?: Date; machine?: Machine } = {},
+): string {
   const root = o.root ?? ROOT;
   const dir = path.join(root, "docs", "measurements");
   const rec = readRun(reportDir, (o.now ?? new Date()).toISOString(), o.machine);
   const m = measurementOf(rec);
-  const taken = new Set(fs.existsSync(dir) ? fs.readdirSync(dir).map((f) => f.replace(/\.(json|md)$/, "")) : []);
+  const taken = new Set(
+    fs.existsSync(dir) ? fs.readdirSync(dir).map((f) => f.replace(/\.(json|md)$/, "")) : [],
+  );
   const stem = recordStem(m, taken);
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, `${stem}.json`), JSON.stringify({ ...rec, source: rec.source.map((s) => path.relative(root, s)) }, null, 2) + "\n");
+  fs.writeFileSync(
+    path.join(dir, `${stem}.json`),
+    JSON.stringify({ ...rec, source: rec.source.map((s) => path.relative(root, s)) }, null, 2) +
+      "\n",
+  );
   writeAll(root);
   return stem;
 }
@@ -444,7 +539,9 @@ export function blocks(root = ROOT): { file: string; text: string }[] {
     const text = fs.readFileSync(file, "utf8");
     const start = text.indexOf(BLOCK_START);
     const end = text.indexOf(BLOCK_END);
-    return start >= 0 && end > start ? [{ file: path.relative(root, file), text: text.slice(start + BLOCK_START.length, end) }] : [];
+    return start >= 0 && end > start
+      ? [{ file: path.relative(root, file), text: text.slice(start + BLOCK_START.length, end) }]
+      : [];
   });
 }
 
@@ -459,16 +556,22 @@ export function unbackedFigures(root = ROOT): string[] {
           .flatMap((f) => figures(fs.readFileSync(path.join(dir, f), "utf8")))
       : [],
   );
-  return blocks(root).flatMap(({ file, text }) => figures(text).filter((x) => !known.has(x)).map((x) => `${file}: ${x}`));
+  return blocks(root).flatMap(({ file, text }) =>
+    figures(text)
+      .filter((x) => !known.has(x))
+      .map((x) => `${file}: ${x}`),
+  );
 }
 
 async function main(argv: readonly string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (cmd === "--check") {
     const s = stale();
-    if (s.length) console.error(`stale: ${s.join(", ")}; regenerate with npm run measurements -- --write`);
+    if (s.length)
+      console.error(`stale: ${s.join(", ")}; regenerate with npm run measurements -- --write`);
     const u = unbackedFigures();
-    if (u.length) console.error(`figures no record under docs/measurements/ holds: ${u.join(", ")}`);
+    if (u.length)
+      console.error(`figures no record under docs/measurements/ holds: ${u.join(", ")}`);
     return s.length || u.length ? 1 : 0;
   }
   if (cmd === "--write") {
@@ -480,16 +583,25 @@ async function main(argv: readonly string[]): Promise<number> {
     let reportDir = path.join(ROOT, "lab-report");
     for (let i = 0; i < rest.length; i++) {
       if (rest[i] === "--report-dir" && rest[i + 1]) reportDir = path.resolve(rest[++i]);
-      else throw new MeasurementError(`unknown argument ${rest[i]}; usage: npm run measurements -- record [--report-dir DIR]`, 2);
+      else
+        throw new MeasurementError(
+          `unknown argument ${rest[i]}; usage: npm run measurements -- record [--report-dir DIR]`,
+          2,
+        );
     }
     // A report from before the lab recorded its machine: this is the machine it ran on, or say so.
     const { readMachine } = await import("../lab/machine");
     const machine = await readMachine().catch(() => undefined);
     const stem = record(reportDir, machine ? { machine } : {});
-    console.log(`recorded docs/measurements/${stem}.json and .md; README block and history rewritten`);
+    console.log(
+      `recorded docs/measurements/${stem}.json and .md; README block and history rewritten`,
+    );
     return 0;
   }
-  throw new MeasurementError("usage: npm run measurements -- record [--report-dir DIR] | --write | --check", 2);
+  throw new MeasurementError(
+    "usage: npm run measurements -- record [--report-dir DIR] | --write | --check",
+    2,
+  );
 }
 
 if (require.main === module) {

@@ -19,14 +19,27 @@ import { nfsStop } from "../lab/nfsOutage";
 import { parseArgs } from "../lab/settings";
 import { badUpdate, rollingUpdate } from "../lab/updateScenarios";
 
-const RUNNERS = { "rolling-update": rollingUpdate, "bad-update": badUpdate, "nfs-stop": nfsStop } as const;
+const RUNNERS = {
+  "rolling-update": rollingUpdate,
+  "bad-update": badUpdate,
+  "nfs-stop": nfsStop,
+} as const;
 type Name = keyof typeof RUNNERS;
 
 /** The script's own flags (util.parseArgs through base/argv.ts); each takes a value. */
-const FLAGS = { only: { type: "string" }, connections: { type: "string" }, out: { type: "string" } } as const satisfies FlagSpec;
+const FLAGS = {
+  only: { type: "string" },
+  connections: { type: "string" },
+  out: { type: "string" },
+} as const satisfies FlagSpec;
 
 /** Parses argv: the script's flags, then after `--` the lab's. Throws the one line to print (exit 2). */
-export function parse(argv: readonly string[]): { only: Name[]; connections: number; out: string; lab: string[] } {
+export function parse(argv: readonly string[]): {
+  only: Name[];
+  connections: number;
+  out: string;
+  lab: string[];
+} {
   const dash = argv.indexOf("--");
   const own = dash < 0 ? [...argv] : argv.slice(0, dash);
   const lab = dash < 0 ? [] : argv.slice(dash + 1);
@@ -40,12 +53,18 @@ export function parse(argv: readonly string[]): { only: Name[]; connections: num
     if (name === "only" && v) {
       only = v.split(",") as Name[];
       const bad = only.filter((n) => !(n in RUNNERS));
-      if (bad.length) throw new Error(`--only: unknown scenario ${bad.join(", ")}; choose from ${Object.keys(RUNNERS).join(", ")}`);
-    } else if (name === "connections" && v && /^\d+$/.test(v) && Number(v) >= 1) connections = Number(v);
+      if (bad.length)
+        throw new Error(
+          `--only: unknown scenario ${bad.join(", ")}; choose from ${Object.keys(RUNNERS).join(", ")}`,
+        );
+    } else if (name === "connections" && v && /^\d+$/.test(v) && Number(v) >= 1)
+      connections = Number(v);
     else if (name === "out" && v) out = v;
     else {
       const [flag, next] = [own[w.index], own[w.index + 1]];
-      throw new Error(`unknown or incomplete flag ${flag}${next ? ` ${next}` : ""}; use --only a,b --connections N --out FILE [-- lab flags]`);
+      throw new Error(
+        `unknown or incomplete flag ${flag}${next ? ` ${next}` : ""}; use --only a,b --connections N --out FILE [-- lab flags]`,
+      );
     }
   }
   return { only, connections, out, lab };
@@ -53,7 +72,9 @@ export function parse(argv: readonly string[]): { only: Name[]; connections: num
 
 function summary(r: ScenarioResult): string {
   const d = r.detail ?? {};
-  const figure = ["updateSeconds", "rollbackSeconds", "linesLost"].filter((k) => k in d).map((k) => `${k} ${JSON.stringify(d[k])}`);
+  const figure = ["updateSeconds", "rollbackSeconds", "linesLost"]
+    .filter((k) => k in d)
+    .map((k) => `${k} ${JSON.stringify(d[k])}`);
   return (
     `${r.passed ? "✔" : "✘"} ${r.name}: ${r.load.requests} requests, ${r.load.failed} failed, p50 ${r.load.p50Ms} ms, ` +
     `p99 ${r.load.p99Ms} ms, resent ${r.load.resent}${figure.length ? `, ${figure.join(", ")}` : ""}` +
@@ -82,7 +103,10 @@ async function main(guard: SignalGuard): Promise<number> {
     for (const m of r.marks ?? []) log(`  t=${m.t} s  ${m.label}`);
   }
   fs.mkdirSync(path.dirname(o.out), { recursive: true });
-  fs.writeFileSync(o.out, JSON.stringify({ connections: o.connections, scenarios: results }, null, 2) + "\n");
+  fs.writeFileSync(
+    o.out,
+    JSON.stringify({ connections: o.connections, scenarios: results }, null, 2) + "\n",
+  );
   log(`wrote ${o.out}`);
   return results.every((r) => r.passed) ? 0 : 1;
 }

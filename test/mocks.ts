@@ -47,8 +47,14 @@ const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 
 /** The AMI ids the mocked lookup answers, per release: x86_64 (Canonical amd64) and arm64 (Graviton). */
-export const MOCK_AMIS: Readonly<Record<UbuntuRelease, string>> = { "24.04": "ami-0123456789abcdef0", "26.04": "ami-0a1b2c3d4e5f60718" };
-export const MOCK_ARM64_AMIS: Readonly<Record<UbuntuRelease, string>> = { "24.04": "ami-0fedcba9876543210", "26.04": "ami-0f1e2d3c4b5a69788" };
+export const MOCK_AMIS: Readonly<Record<UbuntuRelease, string>> = {
+  "24.04": "ami-0123456789abcdef0",
+  "26.04": "ami-0a1b2c3d4e5f60718",
+};
+export const MOCK_ARM64_AMIS: Readonly<Record<UbuntuRelease, string>> = {
+  "24.04": "ami-0fedcba9876543210",
+  "26.04": "ami-0f1e2d3c4b5a69788",
+};
 
 const ALLOWED_INVOKES: Record<string, (inputs: any) => Record<string, any>> = {
   "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({
@@ -61,16 +67,27 @@ const ALLOWED_INVOKES: Record<string, (inputs: any) => Record<string, any>> = {
     // The image name and the architecture filter must agree (Canonical names x86_64 "amd64").
     const arch = filters.find((f) => f.name === "architecture")?.values[0] ?? "x86_64";
     const named = filters.find((f) => f.name === "name")?.values[0] ?? "";
-    const release = (Object.keys(MOCK_AMIS) as UbuntuRelease[]).find((r) => named === ubuntuAmiNamePattern(r, arch as "x86_64" | "arm64"));
-    if (!release || JSON.stringify(inputs.owners) !== JSON.stringify([CANONICAL_OWNER_ID])) throw new Error(`unexpected AMI lookup ${JSON.stringify(filters)}`);
+    const release = (Object.keys(MOCK_AMIS) as UbuntuRelease[]).find(
+      (r) => named === ubuntuAmiNamePattern(r, arch as "x86_64" | "arm64"),
+    );
+    if (!release || JSON.stringify(inputs.owners) !== JSON.stringify([CANONICAL_OWNER_ID]))
+      throw new Error(`unexpected AMI lookup ${JSON.stringify(filters)}`);
     return {
       id: (arch === "arm64" ? MOCK_ARM64_AMIS : MOCK_AMIS)[release],
       name: named.replace("ubuntu/images/hvm-ssd-gp3/", "").replace("*", "20261101"),
     };
   },
   // The edge pair's IAM policy builds the Elastic IP's ARN (arn:<partition>:ec2:<region>:<account>:elastic-ip/<id>).
-  "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" }),
-  "aws:index/getRegion:getRegion": () => ({ region: "eu-west-1", name: "eu-west-1", id: "eu-west-1" }),
+  "aws:index/getPartition:getPartition": () => ({
+    partition: "aws",
+    dnsSuffix: "amazonaws.com",
+    id: "aws",
+  }),
+  "aws:index/getRegion:getRegion": () => ({
+    region: "eu-west-1",
+    name: "eu-west-1",
+    id: "eu-west-1",
+  }),
   "aws:index/getCallerIdentity:getCallerIdentity": () => ({
     accountId: "123456789012",
     arn: "arn:aws:iam::123456789012:user/mock",
@@ -78,8 +95,12 @@ const ALLOWED_INVOKES: Record<string, (inputs: any) => Record<string, any>> = {
     id: "123456789012",
   }),
   "tls:index/getPublicKey:getPublicKey": (inputs) => {
-    if (!String(inputs.privateKeyOpenssh).includes("PRIVATE KEY")) throw new Error("getPublicKey without a key");
-    return { publicKeyOpenssh: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIConfigured configured", algorithm: "ED25519" };
+    if (!String(inputs.privateKeyOpenssh).includes("PRIVATE KEY"))
+      throw new Error("getPublicKey without a key");
+    return {
+      publicKeyOpenssh: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIConfigured configured",
+      algorithm: "ED25519",
+    };
   },
 };
 
@@ -94,9 +115,13 @@ function describeInstance(
   instanceId: string,
   moved: Readonly<Record<string, string>> = {},
 ): Record<string, any> {
-  const instance = resources.find((r) => r.type === "aws:ec2/instance:Instance" && r.id === instanceId);
+  const instance = resources.find(
+    (r) => r.type === "aws:ec2/instance:Instance" && r.id === instanceId,
+  );
   if (!instance) throw new Error(`getInstance: no instance ${instanceId} was registered`);
-  const eip = resources.find((r) => r.type === "aws:ec2/eip:Eip" && r.inputs.instance === instanceId);
+  const eip = resources.find(
+    (r) => r.type === "aws:ec2/eip:Eip" && r.inputs.instance === instanceId,
+  );
   return {
     id: instanceId,
     instanceId,
@@ -152,7 +177,12 @@ function ip(n: number, base: string): string {
   return `${base}.${Math.floor(n / 250)}.${(n % 250) + 4}`;
 }
 
-function state(type: string, name: string, inputs: Record<string, any>, n: number): Record<string, any> {
+function state(
+  type: string,
+  name: string,
+  inputs: Record<string, any>,
+  n: number,
+): Record<string, any> {
   switch (type) {
     case "aws:ec2/instance:Instance":
       return {
@@ -174,21 +204,43 @@ function state(type: string, name: string, inputs: Record<string, any>, n: numbe
     }
     case "aws:efs/mountTarget:MountTarget":
       // The address is the mount target's ENI in its subnet; the zone is the subnet's (not known here).
-      return { ...inputs, ipAddress: ip(n, "10.42"), dnsName: `${inputs.fileSystemId}.efs.eu-west-1.amazonaws.com` };
+      return {
+        ...inputs,
+        ipAddress: ip(n, "10.42"),
+        dnsName: `${inputs.fileSystemId}.efs.eu-west-1.amazonaws.com`,
+      };
     case "random:index/randomId:RandomId":
-      return { ...inputs, hex: createHash("sha256").update(name).digest("hex").slice(0, 2 * inputs.byteLength), b64Std: "", b64Url: "", dec: "" };
+      return {
+        ...inputs,
+        hex: createHash("sha256")
+          .update(name)
+          .digest("hex")
+          .slice(0, 2 * inputs.byteLength),
+        b64Std: "",
+        b64Url: "",
+        dec: "",
+      };
     case "aws:ec2/keyPair:KeyPair":
-      return { ...inputs, keyName: inputs.keyName ?? `${name}-kp`, arn: `arn:aws:ec2:::key-pair/${name}` };
+      return {
+        ...inputs,
+        keyName: inputs.keyName ?? `${name}-kp`,
+        arn: `arn:aws:ec2:::key-pair/${name}`,
+      };
     case "tls:index/privateKey:PrivateKey":
       return {
         ...inputs,
-        privateKeyOpenssh: "-----BEGIN OPENSSH PRIVATE KEY-----\nGENERATED\n-----END OPENSSH PRIVATE KEY-----\n",
+        privateKeyOpenssh:
+          "-----BEGIN OPENSSH PRIVATE KEY-----\nGENERATED\n-----END OPENSSH PRIVATE KEY-----\n",
         publicKeyOpenssh: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGenerated generated",
       };
     case "command:remote:Command": {
       const create = String(inputs.create ?? "");
       const token = /join-token -q (manager|worker)/.exec(create);
-      const stdout = token ? `SWMTKN-1-mock-${token[1]}-token\n` : create.includes("swarm ") ? `node-${name}\n` : "";
+      const stdout = token
+        ? `SWMTKN-1-mock-${token[1]}-token\n`
+        : create.includes("swarm ")
+          ? `node-${name}\n`
+          : "";
       return { ...inputs, stdout, stderr: "" };
     }
     case "command:local:Command":
@@ -200,7 +252,10 @@ function state(type: string, name: string, inputs: Record<string, any>, n: numbe
 }
 
 /** Every key of a stack file, namespaced as written, values as `pulumi config` passes them (strings). */
-export function stackFile(stack: string, file = path.join(__dirname, "..", "stacks", `Pulumi.${stack}.yaml`)): Record<string, string> {
+export function stackFile(
+  stack: string,
+  file = path.join(__dirname, "..", "stacks", `Pulumi.${stack}.yaml`),
+): Record<string, string> {
   const doc = parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(doc.config ?? {})) {
@@ -268,9 +323,15 @@ export async function runProgram(
         const n = seq++;
         const inputs = unwrapSecrets(args.inputs);
         let st = state(args.type, args.name, inputs, n);
-        if (args.type === "command:local:Command" && String(inputs.create ?? "").includes("cli/chaos.ts")) {
+        if (
+          args.type === "command:local:Command" &&
+          String(inputs.create ?? "").includes("cli/chaos.ts")
+        ) {
           // The ChaosCheck runs the real CLI and drill core against a scripted swarm (test/chaos/chaosRunner.ts).
-          st = { ...st, stdout: await chaosRunner(String(inputs.create), String(inputs.stdin ?? "")) };
+          st = {
+            ...st,
+            stdout: await chaosRunner(String(inputs.create), String(inputs.stdin ?? "")),
+          };
         }
         const id = mockId(args.type, args.name);
         const d = deps.get(args.name);
@@ -297,7 +358,10 @@ export async function runProgram(
           return describeInstance(resources, String(args.inputs.instanceId), opts.livePublicIps);
         }
         const fn = ALLOWED_INVOKES[args.token];
-        if (!fn) throw new Error(`unmocked invoke ${args.token}: add it to test/mocks.ts only if the program really needs it`);
+        if (!fn)
+          throw new Error(
+            `unmocked invoke ${args.token}: add it to test/mocks.ts only if the program really needs it`,
+          );
         invokes.push(args.token);
         return fn(args.inputs);
       },
@@ -334,10 +398,16 @@ export async function runProgram(
 
   const config: Record<string, string> = { "aws:region": "eu-west-1" };
   const project = opts.program?.project ?? "swarm-ha";
-  for (const [k, v] of Object.entries({ ...stackFile(stack, opts.program?.stackFile), ...overrides })) {
+  for (const [k, v] of Object.entries({
+    ...stackFile(stack, opts.program?.stackFile),
+    ...overrides,
+  })) {
     config[k.includes(":") ? k : `${project}:${k}`] = v;
   }
-  pulumi.runtime.setAllConfig(config, Object.keys(config).filter((k) => k.endsWith(":sshPrivateKey")));
+  pulumi.runtime.setAllConfig(
+    config,
+    Object.keys(config).filter((k) => k.endsWith(":sshPrivateKey")),
+  );
   // The program writes the Docker provider's key file under ~/.ssh: keep it out of the real home.
   process.env.HOME = fs.mkdtempSync(path.join(os.tmpdir(), "swarm-ha-home-"));
 
@@ -360,7 +430,8 @@ export async function runProgram(
     byType: (type) => resources.filter((r) => r.type === type),
     one: (name) => {
       const found = resources.filter((r) => r.name === name);
-      if (found.length !== 1) throw new Error(`expected one resource named ${name}, found ${found.length}`);
+      if (found.length !== 1)
+        throw new Error(`expected one resource named ${name}, found ${found.length}`);
       return found[0];
     },
   };

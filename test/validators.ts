@@ -6,14 +6,24 @@
  * on a workstation without them to skip those tests instead; the skip carries the same reason.
  */
 import { spawnSync } from "node:child_process";
-import { accessSync, constants, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  accessSync,
+  constants,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 
 export type ValidatorName = "nginx" | "shellcheck" | "cloud-init" | "keepalived";
 
 /** Binary and the Debian package that provides it (`.ci/run` installs all four). */
-export const VALIDATORS: Readonly<Record<ValidatorName, { readonly bin: string; readonly debianPackage: string }>> = {
+export const VALIDATORS: Readonly<
+  Record<ValidatorName, { readonly bin: string; readonly debianPackage: string }>
+> = {
   nginx: { bin: "nginx", debianPackage: "nginx-light" },
   shellcheck: { bin: "shellcheck", debianPackage: "shellcheck" },
   "cloud-init": { bin: "cloud-init", debianPackage: "cloud-init" },
@@ -36,7 +46,12 @@ export interface SkipContext {
 
 /** Looks a binary up on PATH and in the sbin directories a non-login PATH often lacks. */
 export function findBinary(bin: string): string | undefined {
-  const dirs = [...(process.env.PATH ?? "").split(delimiter), "/usr/local/sbin", "/usr/sbin", "/sbin"];
+  const dirs = [
+    ...(process.env.PATH ?? "").split(delimiter),
+    "/usr/local/sbin",
+    "/usr/sbin",
+    "/sbin",
+  ];
   for (const dir of dirs) {
     if (!dir) continue;
     const candidate = join(dir, bin);
@@ -90,8 +105,13 @@ function withTempFile<T>(fileName: string, content: string, fn: (path: string) =
 
 function run(bin: string, args: readonly string[]): ValidationResult {
   const r = spawnSync(bin, args, { encoding: "utf8", timeout: 20_000 });
-  if (r.error) return { ok: false, status: null, output: `${bin} could not run: ${r.error.message}` };
-  return { ok: r.status === 0, status: r.status, output: `${r.stdout ?? ""}${r.stderr ?? ""}`.trim() };
+  if (r.error)
+    return { ok: false, status: null, output: `${bin} could not run: ${r.error.message}` };
+  return {
+    ok: r.status === 0,
+    status: r.status,
+    output: `${r.stdout ?? ""}${r.stderr ?? ""}`.trim(),
+  };
 }
 
 /**
@@ -112,7 +132,9 @@ export function shellcheck(ctx: SkipContext, script: string): ValidationResult {
 /** `cloud-init schema --config-file` on a #cloud-config document. */
 export function cloudInitSchema(ctx: SkipContext, userData: string): ValidationResult {
   const bin = requireValidator(ctx, "cloud-init");
-  return withTempFile("user-data.yaml", userData, (path) => run(bin, ["schema", "--config-file", path]));
+  return withTempFile("user-data.yaml", userData, (path) =>
+    run(bin, ["schema", "--config-file", path]),
+  );
 }
 
 /** `keepalived -t -f <file>` (config test only; nothing is started). */
@@ -124,7 +146,9 @@ export function keepalivedTest(ctx: SkipContext, conf: string): ValidationResult
 /** Throws with the validator's own output when it rejects the text, so the failure says why. */
 export function assertValid(what: string, result: ValidationResult): void {
   if (!result.ok) {
-    throw new Error(`${what} was rejected by its validator (exit ${result.status}):\n${result.output}`);
+    throw new Error(
+      `${what} was rejected by its validator (exit ${result.status}):\n${result.output}`,
+    );
   }
 }
 
@@ -138,7 +162,10 @@ export function vrrpTestInterface(): string | undefined {
   const IFF_MULTICAST = 0x1000;
   try {
     for (const name of readdirSync("/sys/class/net").sort()) {
-      const flags = Number.parseInt(readFileSync(`/sys/class/net/${name}/flags`, "utf8").trim(), 16);
+      const flags = Number.parseInt(
+        readFileSync(`/sys/class/net/${name}/flags`, "utf8").trim(),
+        16,
+      );
       if (!(flags & IFF_LOOPBACK) && flags & IFF_MULTICAST) return name;
     }
   } catch {
@@ -151,7 +178,9 @@ export function vrrpTestInterface(): string | undefined {
 export function xmllint(xml: string): void {
   const r = spawnSync("xmllint", ["--noout", "-"], { input: xml, encoding: "utf8" });
   if (r.error && (r.error as NodeJS.ErrnoException).code === "ENOENT") {
-    throw new Error("xmllint is not installed: apt-get install -y libxml2-utils (the package .ci/run installs)");
+    throw new Error(
+      "xmllint is not installed: apt-get install -y libxml2-utils (the package .ci/run installs)",
+    );
   }
   if (r.status !== 0) throw new Error(`xmllint rejected the SVG: ${r.stderr || r.error?.message}`);
 }
@@ -177,9 +206,29 @@ export function validateInImage(image: string, tool: InImageTool, conf: string):
       : "cat > /tmp/keepalived.conf && exec keepalived -t -f /tmp/keepalived.conf";
   const r = spawnSync(
     "docker",
-    ["run", "--rm", "-i", "--label", VALIDATE_LABEL, "--entrypoint", "/usr/bin/sh", image, "-c", check],
+    [
+      "run",
+      "--rm",
+      "-i",
+      "--label",
+      VALIDATE_LABEL,
+      "--entrypoint",
+      "/usr/bin/sh",
+      image,
+      "-c",
+      check,
+    ],
     { input: conf, encoding: "utf8", timeout: 60_000 },
   );
-  if (r.error) return { ok: false, status: null, output: `docker run ${image} could not run: ${r.error.message}` };
-  return { ok: r.status === 0, status: r.status, output: `${r.stdout ?? ""}${r.stderr ?? ""}`.trim() };
+  if (r.error)
+    return {
+      ok: false,
+      status: null,
+      output: `docker run ${image} could not run: ${r.error.message}`,
+    };
+  return {
+    ok: r.status === 0,
+    status: r.status,
+    output: `${r.stdout ?? ""}${r.stderr ?? ""}`.trim(),
+  };
 }

@@ -23,7 +23,15 @@ import { TAG_DEPLOYMENT, TAG_PROJECT, TAG_ROLE, TAG_STACK } from "../../base/tag
 import { HOLDER_MARKER_ADDRESS, KEEPALIVED_PATHS } from "../../renderers/keepalived";
 import { nodeFromEngine, taskFromEngine } from "../engineApi";
 import { answers } from "../load/probe";
-import type { EdgeObserver, NodeInfo, NodeRole, NodeStopper, PlacementInfo, PlacementObserver, TaskInfo } from "../types";
+import type {
+  EdgeObserver,
+  NodeInfo,
+  NodeRole,
+  NodeStopper,
+  PlacementInfo,
+  PlacementObserver,
+  TaskInfo,
+} from "../types";
 
 // ---------------------------------------------------------------------------------------------
 // Stack outputs
@@ -75,13 +83,24 @@ export class OutputsError extends Error {
 
 const SECRET_PLACEHOLDER = "[secret]";
 
-function field<T>(o: Record<string, unknown>, key: string, check: (v: unknown) => v is T, expected: string): T {
+function field<T>(
+  o: Record<string, unknown>,
+  key: string,
+  check: (v: unknown) => v is T,
+  expected: string,
+): T {
   const v = o[key];
   if (v === SECRET_PLACEHOLDER) {
-    throw new OutputsError(key, "is a hidden secret; read the outputs with `pulumi stack output --json --show-secrets`");
+    throw new OutputsError(
+      key,
+      "is a hidden secret; read the outputs with `pulumi stack output --json --show-secrets`",
+    );
   }
   if (!check(v)) {
-    throw new OutputsError(key, `${v === undefined ? "is missing" : `must be ${expected} (got ${JSON.stringify(v)})`}; is the stack deployed with this version of swarm-ha?`);
+    throw new OutputsError(
+      key,
+      `${v === undefined ? "is missing" : `must be ${expected} (got ${JSON.stringify(v)})`}; is the stack deployed with this version of swarm-ha?`,
+    );
   }
   return v;
 }
@@ -90,17 +109,37 @@ const isStr = (v: unknown): v is string => typeof v === "string" && v.length > 0
 const isNum = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 const isBool = (v: unknown): v is boolean => typeof v === "boolean";
 const isStrArr = (v: unknown): v is string[] => Array.isArray(v) && v.every(isStr);
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
 
 /** Validates the JSON `pulumi stack output --json --show-secrets` prints. */
 export function parseStackOutputs(json: unknown): StackOutputs {
-  if (!isObj(json)) throw new OutputsError("(root)", "must be a JSON object as printed by `pulumi stack output --json --show-secrets`");
-  const nodesRaw = field(json, "nodes", (v): v is unknown[] => Array.isArray(v) && v.length > 0, "a non-empty list");
+  if (!isObj(json))
+    throw new OutputsError(
+      "(root)",
+      "must be a JSON object as printed by `pulumi stack output --json --show-secrets`",
+    );
+  const nodesRaw = field(
+    json,
+    "nodes",
+    (v): v is unknown[] => Array.isArray(v) && v.length > 0,
+    "a non-empty list",
+  );
   const nodes = nodesRaw.map((n, i): StackNode => {
     if (!isObj(n)) throw new OutputsError(`nodes[${i}]`, "must be an object");
-    const role = field(n, "role", (v): v is NodeRole => v === "manager" || v === "worker", '"manager" or "worker"');
-    const instanceId = field(n, "instanceId", (v): v is string => isStr(v) && INSTANCE_ID.test(v), "an EC2 instance id like i-0123456789abcdef0");
+    const role = field(
+      n,
+      "role",
+      (v): v is NodeRole => v === "manager" || v === "worker",
+      '"manager" or "worker"',
+    );
+    const instanceId = field(
+      n,
+      "instanceId",
+      (v): v is string => isStr(v) && INSTANCE_ID.test(v),
+      "an EC2 instance id like i-0123456789abcdef0",
+    );
     return {
       name: field(n, "name", isStr, "a host name"),
       role,
@@ -112,14 +151,20 @@ export function parseStackOutputs(json: unknown): StackOutputs {
   });
   const names = new Set<string>();
   for (const n of nodes) {
-    if (names.has(n.name)) throw new OutputsError("nodes", `name "${n.name}" appears twice; each node name must be unique (the drill would touch the wrong instance)`);
+    if (names.has(n.name))
+      throw new OutputsError(
+        "nodes",
+        `name "${n.name}" appears twice; each node name must be unique (the drill would touch the wrong instance)`,
+      );
     names.add(n.name);
   }
   const tags = field(json, "stackTags", isObj, "an object { project, stack }");
   const serviceName = field(json, "serviceName", isStr, "the swarm service name");
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(serviceName)) throw new OutputsError("serviceName", `"${serviceName}" is not a swarm service name`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(serviceName))
+    throw new OutputsError("serviceName", `"${serviceName}" is not a swarm service name`);
   const sshUser = field(json, "sshUser", isStr, "a login name");
-  if (!/^[a-z_][a-z0-9_-]*$/.test(sshUser)) throw new OutputsError("sshUser", `"${sshUser}" is not a login name`);
+  if (!/^[a-z_][a-z0-9_-]*$/.test(sshUser))
+    throw new OutputsError("sshUser", `"${sshUser}" is not a login name`);
   return {
     url: field(json, "url", isStr, "the entry point URL"),
     region: field(json, "region", isStr, "an AWS region"),
@@ -127,15 +172,35 @@ export function parseStackOutputs(json: unknown): StackOutputs {
     managerAddresses: field(json, "managerAddresses", isStrArr, "a list of addresses"),
     nodes,
     edgeInstanceIds: isStrArr(json.edgeInstanceIds) ? json.edgeInstanceIds : [],
-    ...(isStr(json.edgeEipAllocationId) && /^eipalloc-[0-9a-f]+$/.test(json.edgeEipAllocationId) ? { edgeEipAllocationId: json.edgeEipAllocationId } : {}),
+    ...(isStr(json.edgeEipAllocationId) && /^eipalloc-[0-9a-f]+$/.test(json.edgeEipAllocationId)
+      ? { edgeEipAllocationId: json.edgeEipAllocationId }
+      : {}),
     serviceName,
     replicas: field(json, "replicas", isNum, "a number"),
     managersRunTasks: field(json, "managersRunTasks", isBool, "true or false"),
     sshUser,
-    sshPrivateKey: field(json, "sshPrivateKey", (v): v is string => isStr(v) && v.includes("PRIVATE KEY"), "an OpenSSH/PEM private key"),
-    stackTags: { project: field(tags, "project", isStr, "a project name"), stack: field(tags, "stack", isStr, "a stack name") },
-    vpcId: field(json, "vpcId", (v): v is string => isStr(v) && /^vpc-[0-9a-f]{8,17}$/.test(v), "a VPC id like vpc-0123456789abcdef0"),
-    deploymentId: field(json, "deploymentId", (v): v is string => isStr(v) && /^[A-Za-z0-9._-]{6,64}$/.test(v), "the deployment's unique id"),
+    sshPrivateKey: field(
+      json,
+      "sshPrivateKey",
+      (v): v is string => isStr(v) && v.includes("PRIVATE KEY"),
+      "an OpenSSH/PEM private key",
+    ),
+    stackTags: {
+      project: field(tags, "project", isStr, "a project name"),
+      stack: field(tags, "stack", isStr, "a stack name"),
+    },
+    vpcId: field(
+      json,
+      "vpcId",
+      (v): v is string => isStr(v) && /^vpc-[0-9a-f]{8,17}$/.test(v),
+      "a VPC id like vpc-0123456789abcdef0",
+    ),
+    deploymentId: field(
+      json,
+      "deploymentId",
+      (v): v is string => isStr(v) && /^[A-Za-z0-9._-]{6,64}$/.test(v),
+      "the deployment's unique id",
+    ),
   };
 }
 
@@ -144,7 +209,9 @@ export function parseStackOutputs(json: unknown): StackOutputs {
 
 /** The part of EC2Client the stopper uses; tests pass a fake. */
 export interface Ec2Api {
-  send(command: DescribeInstancesCommand | StopInstancesCommand | StartInstancesCommand): Promise<unknown>;
+  send(
+    command: DescribeInstancesCommand | StopInstancesCommand | StartInstancesCommand,
+  ): Promise<unknown>;
 }
 
 // The same keys the components tag every resource with (base/tags.ts has no Pulumi imports).
@@ -174,7 +241,11 @@ export class Ec2Stopper implements NodeStopper {
   ) {
     this.byName = new Map();
     for (const n of outputs.nodes) {
-      if (this.byName.has(n.name)) throw new OutputsError("nodes", `name "${n.name}" appears twice; each node name must be unique`);
+      if (this.byName.has(n.name))
+        throw new OutputsError(
+          "nodes",
+          `name "${n.name}" appears twice; each node name must be unique`,
+        );
       this.byName.set(n.name, n);
     }
   }
@@ -183,14 +254,30 @@ export class Ec2Stopper implements NodeStopper {
   async guard(target: string): Promise<string> {
     const node = this.byName.get(target);
     if (!node) {
-      throw new Error(`refusing to touch ${target}: it is not a node of stack ${this.outputs.stackTags.stack} (known: ${[...this.byName.keys()].join(", ")})`);
+      throw new Error(
+        `refusing to touch ${target}: it is not a node of stack ${this.outputs.stackTags.stack} (known: ${[...this.byName.keys()].join(", ")})`,
+      );
     }
-    const out = (await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: [node.instanceId] }))) as {
-      Reservations?: Array<{ Instances?: Array<{ InstanceId?: string; VpcId?: string; Tags?: Array<{ Key?: string; Value?: string }> }> }>;
+    const out = (await this.ec2.send(
+      new DescribeInstancesCommand({ InstanceIds: [node.instanceId] }),
+    )) as {
+      Reservations?: Array<{
+        Instances?: Array<{
+          InstanceId?: string;
+          VpcId?: string;
+          Tags?: Array<{ Key?: string; Value?: string }>;
+        }>;
+      }>;
     };
-    const instances = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).filter((i) => i.InstanceId === node.instanceId);
-    if (instances.length !== 1) throw new Error(`refusing to touch ${target}: instance ${node.instanceId} was not found`);
-    const refuse = (why: string) => new Error(`refusing to touch ${target} (${node.instanceId}): ${why}; the drill only touches this deployment's instances`);
+    const instances = (out.Reservations ?? [])
+      .flatMap((r) => r.Instances ?? [])
+      .filter((i) => i.InstanceId === node.instanceId);
+    if (instances.length !== 1)
+      throw new Error(`refusing to touch ${target}: instance ${node.instanceId} was not found`);
+    const refuse = (why: string) =>
+      new Error(
+        `refusing to touch ${target} (${node.instanceId}): ${why}; the drill only touches this deployment's instances`,
+      );
     const tags = new Map((instances[0].Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
     // The outputs file may have been edited: every value is checked against the instance itself,
     // and the deployment tag and the VPC tell two stacks of the same name apart.
@@ -201,10 +288,15 @@ export class Ec2Stopper implements NodeStopper {
       [TAG_DEPLOYMENT, this.outputs.deploymentId],
     ];
     for (const [k, v] of want) {
-      if (tags.get(k) !== v) throw refuse(`tag ${k} is ${tags.has(k) ? JSON.stringify(tags.get(k)) : "missing"}, expected ${JSON.stringify(v)}`);
+      if (tags.get(k) !== v)
+        throw refuse(
+          `tag ${k} is ${tags.has(k) ? JSON.stringify(tags.get(k)) : "missing"}, expected ${JSON.stringify(v)}`,
+        );
     }
     if (instances[0].VpcId !== this.outputs.vpcId) {
-      throw refuse(`it is in ${instances[0].VpcId ?? "no VPC"}, not the stack's ${this.outputs.vpcId}`);
+      throw refuse(
+        `it is in ${instances[0].VpcId ?? "no VPC"}, not the stack's ${this.outputs.vpcId}`,
+      );
     }
     return node.instanceId;
   }
@@ -241,7 +333,13 @@ export class Ec2Stopper implements NodeStopper {
 
 /** Balancer names the components give the pair's instances (components/edge.ts: `edge-<i>`). */
 export function edgeNodes(o: Pick<StackOutputs, "edgeInstanceIds">): StackNode[] {
-  return o.edgeInstanceIds.map((instanceId, i) => ({ name: `edge-${i}`, role: "edge" as const, instanceId, privateIp: "", publicIp: "" }));
+  return o.edgeInstanceIds.map((instanceId, i) => ({
+    name: `edge-${i}`,
+    role: "edge" as const,
+    instanceId,
+    privateIp: "",
+    publicIp: "",
+  }));
 }
 
 /** The part of EC2Client the edge observer uses. */
@@ -296,7 +394,10 @@ export class Ec2EdgeObserver implements EdgeObserver {
     private readonly opts: Ec2EdgeObserverOptions = {},
   ) {
     if (!outputs.edgeEipAllocationId) {
-      throw new OutputsError("edgeEipAllocationId", "is missing; the balancer drill needs the pair's Elastic IP (edge.nodes=2, deployed with this version of swarm-ha)");
+      throw new OutputsError(
+        "edgeEipAllocationId",
+        "is missing; the balancer drill needs the pair's Elastic IP (edge.nodes=2, deployed with this version of swarm-ha)",
+      );
     }
     this.byId = new Map(edgeNodes(outputs).map((n) => [n.instanceId, n.name]));
   }
@@ -307,13 +408,23 @@ export class Ec2EdgeObserver implements EdgeObserver {
 
   /** Instance state and public address of each balancer, by name. */
   private async instances(): Promise<Map<string, { state?: string; address?: string }>> {
-    const out = (await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: [...this.byId.keys()] }))) as {
-      Reservations?: Array<{ Instances?: Array<{ InstanceId?: string; State?: { Name?: string }; PublicIpAddress?: string; PrivateIpAddress?: string }> }>;
+    const out = (await this.ec2.send(
+      new DescribeInstancesCommand({ InstanceIds: [...this.byId.keys()] }),
+    )) as {
+      Reservations?: Array<{
+        Instances?: Array<{
+          InstanceId?: string;
+          State?: { Name?: string };
+          PublicIpAddress?: string;
+          PrivateIpAddress?: string;
+        }>;
+      }>;
     };
     const m = new Map<string, { state?: string; address?: string }>();
     for (const i of (out.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
       const name = this.byId.get(i.InstanceId ?? "");
-      if (name) m.set(name, { state: i.State?.Name, address: i.PublicIpAddress ?? i.PrivateIpAddress });
+      if (name)
+        m.set(name, { state: i.State?.Name, address: i.PublicIpAddress ?? i.PrivateIpAddress });
     }
     return m;
   }
@@ -322,7 +433,9 @@ export class Ec2EdgeObserver implements EdgeObserver {
   private async vrrp(address: string | undefined): Promise<VrrpState | undefined> {
     if (!this.opts.runner || !address) return undefined;
     try {
-      return parseVrrp(await this.opts.runner.run(address, VRRP_COMMAND, this.opts.sshTimeoutMs ?? 3000));
+      return parseVrrp(
+        await this.opts.runner.run(address, VRRP_COMMAND, this.opts.sshTimeoutMs ?? 3000),
+      );
     } catch {
       this.opts.runner.drop(address);
       return undefined;
@@ -330,7 +443,9 @@ export class Ec2EdgeObserver implements EdgeObserver {
   }
 
   private async eipHolder(): Promise<string | undefined> {
-    const out = (await this.ec2.send(new DescribeAddressesCommand({ AllocationIds: [this.outputs.edgeEipAllocationId!] }))) as {
+    const out = (await this.ec2.send(
+      new DescribeAddressesCommand({ AllocationIds: [this.outputs.edgeEipAllocationId!] }),
+    )) as {
       Addresses?: Array<{ InstanceId?: string }>;
     };
     const id = out.Addresses?.[0]?.InstanceId;
@@ -338,7 +453,10 @@ export class Ec2EdgeObserver implements EdgeObserver {
   }
 
   async holders(): Promise<string[]> {
-    const [eip, inst] = await Promise.all([this.eipHolder(), this.opts.runner ? this.instances() : Promise.resolve(new Map())]);
+    const [eip, inst] = await Promise.all([
+      this.eipHolder(),
+      this.opts.runner ? this.instances() : Promise.resolve(new Map()),
+    ]);
     const holders = new Set<string>(eip ? [eip] : []);
     const reads = [...inst.entries()]
       .filter(([, i]) => i.state === "running")
@@ -364,7 +482,8 @@ export class Ec2EdgeObserver implements EdgeObserver {
 // Engine API parsing (GET /nodes, /tasks, /services/{name})
 
 function apiError(json: unknown): void {
-  if (isObj(json) && typeof json.message === "string") throw new Error(`docker API: ${json.message}`);
+  if (isObj(json) && typeof json.message === "string")
+    throw new Error(`docker API: ${json.message}`);
 }
 
 function parseJson(text: string, what: string): unknown {
@@ -423,16 +542,26 @@ const SEP = "--swarm-ha-observer--";
 
 /** The one shell command a sample costs: nodes and tasks from the Engine API through its socket. */
 export function observerCommand(service: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(service)) throw new Error(`invalid service name ${JSON.stringify(service)}`);
-  const curl = (p: string) => `curl -sS --max-time 3 --unix-socket /var/run/docker.sock 'http://localhost${p}'`;
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(service))
+    throw new Error(`invalid service name ${JSON.stringify(service)}`);
+  const curl = (p: string) =>
+    `curl -sS --max-time 3 --unix-socket /var/run/docker.sock 'http://localhost${p}'`;
   const filters = encodeURIComponent(JSON.stringify({ service: [service] }));
   return `sudo -n sh -c "${curl("/nodes")}; echo; echo ${SEP}; ${curl(`/tasks?filters=${filters}`)}; echo; echo ${SEP}; ${curl(`/services/${service}`)}"`;
 }
 
-export function parseObserverOutput(stdout: string): { nodes: NodeInfo[]; tasks: TaskInfo[]; service: ReturnType<typeof parseService> } {
+export function parseObserverOutput(stdout: string): {
+  nodes: NodeInfo[];
+  tasks: TaskInfo[];
+  service: ReturnType<typeof parseService>;
+} {
   const parts = stdout.split(SEP);
   if (parts.length !== 3) throw new Error(`unexpected observer output: ${stdout.slice(0, 200)}`);
-  return { nodes: parseNodes(parts[0]), tasks: parseTasks(parts[1]), service: parseService(parts[2]) };
+  return {
+    nodes: parseNodes(parts[0]),
+    tasks: parseTasks(parts[1]),
+    service: parseService(parts[2]),
+  };
 }
 
 export interface SshObserverOptions {
@@ -460,7 +589,8 @@ export class SshSwarmObserver implements PlacementObserver {
     private readonly service: string,
     private readonly opts: SshObserverOptions = {},
   ) {
-    if (managers.length === 0) throw new Error("SshSwarmObserver needs at least one manager address");
+    if (managers.length === 0)
+      throw new Error("SshSwarmObserver needs at least one manager address");
     this.timeoutMs = opts.timeoutMs ?? 4000;
     this.coalesceMs = opts.coalesceMs ?? 150;
   }
@@ -484,8 +614,11 @@ export class SshSwarmObserver implements PlacementObserver {
       const idx = (this.current + i) % this.managers.length;
       const host = this.managers[idx];
       try {
-        const out = parseObserverOutput(await this.runner.run(host, observerCommand(this.service), this.timeoutMs));
-        if (idx !== this.current) this.opts.log?.(`observer: now reading the swarm through ${host}`);
+        const out = parseObserverOutput(
+          await this.runner.run(host, observerCommand(this.service), this.timeoutMs),
+        );
+        if (idx !== this.current)
+          this.opts.log?.(`observer: now reading the swarm through ${host}`);
         this.current = idx;
         return out;
       } catch (e) {
@@ -516,7 +649,8 @@ export class SshSwarmObserver implements PlacementObserver {
   }
 
   private checkService(service: string): void {
-    if (service !== this.service) throw new Error(`this observer reads service ${this.service}, not ${service}`);
+    if (service !== this.service)
+      throw new Error(`this observer reads service ${this.service}, not ${service}`);
   }
 }
 
@@ -554,7 +688,11 @@ export class Ssh2Runner implements CommandRunner {
   private readonly conns = new Map<string, Promise<SshClient>>();
 
   constructor(
-    private readonly auth: { readonly username: string; readonly privateKey: string; readonly port?: number },
+    private readonly auth: {
+      readonly username: string;
+      readonly privateKey: string;
+      readonly port?: number;
+    },
     private readonly hostKeys: TofuHostKeys = new TofuHostKeys(),
   ) {}
 
@@ -568,7 +706,9 @@ export class Ssh2Runner implements CommandRunner {
           this.conns.delete(host);
           reject(
             /verification failed/i.test(e.message)
-              ? new Error(`${host} presented a different SSH host key than recorded in ${this.hostKeys.file}; if the instance was replaced on purpose, delete its line there`)
+              ? new Error(
+                  `${host} presented a different SSH host key than recorded in ${this.hostKeys.file}; if the instance was replaced on purpose, delete its line there`,
+                )
               : e,
           );
         });

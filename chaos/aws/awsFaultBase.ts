@@ -79,12 +79,20 @@ function waiter(ec2: Ec2FaultApi, opts: FaultOptions) {
   };
 }
 
-export async function waitStopped(ec2: Ec2FaultApi, ids: readonly string[], opts: FaultOptions): Promise<void> {
+export async function waitStopped(
+  ec2: Ec2FaultApi,
+  ids: readonly string[],
+  opts: FaultOptions,
+): Promise<void> {
   await waitUntilInstanceStopped(waiter(ec2, opts), { InstanceIds: [...ids] });
 }
 
 /** StartInstances then wait for running: the heal of every instance-level fault. */
-export async function startAndWait(ec2: Ec2FaultApi, ids: readonly string[], opts: FaultOptions): Promise<void> {
+export async function startAndWait(
+  ec2: Ec2FaultApi,
+  ids: readonly string[],
+  opts: FaultOptions,
+): Promise<void> {
   await ec2.send(new StartInstancesCommand({ InstanceIds: [...ids] }));
   await waitUntilInstanceRunning(waiter(ec2, opts), { InstanceIds: [...ids] });
 }

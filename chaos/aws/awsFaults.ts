@@ -10,8 +10,21 @@
 
 import { DescribeInstancesCommand, StopInstancesCommand } from "@aws-sdk/client-ec2";
 import type { FaultKind } from "../../base/faults";
-import { Ec2Stopper, edgeNodes, type GuardedOutputs, type StackNode, type StackOutputs } from "./aws";
-import { type Ec2FaultApi, type FaultOptions, instancesOf, Serial, startAndWait, waitStopped } from "./awsFaultBase";
+import {
+  Ec2Stopper,
+  edgeNodes,
+  type GuardedOutputs,
+  type StackNode,
+  type StackOutputs,
+} from "./aws";
+import {
+  type Ec2FaultApi,
+  type FaultOptions,
+  instancesOf,
+  Serial,
+  startAndWait,
+  waitStopped,
+} from "./awsFaultBase";
 import { SgPartitioner } from "./awsPartition";
 import { planAzLoss, type AzLossPlan } from "../drill/azLoss";
 import type { NodeStopper } from "../types";
@@ -87,17 +100,26 @@ export class AzLossStopper implements NodeStopper {
     // Two guards: swarm nodes checked against their role, balancers against swarm-ha:role=edge.
     const nodeGuard = new Ec2Stopper(ec2, outputs, opts);
     const edgeGuard = new Ec2Stopper(ec2, { ...outputs, nodes: edges }, opts);
-    this.guards = new Map(this.members.map((m) => [m.name, m.role === "edge" ? edgeGuard : nodeGuard]));
+    this.guards = new Map(
+      this.members.map((m) => [m.name, m.role === "edge" ? edgeGuard : nodeGuard]),
+    );
   }
 
   /** Reads every member's zone (one DescribeInstances) and plans the loss; mutates nothing. */
   async plan(target: string, forHeal = false): Promise<AzLossPlan<StackNode>> {
     const ids = this.members.map((m) => m.instanceId);
-    const found = instancesOf(await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: ids })));
+    const found = instancesOf(
+      await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: ids })),
+    );
     const zoneOf = new Map<string, string>();
-    for (const i of found) if (i.InstanceId && i.Placement?.AvailabilityZone) zoneOf.set(i.InstanceId, i.Placement.AvailabilityZone);
+    for (const i of found)
+      if (i.InstanceId && i.Placement?.AvailabilityZone)
+        zoneOf.set(i.InstanceId, i.Placement.AvailabilityZone);
     const missing = this.members.filter((m) => !zoneOf.has(m.instanceId));
-    if (missing.length > 0) throw new Error(`az-loss: no zone for ${missing.map((m) => `${m.name} (${m.instanceId})`).join(", ")}`);
+    if (missing.length > 0)
+      throw new Error(
+        `az-loss: no zone for ${missing.map((m) => `${m.name} (${m.instanceId})`).join(", ")}`,
+      );
     return planAzLoss(this.members, zoneOf, target, forHeal);
   }
 
@@ -112,7 +134,9 @@ export class AzLossStopper implements NodeStopper {
       const p = await this.plan(target);
       const ids = await this.guardAll(p.victims);
       const names = p.victims.map((v) => v.name).join(", ");
-      this.opts.log?.(`az-loss: ${p.zone} (${p.managersInZone}/${p.managersTotal} managers): killing ${names}`);
+      this.opts.log?.(
+        `az-loss: ${p.zone} (${p.managersInZone}/${p.managersTotal} managers): killing ${names}`,
+      );
       this.stopped.set(target, p.victims);
       await this.ec2.send(killCommand(ids));
       await waitStopped(this.ec2, ids, this.opts);
@@ -137,7 +161,9 @@ export class AzLossStopper implements NodeStopper {
 // Wiring
 
 /** The AWS adapter of each fault kind: a kind of base/faults.ts without one here does not compile. */
-const AWS_FAULT_STOPPERS: Readonly<Record<FaultKind, (ec2: Ec2FaultApi, outputs: GuardedOutputs, opts: FaultOptions) => NodeStopper>> = {
+const AWS_FAULT_STOPPERS: Readonly<
+  Record<FaultKind, (ec2: Ec2FaultApi, outputs: GuardedOutputs, opts: FaultOptions) => NodeStopper>
+> = {
   stop: (ec2, outputs, opts) => new Ec2Stopper(ec2, outputs, opts),
   kill: (ec2, outputs, opts) => new Ec2Killer(ec2, outputs, opts),
   partition: (ec2, outputs, opts) => new SgPartitioner(ec2, outputs, opts),

@@ -19,7 +19,14 @@ import {
   RevokeSecurityGroupEgressCommand,
   type IpPermission,
 } from "@aws-sdk/client-ec2";
-import { Ec2Stopper, type GuardedOutputs, type StackNode, TAG_DEPLOYMENT, TAG_PROJECT, TAG_STACK } from "./aws";
+import {
+  Ec2Stopper,
+  type GuardedOutputs,
+  type StackNode,
+  TAG_DEPLOYMENT,
+  TAG_PROJECT,
+  TAG_STACK,
+} from "./aws";
 import { type Ec2FaultApi, errMsg, type FaultOptions, instancesOf, Serial } from "./awsFaultBase";
 import type { NodeStopper } from "../types";
 
@@ -46,7 +53,8 @@ export function decodeRestore(value: string): InterfaceGroups[] {
     .map((p) => {
       const [eni, groups = ""] = p.split("=");
       const list = groups.split("+").filter((g) => /^sg-[0-9a-f]+$/.test(g));
-      if (!/^eni-[0-9a-f]+$/.test(eni) || list.length === 0) throw new Error(`tag ${TAG_RESTORE}: cannot read "${p}"`);
+      if (!/^eni-[0-9a-f]+$/.test(eni) || list.length === 0)
+        throw new Error(`tag ${TAG_RESTORE}: cannot read "${p}"`);
       return { eni, groups: list };
     });
 }
@@ -65,7 +73,8 @@ interface Isolation {
   swapped: InterfaceGroups[];
 }
 
-const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
+const sameSet = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((x) => b.includes(x));
 
 export class SgPartitioner implements NodeStopper {
   private readonly guardian: Ec2Stopper;
@@ -97,13 +106,21 @@ export class SgPartitioner implements NodeStopper {
   private async isolate(target: string): Promise<void> {
     const instanceId = await this.guardian.guard(target);
     if (this.active.has(target)) throw new Error(`${target} is already partitioned; heal it first`);
-    const inst = instancesOf(await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] })))[0];
+    const inst = instancesOf(
+      await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] })),
+    )[0];
     const originals = (inst?.NetworkInterfaces ?? []).map((n) => ({
       eni: n.NetworkInterfaceId ?? "",
       groups: (n.Groups ?? []).map((g) => g.GroupId ?? "").filter((g) => g.length > 0),
     }));
-    if (!inst?.VpcId || originals.length === 0 || originals.some((o) => !o.eni || o.groups.length === 0)) {
-      throw new Error(`cannot partition ${target} (${instanceId}): DescribeInstances shows no VPC or an interface without security groups`);
+    if (
+      !inst?.VpcId ||
+      originals.length === 0 ||
+      originals.some((o) => !o.eni || o.groups.length === 0)
+    ) {
+      throw new Error(
+        `cannot partition ${target} (${instanceId}): DescribeInstances shows no VPC or an interface without security groups`,
+      );
     }
     const state: Isolation = { instanceId, originals, swapped: [] };
     this.active.set(target, state);
@@ -111,9 +128,16 @@ export class SgPartitioner implements NodeStopper {
       // Recorded before its egress is revoked, so a failure from here on deletes it in the rollback.
       state.groupId = await this.createIsolatingGroup(target, instanceId, inst.VpcId, originals);
       await this.revokeEgress(state.groupId);
-      this.log(`created isolating group ${state.groupId} in ${inst.VpcId} (no ingress, egress revoked)`);
+      this.log(
+        `created isolating group ${state.groupId} in ${inst.VpcId} (no ingress, egress revoked)`,
+      );
       for (const o of originals) {
-        await this.ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: o.eni, Groups: [state.groupId] }));
+        await this.ec2.send(
+          new ModifyNetworkInterfaceAttributeCommand({
+            NetworkInterfaceId: o.eni,
+            Groups: [state.groupId],
+          }),
+        );
         state.swapped.push(o);
         this.log(`${target} ${o.eni}: ${o.groups.join(",")} -> ${state.groupId}`);
       }
@@ -123,15 +147,25 @@ export class SgPartitioner implements NodeStopper {
       try {
         await this.undo(target, state);
       } catch (rollback) {
-        throw new Error(`partition of ${target} failed: ${cause}; and the rollback failed too: ${errMsg(rollback)}`, { cause: rollback });
+        throw new Error(
+          `partition of ${target} failed: ${cause}; and the rollback failed too: ${errMsg(rollback)}`,
+          { cause: rollback },
+        );
       }
       throw new Error(`partition of ${target} failed and was rolled back: ${cause}`, { cause: e });
     }
-    this.log(`${target} isolated; connections its groups already tracked may survive (see docs/aws-faults.md)`);
+    this.log(
+      `${target} isolated; connections its groups already tracked may survive (see docs/aws-faults.md)`,
+    );
   }
 
   /** Creates the group, tagged with the stack's tags and what the heal must restore. */
-  private async createIsolatingGroup(target: string, instanceId: string, vpcId: string, originals: readonly InterfaceGroups[]): Promise<string> {
+  private async createIsolatingGroup(
+    target: string,
+    instanceId: string,
+    vpcId: string,
+    originals: readonly InterfaceGroups[],
+  ): Promise<string> {
     const restore = encodeRestore(originals);
     const tags = [
       { Key: TAG_PROJECT, Value: this.outputs.stackTags.project },
@@ -159,16 +193,24 @@ export class SgPartitioner implements NodeStopper {
    * exactly the rules the group reports, whatever they are.
    */
   private async revokeEgress(groupId: string): Promise<void> {
-    const described = (await this.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }))) as {
+    const described = (await this.ec2.send(
+      new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }),
+    )) as {
       SecurityGroups?: Array<{ IpPermissionsEgress?: IpPermission[] }>;
     };
     const egress = described.SecurityGroups?.[0]?.IpPermissionsEgress ?? [];
-    if (egress.length > 0) await this.ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: egress }));
+    if (egress.length > 0)
+      await this.ec2.send(
+        new RevokeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: egress }),
+      );
   }
 
   private async heal(target: string): Promise<void> {
     const node = this.byName.get(target);
-    if (!node) throw new Error(`refusing to touch ${target}: it is not a node of stack ${this.outputs.stackTags.stack}`);
+    if (!node)
+      throw new Error(
+        `refusing to touch ${target}: it is not a node of stack ${this.outputs.stackTags.stack}`,
+      );
     const state = this.active.get(target) ?? (await this.leftover(target, node.instanceId));
     if (!state) {
       this.log(`${target}: nothing to heal`);
@@ -184,15 +226,24 @@ export class SgPartitioner implements NodeStopper {
     const failed: string[] = [];
     for (const o of [...state.swapped].reverse()) {
       try {
-        await this.ec2.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: o.eni, Groups: [...o.groups] }));
+        await this.ec2.send(
+          new ModifyNetworkInterfaceAttributeCommand({
+            NetworkInterfaceId: o.eni,
+            Groups: [...o.groups],
+          }),
+        );
         state.swapped = state.swapped.filter((s) => s !== o);
         this.log(`${target} ${o.eni}: restored ${o.groups.join(",")}`);
       } catch (e) {
-        failed.push(`${o.eni} (restore by hand: aws ec2 modify-network-interface-attribute --network-interface-id ${o.eni} --groups ${o.groups.join(" ")}): ${errMsg(e)}`);
+        failed.push(
+          `${o.eni} (restore by hand: aws ec2 modify-network-interface-attribute --network-interface-id ${o.eni} --groups ${o.groups.join(" ")}): ${errMsg(e)}`,
+        );
       }
     }
     if (failed.length > 0) {
-      throw new Error(`could not restore the security groups of ${target}: ${failed.join("; ")}; the isolating group ${state.groupId} is kept`);
+      throw new Error(
+        `could not restore the security groups of ${target}: ${failed.join("; ")}; the isolating group ${state.groupId} is kept`,
+      );
     }
     if (state.groupId) await this.deleteGroup(state.groupId);
     this.active.delete(target);
@@ -206,8 +257,14 @@ export class SgPartitioner implements NodeStopper {
         return;
       } catch (e) {
         // EC2 may still see the group on an interface for a moment after the swap back.
-        const inUse = (e as { name?: string }).name === "DependencyViolation" || /DependencyViolation/.test(errMsg(e));
-        if (!inUse || i >= attempts) throw new Error(`deleting the isolating group ${groupId} failed: ${errMsg(e)}; delete it by hand (aws ec2 delete-security-group --group-id ${groupId})`, { cause: e });
+        const inUse =
+          (e as { name?: string }).name === "DependencyViolation" ||
+          /DependencyViolation/.test(errMsg(e));
+        if (!inUse || i >= attempts)
+          throw new Error(
+            `deleting the isolating group ${groupId} failed: ${errMsg(e)}; delete it by hand (aws ec2 delete-security-group --group-id ${groupId})`,
+            { cause: e },
+          );
         await new Promise((r) => setTimeout(r, this.opts.deleteRetryMs ?? 3000));
       }
     }
@@ -225,16 +282,30 @@ export class SgPartitioner implements NodeStopper {
           { Name: `tag:${TAG_STACK}`, Values: [this.outputs.stackTags.stack] },
         ],
       }),
-    )) as { SecurityGroups?: Array<{ GroupId?: string; Tags?: Array<{ Key?: string; Value?: string }> }> };
+    )) as {
+      SecurityGroups?: Array<{ GroupId?: string; Tags?: Array<{ Key?: string; Value?: string }> }>;
+    };
     const group = out.SecurityGroups?.[0];
     if (!group?.GroupId) return undefined;
     const restoreTag = group.Tags?.find((t) => t.Key === TAG_RESTORE)?.Value;
-    if (!restoreTag) throw new Error(`isolating group ${group.GroupId} of ${target} has no ${TAG_RESTORE} tag; restore the interfaces' groups by hand, then delete it`);
+    if (!restoreTag)
+      throw new Error(
+        `isolating group ${group.GroupId} of ${target} has no ${TAG_RESTORE} tag; restore the interfaces' groups by hand, then delete it`,
+      );
     const originals = decodeRestore(restoreTag);
-    const inst = instancesOf(await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] })))[0];
-    const current = new Map((inst?.NetworkInterfaces ?? []).map((n) => [n.NetworkInterfaceId ?? "", (n.Groups ?? []).map((g) => g.GroupId ?? "")]));
+    const inst = instancesOf(
+      await this.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] })),
+    )[0];
+    const current = new Map(
+      (inst?.NetworkInterfaces ?? []).map((n) => [
+        n.NetworkInterfaceId ?? "",
+        (n.Groups ?? []).map((g) => g.GroupId ?? ""),
+      ]),
+    );
     const swapped = originals.filter((o) => sameSet(current.get(o.eni) ?? [], [group.GroupId!]));
-    this.log(`${target}: found isolating group ${group.GroupId} from an earlier drill; ${swapped.length} interface(s) to restore`);
+    this.log(
+      `${target}: found isolating group ${group.GroupId} from an earlier drill; ${swapped.length} interface(s) to restore`,
+    );
     return { instanceId, originals, groupId: group.GroupId, swapped };
   }
 }

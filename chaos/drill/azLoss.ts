@@ -31,15 +31,25 @@ const AZ_NAME = /^[a-z]{2}(-[a-z0-9]+)+[a-z]$/;
  * (the lab's az-a/az-b/az-c). Throws on an unknown target, and (unless `forHeal`) when the managers
  * left outside the zone would be no majority: Raft then has no quorum and the swarm cannot reschedule.
  */
-export function planAzLoss<M extends ZoneMember>(members: readonly M[], zoneOf: ReadonlyMap<string, string>, target: string, forHeal = false): AzLossPlan<M> {
+export function planAzLoss<M extends ZoneMember>(
+  members: readonly M[],
+  zoneOf: ReadonlyMap<string, string>,
+  target: string,
+  forHeal = false,
+): AzLossPlan<M> {
   const named = members.find((m) => m.name === target);
   const zone = named ? zoneOf.get(named.instanceId) : target;
   const zones = [...new Set(zoneOf.values())].sort();
   if (!zone || (!named && !AZ_NAME.test(target) && !zones.includes(target))) {
-    throw new Error(`az-loss target "${target}": give an availability zone (${zones.join(", ") || "none found"}) or a node name of this stack`);
+    throw new Error(
+      `az-loss target "${target}": give an availability zone (${zones.join(", ") || "none found"}) or a node name of this stack`,
+    );
   }
   const victims = members.filter((m) => zoneOf.get(m.instanceId) === zone);
-  if (victims.length === 0) throw new Error(`az-loss target "${target}": no instance of this stack runs in ${zone} (zones: ${zones.join(", ")})`);
+  if (victims.length === 0)
+    throw new Error(
+      `az-loss target "${target}": no instance of this stack runs in ${zone} (zones: ${zones.join(", ")})`,
+    );
   const managersTotal = members.filter((m) => m.role === "manager").length;
   const managersInZone = victims.filter((m) => m.role === "manager").length;
   if (!forHeal && managersInZone * 2 >= managersTotal) {

@@ -10,13 +10,45 @@
 import { DEFAULT_FAULT, type FaultKind } from "../../base/faults";
 import { drillName, stopperFault, type Fault } from "./fault";
 import { waitNoOrphans, type AfterReturn } from "./orphans";
-import { AnswerProber, EdgeJudge, edgeSampler, observe, sampleUntil, SwarmJudge, swarmSampler, type Judge, type Sampler } from "./observe";
-import { preflightEdge, preflightSwarm, preflightZone, zoneOfTarget, type PreflightTiming, type Refusal, type ZonePlan } from "./preflight";
+import {
+  AnswerProber,
+  EdgeJudge,
+  edgeSampler,
+  observe,
+  sampleUntil,
+  SwarmJudge,
+  swarmSampler,
+  type Judge,
+  type Sampler,
+} from "./observe";
+import {
+  preflightEdge,
+  preflightSwarm,
+  preflightZone,
+  zoneOfTarget,
+  type PreflightTiming,
+  type Refusal,
+  type ZonePlan,
+} from "./preflight";
 import { DrillRecord, errMsg, round } from "./record";
 import { Healer, healOnSignals, waitRejoin, watchSingleHolder, type SingleHolder } from "./recover";
 import { countRunningOnReady, READY, type Scenario, type TargetSpec } from "./target";
-import { realClock, type Clock, type DrillEvent, type DrillSample, type SignalHost } from "./timeline";
-import type { DrillReport, EdgeObserver, LoadHook, LoadSummary, NodeRole, NodeStopper, SwarmObserver } from "../types";
+import {
+  realClock,
+  type Clock,
+  type DrillEvent,
+  type DrillSample,
+  type SignalHost,
+} from "./timeline";
+import type {
+  DrillReport,
+  EdgeObserver,
+  LoadHook,
+  LoadSummary,
+  NodeRole,
+  NodeStopper,
+  SwarmObserver,
+} from "../types";
 import { DEFAULT_BUDGETS, decideVerdict, type Budgets } from "./verdict";
 
 export {
@@ -31,7 +63,14 @@ export {
 } from "./target";
 export { DEFAULT_BUDGETS, decideVerdict, type Budgets } from "./verdict";
 export type { Fault } from "./fault";
-export { realClock, type Clock, type DrillEvent, type DrillEventKind, type DrillSample, type SignalHost } from "./timeline";
+export {
+  realClock,
+  type Clock,
+  type DrillEvent,
+  type DrillEventKind,
+  type DrillSample,
+  type SignalHost,
+} from "./timeline";
 
 // ---------------------------------------------------------------------------------------------
 // The drill
@@ -141,7 +180,11 @@ export interface DrillResult extends DrillReport {
   readonly rejoinSeconds: number | null;
   /** The `docker service ls` figure at the end of the measurement (shows the `4/3` trap). */
   readonly listedRunning: number;
-  readonly leader?: { readonly before?: string; readonly after?: string; readonly electedSeconds: number | null };
+  readonly leader?: {
+    readonly before?: string;
+    readonly after?: string;
+    readonly electedSeconds: number | null;
+  };
   /** Nodes other than the target seen not-Ready during the drill (falsely marked Down, flapping). */
   readonly otherNodesNotReady: readonly string[];
   readonly observerErrors: readonly { readonly t: number; readonly message: string }[];
@@ -174,7 +217,14 @@ export interface DrillResult extends DrillReport {
   readonly singleHolderWithinSeconds?: number | null;
 }
 
-const EMPTY_LOAD: DrillReport["load"] = { connections: 0, durationSeconds: 0, requests: 0, failed: 0, p50Ms: 0, p99Ms: 0 };
+const EMPTY_LOAD: DrillReport["load"] = {
+  connections: 0,
+  durationSeconds: 0,
+  requests: 0,
+  failed: 0,
+  p50Ms: 0,
+  p99Ms: 0,
+};
 
 /** The options with their defaults applied, and the record every phase writes to. */
 interface DrillContext {
@@ -209,7 +259,9 @@ function context(o: DrillOptions): DrillContext {
       deadlineSeconds,
       maxFailed: o.maxFailed ?? DEFAULT_BUDGETS.maxFailed,
       maxP99Ms: o.maxP99Ms ?? DEFAULT_BUDGETS.maxP99Ms,
-      ...(o.target === "edge" ? { singleHolderStableSeconds: o.singleHolderStableSeconds ?? 3 } : {}),
+      ...(o.target === "edge"
+        ? { singleHolderStableSeconds: o.singleHolderStableSeconds ?? 3 }
+        : {}),
     },
     startedAt: new Date().toISOString(),
     preflight: { clock, pollMs, steadySeconds: o.steadySeconds ?? 30, log },
@@ -221,10 +273,15 @@ function context(o: DrillOptions): DrillContext {
  * only for programming errors in the inputs. Whatever happens after the fault was injected, it is
  * healed (finally + signal handlers).
  */
-export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, options: DrillOptions): Promise<DrillResult> {
+export async function runDrill(
+  observer: SwarmObserver,
+  stopper: NodeStopper,
+  options: DrillOptions,
+): Promise<DrillResult> {
   const c = context(options);
   const kind = options.fault ?? DEFAULT_FAULT;
-  const makeFault = options.makeFault ?? ((targets: readonly string[]) => stopperFault(kind, stopper, targets));
+  const makeFault =
+    options.makeFault ?? ((targets: readonly string[]) => stopperFault(kind, stopper, targets));
   if ((options.target ?? "worker") === "edge") {
     const pf = await preflightEdge(options.edge, c.preflight);
     if (!pf.ok) return refusedResult(c, pf);
@@ -232,21 +289,47 @@ export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, op
   }
   const zone = zoneOfTarget(options.target ?? "worker");
   if (zone !== undefined) {
-    const zp = await preflightZone(observer, c.service, zone, options.managersRunTasks, c.preflight);
+    const zp = await preflightZone(
+      observer,
+      c.service,
+      zone,
+      options.managersRunTasks,
+      c.preflight,
+    );
     if (!zp.ok) return refusedResult(c, zp);
     // One fault over the zone: the adapter (lab: docker kill of its containers; AWS: AzLossStopper) finds its members.
     return zoneDrill(c, observer, makeFault([zone]), zp.plan);
   }
-  const pf = await preflightSwarm(observer, c.service, options.target ?? "worker", options.managersRunTasks, c.preflight);
+  const pf = await preflightSwarm(
+    observer,
+    c.service,
+    options.target ?? "worker",
+    options.managersRunTasks,
+    c.preflight,
+  );
   if (!pf.ok) return refusedResult(c, pf);
   const plan = pf.plan;
   const name = plan.target.hostname;
   const needsLeader = plan.role === "manager" && plan.target.leader === true;
-  const restoreNote = plan.targetRanTask ? undefined : `${name} ran no task of ${c.service}: its stop removed no replica, so no restore is measured`;
+  const restoreNote = plan.targetRanTask
+    ? undefined
+    : `${name} ran no task of ${c.service}: its stop removed no replica, so no restore is measured`;
   const state = { faulted: false, otherNotReady: new Set<string>() };
-  const sampler = swarmSampler(c.rec, observer, c.service, { ids: new Set([plan.target.id]), readyAtStart: plan.readyAtStart }, state);
+  const sampler = swarmSampler(
+    c.rec,
+    observer,
+    c.service,
+    { ids: new Set([plan.target.id]), readyAtStart: plan.readyAtStart },
+    state,
+  );
   const judge = new SwarmJudge(
-    { target: name, desired: plan.desired, needsLeader, confirmSamples: Math.max(1, options.confirmSamples ?? 3), ...(restoreNote ? { restoreNotApplicable: restoreNote } : {}) },
+    {
+      target: name,
+      desired: plan.desired,
+      needsLeader,
+      confirmSamples: Math.max(1, options.confirmSamples ?? 3),
+      ...(restoreNote ? { restoreNotApplicable: restoreNote } : {}),
+    },
     c.rec,
   );
   const out = await runPhases(c, makeFault([name]), sampler, judge, `${name} (${plan.role})`, {
@@ -256,7 +339,10 @@ export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, op
         c.rec,
         async () => {
           const s = await sampler.sample();
-          return { ok: !s.error && s.nodes[name] === READY, detail: `${name} is ${s.nodes[name] ?? "absent"}` };
+          return {
+            ok: !s.error && s.nodes[name] === READY,
+            detail: `${name} is ${s.nodes[name] ?? "absent"}`,
+          };
         },
         c.rejoinDeadlineSeconds,
         c.pollMs,
@@ -264,10 +350,23 @@ export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, op
       ),
   });
   const afterReturn =
-    out.rejoinSeconds === null ? undefined : await waitNoOrphans(c.rec, observer, c.service, name, plan.desired, options.orphanWindowSeconds ?? 30, c.pollMs);
+    out.rejoinSeconds === null
+      ? undefined
+      : await waitNoOrphans(
+          c.rec,
+          observer,
+          c.service,
+          name,
+          plan.desired,
+          options.orphanWindowSeconds ?? 30,
+          c.pollMs,
+        );
   // "At the end" is the settled view after the return when there is one: the observation's last
   // sample can fall inside a leader election, when a manager briefly lists no task at all.
-  const replicas = { desired: plan.desired, runningOnReady: afterReturn?.runningOnReady ?? out.final?.runningOnReady ?? 0 };
+  const replicas = {
+    desired: plan.desired,
+    runningOnReady: afterReturn?.runningOnReady ?? out.final?.runningOnReady ?? 0,
+  };
   const clock = sinceEffective(out.effectiveSeconds);
   const restoreSeconds = clock.rebase(judge.restoreSeconds);
   const v = decideVerdict(
@@ -296,7 +395,13 @@ export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, op
     targetWhy: plan.why,
     listedRunning: out.final?.listedRunning ?? 0,
     ...(plan.role === "manager"
-      ? { leader: { ...(plan.leaderBefore ? { before: plan.leaderBefore } : {}), ...(judge.leaderAfter ? { after: judge.leaderAfter } : {}), electedSeconds: judge.electedSeconds } }
+      ? {
+          leader: {
+            ...(plan.leaderBefore ? { before: plan.leaderBefore } : {}),
+            ...(judge.leaderAfter ? { after: judge.leaderAfter } : {}),
+            electedSeconds: judge.electedSeconds,
+          },
+        }
       : {}),
     otherNodesNotReady: [...state.otherNotReady].sort(),
   };
@@ -306,14 +411,34 @@ export async function runDrill(observer: SwarmObserver, stopper: NodeStopper, op
  * `az-loss`: every node of one zone at once. Restored = the desired tasks run on Ready nodes
  * outside the zone; after the heal every node of the zone is Ready again and no orphan is left.
  */
-async function zoneDrill(c: DrillContext, observer: SwarmObserver, fault: Fault, plan: ZonePlan): Promise<DrillResult> {
+async function zoneDrill(
+  c: DrillContext,
+  observer: SwarmObserver,
+  fault: Fault,
+  plan: ZonePlan,
+): Promise<DrillResult> {
   const names = plan.victims.map((v) => v.hostname);
   const label = `az:${plan.zone}`;
-  const restoreNote = plan.ranTask ? undefined : `no node of ${plan.zone} ran a task of ${c.service}: its loss removed no replica, so no restore is measured`;
+  const restoreNote = plan.ranTask
+    ? undefined
+    : `no node of ${plan.zone} ran a task of ${c.service}: its loss removed no replica, so no restore is measured`;
   const state = { faulted: false, otherNotReady: new Set<string>() };
-  const sampler = swarmSampler(c.rec, observer, c.service, { ids: new Set(plan.victims.map((v) => v.id)), readyAtStart: plan.readyAtStart }, state);
+  const sampler = swarmSampler(
+    c.rec,
+    observer,
+    c.service,
+    { ids: new Set(plan.victims.map((v) => v.id)), readyAtStart: plan.readyAtStart },
+    state,
+  );
   const judge = new SwarmJudge(
-    { target: label, targets: names, desired: plan.desired, needsLeader: plan.needsLeader, confirmSamples: Math.max(1, c.o.confirmSamples ?? 3), ...(restoreNote ? { restoreNotApplicable: restoreNote } : {}) },
+    {
+      target: label,
+      targets: names,
+      desired: plan.desired,
+      needsLeader: plan.needsLeader,
+      confirmSamples: Math.max(1, c.o.confirmSamples ?? 3),
+      ...(restoreNote ? { restoreNotApplicable: restoreNote } : {}),
+    },
     c.rec,
   );
   const out = await runPhases(c, fault, sampler, judge, `${label} (${names.join(", ")})`, {
@@ -324,7 +449,10 @@ async function zoneDrill(c: DrillContext, observer: SwarmObserver, fault: Fault,
         async () => {
           const s = await sampler.sample();
           const notBack = names.filter((n) => s.nodes[n] !== READY);
-          return { ok: !s.error && notBack.length === 0, detail: notBack.map((n) => `${n} is ${s.nodes[n] ?? "absent"}`).join(", ") };
+          return {
+            ok: !s.error && notBack.length === 0,
+            detail: notBack.map((n) => `${n} is ${s.nodes[n] ?? "absent"}`).join(", "),
+          };
         },
         c.rejoinDeadlineSeconds,
         c.pollMs,
@@ -332,11 +460,24 @@ async function zoneDrill(c: DrillContext, observer: SwarmObserver, fault: Fault,
       ),
   });
   const afterReturn =
-    out.rejoinSeconds === null ? undefined : await waitNoOrphans(c.rec, observer, c.service, label, plan.desired, c.o.orphanWindowSeconds ?? 30, c.pollMs);
+    out.rejoinSeconds === null
+      ? undefined
+      : await waitNoOrphans(
+          c.rec,
+          observer,
+          c.service,
+          label,
+          plan.desired,
+          c.o.orphanWindowSeconds ?? 30,
+          c.pollMs,
+        );
   // As for one node: "at the end" is the settled view after the return. A zone that held the leader
   // ends its observation at the election, while the survivors are still finding the new leader and
   // it lists them not Ready (their tasks serving throughout).
-  const replicas = { desired: plan.desired, runningOnReady: afterReturn?.runningOnReady ?? out.final?.runningOnReady ?? 0 };
+  const replicas = {
+    desired: plan.desired,
+    runningOnReady: afterReturn?.runningOnReady ?? out.final?.runningOnReady ?? 0,
+  };
   const v = decideVerdict(
     {
       problems: phaseProblems(c, out, label, " (every node Ready)"),
@@ -362,7 +503,13 @@ async function zoneDrill(c: DrillContext, observer: SwarmObserver, fault: Fault,
     targetWhy: plan.why,
     listedRunning: out.final?.listedRunning ?? 0,
     ...(plan.needsLeader || plan.victims.some((n) => n.role === "manager")
-      ? { leader: { ...(plan.leaderBefore ? { before: plan.leaderBefore } : {}), ...(judge.leaderAfter ? { after: judge.leaderAfter } : {}), electedSeconds: judge.electedSeconds } }
+      ? {
+          leader: {
+            ...(plan.leaderBefore ? { before: plan.leaderBefore } : {}),
+            ...(judge.leaderAfter ? { after: judge.leaderAfter } : {}),
+            electedSeconds: judge.electedSeconds,
+          },
+        }
       : {}),
     otherNodesNotReady: [...state.otherNotReady].sort(),
   };
@@ -374,16 +521,31 @@ const PROBE_EVERY_MS = 50;
 const HOLDERS_GAP_MS = 1000;
 
 /** The balancer drill: stop the holder, measure the takeover, then one stable holder after its return. */
-async function edgeDrill(c0: DrillContext, observer: SwarmObserver, edge: EdgeObserver, fault: Fault, plan: { target: string; pair: readonly string[]; why: string }): Promise<DrillResult> {
+async function edgeDrill(
+  c0: DrillContext,
+  observer: SwarmObserver,
+  edge: EdgeObserver,
+  fault: Fault,
+  plan: { target: string; pair: readonly string[]; why: string },
+): Promise<DrillResult> {
   const name = plan.target;
   const probing = { on: false };
   // With answeredBy the client's view decides: the first answer from the other balancer. With the
   // real clock the prober fires on its own timer and holders() reads are spaced; scripted clocks
   // keep the sampler's pace (a timer of its own would run in real time beside them).
   const realTime = c0.rec.clock === realClock;
-  const prober = edge.answeredBy ? new AnswerProber(c0.rec, () => edge.answeredBy!(), name) : undefined;
+  const prober = edge.answeredBy
+    ? new AnswerProber(c0.rec, () => edge.answeredBy!(), name)
+    : undefined;
   const c: DrillContext = prober ? { ...c0, observePollMs: Math.min(c0.pollMs, 100) } : c0;
-  const sampler = edgeSampler(c.rec, edge, plan.pair, probing, prober, realTime ? HOLDERS_GAP_MS : 0);
+  const sampler = edgeSampler(
+    c.rec,
+    edge,
+    plan.pair,
+    probing,
+    prober,
+    realTime ? HOLDERS_GAP_MS : 0,
+  );
   // Without a prober: one answered request while the other balancer holds the address is the takeover.
   const judge = new EdgeJudge(name, Math.max(1, c.o.confirmSamples ?? 1), c.rec, prober);
   const ticking = { stop: () => undefined as void };
@@ -399,10 +561,28 @@ async function edgeDrill(c0: DrillContext, observer: SwarmObserver, edge: EdgeOb
     },
     // On AWS ready() means the returning node's keepalived runs (read over SSH), not EC2 `running`.
     rejoin: () =>
-      waitRejoin(c.rec, async () => ({ ok: await edge.ready(name), detail: `${name} is not back in the pair` }), c.rejoinDeadlineSeconds, c.pollMs, `${name} takes part in VRRP again`),
-    afterRejoin: () => watchSingleHolder(c.rec, sampler, name, c.o.singleHolderSeconds ?? 10, c.budgets.singleHolderStableSeconds ?? 3, c.pollMs),
+      waitRejoin(
+        c.rec,
+        async () => ({ ok: await edge.ready(name), detail: `${name} is not back in the pair` }),
+        c.rejoinDeadlineSeconds,
+        c.pollMs,
+        `${name} takes part in VRRP again`,
+      ),
+    afterRejoin: () =>
+      watchSingleHolder(
+        c.rec,
+        sampler,
+        name,
+        c.o.singleHolderSeconds ?? 10,
+        c.budgets.singleHolderStableSeconds ?? 3,
+        c.pollMs,
+      ),
   }).finally(() => ticking.stop());
-  const tk = takeover(judge.restoreSeconds, out.effectiveSeconds, c.o.takeoverBudgetSeconds ?? (fault.kind === "kill" ? 1 : undefined));
+  const tk = takeover(
+    judge.restoreSeconds,
+    out.effectiveSeconds,
+    c.o.takeoverBudgetSeconds ?? (fault.kind === "kill" ? 1 : undefined),
+  );
   const v = decideVerdict(
     {
       problems: [...phaseProblems(c, out, name, " the pair"), ...(tk.problem ? [tk.problem] : [])],
@@ -439,9 +619,15 @@ async function edgeDrill(c0: DrillContext, observer: SwarmObserver, edge: EdgeOb
  * call on the loaded lab machine) when the adapter can tell, else from t = 0, the request (AWS).
  * The timeline keeps t = 0 at the request; a figure stamped before the effective time counts as 0.
  */
-export function sinceEffective(effectiveSeconds: number | undefined): { from: "fault-effective" | "fault-request"; rebase: (t: number | null) => number | null } {
+export function sinceEffective(effectiveSeconds: number | undefined): {
+  from: "fault-effective" | "fault-request";
+  rebase: (t: number | null) => number | null;
+} {
   if (effectiveSeconds === undefined) return { from: "fault-request", rebase: (t) => t };
-  return { from: "fault-effective", rebase: (t) => (t === null ? null : round(Math.max(0, t - effectiveSeconds))) };
+  return {
+    from: "fault-effective",
+    rebase: (t) => (t === null ? null : round(Math.max(0, t - effectiveSeconds))),
+  };
 }
 
 /**
@@ -457,9 +643,16 @@ export function takeover(
   const from = effectiveAt === undefined ? "fault-request" : "fault-effective";
   if (answeredAt === null) return { seconds: null, from };
   const seconds = round(Math.max(0, answeredAt - (effectiveAt ?? 0)));
-  const origin = from === "fault-effective" ? "the fault took effect" : "the fault request (when it took effect is unknown)";
+  const origin =
+    from === "fault-effective"
+      ? "the fault took effect"
+      : "the fault request (when it took effect is unknown)";
   if (budgetSeconds !== undefined && seconds > budgetSeconds) {
-    return { seconds, from, problem: `takeover ${seconds} s after ${origin}, over the ${budgetSeconds} s budget` };
+    return {
+      seconds,
+      from,
+      problem: `takeover ${seconds} s after ${origin}, over the ${budgetSeconds} s budget`,
+    };
   }
   return { seconds, from };
 }
@@ -492,12 +685,25 @@ interface PhaseHooks {
 }
 
 /** Load lead → fault → observe → load tail, then ALWAYS heal and wait for the target. */
-async function runPhases(c: DrillContext, fault: Fault, sampler: Sampler, judge: Judge, label: string, hooks: PhaseHooks): Promise<PhaseOutcome> {
+async function runPhases(
+  c: DrillContext,
+  fault: Fault,
+  sampler: Sampler,
+  judge: Judge,
+  label: string,
+  hooks: PhaseHooks,
+): Promise<PhaseOutcome> {
   const { rec } = c;
   const healer = new Healer(fault, rec, Math.max(1, c.o.startAttempts ?? 3));
   let signalled: string | undefined;
   const signals = c.o.signals === undefined ? (process as SignalHost) : c.o.signals;
-  const unregister = healOnSignals(healer, rec, signals, c.o.exit ?? ((code: number) => process.exit(code)), (sig) => (signalled = sig));
+  const unregister = healOnSignals(
+    healer,
+    rec,
+    signals,
+    c.o.exit ?? ((code: number) => process.exit(code)),
+    (sig) => (signalled = sig),
+  );
   const load = new LoadRun(c.o.load, rec);
   let observed: Observed = {};
   let injected = false;
@@ -560,7 +766,13 @@ async function recordEffective(rec: DrillRecord, fault: Fault): Promise<number |
 }
 
 /** Injects the fault alongside the observation (an EC2 stop waiter takes far longer than detection). */
-async function injectAndObserve(c: DrillContext, fault: Fault, sampler: Sampler, judge: Judge, label: string): Promise<Observed> {
+async function injectAndObserve(
+  c: DrillContext,
+  fault: Fault,
+  sampler: Sampler,
+  judge: Judge,
+  label: string,
+): Promise<Observed> {
   const { rec } = c;
   const names = fault.targets.join(", ");
   rec.event("stop", fault.kind === "stop" ? label : `${fault.kind} ${label}`);
@@ -580,15 +792,24 @@ async function injectAndObserve(c: DrillContext, fault: Fault, sampler: Sampler,
     },
   );
   const failed = () => (error === undefined ? undefined : `stopping ${names} failed: ${error}`);
-  const r = await observe(rec, sampler, judge, { deadlineSeconds: c.deadlineSeconds, pollMs: c.observePollMs ?? c.pollMs, errorToleranceMs: c.errorToleranceMs, faultError: failed });
-  const withEffective = (x: Observed): Observed => (effectiveSeconds === undefined ? x : { ...x, effectiveSeconds });
+  const r = await observe(rec, sampler, judge, {
+    deadlineSeconds: c.deadlineSeconds,
+    pollMs: c.observePollMs ?? c.pollMs,
+    errorToleranceMs: c.errorToleranceMs,
+    faultError: failed,
+  });
+  const withEffective = (x: Observed): Observed =>
+    effectiveSeconds === undefined ? x : { ...x, effectiveSeconds };
   if (done) return withEffective(r);
   // Let the injection finish before healing (StartInstances on a stopping instance fails), still
   // sampling; bounded so a hung stop cannot block the heal.
   const waitSeconds = c.o.stopWaitSeconds ?? 600;
   await sampleUntil(rec, sampler, rec.clock.now() + waitSeconds * 1000, c.pollMs, () => done);
-  if (!done) rec.event("stop-failed", `stop did not return within ${waitSeconds} s; starting anyway`);
-  return withEffective(r.reason === undefined && failed() !== undefined ? { ...r, reason: failed() } : r);
+  if (!done)
+    rec.event("stop-failed", `stop did not return within ${waitSeconds} s; starting anyway`);
+  return withEffective(
+    r.reason === undefined && failed() !== undefined ? { ...r, reason: failed() } : r,
+  );
 }
 
 /** The load across the drill: started a lead before the fault, stopped after the tail. */
@@ -623,7 +844,14 @@ class LoadRun {
   }
 
   async tail(sampler: Sampler, seconds: number, pollMs: number): Promise<void> {
-    if (this.running) await sampleUntil(this.rec, sampler, this.rec.clock.now() + seconds * 1000, pollMs, () => false);
+    if (this.running)
+      await sampleUntil(
+        this.rec,
+        sampler,
+        this.rec.clock.now() + seconds * 1000,
+        pollMs,
+        () => false,
+      );
   }
 
   async stop(): Promise<void> {
@@ -631,7 +859,10 @@ class LoadRun {
     this.running = false;
     try {
       this.summary = await this.hook.stop();
-      this.rec.event("load-stop", `${this.summary.requests} requests, ${this.summary.failed} failed`);
+      this.rec.event(
+        "load-stop",
+        `${this.summary.requests} requests, ${this.summary.failed} failed`,
+      );
     } catch (e) {
       this.rec.event("load-stop", `load generator failed: ${errMsg(e)}`);
     }
@@ -639,17 +870,28 @@ class LoadRun {
 }
 
 /** What went wrong in the phases themselves, for the verdict. */
-function phaseProblems(c: DrillContext, out: PhaseOutcome, name: string, rejoinWhat: string): string[] {
+function phaseProblems(
+  c: DrillContext,
+  out: PhaseOutcome,
+  name: string,
+  rejoinWhat: string,
+): string[] {
   const problems: string[] = [];
   if (out.reason) problems.push(out.reason);
-  if (out.injected && !out.healed) problems.push(`starting ${name} again failed: ${out.healErrors.join("; ")}`);
-  else if (out.injected && out.rejoinSeconds === null) problems.push(`${name} did not rejoin${rejoinWhat} within ${c.rejoinDeadlineSeconds} s`);
+  if (out.injected && !out.healed)
+    problems.push(`starting ${name} again failed: ${out.healErrors.join("; ")}`);
+  else if (out.injected && out.rejoinSeconds === null)
+    problems.push(`${name} did not rejoin${rejoinWhat} within ${c.rejoinDeadlineSeconds} s`);
   if (out.signalled) problems.push(`interrupted by ${out.signalled}`);
   return problems;
 }
 
 /** The fields every drilled result shares. */
-function resultBase(c: DrillContext, out: PhaseOutcome, v: { passed: boolean; failures: readonly string[] }) {
+function resultBase(
+  c: DrillContext,
+  out: PhaseOutcome,
+  v: { passed: boolean; failures: readonly string[] },
+) {
   return {
     load: out.load ? pickLoad(out.load) : EMPTY_LOAD,
     passed: v.passed,
@@ -671,9 +913,16 @@ function resultBase(c: DrillContext, out: PhaseOutcome, v: { passed: boolean; fa
 }
 
 /** The WAS behind the pair, read once after the edge drill (zeros when the swarm cannot be read). */
-async function edgeReplicas(c: DrillContext, observer: SwarmObserver): Promise<DrillReport["replicas"]> {
+async function edgeReplicas(
+  c: DrillContext,
+  observer: SwarmObserver,
+): Promise<DrillReport["replicas"]> {
   try {
-    const [d, ns, ts] = await Promise.all([observer.desiredReplicas(c.service), observer.nodes(), observer.tasks(c.service)]);
+    const [d, ns, ts] = await Promise.all([
+      observer.desiredReplicas(c.service),
+      observer.nodes(),
+      observer.tasks(c.service),
+    ]);
     return { desired: d, runningOnReady: countRunningOnReady(ns, ts) };
   } catch (e) {
     c.rec.log(`swarm not readable after the edge drill: ${errMsg(e)}`);
@@ -686,14 +935,22 @@ function refusedResult(c: DrillContext, r: Refusal): DrillResult {
   const spec = c.o.target ?? "worker";
   const zone = zoneOfTarget(spec);
   const node = r.choice?.node;
-  const role: NodeRole | "edge" = spec === "edge" ? "edge" : node ? node.role : spec === "manager" ? "manager" : "worker";
-  const scenario: Scenario = role === "edge" ? "stop-edge" : role === "manager" ? "stop-manager" : "stop-worker";
+  const role: NodeRole | "edge" =
+    spec === "edge" ? "edge" : node ? node.role : spec === "manager" ? "manager" : "worker";
+  const scenario: Scenario =
+    role === "edge" ? "stop-edge" : role === "manager" ? "stop-manager" : "stop-worker";
   c.rec.log(`refused: ${r.reason}`);
   return {
     scenario: zone !== undefined ? "az-loss" : scenario,
     fault: c.o.fault ?? DEFAULT_FAULT,
-    drill: zone !== undefined ? "az-loss" : drillName(role, node?.leader === true, c.o.fault ?? DEFAULT_FAULT),
-    target: zone !== undefined ? { node: zone, role: "zone" } : { node: node ? node.hostname : spec, role },
+    drill:
+      zone !== undefined
+        ? "az-loss"
+        : drillName(role, node?.leader === true, c.o.fault ?? DEFAULT_FAULT),
+    target:
+      zone !== undefined
+        ? { node: zone, role: "zone" }
+        : { node: node ? node.hostname : spec, role },
     detectSeconds: null,
     restoreSeconds: null,
     replicas: { desired: r.desired ?? 0, runningOnReady: r.running ?? 0 },

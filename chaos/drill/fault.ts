@@ -25,7 +25,11 @@ export interface Fault {
 }
 
 /** A fault of `kind` through the adapter that implements it (stop = inject, start = heal). */
-export function stopperFault(kind: string, stopper: NodeStopper, targets: readonly string[]): Fault {
+export function stopperFault(
+  kind: string,
+  stopper: NodeStopper,
+  targets: readonly string[],
+): Fault {
   return {
     kind,
     targets,
@@ -55,7 +59,11 @@ export function stopFault(stopper: NodeStopper, targets: readonly string[]): Fau
  * The drill's name in the failure matrix (issue 10): `worker-kill`, `leader-partition`,
  * `edge-kill`, ... A manager target that held the Raft leadership is the `leader`.
  */
-export function drillName(role: "worker" | "manager" | "edge", wasLeader: boolean, kind: string): string {
+export function drillName(
+  role: "worker" | "manager" | "edge",
+  wasLeader: boolean,
+  kind: string,
+): string {
   const who = role === "manager" && wasLeader ? "leader" : role;
   return `${who}-${kind}`;
 }

@@ -60,11 +60,19 @@ export function swarmSampler(
 ): Sampler {
   return new Sampler(rec, async () => {
     const [ns, ts] = await Promise.all([observer.nodes(), observer.tasks(service)]);
-    for (const n of ns) if (!target.ids.has(n.id) && !isReady(n) && target.readyAtStart.has(n.id)) state.otherNotReady.add(n.hostname);
+    for (const n of ns)
+      if (!target.ids.has(n.id) && !isReady(n) && target.readyAtStart.has(n.id))
+        state.otherNotReady.add(n.hostname);
     const leader = ns.find((n) => n.leader)?.hostname;
-    const counted = runningOnReady(ns, state.faulted ? ts.filter((t) => !target.ids.has(t.nodeId)) : ts);
+    const counted = runningOnReady(
+      ns,
+      state.faulted ? ts.filter((t) => !target.ids.has(t.nodeId)) : ts,
+    );
     const sinces = counted.map((t) => t.stateSince);
-    const newest = sinces.length > 0 && sinces.every((x) => x !== undefined) ? Math.max(...(sinces as number[])) : undefined;
+    const newest =
+      sinces.length > 0 && sinces.every((x) => x !== undefined)
+        ? Math.max(...(sinces as number[]))
+        : undefined;
     return {
       nodes: Object.fromEntries(ns.map((n) => [n.hostname, n.status.toLowerCase()])),
       runningOnReady: counted.length,
@@ -116,7 +124,8 @@ export class AnswerProber {
         this.last = r;
         if (!r.ok) return;
         this.answered++;
-        if (this.firstOther === undefined && r.balancer !== undefined && r.balancer !== this.target) this.firstOther = { t: this.rec.rel(), balancer: r.balancer };
+        if (this.firstOther === undefined && r.balancer !== undefined && r.balancer !== this.target)
+          this.firstOther = { t: this.rec.rel(), balancer: r.balancer };
       },
       () => {
         this.inFlight--;
@@ -153,10 +162,13 @@ export function edgeSampler(
     const due = bg.startedAt === undefined || rec.clock.now() - bg.startedAt >= holdersGapMs;
     if (bg.read === undefined && (due || bg.last === undefined)) {
       bg.startedAt = rec.clock.now();
-      bg.read = edge.holders().then(
-        (h) => ((bg.last = h), (bg.error = undefined), h),
-        (e) => ((bg.error = e instanceof Error ? e : new Error(String(e))), []),
-      ).finally(() => (bg.read = undefined));
+      bg.read = edge
+        .holders()
+        .then(
+          (h) => ((bg.last = h), (bg.error = undefined), h),
+          (e) => ((bg.error = e instanceof Error ? e : new Error(String(e))), []),
+        )
+        .finally(() => (bg.read = undefined));
     }
     prober.fire();
     if (bg.last === undefined) await bg.read;
@@ -165,7 +177,10 @@ export function edgeSampler(
     return bg.last ?? [];
   };
   return new Sampler(rec, async () => {
-    const [hs, answered] = await Promise.all([holders(), !prober && probing.on && edge.answers ? edge.answers() : Promise.resolve(undefined)]);
+    const [hs, answered] = await Promise.all([
+      holders(),
+      !prober && probing.on && edge.answers ? edge.answers() : Promise.resolve(undefined),
+    ]);
     const sorted = [...hs].sort();
     const heard = prober && probing.on ? prober.last : undefined;
     return {
@@ -174,7 +189,9 @@ export function edgeSampler(
       listedRunning: 0,
       holders: sorted,
       ...(answered !== undefined ? { answered } : {}),
-      ...(heard ? { answered: heard.ok, ...(heard.balancer ? { answeredBy: heard.balancer } : {}) } : {}),
+      ...(heard
+        ? { answered: heard.ok, ...(heard.balancer ? { answeredBy: heard.balancer } : {}) }
+        : {}),
     };
   });
 }
@@ -188,7 +205,10 @@ export interface Judge {
   /** Everything the scenario waits for was seen. */
   done(): boolean;
   /** At the deadline: what is missing, and whether that fails the drill (detection alone does not). */
-  atDeadline(final: DrillSample | undefined): { readonly missing: readonly string[]; readonly failing: boolean };
+  atDeadline(final: DrillSample | undefined): {
+    readonly missing: readonly string[];
+    readonly failing: boolean;
+  };
 }
 
 /** A condition that must hold for `confirm` consecutive samples; its time is the first of the run. */
@@ -229,7 +249,10 @@ export interface SwarmJudgeOptions {
  * alone is that coarse. Outside the window (clock skew between the drill host and the nodes, on
  * AWS) it is not used and the sample time stands.
  */
-export function swarmRestoreTime(first: DrillSample | undefined, lastShort: number): number | undefined {
+export function swarmRestoreTime(
+  first: DrillSample | undefined,
+  lastShort: number,
+): number | undefined {
   const at = first?.lastRunningSince;
   if (first === undefined || at === undefined) return undefined;
   return at > lastShort && at <= (first.readEnd ?? first.t) ? at : undefined;
@@ -258,7 +281,12 @@ export class SwarmJudge implements Judge {
       this.detectSeconds = s.t;
       this.rec.event("detected", names.map((n, i) => `${n} is ${states[i]}`).join(", "));
     }
-    if (this.o.needsLeader && this.electedSeconds === null && s.leader && !names.includes(s.leader)) {
+    if (
+      this.o.needsLeader &&
+      this.electedSeconds === null &&
+      s.leader &&
+      !names.includes(s.leader)
+    ) {
       this.electedSeconds = s.t;
       this.leaderAfter = s.leader;
       this.rec.event("leader-elected", s.leader);
@@ -276,20 +304,29 @@ export class SwarmJudge implements Judge {
       this.rec.event(
         "restored",
         `${s.runningOnReady}/${this.o.desired} running on Ready nodes since ${since} s (listed: ${s.listedRunning})` +
-          (recorded !== undefined ? `; the swarm recorded the last of them running at ${recorded} s` : ""),
+          (recorded !== undefined
+            ? `; the swarm recorded the last of them running at ${recorded} s`
+            : ""),
       );
     }
   }
 
   done(): boolean {
     const restored = this.restoreSeconds !== null || this.o.restoreNotApplicable !== undefined;
-    return restored && this.detectSeconds !== null && (!this.o.needsLeader || this.electedSeconds !== null);
+    return (
+      restored &&
+      this.detectSeconds !== null &&
+      (!this.o.needsLeader || this.electedSeconds !== null)
+    );
   }
 
   atDeadline(final: DrillSample | undefined) {
     const missing: string[] = [];
     const notRestored = this.restoreSeconds === null && this.o.restoreNotApplicable === undefined;
-    if (notRestored) missing.push(`only ${final?.runningOnReady ?? 0}/${this.o.desired} tasks running on Ready nodes (listed as running: ${final?.listedRunning ?? 0})`);
+    if (notRestored)
+      missing.push(
+        `only ${final?.runningOnReady ?? 0}/${this.o.desired} tasks running on Ready nodes (listed as running: ${final?.listedRunning ?? 0})`,
+      );
     if (this.detectSeconds === null) missing.push(`${this.o.target} was never marked down`);
     const noLeader = this.o.needsLeader && this.electedSeconds === null;
     if (noLeader) missing.push("no new leader was elected");
@@ -325,13 +362,23 @@ export class EdgeJudge implements Judge {
       const a = this.prober.firstOther;
       if (a === undefined) return;
       this.restoreSeconds = a.t;
-      this.rec.eventAt(a.t, "restored", `the floating address answered from ${a.balancer} (takeover)`);
+      this.rec.eventAt(
+        a.t,
+        "restored",
+        `the floating address answered from ${a.balancer} (takeover)`,
+      );
       return;
     }
-    const since = this.streak.see(holders.length === 1 && others.length === 1 && s.answered !== false, s.t);
+    const since = this.streak.see(
+      holders.length === 1 && others.length === 1 && s.answered !== false,
+      s.t,
+    );
     if (since !== null) {
       this.restoreSeconds = since;
-      this.rec.event("restored", `${others[0]} holds the floating address${s.answered ? " and answers" : ""} since ${since} s (takeover)`);
+      this.rec.event(
+        "restored",
+        `${others[0]} holds the floating address${s.answered ? " and answers" : ""} since ${since} s (takeover)`,
+      );
     }
   }
 
@@ -343,9 +390,13 @@ export class EdgeJudge implements Judge {
     const missing: string[] = [];
     const h = final?.holders ?? [];
     if (this.restoreSeconds === null && this.prober) {
-      missing.push(`the floating address did not answer from another balancer than ${this.target} (${this.prober.answered} of ${this.prober.sent} probes answered)`);
+      missing.push(
+        `the floating address did not answer from another balancer than ${this.target} (${this.prober.answered} of ${this.prober.sent} probes answered)`,
+      );
     } else if (this.restoreSeconds === null) {
-      missing.push(`the floating address did not answer from the standby (holders: ${h.join(", ") || "none"}${final?.answered === false ? ", the address did not answer" : ""})`);
+      missing.push(
+        `the floating address did not answer from the standby (holders: ${h.join(", ") || "none"}${final?.answered === false ? ", the address did not answer" : ""})`,
+      );
     }
     if (this.detectSeconds === null) missing.push("no other balancer became MASTER");
     return { missing, failing: this.restoreSeconds === null };
@@ -379,15 +430,25 @@ export async function observe(
     if (!s.error) {
       judge.see(s);
       final = s;
-    } else if (sampler.errorSince !== undefined && rec.clock.now() - sampler.errorSince > o.errorToleranceMs) {
-      return { reason: `the swarm could not be observed for ${round((rec.clock.now() - sampler.errorSince) / 1000)} s: ${s.error}`, ...(final ? { final } : {}) };
+    } else if (
+      sampler.errorSince !== undefined &&
+      rec.clock.now() - sampler.errorSince > o.errorToleranceMs
+    ) {
+      return {
+        reason: `the swarm could not be observed for ${round((rec.clock.now() - sampler.errorSince) / 1000)} s: ${s.error}`,
+        ...(final ? { final } : {}),
+      };
     }
     if (judge.done()) return { ...(final ? { final } : {}) };
     if (rec.clock.now() >= deadline) {
       const { missing, failing } = judge.atDeadline(final);
       rec.event("deadline", missing.join("; "));
       return {
-        ...(failing ? { reason: `not restored within the ${o.deadlineSeconds} s deadline: ${missing.join("; ")}` } : {}),
+        ...(failing
+          ? {
+              reason: `not restored within the ${o.deadlineSeconds} s deadline: ${missing.join("; ")}`,
+            }
+          : {}),
         ...(final ? { final } : {}),
       };
     }
@@ -396,7 +457,13 @@ export async function observe(
 }
 
 /** Keeps sampling (for the timeline) until `until` (absolute ms) or until `stop()` says so. */
-export async function sampleUntil(rec: DrillRecord, sampler: Sampler, until: number, pollMs: number, stop: () => boolean): Promise<void> {
+export async function sampleUntil(
+  rec: DrillRecord,
+  sampler: Sampler,
+  until: number,
+  pollMs: number,
+  stop: () => boolean,
+): Promise<void> {
   while (!stop() && rec.clock.now() < until) {
     await rec.clock.sleep(Math.min(pollMs, Math.max(0, until - rec.clock.now())));
     await sampler.sample();

@@ -32,15 +32,26 @@ export interface AfterReturn {
  * Pure: the service's tasks seen after the return. Settled means exactly `desired` tasks run
  * (observed state), all desired running on Ready nodes: no orphan, none missing.
  */
-export function judgeTasks(nodes: readonly NodeInfo[], tasks: readonly TaskInfo[], desired: number): { running: number; runningOnReady: number; orphans: string[]; settled: boolean } {
+export function judgeTasks(
+  nodes: readonly NodeInfo[],
+  tasks: readonly TaskInfo[],
+  desired: number,
+): { running: number; runningOnReady: number; orphans: string[]; settled: boolean } {
   const ready = new Set(nodes.filter(isReady).map((n) => n.id));
   const host = new Map(nodes.map((n) => [n.id, n.hostname]));
   const observedRunning = tasks.filter((t) => t.state.toLowerCase() === RUNNING);
   const wanted = observedRunning.filter((t) => t.desiredState.toLowerCase() === RUNNING);
   const runningOnReady = wanted.filter((t) => ready.has(t.nodeId)).length;
-  const orphans = observedRunning.filter((t) => t.desiredState.toLowerCase() !== RUNNING).map((t) => `${t.id} on ${host.get(t.nodeId) ?? t.nodeId}`);
+  const orphans = observedRunning
+    .filter((t) => t.desiredState.toLowerCase() !== RUNNING)
+    .map((t) => `${t.id} on ${host.get(t.nodeId) ?? t.nodeId}`);
   const running = observedRunning.length;
-  return { running, runningOnReady, orphans, settled: running === desired && runningOnReady === desired };
+  return {
+    running,
+    runningOnReady,
+    orphans,
+    settled: running === desired && runningOnReady === desired,
+  };
 }
 
 /**
@@ -66,7 +77,10 @@ export async function waitNoOrphans(
       last = j;
       if (j.settled) {
         const settledSeconds = round((clock.now() - start) / 1000);
-        rec.event("tasks-settled", `${j.running} running after ${target} returned (desired ${desired}), ${settledSeconds} s after its return`);
+        rec.event(
+          "tasks-settled",
+          `${j.running} running after ${target} returned (desired ${desired}), ${settledSeconds} s after its return`,
+        );
         return { target, desired, ...j, settledSeconds, windowSeconds };
       }
     } catch (e) {
@@ -75,6 +89,9 @@ export async function waitNoOrphans(
     if (clock.now() - start >= windowSeconds * 1000) break;
     await clock.sleep(pollMs);
   }
-  rec.event("orphans-left", `${windowSeconds} s after ${target} returned: ${last.running} running (desired ${desired}, ${last.runningOnReady} on Ready nodes)${last.orphans.length ? `; orphaned: ${last.orphans.join(", ")}` : ""}`);
+  rec.event(
+    "orphans-left",
+    `${windowSeconds} s after ${target} returned: ${last.running} running (desired ${desired}, ${last.runningOnReady} on Ready nodes)${last.orphans.length ? `; orphaned: ${last.orphans.join(", ")}` : ""}`,
+  );
   return { target, desired, ...last, settledSeconds: null, windowSeconds };
 }

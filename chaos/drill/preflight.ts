@@ -20,7 +20,14 @@ import {
   type TargetChoice,
   type TargetSpec,
 } from "./target";
-import type { EdgeObserver, NodeInfo, NodeRole, PlacementInfo, SwarmObserver, TaskInfo } from "../types";
+import type {
+  EdgeObserver,
+  NodeInfo,
+  NodeRole,
+  PlacementInfo,
+  SwarmObserver,
+  TaskInfo,
+} from "../types";
 
 export interface SwarmPlan {
   readonly kind: "swarm";
@@ -43,8 +50,14 @@ export interface EdgePlan {
   readonly why: string;
 }
 
-export type Refusal = { readonly reason: string; readonly desired?: number; readonly running?: number; readonly choice?: TargetChoice };
-export type Preflight<P> = { readonly ok: true; readonly plan: P } | ({ readonly ok: false } & Refusal);
+export type Refusal = {
+  readonly reason: string;
+  readonly desired?: number;
+  readonly running?: number;
+  readonly choice?: TargetChoice;
+};
+export type Preflight<P> =
+  { readonly ok: true; readonly plan: P } | ({ readonly ok: false } & Refusal);
 
 export interface PreflightTiming {
   readonly clock: Clock;
@@ -80,12 +93,16 @@ export async function preflightSwarm(
       choice,
     });
   }
-  t.log(`target ${choice.node.hostname} (${choice.role}, ${choice.why}); ${desired} replicas desired, ${choice.eligibleAfterStop} eligible node(s) left after the stop`);
+  t.log(
+    `target ${choice.node.hostname} (${choice.role}, ${choice.why}); ${desired} replicas desired, ${choice.eligibleAfterStop} eligible node(s) left after the stop`,
+  );
   const steady = await waitSteady(observer, service, desired, nodes, tasks, t);
-  if (!steady.ok) return refuse({ reason: steady.reason, desired, running: steady.running, choice });
+  if (!steady.ok)
+    return refuse({ reason: steady.reason, desired, running: steady.running, choice });
   nodes = steady.nodes;
   const downAtStart = nodes.filter((n) => !isReady(n)).map((n) => `${n.hostname} (${n.status})`);
-  if (downAtStart.length > 0) t.log(`note: not Ready before the drill, ignored: ${downAtStart.join(", ")}`);
+  if (downAtStart.length > 0)
+    t.log(`note: not Ready before the drill, ignored: ${downAtStart.join(", ")}`);
   const leaderBefore = nodes.find((n) => n.leader)?.hostname;
   return {
     ok: true,
@@ -118,7 +135,11 @@ async function waitSteady(
     const running = countRunningOnReady(nodes, tasks);
     if (running >= desired) return { ok: true, nodes };
     if (t.clock.now() >= until) {
-      return { ok: false, running, reason: `the swarm is not steady before the drill: ${running}/${desired} tasks running on Ready nodes, nodes: ${describeNodes(nodes)}` };
+      return {
+        ok: false,
+        running,
+        reason: `the swarm is not steady before the drill: ${running}/${desired} tasks running on Ready nodes, nodes: ${describeNodes(nodes)}`,
+      };
     }
     await t.clock.sleep(t.pollMs);
     try {
@@ -130,8 +151,15 @@ async function waitSteady(
 }
 
 /** The balancer drill: a pair, exactly one holder (steady), which becomes the target. */
-export async function preflightEdge(edge: EdgeObserver | undefined, t: PreflightTiming): Promise<Preflight<EdgePlan>> {
-  if (!edge) return refuse({ reason: "--target edge needs the balancer pair's observer (EdgeObserver); this setup has none" });
+export async function preflightEdge(
+  edge: EdgeObserver | undefined,
+  t: PreflightTiming,
+): Promise<Preflight<EdgePlan>> {
+  if (!edge)
+    return refuse({
+      reason:
+        "--target edge needs the balancer pair's observer (EdgeObserver); this setup has none",
+    });
   let pair: string[];
   let holders: string[];
   try {
@@ -141,12 +169,16 @@ export async function preflightEdge(edge: EdgeObserver | undefined, t: Preflight
     return refuse({ reason: `cannot read the balancer pair before the drill: ${errMsg(e)}` });
   }
   if (pair.length < 2) {
-    return refuse({ reason: `a single balancer (${pair.join(", ") || "none"}) has no standby to take over: run the pair (lab --edge 2, config edge.nodes=2)` });
+    return refuse({
+      reason: `a single balancer (${pair.join(", ") || "none"}) has no standby to take over: run the pair (lab --edge 2, config edge.nodes=2)`,
+    });
   }
   const until = t.clock.now() + t.steadySeconds * 1000;
   while (holders.length !== 1) {
     if (t.clock.now() >= until) {
-      return refuse({ reason: `the pair is not steady before the drill: ${holders.length === 0 ? "no balancer holds" : `${holders.join(" and ")} all hold`} the floating address` });
+      return refuse({
+        reason: `the pair is not steady before the drill: ${holders.length === 0 ? "no balancer holds" : `${holders.join(" and ")} all hold`} the floating address`,
+      });
     }
     await t.clock.sleep(t.pollMs);
     try {
@@ -156,7 +188,9 @@ export async function preflightEdge(edge: EdgeObserver | undefined, t: Preflight
     }
   }
   const why = "holds the floating address (active balancer)";
-  t.log(`target ${holders[0]} (edge, ${why}); standby: ${pair.filter((n) => n !== holders[0]).join(", ")}`);
+  t.log(
+    `target ${holders[0]} (edge, ${why}); standby: ${pair.filter((n) => n !== holders[0]).join(", ")}`,
+  );
   return { ok: true, plan: { kind: "edge", target: holders[0], pair, why } };
 }
 
@@ -184,7 +218,13 @@ export interface ZonePlan {
 }
 
 export type ZoneChoice =
-  | { readonly ok: true; readonly victims: readonly NodeInfo[]; readonly eligibleAfter: number; readonly why: string; readonly ranTask: boolean }
+  | {
+      readonly ok: true;
+      readonly victims: readonly NodeInfo[];
+      readonly eligibleAfter: number;
+      readonly why: string;
+      readonly ranTask: boolean;
+    }
   | { readonly ok: false; readonly reason: string };
 
 /**
@@ -192,10 +232,20 @@ export type ZoneChoice =
  * what planAzLoss refuses (the Raft quorum) and a loss that leaves fewer eligible Ready+active nodes
  * than replicas (the rule of the config's AZ-aware check, config/schema.ts, on the live swarm).
  */
-export function resolveZoneLoss(nodes: readonly NodeInfo[], tasks: readonly TaskInfo[], zone: string, opts: ResolveOptions): ZoneChoice {
-  const zoneOf = new Map(nodes.filter((n) => n.zone !== undefined).map((n) => [n.id, n.zone!] as const));
+export function resolveZoneLoss(
+  nodes: readonly NodeInfo[],
+  tasks: readonly TaskInfo[],
+  zone: string,
+  opts: ResolveOptions,
+): ZoneChoice {
+  const zoneOf = new Map(
+    nodes.filter((n) => n.zone !== undefined).map((n) => [n.id, n.zone!] as const),
+  );
   if (zoneOf.size === 0) {
-    return { ok: false, reason: `no swarm node carries the swarm-ha.zone label (nodes: ${describeNodes(nodes)}); label them: npm run lab -- up, or pulumi up (the zone-labels step)` };
+    return {
+      ok: false,
+      reason: `no swarm node carries the swarm-ha.zone label (nodes: ${describeNodes(nodes)}); label them: npm run lab -- up, or pulumi up (the zone-labels step)`,
+    };
   }
   const members = nodes.map((n) => ({ name: n.hostname, role: n.role, instanceId: n.id, node: n }));
   let plan: AzLossPlan<(typeof members)[number]>;
@@ -206,18 +256,33 @@ export function resolveZoneLoss(nodes: readonly NodeInfo[], tasks: readonly Task
   }
   const victims = plan.victims.map((m) => m.node);
   const down = victims.filter((n) => !isReady(n));
-  if (down.length > 0) return { ok: false, reason: `${down.map((n) => `${n.hostname} is ${n.status}`).join(", ")} already; an az-loss drill needs every node of ${zone} Ready` };
+  if (down.length > 0)
+    return {
+      ok: false,
+      reason: `${down.map((n) => `${n.hostname} is ${n.status}`).join(", ")} already; an az-loss drill needs every node of ${zone} Ready`,
+    };
   const lost = new Set(victims.map((n) => n.id));
   const allowed = rolesAllowed(opts.placement?.constraints ?? []);
   const managersOk = managersRunTasksFrom(nodes, tasks, opts) && allowed.manager;
-  const eligible = nodes.filter((n) => !lost.has(n.id) && isReady(n) && isActive(n) && (n.role === "manager" ? managersOk : allowed.worker));
+  const eligible = nodes.filter(
+    (n) =>
+      !lost.has(n.id) &&
+      isReady(n) &&
+      isActive(n) &&
+      (n.role === "manager" ? managersOk : allowed.worker),
+  );
   const perNode = opts.placement?.maxReplicasPerNode ?? 1;
   const capacity = perNode > 0 ? eligible.length * perNode : eligible.length > 0 ? Infinity : 0;
   if (capacity < opts.desired) {
     return {
       ok: false,
       reason:
-        `refusing az-loss of ${zone}: it leaves ${eligible.length} eligible Ready+active node(s) (${eligible.map((n) => n.hostname).sort().join(", ") || "none"}` +
+        `refusing az-loss of ${zone}: it leaves ${eligible.length} eligible Ready+active node(s) (${
+          eligible
+            .map((n) => n.hostname)
+            .sort()
+            .join(", ") || "none"
+        }` +
         `${perNode > 0 ? `, at most ${perNode} task(s) each` : ""}) for ${opts.desired} replicas; add a worker in another zone or lower the replicas`,
     };
   }
@@ -243,10 +308,16 @@ export async function preflightZone(
   const seen = await readSwarm(observer, service);
   if ("reason" in seen) return refuse(seen);
   const { desired, nodes, tasks, placement } = seen;
-  const choice = resolveZoneLoss(nodes, tasks, zone, { desired, ...(managersRunTasks !== undefined ? { managersRunTasks } : {}), ...(placement ? { placement } : {}) });
+  const choice = resolveZoneLoss(nodes, tasks, zone, {
+    desired,
+    ...(managersRunTasks !== undefined ? { managersRunTasks } : {}),
+    ...(placement ? { placement } : {}),
+  });
   const running = countRunningOnReady(nodes, tasks);
   if (!choice.ok) return refuse({ reason: choice.reason, desired, running });
-  t.log(`target az:${zone} (${choice.why}); ${desired} replicas desired, ${choice.eligibleAfter} eligible node(s) left after the loss`);
+  t.log(
+    `target az:${zone} (${choice.why}); ${desired} replicas desired, ${choice.eligibleAfter} eligible node(s) left after the loss`,
+  );
   const steady = await waitSteady(observer, service, desired, nodes, tasks, t);
   if (!steady.ok) return refuse({ reason: steady.reason, desired, running: steady.running });
   const leader = steady.nodes.find((n) => n.leader);
@@ -270,7 +341,10 @@ export async function preflightZone(
 async function readSwarm(
   observer: SwarmObserver,
   service: string,
-): Promise<{ desired: number; nodes: NodeInfo[]; tasks: TaskInfo[]; placement?: PlacementInfo } | { reason: string }> {
+): Promise<
+  | { desired: number; nodes: NodeInfo[]; tasks: TaskInfo[]; placement?: PlacementInfo }
+  | { reason: string }
+> {
   try {
     const desired = await observer.desiredReplicas(service);
     const [nodes, tasks] = await Promise.all([observer.nodes(), observer.tasks(service)]);

@@ -138,13 +138,19 @@ export async function watchSingleHolder(
       holder = single;
       if (since !== null && s.t - since >= stableSeconds) {
         const within = round(Math.max(0, since - windowT));
-        rec.event("single-holder", `${holder} alone holds the floating address, unchanged for ${stableSeconds} s, from ${within} s after ${target} returned`);
+        rec.event(
+          "single-holder",
+          `${holder} alone holds the floating address, unchanged for ${stableSeconds} s, from ${within} s after ${target} returned`,
+        );
         return { holdersAfterReturn: holders, singleHolderWithinSeconds: within };
       }
     }
     if (clock.now() - windowStart >= windowSeconds * 1000) break;
     await clock.sleep(pollMs);
   }
-  rec.event("split-brain", `${windowSeconds} s after ${target} returned no balancer held the floating address alone for ${stableSeconds} s (last: ${holders.join(", ") || "none"})`);
+  rec.event(
+    "split-brain",
+    `${windowSeconds} s after ${target} returned no balancer held the floating address alone for ${stableSeconds} s (last: ${holders.join(", ") || "none"})`,
+  );
   return { holdersAfterReturn: holders, singleHolderWithinSeconds: null };
 }

@@ -7,7 +7,6 @@
 
 import type { DrillReport, NodeInfo, NodeRole, PlacementInfo, TaskInfo } from "../types";
 
-
 /** `worker`, `manager` (the Raft leader) or a node hostname / id. */
 export type TargetSpec = string;
 
@@ -39,7 +38,11 @@ export type TargetChoice =
       /** Whether a task of the service runs on it (a stop of a node without one restores nothing). */
       readonly runsTask: boolean;
     }
-  | { readonly ok: false; readonly reason: string; /** The node that was chosen, when one was. */ readonly node?: NodeInfo };
+  | {
+      readonly ok: false;
+      readonly reason: string;
+      /** The node that was chosen, when one was. */ readonly node?: NodeInfo;
+    };
 
 export const READY = "ready";
 const RUNNING = "running";
@@ -94,7 +97,11 @@ export function countRunningOnReady(
 }
 
 /** The tasks countRunningOnReady counts. */
-export function runningOnReady(nodes: readonly NodeInfo[], tasks: readonly TaskInfo[], excludeNodeId?: string): TaskInfo[] {
+export function runningOnReady(
+  nodes: readonly NodeInfo[],
+  tasks: readonly TaskInfo[],
+  excludeNodeId?: string,
+): TaskInfo[] {
   const ready = new Set(nodes.filter(isReady).map((n) => n.id));
   return tasks.filter((t) => isRunning(t) && ready.has(t.nodeId) && t.nodeId !== excludeNodeId);
 }
@@ -104,7 +111,11 @@ export function countListedRunning(tasks: readonly TaskInfo[]): number {
   return tasks.filter(isRunning).length;
 }
 
-export function managersRunTasksFrom(nodes: readonly NodeInfo[], tasks: readonly TaskInfo[], opts: ResolveOptions): boolean {
+export function managersRunTasksFrom(
+  nodes: readonly NodeInfo[],
+  tasks: readonly TaskInfo[],
+  opts: ResolveOptions,
+): boolean {
   if (opts.managersRunTasks !== undefined) return opts.managersRunTasks;
   if (opts.placement) return rolesAllowed(opts.placement.constraints).manager;
   const managerIds = new Set(nodes.filter((n) => n.role === "manager").map((n) => n.id));
@@ -135,10 +146,16 @@ export function resolveTarget(
     }
     node = readyWorkers.find((n) => runningOn.has(n.id)) ?? readyWorkers[0];
     const task = runningOn.get(node.id);
-    why = task ? `Ready worker running task${task.slot !== undefined ? ` slot ${task.slot}` : ` ${task.id}`}` : "Ready worker (none runs a task of the service)";
+    why = task
+      ? `Ready worker running task${task.slot !== undefined ? ` slot ${task.slot}` : ` ${task.id}`}`
+      : "Ready worker (none runs a task of the service)";
   } else if (spec === "manager") {
     node = managers.find((n) => n.leader) ?? undefined;
-    if (!node) return { ok: false, reason: `no manager is reported as leader (nodes: ${describeNodes(nodes)})` };
+    if (!node)
+      return {
+        ok: false,
+        reason: `no manager is reported as leader (nodes: ${describeNodes(nodes)})`,
+      };
     why = "Raft leader";
   } else {
     node = byHost.find((n) => n.hostname === spec || n.id === spec);
@@ -152,7 +169,11 @@ export function resolveTarget(
   }
 
   if (!isReady(node)) {
-    return { ok: false, node, reason: `target ${node.hostname} is ${node.status} already; a drill needs a Ready target` };
+    return {
+      ok: false,
+      node,
+      reason: `target ${node.hostname} is ${node.status} already; a drill needs a Ready target`,
+    };
   }
 
   if (node.role === "manager") {
@@ -162,7 +183,9 @@ export function resolveTarget(
         node,
         reason:
           `cannot stop the only manager: ${node.hostname} is ` +
-          (managers.length === 1 ? "the only manager" : `one of ${managers.length} managers (no quorum without it)`) +
+          (managers.length === 1
+            ? "the only manager"
+            : `one of ${managers.length} managers (no quorum without it)`) +
           "; with one manager the swarm cannot reschedule anything. Run 3 managers (managerCount=3 / lab --managers 3) or target a worker",
       };
     }
@@ -213,6 +236,7 @@ export function resolveTarget(
 
 export function describeNodes(nodes: readonly NodeInfo[]): string {
   if (nodes.length === 0) return "none";
-  return nodes.map((n) => `${n.hostname} ${n.role} ${n.status}/${n.availability}${n.leader ? " leader" : ""}`).join(", ");
+  return nodes
+    .map((n) => `${n.hostname} ${n.role} ${n.status}/${n.availability}${n.leader ? " leader" : ""}`)
+    .join(", ");
 }
-

@@ -65,16 +65,22 @@ export function decideVerdict(f: VerdictFacts, b: Budgets): Verdict {
         failures.push(`not restored within the ${b.deadlineSeconds} s deadline`);
       }
     } else if (f.restoreSeconds > b.deadlineSeconds) {
-      failures.push(`restored after ${f.restoreSeconds} s, over the ${b.deadlineSeconds} s deadline`);
+      failures.push(
+        `restored after ${f.restoreSeconds} s, over the ${b.deadlineSeconds} s deadline`,
+      );
     }
   }
   if (f.replicas && f.replicas.runningOnReady < f.replicas.desired) {
-    failures.push(`only ${f.replicas.runningOnReady}/${f.replicas.desired} replicas running on Ready nodes at the end`);
+    failures.push(
+      `only ${f.replicas.runningOnReady}/${f.replicas.desired} replicas running on Ready nodes at the end`,
+    );
   }
   const load = f.load;
   if (load && load.connections > 0) {
     if (load.failed > b.maxFailed) {
-      failures.push(`${load.failed} of ${load.requests} requests failed (budget ${b.maxFailed}; --max-failed)`);
+      failures.push(
+        `${load.failed} of ${load.requests} requests failed (budget ${b.maxFailed}; --max-failed)`,
+      );
     }
     if (load.p99Ms > b.maxP99Ms) {
       failures.push(`p99 latency ${load.p99Ms} ms over the ${b.maxP99Ms} ms budget (--max-p99-ms)`);

@@ -38,9 +38,16 @@ export function isLocalHost(host: string): boolean {
   if (h === "localhost" || h.endsWith(".localhost")) return true;
   if (isIP(h) === 4) {
     const [a, b] = h.split(".").map(Number);
-    return a === 127 || a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254);
+    return (
+      a === 127 ||
+      a === 10 ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 169 && b === 254)
+    );
   }
-  if (isIP(h) === 6) return h === "::1" || h.startsWith("fc") || h.startsWith("fd") || h.startsWith("fe80");
+  if (isIP(h) === 6)
+    return h === "::1" || h.startsWith("fc") || h.startsWith("fd") || h.startsWith("fe80");
   return false;
 }
 
@@ -50,7 +57,9 @@ export function assertLoadTarget(url: string, allowHosts: readonly string[] = []
   try {
     u = new URL(url);
   } catch {
-    throw new Error(`load URL ${JSON.stringify(url)} is not a URL; pass e.g. http://127.0.0.1:8080/`);
+    throw new Error(
+      `load URL ${JSON.stringify(url)} is not a URL; pass e.g. http://127.0.0.1:8080/`,
+    );
   }
   if (u.protocol !== "http:" && u.protocol !== "https:") {
     throw new Error(`load URL must be http or https (got ${u.protocol})`);
@@ -150,7 +159,11 @@ export class HttpLoad implements LoadHook {
     this.failurePauseMs = opts.failurePauseMs ?? 20;
     const https_ = this.url.protocol === "https:";
     const AgentClass = https_ ? https.Agent : http.Agent;
-    this.agent = new AgentClass({ keepAlive: true, maxSockets: this.connections, maxFreeSockets: this.connections });
+    this.agent = new AgentClass({
+      keepAlive: true,
+      maxSockets: this.connections,
+      maxFreeSockets: this.connections,
+    });
     this.get = (https_ ? https.get : http.get) as typeof http.get;
   }
 
@@ -261,10 +274,13 @@ export class HttpLoad implements LoadHook {
         res.on("end", () => {
           const status = res.statusCode ?? 0;
           const node = nodeFromBody(Buffer.concat(chunks).toString("utf8"));
-          if (!answeredOk(status)) done({ ok: false, cause: `status ${status}`, ...(upstream ? { upstream } : {}) });
+          if (!answeredOk(status))
+            done({ ok: false, cause: `status ${status}`, ...(upstream ? { upstream } : {}) });
           else done({ ok: true, ...(node ? { node } : {}), ...(upstream ? { upstream } : {}) });
         });
-        res.on("error", (e: NodeJS.ErrnoException) => done({ ok: false, cause: e.code ?? e.message }));
+        res.on("error", (e: NodeJS.ErrnoException) =>
+          done({ ok: false, cause: e.code ?? e.message }),
+        );
       });
       const timer = setTimeout(() => {
         done({ ok: false, cause: "timeout" });
@@ -280,8 +296,13 @@ export class HttpLoad implements LoadHook {
         responded = true;
       });
       req.on("error", (e: NodeJS.ErrnoException) => {
-        const stale = reused && !responded && (STALE_CODES.has(e.code ?? "") || e.message === "socket hang up");
-        done({ ok: false, cause: e.code ?? e.message, ...(stale ? { staleConnection: true } : {}) });
+        const stale =
+          reused && !responded && (STALE_CODES.has(e.code ?? "") || e.message === "socket hang up");
+        done({
+          ok: false,
+          cause: e.code ?? e.message,
+          ...(stale ? { staleConnection: true } : {}),
+        });
       });
     });
   }

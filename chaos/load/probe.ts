@@ -17,7 +17,11 @@ export interface ProbeResult {
 }
 
 /** GETs `url` once; never rejects. The body is kept up to 64 KiB. */
-export function probe(url: string, timeoutMs = 1000, headers: Record<string, string> = {}): Promise<ProbeResult> {
+export function probe(
+  url: string,
+  timeoutMs = 1000,
+  headers: Record<string, string> = {},
+): Promise<ProbeResult> {
   const get = url.startsWith("https:") ? https.get : http.get;
   return new Promise((resolve) => {
     let done = false;
@@ -35,7 +39,14 @@ export function probe(url: string, timeoutMs = 1000, headers: Record<string, str
       });
       const b = res.headers["x-balancer"];
       const balancer = typeof b === "string" && b !== "" ? { balancer: b } : {};
-      res.on("end", () => finish({ ok: answeredOk(res.statusCode ?? 0), status: res.statusCode ?? 0, body, ...balancer }));
+      res.on("end", () =>
+        finish({
+          ok: answeredOk(res.statusCode ?? 0),
+          status: res.statusCode ?? 0,
+          body,
+          ...balancer,
+        }),
+      );
       res.on("error", (e) => finish({ ok: false, body, error: e.message }));
     });
     req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));

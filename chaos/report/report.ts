@@ -13,7 +13,32 @@ import type { DrillReport, LoadBucket, LoadSummary } from "../types";
 
 /** What the renderers accept: the contract, and whatever a drill result adds to it. */
 export type ReportInput = DrillReport &
-  Partial<Pick<DrillResult, "failures" | "targets" | "restoreNote" | "reason" | "refused" | "service" | "deadlineSeconds" | "targetWhy" | "restarted" | "rejoinSeconds" | "listedRunning" | "leader" | "otherNodesNotReady" | "observerErrors" | "events" | "timeline" | "loadDetail" | "startedAt" | "fault" | "drill" | "afterReturn">>;
+  Partial<
+    Pick<
+      DrillResult,
+      | "failures"
+      | "targets"
+      | "restoreNote"
+      | "reason"
+      | "refused"
+      | "service"
+      | "deadlineSeconds"
+      | "targetWhy"
+      | "restarted"
+      | "rejoinSeconds"
+      | "listedRunning"
+      | "leader"
+      | "otherNodesNotReady"
+      | "observerErrors"
+      | "events"
+      | "timeline"
+      | "loadDetail"
+      | "startedAt"
+      | "fault"
+      | "drill"
+      | "afterReturn"
+    >
+  >;
 
 /** The verdict's default budgets, for a report that does not carry its own `targets`. */
 const DEFAULT_TARGETS = { deadlineSeconds: 60, ...DEFAULT_BUDGETS };
@@ -28,9 +53,7 @@ export function renderReportJson(r: ReportInput): string {
  * small enough for a stack output or a CI log line.
  */
 export function compactReport(r: ReportInput): DrillReport & Record<string, unknown> {
-  const {
-    scenario, target, detectSeconds, restoreSeconds, replicas, load, baseline, passed,
-  } = r;
+  const { scenario, target, detectSeconds, restoreSeconds, replicas, load, baseline, passed } = r;
   return {
     scenario,
     target,
@@ -54,16 +77,21 @@ export function compactReport(r: ReportInput): DrillReport & Record<string, unkn
   };
 }
 
-const fmtS = (x: number | null | undefined) => (x === null || x === undefined ? "—" : `${x.toFixed(2)} s`);
+const fmtS = (x: number | null | undefined) =>
+  x === null || x === undefined ? "—" : `${x.toFixed(2)} s`;
 const fmtMs = (x: number) => `${Math.round(x)} ms`;
 const mark = (ok: boolean) => (ok ? "✅" : "❌");
 
 /** report.md: verdict, metrics against the targets, events, answers per node. */
 export function renderReportMd(r: ReportInput): string {
   const lines: string[] = [];
-  lines.push(`# Chaos drill: ${r.scenario} ${r.target.node} — ${r.passed ? "PASSED" : "FAILED"}`, "");
+  lines.push(
+    `# Chaos drill: ${r.scenario} ${r.target.node} — ${r.passed ? "PASSED" : "FAILED"}`,
+    "",
+  );
   if (r.reason) lines.push(`**${r.refused ? "Refused" : "Reason"}:** ${r.reason}`, "");
-  if (r.failures && r.failures.length > 1) lines.push("Failures:", ...r.failures.map((f) => `- ${f}`), "");
+  if (r.failures && r.failures.length > 1)
+    lines.push("Failures:", ...r.failures.map((f) => `- ${f}`), "");
   if (r.restoreNote) lines.push(`Note: ${r.restoreNote}`, "");
   const budget = { ...DEFAULT_TARGETS, ...(r.targets ?? {}) };
   lines.push(
@@ -77,12 +105,22 @@ export function renderReportMd(r: ReportInput): string {
   const ratio = (a: number | null, b: number | null | undefined) =>
     a !== null && b !== null && b !== undefined && b > 0 ? `${(a / b).toFixed(2)}` : "—";
   lines.push(
-    hasBase ? "| metric | measured | target | met | default timings | tuned/default |" : "| metric | measured | target | met |",
+    hasBase
+      ? "| metric | measured | target | met | default timings | tuned/default |"
+      : "| metric | measured | target | met |",
     hasBase ? "|---|---|---|---|---|---|" : "|---|---|---|---|",
   );
-  const row = (name: string, value: string, target: string, met: boolean | null, base?: string, rat?: string) =>
+  const row = (
+    name: string,
+    value: string,
+    target: string,
+    met: boolean | null,
+    base?: string,
+    rat?: string,
+  ) =>
     lines.push(
-      `| ${name} | ${value} | ${target} | ${met === null ? "—" : mark(met)} |` + (hasBase ? ` ${base ?? "—"} | ${rat ?? "—"} |` : ""),
+      `| ${name} | ${value} | ${target} | ${met === null ? "—" : mark(met)} |` +
+        (hasBase ? ` ${base ?? "—"} | ${rat ?? "—"} |` : ""),
     );
   row(
     "node marked down",
@@ -102,7 +140,8 @@ export function renderReportMd(r: ReportInput): string {
   );
   row(
     "running on Ready at the end",
-    `${r.replicas.runningOnReady}/${r.replicas.desired}` + (r.listedRunning !== undefined ? ` (listed: ${r.listedRunning}/${r.replicas.desired})` : ""),
+    `${r.replicas.runningOnReady}/${r.replicas.desired}` +
+      (r.listedRunning !== undefined ? ` (listed: ${r.listedRunning}/${r.replicas.desired})` : ""),
     `${r.replicas.desired}/${r.replicas.desired}`,
     r.replicas.runningOnReady >= r.replicas.desired,
   );
@@ -110,27 +149,50 @@ export function renderReportMd(r: ReportInput): string {
     const resent = r.loadDetail?.resentOnStaleConnection ?? 0;
     row(
       "failed requests",
-      `${r.load.failed} of ${r.load.requests}` + (resent > 0 ? ` (${resent} GETs resent once on a new connection after the server closed a kept-alive one unanswered)` : ""),
+      `${r.load.failed} of ${r.load.requests}` +
+        (resent > 0
+          ? ` (${resent} GETs resent once on a new connection after the server closed a kept-alive one unanswered)`
+          : ""),
       `≤ ${budget.maxFailed}`,
       r.load.failed <= budget.maxFailed,
     );
     row("p50 latency", fmtMs(r.load.p50Ms), "—", null);
-    row("p99 latency", fmtMs(r.load.p99Ms), `≤ ${budget.maxP99Ms} ms`, r.load.p99Ms <= budget.maxP99Ms);
+    row(
+      "p99 latency",
+      fmtMs(r.load.p99Ms),
+      `≤ ${budget.maxP99Ms} ms`,
+      r.load.p99Ms <= budget.maxP99Ms,
+    );
     row("load", `${r.load.connections} connections, ${r.load.durationSeconds} s`, "—", null);
   }
   if (r.leader) {
-    row("new leader elected", r.leader.after ? `${r.leader.after} after ${fmtS(r.leader.electedSeconds)}` : "—", "a manager other than the stopped one", r.leader.after !== undefined);
+    row(
+      "new leader elected",
+      r.leader.after ? `${r.leader.after} after ${fmtS(r.leader.electedSeconds)}` : "—",
+      "a manager other than the stopped one",
+      r.leader.after !== undefined,
+    );
   }
   if (r.rejoinSeconds !== undefined) {
-    row("target Ready again after start", fmtS(r.rejoinSeconds), "rejoins", r.rejoinSeconds !== null);
+    row(
+      "target Ready again after start",
+      fmtS(r.rejoinSeconds),
+      "rejoins",
+      r.rejoinSeconds !== null,
+    );
   }
   lines.push("");
   if (r.otherNodesNotReady && r.otherNodesNotReady.length > 0) {
-    lines.push(`Other nodes seen not Ready during the drill: ${r.otherNodesNotReady.join(", ")}`, "");
+    lines.push(
+      `Other nodes seen not Ready during the drill: ${r.otherNodesNotReady.join(", ")}`,
+      "",
+    );
   }
   if (r.loadDetail && Object.keys(r.loadDetail.perNode).length > 0) {
     lines.push("## Answers per node", "", "| node | answers |", "|---|---|");
-    for (const [node, n] of Object.entries(r.loadDetail.perNode).sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [node, n] of Object.entries(r.loadDetail.perNode).sort(([a], [b]) =>
+      a.localeCompare(b),
+    )) {
       lines.push(`| ${node} | ${n} |`);
     }
     lines.push("");
@@ -145,19 +207,32 @@ export function renderReportMd(r: ReportInput): string {
     );
   }
   if (r.events && r.events.length > 0) {
-    lines.push("## Events (t = seconds after the stop request)", "", "| t | event | detail |", "|---|---|---|");
-    for (const e of r.events) lines.push(`| ${e.t.toFixed(2)} | ${e.kind} | ${(e.detail ?? "").replace(/\|/g, "\\|")} |`);
+    lines.push(
+      "## Events (t = seconds after the stop request)",
+      "",
+      "| t | event | detail |",
+      "|---|---|---|",
+    );
+    for (const e of r.events)
+      lines.push(`| ${e.t.toFixed(2)} | ${e.kind} | ${(e.detail ?? "").replace(/\|/g, "\\|")} |`);
     lines.push("");
   }
   if (r.observerErrors && r.observerErrors.length > 0) {
-    lines.push(`Observer errors: ${r.observerErrors.length} (first at ${r.observerErrors[0].t.toFixed(2)} s: ${r.observerErrors[0].message})`, "");
+    lines.push(
+      `Observer errors: ${r.observerErrors.length} (first at ${r.observerErrors[0].t.toFixed(2)} s: ${r.observerErrors[0].message})`,
+      "",
+    );
   }
   lines.push("![timeline](timeline.svg)", "");
   return lines.join("\n");
 }
 
 export function esc(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+  return s
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;");
 }
 
 /** A round step for an axis covering [0, max] in about `ticks` steps. */
@@ -222,7 +297,13 @@ export function renderLoadChartSvg(c: LoadChart): string {
   const { W, H, m } = CHART;
   const pw = W - m.left - m.right;
   const ph = H - m.top - m.bottom;
-  const ts = [0, ...(c.times ?? []), ...c.marks.map((k) => k.t), ...c.buckets.map((b) => b.t), ...c.buckets.map((b) => b.t + 1)];
+  const ts = [
+    0,
+    ...(c.times ?? []),
+    ...c.marks.map((k) => k.t),
+    ...c.buckets.map((b) => b.t),
+    ...c.buckets.map((b) => b.t + 1),
+  ];
   const tMin = Math.floor(Math.min(...ts));
   const tMax = Math.max(tMin + 1, Math.ceil(Math.max(...ts)));
   const x = (t: number) => m.left + ((t - tMin) / (tMax - tMin)) * pw;
@@ -244,19 +325,27 @@ export function renderLoadChartSvg(c: LoadChart): string {
   for (let v = 0; v <= reqTop + 1e-9; v += reqStep) {
     const y = yReq(v).toFixed(1);
     out.push(`<line x1="${m.left}" y1="${y}" x2="${m.left + pw}" y2="${y}" stroke="#eeeeee"/>`);
-    out.push(`<text x="${m.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${Math.round(v)}</text>`);
+    out.push(
+      `<text x="${m.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${Math.round(v)}</text>`,
+    );
   }
   if (c.right) {
     for (let v = 0; v <= rightMax; v++) {
-      out.push(`<text x="${m.left + pw + 6}" y="${yRight(v).toFixed(1)}" dominant-baseline="middle" fill="${c.right.color}">${v}</text>`);
+      out.push(
+        `<text x="${m.left + pw + 6}" y="${yRight(v).toFixed(1)}" dominant-baseline="middle" fill="${c.right.color}">${v}</text>`,
+      );
     }
   }
   // Bottom axis (seconds).
   const tStep = niceStep(tMax - tMin, 12);
   for (let t = Math.ceil(tMin / tStep) * tStep; t <= tMax + 1e-9; t += tStep) {
     const xx = x(t).toFixed(1);
-    out.push(`<line x1="${xx}" y1="${m.top + ph}" x2="${xx}" y2="${m.top + ph + 5}" stroke="#333"/>`);
-    out.push(`<text x="${xx}" y="${m.top + ph + 18}" text-anchor="middle">${Number(t.toFixed(2))}</text>`);
+    out.push(
+      `<line x1="${xx}" y1="${m.top + ph}" x2="${xx}" y2="${m.top + ph + 5}" stroke="#333"/>`,
+    );
+    out.push(
+      `<text x="${xx}" y="${m.top + ph + 18}" text-anchor="middle">${Number(t.toFixed(2))}</text>`,
+    );
   }
   out.push(
     `<rect x="${m.left}" y="${m.top}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`,
@@ -264,25 +353,36 @@ export function renderLoadChartSvg(c: LoadChart): string {
     `<text transform="translate(18 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle">requests per second (ok / failed)</text>`,
   );
   if (c.right) {
-    out.push(`<text transform="translate(${W - 18} ${m.top + ph / 2}) rotate(90)" text-anchor="middle" fill="${c.right.color}">${esc(c.right.label)}</text>`);
+    out.push(
+      `<text transform="translate(${W - 18} ${m.top + ph / 2}) rotate(90)" text-anchor="middle" fill="${c.right.color}">${esc(c.right.label)}</text>`,
+    );
   }
   // Request bars.
   const bw = Math.max(1, pw / (tMax - tMin) - 1);
   for (const b of c.buckets) {
     const x0 = x(b.t).toFixed(1);
     if (b.ok > 0) {
-      out.push(`<rect x="${x0}" y="${yReq(b.ok).toFixed(1)}" width="${bw.toFixed(1)}" height="${(yReq(0) - yReq(b.ok)).toFixed(1)}" fill="#7cc47c"><title>${b.ok} ok at ${b.t.toFixed(1)} s</title></rect>`);
+      out.push(
+        `<rect x="${x0}" y="${yReq(b.ok).toFixed(1)}" width="${bw.toFixed(1)}" height="${(yReq(0) - yReq(b.ok)).toFixed(1)}" fill="#7cc47c"><title>${b.ok} ok at ${b.t.toFixed(1)} s</title></rect>`,
+      );
     }
     if (b.failed > 0) {
-      out.push(`<rect x="${x0}" y="${yReq(b.ok + b.failed).toFixed(1)}" width="${bw.toFixed(1)}" height="${(yReq(b.ok) - yReq(b.ok + b.failed)).toFixed(1)}" fill="#d9534f"><title>${b.failed} failed at ${b.t.toFixed(1)} s</title></rect>`);
+      out.push(
+        `<rect x="${x0}" y="${yReq(b.ok + b.failed).toFixed(1)}" width="${bw.toFixed(1)}" height="${(yReq(b.ok) - yReq(b.ok + b.failed)).toFixed(1)}" fill="#d9534f"><title>${b.failed} failed at ${b.t.toFixed(1)} s</title></rect>`,
+      );
     }
   }
-  if (c.overlay) out.push(...c.overlay({ left: m.left, top: m.top, width: pw, height: ph, x }, yRight));
+  if (c.overlay)
+    out.push(...c.overlay({ left: m.left, top: m.top, width: pw, height: ph, x }, yRight));
   let row = 0;
   for (const mk of c.marks) {
     const xx = x(mk.t).toFixed(1);
-    out.push(`<line x1="${xx}" y1="${m.top}" x2="${xx}" y2="${m.top + ph}" stroke="${mk.color}" stroke-width="1.5" stroke-dasharray="6 3"/>`);
-    out.push(`<text x="${(Number(xx) + 3).toFixed(1)}" y="${m.top + 14 + 14 * (row++ % 3)}" fill="${mk.color}">${esc(`${mk.label} ${mk.t.toFixed(1)} s`)}</text>`);
+    out.push(
+      `<line x1="${xx}" y1="${m.top}" x2="${xx}" y2="${m.top + ph}" stroke="${mk.color}" stroke-width="1.5" stroke-dasharray="6 3"/>`,
+    );
+    out.push(
+      `<text x="${(Number(xx) + 3).toFixed(1)}" y="${m.top + 14 + 14 * (row++ % 3)}" fill="${mk.color}">${esc(`${mk.label} ${mk.t.toFixed(1)} s`)}</text>`,
+    );
   }
   const ly = H - 8;
   let lx = m.left;
@@ -307,7 +407,10 @@ const DRILL_MARKS: ReadonlyArray<{ kind: string; label: string; color: string }>
 ];
 
 /** The drill's marks at the first event of each kind; the restore where it happened, not where it was confirmed. */
-export function drillMarks(events: readonly DrillEvent[], restoreSeconds: number | null): ChartMark[] {
+export function drillMarks(
+  events: readonly DrillEvent[],
+  restoreSeconds: number | null,
+): ChartMark[] {
   const out: ChartMark[] = [];
   for (const mk of DRILL_MARKS) {
     const found = events.find((ev) => ev.kind === mk.kind);
@@ -319,7 +422,10 @@ export function drillMarks(events: readonly DrillEvent[], restoreSeconds: number
 }
 
 /** Load buckets on the fault's time axis (perSecond[i] covers t = offsetSeconds + i). */
-export function chartBuckets(perSecond: readonly LoadBucket[], offsetSeconds: number): ChartBucket[] {
+export function chartBuckets(
+  perSecond: readonly LoadBucket[],
+  offsetSeconds: number,
+): ChartBucket[] {
   return perSecond.map((b) => ({ t: offsetSeconds + b.second, ok: b.ok, failed: b.failed }));
 }
 
@@ -332,32 +438,47 @@ export function renderTimelineSvg(r: ReportInput): string {
   const samples: readonly DrillSample[] = r.timeline ?? [];
   const events: readonly DrillEvent[] = r.events ?? [];
   const load: (LoadSummary & { offsetSeconds: number }) | undefined = r.loadDetail;
-  const maxRep = Math.max(1, r.replicas.desired, ...samples.map((s) => Math.max(s.runningOnReady, s.listedRunning))) + 1;
+  const maxRep =
+    Math.max(
+      1,
+      r.replicas.desired,
+      ...samples.map((s) => Math.max(s.runningOnReady, s.listedRunning)),
+    ) + 1;
   const overlay = (g: ChartGeometry, yRep: (v: number) => number): string[] => {
     const out: string[] = [];
     // Desired replicas and the running step lines.
     const yd = yRep(r.replicas.desired).toFixed(1);
-    out.push(`<line x1="${g.left}" y1="${yd}" x2="${g.left + g.width}" y2="${yd}" stroke="#1f5fbf" stroke-dasharray="2 4"/>`);
+    out.push(
+      `<line x1="${g.left}" y1="${yd}" x2="${g.left + g.width}" y2="${yd}" stroke="#1f5fbf" stroke-dasharray="2 4"/>`,
+    );
     const step = (vals: (s: DrillSample) => number) => {
       const good = samples.filter((s) => !s.error);
       if (good.length === 0) return "";
       let d = `M${g.x(good[0].t).toFixed(1)},${yRep(vals(good[0])).toFixed(1)}`;
-      for (let i = 1; i < good.length; i++) d += ` H${g.x(good[i].t).toFixed(1)} V${yRep(vals(good[i])).toFixed(1)}`;
+      for (let i = 1; i < good.length; i++)
+        d += ` H${g.x(good[i].t).toFixed(1)} V${yRep(vals(good[i])).toFixed(1)}`;
       return d;
     };
     const listed = step((s) => s.listedRunning);
-    if (listed) out.push(`<path d="${listed}" fill="none" stroke="#9bb7e0" stroke-width="1.5" stroke-dasharray="5 3"/>`);
+    if (listed)
+      out.push(
+        `<path d="${listed}" fill="none" stroke="#9bb7e0" stroke-width="1.5" stroke-dasharray="5 3"/>`,
+      );
     const running = step((s) => s.runningOnReady);
     if (running) out.push(`<path d="${running}" fill="none" stroke="#1f5fbf" stroke-width="2.5"/>`);
     // Observer errors as small ticks on the top edge.
     for (const s of samples.filter((s) => s.error)) {
-      out.push(`<line x1="${g.x(s.t).toFixed(1)}" y1="${g.top}" x2="${g.x(s.t).toFixed(1)}" y2="${g.top + 6}" stroke="#e0a000"/>`);
+      out.push(
+        `<line x1="${g.x(s.t).toFixed(1)}" y1="${g.top}" x2="${g.x(s.t).toFixed(1)}" y2="${g.top + 6}" stroke="#e0a000"/>`,
+      );
     }
     return out;
   };
   return renderLoadChartSvg({
     title: `${r.scenario} ${r.target.node}: ${r.passed ? "passed" : "failed"}`,
-    heading: `Chaos drill ${r.scenario} ${r.target.node} — ${r.passed ? "passed" : "failed"}` + (r.restoreSeconds !== null ? `, restored in ${r.restoreSeconds.toFixed(2)} s` : ""),
+    heading:
+      `Chaos drill ${r.scenario} ${r.target.node} — ${r.passed ? "passed" : "failed"}` +
+      (r.restoreSeconds !== null ? `, restored in ${r.restoreSeconds.toFixed(2)} s` : ""),
     xLabel: "seconds after the stop request",
     buckets: load ? chartBuckets(load.perSecond, load.offsetSeconds) : [],
     marks: drillMarks(events, r.restoreSeconds),
@@ -374,9 +495,16 @@ export function renderTimelineSvg(r: ReportInput): string {
 }
 
 /** Writes report.json, report.md and timeline.svg into `dir` (created if needed); returns their paths. */
-export function writeReport(dir: string, r: ReportInput): { json: string; md: string; svg: string } {
+export function writeReport(
+  dir: string,
+  r: ReportInput,
+): { json: string; md: string; svg: string } {
   fs.mkdirSync(dir, { recursive: true });
-  const files = { json: path.join(dir, "report.json"), md: path.join(dir, "report.md"), svg: path.join(dir, "timeline.svg") };
+  const files = {
+    json: path.join(dir, "report.json"),
+    md: path.join(dir, "report.md"),
+    svg: path.join(dir, "timeline.svg"),
+  };
   fs.writeFileSync(files.json, renderReportJson(r));
   fs.writeFileSync(files.md, renderReportMd(r));
   fs.writeFileSync(files.svg, renderTimelineSvg(r));

@@ -106,7 +106,9 @@ export interface JudgeOptions {
 /** Failed requests this run may cost: "per-connection" only where it applies. */
 export function allowedFailedFor(name: ScenarioName, o: JudgeOptions): number {
   const b = MATRIX_BUDGETS[name];
-  return b.maxFailed === "per-connection" && o.perConnection === false ? 0 : allowedFailed(b, o.connections);
+  return b.maxFailed === "per-connection" && o.perConnection === false
+    ? 0
+    : allowedFailed(b, o.connections);
 }
 
 /** Every way the figures break the scenario's budget (MATRIX_BUDGETS); empty when within it. Pure. */
@@ -115,51 +117,99 @@ export function budgetFailures(f: ScenarioFigures, o: JudgeOptions): string[] {
   const failures: string[] = [];
   const what = f.name === "edge-kill" ? "takeover" : "restore";
   if (b.restoreSeconds !== null && o.restoreNotApplicable === undefined) {
-    if (f.restoreSeconds === null) failures.push(`no ${what} measured (budget ≤ ${b.restoreSeconds} s)`);
-    else if (f.restoreSeconds > b.restoreSeconds) failures.push(`${what} ${f.restoreSeconds} s over the ${b.restoreSeconds} s budget`);
+    if (f.restoreSeconds === null)
+      failures.push(`no ${what} measured (budget ≤ ${b.restoreSeconds} s)`);
+    else if (f.restoreSeconds > b.restoreSeconds)
+      failures.push(`${what} ${f.restoreSeconds} s over the ${b.restoreSeconds} s budget`);
   }
   // A scenario without load proves nothing about the clients: it cannot pass.
-  if (f.load.requests === 0) failures.push(`no load measured (0 requests); the scenario must run under ${o.connections} connections`);
+  if (f.load.requests === 0)
+    failures.push(
+      `no load measured (0 requests); the scenario must run under ${o.connections} connections`,
+    );
   const allowed = allowedFailedFor(f.name, o);
   if (f.load.failed > allowed) {
-    const why = b.maxFailed === "per-connection" ? (allowed > 0 ? ", one per open connection" : ": the lost zone held no balancer with the floating address") : "";
-    failures.push(`${f.load.failed} of ${f.load.requests} requests failed (budget ${allowed}${why})`);
+    const why =
+      b.maxFailed === "per-connection"
+        ? allowed > 0
+          ? ", one per open connection"
+          : ": the lost zone held no balancer with the floating address"
+        : "";
+    failures.push(
+      `${f.load.failed} of ${f.load.requests} requests failed (budget ${allowed}${why})`,
+    );
   }
-  if (f.load.p99Ms > b.maxP99Ms) failures.push(`p99 latency ${f.load.p99Ms} ms over the ${b.maxP99Ms} ms budget`);
+  if (f.load.p99Ms > b.maxP99Ms)
+    failures.push(`p99 latency ${f.load.p99Ms} ms over the ${b.maxP99Ms} ms budget`);
   return failures;
 }
 
 /** The row: the figures, the scenario's own failures (a drill's verdict) and the budget's, judged together. */
-export function judgeScenario(f: ScenarioFigures, own: readonly string[], o: JudgeOptions): ScenarioResult {
+export function judgeScenario(
+  f: ScenarioFigures,
+  own: readonly string[],
+  o: JudgeOptions,
+): ScenarioResult {
   const failures = [...own, ...budgetFailures(f, o)];
   const b = MATRIX_BUDGETS[f.name];
-  const budget = { restoreSeconds: b.restoreSeconds, maxFailed: allowedFailedFor(f.name, o), maxP99Ms: b.maxP99Ms };
+  const budget = {
+    restoreSeconds: b.restoreSeconds,
+    maxFailed: allowedFailedFor(f.name, o),
+    maxP99Ms: b.maxP99Ms,
+  };
   return { ...f, passed: failures.length === 0, failures, detail: { ...f.detail, budget } };
 }
 
 const NO_LOAD: ScenarioLoad = { requests: 0, failed: 0, p50Ms: 0, p99Ms: 0, resent: 0 };
 
 /** A failed row for a scenario that did not run (not wired, lab not steady, it threw): never a pass. */
-export function notRunResult(name: ScenarioName, reason: string, detail: Readonly<Record<string, unknown>> = {}): ScenarioResult {
-  return { name, passed: false, restoreSeconds: null, detectSeconds: null, load: NO_LOAD, failures: [`${name} did not run: ${reason}`], detail: { notRun: true, ...detail } };
+export function notRunResult(
+  name: ScenarioName,
+  reason: string,
+  detail: Readonly<Record<string, unknown>> = {},
+): ScenarioResult {
+  return {
+    name,
+    passed: false,
+    restoreSeconds: null,
+    detectSeconds: null,
+    load: NO_LOAD,
+    failures: [`${name} did not run: ${reason}`],
+    detail: { notRun: true, ...detail },
+  };
 }
 
 /** The row of a scenario absent from the runner's table. */
 export function notWiredResult(name: ScenarioName): ScenarioResult {
-  return notRunResult(name, "not wired (no scenario function for it in the matrix table, lab/cli.ts)", { notWired: true });
+  return notRunResult(
+    name,
+    "not wired (no scenario function for it in the matrix table, lab/cli.ts)",
+    { notWired: true },
+  );
 }
 
 /**
  * A drill's result as a matrix row: edge-kill's restore is the takeover, `resent` the GETs resent
  * on a stale keep-alive connection; the drill's own failures come along, the budget judges the rest.
  */
-export function scenarioFromDrill(name: ScenarioName, r: DrillResult, o: JudgeOptions): ScenarioResult {
+export function scenarioFromDrill(
+  name: ScenarioName,
+  r: DrillResult,
+  o: JudgeOptions,
+): ScenarioResult {
   const d = r.loadDetail;
   const figures: ScenarioFigures = {
     name,
-    restoreSeconds: name === "edge-kill" ? (r.takeoverSeconds ?? r.restoreSeconds) : r.restoreSeconds,
+    restoreSeconds:
+      name === "edge-kill" ? (r.takeoverSeconds ?? r.restoreSeconds) : r.restoreSeconds,
     detectSeconds: r.detectSeconds,
-    load: { requests: r.load.requests, failed: r.load.failed, p50Ms: r.load.p50Ms, p99Ms: r.load.p99Ms, resent: d?.resentOnStaleConnection ?? 0 },
+    load: {
+      requests: r.load.requests,
+      failed: r.load.failed,
+      p50Ms: r.load.p50Ms,
+      p99Ms: r.load.p99Ms,
+      resent: d?.resentOnStaleConnection ?? 0,
+    },
     ...(d ? { perSecond: d.perSecond, loadOffsetSeconds: d.offsetSeconds } : {}),
     marks: drillMarks(r.events, r.restoreSeconds).map((m) => ({ t: m.t, label: m.label })),
     detail: {
@@ -174,10 +224,20 @@ export function scenarioFromDrill(name: ScenarioName, r: DrillResult, o: JudgeOp
       ...(r.afterReturn ? { afterReturn: r.afterReturn } : {}),
       ...(r.leader ? { leader: r.leader } : {}),
       ...(r.victims ? { victims: r.victims } : {}),
-      ...(r.holdersAfterReturn ? { holdersAfterReturn: r.holdersAfterReturn, singleHolderWithinSeconds: r.singleHolderWithinSeconds ?? null } : {}),
+      ...(r.holdersAfterReturn
+        ? {
+            holdersAfterReturn: r.holdersAfterReturn,
+            singleHolderWithinSeconds: r.singleHolderWithinSeconds ?? null,
+          }
+        : {}),
       otherNodesNotReady: r.otherNodesNotReady,
-      ...(d ? { loadFailures: d.failures, perNode: d.perNode, durationSeconds: d.durationSeconds } : {}),
+      ...(d
+        ? { loadFailures: d.failures, perNode: d.perNode, durationSeconds: d.durationSeconds }
+        : {}),
     },
   };
-  return judgeScenario(figures, r.failures, { ...o, ...(r.restoreNote ? { restoreNotApplicable: r.restoreNote } : {}) });
+  return judgeScenario(figures, r.failures, {
+    ...o,
+    ...(r.restoreNote ? { restoreNotApplicable: r.restoreNote } : {}),
+  });
 }

@@ -8,7 +8,13 @@
 
 import * as fs from "fs";
 import * as path from "path";
-import { allowedFailed, MATRIX_BUDGETS, type MatrixReport, type ScenarioName, type ScenarioResult } from "./matrix";
+import {
+  allowedFailed,
+  MATRIX_BUDGETS,
+  type MatrixReport,
+  type ScenarioName,
+  type ScenarioResult,
+} from "./matrix";
 import { chartBuckets, renderLoadChartSvg, type ChartMark } from "../report/report";
 
 /** A scenario run with Docker's default timings (heartbeat 5 s, restart delay 5 s), for comparison. */
@@ -35,11 +41,19 @@ export interface MatrixRun extends MatrixReport {
 }
 
 /** The budget a row was judged by: the one judgeScenario recorded, else MATRIX_BUDGETS at full allowance. */
-export function rowBudget(s: ScenarioResult, connections: number): { restoreSeconds: number | null; maxFailed: number; maxP99Ms: number } {
-  const recorded = s.detail?.budget as { restoreSeconds: number | null; maxFailed: number; maxP99Ms: number } | undefined;
+export function rowBudget(
+  s: ScenarioResult,
+  connections: number,
+): { restoreSeconds: number | null; maxFailed: number; maxP99Ms: number } {
+  const recorded = s.detail?.budget as
+    { restoreSeconds: number | null; maxFailed: number; maxP99Ms: number } | undefined;
   if (recorded) return recorded;
   const b = MATRIX_BUDGETS[s.name];
-  return { restoreSeconds: b.restoreSeconds, maxFailed: allowedFailed(b, connections), maxP99Ms: b.maxP99Ms };
+  return {
+    restoreSeconds: b.restoreSeconds,
+    maxFailed: allowedFailed(b, connections),
+    maxP99Ms: b.maxP99Ms,
+  };
 }
 
 /** One scenario as matrix.json carries it: the contract fields first, then the budget, marks and detail. */
@@ -50,7 +64,13 @@ function rowJson(s: ScenarioResult, connections: number): Record<string, unknown
     passed,
     restoreSeconds,
     detectSeconds,
-    load: { requests: load.requests, failed: load.failed, p50Ms: load.p50Ms, p99Ms: load.p99Ms, resent: load.resent },
+    load: {
+      requests: load.requests,
+      failed: load.failed,
+      p50Ms: load.p50Ms,
+      p99Ms: load.p99Ms,
+      resent: load.resent,
+    },
     failures: [...failures],
     budget: rowBudget(s, connections),
     ...(s.marks ? { marks: s.marks } : {}),
@@ -71,10 +91,20 @@ export function renderMatrixJson(run: MatrixRun): string {
 
 /** matrix-passes.json (`--passes N` > 1): every pass, in order, and whether all of them passed. */
 export function renderMatrixPassesJson(runs: readonly MatrixRun[]): string {
-  return JSON.stringify({ passed: runs.length > 0 && runs.every((r) => r.passed), passes: runs.map(matrixJsonObject) }, null, 2) + "\n";
+  return (
+    JSON.stringify(
+      {
+        passed: runs.length > 0 && runs.every((r) => r.passed),
+        passes: runs.map(matrixJsonObject),
+      },
+      null,
+      2,
+    ) + "\n"
+  );
 }
 
-const fmtS = (x: number | null | undefined) => (x === null || x === undefined ? "—" : `${x.toFixed(2)} s`);
+const fmtS = (x: number | null | undefined) =>
+  x === null || x === undefined ? "—" : `${x.toFixed(2)} s`;
 const mark = (ok: boolean) => (ok ? "✅" : "❌");
 const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
@@ -82,8 +112,12 @@ const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 function restoreCell(s: ScenarioResult, budget: number | null): [string, string] {
   if (budget === null) return [fmtS(s.restoreSeconds), "—"];
   const note = s.detail?.restoreNote;
-  if (s.restoreSeconds === null && typeof note === "string") return ["— (no replica lost)", `≤ ${budget} s`];
-  return [`${fmtS(s.restoreSeconds)} ${mark(s.restoreSeconds !== null && s.restoreSeconds <= budget)}`, `≤ ${budget} s`];
+  if (s.restoreSeconds === null && typeof note === "string")
+    return ["— (no replica lost)", `≤ ${budget} s`];
+  return [
+    `${fmtS(s.restoreSeconds)} ${mark(s.restoreSeconds !== null && s.restoreSeconds <= budget)}`,
+    `≤ ${budget} s`,
+  ];
 }
 
 /** matrix.md: the verdict, one table of figures beside budgets (and Docker defaults), the reasons, the charts. */
@@ -99,11 +133,21 @@ export function renderMatrixMd(run: MatrixRun): string {
       (run.seconds !== undefined ? ` Took ${run.seconds} s.` : ""),
     "",
   );
-  if (run.lab) lines.push(`Lab: ${Object.entries(run.lab).map(([k, v]) => `${k} ${typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? String(v) : JSON.stringify(v)}`).join(", ")}`, "");
+  if (run.lab)
+    lines.push(
+      `Lab: ${Object.entries(run.lab)
+        .map(
+          ([k, v]) =>
+            `${k} ${typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? String(v) : JSON.stringify(v)}`,
+        )
+        .join(", ")}`,
+      "",
+    );
   const base = run.baseline ?? {};
   const hasBase = Object.keys(base).length > 0;
   lines.push(
-    "| scenario | verdict | restore (edge-kill: takeover) | budget | detect | failed / requests | allowed | p50 | p99 | p99 budget | resent |" + (hasBase ? " Docker defaults: detect / restore |" : ""),
+    "| scenario | verdict | restore (edge-kill: takeover) | budget | detect | failed / requests | allowed | p50 | p99 | p99 budget | resent |" +
+      (hasBase ? " Docker defaults: detect / restore |" : ""),
     "|---|---|---|---|---|---|---|---|---|---|---|" + (hasBase ? "---|" : ""),
   );
   for (const s of run.scenarios) {
@@ -115,7 +159,9 @@ export function renderMatrixMd(run: MatrixRun): string {
       `| ${s.name} | ${s.passed ? "✅ passed" : notRun ? "❌ did not run" : "❌ failed"} | ${notRun ? "—" : restore} | ${restoreBudget} | ${notRun ? "—" : fmtS(s.detectSeconds)} | ` +
         `${notRun ? "—" : `${s.load.failed} / ${s.load.requests} ${mark(s.load.failed <= b.maxFailed)}`} | ≤ ${b.maxFailed} | ` +
         `${notRun ? "—" : `${Math.round(s.load.p50Ms)} ms`} | ${notRun ? "—" : `${Math.round(s.load.p99Ms)} ms ${mark(s.load.p99Ms <= b.maxP99Ms)}`} | ≤ ${b.maxP99Ms} ms | ${notRun ? "—" : s.load.resent} |` +
-        (hasBase ? ` ${bl ? `${fmtS(bl.detectSeconds)} / ${fmtS(bl.restoreSeconds)}${bl.failed > 0 ? ` (${bl.failed} failed)` : ""}` : "—"} |` : ""),
+        (hasBase
+          ? ` ${bl ? `${fmtS(bl.detectSeconds)} / ${fmtS(bl.restoreSeconds)}${bl.failed > 0 ? ` (${bl.failed} failed)` : ""}` : "—"} |`
+          : ""),
     );
   }
   lines.push("");
@@ -131,7 +177,8 @@ export function renderMatrixMd(run: MatrixRun): string {
     lines.push("");
   }
   lines.push("## Timelines", "");
-  for (const s of run.scenarios) if (s.detail?.notRun !== true) lines.push(`![${s.name}](${scenarioSvgFile(s.name)})`);
+  for (const s of run.scenarios)
+    if (s.detail?.notRun !== true) lines.push(`![${s.name}](${scenarioSvgFile(s.name)})`);
   lines.push("");
   return lines.join("\n");
 }
@@ -153,9 +200,16 @@ const MARK_COLORS: Readonly<Record<string, string>> = {
 
 /** matrix-<name>.svg: load ok/failed per second and the scenario's marks, on the shared chart. */
 export function renderScenarioSvg(s: ScenarioResult, connections: number): string {
-  const marks: ChartMark[] = (s.marks ?? []).map((m) => ({ t: m.t, label: m.label, color: MARK_COLORS[m.label] ?? "#555555" }));
+  const marks: ChartMark[] = (s.marks ?? []).map((m) => ({
+    t: m.t,
+    label: m.label,
+    color: MARK_COLORS[m.label] ?? "#555555",
+  }));
   const b = rowBudget(s, connections);
-  const restore = s.restoreSeconds === null ? "" : `, ${s.name === "edge-kill" ? "takeover" : "restored"} in ${s.restoreSeconds.toFixed(2)} s`;
+  const restore =
+    s.restoreSeconds === null
+      ? ""
+      : `, ${s.name === "edge-kill" ? "takeover" : "restored"} in ${s.restoreSeconds.toFixed(2)} s`;
   return renderLoadChartSvg({
     title: `${s.name}: ${s.passed ? "passed" : "failed"}`,
     heading: `${s.name} — ${s.passed ? "passed" : "failed"}${restore}; ${s.load.failed} of ${s.load.requests} failed (≤ ${b.maxFailed}), p99 ${Math.round(s.load.p99Ms)} ms`,
@@ -182,7 +236,9 @@ export function writeMatrixReport(dir: string, runs: readonly MatrixRun[]): stri
   };
   write("matrix.json", renderMatrixJson(last));
   write("matrix.md", renderMatrixMd(last));
-  for (const s of last.scenarios) if (s.detail?.notRun !== true) write(scenarioSvgFile(s.name), renderScenarioSvg(s, last.connections));
+  for (const s of last.scenarios)
+    if (s.detail?.notRun !== true)
+      write(scenarioSvgFile(s.name), renderScenarioSvg(s, last.connections));
   if (runs.length > 1) write("matrix-passes.json", renderMatrixPassesJson(runs));
   return files;
 }

@@ -26,7 +26,14 @@ export function parseAccessLine(line: string): AccessLine | undefined {
   if (!m) return undefined;
   const timeMs = Date.parse(m[1]);
   if (!Number.isFinite(timeMs)) return undefined;
-  return { timeMs, method: m[2], path: m[3].split("?")[0], status: Number(m[4]), task: m[5], node: m[6] };
+  return {
+    timeMs,
+    method: m[2],
+    path: m[3].split("?")[0],
+    status: Number(m[4]),
+    task: m[5],
+    node: m[6],
+  };
 }
 
 /** Answered GET / lines (2xx/3xx, what the load counts as ok) per node with fromMs <= time <= toMs. */
@@ -42,7 +49,10 @@ export function countServed(text: string, fromMs: number, toMs: number): Record<
 }
 
 /** Adds per-node counts (several files, e.g. a node that ran two tasks). */
-export function addCounts(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): Record<string, number> {
+export function addCounts(
+  a: Readonly<Record<string, number>>,
+  b: Readonly<Record<string, number>>,
+): Record<string, number> {
   const out: Record<string, number> = { ...a };
   for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
   return out;
@@ -68,7 +78,10 @@ export interface LineAccount {
 }
 
 /** Compares what the load saw answered per node with the lines on the export per node. */
-export function accountLines(answered: Readonly<Record<string, number>>, logged: Readonly<Record<string, number>>): LineAccount {
+export function accountLines(
+  answered: Readonly<Record<string, number>>,
+  logged: Readonly<Record<string, number>>,
+): LineAccount {
   const nodes = [...new Set([...Object.keys(answered), ...Object.keys(logged)])].sort();
   const perNode = nodes.map((node) => {
     const a = answered[node] ?? 0;
@@ -118,21 +131,34 @@ export function judgeNfsOutage(f: NfsOutageFacts): NfsOutageJudgement {
   else marks.push({ t: f.stoppedAt, label: "NFS server down" });
   if (f.startedAt === null) problems.push("the NFS server was not started again");
   else marks.push({ t: f.startedAt, label: `NFS server started after ${f.outageSeconds} s` });
-  if (f.exportBackAt === null) problems.push(`the export did not answer over NFSv4 within ${f.exportDeadlineSeconds} s of the restart`);
+  if (f.exportBackAt === null)
+    problems.push(
+      `the export did not answer over NFSv4 within ${f.exportDeadlineSeconds} s of the restart`,
+    );
   else marks.push({ t: f.exportBackAt, label: "export answers over NFSv4 again" });
   problems.push(...f.readErrors.map((e) => `could not read the access logs back over NFS: ${e}`));
   const l = f.lines;
-  if (f.readErrors.length === 0 && l.answered === 0) problems.push("the load saw no answer attributed to a node: no line could be checked");
+  if (f.readErrors.length === 0 && l.answered === 0)
+    problems.push("the load saw no answer attributed to a node: no line could be checked");
   if (l.lost > 0) {
-    const who = l.perNode.filter((n) => n.lost > 0).map((n) => `${n.node} ${n.lost} of ${n.answered}`);
+    const who = l.perNode
+      .filter((n) => n.lost > 0)
+      .map((n) => `${n.node} ${n.lost} of ${n.answered}`);
     const backing = f.inBackingVolume;
-    const unserved = backing ? l.perNode.reduce((n, x) => n + Math.max(0, Math.min(x.answered, backing[x.node] ?? 0) - x.logged), 0) : 0;
+    const unserved = backing
+      ? l.perNode.reduce(
+          (n, x) => n + Math.max(0, Math.min(x.answered, backing[x.node] ?? 0) - x.logged),
+          0,
+        )
+      : 0;
     const why = backing
       ? unserved > 0
         ? `; ${unserved} of them are in the export's backing directory but were not served over NFSv4`
         : "; they are not in the export's backing directory either (never written)"
       : "";
-    problems.push(`${l.lost} of ${l.answered} answered requests have no access-log line on the export (${who.join(", ")})${why}`);
+    problems.push(
+      `${l.lost} of ${l.answered} answered requests have no access-log line on the export (${who.join(", ")})${why}`,
+    );
   }
   return { problems, marks };
 }

@@ -3,12 +3,25 @@
  * (chaos/scenarios/matrix.ts MATRIX_BUDGETS) plus the problems the scenario itself found. Pure; shared by the
  * update and NFS scenarios, whose lab sides only measure.
  */
-import { judgeScenario, type ScenarioFigures, type ScenarioLoad, type ScenarioMark, type ScenarioName, type ScenarioResult } from "./matrix";
+import {
+  judgeScenario,
+  type ScenarioFigures,
+  type ScenarioLoad,
+  type ScenarioMark,
+  type ScenarioName,
+  type ScenarioResult,
+} from "./matrix";
 import type { LoadBucket, LoadSummary } from "../types";
 
 /** The matrix row's load figures from a load summary. */
 export function scenarioLoad(s: LoadSummary): ScenarioLoad {
-  return { requests: s.requests, failed: s.failed, p50Ms: s.p50Ms, p99Ms: s.p99Ms, resent: s.resentOnStaleConnection ?? 0 };
+  return {
+    requests: s.requests,
+    failed: s.failed,
+    p50Ms: s.p50Ms,
+    p99Ms: s.p99Ms,
+    resent: s.resentOnStaleConnection ?? 0,
+  };
 }
 
 export interface ScenarioFacts {

@@ -44,17 +44,27 @@ export function canonical(v: unknown): string {
 }
 
 /** The update's state from GET /services/{id}; null when it started before `requestedAtMs` (stale). */
-export function parseUpdateStatus(svc: EngineObject, requestedAtMs: number): { state: string | null; message: string } {
+export function parseUpdateStatus(
+  svc: EngineObject,
+  requestedAtMs: number,
+): { state: string | null; message: string } {
   const u = svc.UpdateStatus as EngineObject | undefined;
   if (!u || typeof u.State !== "string") return { state: null, message: "" };
   const started = Date.parse(String(u.StartedAt ?? ""));
   // One second of slack: the engine's clock is this machine's, but its timestamps are truncated.
-  if (Number.isFinite(started) && started < requestedAtMs - 1000) return { state: null, message: "" };
+  if (Number.isFinite(started) && started < requestedAtMs - 1000)
+    return { state: null, message: "" };
   return { state: u.State, message: String(u.Message ?? "") };
 }
 
 /** One sample from the service and its tasks (GET /tasks?filters={"service":[...]}), against a target ContainerSpec. */
-export function sampleOf(t: number, svc: EngineObject, tasks: readonly EngineObject[], target: unknown, requestedAtMs: number): UpdateSample {
+export function sampleOf(
+  t: number,
+  svc: EngineObject,
+  tasks: readonly EngineObject[],
+  target: unknown,
+  requestedAtMs: number,
+): UpdateSample {
   const want = canonical(target);
   const live = tasks.filter((x) => x.DesiredState === "running" && x.Status?.State === "running");
   return {
@@ -77,8 +87,10 @@ function progressMarks(samples: readonly UpdateSample[], what: string): Scenario
   let state: string | null = null;
   let on = samples[0]?.onTarget ?? 0;
   for (const s of samples) {
-    if (s.state !== null && s.state !== state) marks.push({ t: s.t, label: `swarm: ${s.state}${s.message ? ` (${s.message})` : ""}` });
-    if (s.onTarget > on) marks.push({ t: s.t, label: `${s.onTarget}/${s.desired} tasks on the ${what}` });
+    if (s.state !== null && s.state !== state)
+      marks.push({ t: s.t, label: `swarm: ${s.state}${s.message ? ` (${s.message})` : ""}` });
+    if (s.onTarget > on)
+      marks.push({ t: s.t, label: `${s.onTarget}/${s.desired} tasks on the ${what}` });
     state = s.state ?? state;
     on = s.onTarget;
   }
@@ -96,21 +108,38 @@ export interface UpdateJudgement {
 
 const last = (samples: readonly UpdateSample[]) => {
   const s = samples[samples.length - 1];
-  return s ? `state ${s.state ?? "none"}, ${s.onTarget}/${s.desired} on the target spec, ${s.running} running` : "no sample";
+  return s
+    ? `state ${s.state ?? "none"}, ${s.onTarget}/${s.desired} on the target spec, ${s.running} running`
+    : "no sample";
 };
 
 /**
  * rolling-update: done at the first sample with state "completed" and every replica running the
  * new spec. A pause or any rollback fails it (the new spec was good; swarm should not have balked).
  */
-export function judgeRollingUpdate(samples: readonly UpdateSample[], deadlineSeconds: number): UpdateJudgement {
+export function judgeRollingUpdate(
+  samples: readonly UpdateSample[],
+  deadlineSeconds: number,
+): UpdateJudgement {
   const problems: string[] = [];
-  const balked = samples.find((s) => s.state === "paused" || (s.state ?? "").startsWith("rollback"));
-  if (balked) problems.push(`swarm did not finish the update: state ${balked.state} at ${balked.t} s${balked.message ? ` (${balked.message})` : ""}`);
+  const balked = samples.find(
+    (s) => s.state === "paused" || (s.state ?? "").startsWith("rollback"),
+  );
+  if (balked)
+    problems.push(
+      `swarm did not finish the update: state ${balked.state} at ${balked.t} s${balked.message ? ` (${balked.message})` : ""}`,
+    );
   const done = balked ? undefined : samples.find((s) => s.state === "completed" && allOnTarget(s));
-  if (!done && !balked) problems.push(`the update did not complete within ${deadlineSeconds} s (last: ${last(samples)})`);
+  if (!done && !balked)
+    problems.push(
+      `the update did not complete within ${deadlineSeconds} s (last: ${last(samples)})`,
+    );
   const marks = [{ t: 0, label: "update requested" }, ...progressMarks(samples, "new spec")];
-  if (done) marks.push({ t: done.t, label: `update completed, ${done.desired}/${done.desired} on the new spec` });
+  if (done)
+    marks.push({
+      t: done.t,
+      label: `update completed, ${done.desired}/${done.desired} on the new spec`,
+    });
   return { doneSeconds: done ? done.t : null, detectSeconds: null, problems, marks };
 }
 
@@ -119,28 +148,58 @@ export function judgeRollingUpdate(samples: readonly UpdateSample[], deadlineSec
  * original spec. "paused" or "rollback_paused" (someone must step in) fails loudly, as does
  * "completed" (the failing spec went through) and no rollback within the deadline.
  */
-export function judgeBadUpdate(samples: readonly UpdateSample[], deadlineSeconds: number): UpdateJudgement {
+export function judgeBadUpdate(
+  samples: readonly UpdateSample[],
+  deadlineSeconds: number,
+): UpdateJudgement {
   const problems: string[] = [];
   const paused = samples.find((s) => s.state === "paused" || s.state === "rollback_paused");
   if (paused) {
-    problems.push(`swarm ${paused.state === "paused" ? "paused the update" : "paused the rollback"} at ${paused.t} s instead of rolling back by itself${paused.message ? ` (${paused.message})` : ""}; the service needs an operator now`);
+    problems.push(
+      `swarm ${paused.state === "paused" ? "paused the update" : "paused the rollback"} at ${paused.t} s instead of rolling back by itself${paused.message ? ` (${paused.message})` : ""}; the service needs an operator now`,
+    );
   }
   const accepted = samples.find((s) => s.state === "completed");
-  if (accepted) problems.push(`swarm completed the update with the failing health check at ${accepted.t} s: nothing stopped the bad spec`);
+  if (accepted)
+    problems.push(
+      `swarm completed the update with the failing health check at ${accepted.t} s: nothing stopped the bad spec`,
+    );
   // The first rollback state seen: a fast rollback may already read rollback_completed at the next poll.
-  const started = samples.find((s) => s.state === "rollback_started" || s.state === "rollback_completed");
-  const done = started ? samples.find((s) => s.t >= started.t && s.state === "rollback_completed" && allOnTarget(s)) : undefined;
-  if (!started && !paused && !accepted) problems.push(`swarm never rolled back within ${deadlineSeconds} s (last: ${last(samples)})`);
-  else if (started && !done && !paused) problems.push(`the rollback started at ${started.t} s but did not complete within ${deadlineSeconds} s (last: ${last(samples)})`);
-  const marks = [{ t: 0, label: "failing update requested" }, ...progressMarks(samples, "original spec")];
-  if (done) marks.push({ t: done.t, label: `rolled back, ${done.desired}/${done.desired} on the original spec` });
+  const started = samples.find(
+    (s) => s.state === "rollback_started" || s.state === "rollback_completed",
+  );
+  const done = started
+    ? samples.find((s) => s.t >= started.t && s.state === "rollback_completed" && allOnTarget(s))
+    : undefined;
+  if (!started && !paused && !accepted)
+    problems.push(`swarm never rolled back within ${deadlineSeconds} s (last: ${last(samples)})`);
+  else if (started && !done && !paused)
+    problems.push(
+      `the rollback started at ${started.t} s but did not complete within ${deadlineSeconds} s (last: ${last(samples)})`,
+    );
+  const marks = [
+    { t: 0, label: "failing update requested" },
+    ...progressMarks(samples, "original spec"),
+  ];
+  if (done)
+    marks.push({
+      t: done.t,
+      label: `rolled back, ${done.desired}/${done.desired} on the original spec`,
+    });
   const ok = problems.length === 0 && done;
-  return { doneSeconds: ok ? done.t : null, detectSeconds: started ? started.t : null, problems, marks };
+  return {
+    doneSeconds: ok ? done.t : null,
+    detectSeconds: started ? started.t : null,
+    problems,
+    marks,
+  };
 }
 
 /** What the scenario verifies after the fact, from a last sample: every replica on the expected spec. */
 export function finalCheck(s: UpdateSample, what: string): string[] {
-  return allOnTarget(s) ? [] : [`at the end ${s.onTarget} of ${s.desired} replicas ran the ${what} (${s.running} running)`];
+  return allOnTarget(s)
+    ? []
+    : [`at the end ${s.onTarget} of ${s.desired} replicas ran the ${what} (${s.running} running)`];
 }
 
 /** Env key the rolling update changes (a new release marker, as an operator's --env-add would). */
@@ -152,14 +211,19 @@ export const NEVER_HEALTHY_PATH = "/healthz-bad-update-never-healthy";
 export function withEnv(spec: EngineObject, key: string, value: string): EngineObject {
   const s = structuredClone(spec);
   const env = (s.TaskTemplate.ContainerSpec.Env ?? []) as string[];
-  s.TaskTemplate.ContainerSpec.Env = [...env.filter((e) => !e.startsWith(`${key}=`)), `${key}=${value}`];
+  s.TaskTemplate.ContainerSpec.Env = [
+    ...env.filter((e) => !e.startsWith(`${key}=`)),
+    `${key}=${value}`,
+  ];
   return s;
 }
 
 /** The spec with a health check on a path the app answers 404: no task of it ever becomes healthy. */
 export function withFailingHealthcheck(spec: EngineObject, port: number): EngineObject {
   const s = structuredClone(spec);
-  s.TaskTemplate.ContainerSpec.HealthCheck = { ...s.TaskTemplate.ContainerSpec.HealthCheck, Test: healthcheckCommand(port, NEVER_HEALTHY_PATH) };
+  s.TaskTemplate.ContainerSpec.HealthCheck = {
+    ...s.TaskTemplate.ContainerSpec.HealthCheck,
+    Test: healthcheckCommand(port, NEVER_HEALTHY_PATH),
+  };
   return s;
 }
-

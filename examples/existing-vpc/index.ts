@@ -7,7 +7,16 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { EdgeTier, Network, NfsLogServer, roleTags, schemaDefault, SwarmCluster, ubuntuAmi, WasService } from "swarm-ha";
+import {
+  EdgeTier,
+  Network,
+  NfsLogServer,
+  roleTags,
+  schemaDefault,
+  SwarmCluster,
+  ubuntuAmi,
+  WasService,
+} from "swarm-ha";
 
 const config = new pulumi.Config();
 const identity = { project: pulumi.getProject(), stack: pulumi.getStack() };
@@ -31,7 +40,11 @@ const keyPair = new aws.ec2.KeyPair("ssh", {
   publicKey: key.publicKeyOpenssh,
   tags: roleTags(identity, "swarm", "ssh"),
 });
-const ssh = { user: "ubuntu", privateKey: pulumi.secret(key.privateKeyOpenssh), keyName: keyPair.keyName };
+const ssh = {
+  user: "ubuntu",
+  privateKey: pulumi.secret(key.privateKeyOpenssh),
+  keyName: keyPair.keyName,
+};
 const ami = ubuntuAmi({});
 
 const cluster = new SwarmCluster("swarm", {
@@ -84,7 +97,11 @@ const edge = new EdgeTier("edge", {
 
 export const url = edge.url;
 export const vpcId = network.vpcId;
-export const securityGroupIds = [network.clusterSecurityGroupId, network.nfsSecurityGroupId, network.edgeSecurityGroupId];
+export const securityGroupIds = [
+  network.clusterSecurityGroupId,
+  network.nfsSecurityGroupId,
+  network.edgeSecurityGroupId,
+];
 export const managerAddress = cluster.managerAddress;
 export const serviceName = was.serviceName;
 export const sshPrivateKey = ssh.privateKey;

@@ -12,7 +12,12 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { LocalWorkspace, PulumiCommand, type InlineProgramArgs, type Stack } from "@pulumi/pulumi/automation";
+import {
+  LocalWorkspace,
+  PulumiCommand,
+  type InlineProgramArgs,
+  type Stack,
+} from "@pulumi/pulumi/automation";
 
 /** Repository root (this file is lab/engine/pulumi.ts). */
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -25,7 +30,10 @@ export interface ToolsManifest {
   readonly pulumi: string;
   readonly built: boolean;
   readonly seconds: number;
-  readonly plugins: Record<string, { readonly want: string; readonly have: string[]; readonly status: string }>;
+  readonly plugins: Record<
+    string,
+    { readonly want: string; readonly have: string[]; readonly status: string }
+  >;
 }
 
 /** The manifest `npm run tools` wrote, or undefined when the tools were never built here. */
@@ -79,7 +87,11 @@ export async function inlineStack(args: InlineStackArgs): Promise<Stack> {
       pulumiCommand,
       envVars,
       workDir: args.stateDir,
-      projectSettings: { name: args.projectName, runtime: "nodejs", backend: { url: `file://${args.stateDir}` } },
+      projectSettings: {
+        name: args.projectName,
+        runtime: "nodejs",
+        backend: { url: `file://${args.stateDir}` },
+      },
       secretsProvider: "passphrase",
     },
   );

@@ -11,7 +11,19 @@ import * as ts from "typescript";
 export const ROOT = path.join(__dirname, "..", "..");
 
 /** The product folders and root files the graph covers. */
-export const PRODUCT = ["base", "renderers", "config", "components", "chaos", "lab", "cli", "scripts", "policy", "index.ts", "lib.ts"] as const;
+export const PRODUCT = [
+  "base",
+  "renderers",
+  "config",
+  "components",
+  "chaos",
+  "lab",
+  "cli",
+  "scripts",
+  "policy",
+  "index.ts",
+  "lib.ts",
+] as const;
 
 /** Every .ts file under `entries` (folders walked recursively, node_modules skipped), as root-relative POSIX paths. */
 export function tsFiles(root: string, entries: readonly string[]): string[] {
@@ -20,7 +32,8 @@ export function tsFiles(root: string, entries: readonly string[]): string[] {
     const abs = path.join(root, rel);
     if (!fs.existsSync(abs)) return;
     if (fs.statSync(abs).isDirectory()) {
-      for (const name of fs.readdirSync(abs).sort()) if (name !== "node_modules") walk(path.posix.join(rel, name));
+      for (const name of fs.readdirSync(abs).sort())
+        if (name !== "node_modules") walk(path.posix.join(rel, name));
     } else if (rel.endsWith(".ts") && !rel.endsWith(".d.ts")) {
       out.push(rel);
     }
@@ -39,7 +52,8 @@ export function resolveRelative(root: string, from: string, spec: string): strin
   const base = path.posix.normalize(path.posix.join(path.posix.dirname(from), spec));
   for (const candidate of [`${base}.ts`, `${base}/index.ts`, base]) {
     const abs = path.join(root, candidate);
-    if (candidate.endsWith(".ts") && fs.existsSync(abs) && fs.statSync(abs).isFile()) return candidate;
+    if (candidate.endsWith(".ts") && fs.existsSync(abs) && fs.statSync(abs).isFile())
+      return candidate;
   }
   return undefined;
 }
@@ -57,7 +71,10 @@ export function importEdges(root: string, files: readonly string[]): ImportEdge[
   return files.flatMap((from) =>
     specifiers(fs.readFileSync(path.join(root, from), "utf8")).map((spec) => {
       const relative = spec.startsWith("./") || spec.startsWith("../");
-      const to = relative ? (resolveRelative(root, from, spec) ?? path.posix.normalize(path.posix.join(path.posix.dirname(from), spec))) : spec;
+      const to = relative
+        ? (resolveRelative(root, from, spec) ??
+          path.posix.normalize(path.posix.join(path.posix.dirname(from), spec)))
+        : spec;
       return { from, to, spec, relative };
     }),
   );
@@ -118,9 +135,12 @@ function describeCycle(scc: readonly string[], next: ReadonlyMap<string, string[
       if (!members.has(w)) continue;
       if (w === start) {
         const loop = [start];
-        for (let u: string | undefined = v; u !== undefined && u !== start; u = prev.get(u)) loop.splice(1, 0, u);
+        for (let u: string | undefined = v; u !== undefined && u !== start; u = prev.get(u))
+          loop.splice(1, 0, u);
         const shown = [...loop, start].join(" -> ");
-        return loop.length === scc.length ? shown : `${shown} (one loop of ${scc.length} files tied together: ${scc.join(", ")})`;
+        return loop.length === scc.length
+          ? shown
+          : `${shown} (one loop of ${scc.length} files tied together: ${scc.join(", ")})`;
       }
       if (!prev.has(w)) {
         prev.set(w, v);

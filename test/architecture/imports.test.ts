@@ -35,7 +35,10 @@ const LAYERS: readonly (readonly string[])[] = [
 const ISLAND = "policy/";
 
 /** The group of a file (longest matching prefix) and its layer; undefined when no layer names it. */
-function placeOf(file: string, layers: readonly (readonly string[])[]): { group: string; layer: number } | undefined {
+function placeOf(
+  file: string,
+  layers: readonly (readonly string[])[],
+): { group: string; layer: number } | undefined {
   let best: { group: string; layer: number } | undefined;
   layers.forEach((groups, layer) => {
     for (const g of groups) {
@@ -47,20 +50,30 @@ function placeOf(file: string, layers: readonly (readonly string[])[]): { group:
 }
 
 /** Every violation of the layering among `files`: unplaced files, upward or sideways imports, the island crossed. */
-function layerViolations(root: string, files: readonly string[], layers: readonly (readonly string[])[], island?: string): string[] {
+function layerViolations(
+  root: string,
+  files: readonly string[],
+  layers: readonly (readonly string[])[],
+  island?: string,
+): string[] {
   const out: string[] = [];
   const inIsland = (f: string) => island !== undefined && f.startsWith(island);
-  for (const f of files) if (!inIsland(f) && !placeOf(f, layers)) out.push(`${f}: in no layer (add its folder to LAYERS)`);
+  for (const f of files)
+    if (!inIsland(f) && !placeOf(f, layers))
+      out.push(`${f}: in no layer (add its folder to LAYERS)`);
   for (const e of importEdges(root, files).filter((e) => e.relative)) {
     if (inIsland(e.from) || inIsland(e.to)) {
-      if (inIsland(e.from) !== inIsland(e.to)) out.push(`${e.from} -> ${e.to}: crosses the border of ${island}`);
+      if (inIsland(e.from) !== inIsland(e.to))
+        out.push(`${e.from} -> ${e.to}: crosses the border of ${island}`);
       continue;
     }
     const from = placeOf(e.from, layers);
     const to = placeOf(e.to, layers);
     if (!from || !to || from.group === to.group) continue;
-    if (to.layer > from.layer) out.push(`${e.from} -> ${e.to}: upward (${from.group} is below ${to.group})`);
-    else if (to.layer === from.layer) out.push(`${e.from} -> ${e.to}: sideways (${from.group} and ${to.group} share a layer)`);
+    if (to.layer > from.layer)
+      out.push(`${e.from} -> ${e.to}: upward (${from.group} is below ${to.group})`);
+    else if (to.layer === from.layer)
+      out.push(`${e.from} -> ${e.to}: sideways (${from.group} and ${to.group} share a layer)`);
   }
   return out;
 }
@@ -92,7 +105,9 @@ describe("the checkers fail on what they guard (scripted cases)", () => {
         "d.ts": 'import { c } from "./c";\nexport const d = c;\n',
       },
       (dir) => {
-        expect(productCycles(ROOT, tsFiles(ROOT, [dir]))).toEqual([`${dir}/a.ts -> ${dir}/b.ts -> ${dir}/c.ts -> ${dir}/a.ts`]);
+        expect(productCycles(ROOT, tsFiles(ROOT, [dir]))).toEqual([
+          `${dir}/a.ts -> ${dir}/b.ts -> ${dir}/c.ts -> ${dir}/a.ts`,
+        ]);
       },
     );
   });
@@ -102,7 +117,8 @@ describe("the checkers fail on what they guard (scripted cases)", () => {
       {
         "low/x.ts": 'import { y } from "../high/y";\nexport const x = y;\n',
         "high/y.ts": "export const y = 1;\n",
-        "side/z.ts": 'import { y } from "../high/y";\nimport { p } from "../island/p";\nexport const z = y + p;\n',
+        "side/z.ts":
+          'import { y } from "../high/y";\nimport { p } from "../island/p";\nexport const z = y + p;\n',
         "island/p.ts": "export const p = 1;\n",
         "stray/s.ts": "export const s = 1;\n",
       },
@@ -124,7 +140,11 @@ describe("the product's import graph", () => {
 
   it("covers every product folder", () => {
     expect(files.length).toBeGreaterThan(80);
-    for (const entry of PRODUCT) expect(files.some((f) => f === entry || f.startsWith(`${entry}/`)), entry).toBe(true);
+    for (const entry of PRODUCT)
+      expect(
+        files.some((f) => f === entry || f.startsWith(`${entry}/`)),
+        entry,
+      ).toBe(true);
   });
 
   it("has no cycle", () => {
@@ -136,8 +156,15 @@ describe("the product's import graph", () => {
   });
 
   it("chaos/ stands alone: from outside itself it imports only base/ and renderers/ (never config/, components/ or lab/)", () => {
-    const leaves = importEdges(ROOT, files.filter((f) => f.startsWith("chaos/"))).filter(
-      (e) => e.relative && !e.to.startsWith("chaos/") && !e.to.startsWith("base/") && !e.to.startsWith("renderers/"),
+    const leaves = importEdges(
+      ROOT,
+      files.filter((f) => f.startsWith("chaos/")),
+    ).filter(
+      (e) =>
+        e.relative &&
+        !e.to.startsWith("chaos/") &&
+        !e.to.startsWith("base/") &&
+        !e.to.startsWith("renderers/"),
     );
     expect(leaves.map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
   });

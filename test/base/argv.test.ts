@@ -6,7 +6,11 @@
 import { describe, expect, it } from "vitest";
 import { readArgv } from "../../base/argv";
 
-const FLAGS = { help: { type: "boolean", short: "h" }, workers: { type: "string" }, lab: { type: "boolean" } } as const;
+const FLAGS = {
+  help: { type: "boolean", short: "h" },
+  workers: { type: "string" },
+  lab: { type: "boolean" },
+} as const;
 
 describe("readArgv", () => {
   it("reads declared flags with their values, next-word or inline, and words in between", () => {
@@ -20,9 +24,13 @@ describe("readArgv", () => {
   });
 
   it("takes the next word as the value even when it is dash-led, and none at the end", () => {
-    expect(readArgv(["--workers", "--lab"], FLAGS)).toEqual([{ kind: "flag", name: "workers", value: "--lab", inline: false, raw: "--workers", index: 0 }]);
+    expect(readArgv(["--workers", "--lab"], FLAGS)).toEqual([
+      { kind: "flag", name: "workers", value: "--lab", inline: false, raw: "--workers", index: 0 },
+    ]);
     expect(readArgv(["--workers", "-5"], FLAGS)[0]).toMatchObject({ value: "-5" });
-    expect(readArgv(["--workers"], FLAGS)).toEqual([{ kind: "flag", name: "workers", inline: false, raw: "--workers", index: 0 }]);
+    expect(readArgv(["--workers"], FLAGS)).toEqual([
+      { kind: "flag", name: "workers", inline: false, raw: "--workers", index: 0 },
+    ]);
   });
 
   it("an unknown flag, a short group, a long spelling of a short flag and `--` are one unknown word each", () => {

@@ -1,9 +1,25 @@
 import { describe, expect, it } from "vitest";
-import { formatCidr, isIpv4OrHostName, isNetworkAddress, netmask, parseCidr, parseIpv4 } from "../../base/ipv4";
+import {
+  formatCidr,
+  isIpv4OrHostName,
+  isNetworkAddress,
+  netmask,
+  parseCidr,
+  parseIpv4,
+} from "../../base/ipv4";
 
 describe("parseIpv4", () => {
   it("refuses what is not four decimal octets up to 255", () => {
-    for (const bad of ["", "10.0.0", "10.0.0.0.1", "256.0.0.1", "1.2.3.1000", "a.b.c.d", "10.0.0.-1", "1.2.3.4/32"]) {
+    for (const bad of [
+      "",
+      "10.0.0",
+      "10.0.0.0.1",
+      "256.0.0.1",
+      "1.2.3.1000",
+      "a.b.c.d",
+      "10.0.0.-1",
+      "1.2.3.4/32",
+    ]) {
       expect(parseIpv4(bad), bad).toBeUndefined();
     }
   });
@@ -22,7 +38,17 @@ describe("parseIpv4", () => {
 
 describe("parseCidr", () => {
   it("refuses malformed ranges", () => {
-    for (const bad of ["10.42.0/16", "10.42.0.0/", "10.42.0.0/33", "256.0.0.0/8", "a.b.c.d/8", "10.42.0.0/16/1", "10.42.0.0", "10.42.0.0/123", "10.42.0.0 /16"]) {
+    for (const bad of [
+      "10.42.0/16",
+      "10.42.0.0/",
+      "10.42.0.0/33",
+      "256.0.0.0/8",
+      "a.b.c.d/8",
+      "10.42.0.0/16/1",
+      "10.42.0.0",
+      "10.42.0.0/123",
+      "10.42.0.0 /16",
+    ]) {
       expect(parseCidr(bad), bad).toBeUndefined();
     }
   });
@@ -37,7 +63,10 @@ describe("parseCidr", () => {
   it("canonical refuses leading zeros and surrounding whitespace", () => {
     expect(parseCidr("172.028.0.100/24", { canonical: true })).toBeUndefined();
     expect(parseCidr("172.28.0.100/24 ", { canonical: true })).toBeUndefined();
-    expect(parseCidr("172.28.0.100/24", { canonical: true })).toEqual({ base: 0xac1c0064, prefix: 24 });
+    expect(parseCidr("172.28.0.100/24", { canonical: true })).toEqual({
+      base: 0xac1c0064,
+      prefix: 24,
+    });
   });
 });
 
@@ -59,7 +88,18 @@ describe("network addresses", () => {
 
 describe("isIpv4OrHostName", () => {
   it("refuses what could break out of a shell word or a config line", () => {
-    for (const bad of ["999.1.1.1", "1.2.3", "a b", "host;rm -rf /", "$(id)", "-host", "host-", "", "1.2.3.4 ", "10.0.0.1/8"]) {
+    for (const bad of [
+      "999.1.1.1",
+      "1.2.3",
+      "a b",
+      "host;rm -rf /",
+      "$(id)",
+      "-host",
+      "host-",
+      "",
+      "1.2.3.4 ",
+      "10.0.0.1/8",
+    ]) {
       expect(isIpv4OrHostName(bad), bad).toBe(false);
     }
   });

@@ -8,7 +8,11 @@ describe("tag keys", () => {
   });
   it("roleTags sets all three keys and Name only when given", () => {
     const id = { project: "swarm-ha", stack: "dev" };
-    expect(roleTags(id, "edge")).toEqual({ [TAG_PROJECT]: "swarm-ha", [TAG_STACK]: "dev", [TAG_ROLE]: "edge" });
+    expect(roleTags(id, "edge")).toEqual({
+      [TAG_PROJECT]: "swarm-ha",
+      [TAG_STACK]: "dev",
+      [TAG_ROLE]: "edge",
+    });
     expect(roleTags(id, "worker", "swarm-worker-0").Name).toBe("swarm-worker-0");
     expect(Object.keys(roleTags(id, "nfs"))).not.toContain("Name");
   });

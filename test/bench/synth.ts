@@ -8,7 +8,14 @@ async function main(): Promise<void> {
   const s = await runProgram("dev", { adminCidr: "192.0.2.10/32", workerCount: String(workers) });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const instances = s.byType("aws:ec2/instance:Instance").length;
-  console.log(JSON.stringify({ workers, resources: s.resources.length, instances, seconds: Number(seconds.toFixed(2)) }));
+  console.log(
+    JSON.stringify({
+      workers,
+      resources: s.resources.length,
+      instances,
+      seconds: Number(seconds.toFixed(2)),
+    }),
+  );
   process.exit(0);
 }
 

@@ -53,7 +53,11 @@ class ScriptedPair implements NodeStopper, CommandRunner {
   async send(cmd: DescribeAddressesCommand | DescribeInstancesCommand): Promise<unknown> {
     if (cmd instanceof DescribeAddressesCommand) {
       const h = this.script.eip(this.world());
-      return { Addresses: [{ AllocationId: "eipalloc-0123456789abcdef0", ...(h ? { InstanceId: IDS[h] } : {}) }] };
+      return {
+        Addresses: [
+          { AllocationId: "eipalloc-0123456789abcdef0", ...(h ? { InstanceId: IDS[h] } : {}) },
+        ],
+      };
     }
     return {
       Reservations: [
@@ -73,7 +77,8 @@ class ScriptedPair implements NodeStopper, CommandRunner {
     const n = (Object.keys(ADDR) as Name[]).find((k) => ADDR[k] === host)!;
     if (!this.running(n)) throw new Error("connect ETIMEDOUT");
     const w = this.world();
-    const up = n !== "edge-0" || w.sinceStart === undefined || w.sinceStart >= this.script.keepalivedAfter;
+    const up =
+      n !== "edge-0" || w.sinceStart === undefined || w.sinceStart >= this.script.keepalivedAfter;
     if (!up) return "vrrp NONE inactive 0\n";
     const master = this.script.masters(w).includes(n);
     return `vrrp ${master ? "MASTER" : "BACKUP"} active ${master ? 1 : 0}\n`;
@@ -82,14 +87,25 @@ class ScriptedPair implements NodeStopper, CommandRunner {
   close(): void {}
 }
 
-const outputs = { edgeInstanceIds: [IDS["edge-0"], IDS["edge-1"]], edgeEipAllocationId: "eipalloc-0123456789abcdef0", url: "http://203.0.113.99/" };
+const outputs = {
+  edgeInstanceIds: [IDS["edge-0"], IDS["edge-1"]],
+  edgeEipAllocationId: "eipalloc-0123456789abcdef0",
+  url: "http://203.0.113.99/",
+};
 
 /** edge-0 holds; after its stop edge-1 takes over at 1 s; what happens after the return is `after`. */
-function pair(after: (sinceStart: number) => { eip: Name; masters: Name[] }, keepalivedAfter = 20): PairScript {
+function pair(
+  after: (sinceStart: number) => { eip: Name; masters: Name[] },
+  keepalivedAfter = 20,
+): PairScript {
   const phase = (w: PairWorld) =>
-    w.sinceStop === undefined ? { eip: "edge-0" as Name, masters: ["edge-0" as Name] }
-    : w.sinceStart === undefined ? (w.sinceStop >= 1 ? { eip: "edge-1" as Name, masters: ["edge-1" as Name] } : { eip: "edge-0" as Name, masters: [] as Name[] })
-    : after(w.sinceStart);
+    w.sinceStop === undefined
+      ? { eip: "edge-0" as Name, masters: ["edge-0" as Name] }
+      : w.sinceStart === undefined
+        ? w.sinceStop >= 1
+          ? { eip: "edge-1" as Name, masters: ["edge-1" as Name] }
+          : { eip: "edge-0" as Name, masters: [] as Name[] }
+        : after(w.sinceStart);
   return { eip: (w) => phase(w).eip, masters: (w) => phase(w).masters, keepalivedAfter };
 }
 
@@ -100,14 +116,31 @@ async function drill(script: PairScript) {
   const edge = new Ec2EdgeObserver(p, outputs, { runner: p });
   // The probe of the address would need a network: the takeover is the holder change here.
   const observer = Object.assign(edge, { answers: undefined });
-  const r = await runDrill(swarm, p, { service: "was", target: "edge", edge: observer, clock, signals: null, pollMs: 500, deadlineSeconds: 30, rejoinDeadlineSeconds: 60 });
+  const r = await runDrill(swarm, p, {
+    service: "was",
+    target: "edge",
+    edge: observer,
+    clock,
+    signals: null,
+    pollMs: 500,
+    deadlineSeconds: 30,
+    rejoinDeadlineSeconds: 60,
+  });
   return { r, p };
 }
 
 describe("Ec2EdgeObserver: VRRP over SSH as well as the EIP", () => {
   it("parses the VRRP read and sends one read-only command", () => {
-    expect(parseVrrp("vrrp MASTER active 1\n")).toEqual({ state: "MASTER", keepalivedUp: true, holdsMarker: true });
-    expect(parseVrrp("vrrp NONE inactive 0")).toEqual({ state: "NONE", keepalivedUp: false, holdsMarker: false });
+    expect(parseVrrp("vrrp MASTER active 1\n")).toEqual({
+      state: "MASTER",
+      keepalivedUp: true,
+      holdsMarker: true,
+    });
+    expect(parseVrrp("vrrp NONE inactive 0")).toEqual({
+      state: "NONE",
+      keepalivedUp: false,
+      holdsMarker: false,
+    });
     expect(() => parseVrrp("Permission denied")).toThrow(/unexpected VRRP read/);
     expect(VRRP_COMMAND).toContain("/run/swarm-ha-vrrp.state");
     expect(VRRP_COMMAND).toContain("127.0.0.100/");
@@ -128,11 +161,18 @@ describe("Ec2EdgeObserver: VRRP over SSH as well as the EIP", () => {
     const { r } = await drill(pair(() => ({ eip: "edge-1", masters: ["edge-0", "edge-1"] })));
     expect(r.passed).toBe(false);
     expect(r.holdersAfterReturn).toEqual(["edge-0", "edge-1"]);
-    expect(r.failures).toEqual([expect.stringMatching(/^split brain: after edge-0 returned, edge-0 and edge-1 held the floating address/)]);
+    expect(r.failures).toEqual([
+      expect.stringMatching(
+        /^split brain: after edge-0 returned, edge-0 and edge-1 held the floating address/,
+      ),
+    ]);
   });
 
   it("FAILS a pair that flaps after the return: the EIP and MASTER move every second, one holder at a time", async () => {
-    const flap = (t: number): { eip: Name; masters: Name[] } => (Math.floor(t) % 2 ? { eip: "edge-0", masters: ["edge-0"] } : { eip: "edge-1", masters: ["edge-1"] });
+    const flap = (t: number): { eip: Name; masters: Name[] } =>
+      Math.floor(t) % 2
+        ? { eip: "edge-0", masters: ["edge-0"] }
+        : { eip: "edge-1", masters: ["edge-1"] };
     const { r } = await drill(pair(flap));
     expect(r.passed).toBe(false);
     expect(r.singleHolderWithinSeconds).toBeNull();
@@ -141,7 +181,10 @@ describe("Ec2EdgeObserver: VRRP over SSH as well as the EIP", () => {
 
   it("without SSH (EIP only) the same double MASTER would pass: why the observer reads keepalived", async () => {
     const clock = new FakeClock();
-    const p = new ScriptedPair(clock, pair(() => ({ eip: "edge-1", masters: ["edge-0", "edge-1"] })));
+    const p = new ScriptedPair(
+      clock,
+      pair(() => ({ eip: "edge-1", masters: ["edge-0", "edge-1"] })),
+    );
     const eipOnly = new Ec2EdgeObserver(p, outputs);
     expect(await eipOnly.holders()).toEqual(["edge-0"]);
     const withSsh = new Ec2EdgeObserver(p, outputs, { runner: p });

@@ -20,8 +20,19 @@ import {
 import { describe, expect, it } from "vitest";
 import { parseStackOutputs, type StackNode } from "../../chaos/aws/aws";
 import type { Ec2FaultApi, FaultCommand } from "../../chaos/aws/awsFaultBase";
-import { AzLossStopper, createAwsFaultStopper, Ec2Killer, planAzLoss, SgPartitioner } from "../../chaos/aws/awsFaults";
-import { decodeRestore, encodeRestore, TAG_ISOLATES, TAG_RESTORE } from "../../chaos/aws/awsPartition";
+import {
+  AzLossStopper,
+  createAwsFaultStopper,
+  Ec2Killer,
+  planAzLoss,
+  SgPartitioner,
+} from "../../chaos/aws/awsFaults";
+import {
+  decodeRestore,
+  encodeRestore,
+  TAG_ISOLATES,
+  TAG_RESTORE,
+} from "../../chaos/aws/awsPartition";
 
 // Compile-time: the real client is what the CLI passes.
 const _real: Ec2FaultApi = new EC2Client({ region: "eu-west-1" });
@@ -69,7 +80,8 @@ class ScriptedEc2 implements Ec2FaultApi {
     readonly instances: Record<string, Inst>,
     readonly failOn: Array<{ match: RegExp; nth?: number; error?: Error }> = [],
   ) {
-    for (const g of ["sg-0c1a55e7", "sg-0ed9e000", "sg-0a11d000"]) this.groups.set(g, { name: g, vpc: outputs.vpcId, tags: {}, egress: DEFAULT_EGRESS });
+    for (const g of ["sg-0c1a55e7", "sg-0ed9e000", "sg-0a11d000"])
+      this.groups.set(g, { name: g, vpc: outputs.vpcId, tags: {}, egress: DEFAULT_EGRESS });
   }
 
   get mutations(): string[] {
@@ -85,22 +97,28 @@ class ScriptedEc2 implements Ec2FaultApi {
       if (!f.match.test(label)) return;
       const n = (this.seen.get(i) ?? 0) + 1;
       this.seen.set(i, n);
-      if (n === (f.nth ?? 1)) throw f.error ?? awsError("InternalError", `scripted failure of "${label}"`);
+      if (n === (f.nth ?? 1))
+        throw f.error ?? awsError("InternalError", `scripted failure of "${label}"`);
     });
     return this.apply(cmd);
   }
 
   private label(cmd: FaultCommand): string {
-    if (cmd instanceof DescribeInstancesCommand) return `describe ${(cmd.input.InstanceIds ?? []).join(",")}`;
+    if (cmd instanceof DescribeInstancesCommand)
+      return `describe ${(cmd.input.InstanceIds ?? []).join(",")}`;
     if (cmd instanceof StopInstancesCommand) {
       const mode = cmd.input.SkipOsShutdown ? " skip-os-shutdown" : "";
       return `stop ${(cmd.input.InstanceIds ?? []).join(",")}${mode}${cmd.input.Force ? " force" : ""}`;
     }
-    if (cmd instanceof StartInstancesCommand) return `start ${(cmd.input.InstanceIds ?? []).join(",")}`;
-    if (cmd instanceof DescribeSecurityGroupsCommand) return `describe-sg ${cmd.input.GroupIds?.join(",") ?? "by-tag"}`;
+    if (cmd instanceof StartInstancesCommand)
+      return `start ${(cmd.input.InstanceIds ?? []).join(",")}`;
+    if (cmd instanceof DescribeSecurityGroupsCommand)
+      return `describe-sg ${cmd.input.GroupIds?.join(",") ?? "by-tag"}`;
     if (cmd instanceof CreateSecurityGroupCommand) return `create-sg ${cmd.input.GroupName}`;
-    if (cmd instanceof RevokeSecurityGroupEgressCommand) return `revoke-egress ${cmd.input.GroupId}`;
-    if (cmd instanceof ModifyNetworkInterfaceAttributeCommand) return `modify ${cmd.input.NetworkInterfaceId} ${cmd.input.Groups?.join("+")}`;
+    if (cmd instanceof RevokeSecurityGroupEgressCommand)
+      return `revoke-egress ${cmd.input.GroupId}`;
+    if (cmd instanceof ModifyNetworkInterfaceAttributeCommand)
+      return `modify ${cmd.input.NetworkInterfaceId} ${cmd.input.Groups?.join("+")}`;
     if (cmd instanceof DeleteSecurityGroupCommand) return `delete-sg ${cmd.input.GroupId}`;
     throw new Error("unscripted command");
   }
@@ -118,33 +136,52 @@ class ScriptedEc2 implements Ec2FaultApi {
             State: { Name: i.state },
             Placement: { AvailabilityZone: i.az },
             Tags: Object.entries(i.tags).map(([Key, Value]) => ({ Key, Value })),
-            NetworkInterfaces: Object.entries(i.enis).map(([NetworkInterfaceId, gs]) => ({ NetworkInterfaceId, Groups: gs.map((GroupId) => ({ GroupId })) })),
+            NetworkInterfaces: Object.entries(i.enis).map(([NetworkInterfaceId, gs]) => ({
+              NetworkInterfaceId,
+              Groups: gs.map((GroupId) => ({ GroupId })),
+            })),
           };
         });
       return { Reservations: [{ Instances }] };
     }
     if (cmd instanceof StopInstancesCommand || cmd instanceof StartInstancesCommand) {
-      for (const id of cmd.input.InstanceIds ?? []) this.instances[id].state = cmd instanceof StopInstancesCommand ? "stopped" : "running";
+      for (const id of cmd.input.InstanceIds ?? [])
+        this.instances[id].state = cmd instanceof StopInstancesCommand ? "stopped" : "running";
       return {};
     }
     if (cmd instanceof CreateSecurityGroupCommand) {
       const { GroupName = "", VpcId = "" } = cmd.input;
       if ([...this.groups.values()].some((g) => g.name === GroupName && g.vpc === VpcId)) {
-        throw awsError("InvalidGroup.Duplicate", `The security group '${GroupName}' already exists for VPC '${VpcId}'`);
+        throw awsError(
+          "InvalidGroup.Duplicate",
+          `The security group '${GroupName}' already exists for VPC '${VpcId}'`,
+        );
       }
       const id = `sg-0150${this.seq++}`;
-      const tags = Object.fromEntries((cmd.input.TagSpecifications?.[0]?.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]));
+      const tags = Object.fromEntries(
+        (cmd.input.TagSpecifications?.[0]?.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""]),
+      );
       this.groups.set(id, { name: GroupName, vpc: VpcId, tags, egress: DEFAULT_EGRESS });
       return { GroupId: id };
     }
     if (cmd instanceof DescribeSecurityGroupsCommand) {
       const pick = cmd.input.GroupIds
         ? cmd.input.GroupIds.filter((id) => this.groups.has(id))
-        : [...this.groups.keys()].filter((id) => (cmd.input.Filters ?? []).every((f) => (f.Values ?? []).includes(this.groups.get(id)!.tags[(f.Name ?? "").replace(/^tag:/, "")])));
+        : [...this.groups.keys()].filter((id) =>
+            (cmd.input.Filters ?? []).every((f) =>
+              (f.Values ?? []).includes(
+                this.groups.get(id)!.tags[(f.Name ?? "").replace(/^tag:/, "")],
+              ),
+            ),
+          );
       return {
         SecurityGroups: pick.map((GroupId) => {
           const g = this.groups.get(GroupId)!;
-          return { GroupId, IpPermissionsEgress: g.egress, Tags: Object.entries(g.tags).map(([Key, Value]) => ({ Key, Value })) };
+          return {
+            GroupId,
+            IpPermissionsEgress: g.egress,
+            Tags: Object.entries(g.tags).map(([Key, Value]) => ({ Key, Value })),
+          };
         }),
       };
     }
@@ -156,13 +193,18 @@ class ScriptedEc2 implements Ec2FaultApi {
     }
     if (cmd instanceof ModifyNetworkInterfaceAttributeCommand) {
       const groups = cmd.input.Groups ?? [];
-      if (groups.length === 0 || groups.some((g) => !this.groups.has(g))) throw awsError("InvalidGroup.NotFound", `groups ${groups.join(",")}`);
-      const inst = Object.values(this.instances).find((i) => cmd.input.NetworkInterfaceId! in i.enis)!;
+      if (groups.length === 0 || groups.some((g) => !this.groups.has(g)))
+        throw awsError("InvalidGroup.NotFound", `groups ${groups.join(",")}`);
+      const inst = Object.values(this.instances).find(
+        (i) => cmd.input.NetworkInterfaceId! in i.enis,
+      )!;
       inst.enis[cmd.input.NetworkInterfaceId!] = [...groups];
       return {};
     }
     const id = (cmd as DeleteSecurityGroupCommand).input.GroupId ?? "";
-    if (Object.values(this.instances).some((i) => Object.values(i.enis).some((gs) => gs.includes(id)))) {
+    if (
+      Object.values(this.instances).some((i) => Object.values(i.enis).some((gs) => gs.includes(id)))
+    ) {
       throw awsError("DependencyViolation", `resource ${id} has a dependent object`);
     }
     this.groups.delete(id);
@@ -173,7 +215,12 @@ class ScriptedEc2 implements Ec2FaultApi {
 const W2 = "i-0bbbbbbbbbbbbbbb2";
 /** worker-2 with two interfaces, the second carrying two groups. */
 const worker2 = (tags: Record<string, string> = ours("worker")): Record<string, Inst> => ({
-  [W2]: { tags, state: "running", az: "eu-west-1b", enis: { "eni-0a1": ["sg-0c1a55e7"], "eni-0b2": ["sg-0c1a55e7", "sg-0a11d000"] } },
+  [W2]: {
+    tags,
+    state: "running",
+    az: "eu-west-1b",
+    enis: { "eni-0a1": ["sg-0c1a55e7"], "eni-0b2": ["sg-0c1a55e7", "sg-0a11d000"] },
+  },
 });
 const ORIGINAL = { "eni-0a1": ["sg-0c1a55e7"], "eni-0b2": ["sg-0c1a55e7", "sg-0a11d000"] };
 
@@ -206,7 +253,9 @@ describe("kill (Ec2Killer)", () => {
   it("refuses another stack's instance before any mutating call, on stop and on start", async () => {
     const ec2 = new ScriptedEc2(worker2({ ...ours("worker"), "swarm-ha:stack": "prod" }));
     const k = new Ec2Killer(ec2, outputs, fast);
-    await expect(k.stop("swarm-ha-dev-worker-2")).rejects.toThrow(/refusing to touch swarm-ha-dev-worker-2 .*tag swarm-ha:stack is "prod", expected "dev"/);
+    await expect(k.stop("swarm-ha-dev-worker-2")).rejects.toThrow(
+      /refusing to touch swarm-ha-dev-worker-2 .*tag swarm-ha:stack is "prod", expected "dev"/,
+    );
     await expect(k.start("swarm-ha-dev-worker-2")).rejects.toThrow(/refusing to touch/);
     expect(ec2.mutations).toEqual([]);
   });
@@ -224,7 +273,12 @@ describe("partition (SgPartitioner)", () => {
     const g = ec2.groups.get(iso)!;
     expect(g.vpc).toBe(outputs.vpcId);
     expect(g.egress).toEqual([]); // no egress (the default allow-all was revoked) and no ingress
-    expect(g.tags).toMatchObject({ "swarm-ha:project": "swarm-ha", "swarm-ha:stack": "dev", "swarm-ha:deployment": outputs.deploymentId, [TAG_ISOLATES]: W2 });
+    expect(g.tags).toMatchObject({
+      "swarm-ha:project": "swarm-ha",
+      "swarm-ha:stack": "dev",
+      "swarm-ha:deployment": outputs.deploymentId,
+      [TAG_ISOLATES]: W2,
+    });
     expect(decodeRestore(g.tags[TAG_RESTORE])).toEqual([
       { eni: "eni-0a1", groups: ["sg-0c1a55e7"] },
       { eni: "eni-0b2", groups: ["sg-0c1a55e7", "sg-0a11d000"] },
@@ -250,10 +304,16 @@ describe("partition (SgPartitioner)", () => {
   it("rolls back when the second interface fails half-way, rethrows, and the core's heal is then a no-op", async () => {
     const ec2 = new ScriptedEc2(worker2(), [{ match: /^modify eni-0b2 sg-01500$/ }]);
     const p = new SgPartitioner(ec2, outputs, fast);
-    await expect(p.stop(target)).rejects.toThrow(/partition of swarm-ha-dev-worker-2 failed and was rolled back: scripted failure of "modify eni-0b2 sg-01500"/);
+    await expect(p.stop(target)).rejects.toThrow(
+      /partition of swarm-ha-dev-worker-2 failed and was rolled back: scripted failure of "modify eni-0b2 sg-01500"/,
+    );
     expect(ec2.instances[W2].enis).toEqual(ORIGINAL);
     expect(ec2.groups.has("sg-01500")).toBe(false);
-    expect(ec2.mutations.slice(-3)).toEqual(["modify eni-0b2 sg-01500", "modify eni-0a1 sg-0c1a55e7", "delete-sg sg-01500"]);
+    expect(ec2.mutations.slice(-3)).toEqual([
+      "modify eni-0b2 sg-01500",
+      "modify eni-0a1 sg-0c1a55e7",
+      "delete-sg sg-01500",
+    ]);
     const before = ec2.mutations.length;
     await p.start(target);
     expect(ec2.mutations.length).toBe(before);
@@ -264,7 +324,11 @@ describe("partition (SgPartitioner)", () => {
     const ec2 = new ScriptedEc2(worker2(), [{ match: /^revoke-egress/ }]);
     const p = new SgPartitioner(ec2, outputs, fast);
     await expect(p.stop(target)).rejects.toThrow(/rolled back/);
-    expect(ec2.mutations).toEqual(["create-sg swarm-ha-dev-isolate-swarm-ha-dev-worker-2", "revoke-egress sg-01500", "delete-sg sg-01500"]);
+    expect(ec2.mutations).toEqual([
+      "create-sg swarm-ha-dev-isolate-swarm-ha-dev-worker-2",
+      "revoke-egress sg-01500",
+      "delete-sg sg-01500",
+    ]);
     expect(ec2.groups.size).toBe(3);
   });
 
@@ -280,7 +344,9 @@ describe("partition (SgPartitioner)", () => {
 
     const foreign = new ScriptedEc2(worker2({ Name: "someone-elses" }));
     const q = new SgPartitioner(foreign, outputs, fast);
-    await expect(q.stop(target)).rejects.toThrow(/refusing to touch .*tag swarm-ha:project is missing/);
+    await expect(q.stop(target)).rejects.toThrow(
+      /refusing to touch .*tag swarm-ha:project is missing/,
+    );
     await q.start(target);
     expect(foreign.mutations).toEqual([]);
   });
@@ -303,10 +369,15 @@ describe("partition (SgPartitioner)", () => {
       /could not restore the security groups of swarm-ha-dev-worker-2: eni-0a1 \(restore by hand: aws ec2 modify-network-interface-attribute --network-interface-id eni-0a1 --groups sg-0c1a55e7\).*isolating group sg-01500 is kept/,
     );
     expect(ec2.mutations).not.toContain("delete-sg sg-01500");
-    expect(ec2.instances[W2].enis).toEqual({ "eni-0a1": ["sg-01500"], "eni-0b2": ["sg-0c1a55e7", "sg-0a11d000"] });
+    expect(ec2.instances[W2].enis).toEqual({
+      "eni-0a1": ["sg-01500"],
+      "eni-0b2": ["sg-0c1a55e7", "sg-0a11d000"],
+    });
     await p.start(target);
     expect(ec2.instances[W2].enis).toEqual(ORIGINAL);
-    expect(ec2.mutations.filter((m) => m === "modify eni-0b2 sg-0c1a55e7+sg-0a11d000")).toHaveLength(1);
+    expect(
+      ec2.mutations.filter((m) => m === "modify eni-0b2 sg-0c1a55e7+sg-0a11d000"),
+    ).toHaveLength(1);
     expect(ec2.groups.has("sg-01500")).toBe(false);
   });
 
@@ -319,10 +390,14 @@ describe("partition (SgPartitioner)", () => {
     expect(ec2.mutations.filter((m) => m.startsWith("delete-sg"))).toHaveLength(2);
     expect(ec2.groups.has("sg-01500")).toBe(false);
 
-    const denied = new ScriptedEc2(worker2(), [{ match: /^delete-sg/, error: awsError("UnauthorizedOperation", "not allowed") }]);
+    const denied = new ScriptedEc2(worker2(), [
+      { match: /^delete-sg/, error: awsError("UnauthorizedOperation", "not allowed") },
+    ]);
     const q = new SgPartitioner(denied, outputs, fast);
     await q.stop(target);
-    await expect(q.start(target)).rejects.toThrow(/deleting the isolating group sg-01500 failed: not allowed; delete it by hand/);
+    await expect(q.start(target)).rejects.toThrow(
+      /deleting the isolating group sg-01500 failed: not allowed; delete it by hand/,
+    );
     expect(denied.mutations.filter((m) => m.startsWith("delete-sg"))).toHaveLength(1);
     expect(denied.instances[W2].enis).toEqual(ORIGINAL);
   });
@@ -347,36 +422,73 @@ describe("partition (SgPartitioner)", () => {
 });
 
 describe("az-loss", () => {
-  const node = (name: string, role: StackNode["role"], instanceId: string): StackNode => ({ name, role, instanceId, privateIp: "", publicIp: "" });
-  const M = [node("m1", "manager", "i-m1"), node("m2", "manager", "i-m2"), node("m3", "manager", "i-m3")];
-  const W = [node("w1", "worker", "i-w1"), node("w2", "worker", "i-w2"), node("w3", "worker", "i-w3")];
+  const node = (name: string, role: StackNode["role"], instanceId: string): StackNode => ({
+    name,
+    role,
+    instanceId,
+    privateIp: "",
+    publicIp: "",
+  });
+  const M = [
+    node("m1", "manager", "i-m1"),
+    node("m2", "manager", "i-m2"),
+    node("m3", "manager", "i-m3"),
+  ];
+  const W = [
+    node("w1", "worker", "i-w1"),
+    node("w2", "worker", "i-w2"),
+    node("w3", "worker", "i-w3"),
+  ];
   const zones = (pairs: Record<string, string>) => new Map(Object.entries(pairs));
 
   it("plans one zone by name or by a node in it", () => {
-    const z = zones({ "i-m1": "eu-west-1a", "i-m2": "eu-west-1b", "i-m3": "eu-west-1c", "i-w1": "eu-west-1a", "i-w2": "eu-west-1b", "i-w3": "eu-west-1a" });
+    const z = zones({
+      "i-m1": "eu-west-1a",
+      "i-m2": "eu-west-1b",
+      "i-m3": "eu-west-1c",
+      "i-w1": "eu-west-1a",
+      "i-w2": "eu-west-1b",
+      "i-w3": "eu-west-1a",
+    });
     const p = planAzLoss([...M, ...W], z, "eu-west-1a");
     expect(p.victims.map((v) => v.name)).toEqual(["m1", "w1", "w3"]);
     expect(planAzLoss([...M, ...W], z, "w2").zone).toBe("eu-west-1b");
-    expect(() => planAzLoss([...M, ...W], z, "eu-west-1d")).toThrow(/no instance of this stack runs in eu-west-1d \(zones: eu-west-1a, eu-west-1b, eu-west-1c\)/);
-    expect(() => planAzLoss([...M, ...W], z, "db-1")).toThrow(/az-loss target "db-1": give an availability zone/);
+    expect(() => planAzLoss([...M, ...W], z, "eu-west-1d")).toThrow(
+      /no instance of this stack runs in eu-west-1d \(zones: eu-west-1a, eu-west-1b, eu-west-1c\)/,
+    );
+    expect(() => planAzLoss([...M, ...W], z, "db-1")).toThrow(
+      /az-loss target "db-1": give an availability zone/,
+    );
   });
 
   it("refuses a zone that holds half the managers or more, and says why", () => {
-    const two = zones({ "i-m1": "eu-west-1a", "i-m2": "eu-west-1a", "i-m3": "eu-west-1b", "i-w1": "eu-west-1b" });
+    const two = zones({
+      "i-m1": "eu-west-1a",
+      "i-m2": "eu-west-1a",
+      "i-m3": "eu-west-1b",
+      "i-w1": "eu-west-1b",
+    });
     expect(() => planAzLoss([...M, W[0]], two, "eu-west-1a")).toThrow(
       /refusing az-loss of eu-west-1a: it holds 2 of 3 managers; the 1 left are no majority \(Raft needs 2\)/,
     );
     expect(planAzLoss([...M, W[0]], two, "eu-west-1b").managersInZone).toBe(1);
     const pair = zones({ "i-m1": "eu-west-1a", "i-m2": "eu-west-1b" });
     expect(() => planAzLoss(M.slice(0, 2), pair, "eu-west-1a")).toThrow(/1 of 2 managers/);
-    expect(() => planAzLoss(M.slice(0, 1), zones({ "i-m1": "eu-west-1a" }), "m1")).toThrow(/1 of 1 managers/);
+    expect(() => planAzLoss(M.slice(0, 1), zones({ "i-m1": "eu-west-1a" }), "m1")).toThrow(
+      /1 of 1 managers/,
+    );
     // The heal of a zone is never refused.
     expect(planAzLoss([...M, W[0]], two, "eu-west-1a", true).victims).toHaveLength(2);
   });
 
   /** The fixture stack: managers 1/3 and workers 1/3 and edge-0 in 1a, the rest in 1b. */
   const fleet = (edgeRole = "edge"): Record<string, Inst> => {
-    const inst = (role: string, az: string): Inst => ({ tags: ours(role), state: "running", az, enis: {} });
+    const inst = (role: string, az: string): Inst => ({
+      tags: ours(role),
+      state: "running",
+      az,
+      enis: {},
+    });
     return {
       "i-0aaaaaaaaaaaaaaa1": inst("manager", "eu-west-1a"),
       "i-0aaaaaaaaaaaaaaa2": inst("manager", "eu-west-1b"),
@@ -394,7 +506,11 @@ describe("az-loss", () => {
     const ec2 = new ScriptedEc2(fleet());
     const az = new AzLossStopper(ec2, outputs, fast);
     await az.stop("swarm-ha-dev-worker-1");
-    expect(Object.entries(ec2.instances).filter(([, i]) => i.state === "stopped").map(([id]) => id)).toEqual(ZONE_A);
+    expect(
+      Object.entries(ec2.instances)
+        .filter(([, i]) => i.state === "stopped")
+        .map(([id]) => id),
+    ).toEqual(ZONE_A);
     await az.start("swarm-ha-dev-worker-1");
     expect(Object.values(ec2.instances).every((i) => i.state === "running")).toBe(true);
     const all = Object.keys(fleet()).join(",");
@@ -412,7 +528,9 @@ describe("az-loss", () => {
   it("refuses the whole zone when one of its instances fails the tag guard, before any mutating call", async () => {
     const ec2 = new ScriptedEc2(fleet("worker"));
     const az = new AzLossStopper(ec2, outputs, fast);
-    await expect(az.stop("eu-west-1a")).rejects.toThrow(/refusing to touch edge-0 \(i-0ccccccccccccccc1\): tag swarm-ha:role is "worker", expected "edge"/);
+    await expect(az.stop("eu-west-1a")).rejects.toThrow(
+      /refusing to touch edge-0 \(i-0ccccccccccccccc1\): tag swarm-ha:role is "worker", expected "edge"/,
+    );
     expect(ec2.mutations).toEqual([]);
   });
 
@@ -421,7 +539,9 @@ describe("az-loss", () => {
     f["i-0aaaaaaaaaaaaaaa2"].az = "eu-west-1a";
     const ec2 = new ScriptedEc2(f);
     const az = new AzLossStopper(ec2, outputs, fast);
-    await expect(az.stop("eu-west-1a")).rejects.toThrow(/refusing az-loss of eu-west-1a: it holds 2 of 3 managers/);
+    await expect(az.stop("eu-west-1a")).rejects.toThrow(
+      /refusing az-loss of eu-west-1a: it holds 2 of 3 managers/,
+    );
     expect(ec2.calls).toEqual([`describe ${Object.keys(f).join(",")}`]);
 
     const down = new ScriptedEc2(fleet());

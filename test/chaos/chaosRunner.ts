@@ -15,7 +15,9 @@ import { FakeClock, node, ScriptedSwarm, task, type Script, type World } from ".
 export type ChaosMode = "restores" | "never" | "lossy";
 
 /** What the scripted swarm needs of the fed outputs (the program's own node names). */
-type Fed = Pick<StackOutputs, "replicas" | "edgeInstanceIds"> & { readonly nodes: ReadonlyArray<Pick<StackOutputs["nodes"][number], "name" | "role">> };
+type Fed = Pick<StackOutputs, "replicas" | "edgeInstanceIds"> & {
+  readonly nodes: ReadonlyArray<Pick<StackOutputs["nodes"][number], "name" | "role">>;
+};
 
 /**
  * The program's own nodes. A stopped node goes Down 3 s after the stop (a stopped leader hands the
@@ -24,16 +26,25 @@ type Fed = Pick<StackOutputs, "replicas" | "edgeInstanceIds"> & { readonly nodes
  */
 export function swarmOf(o: Fed, mode: ChaosMode, named?: string): Script {
   const managers = o.nodes.filter((n) => n.role === "manager").map((n) => n.name);
-  const workers = o.nodes.filter((n) => n.role === "worker").map((n) => n.name).sort();
+  const workers = o.nodes
+    .filter((n) => n.role === "worker")
+    .map((n) => n.name)
+    .sort();
   const first = named !== undefined && workers.includes(named) ? [named] : [];
   const running = [...first, ...workers.filter((w) => !first.includes(w))].slice(0, o.replicas);
-  const down = (h: string, w: World) => w.stopped.has(h) && w.sinceStop !== undefined && w.sinceStop >= 3;
+  const down = (h: string, w: World) =>
+    w.stopped.has(h) && w.sinceStop !== undefined && w.sinceStop >= 3;
   return {
     desired: o.replicas,
     nodes: (w) => {
       const leader = managers.find((m) => !down(m, w));
       return [
-        ...managers.map((m) => node(m, "manager", { leader: m === leader, ...(down(m, w) ? { status: "down" as const } : {}) })),
+        ...managers.map((m) =>
+          node(m, "manager", {
+            leader: m === leader,
+            ...(down(m, w) ? { status: "down" as const } : {}),
+          }),
+        ),
         ...workers.map((h) => node(h, "worker", down(h, w) ? { status: "down" } : {})),
       ];
     },
@@ -41,7 +52,8 @@ export function swarmOf(o: Fed, mode: ChaosMode, named?: string): Script {
       const ts = running.map((h, i) => task(`t${i}`, h));
       const lost = running.some((h) => w.stopped.has(h));
       const spare = [...workers].reverse().find((h) => !w.stopped.has(h));
-      if (mode !== "never" && lost && spare && w.sinceStop !== undefined && w.sinceStop >= 6) ts.push(task("t-new", spare));
+      if (mode !== "never" && lost && spare && w.sinceStop !== undefined && w.sinceStop >= 6)
+        ts.push(task("t-new", spare));
       return ts;
     },
   };
@@ -81,7 +93,10 @@ export function scriptedDrill(mode: ChaosMode) {
  * The program's balancer pair (edgeNodes: the names the CLI gives them): the first balancer up
  * holds the address, one second after a stop the other does; a started balancer is back at once.
  */
-export function pairOf(o: Pick<StackOutputs, "edgeInstanceIds">, swarm: ScriptedSwarm): EdgeObserver {
+export function pairOf(
+  o: Pick<StackOutputs, "edgeInstanceIds">,
+  swarm: ScriptedSwarm,
+): EdgeObserver {
   const names = edgeNodes(o).map((n) => n.name);
   const held = () => {
     const w = swarm.world();
@@ -95,12 +110,23 @@ export function pairOf(o: Pick<StackOutputs, "edgeInstanceIds">, swarm: Scripted
   };
 }
 
-const argvOf = (command: string) => command.split(" ").slice(command.split(" ").indexOf("cli/chaos.ts") + 1);
+const argvOf = (command: string) =>
+  command.split(" ").slice(command.split(" ").indexOf("cli/chaos.ts") + 1);
 
 function lossyOr(mode: ChaosMode): LoadHook {
   return {
     start: () => undefined,
-    stop: async () => ({ connections: 50, durationSeconds: 12, requests: 6000, failed: mode === "lossy" ? 3 : 0, p50Ms: 4, p99Ms: 90, perSecond: [], perNode: {}, failures: {} }),
+    stop: async () => ({
+      connections: 50,
+      durationSeconds: 12,
+      requests: 6000,
+      failed: mode === "lossy" ? 3 : 0,
+      p50Ms: 4,
+      p99Ms: 90,
+      perSecond: [],
+      perNode: {},
+      failures: {},
+    }),
   };
 }
 
@@ -112,8 +138,23 @@ export function scriptedChaosRunner(mode: ChaosMode) {
     const err: string[] = [];
     const clock = new FakeClock();
     const setup = (o: StackOutputs): DrillSetup => {
-      const swarm = new ScriptedSwarm(clock, swarmOf(o, mode, parseArgs(argv) === "help" ? undefined : (parseArgs(argv) as { target: string }).target));
-      return { observer: swarm, stopper: swarm, service: o.serviceName, url: "http://127.0.0.1:1/", allowHosts: [], managersRunTasks: o.managersRunTasks, close: () => undefined };
+      const swarm = new ScriptedSwarm(
+        clock,
+        swarmOf(
+          o,
+          mode,
+          parseArgs(argv) === "help" ? undefined : (parseArgs(argv) as { target: string }).target,
+        ),
+      );
+      return {
+        observer: swarm,
+        stopper: swarm,
+        service: o.serviceName,
+        url: "http://127.0.0.1:1/",
+        allowHosts: [],
+        managersRunTasks: o.managersRunTasks,
+        close: () => undefined,
+      };
     };
     const load = lossyOr(mode);
     const deps: CliDeps = {
@@ -138,7 +179,8 @@ export function scriptedChaosRunner(mode: ChaosMode) {
       drillOptions: { clock, signals: null },
     };
     const code = await main(argv, deps);
-    if (code !== 0) throw new Error(`chaos drill exited ${code}: ${err.join("").trim().split("\n").pop()}`);
+    if (code !== 0)
+      throw new Error(`chaos drill exited ${code}: ${err.join("").trim().split("\n").pop()}`);
     return out.join("");
   };
 }

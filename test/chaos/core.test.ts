@@ -1,9 +1,28 @@
 import { describe, expect, it } from "vitest";
-import { countListedRunning, countRunningOnReady, resolveTarget, rolesAllowed, runDrill, type DrillOptions } from "../../chaos/drill/core";
+import {
+  countListedRunning,
+  countRunningOnReady,
+  resolveTarget,
+  rolesAllowed,
+  runDrill,
+  type DrillOptions,
+} from "../../chaos/drill/core";
 import type { LoadHook, LoadSummary } from "../../chaos/types";
-import { FakeClock, FakeSignals, node, ScriptedSwarm, task, workerScript, type Script } from "./fakes";
+import {
+  FakeClock,
+  FakeSignals,
+  node,
+  ScriptedSwarm,
+  task,
+  workerScript,
+  type Script,
+} from "./fakes";
 
-function drill(script: Script, opts: Partial<DrillOptions> = {}, setup?: (s: ScriptedSwarm) => void) {
+function drill(
+  script: Script,
+  opts: Partial<DrillOptions> = {},
+  setup?: (s: ScriptedSwarm) => void,
+) {
   const clock = new FakeClock();
   const swarm = new ScriptedSwarm(clock, script);
   setup?.(swarm);
@@ -36,7 +55,16 @@ describe("runDrill: restore in time", () => {
     expect(swarm.startCalls).toEqual(["w1"]);
     expect(r.restarted).toBe(true);
     expect(r.rejoinSeconds).toBe(2);
-    expect(r.events.map((e) => e.kind)).toEqual(["stop", "stop-returned", "detected", "restored", "start", "start-returned", "rejoined", "tasks-settled"]);
+    expect(r.events.map((e) => e.kind)).toEqual([
+      "stop",
+      "stop-returned",
+      "detected",
+      "restored",
+      "start",
+      "start-returned",
+      "rejoined",
+      "tasks-settled",
+    ]);
     // Samples every 250 ms from the stop until confirmation at 9.5 s (39), then the first rejoin poll.
     const during = r.timeline.filter((s) => s.t <= 9.5);
     expect(during.length).toBe(40);
@@ -47,17 +75,27 @@ describe("runDrill: restore in time", () => {
 
   it("prefers a worker that runs a task over an idle one", async () => {
     const script: Script = {
-      nodes: () => [node("m1", "manager", { leader: true }), node("a-idle", "worker"), node("w2", "worker"), node("w3", "worker"), node("w4", "worker")],
+      nodes: () => [
+        node("m1", "manager", { leader: true }),
+        node("a-idle", "worker"),
+        node("w2", "worker"),
+        node("w3", "worker"),
+        node("w4", "worker"),
+      ],
       tasks: () => [task("t2", "w2"), task("t3", "w3"), task("t4", "w4")],
     };
-    const choice = resolveTarget(script.nodes({} as never), script.tasks({} as never), "worker", { desired: 3 });
+    const choice = resolveTarget(script.nodes({} as never), script.tasks({} as never), "worker", {
+      desired: 3,
+    });
     expect(choice.ok && choice.node.hostname).toBe("w2");
   });
 });
 
 describe("runDrill: never restored", () => {
   it("fails at the deadline with the reason, and still starts the target again", async () => {
-    const { swarm, run } = drill(workerScript({ detectAt: 4, restoreAt: 10_000 }), { deadlineSeconds: 20 });
+    const { swarm, run } = drill(workerScript({ detectAt: 4, restoreAt: 10_000 }), {
+      deadlineSeconds: 20,
+    });
     const r = await run;
     expect(r.passed).toBe(false);
     expect(r.restoreSeconds).toBeNull();
@@ -85,7 +123,9 @@ describe("runDrill: the 4/3 counting trap", () => {
   it("never counts the task still listed on the Down node, nor the target's task before detection", async () => {
     // Detection comes late (12 s) and no replacement ever runs: the listed count stays 3/3 the
     // whole time. A core that counted listed tasks would report "restored" at t=0.
-    const { run } = drill(workerScript({ detectAt: 12, restoreAt: 10_000 }), { deadlineSeconds: 15 });
+    const { run } = drill(workerScript({ detectAt: 12, restoreAt: 10_000 }), {
+      deadlineSeconds: 15,
+    });
     const r = await run;
     expect(r.passed).toBe(false);
     expect(r.restoreSeconds).toBeNull();
@@ -99,7 +139,11 @@ describe("runDrill: the 4/3 counting trap", () => {
     const base = workerScript({ detectAt: 2, restoreAt: 10_000 });
     const script: Script = {
       ...base,
-      tasks: (w) => [...base.tasks(w), task("t4", "w4", "running", "shutdown"), task("t5", "m1", "starting")],
+      tasks: (w) => [
+        ...base.tasks(w),
+        task("t4", "w4", "running", "shutdown"),
+        task("t5", "m1", "starting"),
+      ],
     };
     const { run } = drill(script, { deadlineSeconds: 5, managersRunTasks: true });
     const r = await run;
@@ -108,8 +152,17 @@ describe("runDrill: the 4/3 counting trap", () => {
   });
 
   it("counting helpers agree with the rule", () => {
-    const nodes = [node("w1", "worker", { status: "down" }), node("w2", "worker"), node("w3", "worker")];
-    const tasks = [task("a", "w1"), task("b", "w2"), task("c", "w3"), task("d", "w3", "running", "shutdown")];
+    const nodes = [
+      node("w1", "worker", { status: "down" }),
+      node("w2", "worker"),
+      node("w3", "worker"),
+    ];
+    const tasks = [
+      task("a", "w1"),
+      task("b", "w2"),
+      task("c", "w3"),
+      task("d", "w3", "running", "shutdown"),
+    ];
     expect(countRunningOnReady(nodes, tasks)).toBe(2);
     expect(countRunningOnReady(nodes, tasks, "id-w2")).toBe(1);
     expect(countListedRunning(tasks)).toBe(3);
@@ -123,11 +176,17 @@ describe("runDrill: a flapping node", () => {
     return {
       ...base,
       nodes: (w) =>
-        base.nodes(w).map((n) =>
-          n.hostname === "w2" && w.sinceStop !== undefined && w.sinceStop >= 5 && w.sinceStop <= 12 && Math.floor(w.sinceStop * 2) % 2 === 0
-            ? { ...n, status: "down" }
-            : n,
-        ),
+        base
+          .nodes(w)
+          .map((n) =>
+            n.hostname === "w2" &&
+            w.sinceStop !== undefined &&
+            w.sinceStop >= 5 &&
+            w.sinceStop <= 12 &&
+            Math.floor(w.sinceStop * 2) % 2 === 0
+              ? { ...n, status: "down" }
+              : n,
+          ),
     };
   };
 
@@ -145,7 +204,13 @@ describe("runDrill: a flapping node", () => {
 });
 
 describe("resolveTarget: refusals", () => {
-  const single = [node("m1", "manager", { leader: true }), node("w1", "worker"), node("w2", "worker"), node("w3", "worker"), node("w4", "worker")];
+  const single = [
+    node("m1", "manager", { leader: true }),
+    node("w1", "worker"),
+    node("w2", "worker"),
+    node("w3", "worker"),
+    node("w4", "worker"),
+  ];
   const tasks = [task("a", "w1"), task("b", "w2"), task("c", "w3")];
 
   it("refuses the only manager, by role or by name, and the drill stops nothing", async () => {
@@ -167,54 +232,94 @@ describe("resolveTarget: refusals", () => {
   });
 
   it("allows the leader with 3 managers, but not when that loses the quorum", () => {
-    const three = [node("m1", "manager", { leader: true }), node("m2", "manager"), node("m3", "manager"), ...single.slice(1)];
+    const three = [
+      node("m1", "manager", { leader: true }),
+      node("m2", "manager"),
+      node("m3", "manager"),
+      ...single.slice(1),
+    ];
     const ok = resolveTarget(three, tasks, "manager", { desired: 3 });
     expect(ok.ok && ok.node.hostname).toBe("m1");
     expect(ok.ok && ok.scenario).toBe("stop-manager");
     const degraded = three.map((n) => (n.hostname === "m3" ? { ...n, status: "down" } : n));
     const c = resolveTarget(degraded, tasks, "manager", { desired: 3 });
-    expect(!c.ok && c.reason).toContain("would lose the Raft quorum: 1 of 3 managers would be Ready, 2 needed");
+    expect(!c.ok && c.reason).toContain(
+      "would lose the Raft quorum: 1 of 3 managers would be Ready, 2 needed",
+    );
   });
 
   it("refuses when no free slot is left to restore into", () => {
     const threeWorkers = single.slice(0, 4);
-    const noSlot = resolveTarget(threeWorkers, tasks, "worker", { desired: 3, managersRunTasks: false });
+    const noSlot = resolveTarget(threeWorkers, tasks, "worker", {
+      desired: 3,
+      managersRunTasks: false,
+    });
     expect(noSlot.ok).toBe(false);
-    expect(!noSlot.ok && noSlot.reason).toContain("no free slot to restore into: stopping w1 leaves 2 eligible Ready+active node(s) (w2, w3");
+    expect(!noSlot.ok && noSlot.reason).toContain(
+      "no free slot to restore into: stopping w1 leaves 2 eligible Ready+active node(s) (w2, w3",
+    );
     // The manager is the spare slot when it may run tasks.
-    expect(resolveTarget(threeWorkers, tasks, "worker", { desired: 3, managersRunTasks: true }).ok).toBe(true);
+    expect(
+      resolveTarget(threeWorkers, tasks, "worker", { desired: 3, managersRunTasks: true }).ok,
+    ).toBe(true);
     // Constraints decide when the option is absent.
-    const constrained = resolveTarget(threeWorkers, tasks, "worker", { desired: 3, placement: { constraints: ["node.role == worker"], maxReplicasPerNode: 1 } });
+    const constrained = resolveTarget(threeWorkers, tasks, "worker", {
+      desired: 3,
+      placement: { constraints: ["node.role == worker"], maxReplicasPerNode: 1 },
+    });
     expect(constrained.ok).toBe(false);
     // A drained spare is no slot.
     const drained = single.map((n) => (n.hostname === "w4" ? { ...n, availability: "drain" } : n));
-    expect(resolveTarget(drained, tasks, "worker", { desired: 3, managersRunTasks: false }).ok).toBe(false);
+    expect(
+      resolveTarget(drained, tasks, "worker", { desired: 3, managersRunTasks: false }).ok,
+    ).toBe(false);
     // Without a per-node limit, two remaining workers hold three tasks.
-    expect(resolveTarget(threeWorkers, tasks, "worker", { desired: 3, managersRunTasks: false, placement: { constraints: [], maxReplicasPerNode: 0 } }).ok).toBe(true);
+    expect(
+      resolveTarget(threeWorkers, tasks, "worker", {
+        desired: 3,
+        managersRunTasks: false,
+        placement: { constraints: [], maxReplicasPerNode: 0 },
+      }).ok,
+    ).toBe(true);
   });
 
   it("infers that managers run tasks only from a task running on one", () => {
     const threeWorkers = single.slice(0, 4);
     expect(resolveTarget(threeWorkers, tasks, "worker", { desired: 3 }).ok).toBe(false);
-    expect(resolveTarget(threeWorkers, [...tasks.slice(1), task("m", "m1")], "w1", { desired: 3 }).ok).toBe(true);
+    expect(
+      resolveTarget(threeWorkers, [...tasks.slice(1), task("m", "m1")], "w1", { desired: 3 }).ok,
+    ).toBe(true);
   });
 
   it("refuses an unknown name (listing the nodes) and a target that is down already", () => {
     const c = resolveTarget(single, tasks, "w9", { desired: 3 });
-    expect(!c.ok && c.reason).toBe('no swarm node named "w9"; use worker, manager or one of: m1, w1, w2, w3, w4');
+    expect(!c.ok && c.reason).toBe(
+      'no swarm node named "w9"; use worker, manager or one of: m1, w1, w2, w3, w4',
+    );
     const down = single.map((n) => (n.hostname === "w2" ? { ...n, status: "down" } : n));
     const d = resolveTarget(down, tasks, "w2", { desired: 3 });
     expect(!d.ok && d.reason).toContain("target w2 is down already");
   });
 
   it("parses role constraints", () => {
-    expect(rolesAllowed(["node.role==worker"])).toEqual({ manager: false, worker: true, unevaluated: [] });
-    expect(rolesAllowed(["node.role != worker", "node.labels.az==a"])).toEqual({ manager: true, worker: false, unevaluated: ["node.labels.az==a"] });
+    expect(rolesAllowed(["node.role==worker"])).toEqual({
+      manager: false,
+      worker: true,
+      unevaluated: [],
+    });
+    expect(rolesAllowed(["node.role != worker", "node.labels.az==a"])).toEqual({
+      manager: true,
+      worker: false,
+      unevaluated: ["node.labels.az==a"],
+    });
   });
 
   it("ignores a node that was down before the drill (not a false down, not a blocker)", async () => {
     const base = workerScript({});
-    const script: Script = { ...base, nodes: (w) => [...base.nodes(w), node("old-w9", "worker", { status: "down" })] };
+    const script: Script = {
+      ...base,
+      nodes: (w) => [...base.nodes(w), node("old-w9", "worker", { status: "down" })],
+    };
     const r = await drill(script).run;
     expect(r.passed).toBe(true);
     expect(r.otherNodesNotReady).toEqual([]);
@@ -226,7 +331,9 @@ describe("resolveTarget: refusals", () => {
     const { swarm, run } = drill(script, { steadySeconds: 5 });
     const r = await run;
     expect(r.refused).toBe(true);
-    expect(r.reason).toContain("the swarm is not steady before the drill: 2/3 tasks running on Ready nodes");
+    expect(r.reason).toContain(
+      "the swarm is not steady before the drill: 2/3 tasks running on Ready nodes",
+    );
     expect(swarm.stopCalls).toEqual([]);
   });
 });
@@ -235,13 +342,19 @@ describe("runDrill: stopper failures and the always-restart guarantee", () => {
   it("a stop that fails and a start that keeps failing: passed false, both reasons, start retried", async () => {
     const { swarm, run } = drill(workerScript({}), {}, (s) => {
       s.stopError = "UnauthorizedOperation: not allowed";
-      s.startErrors = ["IncorrectInstanceState", "IncorrectInstanceState", "IncorrectInstanceState"];
+      s.startErrors = [
+        "IncorrectInstanceState",
+        "IncorrectInstanceState",
+        "IncorrectInstanceState",
+      ];
     });
     const r = await run;
     expect(r.passed).toBe(false);
     expect(r.restarted).toBe(false);
     expect(r.reason).toContain("stopping w1 failed: UnauthorizedOperation: not allowed");
-    expect(r.reason).toContain("starting w1 again failed: IncorrectInstanceState; IncorrectInstanceState; IncorrectInstanceState");
+    expect(r.reason).toContain(
+      "starting w1 again failed: IncorrectInstanceState; IncorrectInstanceState; IncorrectInstanceState",
+    );
     expect(swarm.startCalls).toEqual(["w1", "w1", "w1"]);
   });
 
@@ -253,7 +366,9 @@ describe("runDrill: stopper failures and the always-restart guarantee", () => {
     expect(swarm.startCalls).toEqual(["w1", "w1"]);
     expect(r.restarted).toBe(true);
     expect(r.passed).toBe(true);
-    expect(r.events.filter((e) => e.kind === "start-failed").map((e) => e.detail)).toEqual(["throttled"]);
+    expect(r.events.filter((e) => e.kind === "start-failed").map((e) => e.detail)).toEqual([
+      "throttled",
+    ]);
   });
 
   it("starts the target again when the drill itself throws", async () => {
@@ -275,11 +390,19 @@ describe("runDrill: stopper failures and the always-restart guarantee", () => {
 
   it("starts the target again when the observer stays unreachable past the tolerance", async () => {
     const base = workerScript({});
-    const script: Script = { ...base, fail: (w) => (w.sinceStop !== undefined && w.sinceStart === undefined ? "ssh: connect ECONNREFUSED" : undefined) };
+    const script: Script = {
+      ...base,
+      fail: (w) =>
+        w.sinceStop !== undefined && w.sinceStart === undefined
+          ? "ssh: connect ECONNREFUSED"
+          : undefined,
+    };
     const { swarm, run } = drill(script, { observerErrorToleranceSeconds: 5 });
     const r = await run;
     expect(r.passed).toBe(false);
-    expect(r.reason).toMatch(/^the swarm could not be observed for 5\.\d+ s: ssh: connect ECONNREFUSED/);
+    expect(r.reason).toMatch(
+      /^the swarm could not be observed for 5\.\d+ s: ssh: connect ECONNREFUSED/,
+    );
     expect(swarm.startCalls).toEqual(["w1"]);
     expect(r.observerErrors.length).toBeGreaterThan(20);
   });
@@ -302,7 +425,14 @@ describe("runDrill: stopper failures and the always-restart guarantee", () => {
       }
       return sleep(ms);
     };
-    const run = runDrill(swarm, swarm, { service: "was", managersRunTasks: false, clock, signals, exit: (c) => exits.push(c), deadlineSeconds: 30 });
+    const run = runDrill(swarm, swarm, {
+      service: "was",
+      managersRunTasks: false,
+      clock,
+      signals,
+      exit: (c) => exits.push(c),
+      deadlineSeconds: 30,
+    });
     await atGate;
     expect(signals.count()).toBe(2);
     expect(swarm.startCalls).toEqual([]);
@@ -339,7 +469,10 @@ describe("runDrill: manager variant", () => {
       nodes: (w) => {
         const after = w.sinceStop !== undefined && w.sinceStart === undefined;
         return [
-          node("m1", "manager", { leader: !after, ...(after && w.sinceStop! >= 4 ? { status: "down" } : {}) }),
+          node("m1", "manager", {
+            leader: !after,
+            ...(after && w.sinceStop! >= 4 ? { status: "down" } : {}),
+          }),
           node("m2", "manager", { leader: after && w.sinceStop! >= 3 }),
           node("m3", "manager"),
           node("w1", "worker"),
@@ -349,12 +482,17 @@ describe("runDrill: manager variant", () => {
       },
       tasks: (w) => {
         // m1's task is shut down once m1 is back (no orphan).
-        const ts = [task("a", "m1", w.sinceStart === undefined ? "running" : "shutdown"), task("b", "w1"), task("c", "w2")];
+        const ts = [
+          task("a", "m1", w.sinceStart === undefined ? "running" : "shutdown"),
+          task("b", "w1"),
+          task("c", "w2"),
+        ];
         if (w.sinceStop !== undefined && w.sinceStop >= 7) ts.push(task("d", "w3"));
         return ts;
       },
       // The observer talks to m1 first; for 2 s after the stop every call fails until it falls back.
-      fail: (w) => (w.sinceStop !== undefined && w.sinceStop < 2 ? "connect ETIMEDOUT m1:22" : undefined),
+      fail: (w) =>
+        w.sinceStop !== undefined && w.sinceStop < 2 ? "connect ETIMEDOUT m1:22" : undefined,
     };
     const { swarm, run } = drill(script, { target: "manager", managersRunTasks: true });
     const r = await run;
@@ -375,20 +513,42 @@ describe("runDrill: load hook", () => {
     const clock = new FakeClock();
     const swarm = new ScriptedSwarm(clock, workerScript({}));
     const summary: LoadSummary = {
-      connections: 50, durationSeconds: 14, requests: 7000, failed: 0, p50Ms: 3, p99Ms: 40,
-      perSecond: [{ second: 0, ok: 500, failed: 0 }], perNode: { w1: 10 }, failures: {},
+      connections: 50,
+      durationSeconds: 14,
+      requests: 7000,
+      failed: 0,
+      p50Ms: 3,
+      p99Ms: 40,
+      perSecond: [{ second: 0, ok: 500, failed: 0 }],
+      perNode: { w1: 10 },
+      failures: {},
     };
     const load: LoadHook = {
       start: () => void calls.push(["start", clock.now()]),
       stop: async () => (calls.push(["stop", clock.now()]), summary),
     };
-    const r = await runDrill(swarm, swarm, { service: "was", managersRunTasks: false, clock, signals: null, load, loadLeadSeconds: 2, loadTailSeconds: 3 });
+    const r = await runDrill(swarm, swarm, {
+      service: "was",
+      managersRunTasks: false,
+      clock,
+      signals: null,
+      load,
+      loadLeadSeconds: 2,
+      loadTailSeconds: 3,
+    });
     expect(r.passed).toBe(true);
     const stopAt = swarm.stopAt!;
     expect(calls.map((c) => c[0])).toEqual(["start", "stop"]);
     expect((stopAt - calls[0][1]) / 1000).toBe(2);
     expect((calls[1][1] - stopAt) / 1000).toBe(9.5 + 3);
-    expect(r.load).toEqual({ connections: 50, durationSeconds: 14, requests: 7000, failed: 0, p50Ms: 3, p99Ms: 40 });
+    expect(r.load).toEqual({
+      connections: 50,
+      durationSeconds: 14,
+      requests: 7000,
+      failed: 0,
+      p50Ms: 3,
+      p99Ms: 40,
+    });
     expect(r.loadDetail?.offsetSeconds).toBe(-2);
     expect(r.timeline[0].t).toBe(-2);
     expect(r.events[0]).toEqual({ t: -2, kind: "load-start" });
@@ -398,7 +558,17 @@ describe("runDrill: load hook", () => {
 describe("runDrill: the verdict decides", () => {
   const loadOf = (failed: number, p99Ms: number): LoadHook => ({
     start: () => undefined,
-    stop: async () => ({ connections: 50, durationSeconds: 14, requests: 7000, failed, p50Ms: 3, p99Ms, perSecond: [], perNode: {}, failures: {} }),
+    stop: async () => ({
+      connections: 50,
+      durationSeconds: 14,
+      requests: 7000,
+      failed,
+      p50Ms: 3,
+      p99Ms,
+      perSecond: [],
+      perNode: {},
+      failures: {},
+    }),
   });
 
   it("FAILS a drill that restored in time but lost requests, or went over the p99 budget", async () => {
@@ -409,7 +579,11 @@ describe("runDrill: the verdict decides", () => {
     expect(lost.targets).toEqual({ deadlineSeconds: 60, maxFailed: 0, maxP99Ms: 1500 });
     const slow = await drill(workerScript({}), { load: loadOf(0, 2400) }).run;
     expect(slow.failures).toEqual(["p99 latency 2400 ms over the 1500 ms budget (--max-p99-ms)"]);
-    const allowed = await drill(workerScript({}), { load: loadOf(12, 2400), maxFailed: 20, maxP99Ms: 2500 }).run;
+    const allowed = await drill(workerScript({}), {
+      load: loadOf(12, 2400),
+      maxFailed: 20,
+      maxP99Ms: 2500,
+    }).run;
     expect(allowed.passed).toBe(true);
     expect(allowed.targets).toEqual({ deadlineSeconds: 60, maxFailed: 20, maxP99Ms: 2500 });
   });
@@ -422,7 +596,9 @@ describe("runDrill: the verdict decides", () => {
     expect(r.refused).toBe(true);
     expect(r.passed).toBe(false);
     expect(r.restoreSeconds).toBeNull();
-    expect(r.failures).toEqual(["target w9 runs no task of was: stopping it would restore nothing; target a node that runs one (or --target worker)"]);
+    expect(r.failures).toEqual([
+      "target w9 runs no task of was: stopping it would restore nothing; target a node that runs one (or --target worker)",
+    ]);
     expect(swarm.stopCalls).toEqual([]);
   });
 
@@ -431,7 +607,10 @@ describe("runDrill: the verdict decides", () => {
       nodes: (w) => {
         const after = w.sinceStop !== undefined && w.sinceStart === undefined;
         return [
-          node("m1", "manager", { leader: !after, ...(after && w.sinceStop! >= 4 ? { status: "down" } : {}) }),
+          node("m1", "manager", {
+            leader: !after,
+            ...(after && w.sinceStop! >= 4 ? { status: "down" } : {}),
+          }),
           node("m2", "manager", { leader: after && w.sinceStop! >= 3 }),
           node("m3", "manager"),
           node("w1", "worker"),
@@ -444,10 +623,18 @@ describe("runDrill: the verdict decides", () => {
     const r = await drill(script, { target: "manager" }).run;
     expect(r.passed).toBe(true);
     expect(r.restoreSeconds).toBeNull();
-    expect(r.restoreNote).toBe("m1 ran no task of was: its stop removed no replica, so no restore is measured");
+    expect(r.restoreNote).toBe(
+      "m1 ran no task of was: its stop removed no replica, so no restore is measured",
+    );
     expect(r.leader?.electedSeconds).toBe(3);
     // And the same leader stop FAILS when no new leader is elected before the deadline.
-    const noElection: Script = { ...script, nodes: (w) => script.nodes(w).map((n) => ({ ...n, leader: n.hostname === "m1" && w.sinceStop === undefined })) };
+    const noElection: Script = {
+      ...script,
+      nodes: (w) =>
+        script
+          .nodes(w)
+          .map((n) => ({ ...n, leader: n.hostname === "m1" && w.sinceStop === undefined })),
+    };
     const failed = await drill(noElection, { target: "manager", deadlineSeconds: 10 }).run;
     expect(failed.passed).toBe(false);
     expect(failed.reason).toContain("no new leader was elected");
@@ -458,7 +645,10 @@ describe("runDrill: replicas at the end", () => {
   const managers = (w: { sinceStop: number | undefined; sinceStart: number | undefined }) => {
     const after = w.sinceStop !== undefined && w.sinceStart === undefined;
     return [
-      node("m1", "manager", { leader: !after, ...(after && w.sinceStop! >= 4 ? { status: "down" as const } : {}) }),
+      node("m1", "manager", {
+        leader: !after,
+        ...(after && w.sinceStop! >= 4 ? { status: "down" as const } : {}),
+      }),
       node("m2", "manager", { leader: after && w.sinceStop! >= 3 }),
       node("m3", "manager"),
       node("w1", "worker"),
@@ -470,14 +660,21 @@ describe("runDrill: replicas at the end", () => {
 
   it("counts the settled view after the return, not a sample taken inside the leader election", async () => {
     // Seen in the lab: the new leader listed no task at all while the election settled.
-    const script: Script = { nodes: managers, tasks: (w) => (w.sinceStop !== undefined && w.sinceStop >= 3 && w.sinceStart === undefined ? [] : all) };
+    const script: Script = {
+      nodes: managers,
+      tasks: (w) =>
+        w.sinceStop !== undefined && w.sinceStop >= 3 && w.sinceStart === undefined ? [] : all,
+    };
     const r = await drill(script, { target: "manager" }).run;
     expect(r.failures).toEqual([]);
     expect(r.replicas).toEqual({ desired: 3, runningOnReady: 3 });
   });
 
   it("FAILS when fewer replicas run on Ready nodes after the return", async () => {
-    const script: Script = { nodes: managers, tasks: (w) => (w.sinceStart !== undefined ? all.slice(0, 2) : all) };
+    const script: Script = {
+      nodes: managers,
+      tasks: (w) => (w.sinceStart !== undefined ? all.slice(0, 2) : all),
+    };
     const r = await drill(script, { target: "manager" }).run;
     expect(r.passed).toBe(false);
     expect(r.failures).toContainEqual("only 2/3 replicas running on Ready nodes at the end");

@@ -10,7 +10,12 @@ import * as path from "path";
 import { fromIni } from "@aws-sdk/credential-provider-ini";
 import { afterEach, describe, expect, it } from "vitest";
 import { applyDrillAws } from "../../cli/drillAws";
-import { DRILL_AWS_ENV, drillEnvironment, DrillAwsAccess, renderDrillAwsConfig } from "../../renderers/drillAws";
+import {
+  DRILL_AWS_ENV,
+  drillEnvironment,
+  DrillAwsAccess,
+  renderDrillAwsConfig,
+} from "../../renderers/drillAws";
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -28,7 +33,13 @@ async function resolveWithSdk(configText: string, profile: string) {
   const d = tmp();
   fs.writeFileSync(path.join(d, "config"), configText);
   fs.writeFileSync(path.join(d, "credentials"), "");
-  const calls: Array<{ source: string; RoleArn: string; RoleSessionName?: string; ExternalId?: string; DurationSeconds?: number }> = [];
+  const calls: Array<{
+    source: string;
+    RoleArn: string;
+    RoleSessionName?: string;
+    ExternalId?: string;
+    DurationSeconds?: number;
+  }> = [];
   const creds = await fromIni({
     profile,
     configFilepath: path.join(d, "config"),
@@ -36,7 +47,11 @@ async function resolveWithSdk(configText: string, profile: string) {
     ignoreCache: true,
     roleAssumer: async (source, params) => {
       calls.push({ source: source.accessKeyId, ...params });
-      return { accessKeyId: `ASIA-${params.RoleArn.split("/").pop()}`, secretAccessKey: "s", sessionToken: "t" };
+      return {
+        accessKeyId: `ASIA-${params.RoleArn.split("/").pop()}`,
+        secretAccessKey: "s",
+        sessionToken: "t",
+      };
     },
   })();
   return { creds, calls };
@@ -47,7 +62,10 @@ describe("the drill's AWS identity (renderers/drillAws.ts, cli/drillAws.ts)", ()
     region: "eu-west-1",
     accessKey: "AKIAIOSFODNN7EXAMPLE",
     secretKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-    assumeRoles: [{ roleArn: ROLE_A, sessionName: "drill", externalId: "x-1", durationSeconds: 900 }, { roleArn: ROLE_B }],
+    assumeRoles: [
+      { roleArn: ROLE_A, sessionName: "drill", externalId: "x-1", durationSeconds: 900 },
+      { roleArn: ROLE_B },
+    ],
   };
 
   it("the SDK assumes the stack's roles in order, the first with the stack's keys", async () => {
@@ -57,29 +75,47 @@ describe("the drill's AWS identity (renderers/drillAws.ts, cli/drillAws.ts)", ()
       ["AKIAIOSFODNN7EXAMPLE", ROLE_A],
       ["ASIA-ops", ROLE_B],
     ]);
-    expect(calls[0]).toMatchObject({ RoleSessionName: "drill", ExternalId: "x-1", DurationSeconds: 900 });
+    expect(calls[0]).toMatchObject({
+      RoleSessionName: "drill",
+      ExternalId: "x-1",
+      DurationSeconds: 900,
+    });
     expect(creds.accessKeyId).toBe("ASIA-swarm-ha-drill");
   });
 
   it("with a profile and no keys, the first role's source is the stack's profile (kept from the user's own config)", async () => {
-    const r = renderDrillAwsConfig({ region: "eu-west-1", profile: "ops", assumeRoles: [{ roleArn: ROLE_B }] }, { environmentKeys: false })!;
-    const own = "[profile ops]\naws_access_key_id = AKIAOPSEXAMPLE\naws_secret_access_key = secret\n";
+    const r = renderDrillAwsConfig(
+      { region: "eu-west-1", profile: "ops", assumeRoles: [{ roleArn: ROLE_B }] },
+      { environmentKeys: false },
+    )!;
+    const own =
+      "[profile ops]\naws_access_key_id = AKIAOPSEXAMPLE\naws_secret_access_key = secret\n";
     const { calls } = await resolveWithSdk(`${own}\n${r.ini}`, r.profile);
     expect(calls).toEqual([expect.objectContaining({ source: "AKIAOPSEXAMPLE", RoleArn: ROLE_B })]);
   });
 
   it("no role: nothing to write (keys and a profile are plain variables)", () => {
-    expect(renderDrillAwsConfig({ region: "eu-west-1", profile: "ops" }, { environmentKeys: false })).toBeUndefined();
+    expect(
+      renderDrillAwsConfig({ region: "eu-west-1", profile: "ops" }, { environmentKeys: false }),
+    ).toBeUndefined();
   });
 
   it("refuses a value a shared-config line cannot carry (the case that must fail)", () => {
-    expect(() => renderDrillAwsConfig({ region: "eu-west-1", assumeRoles: [{ roleArn: "arn:x\n[profile evil]" }] }, { environmentKeys: false })).toThrow(/cannot carry/);
+    expect(() =>
+      renderDrillAwsConfig(
+        { region: "eu-west-1", assumeRoles: [{ roleArn: "arn:x\n[profile evil]" }] },
+        { environmentKeys: false },
+      ),
+    ).toThrow(/cannot carry/);
   });
 
   it("applyDrillAws: the user's own config stays visible, the drill's profile is used, the temp file goes away", () => {
     const d = tmp();
     fs.writeFileSync(path.join(d, "config"), "[profile mine]\nregion = us-east-1\n");
-    const env: NodeJS.ProcessEnv = { AWS_CONFIG_FILE: path.join(d, "config"), ...drillEnvironment(access) };
+    const env: NodeJS.ProcessEnv = {
+      AWS_CONFIG_FILE: path.join(d, "config"),
+      ...drillEnvironment(access),
+    };
     const cleanup = applyDrillAws(env);
     expect(env[DRILL_AWS_ENV]).toBeUndefined();
     expect(env.AWS_PROFILE).toBe("swarm-ha-drill-role-1");
@@ -92,9 +128,16 @@ describe("the drill's AWS identity (renderers/drillAws.ts, cli/drillAws.ts)", ()
   });
 
   it("applyDrillAws: keys without roles become the SDK's variables and win over a profile", () => {
-    const env: NodeJS.ProcessEnv = { AWS_PROFILE: "someone", ...drillEnvironment({ region: "eu-west-1", accessKey: "AKIA1", secretKey: "s1" }) };
+    const env: NodeJS.ProcessEnv = {
+      AWS_PROFILE: "someone",
+      ...drillEnvironment({ region: "eu-west-1", accessKey: "AKIA1", secretKey: "s1" }),
+    };
     applyDrillAws(env)();
-    expect(env).toMatchObject({ AWS_REGION: "eu-west-1", AWS_ACCESS_KEY_ID: "AKIA1", AWS_SECRET_ACCESS_KEY: "s1" });
+    expect(env).toMatchObject({
+      AWS_REGION: "eu-west-1",
+      AWS_ACCESS_KEY_ID: "AKIA1",
+      AWS_SECRET_ACCESS_KEY: "s1",
+    });
     expect(env.AWS_PROFILE).toBeUndefined();
   });
 

@@ -36,7 +36,11 @@ class ScriptedPair implements EdgeObserver {
   }
   async ready(node: string): Promise<boolean> {
     const w = this.swarm.world();
-    return !w.stopped.has(node) && w.sinceStart !== undefined && w.sinceStart >= (this.script.readyAfter ?? 1);
+    return (
+      !w.stopped.has(node) &&
+      w.sinceStart !== undefined &&
+      w.sinceStart >= (this.script.readyAfter ?? 1)
+    );
   }
   async answers(): Promise<boolean> {
     this.probes++;
@@ -46,7 +50,10 @@ class ScriptedPair implements EdgeObserver {
 }
 
 /** nginx-1 holds the address; after the stop nginx-2 holds it from `takeoverAt` s. */
-function takeover(takeoverAt: number, opts: { afterReturn?: (w: World) => string[] } = {}): PairScript {
+function takeover(
+  takeoverAt: number,
+  opts: { afterReturn?: (w: World) => string[] } = {},
+): PairScript {
   return {
     holders: (w) => {
       if (w.sinceStart !== undefined && opts.afterReturn) return opts.afterReturn(w);
@@ -56,7 +63,11 @@ function takeover(takeoverAt: number, opts: { afterReturn?: (w: World) => string
   };
 }
 
-function edgeDrill(script: PairScript, opts: Partial<DrillOptions> = {}, setup?: (s: ScriptedSwarm) => void) {
+function edgeDrill(
+  script: PairScript,
+  opts: Partial<DrillOptions> = {},
+  setup?: (s: ScriptedSwarm) => void,
+) {
   const clock = new FakeClock();
   const swarm = new ScriptedSwarm(clock, workerScript({}));
   setup?.(swarm);
@@ -97,7 +108,14 @@ describe("edge drill: takeover in time", () => {
     expect(r.replicas).toEqual({ desired: 3, runningOnReady: 3 });
     expect(pair.probes).toBeGreaterThan(0);
     expect(r.events.map((e) => e.kind)).toEqual([
-      "stop", "stop-returned", "detected", "restored", "start", "start-returned", "rejoined", "single-holder",
+      "stop",
+      "stop-returned",
+      "detected",
+      "restored",
+      "start",
+      "start-returned",
+      "rejoined",
+      "single-holder",
     ]);
     expect(r.timeline.find((s) => s.t === 0.5)?.holders).toEqual([]);
   });
@@ -115,27 +133,45 @@ describe("edge drill: takeover in time", () => {
 
   it("runs the load across the takeover and reports it", async () => {
     const summary: LoadSummary = {
-      connections: 50, durationSeconds: 6, requests: 9000, failed: 0, p50Ms: 4, p99Ms: 900,
-      perSecond: [], perNode: {}, failures: {},
+      connections: 50,
+      durationSeconds: 6,
+      requests: 9000,
+      failed: 0,
+      p50Ms: 4,
+      p99Ms: 900,
+      perSecond: [],
+      perNode: {},
+      failures: {},
     };
     let started = false;
     const load: LoadHook = { start: () => void (started = true), stop: async () => summary };
     const r = await edgeDrill(takeover(0.7), { load }).run;
     expect(started).toBe(true);
-    expect(r.load).toEqual({ connections: 50, durationSeconds: 6, requests: 9000, failed: 0, p50Ms: 4, p99Ms: 900 });
+    expect(r.load).toEqual({
+      connections: 50,
+      durationSeconds: 6,
+      requests: 9000,
+      failed: 0,
+      p50Ms: 4,
+      p99Ms: 900,
+    });
     expect(r.passed).toBe(true);
   });
 });
 
 describe("edge drill: never taken over", () => {
   it("fails at the deadline naming what is missing, and still starts the balancer again", async () => {
-    const { swarm, run } = edgeDrill({ holders: (w) => (w.sinceStop === undefined || w.sinceStart !== undefined ? ["nginx-1"] : []) });
+    const { swarm, run } = edgeDrill({
+      holders: (w) => (w.sinceStop === undefined || w.sinceStart !== undefined ? ["nginx-1"] : []),
+    });
     const r = await run;
     expect(r.passed).toBe(false);
     expect(r.restoreSeconds).toBeNull();
     expect(r.takeoverSeconds).toBeNull();
     expect(r.detectSeconds).toBeNull();
-    expect(r.reason).toMatch(/not restored within the 10 s deadline: the floating address did not answer from the standby \(holders: none/);
+    expect(r.reason).toMatch(
+      /not restored within the 10 s deadline: the floating address did not answer from the standby \(holders: none/,
+    );
     expect(r.reason).toMatch(/no other balancer became MASTER/);
     expect(swarm.startCalls).toEqual(["nginx-1"]);
     expect(r.restarted).toBe(true);
@@ -144,8 +180,18 @@ describe("edge drill: never taken over", () => {
   it("refuses a single balancer without stopping anything", async () => {
     const clock = new FakeClock();
     const swarm = new ScriptedSwarm(clock, workerScript({}));
-    const single: EdgeObserver = { nodes: async () => ["nginx-1"], holders: async () => ["nginx-1"], ready: async () => true };
-    const r = await runDrill(swarm, swarm, { service: "was", target: "edge", edge: single, clock, signals: null });
+    const single: EdgeObserver = {
+      nodes: async () => ["nginx-1"],
+      holders: async () => ["nginx-1"],
+      ready: async () => true,
+    };
+    const r = await runDrill(swarm, swarm, {
+      service: "was",
+      target: "edge",
+      edge: single,
+      clock,
+      signals: null,
+    });
     expect(r.refused).toBe(true);
     expect(r.scenario).toBe("stop-edge");
     expect(r.target.role).toBe("edge");
@@ -154,7 +200,10 @@ describe("edge drill: never taken over", () => {
   });
 
   it("refuses a pair that is already split (two holders) before the stop", async () => {
-    const { swarm, run } = edgeDrill({ holders: () => ["nginx-1", "nginx-2"] }, { steadySeconds: 2 });
+    const { swarm, run } = edgeDrill(
+      { holders: () => ["nginx-1", "nginx-2"] },
+      { steadySeconds: 2 },
+    );
     const r = await run;
     expect(r.refused).toBe(true);
     expect(r.reason).toMatch(/not steady.*nginx-1 and nginx-2 all hold/);
@@ -164,7 +213,12 @@ describe("edge drill: never taken over", () => {
   it("refuses without an edge observer", async () => {
     const clock = new FakeClock();
     const swarm = new ScriptedSwarm(clock, workerScript({}));
-    const r = await runDrill(swarm, swarm, { service: "was", target: "edge", clock, signals: null });
+    const r = await runDrill(swarm, swarm, {
+      service: "was",
+      target: "edge",
+      clock,
+      signals: null,
+    });
     expect(r.refused).toBe(true);
     expect(r.reason).toMatch(/EdgeObserver/);
   });
@@ -177,12 +231,18 @@ describe("edge drill: split brain after the return", () => {
     expect(r.passed).toBe(false);
     expect(r.holdersAfterReturn).toEqual(["nginx-1", "nginx-2"]);
     expect(r.singleHolderWithinSeconds).toBeNull();
-    expect(r.reason).toMatch(/split brain: after nginx-1 returned, nginx-1 and nginx-2 held the floating address/);
+    expect(r.reason).toMatch(
+      /split brain: after nginx-1 returned, nginx-1 and nginx-2 held the floating address/,
+    );
     expect(r.events.map((e) => e.kind)).toContain("split-brain");
   });
 
   it("passes when a brief double holding resolves within the window, and says when", async () => {
-    const r = await edgeDrill(takeover(0.7, { afterReturn: (w) => (w.sinceStart! < 3 ? ["nginx-1", "nginx-2"] : ["nginx-2"]) })).run;
+    const r = await edgeDrill(
+      takeover(0.7, {
+        afterReturn: (w) => (w.sinceStart! < 3 ? ["nginx-1", "nginx-2"] : ["nginx-2"]),
+      }),
+    ).run;
     expect(r.passed).toBe(true);
     expect(r.holdersAfterReturn).toEqual(["nginx-2"]);
     // Ready 1 s after the start, single from 3 s after the start: 2 s after the return.
@@ -201,7 +261,8 @@ describe("edge drill: split brain after the return", () => {
 
   it("a single holder must stay unchanged for the stable time (3 s by default), not merely appear", async () => {
     // Single from 1 s after the return, but it changes once at 2.5 s: the run restarts there.
-    const late = (w: World) => (w.sinceStart! < 2 ? ["nginx-1", "nginx-2"] : w.sinceStart! < 3.5 ? ["nginx-1"] : ["nginx-2"]);
+    const late = (w: World) =>
+      w.sinceStart! < 2 ? ["nginx-1", "nginx-2"] : w.sinceStart! < 3.5 ? ["nginx-1"] : ["nginx-2"];
     const r = await edgeDrill(takeover(0.7, { afterReturn: late })).run;
     expect(r.passed).toBe(true);
     expect(r.singleHolderWithinSeconds).toBe(2.5);
@@ -224,7 +285,11 @@ describe("edge drill: always restarts", () => {
   });
 
   it("retries a failing start and reports when it never comes back", async () => {
-    const { swarm, run } = edgeDrill(takeover(0.7), { startAttempts: 2 }, (s) => (s.startErrors = ["e1", "e2"]));
+    const { swarm, run } = edgeDrill(
+      takeover(0.7),
+      { startAttempts: 2 },
+      (s) => (s.startErrors = ["e1", "e2"]),
+    );
     const r = await run;
     expect(swarm.startCalls).toEqual(["nginx-1", "nginx-1"]);
     expect(r.restarted).toBe(false);
@@ -235,7 +300,11 @@ describe("edge drill: always restarts", () => {
   it("starts the balancer again on SIGINT during the takeover and exits 130", async () => {
     const signals = new FakeSignals();
     const exits: number[] = [];
-    const { swarm, clock, run } = edgeDrill(takeover(1000), { signals, exit: (c) => exits.push(c), deadlineSeconds: 5 });
+    const { swarm, clock, run } = edgeDrill(takeover(1000), {
+      signals,
+      exit: (c) => exits.push(c),
+      deadlineSeconds: 5,
+    });
     await clock.until(clock.now() + 1000);
     signals.emit("SIGINT");
     const r = await run;
@@ -252,11 +321,16 @@ describe("edge drill: always restarts", () => {
  * prober names the balancer behind each answer. nginx-1 answers until the kill takes effect.
  */
 describe("edge drill: takeover from the kill taking effect to the first answer from the standby", () => {
-  function killDrill(o: { effectAfterMs: number; standbyAnswersAt: number; reportsEffect: boolean }) {
+  function killDrill(o: {
+    effectAfterMs: number;
+    standbyAnswersAt: number;
+    reportsEffect: boolean;
+  }) {
     const clock = new FakeClock();
     const swarm = new ScriptedSwarm(clock, workerScript({}));
     swarm.stopTakesMs = o.effectAfterMs; // the kill call returns when it took effect
-    const effectAt = () => (swarm.stopAt === undefined ? undefined : swarm.stopAt + o.effectAfterMs);
+    const effectAt = () =>
+      swarm.stopAt === undefined ? undefined : swarm.stopAt + o.effectAfterMs;
     const script = takeover(o.standbyAnswersAt);
     const pair = new ScriptedPair(swarm, script);
     const probed: string[] = [];
@@ -267,7 +341,12 @@ describe("edge drill: takeover from the kill taking effect to the first answer f
       answeredBy: async () => {
         const w = swarm.world();
         const s = w.sinceStop;
-        const by = s === undefined || s * 1000 < o.effectAfterMs ? "nginx-1" : s >= o.standbyAnswersAt ? "nginx-2" : undefined;
+        const by =
+          s === undefined || s * 1000 < o.effectAfterMs
+            ? "nginx-1"
+            : s >= o.standbyAnswersAt
+              ? "nginx-2"
+              : undefined;
         if (by) probed.push(by);
         return by ? { ok: true, balancer: by } : { ok: false };
       },
@@ -278,14 +357,25 @@ describe("edge drill: takeover from the kill taking effect to the first answer f
       ...(o.reportsEffect ? { effectiveAt: async () => effectAt() } : {}),
     };
     const run = runDrill(swarm, stopper, {
-      service: "was", target: "edge", edge: answering, fault: "kill",
-      deadlineSeconds: 10, rejoinDeadlineSeconds: 30, pollMs: 250, clock, signals: null,
+      service: "was",
+      target: "edge",
+      edge: answering,
+      fault: "kill",
+      deadlineSeconds: 10,
+      rejoinDeadlineSeconds: 30,
+      pollMs: 250,
+      clock,
+      signals: null,
     });
     return { run, probed, swarm };
   }
 
   it("reports 0.8 s for a kill that acts 3 s after the call and a standby answer 0.8 s later", async () => {
-    const { run, probed } = killDrill({ effectAfterMs: 3000, standbyAnswersAt: 3.8, reportsEffect: true });
+    const { run, probed } = killDrill({
+      effectAfterMs: 3000,
+      standbyAnswersAt: 3.8,
+      reportsEffect: true,
+    });
     const r = await run;
     expect(r.reason).toBeUndefined();
     expect(r.passed).toBe(true);
@@ -296,14 +386,18 @@ describe("edge drill: takeover from the kill taking effect to the first answer f
     expect(r.restoreSeconds).toBe(0.8);
     expect(r.restoreSeconds!).toBeLessThanOrEqual(MATRIX_BUDGETS["edge-kill"].restoreSeconds!);
     expect(r.events.find((e) => e.kind === "fault-effective")?.t).toBe(3);
-    expect(r.events.find((e) => e.kind === "restored")).toMatchObject({ t: 3.8, detail: expect.stringMatching(/answered from nginx-2/) });
+    expect(r.events.find((e) => e.kind === "restored")).toMatchObject({
+      t: 3.8,
+      detail: expect.stringMatching(/answered from nginx-2/),
+    });
     // Answers from the killed holder before the kill acted do not count; probes every 100 ms, not every 250.
     expect(probed.filter((b) => b === "nginx-1").length).toBeGreaterThanOrEqual(29);
     expect(r.probes).toMatchObject({ sent: expect.any(Number) });
   });
 
   it("fails the 1 s budget when the standby answers 1.4 s after the kill took effect", async () => {
-    const r = await killDrill({ effectAfterMs: 3000, standbyAnswersAt: 4.4, reportsEffect: true }).run;
+    const r = await killDrill({ effectAfterMs: 3000, standbyAnswersAt: 4.4, reportsEffect: true })
+      .run;
     expect(r.takeoverSeconds).toBe(1.4);
     expect(r.restoreSeconds).toBe(1.4);
     expect(r.restoreSeconds!).toBeGreaterThan(MATRIX_BUDGETS["edge-kill"].restoreSeconds!);
@@ -312,24 +406,29 @@ describe("edge drill: takeover from the kill taking effect to the first answer f
   });
 
   it("measures from the kill request, and says so, when the adapter cannot tell when it acted (AWS)", async () => {
-    const r = await killDrill({ effectAfterMs: 3000, standbyAnswersAt: 3.8, reportsEffect: false }).run;
+    const r = await killDrill({ effectAfterMs: 3000, standbyAnswersAt: 3.8, reportsEffect: false })
+      .run;
     expect(r.faultEffectiveSeconds).toBeUndefined();
     expect(r.events.some((e) => e.kind === "fault-effective")).toBe(false);
     expect(r.takeoverFrom).toBe("fault-request");
     expect(r.takeoverSeconds).toBe(3.8);
     expect(r.passed).toBe(false);
-    expect(r.reason).toMatch(/takeover 3\.8 s after the fault request \(when it took effect is unknown\), over the 1 s budget/);
+    expect(r.reason).toMatch(
+      /takeover 3\.8 s after the fault request \(when it took effect is unknown\), over the 1 s budget/,
+    );
   });
 
   it("passes from the request when the kill acts at once", async () => {
-    const r = await killDrill({ effectAfterMs: 0, standbyAnswersAt: 0.9, reportsEffect: false }).run;
+    const r = await killDrill({ effectAfterMs: 0, standbyAnswersAt: 0.9, reportsEffect: false })
+      .run;
     expect(r.takeoverFrom).toBe("fault-request");
     expect(r.takeoverSeconds).toBe(0.9);
     expect(r.passed).toBe(true);
   });
 
   it("fails when only the killed balancer ever answers", async () => {
-    const r = await killDrill({ effectAfterMs: 3000, standbyAnswersAt: 1e6, reportsEffect: true }).run;
+    const r = await killDrill({ effectAfterMs: 3000, standbyAnswersAt: 1e6, reportsEffect: true })
+      .run;
     expect(r.takeoverSeconds).toBeNull();
     expect(r.passed).toBe(false);
     expect(r.reason).toMatch(/did not answer from another balancer than nginx-1/);
@@ -350,8 +449,16 @@ describe("edgeSampler: holders() reads spaced while probing", () => {
     const clock = new FakeClock();
     const rec = new DrillRecord(clock, () => undefined);
     let reads = 0;
-    const edge: EdgeObserver = { nodes: async () => ["nginx-1", "nginx-2"], holders: async () => (reads++, ["nginx-2"]), ready: async () => true };
-    const prober = new AnswerProber(rec, async () => ({ ok: true, balancer: "nginx-2" }), "nginx-1");
+    const edge: EdgeObserver = {
+      nodes: async () => ["nginx-1", "nginx-2"],
+      holders: async () => (reads++, ["nginx-2"]),
+      ready: async () => true,
+    };
+    const prober = new AnswerProber(
+      rec,
+      async () => ({ ok: true, balancer: "nginx-2" }),
+      "nginx-1",
+    );
     const probing = { on: true };
     const sampler = edgeSampler(rec, edge, ["nginx-1", "nginx-2"], probing, prober, 1000);
     for (let i = 0; i < 20; i++) {

@@ -29,10 +29,22 @@ export class FakeClock implements Clock {
 }
 
 export function node(hostname: string, role: NodeRole, extra: Partial<NodeInfo> = {}): NodeInfo {
-  return { id: `id-${hostname}`, hostname, role, status: "ready", availability: "active", ...extra };
+  return {
+    id: `id-${hostname}`,
+    hostname,
+    role,
+    status: "ready",
+    availability: "active",
+    ...extra,
+  };
 }
 
-export function task(id: string, host: string, state = "running", desiredState = "running"): TaskInfo {
+export function task(
+  id: string,
+  host: string,
+  state = "running",
+  desiredState = "running",
+): TaskInfo {
   return { id, nodeId: `id-${host}`, state, desiredState };
 }
 
@@ -75,8 +87,14 @@ export class ScriptedSwarm implements SwarmObserver, NodeStopper {
   ) {}
 
   world(): World {
-    const s = (at: number | undefined) => (at === undefined ? undefined : (this.clock.now() - at) / 1000);
-    return { sinceStop: s(this.stopAt), sinceStart: s(this.startAt), stopped: this.stopped, hit: new Set(this.stopCalls) };
+    const s = (at: number | undefined) =>
+      at === undefined ? undefined : (this.clock.now() - at) / 1000;
+    return {
+      sinceStop: s(this.stopAt),
+      sinceStart: s(this.startAt),
+      stopped: this.stopped,
+      hit: new Set(this.stopCalls),
+    };
   }
 
   private check(): World {
@@ -130,9 +148,16 @@ export function workerScript(opts: {
   const restoreAt = opts.restoreAt ?? 9;
   const rejoinAfter = opts.rejoinAfter ?? 2;
   const spare = opts.spare ?? "w4";
-  const workers = ["w1", "w2", "w3", ...Array.from({ length: opts.extraWorkers ?? 1 }, (_, i) => `w${4 + i}`)];
+  const workers = [
+    "w1",
+    "w2",
+    "w3",
+    ...Array.from({ length: opts.extraWorkers ?? 1 }, (_, i) => `w${4 + i}`),
+  ];
   const w1Down = (w: World) =>
-    w.sinceStop !== undefined && w.sinceStop >= detectAt && !(w.sinceStart !== undefined && w.sinceStart >= rejoinAfter);
+    w.sinceStop !== undefined &&
+    w.sinceStop >= detectAt &&
+    !(w.sinceStart !== undefined && w.sinceStart >= rejoinAfter);
   return {
     nodes: (w) => [
       node("m1", "manager", { leader: true }),
@@ -140,7 +165,11 @@ export function workerScript(opts: {
     ],
     tasks: (w) => {
       const back = w.hit.has("w1") && w.sinceStart !== undefined && w.sinceStart >= rejoinAfter;
-      const ts = [task("t1", "w1", back ? "shutdown" : "running", back ? "shutdown" : "running"), task("t2", "w2"), task("t3", "w3")];
+      const ts = [
+        task("t1", "w1", back ? "shutdown" : "running", back ? "shutdown" : "running"),
+        task("t2", "w2"),
+        task("t3", "w3"),
+      ];
       if (w.sinceStop !== undefined && w.sinceStop >= restoreAt) ts.push(task("t4", spare));
       return ts;
     },
@@ -153,7 +182,10 @@ export class FakeSignals implements SignalHost {
     this.handlers.set(signal, [...(this.handlers.get(signal) ?? []), handler]);
   }
   off(signal: string, handler: () => void): void {
-    this.handlers.set(signal, (this.handlers.get(signal) ?? []).filter((h) => h !== handler));
+    this.handlers.set(
+      signal,
+      (this.handlers.get(signal) ?? []).filter((h) => h !== handler),
+    );
   }
   emit(signal: string): void {
     for (const h of this.handlers.get(signal) ?? []) h();

@@ -22,10 +22,19 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
 describe("drill with the real clock and real load", () => {
   it("runs the load across the drill and aligns it with the timeline", async () => {
-    const swarm = new ScriptedSwarm(realClock as never, workerScript({ detectAt: 0.3, restoreAt: 0.6, rejoinAfter: 0.2 }));
+    const swarm = new ScriptedSwarm(
+      realClock as never,
+      workerScript({ detectAt: 0.3, restoreAt: 0.6, rejoinAfter: 0.2 }),
+    );
     const load = new HttpLoad({ url, connections: 10 });
     const r = await runDrill(swarm, swarm, {
-      service: "was", managersRunTasks: false, signals: null, pollMs: 50, load, loadLeadSeconds: 0.5, loadTailSeconds: 0.5,
+      service: "was",
+      managersRunTasks: false,
+      signals: null,
+      pollMs: 50,
+      load,
+      loadLeadSeconds: 0.5,
+      loadTailSeconds: 0.5,
     });
     expect(r.reason).toBeUndefined();
     expect(r.passed).toBe(true);

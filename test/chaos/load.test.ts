@@ -1,7 +1,13 @@
 import * as http from "http";
 import type { AddressInfo } from "net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assertLoadTarget, HttpLoad, isLocalHost, nodeFromBody, percentile } from "../../chaos/load/load";
+import {
+  assertLoadTarget,
+  HttpLoad,
+  isLocalHost,
+  nodeFromBody,
+  percentile,
+} from "../../chaos/load/load";
 
 // A local server on 127.0.0.1: every 5th request answers 503, every 7th (not 5th) is delayed past
 // the client timeout, the rest answer JSON naming one of two nodes, with an X-Upstream header.
@@ -19,7 +25,9 @@ beforeAll(async () => {
     const answer = () => {
       res.setHeader("content-type", "application/json");
       res.setHeader("x-upstream", n % 2 ? "10.0.0.11:8080" : "10.0.0.12:8080");
-      res.end(JSON.stringify({ NODE_NAME: n % 2 ? "w1" : "w2", TASK_NAME: `was.${n % 2 ? 1 : 2}` }));
+      res.end(
+        JSON.stringify({ NODE_NAME: n % 2 ? "w1" : "w2", TASK_NAME: `was.${n % 2 ? 1 : 2}` }),
+      );
     };
     if (n % 7 === 0) setTimeout(answer, 400);
     else setTimeout(answer, 2);
@@ -65,7 +73,11 @@ describe("HttpLoad against a local server", () => {
     await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((r) => closed.close(() => r()));
-    const s = await new HttpLoad({ url: `http://127.0.0.1:${port}/`, connections: 2, failurePauseMs: 50 }).runFor(0.3);
+    const s = await new HttpLoad({
+      url: `http://127.0.0.1:${port}/`,
+      connections: 2,
+      failurePauseMs: 50,
+    }).runFor(0.3);
     expect(s.requests).toBeGreaterThan(0);
     expect(s.failed).toBe(s.requests);
     expect(Object.keys(s.failures)).toEqual(["ECONNREFUSED"]);
@@ -89,7 +101,9 @@ describe("load helpers", () => {
     expect(isLocalHost("172.20.0.5")).toBe(true);
     expect(isLocalHost("172.32.0.5")).toBe(false);
     expect(isLocalHost("[::1]")).toBe(true);
-    expect(() => assertLoadTarget("http://example.com/")).toThrow(/neither a lab\/loopback address/);
+    expect(() => assertLoadTarget("http://example.com/")).toThrow(
+      /neither a lab\/loopback address/,
+    );
     expect(assertLoadTarget("http://203.0.113.7/", ["203.0.113.7"]).hostname).toBe("203.0.113.7");
     expect(() => assertLoadTarget("ftp://127.0.0.1/")).toThrow(/http or https/);
     expect(() => new HttpLoad({ url: "http://127.0.0.1/", connections: 0 })).toThrow(/connections/);
@@ -114,7 +128,9 @@ describe("HttpLoad and connections the server closes", () => {
   // Every 4th request on a connection that already served one is dropped unanswered (the socket is
   // destroyed), as a balancer shutting down does to idle keep-alive connections. A first request on
   // a fresh connection is reset too when `resetFresh` is set: that one must stay a failure.
-  async function serve(resetFresh: boolean): Promise<{ server: http.Server; url: string; stats: { resets: number; answered: number } }> {
+  async function serve(
+    resetFresh: boolean,
+  ): Promise<{ server: http.Server; url: string; stats: { resets: number; answered: number } }> {
     const stats = { resets: 0, answered: 0 };
     let n = 0;
     const server = http.createServer((req, res) => {
@@ -185,11 +201,17 @@ describe("what counts as a failed request", () => {
       res.end("x");
     });
     await new Promise<void>((r) => s4.listen(0, "127.0.0.1", r));
-    const s = await new HttpLoad({ url: `http://127.0.0.1:${(s4.address() as AddressInfo).port}/`, connections: 1, failurePauseMs: 0 }).runFor(0.3);
+    const s = await new HttpLoad({
+      url: `http://127.0.0.1:${(s4.address() as AddressInfo).port}/`,
+      connections: 1,
+      failurePauseMs: 0,
+    }).runFor(0.3);
     await new Promise<void>((r) => s4.close(() => r()));
     expect(s.requests).toBeGreaterThanOrEqual(5);
     expect(Object.keys(s.failures).sort()).toEqual(["status 404", "status 429", "status 503"]);
-    expect(s.failed).toBe(s.failures["status 404"] + s.failures["status 429"] + s.failures["status 503"]);
+    expect(s.failed).toBe(
+      s.failures["status 404"] + s.failures["status 429"] + s.failures["status 503"],
+    );
     expect(s.requests - s.failed).toBeGreaterThanOrEqual(2);
   });
 });

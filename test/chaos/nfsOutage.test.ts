@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { accountLines, countServed, judgeNfsOutage, NfsOutageFacts, parseAccessLine } from "../../chaos/scenarios/nfsOutage";
+import {
+  accountLines,
+  countServed,
+  judgeNfsOutage,
+  NfsOutageFacts,
+  parseAccessLine,
+} from "../../chaos/scenarios/nfsOutage";
 
 // Lines exactly as app/server.js accessLog writes them.
 const line = (iso: string, path: string, status: number, node: string, task = "was.1.abc") =>
@@ -55,11 +61,15 @@ describe("nfs-stop verdict", () => {
     const lines = accountLines({ w1: 100, w2: 90, w3: 5 }, { w1: 97, w2: 90, w3: 7 });
     expect(lines).toMatchObject({ answered: 195, logged: 194, lost: 3, extra: 2 });
     const j = judgeNfsOutage(facts({ lines }));
-    expect(j.problems).toEqual(["3 of 195 answered requests have no access-log line on the export (w1 3 of 100)"]);
+    expect(j.problems).toEqual([
+      "3 of 195 answered requests have no access-log line on the export (w1 3 of 100)",
+    ]);
   });
 
   it("FAILS when the server never stopped, never restarted, or the export never answered again", () => {
-    expect(judgeNfsOutage(facts({ stoppedAt: null })).problems).toEqual(["the NFS server did not stop: nothing was tested"]);
+    expect(judgeNfsOutage(facts({ stoppedAt: null })).problems).toEqual([
+      "the NFS server did not stop: nothing was tested",
+    ]);
     expect(judgeNfsOutage(facts({ startedAt: null, exportBackAt: null })).problems).toEqual([
       "the NFS server was not started again",
       "the export did not answer over NFSv4 within 60 s of the restart",
@@ -67,8 +77,12 @@ describe("nfs-stop verdict", () => {
   });
 
   it("FAILS when the logs cannot be read back, or the load attributed no answer", () => {
-    expect(judgeNfsOutage(facts({ readErrors: ["nfs-cat access-was.1.abc.log failed"] })).problems[0]).toMatch(/could not read the access logs back/);
-    expect(judgeNfsOutage(facts({ lines: accountLines({}, {}) })).problems).toEqual(["the load saw no answer attributed to a node: no line could be checked"]);
+    expect(
+      judgeNfsOutage(facts({ readErrors: ["nfs-cat access-was.1.abc.log failed"] })).problems[0],
+    ).toMatch(/could not read the access logs back/);
+    expect(judgeNfsOutage(facts({ lines: accountLines({}, {}) })).problems).toEqual([
+      "the load saw no answer attributed to a node: no line could be checked",
+    ]);
   });
 
   it("passes with every line on the export; the marks tell the outage", () => {
@@ -93,6 +107,8 @@ describe("nfs-stop: why lines are missing", () => {
   });
   it("says when they were never written", () => {
     const j = judgeNfsOutage(facts({ lines, inBackingVolume: { w1: 60, w2: 90 } }));
-    expect(j.problems[0]).toMatch(/\(w1 40 of 100\); they are not in the export's backing directory either \(never written\)$/);
+    expect(j.problems[0]).toMatch(
+      /\(w1 40 of 100\); they are not in the export's backing directory either \(never written\)$/,
+    );
   });
 });

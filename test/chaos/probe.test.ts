@@ -34,7 +34,11 @@ describe("AnswerProber.tick: probes on its own timer, not at the sampler's pace"
   it("fires every interval until stopped, and never after", async () => {
     const rec = new DrillRecord(realClock, () => undefined);
     let asked = 0;
-    const prober = new AnswerProber(rec, async () => (asked++, { ok: true, balancer: "nginx-2" }), "nginx-1");
+    const prober = new AnswerProber(
+      rec,
+      async () => (asked++, { ok: true, balancer: "nginx-2" }),
+      "nginx-1",
+    );
     const stop = prober.tick(10);
     await new Promise((r) => setTimeout(r, 120));
     stop();

@@ -4,7 +4,13 @@ import * as path from "path";
 import { xmllint } from "../validators";
 import { describe, expect, it } from "vitest";
 import { runDrill } from "../../chaos/drill/core";
-import { compactReport, renderReportJson, renderReportMd, renderTimelineSvg, writeReport } from "../../chaos/report/report";
+import {
+  compactReport,
+  renderReportJson,
+  renderReportMd,
+  renderTimelineSvg,
+  writeReport,
+} from "../../chaos/report/report";
 import type { LoadHook } from "../../chaos/types";
 import { FakeClock, ScriptedSwarm, workerScript } from "./fakes";
 
@@ -14,29 +20,63 @@ async function sampleResult(restoreAt = 9, failed = 0) {
   const load: LoadHook = {
     start: () => undefined,
     stop: async () => ({
-      connections: 50, durationSeconds: 15, requests: 9000, failed, p50Ms: 4.2, p99Ms: 880,
-      perSecond: Array.from({ length: 15 }, (_, i) => ({ second: i, ok: 600 - (i === 6 ? failed : 0), failed: i === 6 ? failed : 0 })),
-      perNode: { w1: 1000, w2: 4000, w3: 4000 - failed }, failures: (failed ? { timeout: failed } : {}) as Record<string, number>,
+      connections: 50,
+      durationSeconds: 15,
+      requests: 9000,
+      failed,
+      p50Ms: 4.2,
+      p99Ms: 880,
+      perSecond: Array.from({ length: 15 }, (_, i) => ({
+        second: i,
+        ok: 600 - (i === 6 ? failed : 0),
+        failed: i === 6 ? failed : 0,
+      })),
+      perNode: { w1: 1000, w2: 4000, w3: 4000 - failed },
+      failures: (failed ? { timeout: failed } : {}) as Record<string, number>,
     }),
   };
-  return runDrill(swarm, swarm, { service: "was", managersRunTasks: false, clock, signals: null, load, deadlineSeconds: 20 });
+  return runDrill(swarm, swarm, {
+    service: "was",
+    managersRunTasks: false,
+    clock,
+    signals: null,
+    load,
+    deadlineSeconds: 20,
+  });
 }
-
 
 describe("report renderers", () => {
   it("report.json keeps the contract fields with their measured values", async () => {
     const r = await sampleResult();
     const j = JSON.parse(renderReportJson(r));
     expect(j).toMatchObject({
-      scenario: "stop-worker", target: { node: "w1", role: "worker" }, detectSeconds: 4, restoreSeconds: 9,
+      scenario: "stop-worker",
+      target: { node: "w1", role: "worker" },
+      detectSeconds: 4,
+      restoreSeconds: 9,
       replicas: { desired: 3, runningOnReady: 3 },
-      load: { connections: 50, durationSeconds: 15, requests: 9000, failed: 0, p50Ms: 4.2, p99Ms: 880 }, passed: true,
-      failures: [], targets: { deadlineSeconds: 20, maxFailed: 0, maxP99Ms: 1500 },
+      load: {
+        connections: 50,
+        durationSeconds: 15,
+        requests: 9000,
+        failed: 0,
+        p50Ms: 4.2,
+        p99Ms: 880,
+      },
+      passed: true,
+      failures: [],
+      targets: { deadlineSeconds: 20, maxFailed: 0, maxP99Ms: 1500 },
     });
     expect(j.timeline.length).toBe(r.timeline.length);
     const c = compactReport(r);
     expect(c).not.toHaveProperty("timeline");
-    expect(c).toMatchObject({ passed: true, failures: [], restoreSeconds: 9, listedRunning: 4, perNode: { w1: 1000, w2: 4000, w3: 4000 } });
+    expect(c).toMatchObject({
+      passed: true,
+      failures: [],
+      restoreSeconds: 9,
+      listedRunning: 4,
+      perNode: { w1: 1000, w2: 4000, w3: 4000 },
+    });
     expect(JSON.stringify(c).length).toBeLessThan(1000);
   });
 
@@ -62,7 +102,10 @@ describe("report renderers", () => {
   });
 
   it("report.md shows the reason of a failure and the tuned/default ratio with a baseline", async () => {
-    const r = { ...(await sampleResult(10_000)), baseline: { detectSeconds: 16, restoreSeconds: 21 } };
+    const r = {
+      ...(await sampleResult(10_000)),
+      baseline: { detectSeconds: 16, restoreSeconds: 21 },
+    };
     const md = renderReportMd(r);
     expect(md).toContain("— FAILED");
     expect(md).toContain("**Reason:** not restored within the 20 s deadline");
@@ -76,7 +119,8 @@ describe("report renderers", () => {
     expect(svg).toContain("seconds after the stop request");
     expect(svg).toContain("requests per second (ok / failed)");
     expect(svg).toContain("tasks running on Ready nodes");
-    for (const label of ["stop 0.0 s", "marked down 4.0 s", "restored 9.0 s", "start 12.5 s"]) expect(svg).toContain(label);
+    for (const label of ["stop 0.0 s", "marked down 4.0 s", "restored 9.0 s", "start 12.5 s"])
+      expect(svg).toContain(label);
     // 15 ok bars and one failed bar at 4 s after the stop (load started 2 s before it).
     expect((svg.match(/ ok at /g) ?? []).length).toBe(15);
     expect(svg).toContain("<title>7 failed at 4.0 s</title>");
@@ -91,7 +135,11 @@ describe("report renderers", () => {
   it("writeReport writes the three files", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "chaos-report-"));
     const files = writeReport(path.join(dir, "out"), await sampleResult());
-    expect(fs.readdirSync(path.join(dir, "out")).sort()).toEqual(["report.json", "report.md", "timeline.svg"]);
+    expect(fs.readdirSync(path.join(dir, "out")).sort()).toEqual([
+      "report.json",
+      "report.md",
+      "timeline.svg",
+    ]);
     expect(JSON.parse(fs.readFileSync(files.json, "utf8")).passed).toBe(true);
     fs.rmSync(dir, { recursive: true });
   });

@@ -21,9 +21,15 @@ const sample = (t: number, running: number, extra: Partial<DrillSample> = {}): D
 
 function judge(samples: DrillSample[]): { restore: number | null; detail: string | undefined } {
   const rec = new DrillRecord(new FakeClock(), () => undefined);
-  const j = new SwarmJudge({ target: "w1", desired: 3, needsLeader: false, confirmSamples: 3 }, rec);
+  const j = new SwarmJudge(
+    { target: "w1", desired: 3, needsLeader: false, confirmSamples: 3 },
+    rec,
+  );
   for (const s of samples) j.see(s);
-  return { restore: j.restoreSeconds, detail: rec.events.find((e) => e.kind === "restored")?.detail };
+  return {
+    restore: j.restoreSeconds,
+    detail: rec.events.find((e) => e.kind === "restored")?.detail,
+  };
 }
 
 describe("restore time from the swarm's task timestamps", () => {
@@ -58,7 +64,12 @@ describe("restore time from the swarm's task timestamps", () => {
   });
 
   it("taskFromEngine reads Status.Timestamp (ns precision) as stateSince", () => {
-    const t = taskFromEngine({ ID: "t1", NodeID: "n1", Status: { State: "running", Timestamp: "2026-12-01T10:52:28.059790122Z" }, DesiredState: "running" });
+    const t = taskFromEngine({
+      ID: "t1",
+      NodeID: "n1",
+      Status: { State: "running", Timestamp: "2026-12-01T10:52:28.059790122Z" },
+      DesiredState: "running",
+    });
     expect(t.stateSince).toBe(Date.parse("2026-12-01T10:52:28.059Z"));
     expect(taskFromEngine({ ID: "t2", Status: { State: "running" } }).stateSince).toBeUndefined();
   });
@@ -69,15 +80,38 @@ describe("restore time from the swarm's task timestamps", () => {
     rec.t0 = clock.now();
     const at = (s: number) => rec.t0 + s * 1000;
     const observer: SwarmObserver = {
-      nodes: async () => [node("w1", "worker"), node("w2", "worker"), node("w3", "worker"), node("w4", "worker")],
+      nodes: async () => [
+        node("w1", "worker"),
+        node("w2", "worker"),
+        node("w3", "worker"),
+        node("w4", "worker"),
+      ],
       tasks: async () => [
         { id: "a", nodeId: "id-w1", state: "running", desiredState: "running", stateSince: at(9) }, // the target's: excluded
-        { id: "b", nodeId: "id-w2", state: "running", desiredState: "running", stateSince: at(-50) },
-        { id: "c", nodeId: "id-w4", state: "running", desiredState: "running", stateSince: at(4.25) },
+        {
+          id: "b",
+          nodeId: "id-w2",
+          state: "running",
+          desiredState: "running",
+          stateSince: at(-50),
+        },
+        {
+          id: "c",
+          nodeId: "id-w4",
+          state: "running",
+          desiredState: "running",
+          stateSince: at(4.25),
+        },
       ],
       desiredReplicas: async () => 3,
     };
-    const s = await swarmSampler(rec, observer, "was", { ids: new Set(["id-w1"]), readyAtStart: new Set() }, { faulted: true, otherNotReady: new Set() }).sample();
+    const s = await swarmSampler(
+      rec,
+      observer,
+      "was",
+      { ids: new Set(["id-w1"]), readyAtStart: new Set() },
+      { faulted: true, otherNotReady: new Set() },
+    ).sample();
     expect(s.runningOnReady).toBe(2);
     expect(s.lastRunningSince).toBe(4.25);
     expect(s.readEnd).toBe(0);

@@ -9,20 +9,35 @@ import { CONFIG_KEYS, schemaDefault } from "../../config/schema";
 
 /** Literal fallbacks (`x ?? 3`, `x ?? "was"`, `x ?? true`) in a source text, as "line: text". */
 function literalFallbacks(source: string): string[] {
-  return source
-    .split("\n")
-    .map((line, i) => `${i + 1}: ${line.trim()}`)
-    // An empty string is "absent" (an unknown id), not a default.
-    .filter((line) => /\?\?\s*(-?\d[\d_.]*|"[^"]+"|'[^']+'|true|false)(?!\w)/.test(line));
+  return (
+    source
+      .split("\n")
+      .map((line, i) => `${i + 1}: ${line.trim()}`)
+      // An empty string is "absent" (an unknown id), not a default.
+      .filter((line) => /\?\?\s*(-?\d[\d_.]*|"[^"]+"|'[^']+'|true|false)(?!\w)/.test(line))
+  );
 }
 
 /** Fallbacks that are not the schema's: literals allowed only for arguments no config key sets. */
-const NOT_CONFIG = [/pairInterface \?\? "ens5"/, /rootVolumeGiB \?\? 20/, /sizeGiB \?\? 20/, /retainOnDelete \?\? true/, /args\.sudo \?\? true/, /args\.configure \?\? true/];
+const NOT_CONFIG = [
+  /pairInterface \?\? "ens5"/,
+  /rootVolumeGiB \?\? 20/,
+  /sizeGiB \?\? 20/,
+  /retainOnDelete \?\? true/,
+  /args\.sudo \?\? true/,
+  /args\.configure \?\? true/,
+];
 
 describe("component defaults", () => {
   it("the scan finds a literal fallback (scripted case)", () => {
-    expect(literalFallbacks("const replicas = args.replicas ?? 3;\nconst n = args.name ?? \"was\";")).toHaveLength(2);
-    expect(literalFallbacks('const r = args.replicas ?? schemaDefault<number>("wasReplicas", "number");')).toEqual([]);
+    expect(
+      literalFallbacks('const replicas = args.replicas ?? 3;\nconst n = args.name ?? "was";'),
+    ).toHaveLength(2);
+    expect(
+      literalFallbacks(
+        'const r = args.replicas ?? schemaDefault<number>("wasReplicas", "number");',
+      ),
+    ).toEqual([]);
   });
 
   it("no component falls back to a literal for a config-backed argument", () => {
@@ -33,13 +48,19 @@ describe("component defaults", () => {
   });
 
   it("schemaDefault reads CONFIG_KEYS and refuses a missing key or a wrong type", () => {
-    expect(schemaDefault<number>("wasReplicas", "number")).toBe(CONFIG_KEYS.find((k) => k.key === "wasReplicas")!.default);
-    expect(() => schemaDefault("wasReplica", "number")).toThrow(/no number default for config key "wasReplica"/);
+    expect(schemaDefault<number>("wasReplicas", "number")).toBe(
+      CONFIG_KEYS.find((k) => k.key === "wasReplicas")!.default,
+    );
+    expect(() => schemaDefault("wasReplica", "number")).toThrow(
+      /no number default for config key "wasReplica"/,
+    );
     expect(() => schemaDefault("wasPort", "string")).toThrow(/no string default/);
   });
 
   it("every \"Default: config key K's (V)\" doc comment names K's schema default", () => {
-    const claims = componentSources().flatMap(([file, text]) => documentedDefaults(text).map((c) => ({ file, ...c })));
+    const claims = componentSources().flatMap(([file, text]) =>
+      documentedDefaults(text).map((c) => ({ file, ...c })),
+    );
     expect(claims.length).toBeGreaterThanOrEqual(6);
     const wrong = claims.filter((c) => {
       const k = CONFIG_KEYS.find((x) => x.key === c.key);
@@ -49,15 +70,18 @@ describe("component defaults", () => {
   });
 
   it("the doc-comment scan reads key and value (scripted case)", () => {
-    expect(documentedDefaults("/** Delay. Default: config key taskRestartDelaySeconds's (1). */")).toEqual([
-      { key: "taskRestartDelaySeconds", value: "1" },
-    ]);
+    expect(
+      documentedDefaults("/** Delay. Default: config key taskRestartDelaySeconds's (1). */"),
+    ).toEqual([{ key: "taskRestartDelaySeconds", value: "1" }]);
   });
 });
 
 /** `Default: config key K's (V)` claims in a source text. */
 function documentedDefaults(source: string): Array<{ key: string; value: string }> {
-  return [...source.matchAll(/Default: config key (\w+)'s \(([^)]*)\)/g)].map((m) => ({ key: m[1], value: m[2] }));
+  return [...source.matchAll(/Default: config key (\w+)'s \(([^)]*)\)/g)].map((m) => ({
+    key: m[1],
+    value: m[2],
+  }));
 }
 
 /** Every components/*.ts as [file name, text]. */

@@ -33,7 +33,11 @@ describe("swarm-ha on machines you already have", () => {
 
   it("bootstraps the swarm over SSH at each host's address, advertising its private one", () => {
     const init = s.one("swarm-swarm-init");
-    expect(init.inputs.connection).toMatchObject({ host: "198.18.0.11", user: "admin", ...SSH_DIAL });
+    expect(init.inputs.connection).toMatchObject({
+      host: "198.18.0.11",
+      user: "admin",
+      ...SSH_DIAL,
+    });
     expect(init.inputs.create).toContain("10.1.0.11");
     for (const h of HOSTS.slice(1)) {
       const join = s.one(`swarm-join-${h.name}`);
@@ -43,10 +47,12 @@ describe("swarm-ha on machines you already have", () => {
       // Without a machine id, the private address is the machine's identity.
       expect(join.inputs.triggers[0]).toBe(h.privateAddress);
     }
-    const keep = /^keep=" (.*) "$/m.exec(String(s.one("swarm-prune").inputs.create))?.[1].split(" ");
+    const keep = /^keep=" (.*) "$/m
+      .exec(String(s.one("swarm-prune").inputs.create))?.[1]
+      .split(" ");
     expect(keep?.sort()).toEqual(HOSTS.map((h) => h.privateAddress).sort());
     const labels = String(s.one("swarm-zone-labels").inputs.create);
-    for (const h of HOSTS) expect(labels).toContain(`swarm-ha.zone=${h.zone}`);
+    for (const h of HOSTS) expect(labels).toContain(`swarm-ha.zone=${String(h.zone as string)}`);
     expect(s.byType("swarm-ha:swarm:SwarmBootstrap")).toHaveLength(1);
   });
 
@@ -63,17 +69,29 @@ describe("swarm-ha on machines you already have", () => {
     const [provider] = s.byType("pulumi:providers:docker");
     expect(provider.inputs.host).toBe("ssh://admin@198.18.0.11");
     const [svc] = s.byType("docker:index/service:Service");
-    expect(svc.dependsOn).toEqual(expect.arrayContaining(["swarm-swarm-init", "swarm-prune", "logs-ready"]));
+    expect(svc.dependsOn).toEqual(
+      expect.arrayContaining(["swarm-swarm-init", "swarm-prune", "logs-ready"]),
+    );
   });
 
   it("pushes nginx to both balancers and keepalived with the floating IP, no Elastic IP move", () => {
     const pushes = s.byType(REMOTE).filter((c) => c.name.startsWith("edge-"));
-    expect(pushes.map((p) => p.name).sort()).toEqual(
-      ["edge-0-keepalived-conf", "edge-0-keepalived-notify", "edge-0-nginx-conf", "edge-1-keepalived-conf", "edge-1-keepalived-notify", "edge-1-nginx-conf"],
-    );
-    for (const h of HOSTS) expect(String(s.one("edge-0-nginx-conf").inputs.stdin)).toContain(`${h.privateAddress}:8080`);
+    expect(pushes.map((p) => p.name).sort()).toEqual([
+      "edge-0-keepalived-conf",
+      "edge-0-keepalived-notify",
+      "edge-0-nginx-conf",
+      "edge-1-keepalived-conf",
+      "edge-1-keepalived-notify",
+      "edge-1-nginx-conf",
+    ]);
+    for (const h of HOSTS)
+      expect(String(s.one("edge-0-nginx-conf").inputs.stdin)).toContain(
+        `${String(h.privateAddress as string)}:8080`,
+      );
     expect(String(s.one("edge-1-keepalived-conf").inputs.stdin)).toContain("10.1.0.50/24 dev eth0");
-    expect(String(s.one("edge-0-keepalived-notify").inputs.stdin)).not.toContain("associate-address");
+    expect(String(s.one("edge-0-keepalived-notify").inputs.stdin)).not.toContain(
+      "associate-address",
+    );
     expect(s.one("edge-1-keepalived-conf").dependsOn).toContain("edge-0-keepalived-conf");
   });
 });

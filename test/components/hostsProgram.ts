@@ -8,13 +8,39 @@ import { EdgeConfig, NfsExport, SwarmBootstrap, SwarmHost, WasService } from "..
 
 export const ssh = {
   user: "admin",
-  privateKey: pulumi.secret("-----BEGIN OPENSSH PRIVATE KEY-----\nON-PREM\n-----END OPENSSH PRIVATE KEY-----\n"),
+  privateKey: pulumi.secret(
+    "-----BEGIN OPENSSH PRIVATE KEY-----\nON-PREM\n-----END OPENSSH PRIVATE KEY-----\n",
+  ),
 };
 export const HOSTS: SwarmHost[] = [
-  { name: "node-a", address: "198.18.0.11", privateAddress: "10.1.0.11", zone: "rack-1", role: "manager" },
-  { name: "node-b", address: "198.18.0.12", privateAddress: "10.1.0.12", zone: "rack-2", role: "worker" },
-  { name: "node-c", address: "198.18.0.13", privateAddress: "10.1.0.13", zone: "rack-3", role: "worker" },
-  { name: "node-d", address: "198.18.0.14", privateAddress: "10.1.0.14", zone: "rack-1", role: "worker" },
+  {
+    name: "node-a",
+    address: "198.18.0.11",
+    privateAddress: "10.1.0.11",
+    zone: "rack-1",
+    role: "manager",
+  },
+  {
+    name: "node-b",
+    address: "198.18.0.12",
+    privateAddress: "10.1.0.12",
+    zone: "rack-2",
+    role: "worker",
+  },
+  {
+    name: "node-c",
+    address: "198.18.0.13",
+    privateAddress: "10.1.0.13",
+    zone: "rack-3",
+    role: "worker",
+  },
+  {
+    name: "node-d",
+    address: "198.18.0.14",
+    privateAddress: "10.1.0.14",
+    zone: "rack-1",
+    role: "worker",
+  },
 ];
 
 const swarm = new SwarmBootstrap("swarm", { hosts: HOSTS, ssh, dispatcherHeartbeatSeconds: 1 });

@@ -36,14 +36,19 @@ describe("recover alarm on a type without simplified recovery", () => {
   it("keeps maintenanceOptions.autoRecovery default on every instance", () => {
     const instances = s.byType("aws:ec2/instance:Instance");
     expect(instances.length).toBeGreaterThan(3);
-    for (const i of instances) expect(i.inputs.maintenanceOptions, i.name).toEqual({ autoRecovery: "default" });
+    for (const i of instances)
+      expect(i.inputs.maintenanceOptions, i.name).toEqual({ autoRecovery: "default" });
   });
 
   it("adds one recover alarm per worker and none for the t3 machines", () => {
     const alarms = s.byType("aws:cloudwatch/metricAlarm:MetricAlarm");
-    const workers = s.byType("aws:ec2/instance:Instance").filter((i) => i.inputs.instanceType === "m6id.large");
+    const workers = s
+      .byType("aws:ec2/instance:Instance")
+      .filter((i) => i.inputs.instanceType === "m6id.large");
     expect(workers.length).toBeGreaterThan(0);
-    expect(alarms.map((a) => a.name).sort()).toEqual(workers.map((w) => `${w.name}-recover`).sort());
+    expect(alarms.map((a) => a.name).sort()).toEqual(
+      workers.map((w) => `${w.name}-recover`).sort(),
+    );
     for (const w of workers) {
       const alarm = s.one(`${w.name}-recover`);
       expect(alarm.inputs).toMatchObject({

@@ -12,7 +12,10 @@ import { loadConfig } from "../../config/config";
 
 const BASE = { "aws:region": "eu-west-1", "swarm-ha:adminCidr": "198.51.100.7/32" };
 
-function load(config: Record<string, string>, secretKeys: string[] = []): ReturnType<typeof loadConfig> {
+function load(
+  config: Record<string, string>,
+  secretKeys: string[] = [],
+): ReturnType<typeof loadConfig> {
   pulumi.runtime.setAllConfig(config, secretKeys);
   return loadConfig();
 }
@@ -30,7 +33,17 @@ function failure(config: Record<string, string>, secretKeys: string[] = []): Err
 function ed25519Key(): string {
   const dir = fs.mkdtempSync(path.join(tmpdir(), "swarm-ha-key-"));
   try {
-    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "test", "-f", path.join(dir, "id")]);
+    execFileSync("ssh-keygen", [
+      "-q",
+      "-t",
+      "ed25519",
+      "-N",
+      "",
+      "-C",
+      "test",
+      "-f",
+      path.join(dir, "id"),
+    ]);
     return fs.readFileSync(path.join(dir, "id"), "utf8");
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -64,7 +77,9 @@ describe("loadConfig errors are pulumi.RunError (printed by the CLI as the messa
   it("a typo in this project's namespace: did you mean, and how to remove it", () => {
     const err = failure({ ...BASE, "swarm-ha:workerCont": "3" });
     expect(err).toBeInstanceOf(pulumi.RunError);
-    expect(err.message).toMatch(/^config key "workerCont": is not a swarm-ha setting; did you mean workerCount\? Remove it with `pulumi config rm workerCont`/);
+    expect(err.message).toMatch(
+      /^config key "workerCont": is not a swarm-ha setting; did you mean workerCount\? Remove it with `pulumi config rm workerCont`/,
+    );
   });
 
   it("the first of several unknown keys is named, whatever their value", () => {
@@ -73,15 +88,24 @@ describe("loadConfig errors are pulumi.RunError (printed by the CLI as the messa
   });
 
   it("provider keys (aws:profile, aws:region, other namespaces) are not checked as typos", () => {
-    const cfg = load({ ...BASE, "aws:profile": "ops", "aws:skipCredentialsValidation": "true", "docker:host": "ssh://x" });
+    const cfg = load({
+      ...BASE,
+      "aws:profile": "ops",
+      "aws:skipCredentialsValidation": "true",
+      "docker:host": "ssh://x",
+    });
     expect(cfg.workers.count).toBe(3);
   });
 
   it("aws:region missing or malformed: RunError", () => {
     const missing = failure({ "swarm-ha:adminCidr": "198.51.100.7/32" });
     expect(missing).toBeInstanceOf(pulumi.RunError);
-    expect(missing.message).toBe('config key "aws:region": is required; set it with `pulumi config set aws:region eu-west-1`');
-    expect(failure({ ...BASE, "aws:region": "ireland" }).message).toMatch(/"ireland" is not an AWS region/);
+    expect(missing.message).toBe(
+      'config key "aws:region": is required; set it with `pulumi config set aws:region eu-west-1`',
+    );
+    expect(failure({ ...BASE, "aws:region": "ireland" }).message).toMatch(
+      /"ireland" is not an AWS region/,
+    );
   });
 
   it("sshPrivateKey in plain text (set without --secret): RunError with the commands that fix it", () => {
@@ -96,9 +120,13 @@ describe("loadConfig errors are pulumi.RunError (printed by the CLI as the messa
   });
 
   it("sshPrivateKey set with --secret is accepted and handed on as a secret output", async () => {
-    const cfg = load({ ...BASE, "swarm-ha:sshPrivateKey": ed25519Key() }, ["swarm-ha:sshPrivateKey"]);
+    const cfg = load({ ...BASE, "swarm-ha:sshPrivateKey": ed25519Key() }, [
+      "swarm-ha:sshPrivateKey",
+    ]);
     expect(cfg.ssh.keyConfigured).toBe(true);
-    expect(await (cfg.sshPrivateKey as unknown as { isSecret: Promise<boolean> }).isSecret).toBe(true);
+    expect(await (cfg.sshPrivateKey as unknown as { isSecret: Promise<boolean> }).isSecret).toBe(
+      true,
+    );
   });
 
   it("the CLI's copy of the empty default means: generate a key", () => {

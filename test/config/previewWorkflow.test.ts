@@ -18,7 +18,9 @@ interface Step {
   readonly uses?: string;
   readonly env?: Record<string, string>;
 }
-const workflow = parse(fs.readFileSync(path.join(__dirname, "..", "..", ".github", "workflows", "preview.yml"), "utf8")) as {
+const workflow = parse(
+  fs.readFileSync(path.join(__dirname, "..", "..", ".github", "workflows", "preview.yml"), "utf8"),
+) as {
   jobs: { preview: { steps: Step[] } };
 };
 const steps = workflow.jobs.preview.steps;
@@ -79,13 +81,18 @@ describe("the preview workflow (.github/workflows/preview.yml)", () => {
     expect(fork.output).toBe("run=false\n");
     expect(runStep(gate, { FROM_FORK: "false", HAS_TOKEN: "false" }).output).toBe("run=false\n");
     expect(runStep(gate, { FROM_FORK: "false", HAS_TOKEN: "true" }).output).toBe("run=true\n");
-    for (const s of steps.slice(1)) expect(s.if, s.name ?? s.uses ?? s.run).toBe(`steps.${gate.id}.outputs.run == 'true'`);
+    for (const s of steps.slice(1))
+      expect(s.if, s.name ?? s.uses ?? s.run).toBe(`steps.${gate.id}.outputs.run == 'true'`);
   });
 
   it("never creates a stack: a missing one fails with the command that creates it", () => {
     for (const s of steps) expect(s.run ?? "", s.name).not.toMatch(/--create|stack init\s+[^$]*$/m);
     const select = stepNamed("Select the stack and its deployed admin CIDR");
-    const r = runStep(select, { STACK: "acme/swarm-ha/dev", ADMIN_CIDR: "192.0.2.0/24" }, { exists: false });
+    const r = runStep(
+      select,
+      { STACK: "acme/swarm-ha/dev", ADMIN_CIDR: "192.0.2.0/24" },
+      { exists: false },
+    );
     expect(r.status).toBe(1);
     expect(r.stdout).toContain("::error title=no such stack::acme/swarm-ha/dev does not exist");
     expect(r.calls).toEqual(["stack select acme/swarm-ha/dev"]);
@@ -96,10 +103,16 @@ describe("the preview workflow (.github/workflows/preview.yml)", () => {
     const env = { STACK: "acme/swarm-ha/prod", ADMIN_CIDR: "192.0.2.0/24" };
     const deployed = runStep(select, env, { exists: true, outputAdminCidr: "198.51.100.7/32" });
     expect(deployed.status).toBe(0);
-    expect(deployed.calls).toContain("config set adminCidr 198.51.100.7/32 --stack acme/swarm-ha/prod");
+    expect(deployed.calls).toContain(
+      "config set adminCidr 198.51.100.7/32 --stack acme/swarm-ha/prod",
+    );
     expect(deployed.calls.join("\n")).not.toContain("192.0.2.0/24");
     // A stack file that carries adminCidr is left as it is.
-    const inFile = runStep(select, env, { exists: true, configAdminCidr: "203.0.113.0/28", outputAdminCidr: "198.51.100.7/32" });
+    const inFile = runStep(select, env, {
+      exists: true,
+      configAdminCidr: "203.0.113.0/28",
+      outputAdminCidr: "198.51.100.7/32",
+    });
     expect(inFile.calls.filter((c) => c.startsWith("config set"))).toEqual([]);
     // Only a stack never deployed falls back to the repository variable, and says so.
     const fresh = runStep(select, env, { exists: true });
@@ -108,6 +121,8 @@ describe("the preview workflow (.github/workflows/preview.yml)", () => {
   });
 
   it("the program exports the adminCidr the workflow reads back", () => {
-    expect(fs.readFileSync(path.join(__dirname, "..", "..", "index.ts"), "utf8")).toMatch(/^export const adminCidr = cfg\.network\.adminCidr;$/m);
+    expect(fs.readFileSync(path.join(__dirname, "..", "..", "index.ts"), "utf8")).toMatch(
+      /^export const adminCidr = cfg\.network\.adminCidr;$/m,
+    );
   });
 });

@@ -10,9 +10,14 @@ const ADMIN_CIDR = "198.51.100.7/32";
 
 /** A stack file's config, namespaced keys as written, values as `pulumi config` hands them over (strings). */
 function stackFile(stack: string): Record<string, string> {
-  const doc = parse(fs.readFileSync(path.join(STACKS, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> };
+  const doc = parse(fs.readFileSync(path.join(STACKS, `Pulumi.${stack}.yaml`), "utf8")) as {
+    config?: Record<string, unknown>;
+  };
   return Object.fromEntries(
-    Object.entries(doc.config ?? {}).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+    Object.entries(doc.config ?? {}).map(([k, v]) => [
+      k,
+      typeof v === "string" ? v : JSON.stringify(v),
+    ]),
   );
 }
 
@@ -35,7 +40,8 @@ describe.each(["dev", "prod"])("stacks/Pulumi.%s.yaml", (stack) => {
     const known = new Set(CONFIG_KEYS.map((k) => `swarm-ha:${k.key}`));
     for (const key of Object.keys(file)) {
       expect(key).toMatch(/^[a-z0-9-]+:[A-Za-z0-9]+$/);
-      if (key.startsWith("swarm-ha:")) expect(known.has(key), `${key} is not in CONFIG_KEYS`).toBe(true);
+      if (key.startsWith("swarm-ha:"))
+        expect(known.has(key), `${key} is not in CONFIG_KEYS`).toBe(true);
       else expect(["aws:region"]).toContain(key);
     }
     expect(file["aws:region"]).toMatch(/^[a-z]{2}(-[a-z]+)+-\d$/);
@@ -44,21 +50,32 @@ describe.each(["dev", "prod"])("stacks/Pulumi.%s.yaml", (stack) => {
   it("does not hardcode an admin address or a secret (each operator sets those)", () => {
     expect(file).not.toHaveProperty("swarm-ha:adminCidr");
     expect(file).not.toHaveProperty("swarm-ha:sshPrivateKey");
-    expect(() => parseConfig(Object.fromEntries(Object.entries(file).filter(([k]) => k.startsWith("swarm-ha:")).map(([k, v]) => [k.slice(9), v])))).toThrow(
-      /config key "adminCidr": is required/,
-    );
+    expect(() =>
+      parseConfig(
+        Object.fromEntries(
+          Object.entries(file)
+            .filter(([k]) => k.startsWith("swarm-ha:"))
+            .map(([k, v]) => [k.slice(9), v]),
+        ),
+      ),
+    ).toThrow(/config key "adminCidr": is required/);
   });
 
   it("says whether it survives an AZ loss, and the check holds it to that", () => {
     const cfg = stackConfig(stack);
     expect(cfg.network.surviveAzLoss).toBe(stack === "prod");
     // prod keeps its logs in every zone (EFS); dev keeps the NFS instance the seed asks for.
-    expect(cfg.logStore).toEqual({ kind: stack === "prod" ? "efs" : "instance", acceptZoneLoss: false });
+    expect(cfg.logStore).toEqual({
+      kind: stack === "prod" ? "efs" : "instance",
+      acceptZoneLoss: false,
+    });
   });
 
   it("can restore every replica after losing one node", () => {
     const cfg = stackConfig(stack);
-    expect(wasSlots(cfg.managers.count, cfg.workers.count, cfg.managers.runTasks)).toBeGreaterThan(cfg.was.replicas);
+    expect(wasSlots(cfg.managers.count, cfg.workers.count, cfg.managers.runTasks)).toBeGreaterThan(
+      cfg.was.replicas,
+    );
   });
 });
 
@@ -90,7 +107,9 @@ describe("dev and prod differ where real teams differ", () => {
   it("prod survives the loss of any one AZ: 5 workers, and 4 would not do", () => {
     expect(prod.workers.count).toBe(5);
     const own = Object.fromEntries(
-      Object.entries(stackFile("prod")).filter(([k]) => k.startsWith("swarm-ha:")).map(([k, v]) => [k.slice(9), v]),
+      Object.entries(stackFile("prod"))
+        .filter(([k]) => k.startsWith("swarm-ha:"))
+        .map(([k, v]) => [k.slice(9), v]),
     );
     expect(() => parseConfig({ adminCidr: ADMIN_CIDR, ...own, workerCount: "4" })).toThrow(
       /config key "wasReplicas": 3 replicas do not fit after losing an availability zone: eligible nodes per zone are 1\/2\/1/,
@@ -113,7 +132,10 @@ describe("dev and prod differ where real teams differ", () => {
       if (devFile[key] === value) continue;
       const at = lines.findIndex((l) => l.trim().startsWith(`${key}:`));
       const above = lines.slice(Math.max(0, at - 6), at);
-      expect(above.some((l) => l.trim().startsWith("#")), `${key} has no explaining comment`).toBe(true);
+      expect(
+        above.some((l) => l.trim().startsWith("#")),
+        `${key} has no explaining comment`,
+      ).toBe(true);
     }
   });
 });

@@ -6,7 +6,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { noPublicPortsConfigSchema, NoPublicPortsSettings } from "../../policy/noPublicClusterPorts";
+import {
+  noPublicPortsConfigSchema,
+  NoPublicPortsSettings,
+} from "../../policy/noPublicClusterPorts";
 import { withDefaults } from "../../policy/settings";
 import { wasServiceConfigSchema, WasServiceSettings } from "../../policy/wasServiceResilient";
 import { renderServiceSpec } from "../../renderers/serviceSpec";
@@ -43,14 +46,20 @@ describe("node names and placement, as the program creates them", () => {
   });
 
   /** The id of the cluster subnet of zone `z` (a route table association shares the name). */
-  const subnetId = (z: number) => prod.byType("aws:ec2/subnet:Subnet").find((r) => r.name === `net-cluster-${z}`)!.id;
+  const subnetId = (z: number) =>
+    prod.byType("aws:ec2/subnet:Subnet").find((r) => r.name === `net-cluster-${z}`)!.id;
 
   it("each node's instance sits in the subnet of the zone swarmNodeZone names", () => {
     const zones = cfg.network.availabilityZones;
-    for (const [role, count] of [["manager", cfg.managers.count], ["worker", cfg.workers.count]] as const) {
+    for (const [role, count] of [
+      ["manager", cfg.managers.count],
+      ["worker", cfg.workers.count],
+    ] as const) {
       for (let i = 0; i < count; i++) {
         const instance = prod.one(swarmNodeName(role, i));
-        expect(instance.inputs.subnetId, `${swarmNodeName(role, i)}`).toBe(subnetId(swarmNodeZone(role, i, zones)));
+        expect(instance.inputs.subnetId, `${swarmNodeName(role, i)}`).toBe(
+          subnetId(swarmNodeZone(role, i, zones)),
+        );
       }
     }
   });
@@ -59,7 +68,13 @@ describe("node names and placement, as the program creates them", () => {
     const per = nodesPerZone(cfg.managers.count, cfg.workers.count, cfg.network.availabilityZones);
     expect(per).toEqual({ managers: [1, 1, 1], workers: [1, 2, 2] });
     const placed = [0, 1, 2].map(
-      (z) => prod.resources.filter((r) => r.type === "aws:ec2/instance:Instance" && /-worker-/.test(r.name) && r.inputs.subnetId === subnetId(z)).length,
+      (z) =>
+        prod.resources.filter(
+          (r) =>
+            r.type === "aws:ec2/instance:Instance" &&
+            /-worker-/.test(r.name) &&
+            r.inputs.subnetId === subnetId(z),
+        ).length,
     );
     expect(placed).toEqual(per.workers);
   });
@@ -86,19 +101,28 @@ describe("the ports wasPort may not take", () => {
 
 describe("the config check and the policy pack agree", () => {
   const files = ["config.dev.json", "config.prod.json"].map(
-    (f) => JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "policy", f), "utf8")) as Record<string, unknown>,
+    (f) =>
+      JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "policy", f), "utf8")) as Record<
+        string,
+        unknown
+      >,
   );
 
   it("on the fewest WAS replicas", () => {
-    expect(withDefaults<WasServiceSettings>(wasServiceConfigSchema, {}).minReplicas).toBe(MIN_WAS_REPLICAS);
+    expect(withDefaults<WasServiceSettings>(wasServiceConfigSchema, {}).minReplicas).toBe(
+      MIN_WAS_REPLICAS,
+    );
     for (const f of files) {
       const entry = f["was-service-resilient"] as { minReplicas?: number } | string;
-      if (typeof entry === "object") expect(entry.minReplicas ?? MIN_WAS_REPLICAS).toBe(MIN_WAS_REPLICAS);
+      if (typeof entry === "object")
+        expect(entry.minReplicas ?? MIN_WAS_REPLICAS).toBe(MIN_WAS_REPLICAS);
     }
   });
 
   it("on the widest admin range (the pack's minIpv4PrefixLength)", () => {
-    expect(withDefaults<NoPublicPortsSettings>(noPublicPortsConfigSchema, {}).minIpv4PrefixLength).toBe(MIN_ADMIN_PREFIX);
+    expect(
+      withDefaults<NoPublicPortsSettings>(noPublicPortsConfigSchema, {}).minIpv4PrefixLength,
+    ).toBe(MIN_ADMIN_PREFIX);
   });
 });
 

@@ -21,8 +21,22 @@ import {
   writeAll,
 } from "../../scripts/measurements";
 
-const MACHINE = { cores: 2, cpuModel: "Fixture CPU 9000", dockerEngine: "20.10.24", cgroupVersion: "1", kernel: "6.1.0-fixture" };
-const LAB = { managers: 3, workers: 5, managersRunTasks: false, replicas: 3, balancers: 2, dispatcherHeartbeatSeconds: 0.6, taskRestartDelaySeconds: 0 };
+const MACHINE = {
+  cores: 2,
+  cpuModel: "Fixture CPU 9000",
+  dockerEngine: "20.10.24",
+  cgroupVersion: "1",
+  kernel: "6.1.0-fixture",
+};
+const LAB = {
+  managers: 3,
+  workers: 5,
+  managersRunTasks: false,
+  replicas: 3,
+  balancers: 2,
+  dispatcherHeartbeatSeconds: 0.6,
+  taskRestartDelaySeconds: 0,
+};
 
 function row(name: string, restore: number | null, requests: number, p99: number) {
   return {
@@ -36,9 +50,27 @@ function row(name: string, restore: number | null, requests: number, p99: number
   };
 }
 
-function pass(n: number, passes: number, startedAt: string, restore: number, machine: object | null = MACHINE) {
-  const scenarios = [row("worker-stop", restore, 30000 + n, 250.4 + n), row("leader-kill", null, 50000 + n, 199.6)];
-  return { connections: 200, scenarios, passed: scenarios.every((s) => s.passed), pass: n, passes, startedAt, seconds: 240.5, lab: { ...LAB, ...(machine ? { machine } : {}) } };
+function pass(
+  n: number,
+  passes: number,
+  startedAt: string,
+  restore: number,
+  machine: object | null = MACHINE,
+) {
+  const scenarios = [
+    row("worker-stop", restore, 30000 + n, 250.4 + n),
+    row("leader-kill", null, 50000 + n, 199.6),
+  ];
+  return {
+    connections: 200,
+    scenarios,
+    passed: scenarios.every((s) => s.passed),
+    pass: n,
+    passes,
+    startedAt,
+    seconds: 240.5,
+    lab: { ...LAB, ...(machine ? { machine } : {}) },
+  };
 }
 
 const tmps: string[] = [];
@@ -55,8 +87,14 @@ afterEach(() => {
 function repo(readmeBlock = "old text"): { root: string; report: string } {
   const root = tmp();
   fs.mkdirSync(path.join(root, "docs"));
-  fs.writeFileSync(path.join(root, "README.md"), `# x\n\n${BLOCK_START}\n${readmeBlock}\n${BLOCK_END}\n\nafter\n`);
-  fs.writeFileSync(path.join(root, "docs", "chaos.md"), `# chaos\n\n${BLOCK_START}\n${BLOCK_END}\n`);
+  fs.writeFileSync(
+    path.join(root, "README.md"),
+    `# x\n\n${BLOCK_START}\n${readmeBlock}\n${BLOCK_END}\n\nafter\n`,
+  );
+  fs.writeFileSync(
+    path.join(root, "docs", "chaos.md"),
+    `# chaos\n\n${BLOCK_START}\n${BLOCK_END}\n`,
+  );
   const report = path.join(root, "lab-report");
   fs.mkdirSync(report);
   return { root, report };
@@ -78,7 +116,11 @@ describe("measurements: figures in a generated block", () => {
   });
 
   it("reads figures, leaving link targets out (a file name's date is not a figure)", () => {
-    expect(figures("restore 3.21, 4 s [run](docs/measurements/2026-12-07-x.md) 1500 ms")).toEqual(["3.21", "4", "1500"]);
+    expect(figures("restore 3.21, 4 s [run](docs/measurements/2026-12-07-x.md) 1500 ms")).toEqual([
+      "3.21",
+      "4",
+      "1500",
+    ]);
   });
 
   it("says no measurement is recorded when docs/measurements/ holds none", () => {
@@ -94,7 +136,9 @@ describe("measurements: figures in a generated block", () => {
 describe("measurements: record", () => {
   it("copies a matrix run with every pass into a dated file named after the machine, and rewrites the blocks", () => {
     const { root, report } = repo();
-    const runs = [1, 2, 3].map((n) => pass(n, 3, `2026-12-07T0${n}:00:00.000Z`, [3.21, 5.67, 4.05][n - 1]));
+    const runs = [1, 2, 3].map((n) =>
+      pass(n, 3, `2026-12-07T0${n}:00:00.000Z`, [3.21, 5.67, 4.05][n - 1]),
+    );
     writeJson(path.join(report, "matrix.json"), runs[2]);
     writeJson(path.join(report, "matrix-passes.json"), { passed: false, passes: runs });
     const stem = record(report, { root, now: new Date("2026-12-07T04:00:00Z") });
@@ -102,15 +146,21 @@ describe("measurements: record", () => {
     const dir = path.join(root, "docs", "measurements");
     expect(fs.readdirSync(dir).sort()).toEqual([`${stem}.json`, `${stem}.md`, "README.md"]);
     const md = fs.readFileSync(path.join(dir, `${stem}.md`), "utf8");
-    expect(md).toContain("2 cores, Fixture CPU 9000, Docker 20.10.24, cgroup v1, kernel 6.1.0-fixture");
+    expect(md).toContain(
+      "2 cores, Fixture CPU 9000, Docker 20.10.24, cgroup v1, kernel 6.1.0-fixture",
+    );
     expect(md).toContain("dispatcherHeartbeatSeconds 0.6");
     // Every row of every pass, and the summary: three passes, one over its budget.
     expect(md.match(/^\| [123] \| (worker-stop|leader-kill) \|/gm)).toHaveLength(6);
-    expect(md).toContain("| worker-stop | 2 of 3 | 3.21, 5.67, 4.05 | 1.23, 1.23, 1.23 | 0 / 30001, 0 / 30002, 0 / 30003 | 251, 252, 253 | 5 / 0 / 1500 |");
+    expect(md).toContain(
+      "| worker-stop | 2 of 3 | 3.21, 5.67, 4.05 | 1.23, 1.23, 1.23 | 0 / 30001, 0 / 30002, 0 / 30003 | 251, 252, 253 | 5 / 0 / 1500 |",
+    );
     const block = blocks(root).find((b) => b.file === "README.md")!.text;
     expect(block).toContain(`(docs/measurements/${stem}.md)`);
     expect(block).toContain("3.21, 5.67, 4.05");
-    expect(blocks(root).find((b) => b.file === path.join("docs", "chaos.md"))!.text).toContain(`(../docs/measurements/${stem}.md)`);
+    expect(blocks(root).find((b) => b.file === path.join("docs", "chaos.md"))!.text).toContain(
+      `(../docs/measurements/${stem}.md)`,
+    );
     expect(readme(root)).toMatch(/after\n$/);
     expect(fs.readFileSync(path.join(dir, "README.md"), "utf8")).toContain(`[${stem}](${stem}.md)`);
     expect(stale(root)).toEqual([]);
@@ -119,10 +169,18 @@ describe("measurements: record", () => {
 
   it("records only matrix.json when matrix-passes.json is left from an earlier run", () => {
     const { root, report } = repo();
-    writeJson(path.join(report, "matrix-passes.json"), { passed: true, passes: [pass(1, 2, "2026-12-01T01:00:00.000Z", 1.11), pass(2, 2, "2026-12-01T02:00:00.000Z", 2.22)] });
+    writeJson(path.join(report, "matrix-passes.json"), {
+      passed: true,
+      passes: [
+        pass(1, 2, "2026-12-01T01:00:00.000Z", 1.11),
+        pass(2, 2, "2026-12-01T02:00:00.000Z", 2.22),
+      ],
+    });
     writeJson(path.join(report, "matrix.json"), pass(1, 1, "2026-12-07T01:00:00.000Z", 3.33));
     const stem = record(report, { root });
-    const rec = JSON.parse(fs.readFileSync(path.join(root, "docs", "measurements", `${stem}.json`), "utf8"));
+    const rec = JSON.parse(
+      fs.readFileSync(path.join(root, "docs", "measurements", `${stem}.json`), "utf8"),
+    );
     expect(rec.source).toEqual([path.join("lab-report", "matrix.json")]);
     expect(rec.report).toHaveLength(1);
     expect(readme(root)).not.toContain("1.11");
@@ -144,7 +202,9 @@ describe("measurements: record", () => {
     writeJson(path.join(report, "matrix.json"), pass(1, 1, "2026-12-07T01:00:00.000Z", 3.33, null));
     const stem = record(report, { root, machine: { ...MACHINE, cpuModel: "Other CPU" } });
     expect(stem).toBe("2026-12-07-2c-other-matrix");
-    expect(readme(root)).toContain("Other CPU, Docker 20.10.24, cgroup v1, kernel 6.1.0-fixture (read when recorded: the report named none)");
+    expect(readme(root)).toContain(
+      "Other CPU, Docker 20.10.24, cgroup v1, kernel 6.1.0-fixture (read when recorded: the report named none)",
+    );
   });
 
   it("records the drill's report.json, with its Docker-defaults baseline", () => {
@@ -156,18 +216,40 @@ describe("measurements: record", () => {
       detectSeconds: 1.7,
       restoreSeconds: 4.43,
       replicas: { desired: 3, runningOnReady: 3 },
-      load: { connections: 50, durationSeconds: 60, requests: 56854, failed: 0, p50Ms: 6.2, p99Ms: 41.9 },
+      load: {
+        connections: 50,
+        durationSeconds: 60,
+        requests: 56854,
+        failed: 0,
+        p50Ms: 6.2,
+        p99Ms: 41.9,
+      },
       baseline: { detectSeconds: 16.36, restoreSeconds: 23 },
       passed: true,
       startedAt: "2026-12-07T01:00:00.000Z",
-      tuning: { dispatcherHeartbeatSeconds: 0.6, taskRestartDelaySeconds: 0, baseline: { dispatcherHeartbeatSeconds: 5 } },
-      lab: { url: "http://172.28.5.100/", managers: 1, workers: 3, replicas: 3, machine: MACHINE, images: {} },
+      tuning: {
+        dispatcherHeartbeatSeconds: 0.6,
+        taskRestartDelaySeconds: 0,
+        baseline: { dispatcherHeartbeatSeconds: 5 },
+      },
+      lab: {
+        url: "http://172.28.5.100/",
+        managers: 1,
+        workers: 3,
+        replicas: 3,
+        machine: MACHINE,
+        images: {},
+      },
     });
     const stem = record(report, { root });
     expect(stem).toBe("2026-12-07-2c-fixture-9000-drill");
     const block = blocks(root).find((b) => b.file === "README.md")!.text;
-    expect(block).toContain("| worker-stop (swarm-ha-worker-1) | 1 of 1 | 4.43 | 1.7 | 0 / 56854 | 42 |");
-    expect(block).toContain("| worker-stop (swarm-ha-worker-1), Docker's default timings | — | 23 | 16.36 |");
+    expect(block).toContain(
+      "| worker-stop (swarm-ha-worker-1) | 1 of 1 | 4.43 | 1.7 | 0 / 56854 | 42 |",
+    );
+    expect(block).toContain(
+      "| worker-stop (swarm-ha-worker-1), Docker's default timings | — | 23 | 16.36 |",
+    );
     expect(unbackedFigures(root)).toEqual([]);
   });
 
@@ -181,7 +263,9 @@ describe("measurements: record", () => {
     }
     expect(err).toBeInstanceOf(MeasurementError);
     expect((err as MeasurementError).exitCode).toBe(4);
-    expect((err as Error).message).toMatch(/no matrix.json or report.json in .*npm run lab -- matrix/);
+    expect((err as Error).message).toMatch(
+      /no matrix.json or report.json in .*npm run lab -- matrix/,
+    );
   });
 });
 

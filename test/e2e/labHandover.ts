@@ -28,7 +28,11 @@ export function suitePassed(suite: Readonly<RunnerTestSuite | RunnerTestFile>): 
 }
 
 /** The decision, pure: hand on only a passing suite's lab to a next suite of the same layout. */
-export function handOverTo(entries: readonly Entry[], index: number, passed: boolean): Entry | undefined {
+export function handOverTo(
+  entries: readonly Entry[],
+  index: number,
+  passed: boolean,
+): Entry | undefined {
   const next = entries[index + 1];
   return passed && next !== undefined && next.shape === entries[index].shape ? next : undefined;
 }
@@ -44,7 +48,10 @@ export function leaseLab(name: string, o: LabOptions): LabLease {
   return {
     async finish(suite, say) {
       const started = suite.result?.startTime;
-      if (started) say(`suite done in ${((Date.now() - started) / 1000).toFixed(1)} s (bring-up or reuse included)`);
+      if (started)
+        say(
+          `suite done in ${((Date.now() - started) / 1000).toFixed(1)} s (bring-up or reuse included)`,
+        );
       const next = handOverTo(order, index, suitePassed(suite));
       if (next) {
         say(`every test passed: the lab stays up for "${next.name}", whose up() reuses it`);

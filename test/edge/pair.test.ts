@@ -32,7 +32,10 @@ describe("edge pair (prod, edgeNodes 2) under mocks", () => {
     const [a, b] = edges();
     expect(edges()).toHaveLength(2);
     expect(a.inputs.subnetId).not.toBe(b.inputs.subnetId);
-    expect([a.inputs.subnetId, b.inputs.subnetId]).toEqual([mockId("aws:ec2/subnet:Subnet", "net-edge-0"), mockId("aws:ec2/subnet:Subnet", "net-edge-1")]);
+    expect([a.inputs.subnetId, b.inputs.subnetId]).toEqual([
+      mockId("aws:ec2/subnet:Subnet", "net-edge-0"),
+      mockId("aws:ec2/subnet:Subnet", "net-edge-1"),
+    ]);
     const confs = s.byType(REMOTE).filter((c) => /^edge-\d-nginx-conf$/.test(c.name));
     expect(confs).toHaveLength(2);
     expect(confs[0].inputs.stdin).toBe(confs[1].inputs.stdin);
@@ -113,8 +116,12 @@ describe("edge pair (prod, edgeNodes 2) under mocks", () => {
       expect(conf).toContain("interface ens5");
       expect(conf).toContain(`notify_master "${KEEPALIVED_PATHS.notifyScript} MASTER"`);
       expect(p.inputs.create).toContain('keepalived -t -f "$tmp"');
-      expect(p.inputs.create.indexOf("keepalived -t")).toBeLessThan(p.inputs.create.indexOf(KEEPALIVED_PATHS.conf));
-      expect(p.dependsOn).toEqual(expect.arrayContaining([`edge-${i}-keepalived-notify`, `edge-${i}-nginx-conf`]));
+      expect(p.inputs.create.indexOf("keepalived -t")).toBeLessThan(
+        p.inputs.create.indexOf(KEEPALIVED_PATHS.conf),
+      );
+      expect(p.dependsOn).toEqual(
+        expect.arrayContaining([`edge-${i}-keepalived-notify`, `edge-${i}-nginx-conf`]),
+      );
     });
     // Node 0 starts first and wins the first election, where the EIP was placed.
     expect(pushes[1].dependsOn).toContain("edge-0-keepalived-conf");
@@ -127,7 +134,9 @@ describe("edge pair (prod, edgeNodes 2) under mocks", () => {
     expect(notifies).toHaveLength(2);
     for (const n of notifies) {
       expect(n.inputs.stdin).toContain(`ALLOCATION_ID='${eip.state.allocationId}'`);
-      expect(n.inputs.create).toContain(`install -m 0755 -o root -g root "$tmp" ${KEEPALIVED_PATHS.notifyScript}`);
+      expect(n.inputs.create).toContain(
+        `install -m 0755 -o root -g root "$tmp" ${KEEPALIVED_PATHS.notifyScript}`,
+      );
       expect(n.inputs.create).toMatch(new RegExp(`${KEEPALIVED_PATHS.notifyScript} check$`));
       expect(n.dependsOn).toContain("edge-eip-policy");
     }
@@ -136,7 +145,10 @@ describe("edge pair (prod, edgeNodes 2) under mocks", () => {
   it("opens VRRP (protocol 112) between members of the edge group only", () => {
     const vrrp = s.byType(INGRESS).filter((r) => r.inputs.ipProtocol === "112");
     expect(vrrp).toHaveLength(1);
-    expect(vrrp[0].inputs).toMatchObject({ securityGroupId: s.one("net-edge").id, referencedSecurityGroupId: s.one("net-edge").id });
+    expect(vrrp[0].inputs).toMatchObject({
+      securityGroupId: s.one("net-edge").id,
+      referencedSecurityGroupId: s.one("net-edge").id,
+    });
     expect(vrrp[0].inputs.cidrIpv4).toBeUndefined();
     expect(vrrp[0].inputs.fromPort).toBeUndefined();
   });
@@ -147,12 +159,22 @@ describe("edge pair (prod, edgeNodes 2) under mocks", () => {
     for (const p of pushes) {
       const i = Number(p.name[5]);
       // The EIP is always on a live member, which reaches the other over the VPC (issue 22 finding 10).
-      expect(p.inputs.connection, p.name).toMatchObject({ host: s.one(`edge-${i}`).state.privateIp, proxy: { host: "203.0.113.10" } });
+      expect(p.inputs.connection, p.name).toMatchObject({
+        host: s.one(`edge-${i}`).state.privateIp,
+        proxy: { host: "203.0.113.10" },
+      });
       expect(p.dependsOn, p.name).toContain("edge-eip");
     }
-    const ssh = s.byType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.name === "net-edge-ssh-pair");
+    const ssh = s
+      .byType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+      .filter((r) => r.name === "net-edge-ssh-pair");
     expect(ssh).toHaveLength(1);
-    expect(ssh[0].inputs).toMatchObject({ fromPort: 22, toPort: 22, securityGroupId: s.one("net-edge").id, referencedSecurityGroupId: s.one("net-edge").id });
+    expect(ssh[0].inputs).toMatchObject({
+      fromPort: 22,
+      toPort: 22,
+      securityGroupId: s.one("net-edge").id,
+      referencedSecurityGroupId: s.one("net-edge").id,
+    });
   });
 
   it("asks AWS only for the partition, region and account of the EIP's ARN", () => {

@@ -14,7 +14,9 @@ describe("single balancer (dev, edgeNodes 1) under mocks", () => {
   }, 60_000);
 
   it("creates one balancer without an instance profile or keepalived", () => {
-    const edges = s.byType("aws:ec2/instance:Instance").filter((i) => i.inputs.tags?.["swarm-ha:role"] === "edge");
+    const edges = s
+      .byType("aws:ec2/instance:Instance")
+      .filter((i) => i.inputs.tags?.["swarm-ha:role"] === "edge");
     expect(edges).toHaveLength(1);
     expect(edges[0].inputs.iamInstanceProfile).toBeUndefined();
     expect(edges[0].inputs.userData).not.toContain("keepalived");
@@ -23,8 +25,14 @@ describe("single balancer (dev, edgeNodes 1) under mocks", () => {
 
   it("creates no IAM resources and pushes no keepalived config", () => {
     expect(s.resources.filter((r) => r.type.startsWith("aws:iam/"))).toEqual([]);
-    expect(s.byType("command:remote:Command").filter((c) => c.name.includes("keepalived"))).toEqual([]);
-    expect(s.byType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.inputs.ipProtocol === "112")).toEqual([]);
+    expect(s.byType("command:remote:Command").filter((c) => c.name.includes("keepalived"))).toEqual(
+      [],
+    );
+    expect(
+      s
+        .byType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        .filter((r) => r.inputs.ipProtocol === "112"),
+    ).toEqual([]);
     expect(s.invokes).not.toContain("aws:index/getCallerIdentity:getCallerIdentity");
   });
 

@@ -12,7 +12,9 @@ import { ChaosCheck } from "../../components/chaosCheck";
 import { inlineStack, missingPlugins, REPO_ROOT, toolsManifest } from "../../lab/engine/pulumi";
 
 const manifest = toolsManifest();
-const missing = manifest ? missingPlugins(manifest, ["command"]) : ["the Pulumi CLI (npm run tools)"];
+const missing = manifest
+  ? missingPlugins(manifest, ["command"])
+  : ["the Pulumi CLI (npm run tools)"];
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "swarm-ha-chaoscheck-"));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
@@ -38,7 +40,11 @@ interface Run {
 }
 const runs = (dir: string): Run[] =>
   fs.existsSync(path.join(dir, "runs.jsonl"))
-    ? fs.readFileSync(path.join(dir, "runs.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Run)
+    ? fs
+        .readFileSync(path.join(dir, "runs.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as Run)
     : [];
 
 describe.skipIf(missing.length > 0)(
@@ -63,7 +69,11 @@ describe.skipIf(missing.length > 0)(
           return { passed: check.passed };
         },
       });
-    const node = (name: string, instanceId: string, publicIp: string) => ({ name, instanceId, publicIp });
+    const node = (name: string, instanceId: string, publicIp: string) => ({
+      name,
+      instanceId,
+      publicIp,
+    });
 
     it("runs the drill once on the first up", async () => {
       const stack = await stackFor([node("worker-0", "i-0aaaaaaaaaaaaaaa1", "198.51.100.1")]);

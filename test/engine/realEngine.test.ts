@@ -13,9 +13,11 @@ import { inlineStack, REPO_ROOT, toolsManifest } from "../../lab/engine/pulumi";
 
 const manifest = toolsManifest();
 const lockVersion = (pkg: string): string =>
-  (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package-lock.json"), "utf8")) as {
-    packages: Record<string, { version: string }>;
-  }).packages[`node_modules/${pkg}`].version;
+  (
+    JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package-lock.json"), "utf8")) as {
+      packages: Record<string, { version: string }>;
+    }
+  ).packages[`node_modules/${pkg}`].version;
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "swarm-ha-engine-"));
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -59,7 +61,13 @@ describe.skipIf(manifest === undefined)(
     it("runs up, a no-op preview, a change and destroy on a file backend with passphrase secrets", async () => {
       const stateDir = path.join(scratch, "state");
       const config = { token: { value: "s3cr3t", secret: true } };
-      let stack = await inlineStack({ projectName: "engine-smoke", stackName: "dev", program: program("a"), stateDir, config });
+      let stack = await inlineStack({
+        projectName: "engine-smoke",
+        stackName: "dev",
+        program: program("a"),
+        stateDir,
+        config,
+      });
       const up = await stack.up();
       expect(up.summary.result).toBe("succeeded");
       expect(up.summary.resourceChanges).toMatchObject({ create: 3 }); // stack + two components
@@ -67,9 +75,10 @@ describe.skipIf(manifest === undefined)(
       expect(up.outputs.token).toMatchObject({ secret: true, value: "s3cr3t" });
       // The secret is encrypted in the state file, never written in plain text.
       const stateText = fs.readFileSync(
-        fs.readdirSync(path.join(stateDir, ".pulumi", "stacks", "engine-smoke")).map((f) =>
-          path.join(stateDir, ".pulumi", "stacks", "engine-smoke", f),
-        ).find((f) => f.endsWith("dev.json"))!,
+        fs
+          .readdirSync(path.join(stateDir, ".pulumi", "stacks", "engine-smoke"))
+          .map((f) => path.join(stateDir, ".pulumi", "stacks", "engine-smoke", f))
+          .find((f) => f.endsWith("dev.json"))!,
         "utf8",
       );
       expect(stateText).not.toContain("s3cr3t");
@@ -78,8 +87,15 @@ describe.skipIf(manifest === undefined)(
       expect(same.changeSummary).toMatchObject({ same: 3 });
 
       // The same assertion fails once the program changes: the no-op check can fail.
-      stack = await inlineStack({ projectName: "engine-smoke", stackName: "dev", program: program("b"), stateDir });
-      await expect(stack.preview({ expectNoChanges: true })).rejects.toThrow(/no changes were expected/i);
+      stack = await inlineStack({
+        projectName: "engine-smoke",
+        stackName: "dev",
+        program: program("b"),
+        stateDir,
+      });
+      await expect(stack.preview({ expectNoChanges: true })).rejects.toThrow(
+        /no changes were expected/i,
+      );
       const down = await stack.destroy();
       expect(down.summary.result).toBe("succeeded");
     }, 240_000);
@@ -94,7 +110,10 @@ describe.skipIf(manifest === undefined)(
         config: { token: { value: "x", secret: true } },
       });
       let text = "";
-      const r = await stack.preview({ policyPacks: [publishedPackCopy()], onOutput: (s) => (text += s) });
+      const r = await stack.preview({
+        policyPacks: [publishedPackCopy()],
+        onOutput: (s) => (text += s),
+      });
       expect(r.changeSummary).toMatchObject({ create: 3 });
       expect(text).toMatch(/✅ swarm-ha@v0\.1\.0 \(local: /);
     }, 240_000);
@@ -112,7 +131,9 @@ describe.skipIf(manifest === undefined)(
       // At the top, as an import of a shared module would be: the pack never starts.
       const index = path.join(pack, "index.ts");
       fs.writeFileSync(index, `import "../base/tags";\n${fs.readFileSync(index, "utf8")}`);
-      await expect(stack.preview({ policyPacks: [pack] })).rejects.toThrow(/base\/tags|Cannot find module|policy pack/i);
+      await expect(stack.preview({ policyPacks: [pack] })).rejects.toThrow(
+        /base\/tags|Cannot find module|policy pack/i,
+      );
     }, 240_000);
 
     it("refuses a resource whose plugin is not installed, naming the plugin, and downloads nothing", async () => {
@@ -132,7 +153,9 @@ describe.skipIf(manifest === undefined)(
       });
       await expect(stack.preview()).rejects.toThrow(/swarmhatest/);
       const pluginDir = path.join(REPO_ROOT, ".tools", "home", "plugins");
-      const plugins = fs.existsSync(pluginDir) ? fs.readdirSync(pluginDir, { withFileTypes: true }) : [];
+      const plugins = fs.existsSync(pluginDir)
+        ? fs.readdirSync(pluginDir, { withFileTypes: true })
+        : [];
       expect(plugins.map((p) => p.name).filter((n) => n.includes("swarmhatest"))).toEqual([]);
     }, 240_000);
   },

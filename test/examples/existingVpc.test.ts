@@ -11,9 +11,11 @@ import { evaluatePack, formatViolations, PackConfig } from "../../policy/evaluat
 import { MockedStack } from "../mocks";
 import { EXAMPLE_DIR, EXAMPLE_PROJECT, runExistingVpc } from "./existingVpcProgram";
 
-const stackConfig = (parse(fs.readFileSync(path.join(EXAMPLE_DIR, "Pulumi.dev.yaml"), "utf8")) as {
-  config: Record<string, unknown>;
-}).config;
+const stackConfig = (
+  parse(fs.readFileSync(path.join(EXAMPLE_DIR, "Pulumi.dev.yaml"), "utf8")) as {
+    config: Record<string, unknown>;
+  }
+).config;
 const given = <T>(key: string) => stackConfig[`${EXAMPLE_PROJECT}:${key}`] as T;
 
 describe("examples/existing-vpc under mocks", () => {
@@ -51,8 +53,14 @@ describe("examples/existing-vpc under mocks", () => {
       expect(i.name.startsWith("edge-") ? edge : cluster, i.name).toContain(i.inputs.subnetId);
     }
     // Spread over both zones, and the pair in two zones.
-    expect(new Set(instances.filter((i) => i.name.startsWith("swarm-")).map((i) => i.inputs.subnetId)).size).toBe(2);
-    expect(new Set(instances.filter((i) => i.name.startsWith("edge-")).map((i) => i.inputs.subnetId)).size).toBe(2);
+    expect(
+      new Set(instances.filter((i) => i.name.startsWith("swarm-")).map((i) => i.inputs.subnetId))
+        .size,
+    ).toBe(2);
+    expect(
+      new Set(instances.filter((i) => i.name.startsWith("edge-")).map((i) => i.inputs.subnetId))
+        .size,
+    ).toBe(2);
   });
 
   it("exports the NFS directory to the given cluster subnet CIDRs only", () => {
@@ -82,7 +90,13 @@ describe("examples/existing-vpc under mocks", () => {
   it("would be caught by the pack if it opened SSH to the world (scripted case)", () => {
     const resources = s.resources.map((r) => ({ type: r.type, name: r.name, props: r.inputs }));
     const ssh = resources.find((r) => r.name === "net-cluster-ssh")!;
-    const open = { ...ssh, name: "net-cluster-ssh-open", props: { ...ssh.props, cidrIpv4: "0.0.0.0/0" } };
-    expect(evaluatePack([...resources, open]).map((v) => v.policy)).toContain("no-public-cluster-ports");
+    const open = {
+      ...ssh,
+      name: "net-cluster-ssh-open",
+      props: { ...ssh.props, cidrIpv4: "0.0.0.0/0" },
+    };
+    expect(evaluatePack([...resources, open]).map((v) => v.policy)).toContain(
+      "no-public-cluster-ports",
+    );
   });
 });

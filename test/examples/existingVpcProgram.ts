@@ -5,7 +5,10 @@ import { MockedStack, Registration, runProgram } from "../mocks";
 export const EXAMPLE_DIR = path.join(__dirname, "..", "..", "examples", "existing-vpc");
 export const EXAMPLE_PROJECT = "swarm-ha-existing-vpc";
 
-export function runExistingVpc(overrides: Record<string, string> = {}, resources: Registration[] = []): Promise<MockedStack> {
+export function runExistingVpc(
+  overrides: Record<string, string> = {},
+  resources: Registration[] = [],
+): Promise<MockedStack> {
   return runProgram("dev", overrides, resources, {
     program: {
       project: EXAMPLE_PROJECT,

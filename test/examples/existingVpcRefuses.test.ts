@@ -35,17 +35,49 @@ describe("existing network arguments", () => {
   });
 
   const cases: [string, Partial<ExistingNetworkArgs>, RegExp][] = [
-    ["a subnet id as vpcId", { vpcId: "subnet-0aa11bb22cc33dd44" }, /"vpcId": "subnet-0aa11bb22cc33dd44" is not a VPC id; use the id of your VPC/],
+    [
+      "a subnet id as vpcId",
+      { vpcId: "subnet-0aa11bb22cc33dd44" },
+      /"vpcId": "subnet-0aa11bb22cc33dd44" is not a VPC id; use the id of your VPC/,
+    ],
     ["an empty vpcId", { vpcId: "" }, /"vpcId": "" is not a VPC id/],
-    ["no subnets", { clusterSubnetIds: [] }, /"clusterSubnetIds": no subnets given; give one subnet id per availability zone \(2\)/],
-    ["one subnet for two zones", { clusterSubnetIds: ["subnet-0aa11bb22cc33dd44"] }, /"clusterSubnetIds": 1 subnet\(s\) for 2 availability zone\(s\)/],
-    ["three edge subnets for two zones", { edgeSubnetIds: ["subnet-0aaaaaaa", "subnet-0bbbbbbb", "subnet-0ccccccc"] }, /"edgeSubnetIds": 3 subnet\(s\) for 2/],
-    ["a VPC id as subnet", { clusterSubnetIds: ["vpc-0a1b2c3d", "subnet-0ee55ff66aa77bb88"] }, /"clusterSubnetIds": "vpc-0a1b2c3d" is not a subnet id/],
-    ["one subnet twice", { clusterSubnetIds: ["subnet-0aa11bb22cc33dd44", "subnet-0aa11bb22cc33dd44"] }, /"clusterSubnetIds": a subnet is listed twice/],
+    [
+      "no subnets",
+      { clusterSubnetIds: [] },
+      /"clusterSubnetIds": no subnets given; give one subnet id per availability zone \(2\)/,
+    ],
+    [
+      "one subnet for two zones",
+      { clusterSubnetIds: ["subnet-0aa11bb22cc33dd44"] },
+      /"clusterSubnetIds": 1 subnet\(s\) for 2 availability zone\(s\)/,
+    ],
+    [
+      "three edge subnets for two zones",
+      { edgeSubnetIds: ["subnet-0aaaaaaa", "subnet-0bbbbbbb", "subnet-0ccccccc"] },
+      /"edgeSubnetIds": 3 subnet\(s\) for 2/,
+    ],
+    [
+      "a VPC id as subnet",
+      { clusterSubnetIds: ["vpc-0a1b2c3d", "subnet-0ee55ff66aa77bb88"] },
+      /"clusterSubnetIds": "vpc-0a1b2c3d" is not a subnet id/,
+    ],
+    [
+      "one subnet twice",
+      { clusterSubnetIds: ["subnet-0aa11bb22cc33dd44", "subnet-0aa11bb22cc33dd44"] },
+      /"clusterSubnetIds": a subnet is listed twice/,
+    ],
     ["no zones", { availabilityZones: [] }, /"availabilityZones": 0 zone\(s\) given; name 1 to 3/],
     ["four zones", { availabilityZones: ["a", "b", "c", "d"] }, /"availabilityZones": 4 zone\(s\)/],
-    ["a CIDR missing", { clusterSubnetCidrs: ["10.20.1.0/24"] }, /"clusterSubnetCidrs": 1 CIDR\(s\) for 2 cluster subnet\(s\)/],
-    ["a host address as CIDR", { clusterSubnetCidrs: ["10.20.1.0/24", "10.20.2.7/24"] }, /"clusterSubnetCidrs": "10.20.2.7\/24" is not an IPv4 network CIDR/],
+    [
+      "a CIDR missing",
+      { clusterSubnetCidrs: ["10.20.1.0/24"] },
+      /"clusterSubnetCidrs": 1 CIDR\(s\) for 2 cluster subnet\(s\)/,
+    ],
+    [
+      "a host address as CIDR",
+      { clusterSubnetCidrs: ["10.20.1.0/24", "10.20.2.7/24"] },
+      /"clusterSubnetCidrs": "10.20.2.7\/24" is not an IPv4 network CIDR/,
+    ],
   ];
   for (const [what, change, message] of cases) {
     it(`refuses ${what} with a RunError naming the field`, () => {

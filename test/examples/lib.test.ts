@@ -14,7 +14,9 @@ const ROOT = path.join(__dirname, "..", "..");
 /** Fields of exported `…Args` interfaces without a JSDoc comment right above them, as "Interface.field". */
 export function undocumentedArgs(source: string): string[] {
   const out: string[] = [];
-  for (const m of source.matchAll(/export interface (\w+Args)(?: extends [\w, ]+)? \{\n([\s\S]*?)\n\}/g)) {
+  for (const m of source.matchAll(
+    /export interface (\w+Args)(?: extends [\w, ]+)? \{\n([\s\S]*?)\n\}/g,
+  )) {
     const lines = m[2].split("\n");
     lines.forEach((line, i) => {
       const field = /^ {2}readonly (\w+)\??:/.exec(line);
@@ -30,9 +32,15 @@ describe("library entry point", () => {
     expect(pkg.exports["."]).toEqual({ types: "./dist/lib.d.ts", default: "./dist/lib.js" });
     expect([pkg.main, pkg.types]).toEqual(["dist/lib.js", "dist/lib.d.ts"]);
     // tsconfig.build.json compiles lib.ts (and what it imports) to dist/, keeping the tree: lib.ts → dist/lib.js.
-    const build = ts.readConfigFile(path.join(ROOT, "tsconfig.build.json"), ts.sys.readFile).config as { files: string[]; compilerOptions: Record<string, unknown> };
+    const build = ts.readConfigFile(path.join(ROOT, "tsconfig.build.json"), ts.sys.readFile)
+      .config as { files: string[]; compilerOptions: Record<string, unknown> };
     expect(build.files).toEqual(["lib.ts"]);
-    expect(build.compilerOptions).toMatchObject({ outDir: "dist", rootDir: ".", declaration: true, noEmit: false });
+    expect(build.compilerOptions).toMatchObject({
+      outDir: "dist",
+      rootDir: ".",
+      declaration: true,
+      noEmit: false,
+    });
     // Inside this repository the examples load the source (vitest.config.ts alias); the packed
     // tarball is installed and synthesized by test/package/pack.test.ts.
     expect(fs.readFileSync(path.join(ROOT, ".gitignore"), "utf8").split("\n")).toContain("dist/");
@@ -41,19 +49,34 @@ describe("library entry point", () => {
   it("keeps index.ts the program: Pulumi would otherwise run the exports entry (run.js)", () => {
     const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
     expect(project.main).toBe("index.ts");
-    const example = parse(fs.readFileSync(path.join(ROOT, "examples", "existing-vpc", "Pulumi.yaml"), "utf8"));
+    const example = parse(
+      fs.readFileSync(path.join(ROOT, "examples", "existing-vpc", "Pulumi.yaml"), "utf8"),
+    );
     expect(example.main).toBe("index.ts");
   });
 
   it("exports every component", () => {
-    for (const name of ["Network", "ExistingNetwork", "SwarmCluster", "NfsLogServer", "EfsLogStore", "WasService", "EdgeTier", "ChaosCheck", "SwarmBootstrap", "NfsExport", "EdgeConfig"]) {
+    for (const name of [
+      "Network",
+      "ExistingNetwork",
+      "SwarmCluster",
+      "NfsLogServer",
+      "EfsLogStore",
+      "WasService",
+      "EdgeTier",
+      "ChaosCheck",
+      "SwarmBootstrap",
+      "NfsExport",
+      "EdgeConfig",
+    ]) {
       expect(typeof (lib as Record<string, unknown>)[name], name).toBe("function");
     }
     expect(typeof lib.Network.existing).toBe("function");
   });
 
   it("finds an undocumented argument (scripted case)", () => {
-    const src = "export interface FooArgs {\n  /** Documented. */\n  readonly a: string;\n  readonly b?: number;\n}";
+    const src =
+      "export interface FooArgs {\n  /** Documented. */\n  readonly a: string;\n  readonly b?: number;\n}";
     expect(undocumentedArgs(src)).toEqual(["FooArgs.b"]);
   });
 
@@ -62,7 +85,9 @@ describe("library entry point", () => {
     const missing = fs
       .readdirSync(dir)
       .filter((f) => f.endsWith(".ts"))
-      .flatMap((f) => undocumentedArgs(fs.readFileSync(path.join(dir, f), "utf8")).map((x) => `${f}: ${x}`));
+      .flatMap((f) =>
+        undocumentedArgs(fs.readFileSync(path.join(dir, f), "utf8")).map((x) => `${f}: ${x}`),
+      );
     expect(missing).toEqual([]);
   });
 });

@@ -50,7 +50,9 @@ describe("apt sources", () => {
       "http://apt-cache.corp.example:3142/deb.debian.org/debian",
       "http://deb.debian.org/debian-security",
     ]);
-    expect(pickDebianMirror(sources)).toBe("http://apt-cache.corp.example:3142/deb.debian.org/debian");
+    expect(pickDebianMirror(sources)).toBe(
+      "http://apt-cache.corp.example:3142/deb.debian.org/debian",
+    );
     // Security first in the file: still not picked.
     expect(pickDebianMirror(parseDeb822(DEB822.split("\n\n").reverse().join("\n\n")))).toBe(
       "http://apt-cache.corp.example:3142/deb.debian.org/debian",
@@ -66,9 +68,14 @@ describe("apt sources", () => {
   });
 
   it("does not take an Ubuntu or third-party repository for Debian (scripted case)", () => {
-    const ubuntu = parseSourcesList("deb http://archive.ubuntu.com/ubuntu noble main\ndeb https://deb.nodesource.com/node_20.x nodistro main\n");
+    const ubuntu = parseSourcesList(
+      "deb http://archive.ubuntu.com/ubuntu noble main\ndeb https://deb.nodesource.com/node_20.x nodistro main\n",
+    );
     expect(pickDebianMirror(ubuntu)).toBeUndefined();
-    expect(debianMirror(undefined, () => ubuntu)).toEqual({ url: DEFAULT_DEBIAN_MIRROR, from: expect.stringContaining("no Debian entry") });
+    expect(debianMirror(undefined, () => ubuntu)).toEqual({
+      url: DEFAULT_DEBIAN_MIRROR,
+      from: expect.stringContaining("no Debian entry"),
+    });
   });
 
   it("reads sources.list, *.list and *.sources under a root, ignoring other files", () => {
@@ -76,34 +83,53 @@ describe("apt sources", () => {
     const d = path.join(root, "etc", "apt", "sources.list.d");
     fs.mkdirSync(d, { recursive: true });
     fs.writeFileSync(path.join(d, "debian.sources"), DEB822);
-    fs.writeFileSync(path.join(d, "extra.list"), "deb https://packages.cloud.google.com/apt cloud-sdk-bookworm main\n");
-    fs.writeFileSync(path.join(d, "old.list.disabled"), "deb http://disabled.example/debian bookworm main\n");
+    fs.writeFileSync(
+      path.join(d, "extra.list"),
+      "deb https://packages.cloud.google.com/apt cloud-sdk-bookworm main\n",
+    );
+    fs.writeFileSync(
+      path.join(d, "old.list.disabled"),
+      "deb http://disabled.example/debian bookworm main\n",
+    );
     expect(readAptSources(root).map((s) => s.uri)).toEqual([
       "http://apt-cache.corp.example:3142/deb.debian.org/debian",
       "http://deb.debian.org/debian-security",
       "https://packages.cloud.google.com/apt",
     ]);
     fs.writeFileSync(path.join(root, "etc", "apt", "sources.list"), ONE_LINE);
-    expect(debianMirror(undefined, () => readAptSources(root))).toEqual({ url: "http://mirror.corp.example/debian", from: "this machine's apt sources" });
+    expect(debianMirror(undefined, () => readAptSources(root))).toEqual({
+      url: "http://mirror.corp.example/debian",
+      from: "this machine's apt sources",
+    });
     expect(readAptSources(path.join(root, "missing"))).toEqual([]);
   });
 
   it("lets --mirror override the apt sources", () => {
-    expect(debianMirror("http://flag.example/debian", () => parseSourcesList(ONE_LINE))).toEqual({ url: "http://flag.example/debian", from: "--mirror" });
+    expect(debianMirror("http://flag.example/debian", () => parseSourcesList(ONE_LINE))).toEqual({
+      url: "http://flag.example/debian",
+      from: "--mirror",
+    });
   });
 });
 
 describe("--mirror flag", () => {
   it("takes an http(s) URL, without a trailing slash", () => {
-    expect((parseArgs(["--mirror", "https://mirror.example/debian/"], {}) as LabOptions).mirror).toBe("https://mirror.example/debian");
-    expect((parseArgs(["--mirror=http://10.0.0.5:3142/debian"], {}) as LabOptions).mirror).toBe("http://10.0.0.5:3142/debian");
+    expect(
+      (parseArgs(["--mirror", "https://mirror.example/debian/"], {}) as LabOptions).mirror,
+    ).toBe("https://mirror.example/debian");
+    expect((parseArgs(["--mirror=http://10.0.0.5:3142/debian"], {}) as LabOptions).mirror).toBe(
+      "http://10.0.0.5:3142/debian",
+    );
     expect((parseArgs([], {}) as LabOptions).mirror).toBeUndefined();
   });
 
   it.each([
     [["--mirror"], /--mirror: needs a URL like http:\/\/deb.debian.org\/debian/],
     [["--mirror", "deb.debian.org/debian"], /--mirror: needs a URL/],
-    [["--mirror", "ftp://ftp.debian.org/debian"], /--mirror: must be an http:\/\/ or https:\/\/ URL \(got ftp:\)/],
+    [
+      ["--mirror", "ftp://ftp.debian.org/debian"],
+      /--mirror: must be an http:\/\/ or https:\/\/ URL \(got ftp:\)/,
+    ],
     [["--mirror", "http://user:pw@mirror.example/debian"], /--mirror: must be a plain archive URL/],
     [["--mirror", "http://mirror.example/debian?x=1"], /--mirror: must be a plain archive URL/],
   ])("refuses %j with one clear error", (argv, message) => {

@@ -26,9 +26,20 @@ describe("lab flags", () => {
 
   it("has the documented defaults", () => {
     expect(opts([])).toEqual({
-      command: "up", managers: 1, workers: 3, replicas: undefined, edge: 2, baseImage: undefined, debian: 13,
-      subnet: "172.28.5.0/24", drill: true, baseline: true, connections: 50, reportDir: "lab-report",
-      keepOnFailure: false, privileged: undefined,
+      command: "up",
+      managers: 1,
+      workers: 3,
+      replicas: undefined,
+      edge: 2,
+      baseImage: undefined,
+      debian: 13,
+      subnet: "172.28.5.0/24",
+      drill: true,
+      baseline: true,
+      connections: 50,
+      reportDir: "lab-report",
+      keepOnFailure: false,
+      privileged: undefined,
     });
   });
 
@@ -37,14 +48,28 @@ describe("lab flags", () => {
     expect(opts(["--debian", "12"]).debian).toBe(12);
     expect(opts(["matrix", "--debian=12"]).debian).toBe(12);
     expect(opts([], { SWARM_HA_DEBIAN: "12" }).debian).toBe(12);
-    expect(() => parseArgs(["--debian", "11"], {})).toThrow(/--debian: must be 12 or 13 \(got "11"\); 13 is the default/);
+    expect(() => parseArgs(["--debian", "11"], {})).toThrow(
+      /--debian: must be 12 or 13 \(got "11"\); 13 is the default/,
+    );
     expect(() => parseArgs(["--debian", "trixie"], {})).toThrow(/--debian: must be 12 or 13/);
-    expect(() => parseArgs([], { SWARM_HA_DEBIAN: "14" })).toThrow(/SWARM_HA_DEBIAN: must be 12 or 13/);
+    expect(() => parseArgs([], { SWARM_HA_DEBIAN: "14" })).toThrow(
+      /SWARM_HA_DEBIAN: must be 12 or 13/,
+    );
   });
 
   it("reads a command, --flag value and --flag=value, and the base image from the environment", () => {
-    const o = opts(["drill", "--managers=3", "--workers", "4", "--no-baseline", "--subnet", "172.29.0.0/24"], { SWARM_HA_BASE_IMAGE: " debian:bookworm-slim " });
-    expect(o).toMatchObject({ command: "drill", managers: 3, workers: 4, baseline: false, subnet: "172.29.0.0/24", baseImage: "debian:bookworm-slim" });
+    const o = opts(
+      ["drill", "--managers=3", "--workers", "4", "--no-baseline", "--subnet", "172.29.0.0/24"],
+      { SWARM_HA_BASE_IMAGE: " debian:bookworm-slim " },
+    );
+    expect(o).toMatchObject({
+      command: "drill",
+      managers: 3,
+      workers: 4,
+      baseline: false,
+      subnet: "172.29.0.0/24",
+      baseImage: "debian:bookworm-slim",
+    });
     expect(parseArgs(["--help"], {})).toBe("help");
   });
 

@@ -29,8 +29,14 @@ describe("the signal guard (base/signals.ts)", () => {
     const order: string[] = [];
     let releaseInner!: () => void;
     const inner = new Promise<void>((r) => (releaseInner = r));
-    guard.register({ announce: (s) => order.push(`announce outer ${s}`), heal: async () => void order.push("heal outer") });
-    guard.register({ announce: (s) => order.push(`announce inner ${s}`), heal: async () => (order.push("heal inner"), inner) });
+    guard.register({
+      announce: (s) => order.push(`announce outer ${s}`),
+      heal: async () => void order.push("heal outer"),
+    });
+    guard.register({
+      announce: (s) => order.push(`announce inner ${s}`),
+      heal: async () => (order.push("heal inner"), inner),
+    });
     expect(signals.count()).toBe(2); // one SIGINT and one SIGTERM handler, whatever the number of heals
     signals.emit("SIGINT");
     signals.emit("SIGINT"); // a second Ctrl-C while healing changes nothing
@@ -41,7 +47,12 @@ describe("the signal guard (base/signals.ts)", () => {
     expect(exits).toEqual([]);
     releaseInner();
     await tick();
-    expect(order).toEqual(["announce inner SIGINT", "announce outer SIGINT", "heal inner", "heal outer"]);
+    expect(order).toEqual([
+      "announce inner SIGINT",
+      "announce outer SIGINT",
+      "heal inner",
+      "heal outer",
+    ]);
     expect(exits).toEqual([130]);
     expect(guard.interrupted).toBe("SIGINT");
   });
@@ -50,11 +61,17 @@ describe("the signal guard (base/signals.ts)", () => {
     const signals = new FakeSignals();
     const { guard, exits } = guardWith(signals);
     const healed: string[] = [];
-    const off = guard.register({ announce: () => undefined, heal: async () => void healed.push("a") });
+    const off = guard.register({
+      announce: () => undefined,
+      heal: async () => void healed.push("a"),
+    });
     off();
     expect(signals.count()).toBe(0);
     guard.register({ announce: () => undefined, heal: async () => void healed.push("b") });
-    guard.register({ announce: () => undefined, heal: async () => Promise.reject(new Error("docker gone")) });
+    guard.register({
+      announce: () => undefined,
+      heal: async () => Promise.reject(new Error("docker gone")),
+    });
     signals.emit("SIGTERM");
     await tick();
     expect(healed).toEqual(["b"]);
@@ -70,7 +87,9 @@ describe("the signal guard (base/signals.ts)", () => {
   it("is one guard per signal source", () => {
     const s = new FakeSignals();
     expect(signalGuard(s, () => undefined)).toBe(signalGuard(s, () => undefined));
-    expect(signalGuard(new FakeSignals(), () => undefined)).not.toBe(signalGuard(s, () => undefined));
+    expect(signalGuard(new FakeSignals(), () => undefined)).not.toBe(
+      signalGuard(s, () => undefined),
+    );
   });
 });
 
@@ -79,7 +98,9 @@ describe("the signal guard (base/signals.ts)", () => {
 
 function stubExit(): number[] {
   const exits: number[] = [];
-  vi.spyOn(process, "exit").mockImplementation(((code?: number) => void exits.push(code ?? 0)) as never);
+  vi.spyOn(process, "exit").mockImplementation(
+    ((code?: number) => void exits.push(code ?? 0)) as never,
+  );
   return exits;
 }
 
@@ -87,7 +108,12 @@ function stubExit(): number[] {
  * A worker-partition row on a scripted swarm: the drill core with the process's signals, held
  * 2 s (fake time) after the fault, as a real row is mid-poll when Ctrl-C comes.
  */
-async function gatedRow(): Promise<{ scenario: LabScenario; swarm: ScriptedSwarm; atFault: Promise<void>; release: () => void }> {
+async function gatedRow(): Promise<{
+  scenario: LabScenario;
+  swarm: ScriptedSwarm;
+  atFault: Promise<void>;
+  release: () => void;
+}> {
   // From the test's fresh module graph, so the drill registers on the same guard as the lab code.
   const { runDrill } = await import("../../chaos/drill/core");
   const clock = new FakeClock();
@@ -105,8 +131,21 @@ async function gatedRow(): Promise<{ scenario: LabScenario; swarm: ScriptedSwarm
     return sleep(ms);
   };
   const scenario: LabScenario = async (_info, o) => {
-    const r = await runDrill(swarm, swarm, { service: "was", managersRunTasks: false, clock, deadlineSeconds: 30, log: o.log });
-    return { name: "worker-partition", passed: r.passed, restoreSeconds: null, detectSeconds: null, load: { requests: 0, failed: 0, p50Ms: 0, p99Ms: 0, resent: 0 }, failures: [] } as unknown as ScenarioResult;
+    const r = await runDrill(swarm, swarm, {
+      service: "was",
+      managersRunTasks: false,
+      clock,
+      deadlineSeconds: 30,
+      log: o.log,
+    });
+    return {
+      name: "worker-partition",
+      passed: r.passed,
+      restoreSeconds: null,
+      detectSeconds: null,
+      load: { requests: 0, failed: 0, p50Ms: 0, p99Ms: 0, resent: 0 },
+      failures: [],
+    } as unknown as ScenarioResult;
   };
   return { scenario, swarm, atFault, release };
 }
@@ -128,14 +167,25 @@ describe("Ctrl-C of each entry point, mid-fault (process signals, scripted swarm
     const lines: string[] = [];
     const row = await gatedRow();
     const next = vi.fn(async () => ({}) as ScenarioResult);
-    const matrix = run(INFO, { "worker-partition": row.scenario, "leader-kill": next }, { connections: 10, log: (l) => lines.push(l), steady, only: ["worker-partition", "leader-kill"] });
+    const matrix = run(
+      INFO,
+      { "worker-partition": row.scenario, "leader-kill": next },
+      {
+        connections: 10,
+        log: (l) => lines.push(l),
+        steady,
+        only: ["worker-partition", "leader-kill"],
+      },
+    );
     await row.atFault;
     expect(row.swarm.stopCalls).toEqual(["w1"]);
     expect(row.swarm.startCalls).toEqual([]);
     process.emit("SIGINT");
     await tick();
     expect(row.swarm.startCalls).toEqual(["w1"]); // healed at once
-    expect(lines.some((l) => /signal: SIGINT: healing the fault before exiting/.test(l))).toBe(true);
+    expect(lines.some((l) => /signal: SIGINT: healing the fault before exiting/.test(l))).toBe(
+      true,
+    );
     expect(exits).toEqual([130]);
     row.release();
     await matrix;
@@ -152,7 +202,12 @@ describe("Ctrl-C of each entry point, mid-fault (process signals, scripted swarm
     const setTimings = async (k: "docker-defaults" | "tuned") => {
       timings.push(`${k}${row.swarm.startCalls.length ? " (after the heal)" : ""}`);
     };
-    const run = baseline(INFO, { "worker-stop": row.scenario }, { connections: 10, log: (l) => lines.push(l), steady }, setTimings);
+    const run = baseline(
+      INFO,
+      { "worker-stop": row.scenario },
+      { connections: 10, log: (l) => lines.push(l), steady },
+      setTimings,
+    );
     await row.atFault;
     process.emit("SIGINT");
     await tick();
@@ -176,10 +231,16 @@ describe("Ctrl-C of each entry point, mid-fault (process signals, scripted swarm
     const restored: string[] = [];
     let release!: () => void;
     const inUpdate = new Promise<void>((r) => (release = r));
-    const run = restoring(async () => void restored.push("spec"), (l) => lines.push(l), () => inUpdate);
+    const run = restoring(
+      async () => void restored.push("spec"),
+      (l) => lines.push(l),
+      () => inUpdate,
+    );
     process.emit("SIGTERM");
     await tick();
-    expect(lines).toEqual(["signal: SIGTERM: putting service was back on its original spec before exiting"]);
+    expect(lines).toEqual([
+      "signal: SIGTERM: putting service was back on its original spec before exiting",
+    ]);
     expect(restored).toEqual(["spec"]);
     expect(exits).toEqual([143]);
     release();
@@ -192,8 +253,14 @@ describe("Ctrl-C of each entry point, mid-fault (process signals, scripted swarm
     const lines: string[] = [];
     const row = await gatedRow();
     const timings: string[] = [];
-    const setTimings = async (k: "docker-defaults" | "tuned") => void timings.push(`${k}${row.swarm.startCalls.length ? " (after the heal)" : ""}`);
-    const run = dockerDefaults(setTimings, "▶ back to the tuned timings", (l) => lines.push(l), () => row.scenario(INFO, { connections: 10, log: (l) => lines.push(l) }));
+    const setTimings = async (k: "docker-defaults" | "tuned") =>
+      void timings.push(`${k}${row.swarm.startCalls.length ? " (after the heal)" : ""}`);
+    const run = dockerDefaults(
+      setTimings,
+      "▶ back to the tuned timings",
+      (l) => lines.push(l),
+      () => row.scenario(INFO, { connections: 10, log: (l) => lines.push(l) }),
+    );
     await row.atFault;
     process.emit("SIGINT");
     await tick();
@@ -215,17 +282,31 @@ describe("Ctrl-C of each entry point, mid-fault (process signals, scripted swarm
     const lines: string[] = [];
     const calls: string[] = [];
     const removal = { started: false };
-    const heal = replaceHeal("swarm-ha-worker-2", removal, async () => void calls.push("watch stopped"), async () => void calls.push("brought back"), (l) => lines.push(l));
+    const heal = replaceHeal(
+      "swarm-ha-worker-2",
+      removal,
+      async () => void calls.push("watch stopped"),
+      async () => void calls.push("brought back"),
+      (l) => lines.push(l),
+    );
     // Interrupted mid-replacement: the old container is gone.
     removal.started = true;
     guard.register(heal);
     signals.emit("SIGINT");
     await tick();
-    expect(lines).toEqual(["signal: SIGINT: healing swarm-ha-worker-2 (a fresh node rejoins the swarm) before exiting"]);
+    expect(lines).toEqual([
+      "signal: SIGINT: healing swarm-ha-worker-2 (a fresh node rejoins the swarm) before exiting",
+    ]);
     expect(calls).toEqual(["watch stopped", "brought back"]);
     expect(exits).toEqual([130]);
     // Before the removal the same signal heals nothing and says so.
-    const before = replaceHeal("swarm-ha-worker-2", { started: false }, async () => void calls.push("x"), async () => void calls.push("y"), (l) => lines.push(l));
+    const before = replaceHeal(
+      "swarm-ha-worker-2",
+      { started: false },
+      async () => void calls.push("x"),
+      async () => void calls.push("y"),
+      (l) => lines.push(l),
+    );
     before.announce("SIGTERM");
     await before.heal();
     expect(lines[1]).toBe("signal: SIGTERM: nothing changed yet, nothing to heal before exiting");
@@ -236,7 +317,14 @@ describe("Ctrl-C of each entry point, mid-fault (process signals, scripted swarm
     const { healingOnSignal: healing } = await import("../../base/signals");
     const before = process.listenerCount("SIGINT");
     const heal = vi.fn(async () => undefined);
-    expect(await healing("x", heal, () => undefined, async () => 7)).toBe(7);
+    expect(
+      await healing(
+        "x",
+        heal,
+        () => undefined,
+        async () => 7,
+      ),
+    ).toBe(7);
     expect(heal).not.toHaveBeenCalled();
     expect(process.listenerCount("SIGINT")).toBe(before);
   });

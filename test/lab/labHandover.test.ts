@@ -11,7 +11,13 @@ const entries = [
 
 type Fake = { state?: string; mode?: string };
 const suite = (tests: Fake[], errors?: unknown[]): RunnerTestSuite =>
-  ({ result: errors ? { state: "fail", errors } : { state: "run" }, tasks: tests.map((t) => ({ mode: t.mode ?? "run", result: t.state ? { state: t.state } : undefined })) }) as unknown as RunnerTestSuite;
+  ({
+    result: errors ? { state: "fail", errors } : { state: "run" },
+    tasks: tests.map((t) => ({
+      mode: t.mode ?? "run",
+      result: t.state ? { state: t.state } : undefined,
+    })),
+  }) as unknown as RunnerTestSuite;
 
 describe("lab hand-over between e2e suites", () => {
   it("never hands on the lab of a suite with a failed test", () => {

@@ -8,7 +8,12 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { renderPartitionCut, renderPartitionExpiry, renderPartitionHeal, renderSilence } from "../../lab/labPartition";
+import {
+  renderPartitionCut,
+  renderPartitionExpiry,
+  renderPartitionHeal,
+  renderSilence,
+} from "../../lab/labPartition";
 import { assertValid, shellcheck } from "../validators";
 
 const scripts: [string, string][] = [
@@ -64,14 +69,18 @@ esac
   chmodSync(join(dir, "iptables"), 0o755);
   const args = { iface: "lo", markFile: join(dir, "mark") };
   const run = (script: string) => {
-    const r = spawnSync("sh", ["-c", script], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, encoding: "utf8" });
+    const r = spawnSync("sh", ["-c", script], {
+      env: { ...process.env, PATH: `${dir}:${process.env.PATH}` },
+      encoding: "utf8",
+    });
     return { code: r.status, stderr: r.stderr };
   };
   return {
     args,
     run,
     rules: () => readFileSync(rules, "utf8").split("\n").filter(Boolean),
-    mark: () => (existsSync(args.markFile) ? readFileSync(args.markFile, "utf8").trim() : undefined),
+    mark: () =>
+      existsSync(args.markFile) ? readFileSync(args.markFile, "utf8").trim() : undefined,
   };
 }
 
@@ -111,7 +120,10 @@ describe("lab partition scripts: real runs", () => {
     const n = fakeNode();
     n.run(renderPartitionCut("tok-1", n.args));
     // An iptables whose -D always fails but -C still finds the rule.
-    const broken = renderPartitionHeal(n.args).replace(/while iptables -w -t raw -D/, "while false && iptables -w -t raw -D");
+    const broken = renderPartitionHeal(n.args).replace(
+      /while iptables -w -t raw -D/,
+      "while false && iptables -w -t raw -D",
+    );
     const r = n.run(broken);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("partition rule still present: raw PREROUTING -i lo -j DROP");

@@ -8,14 +8,20 @@ import { CONFIG_KEYS } from "../../config/schema";
 const inRange = (ip: string, cidr: string) => {
   const c = parseCidr(cidr)!;
   const mask = c.prefix === 0 ? 0 : (~0 << (32 - c.prefix)) >>> 0;
-  return ((parseIpv4(ip)! & mask) >>> 0) === c.base;
+  return (parseIpv4(ip)! & mask) >>> 0 === c.base;
 };
 
 describe("lab layout", () => {
   const l = layout({ subnet: "172.28.5.0/24", managers: 3, workers: 4, edge: 2 });
 
   it("gives every container a distinct address on the subnet", () => {
-    const ips = [l.gateway, l.nfsIp, l.entryIp, ...l.edges.map((e) => e.ip), ...l.nodes.map((n) => n.ip)];
+    const ips = [
+      l.gateway,
+      l.nfsIp,
+      l.entryIp,
+      ...l.edges.map((e) => e.ip),
+      ...l.nodes.map((n) => n.ip),
+    ];
     expect(new Set(ips).size).toBe(ips.length);
     for (const ip of ips) expect(inRange(ip, l.subnet), ip).toBe(true);
   });
@@ -30,8 +36,13 @@ describe("lab layout", () => {
 
   it("names managers then workers, one primary and one standby balancer, a VIP only for a pair", () => {
     expect(l.nodes.map((n) => n.name)).toEqual([
-      "swarm-ha-manager-1", "swarm-ha-manager-2", "swarm-ha-manager-3",
-      "swarm-ha-worker-1", "swarm-ha-worker-2", "swarm-ha-worker-3", "swarm-ha-worker-4",
+      "swarm-ha-manager-1",
+      "swarm-ha-manager-2",
+      "swarm-ha-manager-3",
+      "swarm-ha-worker-1",
+      "swarm-ha-worker-2",
+      "swarm-ha-worker-3",
+      "swarm-ha-worker-4",
     ]);
     expect(l.edges.map((e) => e.role)).toEqual(["primary", "standby"]);
     expect(l.vip).toBe(`${l.entryIp}/24`);
@@ -61,8 +72,13 @@ describe("what the lab builds from the shared renderers", () => {
   });
 
   it("sends nginx to every node that may run a task (managers only when they do)", () => {
-    expect(nginxConfFor(cfg, l).match(/^\s*server 172\.28\.5\.\d+:\d+ max_fails=1 /gm)).toHaveLength(4); // primaries; each node is listed again as a backup
-    const noManagers = labConfig({ managers: 1, workers: 3, replicas: undefined }, { managersRunTasks: false, wasReplicas: 2 });
+    expect(
+      nginxConfFor(cfg, l).match(/^\s*server 172\.28\.5\.\d+:\d+ max_fails=1 /gm),
+    ).toHaveLength(4); // primaries; each node is listed again as a backup
+    const noManagers = labConfig(
+      { managers: 1, workers: 3, replicas: undefined },
+      { managersRunTasks: false, wasReplicas: 2 },
+    );
     expect(nginxConfFor(noManagers, l)).not.toContain(`${l.nodes[0].ip}:`);
   });
 

@@ -9,14 +9,44 @@ const opts = (argv: string[]) => parseArgs(argv, {}) as LabOptions;
 describe("matrix flags", () => {
   it("defaults: 3 managers that run no task, 5 workers, the pair, 200 connections, 1 pass, no baseline", () => {
     const o = opts(["matrix"]);
-    expect(o).toMatchObject({ command: "matrix", managers: 3, workers: 5, edge: 2, connections: 200, passes: 1, baseline: false, managersRunTasks: false, reportDir: "lab-report" });
+    expect(o).toMatchObject({
+      command: "matrix",
+      managers: 3,
+      workers: 5,
+      edge: 2,
+      connections: 200,
+      passes: 1,
+      baseline: false,
+      managersRunTasks: false,
+      reportDir: "lab-report",
+    });
     expect(o.only).toBeUndefined();
     expect(labConfig(o).managers.runTasks).toBe(false);
   });
 
   it("takes --connections, --passes, --only, --baseline, --workers, --report-dir", () => {
-    const o = opts(["matrix", "--connections", "50", "--passes", "3", "--only", "worker-kill,edge-kill", "--baseline", "--workers", "6", "--report-dir", "out"]);
-    expect(o).toMatchObject({ connections: 50, passes: 3, only: ["worker-kill", "edge-kill"], baseline: true, workers: 6, reportDir: "out" });
+    const o = opts([
+      "matrix",
+      "--connections",
+      "50",
+      "--passes",
+      "3",
+      "--only",
+      "worker-kill,edge-kill",
+      "--baseline",
+      "--workers",
+      "6",
+      "--report-dir",
+      "out",
+    ]);
+    expect(o).toMatchObject({
+      connections: 50,
+      passes: 3,
+      only: ["worker-kill", "edge-kill"],
+      baseline: true,
+      workers: 6,
+      reportDir: "out",
+    });
   });
 
   it.each([
@@ -48,6 +78,8 @@ describe("matrix flags", () => {
     expect(nodesPerZone(3, 4, 3).workers).toEqual([1, 2, 1]);
     const o = opts(["matrix"]);
     const workers = layout(o).nodes.filter((n) => n.role === "worker").length;
-    expect(workers - Math.max(...nodesPerZone(3, workers, 3).workers)).toBeGreaterThanOrEqual(labConfig(o).was.replicas);
+    expect(workers - Math.max(...nodesPerZone(3, workers, 3).workers)).toBeGreaterThanOrEqual(
+      labConfig(o).was.replicas,
+    );
   });
 });

@@ -15,12 +15,16 @@ function labCli(command: string): { status: number | null; stderr: string; stdou
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "swarm-ha-noengine-"));
   const host = `unix://${path.join(dir, "nobody.sock")}`;
   try {
-    const r = spawnSync(process.execPath, [path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), "lab/cli.ts", command], {
-      cwd: ROOT,
-      env: { ...process.env, DOCKER_HOST: host },
-      encoding: "utf8",
-      timeout: 60_000,
-    });
+    const r = spawnSync(
+      process.execPath,
+      [path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs"), "lab/cli.ts", command],
+      {
+        cwd: ROOT,
+        env: { ...process.env, DOCKER_HOST: host },
+        encoding: "utf8",
+        timeout: 60_000,
+      },
+    );
     return { status: r.status, stderr: r.stderr, stdout: r.stdout };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -28,13 +32,19 @@ function labCli(command: string): { status: number | null; stderr: string; stdou
 }
 
 describe("npm run lab without a Docker engine", () => {
-  it.each(["status", "down"])("%s: one line naming the missing engine and the fix, exit 4", (command: string) => {
-    const r = labCli(command);
-    expect(r.status).toBe(4);
-    const lines = r.stderr.trim().split("\n");
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^error: no Docker engine answers at DOCKER_HOST=unix:\/\/.*nobody\.sock: start it/);
-    expect(r.stderr).not.toMatch(/docker (ps|info|container|network|volume) /);
-    expect(r.stdout).toBe("");
-  }, 90_000);
+  it.each(["status", "down"])(
+    "%s: one line naming the missing engine and the fix, exit 4",
+    (command: string) => {
+      const r = labCli(command);
+      expect(r.status).toBe(4);
+      const lines = r.stderr.trim().split("\n");
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(
+        /^error: no Docker engine answers at DOCKER_HOST=unix:\/\/.*nobody\.sock: start it/,
+      );
+      expect(r.stderr).not.toMatch(/docker (ps|info|container|network|volume) /);
+      expect(r.stdout).toBe("");
+    },
+    90_000,
+  );
 });

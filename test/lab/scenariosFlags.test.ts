@@ -9,8 +9,27 @@ const USE = "use --only a,b --connections N --out FILE [-- lab flags]";
 
 describe("scripts/scenarios.ts flags", () => {
   it("defaults, its own flags, and everything after -- for the lab", () => {
-    expect(parse([])).toEqual({ only: ["rolling-update", "bad-update", "nfs-stop"], connections: 200, out: "lab-report/scenarios.json", lab: [] });
-    expect(parse(["--only", "nfs-stop,bad-update", "--connections", "50", "--out", "x.json", "--", "--managers", "3", "--workers", "5"])).toEqual({
+    expect(parse([])).toEqual({
+      only: ["rolling-update", "bad-update", "nfs-stop"],
+      connections: 200,
+      out: "lab-report/scenarios.json",
+      lab: [],
+    });
+    expect(
+      parse([
+        "--only",
+        "nfs-stop,bad-update",
+        "--connections",
+        "50",
+        "--out",
+        "x.json",
+        "--",
+        "--managers",
+        "3",
+        "--workers",
+        "5",
+      ]),
+    ).toEqual({
       only: ["nfs-stop", "bad-update"],
       connections: 50,
       out: "x.json",
@@ -26,7 +45,10 @@ describe("scripts/scenarios.ts flags", () => {
     [["--out"], `unknown or incomplete flag --out; ${USE}`],
     [["--out", "f", "stray"], `unknown or incomplete flag stray; ${USE}`],
     [["-ab", "c"], `unknown or incomplete flag -ab c; ${USE}`],
-    [["--only", "rolling-update,nope"], "--only: unknown scenario nope; choose from rolling-update, bad-update, nfs-stop"],
+    [
+      ["--only", "rolling-update,nope"],
+      "--only: unknown scenario nope; choose from rolling-update, bad-update, nfs-stop",
+    ],
   ])("%j: %s", (argv, message) => {
     expect(() => parse(argv)).toThrow(message);
   });

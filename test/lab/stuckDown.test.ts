@@ -13,7 +13,12 @@ describe("stuckDownNodes: a live node the leader keeps Down (swarmkit's re-regis
   it("only Down nodes whose own engine reports an active membership without error, after stuckSeconds", () => {
     const since = new Map<string, number>();
     // w2's engine does not answer (really down), w4's reports an error (really cut off).
-    const engines = { w1: active, w2: undefined, w3: active, w4: { localNodeState: "active", error: "rpc error: timeout" } };
+    const engines = {
+      w1: active,
+      w2: undefined,
+      w3: active,
+      w4: { localNodeState: "active", error: "rpc error: timeout" },
+    };
     expect(stuckDownNodes(nodes, engines, since, 0, 20)).toEqual([]);
     expect(stuckDownNodes(nodes, engines, since, 19_999, 20)).toEqual([]);
     expect(stuckDownNodes(nodes, engines, since, 20_000, 20)).toEqual(["w1"]);
@@ -24,8 +29,18 @@ describe("stuckDownNodes: a live node the leader keeps Down (swarmkit's re-regis
     const engines = { w1: active };
     stuckDownNodes([{ hostname: "w1", status: "down" }], engines, since, 0, 20);
     stuckDownNodes([{ hostname: "w1", status: "ready" }], engines, since, 10_000, 20);
-    expect(stuckDownNodes([{ hostname: "w1", status: "down" }], engines, since, 25_000, 20)).toEqual([]);
-    expect(stuckDownNodes([{ hostname: "w1", status: "down" }], { w1: { localNodeState: "pending", error: "" } }, since, 50_000, 20)).toEqual([]);
+    expect(
+      stuckDownNodes([{ hostname: "w1", status: "down" }], engines, since, 25_000, 20),
+    ).toEqual([]);
+    expect(
+      stuckDownNodes(
+        [{ hostname: "w1", status: "down" }],
+        { w1: { localNodeState: "pending", error: "" } },
+        since,
+        50_000,
+        20,
+      ),
+    ).toEqual([]);
     expect(since.size).toBe(0);
   });
   it("a Down entry beside a Ready one of the same hostname (a replaced node's old entry) is not stuck", () => {

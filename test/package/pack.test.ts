@@ -38,9 +38,18 @@ let loaded: string[];
 async function pack(dir: string): Promise<{ tarball: string; files: string[] }> {
   // Not execFileSync: the build takes a while, and a blocked worker misses vitest's heartbeats.
   // --json prints the manifest last; the prepack build prints its own lines before it.
-  const { stdout: out } = await promisify(execFile)("npm", ["pack", "--json", "--pack-destination", dir], { cwd: ROOT, encoding: "utf8", maxBuffer: 16 << 20 });
-  const manifest = JSON.parse(out.slice(out.indexOf("[\n"))) as [{ filename: string; files: { path: string }[] }];
-  return { tarball: path.join(dir, manifest[0].filename), files: manifest[0].files.map((f) => f.path) };
+  const { stdout: out } = await promisify(execFile)(
+    "npm",
+    ["pack", "--json", "--pack-destination", dir],
+    { cwd: ROOT, encoding: "utf8", maxBuffer: 16 << 20 },
+  );
+  const manifest = JSON.parse(out.slice(out.indexOf("[\n"))) as [
+    { filename: string; files: { path: string }[] },
+  ];
+  return {
+    tarball: path.join(dir, manifest[0].filename),
+    files: manifest[0].files.map((f) => f.path),
+  };
 }
 
 /**
@@ -52,14 +61,21 @@ function scratchConsumer(dir: string, tarball: string): string {
   const c = path.join(dir, "consumer");
   const nm = path.join(c, "node_modules");
   fs.mkdirSync(path.join(nm, "swarm-ha"), { recursive: true });
-  for (const f of ["index.ts", "Pulumi.yaml", "Pulumi.dev.yaml"]) fs.copyFileSync(path.join(EXAMPLE, f), path.join(c, f));
+  for (const f of ["index.ts", "Pulumi.yaml", "Pulumi.dev.yaml"])
+    fs.copyFileSync(path.join(EXAMPLE, f), path.join(c, f));
   execFileSync("tar", ["-xzf", tarball, "-C", path.join(nm, "swarm-ha"), "--strip-components=1"]);
   for (const dep of Object.keys(pkg.dependencies)) {
     fs.mkdirSync(path.dirname(path.join(nm, dep)), { recursive: true });
     fs.symlinkSync(path.join(ROOT, "node_modules", dep), path.join(nm, dep), "dir");
   }
   const source = fs.readFileSync(path.join(c, "index.ts"), "utf8");
-  const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
+  const js = ts.transpileModule(source, {
+    compilerOptions: {
+      module: ts.ModuleKind.CommonJS,
+      target: ts.ScriptTarget.ES2022,
+      esModuleInterop: true,
+    },
+  });
   fs.writeFileSync(path.join(c, "index.js"), js.outputText);
   return c;
 }
@@ -72,7 +88,11 @@ beforeAll(async () => {
   const req = createRequire(path.join(consumer, "index.js"));
   const before = new Set(Object.keys(req.cache));
   stack = await runProgram("dev", {}, [], {
-    program: { project: "swarm-ha-existing-vpc", stackFile: path.join(consumer, "Pulumi.dev.yaml"), load: () => Promise.resolve(req("./index.js") as Record<string, unknown>) },
+    program: {
+      project: "swarm-ha-existing-vpc",
+      stackFile: path.join(consumer, "Pulumi.dev.yaml"),
+      load: () => Promise.resolve(req("./index.js") as Record<string, unknown>),
+    },
   });
   loaded = Object.keys(req.cache).filter((f) => !before.has(f));
 }, 240_000);
@@ -86,12 +106,24 @@ describe("npm pack", () => {
     expect(pkg.exports["."]).toEqual({ types: `./${pkg.types}`, default: `./${pkg.main}` });
     expect([pkg.main, pkg.types]).toEqual(["dist/lib.js", "dist/lib.d.ts"]);
     expect(pkg.files).toContain("dist");
-    expect(files).toEqual(expect.arrayContaining(["package.json", "dist/lib.js", "dist/lib.d.ts", "dist/components/wasService.js", "dist/components/wasService.d.ts"]));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        "package.json",
+        "dist/lib.js",
+        "dist/lib.d.ts",
+        "dist/components/wasService.js",
+        "dist/components/wasService.d.ts",
+      ]),
+    );
   });
 
   it("holds JavaScript and declarations only: no TypeScript source to compile, no tests", () => {
     expect(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
-    expect(files.filter((f) => !f.startsWith("dist/") && !["package.json", "README.md", "LICENSE"].includes(f))).toEqual([]);
+    expect(
+      files.filter(
+        (f) => !f.startsWith("dist/") && !["package.json", "README.md", "LICENSE"].includes(f),
+      ),
+    ).toEqual([]);
   });
 
   it("carries what the library reads at run time: the sample application", () => {
@@ -102,21 +134,39 @@ describe("npm pack", () => {
 describe("the packed library in a scratch copy of examples/existing-vpc", () => {
   it("resolves swarm-ha to the unpacked tarball's dist/lib.js", () => {
     const req = createRequire(path.join(consumer, "index.js"));
-    expect(fs.realpathSync(req.resolve("swarm-ha"))).toBe(fs.realpathSync(path.join(consumer, "node_modules", "swarm-ha", "dist", "lib.js")));
+    expect(fs.realpathSync(req.resolve("swarm-ha"))).toBe(
+      fs.realpathSync(path.join(consumer, "node_modules", "swarm-ha", "dist", "lib.js")),
+    );
   });
 
   it("loads no TypeScript: every module it loaded from swarm-ha is JavaScript", () => {
-    const fromPackage = loaded.filter((f) => f.includes(`${path.sep}node_modules${path.sep}swarm-ha${path.sep}`));
+    const fromPackage = loaded.filter((f) =>
+      f.includes(`${path.sep}node_modules${path.sep}swarm-ha${path.sep}`),
+    );
     expect(fromPackage.length).toBeGreaterThan(10);
     expect(fromPackage.filter((f) => !f.endsWith(".js"))).toEqual([]);
-    expect(loaded.filter((f) => f.startsWith(ROOT + path.sep) && !f.includes(`${path.sep}node_modules${path.sep}`))).toEqual([]);
+    expect(
+      loaded.filter(
+        (f) => f.startsWith(ROOT + path.sep) && !f.includes(`${path.sep}node_modules${path.sep}`),
+      ),
+    ).toEqual([]);
   });
 
   it("synthesizes under the mocks: the tier in the given VPC, no network of its own", () => {
     expect(stack.byType("swarm-ha:network:ExistingNetwork")).toHaveLength(1);
     expect(stack.byType("aws:ec2/vpc:Vpc")).toEqual([]);
-    expect(stack.byType("aws:ec2/securityGroup:SecurityGroup").map((g) => g.name).sort()).toEqual(["net-cluster", "net-edge", "net-nfs"]);
-    for (const t of ["swarm-ha:compute:SwarmCluster", "swarm-ha:storage:NfsLogServer", "swarm-ha:app:WasService", "swarm-ha:edge:EdgeTier"]) {
+    expect(
+      stack
+        .byType("aws:ec2/securityGroup:SecurityGroup")
+        .map((g) => g.name)
+        .sort(),
+    ).toEqual(["net-cluster", "net-edge", "net-nfs"]);
+    for (const t of [
+      "swarm-ha:compute:SwarmCluster",
+      "swarm-ha:storage:NfsLogServer",
+      "swarm-ha:app:WasService",
+      "swarm-ha:edge:EdgeTier",
+    ]) {
       expect(stack.byType(t), t).toHaveLength(1);
     }
   });

@@ -35,13 +35,19 @@ describe("allowed-instance-families", () => {
   });
 
   it("accepts a family a stack adds to the list", () => {
-    const s = withDefaults<InstanceFamilySettings>(instanceFamilyConfigSchema, { allowedFamilies: ["r5"] });
+    const s = withDefaults<InstanceFamilySettings>(instanceFamilyConfigSchema, {
+      allowedFamilies: ["r5"],
+    });
     expect(checkInstanceFamily({ ...instance(), instanceType: "r5.large" }, s)).toEqual([]);
   });
 
   it("checks launch templates through the policy", () => {
     const found = evaluatePack([
-      { type: TYPES.launchTemplate, name: "lt", props: { ...launchTemplate(), instanceType: "p4d.24xlarge" } },
+      {
+        type: TYPES.launchTemplate,
+        name: "lt",
+        props: { ...launchTemplate(), instanceType: "p4d.24xlarge" },
+      },
     ]).filter((v) => v.policy === "allowed-instance-families");
     expect(found.map((v) => v.message)).toEqual([
       'instanceType "p4d.24xlarge" is not in an allowed family (t3, t3a, m6i, m7i, c6i, c7i)',

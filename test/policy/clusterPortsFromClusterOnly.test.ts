@@ -6,7 +6,13 @@ import {
 } from "../../policy/clusterPortsFromClusterOnly";
 import { evaluatePack } from "../../policy/evaluate";
 import { withDefaults } from "../../policy/settings";
-import { clusterIngressRule, clusterSecurityGroup, edgeSecurityGroup, nfsSecurityGroupRule, TYPES } from "./fixtures";
+import {
+  clusterIngressRule,
+  clusterSecurityGroup,
+  edgeSecurityGroup,
+  nfsSecurityGroupRule,
+  TYPES,
+} from "./fixtures";
 
 const defaults = withDefaults<ClusterPortsSettings>(clusterPortsConfigSchema, {});
 const check = checkClusterPortsFromClusterOnly;
@@ -40,7 +46,9 @@ describe("cluster-ports-from-cluster-only", () => {
   });
 
   it("accepts a CIDR inside a configured allowedCidrs entry, and reports one reaching beyond it", () => {
-    const s = withDefaults<ClusterPortsSettings>(clusterPortsConfigSchema, { allowedCidrs: ["10.42.0.0/16"] });
+    const s = withDefaults<ClusterPortsSettings>(clusterPortsConfigSchema, {
+      allowedCidrs: ["10.42.0.0/16"],
+    });
     expect(check("vpcIngressRule", cidrRule("10.42.1.0/24"), s)).toEqual([]);
     expect(check("vpcIngressRule", cidrRule("10.0.0.0/8"), s)).toEqual([
       expect.stringContaining("to CIDR 10.0.0.0/8;"),
@@ -48,7 +56,12 @@ describe("cluster-ports-from-cluster-only", () => {
   });
 
   it("reports NFS opened to a prefix list", () => {
-    const rule: Record<string, any> = { ...clusterIngressRule(), fromPort: 2049, toPort: 2049, prefixListId: "pl-123" };
+    const rule: Record<string, any> = {
+      ...clusterIngressRule(),
+      fromPort: 2049,
+      toPort: 2049,
+      prefixListId: "pl-123",
+    };
     delete rule.referencedSecurityGroupId;
     expect(check("vpcIngressRule", rule, defaults)).toEqual([
       expect.stringContaining("rule (protocol tcp, port 2049) opens 2049 (NFS) to a prefix list"),
@@ -59,7 +72,9 @@ describe("cluster-ports-from-cluster-only", () => {
     const sg = clusterSecurityGroup();
     sg.ingress[2].cidrBlocks = ["172.16.0.0/12"];
     expect(check("securityGroup", sg, defaults)).toEqual([
-      expect.stringContaining("ingress[2] (protocol udp, port 4789) opens 4789 (swarm overlay VXLAN) to CIDR 172.16.0.0/12"),
+      expect.stringContaining(
+        "ingress[2] (protocol udp, port 4789) opens 4789 (swarm overlay VXLAN) to CIDR 172.16.0.0/12",
+      ),
     ]);
   });
 
@@ -67,21 +82,30 @@ describe("cluster-ports-from-cluster-only", () => {
     const rule = nfsSecurityGroupRule();
     delete rule.sourceSecurityGroupId;
     rule.cidrBlocks = ["10.42.0.0/16"];
-    expect(check("securityGroupRule", rule, defaults)).toEqual([expect.stringContaining("opens 2049 (NFS) to CIDR 10.42.0.0/16")]);
+    expect(check("securityGroupRule", rule, defaults)).toEqual([
+      expect.stringContaining("opens 2049 (NFS) to CIDR 10.42.0.0/16"),
+    ]);
   });
 
   it("reports an admin CIDR that may reach every port", () => {
     const sg = clusterSecurityGroup();
     sg.ingress[0] = { protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["192.0.2.10/32"] };
     expect(check("securityGroup", sg, defaults)).toEqual([
-      expect.stringContaining("opens 2377 (swarm management), 7946 (swarm gossip), 4789 (swarm overlay VXLAN), 2049 (NFS) to CIDR 192.0.2.10/32"),
+      expect.stringContaining(
+        "opens 2377 (swarm management), 7946 (swarm gossip), 4789 (swarm overlay VXLAN), 2049 (NFS) to CIDR 192.0.2.10/32",
+      ),
     ]);
   });
 
   it("takes allowedCidrs from the pack config", () => {
     const r = [{ type: TYPES.vpcIngressRule, name: "nfs", props: cidrRule("10.42.0.0/16") }];
-    const only = (vs: ReturnType<typeof evaluatePack>) => vs.filter((v) => v.policy === "cluster-ports-from-cluster-only");
+    const only = (vs: ReturnType<typeof evaluatePack>) =>
+      vs.filter((v) => v.policy === "cluster-ports-from-cluster-only");
     expect(only(evaluatePack(r))).toHaveLength(1);
-    expect(only(evaluatePack(r, { "cluster-ports-from-cluster-only": { allowedCidrs: ["10.42.0.0/16"] } }))).toEqual([]);
+    expect(
+      only(
+        evaluatePack(r, { "cluster-ports-from-cluster-only": { allowedCidrs: ["10.42.0.0/16"] } }),
+      ),
+    ).toEqual([]);
   });
 });

@@ -15,13 +15,17 @@ describe("ebs-encrypted", () => {
   it("reports an unencrypted root volume", () => {
     const p = instance();
     p.rootBlockDevice.encrypted = false;
-    expect(checkInstanceVolumesEncrypted(p)).toEqual(["rootBlockDevice.encrypted must be true, got false"]);
+    expect(checkInstanceVolumesEncrypted(p)).toEqual([
+      "rootBlockDevice.encrypted must be true, got false",
+    ]);
   });
 
   it("reports a root volume left to the account default", () => {
     const p = instance();
     delete p.rootBlockDevice;
-    expect(checkInstanceVolumesEncrypted(p)).toEqual(["rootBlockDevice.encrypted must be true, got unset"]);
+    expect(checkInstanceVolumesEncrypted(p)).toEqual([
+      "rootBlockDevice.encrypted must be true, got unset",
+    ]);
   });
 
   it("reports the one attached volume that is not encrypted", () => {
@@ -34,7 +38,9 @@ describe("ebs-encrypted", () => {
 
   it("passes an encrypted standalone volume and reports an unencrypted one", () => {
     expect(checkVolumeEncrypted(volume())).toEqual([]);
-    expect(checkVolumeEncrypted({ ...volume(), encrypted: false })).toEqual(["encrypted must be true, got false"]);
+    expect(checkVolumeEncrypted({ ...volume(), encrypted: false })).toEqual([
+      "encrypted must be true, got false",
+    ]);
   });
 
   it("reports a standalone volume without the flag", () => {
@@ -57,6 +63,8 @@ describe("ebs-encrypted", () => {
       { type: TYPES.volume, name: "logs", props: { ...volume(), encrypted: false } },
       { type: TYPES.instance, name: "ok", props: instance() },
     ]).filter((v) => v.policy === "ebs-encrypted");
-    expect(found.map((v) => [v.name, v.message])).toEqual([["logs", "encrypted must be true, got false"]]);
+    expect(found.map((v) => [v.name, v.message])).toEqual([
+      ["logs", "encrypted must be true, got false"],
+    ]);
   });
 });

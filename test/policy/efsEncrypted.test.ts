@@ -17,7 +17,9 @@ describe("efs-encrypted", () => {
   it("reports a file system left to the account default", () => {
     const p = efsFileSystem();
     delete p.encrypted;
-    expect(checkEfsEncrypted(p)).toEqual(["encrypted must be true (EFS encryption at rest is chosen at creation), got unset"]);
+    expect(checkEfsEncrypted(p)).toEqual([
+      "encrypted must be true (EFS encryption at rest is chosen at creation), got unset",
+    ]);
   });
 
   it("routes file systems to the check through the policy, and tags them as required", () => {

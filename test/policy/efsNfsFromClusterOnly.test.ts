@@ -4,7 +4,8 @@ import { evaluatePack } from "../../policy/evaluate";
 import { efsStack, TYPES } from "./fixtures";
 
 type Stack = ReturnType<typeof efsStack>;
-const messages = (stack: Stack) => checkEfsNfsFromClusterOnly(stack).map((f) => `${f.resource.name}: ${f.message}`);
+const messages = (stack: Stack) =>
+  checkEfsNfsFromClusterOnly(stack).map((f) => `${f.resource.name}: ${f.message}`);
 const change = (stack: Stack, name: string, props: Record<string, unknown>) =>
   stack.map((r) => (r.name === name ? { ...r, props: { ...r.props, ...props } } : r));
 
@@ -26,13 +27,22 @@ describe("efs-nfs-from-cluster-only", () => {
   });
 
   it("reports NFS from a CIDR (even the VPC's)", () => {
-    expect(messages(change(efsStack(), "logs-efs-2049", { referencedSecurityGroupId: undefined, cidrIpv4: "10.42.0.0/16" }))).toEqual([
+    expect(
+      messages(
+        change(efsStack(), "logs-efs-2049", {
+          referencedSecurityGroupId: undefined,
+          cidrIpv4: "10.42.0.0/16",
+        }),
+      ),
+    ).toEqual([
       "logs-efs-2049: admits CIDR 10.42.0.0/16 to the log store's group sg-efs; admit the swarm nodes' security group only",
     ]);
   });
 
   it("reports NFS from a group no swarm node carries (the balancers')", () => {
-    expect(messages(change(efsStack(), "logs-efs-2049", { referencedSecurityGroupId: "sg-edge" }))).toEqual([
+    expect(
+      messages(change(efsStack(), "logs-efs-2049", { referencedSecurityGroupId: "sg-edge" })),
+    ).toEqual([
       "logs-efs-2049: admits NFS from security group sg-edge, which no swarm node carries; admit the cluster's group only",
     ]);
   });
@@ -47,19 +57,31 @@ describe("efs-nfs-from-cluster-only", () => {
     const extra = {
       type: TYPES.securityGroupRule,
       name: "logs-efs-ssh",
-      props: { type: "ingress", securityGroupId: "sg-efs", protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["192.0.2.10/32"] },
+      props: {
+        type: "ingress",
+        securityGroupId: "sg-efs",
+        protocol: "tcp",
+        fromPort: 22,
+        toPort: 22,
+        cidrBlocks: ["192.0.2.10/32"],
+      },
     };
     expect(messages([...efsStack(), extra])).toEqual([
       "logs-efs-ssh: opens protocol tcp ports 22-22 on the log store's group sg-efs; it may open TCP 2049 only",
       "logs-efs-ssh: admits CIDR 192.0.2.10/32 to the log store's group sg-efs; admit the swarm nodes' security group only",
     ]);
-    expect(messages([...efsStack(), { ...extra, props: { ...extra.props, securityGroupId: "sg-other" } }])).toEqual([]);
+    expect(
+      messages([
+        ...efsStack(),
+        { ...extra, props: { ...extra.props, securityGroupId: "sg-other" } },
+      ]),
+    ).toEqual([]);
   });
 
   it("reports through the pack against the rule", () => {
-    const found = evaluatePack(change(efsStack(), "logs-efs-2049", { referencedSecurityGroupId: "sg-edge" })).filter(
-      (v) => v.policy === "efs-nfs-from-cluster-only",
-    );
+    const found = evaluatePack(
+      change(efsStack(), "logs-efs-2049", { referencedSecurityGroupId: "sg-edge" }),
+    ).filter((v) => v.policy === "efs-nfs-from-cluster-only");
     expect(found.map((v) => [v.type, v.name])).toEqual([[TYPES.vpcIngressRule, "logs-efs-2049"]]);
   });
 });

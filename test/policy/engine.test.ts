@@ -20,11 +20,18 @@ const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 // Same grpc-js instance the generated client was built against (by path, synchronously at load).
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- no static import can name that copy
 const grpc: typeof import("@grpc/grpc-js") = require(
-  require.resolve("@grpc/grpc-js", { paths: [path.dirname(require.resolve("@pulumi/pulumi/proto/analyzer_grpc_pb"))] }),
+  require.resolve("@grpc/grpc-js", {
+    paths: [path.dirname(require.resolve("@pulumi/pulumi/proto/analyzer_grpc_pb"))],
+  }),
 );
 
 type Diagnostic = { policy: string; level: string; message: string };
-const LEVEL: Record<number, string> = { 0: "advisory", 1: "mandatory", 2: "disabled", 3: "remediate" };
+const LEVEL: Record<number, string> = {
+  0: "advisory",
+  1: "mandatory",
+  2: "disabled",
+  3: "remediate",
+};
 
 describe("the pack under the Pulumi policy runner", () => {
   let proc: ChildProcess;
@@ -33,7 +40,9 @@ describe("the pack under the Pulumi policy runner", () => {
 
   beforeAll(async () => {
     const runner = path.join(root, "node_modules", "@pulumi", "pulumi", "cmd", "run-policy-pack");
-    proc = spawn(process.execPath, [runner, "127.0.0.1:1", "."], { cwd: path.join(root, "policy") });
+    proc = spawn(process.execPath, [runner, "127.0.0.1:1", "."], {
+      cwd: path.join(root, "policy"),
+    });
     proc.stderr!.on("data", (d) => (stderr += d));
     const port = await new Promise<number>((resolve, reject) => {
       let out = "";
@@ -44,7 +53,10 @@ describe("the pack under the Pulumi policy runner", () => {
       });
       proc.on("exit", (code) => reject(new Error(`policy pack exited with ${code}: ${stderr}`)));
     });
-    client = new analyzerGrpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    client = new analyzerGrpc.AnalyzerClient(
+      `127.0.0.1:${port}`,
+      grpc.credentials.createInsecure(),
+    );
   }, 120_000);
 
   afterAll(() => {
@@ -56,7 +68,11 @@ describe("the pack under the Pulumi policy runner", () => {
     return new Promise((resolve, reject) => send((e, r) => (e ? reject(e) : resolve(r))));
   }
 
-  async function analyze(type: string, name: string, props: Record<string, unknown>): Promise<Diagnostic[]> {
+  async function analyze(
+    type: string,
+    name: string,
+    props: Record<string, unknown>,
+  ): Promise<Diagnostic[]> {
     const req = new analyzerPb.AnalyzeRequest()
       .setType(type)
       .setName(name)
@@ -72,22 +88,34 @@ describe("the pack under the Pulumi policy runner", () => {
   }
 
   it("advertises every policy, its default level and its config schema", async () => {
-    const info = await call<analyzerPb.AnalyzerInfo>((cb) => client.getAnalyzerInfo(new Empty(), cb));
+    const info = await call<analyzerPb.AnalyzerInfo>((cb) =>
+      client.getAnalyzerInfo(new Empty(), cb),
+    );
     expect(info.getName()).toBe("swarm-ha");
-    const advertised = info.getPoliciesList().map((p) => [p.getName(), LEVEL[p.getEnforcementlevel()]]);
+    const advertised = info
+      .getPoliciesList()
+      .map((p) => [p.getName(), LEVEL[p.getEnforcementlevel()]]);
     expect(advertised).toEqual(policies.map((p) => [p.name, "mandatory"]));
     const imds = info.getPoliciesList().find((p) => p.getName() === "ec2-imdsv2-required")!;
-    expect(imds.getConfigschema()?.getProperties()?.toJavaScript()).toMatchObject({ maxHopLimit: { default: 1 } });
+    expect(imds.getConfigschema()?.getProperties()?.toJavaScript()).toMatchObject({
+      maxHopLimit: { default: 1 },
+    });
   });
 
   it("reports a non-compliant instance the way `pulumi preview` shows it", async () => {
-    const bad = { ...instance(), instanceType: "r5.large", metadataOptions: { httpTokens: "optional", httpPutResponseHopLimit: 1 } };
+    const bad = {
+      ...instance(),
+      instanceType: "r5.large",
+      metadataOptions: { httpTokens: "optional", httpPutResponseHopLimit: 1 },
+    };
     const diags = await analyze(TYPES.instance, "worker-0", bad);
     expect(diags.map((d) => [d.policy, d.level])).toEqual([
       ["ec2-imdsv2-required", "mandatory"],
       ["allowed-instance-families", "mandatory"],
     ]);
-    expect(diags[0].message).toContain('metadataOptions.httpTokens must be "required" (IMDSv2), got "optional"');
+    expect(diags[0].message).toContain(
+      'metadataOptions.httpTokens must be "required" (IMDSv2), got "optional"',
+    );
     expect(await analyze(TYPES.instance, "worker-1", instance())).toEqual([]);
   });
 
@@ -107,7 +135,9 @@ describe("the pack under the Pulumi policy runner", () => {
     expect(await analyze(TYPES.instance, "worker-3", p)).toEqual([]);
   });
 
-  async function analyzeStack(resources: Array<{ type: string; name: string; props: Record<string, unknown> }>): Promise<Diagnostic[]> {
+  async function analyzeStack(
+    resources: Array<{ type: string; name: string; props: Record<string, unknown> }>,
+  ): Promise<Diagnostic[]> {
     const req = new analyzerPb.AnalyzeStackRequest().setResourcesList(
       resources.map((r) =>
         new analyzerPb.AnalyzerResource()
@@ -119,12 +149,18 @@ describe("the pack under the Pulumi policy runner", () => {
       ),
     );
     const res = await call<analyzerPb.AnalyzeResponse>((cb) => client.analyzeStack(req, cb));
-    return res.getDiagnosticsList().map((d) => ({ policy: d.getPolicyname(), level: LEVEL[d.getEnforcementlevel()], message: d.getMessage() }));
+    return res.getDiagnosticsList().map((d) => ({
+      policy: d.getPolicyname(),
+      level: LEVEL[d.getEnforcementlevel()],
+      message: d.getMessage(),
+    }));
   }
 
   it("runs the EFS stack policies over a whole stack, as the CLI does after a preview", async () => {
     expect(await analyzeStack(efsStack())).toEqual([]);
-    const moved = efsStack().map((r) => (r.name === "logs-mt-1" ? { ...r, props: { ...r.props, subnetId: "subnet-edge" } } : r));
+    const moved = efsStack().map((r) =>
+      r.name === "logs-mt-1" ? { ...r, props: { ...r.props, subnetId: "subnet-edge" } } : r,
+    );
     expect(await analyzeStack(moved)).toEqual([
       expect.objectContaining({
         policy: "efs-mount-targets-in-cluster-subnets",
@@ -152,12 +188,18 @@ describe("the pack under the Pulumi policy runner", () => {
     );
     await call<Empty>((cb) => client.configure(req, cb));
 
-    const hop3 = { ...instance(), instanceType: "r5.large", metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 3 } };
+    const hop3 = {
+      ...instance(),
+      instanceType: "r5.large",
+      metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 3 },
+    };
     expect(await analyze(TYPES.instance, "worker-2", hop3)).toEqual([
       expect.objectContaining({
         policy: "ec2-imdsv2-required",
         level: "advisory",
-        message: expect.stringContaining("metadataOptions.httpPutResponseHopLimit must be at most 2, got 3"),
+        message: expect.stringContaining(
+          "metadataOptions.httpPutResponseHopLimit must be at most 2, got 3",
+        ),
       }),
     ]);
   });

@@ -30,8 +30,16 @@ function happyStack(): RecordedResource[] {
     { type: TYPES.vpcIngressRule, name: "cluster-2377", props: clusterIngressRule() },
     { type: TYPES.vpcIngressRule, name: "edge-80", props: edgeIngressRule() },
     { type: TYPES.securityGroupRule, name: "nfs-2049", props: nfsSecurityGroupRule() },
-    { type: TYPES.subnet, name: "subnet-0", props: { vpcId: "vpc-1", cidrBlock: "10.42.0.0/19", tags: tags("network") } },
-    { type: TYPES.routeTableAssociation, name: "assoc-0", props: { subnetId: "s", routeTableId: "r" } },
+    {
+      type: TYPES.subnet,
+      name: "subnet-0",
+      props: { vpcId: "vpc-1", cidrBlock: "10.42.0.0/19", tags: tags("network") },
+    },
+    {
+      type: TYPES.routeTableAssociation,
+      name: "assoc-0",
+      props: { subnetId: "s", routeTableId: "r" },
+    },
     { type: "command:remote:Command", name: "swarm-init", props: { create: "docker swarm init" } },
     { type: TYPES.service, name: "was", props: wasService() },
   ];
@@ -48,7 +56,9 @@ describe("the pack", () => {
       expect(p.description.length, p.name).toBeGreaterThan(20);
       expect(p.enforcementLevel, p.name).toBe("mandatory");
       expect("validateStack" in p ? p.validateStack : p.validateResource, p.name).toBeDefined();
-      expect(Object.keys(p.configSchema?.properties ?? {}), p.name).not.toContain("enforcementLevel");
+      expect(Object.keys(p.configSchema?.properties ?? {}), p.name).not.toContain(
+        "enforcementLevel",
+      );
     }
   });
 
@@ -113,17 +123,27 @@ describe("evaluatePack", () => {
     const levels = (cfg: Parameters<typeof evaluatePack>[1]) =>
       Object.fromEntries(evaluatePack(stack, cfg).map((v) => [v.policy, v.enforcementLevel]));
 
-    expect(levels({})).toEqual({ "allowed-instance-families": "mandatory", "required-tags": "mandatory" });
+    expect(levels({})).toEqual({
+      "allowed-instance-families": "mandatory",
+      "required-tags": "mandatory",
+    });
     expect(levels({ "required-tags": "advisory" })).toEqual({
       "allowed-instance-families": "mandatory",
       "required-tags": "advisory",
     });
-    expect(levels({ all: "advisory", "allowed-instance-families": { enforcementLevel: "mandatory" } })).toEqual({
+    expect(
+      levels({ all: "advisory", "allowed-instance-families": { enforcementLevel: "mandatory" } }),
+    ).toEqual({
       "allowed-instance-families": "mandatory",
       "required-tags": "advisory",
     });
-    expect(levels({ "required-tags": "disabled" })).toEqual({ "allowed-instance-families": "mandatory" });
-    expect(levels({ all: "remediate" })).toEqual({ "allowed-instance-families": "mandatory", "required-tags": "mandatory" });
+    expect(levels({ "required-tags": "disabled" })).toEqual({
+      "allowed-instance-families": "mandatory",
+    });
+    expect(levels({ all: "remediate" })).toEqual({
+      "allowed-instance-families": "mandatory",
+      "required-tags": "mandatory",
+    });
     expect(mandatoryViolations(evaluatePack(stack, { all: "advisory" }))).toEqual([]);
   });
 

@@ -13,7 +13,11 @@ export function instance(): Record<string, any> {
   return {
     ami: "ami-0123456789abcdef0",
     instanceType: "t3.small",
-    metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+    metadataOptions: {
+      httpEndpoint: "enabled",
+      httpTokens: "required",
+      httpPutResponseHopLimit: 1,
+    },
     maintenanceOptions: { autoRecovery: "default" },
     rootBlockDevice: { encrypted: true, volumeSize: 20, volumeType: "gp3" },
     ebsBlockDevices: [
@@ -63,7 +67,13 @@ export function edgeSecurityGroup(): Record<string, any> {
     description: "nginx balancers",
     vpcId: "vpc-1",
     ingress: [
-      { protocol: "tcp", fromPort: 80, toPort: 80, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] },
+      {
+        protocol: "tcp",
+        fromPort: 80,
+        toPort: 80,
+        cidrBlocks: ["0.0.0.0/0"],
+        ipv6CidrBlocks: ["::/0"],
+      },
       { protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["192.0.2.10/32"] },
     ],
     tags: tags("edge"),
@@ -145,16 +155,44 @@ export function efsStack(): Array<{ type: string; name: string; props: Record<st
     { type: TYPES.instance, name: "swarm-manager-0", props: node("manager", "subnet-1") },
     { type: TYPES.instance, name: "swarm-worker-0", props: node("worker", "subnet-2") },
     { type: TYPES.instance, name: "swarm-worker-1", props: node("worker", "subnet-1") },
-    { type: TYPES.instance, name: "edge-0", props: { ...instance(), subnetId: "subnet-edge", vpcSecurityGroupIds: ["sg-edge"], tags: tags("edge") } },
+    {
+      type: TYPES.instance,
+      name: "edge-0",
+      props: {
+        ...instance(),
+        subnetId: "subnet-edge",
+        vpcSecurityGroupIds: ["sg-edge"],
+        tags: tags("edge"),
+      },
+    },
     { type: TYPES.efsFileSystem, name: "logs-fs", props: efsFileSystem() },
-    { type: TYPES.securityGroup, name: "logs-efs", props: { vpcId: "vpc-1", description: "efs", tags: tags("nfs") } },
+    {
+      type: TYPES.securityGroup,
+      name: "logs-efs",
+      props: { vpcId: "vpc-1", description: "efs", tags: tags("nfs") },
+    },
     {
       type: TYPES.vpcIngressRule,
       name: "logs-efs-2049",
-      props: { securityGroupId: "sg-efs", referencedSecurityGroupId: "sg-cluster", ipProtocol: "tcp", fromPort: 2049, toPort: 2049, tags: tags("nfs") },
+      props: {
+        securityGroupId: "sg-efs",
+        referencedSecurityGroupId: "sg-cluster",
+        ipProtocol: "tcp",
+        fromPort: 2049,
+        toPort: 2049,
+        tags: tags("nfs"),
+      },
     },
-    { type: TYPES.mountTarget, name: "logs-mt-0", props: { fileSystemId: "fs-1", subnetId: "subnet-1", securityGroups: ["sg-efs"] } },
-    { type: TYPES.mountTarget, name: "logs-mt-1", props: { fileSystemId: "fs-1", subnetId: "subnet-2", securityGroups: ["sg-efs"] } },
+    {
+      type: TYPES.mountTarget,
+      name: "logs-mt-0",
+      props: { fileSystemId: "fs-1", subnetId: "subnet-1", securityGroups: ["sg-efs"] },
+    },
+    {
+      type: TYPES.mountTarget,
+      name: "logs-mt-1",
+      props: { fileSystemId: "fs-1", subnetId: "subnet-2", securityGroups: ["sg-efs"] },
+    },
   ];
 }
 

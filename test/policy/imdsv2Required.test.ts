@@ -32,14 +32,18 @@ describe("ec2-imdsv2-required", () => {
   it("reports a hop limit above the configured maximum", () => {
     const p = instance();
     p.metadataOptions.httpPutResponseHopLimit = 2;
-    expect(checkImdsV2(p, defaults)).toEqual(["metadataOptions.httpPutResponseHopLimit must be at most 1, got 2"]);
+    expect(checkImdsV2(p, defaults)).toEqual([
+      "metadataOptions.httpPutResponseHopLimit must be at most 1, got 2",
+    ]);
   });
 
   it("reports an unset hop limit (the AMI default may be 2)", () => {
     const p = instance();
     delete p.metadataOptions.httpPutResponseHopLimit;
     expect(checkImdsV2(p, defaults)).toEqual([
-      expect.stringMatching(/^metadataOptions\.httpPutResponseHopLimit must be set to at most 1, got unset/),
+      expect.stringMatching(
+        /^metadataOptions\.httpPutResponseHopLimit must be set to at most 1, got unset/,
+      ),
     ]);
   });
 
@@ -63,12 +67,19 @@ describe("ec2-imdsv2-required", () => {
     const found = evaluatePack([{ type: TYPES.launchTemplate, name: "lt", props: lt }]).filter(
       (v) => v.policy === "ec2-imdsv2-required",
     );
-    expect(found.map((v) => v.message)).toEqual(['metadataOptions.httpTokens must be "required" (IMDSv2), got "optional"']);
+    expect(found.map((v) => v.message)).toEqual([
+      'metadataOptions.httpTokens must be "required" (IMDSv2), got "optional"',
+    ]);
 
-    const hop3 = { ...instance(), metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 3 } };
+    const hop3 = {
+      ...instance(),
+      metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 3 },
+    };
     const withConfig = evaluatePack([{ type: TYPES.instance, name: "i", props: hop3 }], {
       "ec2-imdsv2-required": { maxHopLimit: 2 },
     }).filter((v) => v.policy === "ec2-imdsv2-required");
-    expect(withConfig.map((v) => v.message)).toEqual(["metadataOptions.httpPutResponseHopLimit must be at most 2, got 3"]);
+    expect(withConfig.map((v) => v.message)).toEqual([
+      "metadataOptions.httpPutResponseHopLimit must be at most 2, got 3",
+    ]);
   });
 });

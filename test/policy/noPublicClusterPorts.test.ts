@@ -83,10 +83,17 @@ describe("no-public-cluster-ports", () => {
   });
 
   it("reports a port range that covers protected ports", () => {
-    const rule: Record<string, any> = { ...clusterIngressRule(), cidrIpv4: "0.0.0.0/0", fromPort: 2000, toPort: 3000 };
+    const rule: Record<string, any> = {
+      ...clusterIngressRule(),
+      cidrIpv4: "0.0.0.0/0",
+      fromPort: 2000,
+      toPort: 3000,
+    };
     delete rule.referencedSecurityGroupId;
     expect(check("vpcIngressRule", rule, defaults)).toEqual([
-      expect.stringContaining("rule (protocol tcp, ports 2000-3000) opens 2377 (swarm management), 2049 (NFS) to 0.0.0.0/0"),
+      expect.stringContaining(
+        "rule (protocol tcp, ports 2000-3000) opens 2377 (swarm management), 2049 (NFS) to 0.0.0.0/0",
+      ),
     ]);
   });
 
@@ -102,7 +109,13 @@ describe("no-public-cluster-ports", () => {
   });
 
   it("reports a vpc ingress rule opening gossip over UDP to the internet", () => {
-    const rule: Record<string, any> = { ...clusterIngressRule(), ipProtocol: "udp", fromPort: 7946, toPort: 7946, cidrIpv4: "0.0.0.0/0" };
+    const rule: Record<string, any> = {
+      ...clusterIngressRule(),
+      ipProtocol: "udp",
+      fromPort: 7946,
+      toPort: 7946,
+      cidrIpv4: "0.0.0.0/0",
+    };
     delete rule.referencedSecurityGroupId;
     expect(check("vpcIngressRule", rule, defaults)).toEqual([
       expect.stringContaining("opens 7946 (swarm gossip) to 0.0.0.0/0"),
@@ -110,7 +123,13 @@ describe("no-public-cluster-ports", () => {
   });
 
   it("reports an ec2 SecurityGroupRule opening VXLAN to the internet, but not an egress rule", () => {
-    const rule = { ...nfsSecurityGroupRule(), protocol: "udp", fromPort: 4789, toPort: 4789, cidrBlocks: ["0.0.0.0/0"] };
+    const rule = {
+      ...nfsSecurityGroupRule(),
+      protocol: "udp",
+      fromPort: 4789,
+      toPort: 4789,
+      cidrBlocks: ["0.0.0.0/0"],
+    };
     expect(check("securityGroupRule", rule, defaults)).toEqual([
       expect.stringContaining("opens 4789 (swarm overlay VXLAN) to 0.0.0.0/0"),
     ]);

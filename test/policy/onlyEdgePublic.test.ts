@@ -1,8 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { evaluatePack } from "../../policy/evaluate";
-import { checkOnlyEdgePublic, OnlyEdgePublicSettings, onlyEdgePublicConfigSchema } from "../../policy/onlyEdgePublic";
+import {
+  checkOnlyEdgePublic,
+  OnlyEdgePublicSettings,
+  onlyEdgePublicConfigSchema,
+} from "../../policy/onlyEdgePublic";
 import { withDefaults } from "../../policy/settings";
-import { clusterSecurityGroup, edgeIngressRule, edgeSecurityGroup, nfsSecurityGroupRule, tags, TYPES } from "./fixtures";
+import {
+  clusterSecurityGroup,
+  edgeIngressRule,
+  edgeSecurityGroup,
+  nfsSecurityGroupRule,
+  tags,
+  TYPES,
+} from "./fixtures";
 
 const defaults = withDefaults<OnlyEdgePublicSettings>(onlyEdgePublicConfigSchema, {});
 const check = checkOnlyEdgePublic;
@@ -17,7 +28,9 @@ describe("only-edge-public", () => {
     expect(check("vpcIngressRule", https, defaults)).toEqual([
       "rule (protocol tcp, port 443) is open to 0.0.0.0/0; the edge tier may only open TCP 80 to the internet",
     ]);
-    const withTls = withDefaults<OnlyEdgePublicSettings>(onlyEdgePublicConfigSchema, { publicPorts: [80, 443] });
+    const withTls = withDefaults<OnlyEdgePublicSettings>(onlyEdgePublicConfigSchema, {
+      publicPorts: [80, 443],
+    });
     expect(check("vpcIngressRule", https, withTls)).toEqual([]);
   });
 
@@ -64,26 +77,39 @@ describe("only-edge-public", () => {
 
   it("reports UDP 80 on the edge", () => {
     const rule = { ...edgeIngressRule(), ipProtocol: "udp" };
-    expect(check("vpcIngressRule", rule, defaults)).toEqual([expect.stringContaining("(protocol udp, port 80) is open to 0.0.0.0/0;")]);
+    expect(check("vpcIngressRule", rule, defaults)).toEqual([
+      expect.stringContaining("(protocol udp, port 80) is open to 0.0.0.0/0;"),
+    ]);
   });
 
   it("reports all-traffic from the internet even on the edge", () => {
     const rule: Record<string, any> = { ...edgeIngressRule(), ipProtocol: "-1" };
     delete rule.fromPort;
     delete rule.toPort;
-    expect(check("vpcIngressRule", rule, defaults)).toEqual([expect.stringContaining("(protocol -1, all ports) is open to 0.0.0.0/0;")]);
+    expect(check("vpcIngressRule", rule, defaults)).toEqual([
+      expect.stringContaining("(protocol -1, all ports) is open to 0.0.0.0/0;"),
+    ]);
   });
 
   it("reports world-open ICMP on a non-edge group", () => {
     const sg = clusterSecurityGroup();
     sg.ingress.push({ protocol: "icmp", fromPort: -1, toPort: -1, cidrBlocks: ["0.0.0.0/0"] });
     expect(check("securityGroup", sg, defaults)).toEqual([
-      expect.stringContaining('ingress[4] (protocol icmp, no ports) is open to 0.0.0.0/0 but swarm-ha:role is "swarm"'),
+      expect.stringContaining(
+        'ingress[4] (protocol icmp, no ports) is open to 0.0.0.0/0 but swarm-ha:role is "swarm"',
+      ),
     ]);
   });
 
   it("reports a world-open ec2 SecurityGroupRule, which cannot carry the role tag", () => {
-    const rule = { type: "ingress", securityGroupId: "sg-edge", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] };
+    const rule = {
+      type: "ingress",
+      securityGroupId: "sg-edge",
+      protocol: "tcp",
+      fromPort: 443,
+      toPort: 443,
+      cidrBlocks: ["0.0.0.0/0"],
+    };
     expect(check("securityGroupRule", rule, defaults)).toEqual([
       expect.stringContaining("(aws.ec2.SecurityGroupRule cannot carry the role tag)"),
     ]);
@@ -91,13 +117,17 @@ describe("only-edge-public", () => {
 
   it("accepts another public role when a stack configures it", () => {
     const rule = { ...edgeIngressRule(), tags: tags("bastion") };
-    const s = withDefaults<OnlyEdgePublicSettings>(onlyEdgePublicConfigSchema, { publicRoles: ["edge", "bastion"] });
+    const s = withDefaults<OnlyEdgePublicSettings>(onlyEdgePublicConfigSchema, {
+      publicRoles: ["edge", "bastion"],
+    });
     expect(check("vpcIngressRule", rule, s)).toEqual([]);
   });
 
   it("reads the inline rules' role from the group's tags through the policy", () => {
     const sg = { ...edgeSecurityGroup(), tags: tags("nfs") };
-    const found = evaluatePack([{ type: TYPES.securityGroup, name: "sg", props: sg }]).filter((v) => v.policy === "only-edge-public");
+    const found = evaluatePack([{ type: TYPES.securityGroup, name: "sg", props: sg }]).filter(
+      (v) => v.policy === "only-edge-public",
+    );
     expect(found).toHaveLength(2); // 80 over IPv4 and IPv6
   });
 });

@@ -6,7 +6,14 @@
 import * as fs from "fs";
 import * as path from "path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { evaluatePack, formatViolations, mandatoryViolations, PackConfig, RecordedResource, Violation } from "../../policy/evaluate";
+import {
+  evaluatePack,
+  formatViolations,
+  mandatoryViolations,
+  PackConfig,
+  RecordedResource,
+  Violation,
+} from "../../policy/evaluate";
 import { policies } from "../../policy/policies";
 import { TAGGABLE_TYPES } from "../../policy/requiredTags";
 import { MockedStack, runProgram } from "../mocks";
@@ -21,7 +28,16 @@ const ADMIN_CIDR = "192.0.2.10/32";
 export function awsTypeHasTags(type: string): boolean {
   const m = /^aws:([^/]+)\/([^:]+):(\w+)$/.exec(type);
   if (!m) throw new Error(`not an AWS type token: ${type}`);
-  const dts = path.join(__dirname, "..", "..", "node_modules", "@pulumi", "aws", m[1], `${m[2]}.d.ts`);
+  const dts = path.join(
+    __dirname,
+    "..",
+    "..",
+    "node_modules",
+    "@pulumi",
+    "aws",
+    m[1],
+    `${m[2]}.d.ts`,
+  );
   const src = fs.readFileSync(dts, "utf8");
   const start = src.indexOf(`export interface ${m[3]}Args {`);
   if (start < 0) throw new Error(`${m[3]}Args not found in ${dts}`);
@@ -76,9 +92,14 @@ export function describeProgramPolicy(stack: "dev" | "prod"): void {
     });
 
     it("knows every taggable AWS type the program creates", () => {
-      const awsTypes = [...new Set(resources.map((r) => r.type).filter((t) => t.startsWith("aws:")))];
+      const awsTypes = [
+        ...new Set(resources.map((r) => r.type).filter((t) => t.startsWith("aws:"))),
+      ];
       const unknownTaggable = awsTypes.filter((t) => awsTypeHasTags(t) && !TAGGABLE_TYPES.has(t));
-      expect(unknownTaggable, "add these classes to TAGGABLE_RESOURCES in policy/requiredTags.ts").toEqual([]);
+      expect(
+        unknownTaggable,
+        "add these classes to TAGGABLE_RESOURCES in policy/requiredTags.ts",
+      ).toEqual([]);
     });
 
     it("holds the log store's EFS resources (when the stack uses EFS) to the EFS policies", () => {
@@ -88,14 +109,26 @@ export function describeProgramPolicy(stack: "dev" | "prod"): void {
       if (!efs) return;
       // Doctored copies of the program's own graph: each change is reported by its policy.
       const edgeSubnet = s.byType("aws:ec2/subnet:Subnet").find((n) => n.name === "net-edge-0")!.id;
-      const moved = resources.map((r) => (r.name === mountTargets[0].name ? { ...r, props: { ...r.props, subnetId: edgeSubnet } } : r));
-      expect(evaluatePack(moved, config).map((v) => [v.policy, v.name])).toEqual([["efs-mount-targets-in-cluster-subnets", mountTargets[0].name]]);
+      const moved = resources.map((r) =>
+        r.name === mountTargets[0].name ? { ...r, props: { ...r.props, subnetId: edgeSubnet } } : r,
+      );
+      expect(evaluatePack(moved, config).map((v) => [v.policy, v.name])).toEqual([
+        ["efs-mount-targets-in-cluster-subnets", mountTargets[0].name],
+      ]);
       const edgeGroup = s.one("net-edge").id;
       const opened = resources.map((r) =>
-        r.name === "logs-efs-2049" ? { ...r, props: { ...r.props, referencedSecurityGroupId: edgeGroup } } : r,
+        r.name === "logs-efs-2049"
+          ? { ...r, props: { ...r.props, referencedSecurityGroupId: edgeGroup } }
+          : r,
       );
-      expect(evaluatePack(opened, config).map((v) => [v.policy, v.name])).toEqual([["efs-nfs-from-cluster-only", "logs-efs-2049"]]);
-      const plain = resources.map((r) => (r.type === "aws:efs/fileSystem:FileSystem" ? { ...r, props: { ...r.props, encrypted: false } } : r));
+      expect(evaluatePack(opened, config).map((v) => [v.policy, v.name])).toEqual([
+        ["efs-nfs-from-cluster-only", "logs-efs-2049"],
+      ]);
+      const plain = resources.map((r) =>
+        r.type === "aws:efs/fileSystem:FileSystem"
+          ? { ...r, props: { ...r.props, encrypted: false } }
+          : r,
+      );
       expect(evaluatePack(plain, config).map((v) => v.policy)).toEqual(["efs-encrypted"]);
     });
 
@@ -104,7 +137,11 @@ export function describeProgramPolicy(stack: "dev" | "prod"): void {
       const broken: RecordedResource = {
         ...instance,
         name: `${instance.name}-broken`,
-        props: { ...instance.props, tags: {}, metadataOptions: { httpTokens: "optional", httpPutResponseHopLimit: 1 } },
+        props: {
+          ...instance.props,
+          tags: {},
+          metadataOptions: { httpTokens: "optional", httpPutResponseHopLimit: 1 },
+        },
       };
       const found = new Set(evaluatePack([broken]).map((v) => v.policy));
       expect([...found].sort()).toEqual(["ec2-imdsv2-required", "required-tags"]);

@@ -45,7 +45,9 @@ describe("required-tags", () => {
 
   it("counts tags the provider adds through defaultTags", () => {
     const p = { ...instance(), tags: { "swarm-ha:role": "worker" } };
-    const fromProvider = providerDefaultTags({ defaultTags: { tags: { "swarm-ha:project": "swarm-ha", "swarm-ha:stack": "dev" } } });
+    const fromProvider = providerDefaultTags({
+      defaultTags: { tags: { "swarm-ha:project": "swarm-ha", "swarm-ha:stack": "dev" } },
+    });
     expect(checkRequiredTags(p, defaults, fromProvider)).toEqual([]);
   });
 
@@ -53,12 +55,20 @@ describe("required-tags", () => {
     const untagged = { cidrBlock: "10.42.0.0/20", vpcId: "vpc-1" };
     const found = evaluatePack([
       { type: TYPES.subnet, name: "subnet-0", props: untagged },
-      { type: TYPES.routeTableAssociation, name: "assoc-0", props: { subnetId: "s", routeTableId: "r" } },
+      {
+        type: TYPES.routeTableAssociation,
+        name: "assoc-0",
+        props: { subnetId: "s", routeTableId: "r" },
+      },
       {
         type: TYPES.subnet,
         name: "subnet-1",
         props: untagged,
-        provider: { type: "pulumi:providers:aws", name: "aws", props: { defaultTags: { tags: tags("network") } } },
+        provider: {
+          type: "pulumi:providers:aws",
+          name: "aws",
+          props: { defaultTags: { tags: tags("network") } },
+        },
       },
     ]).filter((v) => v.policy === "required-tags");
     expect(found.map((v) => v.name)).toEqual(["subnet-0"]);

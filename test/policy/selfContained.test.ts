@@ -19,12 +19,17 @@ import { importEdges, ROOT, tsFiles } from "../architecture/importGraph";
 function outsideImports(root: string, dir: string): string[] {
   const pkg = JSON.parse(fs.readFileSync(path.join(root, dir, "package.json"), "utf8"));
   const declared = new Set(Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }));
-  const packageOf = (spec: string) => (spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0]);
+  const packageOf = (spec: string) =>
+    spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0];
   return importEdges(root, tsFiles(root, [dir]))
     .filter((e) =>
       e.relative
         ? !e.to.startsWith(`${dir}/`)
-        : !(e.spec.startsWith("node:") || builtinModules.includes(e.spec) || declared.has(packageOf(e.spec))),
+        : !(
+            e.spec.startsWith("node:") ||
+            builtinModules.includes(e.spec) ||
+            declared.has(packageOf(e.spec))
+          ),
     )
     .map((e) => `${e.from} imports ${e.spec}`);
 }
@@ -34,7 +39,10 @@ describe("policy/ imports nothing outside itself", () => {
     const scratch = fs.mkdtempSync(path.join(ROOT, "test", "policy", ".pack-"));
     try {
       const dir = path.relative(ROOT, scratch).split(path.sep).join("/");
-      fs.writeFileSync(path.join(scratch, "package.json"), JSON.stringify({ dependencies: { "@pulumi/policy": "1.21.0" } }));
+      fs.writeFileSync(
+        path.join(scratch, "package.json"),
+        JSON.stringify({ dependencies: { "@pulumi/policy": "1.21.0" } }),
+      );
       fs.writeFileSync(
         path.join(scratch, "x.ts"),
         [
@@ -48,7 +56,10 @@ describe("policy/ imports nothing outside itself", () => {
         ].join("\n"),
       );
       fs.writeFileSync(path.join(scratch, "y.ts"), "export const y = 1;\n");
-      expect(outsideImports(ROOT, dir)).toEqual([`${dir}/x.ts imports ../../../base/tags`, `${dir}/x.ts imports yaml`]);
+      expect(outsideImports(ROOT, dir)).toEqual([
+        `${dir}/x.ts imports ../../../base/tags`,
+        `${dir}/x.ts imports yaml`,
+      ]);
     } finally {
       fs.rmSync(scratch, { recursive: true, force: true });
     }
@@ -62,17 +73,39 @@ describe("policy/ imports nothing outside itself", () => {
 
 describe("the pack's copies of program constants", () => {
   it("tag keys: the ones the components write (base/tags.ts)", () => {
-    expect([TAG_PROJECT, TAG_STACK, TAG_ROLE]).toEqual([programTags.TAG_PROJECT, programTags.TAG_STACK, programTags.TAG_ROLE]);
-    expect([...REQUIRED_TAG_KEYS]).toEqual([programTags.TAG_PROJECT, programTags.TAG_STACK, programTags.TAG_ROLE]);
+    expect([TAG_PROJECT, TAG_STACK, TAG_ROLE]).toEqual([
+      programTags.TAG_PROJECT,
+      programTags.TAG_STACK,
+      programTags.TAG_ROLE,
+    ]);
+    expect([...REQUIRED_TAG_KEYS]).toEqual([
+      programTags.TAG_PROJECT,
+      programTags.TAG_STACK,
+      programTags.TAG_ROLE,
+    ]);
   });
 
   it("CIDR reading: the program's (base/ipv4.ts, default options), on good and bad input", () => {
     const samples = [
-      "10.42.0.0/16", "0.0.0.0/0", "0.0.0.0/1", " 198.51.100.7/32 ", "010.0.0.1/8", "255.255.255.255/32",
-      "300.1.2.3/8", "10.0.0.0/33", "10.0.0.0/00", "10.0.0.0", "10.0.0/8", "::/0", "2001:db8::/48", "", "a.b.c.d/8",
+      "10.42.0.0/16",
+      "0.0.0.0/0",
+      "0.0.0.0/1",
+      " 198.51.100.7/32 ",
+      "010.0.0.1/8",
+      "255.255.255.255/32",
+      "300.1.2.3/8",
+      "10.0.0.0/33",
+      "10.0.0.0/00",
+      "10.0.0.0",
+      "10.0.0/8",
+      "::/0",
+      "2001:db8::/48",
+      "",
+      "a.b.c.d/8",
     ];
     for (const s of samples) expect(packCidr.parseCidr(s), s).toEqual(programIpv4.parseCidr(s));
-    for (const s of ["10.1.2.3", " 10.1.2.3", "256.0.0.1", "1.2.3"]) expect(packCidr.parseIpv4(s), s).toEqual(programIpv4.parseIpv4(s));
+    for (const s of ["10.1.2.3", " 10.1.2.3", "256.0.0.1", "1.2.3"])
+      expect(packCidr.parseIpv4(s), s).toEqual(programIpv4.parseIpv4(s));
     for (let p = 0; p <= 32; p++) expect(packCidr.netmask(p), `/${p}`).toBe(programIpv4.netmask(p));
   });
 });
@@ -84,6 +117,8 @@ describe("the pack's description, written once", () => {
     const index = fs.readFileSync(path.join(ROOT, "policy", "index.ts"), "utf8");
     const packArgs = index.slice(index.indexOf("new PolicyPack("));
     expect(packArgs).not.toMatch(/^\s*description\s*:/m);
-    expect(JSON.parse(fs.readFileSync(path.join(ROOT, "policy", "package.json"), "utf8")).description).toBeUndefined();
+    expect(
+      JSON.parse(fs.readFileSync(path.join(ROOT, "policy", "package.json"), "utf8")).description,
+    ).toBeUndefined();
   });
 });

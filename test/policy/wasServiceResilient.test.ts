@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { evaluatePack } from "../../policy/evaluate";
 import { withDefaults } from "../../policy/settings";
-import { checkWasServiceResilient, WasServiceSettings, wasServiceConfigSchema } from "../../policy/wasServiceResilient";
+import {
+  checkWasServiceResilient,
+  WasServiceSettings,
+  wasServiceConfigSchema,
+} from "../../policy/wasServiceResilient";
 import { TYPES, wasService } from "./fixtures";
 
 const defaults = withDefaults<WasServiceSettings>(wasServiceConfigSchema, {});
@@ -31,37 +35,49 @@ describe("was-service-resilient", () => {
   it("reports a service without a mode (Docker runs one replica)", () => {
     const p = wasService();
     delete p.mode;
-    expect(check(p)).toEqual(["mode.replicated.replicas must be at least 2, got unset (defaults to 1)"]);
+    expect(check(p)).toEqual([
+      "mode.replicated.replicas must be at least 2, got unset (defaults to 1)",
+    ]);
   });
 
   it("reports global mode", () => {
     const p = wasService();
     p.mode = { global: true };
-    expect(check(p)).toEqual(["mode.global is set; the WAS must run in replicated mode with at least 2 replicas"]);
+    expect(check(p)).toEqual([
+      "mode.global is set; the WAS must run in replicated mode with at least 2 replicas",
+    ]);
   });
 
   it("reports restart condition none", () => {
     const p = wasService();
     p.taskSpec.restartPolicy.condition = "none";
-    expect(check(p)).toEqual(['taskSpec.restartPolicy.condition must be one of any, on-failure, got "none"']);
+    expect(check(p)).toEqual([
+      'taskSpec.restartPolicy.condition must be one of any, on-failure, got "none"',
+    ]);
   });
 
   it("reports a missing restart policy", () => {
     const p = wasService();
     delete p.taskSpec.restartPolicy;
-    expect(check(p)).toEqual(["taskSpec.restartPolicy.condition must be one of any, on-failure, got unset"]);
+    expect(check(p)).toEqual([
+      "taskSpec.restartPolicy.condition must be one of any, on-failure, got unset",
+    ]);
   });
 
   it("reports a missing healthcheck", () => {
     const p = wasService();
     delete p.taskSpec.containerSpec.healthcheck;
-    expect(check(p)).toEqual(["taskSpec.containerSpec.healthcheck.tests must define a health command, got unset"]);
+    expect(check(p)).toEqual([
+      "taskSpec.containerSpec.healthcheck.tests must define a health command, got unset",
+    ]);
   });
 
   it("reports a healthcheck disabled with NONE", () => {
     const p = wasService();
     p.taskSpec.containerSpec.healthcheck.tests = ["NONE"];
-    expect(check(p)).toEqual(['taskSpec.containerSpec.healthcheck.tests must define a health command, got ["NONE"]']);
+    expect(check(p)).toEqual([
+      'taskSpec.containerSpec.healthcheck.tests must define a health command, got ["NONE"]',
+    ]);
   });
 
   it("reports an update that pauses instead of rolling back", () => {
@@ -80,7 +96,9 @@ describe("was-service-resilient", () => {
     const p = wasService();
     p.mode.replicated.replicas = 2;
     const run = (cfg = {}) =>
-      evaluatePack([{ type: TYPES.service, name: "was", props: p }], cfg).filter((v) => v.policy === "was-service-resilient");
+      evaluatePack([{ type: TYPES.service, name: "was", props: p }], cfg).filter(
+        (v) => v.policy === "was-service-resilient",
+      );
     expect(run()).toEqual([]);
     expect(run({ "was-service-resilient": { minReplicas: 3 } }).map((v) => v.message)).toEqual([
       "mode.replicated.replicas must be at least 3, got 2",

@@ -16,8 +16,10 @@ function longFunctions(file: string, text: string, max: number): string[] {
     if (ts.isFunctionLike(node) && "body" in node && node.body) {
       const start = sf.getLineAndCharacterOfPosition(node.getStart(sf)).line;
       const end = sf.getLineAndCharacterOfPosition(node.getEnd()).line;
-      const name = node.name && ts.isIdentifier(node.name) ? node.name.text : ts.SyntaxKind[node.kind];
-      if (end - start + 1 > max) out.push(`${file}:${start + 1} ${name} (${end - start + 1} lines)`);
+      const name =
+        node.name && ts.isIdentifier(node.name) ? node.name.text : ts.SyntaxKind[node.kind];
+      if (end - start + 1 > max)
+        out.push(`${file}:${start + 1} ${name} (${end - start + 1} lines)`);
     }
     ts.forEachChild(node, visit);
   };
@@ -28,13 +30,17 @@ function longFunctions(file: string, text: string, max: number): string[] {
 describe("function length", () => {
   it("the checker finds a long function (scripted case)", () => {
     const body = Array.from({ length: 151 }, (_, i) => `  const x${i} = ${i};`).join("\n");
-    expect(longFunctions("x.ts", `function long() {\n${body}\n}\nconst short = () => 1;\n`, 150)).toEqual(["x.ts:1 long (153 lines)"]);
+    expect(
+      longFunctions("x.ts", `function long() {\n${body}\n}\nconst short = () => 1;\n`, 150),
+    ).toEqual(["x.ts:1 long (153 lines)"]);
   });
   it("no function in the product code is longer than 150 lines", () => {
     // Every product file, in subfolders too (chaos/drill/, chaos/aws/, ...).
     const files = tsFiles(root, PRODUCT);
     expect(files.length).toBeGreaterThan(80);
-    const long = files.flatMap((f) => longFunctions(f, fs.readFileSync(path.join(root, f), "utf8"), 150));
+    const long = files.flatMap((f) =>
+      longFunctions(f, fs.readFileSync(path.join(root, f), "utf8"), 150),
+    );
     expect(long).toEqual([]);
   });
 });

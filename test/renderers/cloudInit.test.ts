@@ -25,15 +25,42 @@ function load(userData: string): Doc {
   return parse(userData) as Doc;
 }
 
-const exportModel: ExportModel = { path: "/srv/nfs/was-logs", clients: ["10.42.0.0/24", "10.42.1.0/24"] };
+const exportModel: ExportModel = {
+  path: "/srv/nfs/was-logs",
+  clients: ["10.42.0.0/24", "10.42.1.0/24"],
+};
 
 const docs: Array<[string, string]> = [
-  ["manager", renderSwarmNodeUserData({ hostname: "swarm-ha-dev-manager-0", role: "manager", sshUser: "ubuntu" })],
-  ["worker", renderSwarmNodeUserData({ hostname: "swarm-ha-dev-worker-2", role: "worker", sshUser: "ubuntu" })],
+  [
+    "manager",
+    renderSwarmNodeUserData({
+      hostname: "swarm-ha-dev-manager-0",
+      role: "manager",
+      sshUser: "ubuntu",
+    }),
+  ],
+  [
+    "worker",
+    renderSwarmNodeUserData({
+      hostname: "swarm-ha-dev-worker-2",
+      role: "worker",
+      sshUser: "ubuntu",
+    }),
+  ],
   ["NFS server", renderNfsServerUserData({ hostname: "swarm-ha-dev-nfs", export: exportModel })],
-  ["NFS server with data volume", renderNfsServerUserData({ hostname: "swarm-ha-dev-nfs", export: exportModel, dataVolumeId: "vol-0123456789abcdef0" })],
+  [
+    "NFS server with data volume",
+    renderNfsServerUserData({
+      hostname: "swarm-ha-dev-nfs",
+      export: exportModel,
+      dataVolumeId: "vol-0123456789abcdef0",
+    }),
+  ],
   ["edge", renderEdgeUserData({ hostname: "swarm-ha-dev-edge-0" })],
-  ["edge pair member", renderEdgeUserData({ hostname: "swarm-ha-prod-edge-1", extraPackages: ["keepalived"] })],
+  [
+    "edge pair member",
+    renderEdgeUserData({ hostname: "swarm-ha-prod-edge-1", extraPackages: ["keepalived"] }),
+  ],
 ];
 
 describe("cloud-init user data: cloud-init schema", () => {
@@ -77,17 +104,28 @@ describe("cloud-init user data: content", () => {
     expect(cmds).toContain(`mkdir -p ${exportModel.path}`);
     expect(cmds).toContain(`chown 65534:65534 ${exportModel.path}`);
     // exportfs must come after the directory exists and the server runs.
-    expect(cmds.indexOf("exportfs -ra")).toBeGreaterThan(cmds.indexOf(`mkdir -p ${exportModel.path}`));
-    expect(cmds.indexOf("exportfs -ra")).toBeGreaterThan(cmds.indexOf("systemctl enable --now nfs-server"));
+    expect(cmds.indexOf("exportfs -ra")).toBeGreaterThan(
+      cmds.indexOf(`mkdir -p ${exportModel.path}`),
+    );
+    expect(cmds.indexOf("exportfs -ra")).toBeGreaterThan(
+      cmds.indexOf("systemctl enable --now nfs-server"),
+    );
   });
 
   it("the NFS server refuses the same bad clients as the exports renderer", () => {
-    expect(() => renderNfsServerUserData({ hostname: "nfs", export: { ...exportModel, clients: ["0.0.0.0/0"] } })).toThrow();
+    expect(() =>
+      renderNfsServerUserData({
+        hostname: "nfs",
+        export: { ...exportModel, clients: ["0.0.0.0/0"] },
+      }),
+    ).toThrow();
   });
 
   it("edges install nginx, plus keepalived for a pair", () => {
     expect(load(renderEdgeUserData({ hostname: "e" })).packages).toEqual(["nginx"]);
-    expect(load(renderEdgeUserData({ hostname: "e", extraPackages: ["keepalived"] })).packages).toEqual(["nginx", "keepalived"]);
+    expect(
+      load(renderEdgeUserData({ hostname: "e", extraPackages: ["keepalived"] })).packages,
+    ).toEqual(["nginx", "keepalived"]);
   });
 
   it("never carries a swarm join token", () => {
@@ -95,13 +133,18 @@ describe("cloud-init user data: content", () => {
   });
 
   it.for(docs)("%s matches the committed snapshot", async ([name, userData]) => {
-    await expect(userData).toMatchFileSnapshot(`__snapshots__/cloud-init.${name.replace(/ /g, "-")}.yaml`);
+    await expect(userData).toMatchFileSnapshot(
+      `__snapshots__/cloud-init.${name.replace(/ /g, "-")}.yaml`,
+    );
   });
 });
 
 describe("NFS data volume (logs survive a replaced server)", () => {
   // Mounted on the export's parent (/srv/nfs), so the export directory and its owner live on the volume.
-  const mount = renderDataVolumeMount({ volumeId: "vol-0123456789abcdef0", mountPoint: "/srv/nfs" });
+  const mount = renderDataVolumeMount({
+    volumeId: "vol-0123456789abcdef0",
+    mountPoint: "/srv/nfs",
+  });
 
   it("is shellcheck-clean", (ctx) => {
     assertValid("data volume mount script", shellcheck(ctx, mount));
@@ -112,17 +155,29 @@ describe("NFS data volume (logs survive a replaced server)", () => {
     expect(mount).toContain(renderFormatIfBlank());
     expect(mount).toContain("LABEL=swarm-ha-data /srv/nfs ext4 defaults,nofail 0 2");
     // fstab edited: systemd regenerates its mount units before the mount (and the nfs-server drop-in) use them.
-    expect(mount.indexOf("systemctl daemon-reload")).toBeLessThan(mount.indexOf("mount '/srv/nfs'"));
+    expect(mount.indexOf("systemctl daemon-reload")).toBeLessThan(
+      mount.indexOf("mount '/srv/nfs'"),
+    );
   });
 
   it("mounts the volume before the export directory is created and the server started", () => {
-    const doc = load(renderNfsServerUserData({ hostname: "nfs", export: exportModel, dataVolumeId: "vol-0123456789abcdef0" }));
+    const doc = load(
+      renderNfsServerUserData({
+        hostname: "nfs",
+        export: exportModel,
+        dataVolumeId: "vol-0123456789abcdef0",
+      }),
+    );
     const cmds = (doc.runcmd ?? []).map((c) => (Array.isArray(c) ? c.join(" ") : c));
     expect(cmds[0]).toBe("/usr/local/sbin/swarm-ha-data-volume");
     expect(cmds.indexOf("systemctl enable --now nfs-server")).toBeGreaterThan(0);
-    expect(doc.write_files?.find((f) => f.path === "/usr/local/sbin/swarm-ha-data-volume")?.content).toBe(mount);
+    expect(
+      doc.write_files?.find((f) => f.path === "/usr/local/sbin/swarm-ha-data-volume")?.content,
+    ).toBe(mount);
     // Without the volume nfs-server must not start and export the root disk's empty directory.
-    const dropIn = doc.write_files?.find((f) => f.path === "/etc/systemd/system/nfs-server.service.d/swarm-ha-data.conf");
+    const dropIn = doc.write_files?.find(
+      (f) => f.path === "/etc/systemd/system/nfs-server.service.d/swarm-ha-data.conf",
+    );
     expect(dropIn?.content).toBe(renderNfsServerMountDropIn("/srv/nfs"));
     expect(dropIn?.content).toMatch(/^\[Unit\]\n(#.*\n)?RequiresMountsFor=\/srv\/nfs\n$/);
     const without = load(renderNfsServerUserData({ hostname: "nfs", export: exportModel }));
@@ -130,7 +185,11 @@ describe("NFS data volume (logs survive a replaced server)", () => {
   });
 
   it("refuses values that would be pasted into shell", () => {
-    expect(() => renderDataVolumeMount({ volumeId: "vol-1; reboot", mountPoint: "/srv" })).toThrow(/volumeId/);
-    expect(() => renderDataVolumeMount({ volumeId: "vol-0123456789abcdef0", mountPoint: "/srv'x" })).toThrow(/mountPoint/);
+    expect(() => renderDataVolumeMount({ volumeId: "vol-1; reboot", mountPoint: "/srv" })).toThrow(
+      /volumeId/,
+    );
+    expect(() =>
+      renderDataVolumeMount({ volumeId: "vol-0123456789abcdef0", mountPoint: "/srv'x" }),
+    ).toThrow(/mountPoint/);
   });
 });

@@ -7,7 +7,11 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { renderKeepalivedConfPush, renderNginxConfPush, renderNotifyInstall } from "../../renderers/edgeScripts";
+import {
+  renderKeepalivedConfPush,
+  renderNginxConfPush,
+  renderNotifyInstall,
+} from "../../renderers/edgeScripts";
 import { renderNfsReadyCheck } from "../../renderers/nfsScripts";
 import { assertValid, shellcheck } from "../validators";
 
@@ -44,7 +48,11 @@ function fakeBin(commands: Record<string, string>): string {
 }
 
 function runScript(script: string, bin: string, stdin = "") {
-  const r = spawnSync("sh", ["-c", script], { input: stdin, encoding: "utf8", env: { ...process.env, PATH: `${bin}:/usr/bin:/bin` } });
+  const r = spawnSync("sh", ["-c", script], {
+    input: stdin,
+    encoding: "utf8",
+    env: { ...process.env, PATH: `${bin}:/usr/bin:/bin` },
+  });
   let log = "";
   try {
     log = readFileSync(join(bin, "log"), "utf8");
@@ -79,25 +87,40 @@ describe("machine scripts: real runs against fake commands", () => {
     expect(r.log.search(/^systemctl reload nginx$/m)).toBeGreaterThan(installed);
   });
   it("keepalived push: starts a stopped keepalived, reloads a running one (never restarts)", () => {
-    const stopped = bin({ keepalived: "exit 0", install: "exit 0", systemctl: '[ "$1" = is-active ] && exit 3; exit 0' });
-    expect(runScript(renderKeepalivedConfPush(), stopped, "x").log).toContain("systemctl start keepalived");
+    const stopped = bin({
+      keepalived: "exit 0",
+      install: "exit 0",
+      systemctl: '[ "$1" = is-active ] && exit 3; exit 0',
+    });
+    expect(runScript(renderKeepalivedConfPush(), stopped, "x").log).toContain(
+      "systemctl start keepalived",
+    );
     const running = bin({ keepalived: "exit 0", install: "exit 0", systemctl: "exit 0" });
     const r = runScript(renderKeepalivedConfPush(), running, "x");
     expect(r.log).toContain("systemctl reload keepalived");
     expect(r.log).not.toMatch(/restart|systemctl start/);
   });
   it("nfs check: fails when only a longer path sharing the prefix is exported", () => {
-    const d = bin({ systemctl: "exit 0", exportfs: "printf '/srv/was-logs-old\\t10.42.0.0/19(rw)\\n'" });
+    const d = bin({
+      systemctl: "exit 0",
+      exportfs: "printf '/srv/was-logs-old\\t10.42.0.0/19(rw)\\n'",
+    });
     const r = runScript(renderNfsReadyCheck("/srv/was-logs"), d);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("does not export /srv/was-logs");
   });
   it("nfs check: fails when nfs-server is not active", () => {
-    const d = bin({ systemctl: "exit 3", exportfs: "printf '/srv/was-logs\\t10.42.0.0/19(rw)\\n'" });
+    const d = bin({
+      systemctl: "exit 3",
+      exportfs: "printf '/srv/was-logs\\t10.42.0.0/19(rw)\\n'",
+    });
     expect(runScript(renderNfsReadyCheck("/srv/was-logs"), d).status).not.toBe(0);
   });
   it("nfs check: passes when the path is exported (alone on its line, as exportfs -v prints long paths)", () => {
-    const d = bin({ systemctl: "exit 0", exportfs: "printf '/srv/was-logs\\n\\t\\t10.42.0.0/19(rw)\\n'" });
+    const d = bin({
+      systemctl: "exit 0",
+      exportfs: "printf '/srv/was-logs\\n\\t\\t10.42.0.0/19(rw)\\n'",
+    });
     expect(runScript(renderNfsReadyCheck("/srv/was-logs"), d).status).toBe(0);
   });
 });

@@ -11,7 +11,12 @@ import { ensureLabImage } from "../../lab/images";
 import { DEBIAN_RELEASES, type DebianRelease } from "../../lab/settings";
 import { CHECK_SHELL, KeepalivedModel, renderKeepalivedConf } from "../../renderers/keepalived";
 import { renderNginxConf } from "../../renderers/nginxConf";
-import { assertValid, REQUIRE_IMAGE_VALIDATORS_ENV, SkipContext, validateInImage } from "../validators";
+import {
+  assertValid,
+  REQUIRE_IMAGE_VALIDATORS_ENV,
+  SkipContext,
+  validateInImage,
+} from "../validators";
 
 const LAB_PRIMARY: KeepalivedModel = {
   nodeName: "swarm-ha-nginx-1",
@@ -22,12 +27,26 @@ const LAB_PRIMARY: KeepalivedModel = {
   floating: { kind: "vip", address: "172.28.5.100/24" },
 };
 // The AWS render names ens5; the container has eth0, the only thing that differs.
-const AWS_PRIMARY: KeepalivedModel = { ...LAB_PRIMARY, nodeName: "edge-0", selfIp: "10.43.128.10", peerIp: "10.43.129.10", floating: { kind: "eip" } };
-const NGINX_CONF = renderNginxConf({ upstreams: [10, 11, 12, 13].map((h) => ({ host: `10.42.0.${h}`, port: 8080 })) });
+const AWS_PRIMARY: KeepalivedModel = {
+  ...LAB_PRIMARY,
+  nodeName: "edge-0",
+  selfIp: "10.43.128.10",
+  peerIp: "10.43.129.10",
+  floating: { kind: "eip" },
+};
+const NGINX_CONF = renderNginxConf({
+  upstreams: [10, 11, 12, 13].map((h) => ({ host: `10.42.0.${h}`, port: 8080 })),
+});
 
 function engineProblem(): string | undefined {
-  const r = spawnSync("docker", ["info", "--format", "{{.ServerVersion}}"], { encoding: "utf8", timeout: 20_000 });
-  if (r.error) return (r.error as NodeJS.ErrnoException).code === "ENOENT" ? "the docker CLI is not installed" : r.error.message;
+  const r = spawnSync("docker", ["info", "--format", "{{.ServerVersion}}"], {
+    encoding: "utf8",
+    timeout: 20_000,
+  });
+  if (r.error)
+    return (r.error as NodeJS.ErrnoException).code === "ENOENT"
+      ? "the docker CLI is not installed"
+      : r.error.message;
   return r.status === 0 ? undefined : (r.stderr.trim().split("\n")[0] ?? "docker info failed");
 }
 
@@ -42,7 +61,10 @@ beforeAll(async () => {
   }
   // Found by content tag when `npm run lab` (or an earlier run) built it; else built here, once.
   for (const release of DEBIAN_RELEASES) {
-    images.set(release, await ensureLabImage("nginx", release, (l) => console.log(`[image validators] ${l.trim()}`)));
+    images.set(
+      release,
+      await ensureLabImage("nginx", release, (l) => console.log(`[image validators] ${l.trim()}`)),
+    );
   }
 }, 30 * 60_000);
 
@@ -56,7 +78,8 @@ function imageOf(ctx: SkipContext, release: DebianRelease): string {
 }
 
 /** Lines a validator prints as warnings: a newer release warning today refuses tomorrow. */
-const warnings = (output: string) => output.split("\n").filter((l) => /\[warn\]|warning|insecure|deprecated|disabling/i.test(l));
+const warnings = (output: string) =>
+  output.split("\n").filter((l) => /\[warn\]|warning|insecure|deprecated|disabling/i.test(l));
 
 const EXPECTED_LINES: Readonly<Record<DebianRelease, { keepalived: RegExp; nginx: RegExp }>> = {
   12: { keepalived: /Keepalived v2\.2\./, nginx: /nginx\/1\.22\./ },
@@ -66,10 +89,22 @@ const EXPECTED_LINES: Readonly<Record<DebianRelease, { keepalived: RegExp; nginx
 describe.each(DEBIAN_RELEASES)("in the lab's Debian %i balancer image", (release) => {
   it("carries the keepalived and nginx lines the README names", (ctx) => {
     const image = imageOf(ctx, release);
-    const r = spawnSync("docker", ["run", "--rm", "--entrypoint", "/usr/bin/sh", image, "-c", "keepalived --version 2>&1 | head -n 1; nginx -v 2>&1"], {
-      encoding: "utf8",
-      timeout: 60_000,
-    });
+    const r = spawnSync(
+      "docker",
+      [
+        "run",
+        "--rm",
+        "--entrypoint",
+        "/usr/bin/sh",
+        image,
+        "-c",
+        "keepalived --version 2>&1 | head -n 1; nginx -v 2>&1",
+      ],
+      {
+        encoding: "utf8",
+        timeout: 60_000,
+      },
+    );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(EXPECTED_LINES[release].keepalived);
     expect(r.stdout).toMatch(EXPECTED_LINES[release].nginx);
@@ -91,7 +126,11 @@ describe.each(DEBIAN_RELEASES)("in the lab's Debian %i balancer image", (release
   });
 
   it("the validators are live: a typo in nginx.conf fails nginx -t", (ctx) => {
-    const r = validateInImage(imageOf(ctx, release), "nginx", NGINX_CONF.replace("least_conn;", "least_conn_typo;"));
+    const r = validateInImage(
+      imageOf(ctx, release),
+      "nginx",
+      NGINX_CONF.replace("least_conn;", "least_conn_typo;"),
+    );
     expect(r.ok).toBe(false);
     expect(r.output).toMatch(/unknown directive "least_conn_typo"/);
   });
@@ -99,7 +138,10 @@ describe.each(DEBIAN_RELEASES)("in the lab's Debian %i balancer image", (release
 
 describe("a keepalived.conf one release refuses fails here", () => {
   // The check as rendered before the fix: through /bin/sh, a merged-/usr symlink (/bin -> usr/bin).
-  const oldConf = renderKeepalivedConf(LAB_PRIMARY).replace(`script "${CHECK_SHELL} -c`, 'script "/bin/sh -c');
+  const oldConf = renderKeepalivedConf(LAB_PRIMARY).replace(
+    `script "${CHECK_SHELL} -c`,
+    'script "/bin/sh -c',
+  );
 
   it("the rendered check runs through the real shell, not the /bin symlink", () => {
     expect(CHECK_SHELL).toBe("/usr/bin/sh");

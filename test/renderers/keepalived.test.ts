@@ -4,7 +4,15 @@
  * pair's user data.
  */
 import { spawn } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, Server } from "node:http";
 import { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -31,7 +39,13 @@ const LAB_PRIMARY: KeepalivedModel = {
   peerIp: "172.28.0.11",
   floating: { kind: "vip", address: "172.28.0.100/24" },
 };
-const LAB_STANDBY: KeepalivedModel = { ...LAB_PRIMARY, nodeName: "lab-edge-1", role: "standby", selfIp: "172.28.0.11", peerIp: "172.28.0.10" };
+const LAB_STANDBY: KeepalivedModel = {
+  ...LAB_PRIMARY,
+  nodeName: "lab-edge-1",
+  role: "standby",
+  selfIp: "172.28.0.11",
+  peerIp: "172.28.0.10",
+};
 const AWS_PRIMARY: KeepalivedModel = {
   nodeName: "edge-0",
   role: "primary",
@@ -50,7 +64,8 @@ function hostInterface(): string {
   return names.includes("eth0") ? "eth0" : names.sort()[0];
 }
 
-const block = (conf: string, name: string) => new RegExp(`${name} \\{([\\s\\S]*?)\\n  \\}`).exec(conf)?.[1] ?? "";
+const block = (conf: string, name: string) =>
+  new RegExp(`${name} \\{([\\s\\S]*?)\\n  \\}`).exec(conf)?.[1] ?? "";
 
 describe("renderKeepalivedConf", () => {
   // it.for (not it.each) hands the test context to the callback, so a missing validator can skip.
@@ -58,7 +73,16 @@ describe("renderKeepalivedConf", () => {
     ["lab primary", LAB_PRIMARY],
     ["lab standby", LAB_STANDBY],
     ["AWS primary", AWS_PRIMARY],
-    ["AWS standby", { ...AWS_PRIMARY, nodeName: "edge-1", role: "standby", selfIp: "10.43.129.10", peerIp: "10.43.128.10" }],
+    [
+      "AWS standby",
+      {
+        ...AWS_PRIMARY,
+        nodeName: "edge-1",
+        role: "standby",
+        selfIp: "10.43.129.10",
+        peerIp: "10.43.128.10",
+      },
+    ],
   ])("passes keepalived -t: %s", ([what, model], ctx) => {
     const conf = renderKeepalivedConf({ ...model, interface: hostInterface() });
     assertValid(`keepalived.conf (${what})`, keepalivedTest(ctx, conf));
@@ -75,7 +99,9 @@ describe("renderKeepalivedConf", () => {
     ["lab-standby", LAB_STANDBY],
     ["aws-primary", AWS_PRIMARY],
   ])("matches the committed snapshot (%s)", async (name, model) => {
-    await expect(renderKeepalivedConf(model)).toMatchFileSnapshot(`__snapshots__/keepalived.${name}.conf`);
+    await expect(renderKeepalivedConf(model)).toMatchFileSnapshot(
+      `__snapshots__/keepalived.${name}.conf`,
+    );
   });
 
   it("peers the pair with unicast adverts, each node naming the other", () => {
@@ -118,9 +144,9 @@ describe("renderKeepalivedConf", () => {
     expect(check).not.toMatch(/weight|user |pgrep/);
     expect(c).not.toContain("track_process");
     expect(block(c, "track_script").trim()).toBe("chk_nginx");
-    expect(renderKeepalivedConf({ ...LAB_PRIMARY, healthUrl: "http://127.0.0.1:8081/lb-health" })).toContain(
-      "-o /dev/null http://127.0.0.1:8081/lb-health'\"",
-    );
+    expect(
+      renderKeepalivedConf({ ...LAB_PRIMARY, healthUrl: "http://127.0.0.1:8081/lb-health" }),
+    ).toContain("-o /dev/null http://127.0.0.1:8081/lb-health'\"");
   });
 
   describe("the health check, run the way keepalived runs it", () => {
@@ -141,7 +167,9 @@ describe("renderKeepalivedConf", () => {
     }
     function runCheck(conf: string): Promise<number> {
       const [cmd, ...args] = checkArgv(conf);
-      return new Promise((resolve) => spawn(cmd, args, { stdio: "ignore" }).on("close", (code) => resolve(code ?? -1)));
+      return new Promise((resolve) =>
+        spawn(cmd, args, { stdio: "ignore" }).on("close", (code) => resolve(code ?? -1)),
+      );
     }
     async function healthServer(): Promise<string> {
       server = createServer((_req, res) => res.end("ok\n"));
@@ -155,20 +183,32 @@ describe("renderKeepalivedConf", () => {
       const url = await healthServer();
       await new Promise((r) => server!.close(r));
       server = undefined;
-      const conf = renderKeepalivedConf({ ...LAB_PRIMARY, healthUrl: url, drainFlag: join(dir, "draining") });
+      const conf = renderKeepalivedConf({
+        ...LAB_PRIMARY,
+        healthUrl: url,
+        drainFlag: join(dir, "draining"),
+      });
       expect(await runCheck(conf)).not.toBe(0);
     });
 
     it("passes when nginx answers", async (ctx) => {
       if (!existsSync("/usr/bin/curl")) ctx.skip();
-      const conf = renderKeepalivedConf({ ...LAB_PRIMARY, healthUrl: await healthServer(), drainFlag: join(dir, "draining") });
+      const conf = renderKeepalivedConf({
+        ...LAB_PRIMARY,
+        healthUrl: await healthServer(),
+        drainFlag: join(dir, "draining"),
+      });
       expect(await runCheck(conf)).toBe(0);
     });
 
     it("passes while the drain flag exists although nginx no longer answers (the address stays until the drain ends)", async () => {
       const flag = join(dir, "draining");
       writeFileSync(flag, "");
-      const conf = renderKeepalivedConf({ ...LAB_PRIMARY, healthUrl: "http://127.0.0.1:9/nginx-health", drainFlag: flag });
+      const conf = renderKeepalivedConf({
+        ...LAB_PRIMARY,
+        healthUrl: "http://127.0.0.1:9/nginx-health",
+        drainFlag: flag,
+      });
       expect(await runCheck(conf)).toBe(0);
     });
   });
@@ -181,14 +221,20 @@ describe("renderKeepalivedConf", () => {
   });
 
   it("puts the lab's floating IP on the interface, and only a loopback holder marker on AWS", () => {
-    expect(block(renderKeepalivedConf(LAB_PRIMARY), "virtual_ipaddress").trim()).toBe("172.28.0.100/24 dev eth0");
-    expect(block(renderKeepalivedConf(AWS_PRIMARY), "virtual_ipaddress").trim()).toBe(`${HOLDER_MARKER_ADDRESS} dev lo`);
+    expect(block(renderKeepalivedConf(LAB_PRIMARY), "virtual_ipaddress").trim()).toBe(
+      "172.28.0.100/24 dev eth0",
+    );
+    expect(block(renderKeepalivedConf(AWS_PRIMARY), "virtual_ipaddress").trim()).toBe(
+      `${HOLDER_MARKER_ADDRESS} dev lo`,
+    );
   });
 
   it("calls the notify script with the state on every transition", () => {
     const c = renderKeepalivedConf(AWS_PRIMARY);
     for (const state of ["MASTER", "BACKUP", "FAULT"]) {
-      expect(c).toContain(`notify_${state.toLowerCase()} "${KEEPALIVED_PATHS.notifyScript} ${state}"`);
+      expect(c).toContain(
+        `notify_${state.toLowerCase()} "${KEEPALIVED_PATHS.notifyScript} ${state}"`,
+      );
     }
   });
 
@@ -197,7 +243,8 @@ describe("renderKeepalivedConf", () => {
     expect(c).toMatch(/global_defs \{[^}]*\n\s+vrrp_version 3\n/);
     expect(c).not.toMatch(/auth_type|auth_pass/); // VRRPv3 has no authentication
     const t = KEEPALIVED_TUNING;
-    const masterDown = (priority: number) => 3 * t.advertIntSeconds + ((256 - priority) / 256) * t.advertIntSeconds;
+    const masterDown = (priority: number) =>
+      3 * t.advertIntSeconds + ((256 - priority) / 256) * t.advertIntSeconds;
     // Before a client's second TCP retransmission (0.6 s after a request sent to the dead holder).
     expect(masterDown(t.standbyPriority)).toBeLessThan(0.5);
     expect(masterDown(t.primaryPriority)).toBeLessThan(masterDown(t.standbyPriority));
@@ -222,10 +269,26 @@ describe("renderKeepalivedConf", () => {
     ["directive injection in the interface", { interface: "eth0\n}" }, /interface/],
     ["a quote in the health URL", { healthUrl: 'http://127.0.0.1/x" ; reboot' }, /healthUrl/],
     ["an https health URL", { healthUrl: "https://127.0.0.1/nginx-health" }, /healthUrl/],
-    ["a VIP without prefix", { floating: { kind: "vip", address: "172.28.0.100" } }, /floating.address/],
-    ["a VIP that is a node's address", { floating: { kind: "vip", address: "172.28.0.11/24" } }, /floating.address must differ/],
-    ["a relative notify script", { notifyScript: "notify.sh" }, /notifyScript must be an absolute path/],
-    ["a drain flag with a quote", { drainFlag: "/run/x' ; reboot" }, /drainFlag must be an absolute path/],
+    [
+      "a VIP without prefix",
+      { floating: { kind: "vip", address: "172.28.0.100" } },
+      /floating.address/,
+    ],
+    [
+      "a VIP that is a node's address",
+      { floating: { kind: "vip", address: "172.28.0.11/24" } },
+      /floating.address must differ/,
+    ],
+    [
+      "a relative notify script",
+      { notifyScript: "notify.sh" },
+      /notifyScript must be an absolute path/,
+    ],
+    [
+      "a drain flag with a quote",
+      { drainFlag: "/run/x' ; reboot" },
+      /drainFlag must be an absolute path/,
+    ],
     ["an unknown role", { role: "leader" as never }, /role must be/],
   ])("refuses %s", (_what, change, message) => {
     expect(() => renderKeepalivedConf({ ...LAB_PRIMARY, ...change })).toThrow(message);
@@ -235,21 +298,30 @@ describe("renderKeepalivedConf", () => {
 describe("renderNotifyScript", () => {
   it("passes shellcheck (lab and AWS flavours)", (ctx) => {
     assertValid("lab notify script", shellcheck(ctx, renderNotifyScript()));
-    assertValid("AWS notify script", shellcheck(ctx, renderNotifyScript({ eip: { allocationId: "eipalloc-0123456789abcdef0" } })));
+    assertValid(
+      "AWS notify script",
+      shellcheck(ctx, renderNotifyScript({ eip: { allocationId: "eipalloc-0123456789abcdef0" } })),
+    );
   });
 
   it("matches the committed snapshots", async () => {
-    await expect(renderNotifyScript()).toMatchFileSnapshot("__snapshots__/keepalived-notify.lab.sh");
-    await expect(renderNotifyScript({ eip: { allocationId: "eipalloc-0123456789abcdef0" } })).toMatchFileSnapshot(
-      "__snapshots__/keepalived-notify.aws.sh",
+    await expect(renderNotifyScript()).toMatchFileSnapshot(
+      "__snapshots__/keepalived-notify.lab.sh",
     );
+    await expect(
+      renderNotifyScript({ eip: { allocationId: "eipalloc-0123456789abcdef0" } }),
+    ).toMatchFileSnapshot("__snapshots__/keepalived-notify.aws.sh");
   });
 
   it.each<[string, object, RegExp]>([
     ["an allocation id that is not one", { allocationId: "eip-123; reboot" }, /eip.allocationId/],
     ["zero attempts", { allocationId: "eipalloc-1", attempts: 0 }, /eip.attempts/],
     ["a relative AWS CLI", { allocationId: "eipalloc-1", awsCli: "aws" }, /eip.awsCli/],
-    ["an IMDS URL with a path", { allocationId: "eipalloc-1", imdsEndpoint: "http://169.254.169.254/latest" }, /imdsEndpoint/],
+    [
+      "an IMDS URL with a path",
+      { allocationId: "eipalloc-1", imdsEndpoint: "http://169.254.169.254/latest" },
+      /imdsEndpoint/,
+    ],
   ])("refuses %s", (_what, eip, message) => {
     expect(() => renderNotifyScript({ eip: eip as never })).toThrow(message);
   });
@@ -300,7 +372,8 @@ esac
     server = createServer((req, res) => {
       imdsLog.push(`${req.method} ${req.url}`);
       if (req.method === "PUT" && req.url === "/latest/api/token") {
-        if (!req.headers["x-aws-ec2-metadata-token-ttl-seconds"]) return void res.writeHead(400).end();
+        if (!req.headers["x-aws-ec2-metadata-token-ttl-seconds"])
+          return void res.writeHead(400).end();
         return void res.writeHead(200).end(TOKEN);
       }
       if (req.headers["x-aws-ec2-metadata-token"] !== TOKEN) return void res.writeHead(401).end();
@@ -327,7 +400,13 @@ esac
       path,
       renderNotifyScript({
         stateFile: join(dir, "state"),
-        eip: { allocationId: "eipalloc-0123456789abcdef0", attempts, retryDelaySeconds: 0, awsCli: join(dir, "aws"), imdsEndpoint: imds },
+        eip: {
+          allocationId: "eipalloc-0123456789abcdef0",
+          attempts,
+          retryDelaySeconds: 0,
+          awsCli: join(dir, "aws"),
+          imdsEndpoint: imds,
+        },
       }),
     );
     chmodSync(path, 0o755);
@@ -344,7 +423,10 @@ esac
     });
   }
 
-  const awsCalls = () => (existsSync(join(dir, "calls.log")) ? readFileSync(join(dir, "calls.log"), "utf8").trim().split("\n") : []);
+  const awsCalls = () =>
+    existsSync(join(dir, "calls.log"))
+      ? readFileSync(join(dir, "calls.log"), "utf8").trim().split("\n")
+      : [];
 
   it("on MASTER moves the Elastic IP to this instance, using IMDSv2 tokens", async () => {
     const r = await run(script(), "MASTER");
@@ -355,9 +437,14 @@ esac
       `ec2 associate-address --region eu-west-1 --allocation-id eipalloc-0123456789abcdef0 --instance-id ${SELF} --allow-reassociation --output text`,
     ]);
     // Every metadata read came after a token request, and none was refused.
-    expect(imdsLog.filter((l) => l.startsWith("GET"))).toEqual(["GET /latest/meta-data/instance-id", "GET /latest/meta-data/placement/region"]);
+    expect(imdsLog.filter((l) => l.startsWith("GET"))).toEqual([
+      "GET /latest/meta-data/instance-id",
+      "GET /latest/meta-data/placement/region",
+    ]);
     expect(imdsLog.filter((l) => l === "PUT /latest/api/token")).toHaveLength(2);
-    expect(r.stderr).toContain(`moved eipalloc-0123456789abcdef0 from i-0bbbbbbbbbbbbbbb2 to ${SELF}`);
+    expect(r.stderr).toContain(
+      `moved eipalloc-0123456789abcdef0 from i-0bbbbbbbbbbbbbbb2 to ${SELF}`,
+    );
   });
 
   it("retries a refused association and succeeds within the attempts", async () => {
@@ -384,13 +471,16 @@ esac
     expect(r.stderr).toContain("already on");
   });
 
-  it.each(["BACKUP", "FAULT"])("on %s records the state and calls neither IMDS nor AWS", async (state) => {
-    const r = await run(script(), state);
-    expect(r.code, r.stderr).toBe(0);
-    expect(readFileSync(join(dir, "state"), "utf8")).toBe(`${state}\n`);
-    expect(awsCalls()).toEqual([]);
-    expect(imdsLog).toEqual([]);
-  });
+  it.each(["BACKUP", "FAULT"])(
+    "on %s records the state and calls neither IMDS nor AWS",
+    async (state) => {
+      const r = await run(script(), state);
+      expect(r.code, r.stderr).toBe(0);
+      expect(readFileSync(join(dir, "state"), "utf8")).toBe(`${state}\n`);
+      expect(awsCalls()).toEqual([]);
+      expect(imdsLog).toEqual([]);
+    },
+  );
 
   it("check: a dry run that passes only when the role allows the association", async () => {
     const ok = await run(script(), "check");
@@ -441,6 +531,8 @@ describe("renderEdgePairUserData", () => {
   });
 
   it("the drop-in orders keepalived after nginx and restarts it", () => {
-    expect(renderKeepalivedDropIn()).toMatch(/\[Unit\]\nAfter=nginx.service[\s\S]*\[Service\]\nRestart=on-failure/);
+    expect(renderKeepalivedDropIn()).toMatch(
+      /\[Unit\]\nAfter=nginx.service[\s\S]*\[Service\]\nRestart=on-failure/,
+    );
   });
 });

@@ -24,13 +24,22 @@ let n = 0;
  * Runs `step` with $dev = `device` and a PATH whose mkfs.ext4 only records that it ran; `blkidExit`
  * replaces blkid by one answering that exit code (the real blkid otherwise).
  */
-function runStep(step: string, device: string, blkidExit?: number): { formatted: boolean; status: number | null } {
+function runStep(
+  step: string,
+  device: string,
+  blkidExit?: number,
+): { formatted: boolean; status: number | null } {
   const bin = path.join(root, `bin-${n++}`);
   fs.mkdirSync(bin);
   const log = path.join(bin, "mkfs.log");
-  fs.writeFileSync(path.join(bin, "mkfs.ext4"), `#!/bin/sh\necho "$@" >> '${log}'\n`, { mode: 0o755 });
-  if (blkidExit !== undefined) fs.writeFileSync(path.join(bin, "blkid"), `#!/bin/sh\nexit ${blkidExit}\n`, { mode: 0o755 });
-  const r = spawnSync("sh", ["-c", `set -eu\ndev='${device}'\n${step}`], { env: { PATH: `${bin}:${process.env.PATH}` } });
+  fs.writeFileSync(path.join(bin, "mkfs.ext4"), `#!/bin/sh\necho "$@" >> '${log}'\n`, {
+    mode: 0o755,
+  });
+  if (blkidExit !== undefined)
+    fs.writeFileSync(path.join(bin, "blkid"), `#!/bin/sh\nexit ${blkidExit}\n`, { mode: 0o755 });
+  const r = spawnSync("sh", ["-c", `set -eu\ndev='${device}'\n${step}`], {
+    env: { PATH: `${bin}:${process.env.PATH}` },
+  });
   return { formatted: fs.existsSync(log), status: r.status };
 }
 
@@ -42,12 +51,23 @@ function image(name: string, ext4: boolean): string {
 }
 
 describe("the data volume's format step", () => {
-  const hasTools = Boolean(findBinary("blkid") && (findBinary("mkfs.ext4") || fs.existsSync("/sbin/mkfs.ext4")));
+  const hasTools = Boolean(
+    findBinary("blkid") && (findBinary("mkfs.ext4") || fs.existsSync("/sbin/mkfs.ext4")),
+  );
 
-  it.skipIf(!hasTools)("real blkid -p: a blank disk is formatted, a disk with a file system is left alone", () => {
-    expect(runStep(renderFormatIfBlank(), image("blank.img", false))).toEqual({ formatted: true, status: 0 });
-    expect(runStep(renderFormatIfBlank(), image("ext4.img", true))).toEqual({ formatted: false, status: 0 });
-  });
+  it.skipIf(!hasTools)(
+    "real blkid -p: a blank disk is formatted, a disk with a file system is left alone",
+    () => {
+      expect(runStep(renderFormatIfBlank(), image("blank.img", false))).toEqual({
+        formatted: true,
+        status: 0,
+      });
+      expect(runStep(renderFormatIfBlank(), image("ext4.img", true))).toEqual({
+        formatted: false,
+        status: 0,
+      });
+    },
+  );
 
   it.each([
     [4, "an error"],
@@ -65,7 +85,10 @@ describe("the data volume's format step", () => {
   });
 
   it("the mount script stops unless the mount point really is one, and is shellcheck-clean", (ctx) => {
-    const mount = renderDataVolumeMount({ volumeId: "vol-0123456789abcdef0", mountPoint: "/srv/nfs" });
+    const mount = renderDataVolumeMount({
+      volumeId: "vol-0123456789abcdef0",
+      mountPoint: "/srv/nfs",
+    });
     expect(mount).toContain(renderFormatIfBlank());
     expect(mount.trimEnd().split("\n").slice(-4)).toEqual([
       "if ! mountpoint -q '/srv/nfs'; then",

@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { ExportModel, renderExports, renderGaneshaConf, renderNfsConf } from "../../renderers/nfsExports";
+import {
+  ExportModel,
+  renderExports,
+  renderGaneshaConf,
+  renderNfsConf,
+} from "../../renderers/nfsExports";
 
-const model: ExportModel = { path: "/srv/nfs/was-logs", clients: ["10.42.0.0/24", "10.42.1.0/24", "10.42.2.0/24"] };
+const model: ExportModel = {
+  path: "/srv/nfs/was-logs",
+  clients: ["10.42.0.0/24", "10.42.1.0/24", "10.42.2.0/24"],
+};
 
 /** `/etc/exports` parsed into path and client -> options (comments and blank lines dropped). */
 function parseExports(text: string): Array<{ path: string; clients: Map<string, string[]> }> {
@@ -30,14 +38,28 @@ describe("renderExports (/etc/exports for nfs-kernel-server)", () => {
 
   it("gives every client rw, sync, no_subtree_check, all_squash to the anonymous id", () => {
     for (const opts of parseExports(renderExports(model))[0].clients.values()) {
-      expect(opts).toEqual(expect.arrayContaining(["rw", "sync", "no_subtree_check", "all_squash", "anonuid=65534", "anongid=65534"]));
+      expect(opts).toEqual(
+        expect.arrayContaining([
+          "rw",
+          "sync",
+          "no_subtree_check",
+          "all_squash",
+          "anonuid=65534",
+          "anongid=65534",
+        ]),
+      );
       // Options that would widen access must never appear.
-      for (const unsafe of ["no_root_squash", "no_all_squash", "insecure", "async", "crossmnt"]) expect(opts).not.toContain(unsafe);
+      for (const unsafe of ["no_root_squash", "no_all_squash", "insecure", "async", "crossmnt"])
+        expect(opts).not.toContain(unsafe);
     }
   });
 
   it("honours an explicit anonymous owner", () => {
-    const opts = [...parseExports(renderExports({ ...model, anonUid: 1000, anonGid: 1001 }))[0].clients.values()][0];
+    const opts = [
+      ...parseExports(
+        renderExports({ ...model, anonUid: 1000, anonGid: 1001 }),
+      )[0].clients.values(),
+    ][0];
     expect(opts).toEqual(expect.arrayContaining(["anonuid=1000", "anongid=1001"]));
   });
 
@@ -93,12 +115,18 @@ describe("renderGaneshaConf (the lab's NFS server, same model)", () => {
     expect(clientLines).toEqual([model.clients.join(", ")]);
     expect(conf).toMatch(/CLIENT \{\n\s+Clients = [^;]+;\n\s+Access_Type = RW;\n\s+\}/);
     // Outside the CLIENT block the export and the defaults grant nothing.
-    expect([...conf.matchAll(/Access_Type = (\w+);/g)].map((m) => m[1])).toEqual(["None", "None", "RW"]);
+    expect([...conf.matchAll(/Access_Type = (\w+);/g)].map((m) => m[1])).toEqual([
+      "None",
+      "None",
+      "RW",
+    ]);
   });
 
   it("allows a refused I/O-flusher mark only when asked (ganesha 6.5 on Debian 13 exits on it; 4.3 lacks the step)", () => {
     expect(conf).not.toContain("allow_set_io_flusher_fail");
-    expect(renderGaneshaConf(model, { allowIoFlusherFail: true })).toMatch(/NFS_CORE_PARAM \{[^}]*\n  allow_set_io_flusher_fail = true;\n\}/);
+    expect(renderGaneshaConf(model, { allowIoFlusherFail: true })).toMatch(
+      /NFS_CORE_PARAM \{[^}]*\n {2}allow_set_io_flusher_fail = true;\n\}/,
+    );
   });
 
   it("squashes every user and speaks NFSv4 over TCP only", () => {

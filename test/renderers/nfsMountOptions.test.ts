@@ -5,7 +5,12 @@
  * bound instead of blocking a task's start for as long as the one server is down.
  */
 import { describe, expect, it } from "vitest";
-import { NFS_MOUNT_OPTIONS, nfsMountBoundSeconds, renderServiceSpec, WasServiceModel } from "../../renderers/serviceSpec";
+import {
+  NFS_MOUNT_OPTIONS,
+  nfsMountBoundSeconds,
+  renderServiceSpec,
+  WasServiceModel,
+} from "../../renderers/serviceSpec";
 import { LOG_STORES } from "../../config/schema";
 
 const model: WasServiceModel = {
@@ -21,8 +26,13 @@ const model: WasServiceModel = {
 };
 
 const optionsOf = (m: WasServiceModel) => {
-  const o = renderServiceSpec(m).TaskTemplate.ContainerSpec.Mounts[0].VolumeOptions!.DriverConfig.Options;
-  return { device: o.device, addr: /^addr=([^,]+),/.exec(o.o)![1], options: o.o.replace(/^addr=[^,]+,/, "").split(",") };
+  const o =
+    renderServiceSpec(m).TaskTemplate.ContainerSpec.Mounts[0].VolumeOptions!.DriverConfig.Options;
+  return {
+    device: o.device,
+    addr: /^addr=([^,]+),/.exec(o.o)![1],
+    options: o.o.replace(/^addr=[^,]+,/, "").split(","),
+  };
 };
 
 describe("NFS mount options of the log volume", () => {
@@ -32,11 +42,22 @@ describe("NFS mount options of the log volume", () => {
 
   it("mounts EFS by its DNS name with AWS's recommended options, verbatim", () => {
     const dns = "fs-0123456789abcdef0.efs.eu-west-1.amazonaws.com";
-    const efs = optionsOf({ ...model, logVolume: { kind: "nfs", server: dns, exportPath: "/", store: "efs" } });
+    const efs = optionsOf({
+      ...model,
+      logVolume: { kind: "nfs", server: dns, exportPath: "/", store: "efs" },
+    });
     expect(efs.addr).toBe(dns);
     expect(efs.device).toBe(":/");
     // docs.aws.amazon.com/efs/latest/ug/mount-helper-setting.html, in its order.
-    expect(efs.options).toEqual(["nfsvers=4.1", "rsize=1048576", "wsize=1048576", "hard", "timeo=600", "retrans=2", "noresvport"]);
+    expect(efs.options).toEqual([
+      "nfsvers=4.1",
+      "rsize=1048576",
+      "wsize=1048576",
+      "hard",
+      "timeo=600",
+      "retrans=2",
+      "noresvport",
+    ]);
   });
 
   it("mounts the instance store soft, so a start while the server is down fails within 60 s", () => {
@@ -48,7 +69,17 @@ describe("NFS mount options of the log volume", () => {
     // bg and retry= are mount.nfs's (the kernel ignores them, Docker never runs mount.nfs): not relied on.
     expect(instance.options.filter((o) => o === "bg" || o.startsWith("retry="))).toEqual([]);
     // The default store is the instance store.
-    expect(optionsOf({ ...model, logVolume: { kind: "nfs", server: "10.42.0.50", exportPath: "/srv/nfs/was-logs", store: "instance" } })).toEqual(instance);
+    expect(
+      optionsOf({
+        ...model,
+        logVolume: {
+          kind: "nfs",
+          server: "10.42.0.50",
+          exportPath: "/srv/nfs/was-logs",
+          store: "instance",
+        },
+      }),
+    ).toEqual(instance);
   });
 
   it("bounds a soft request by the kernel's major timeout over TCP, and a hard one not at all", () => {

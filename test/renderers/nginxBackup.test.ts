@@ -17,7 +17,11 @@ async function afterEveryPrimaryFailed(
   const u = await twoUpstreams();
   const { a, b, listen } = u;
   let conf = u.conf;
-  if (!withBackups) conf = conf.split("\n").filter((l) => !/ backup;$/.test(l)).join("\n");
+  if (!withBackups)
+    conf = conf
+      .split("\n")
+      .filter((l) => !/ backup;$/.test(l))
+      .join("\n");
   const log = await startNginx(bin, conf, listen);
   const first = (await get(listen)).code; // nothing listens yet: every attempt is refused, both primaries marked
   await startUpstream(a);

@@ -1,17 +1,27 @@
 import { describe, expect, it } from "vitest";
-import { nextUpstreamTries, NGINX_TUNING, renderNginxConf, Upstream } from "../../renderers/nginxConf";
+import {
+  nextUpstreamTries,
+  NGINX_TUNING,
+  renderNginxConf,
+  Upstream,
+} from "../../renderers/nginxConf";
 import { assertValid, nginxTest } from "../validators";
 
 function nodes(n: number, port = 8080): Upstream[] {
   // 10.42.<subnet>.<host>: distinct private addresses, as the cluster's subnets would hand out.
-  return Array.from({ length: n }, (_, i) => ({ host: `10.42.${Math.floor(i / 200)}.${10 + (i % 200)}`, port }));
+  return Array.from({ length: n }, (_, i) => ({
+    host: `10.42.${Math.floor(i / 200)}.${10 + (i % 200)}`,
+    port,
+  }));
 }
 
 /** The `server` lines of the `upstream was` block, as host:port strings in order (backups or primaries). */
 function upstreamServers(conf: string, backup = false): string[] {
   const block = /upstream was \{([\s\S]*?)\n {2}\}/.exec(conf);
   if (!block) throw new Error("no upstream block in the rendered config");
-  return [...block[1].matchAll(/^\s*server (\S+) (.*);$/gm)].filter((m) => / backup$/.test(m[2]) === backup).map((m) => m[1]);
+  return [...block[1].matchAll(/^\s*server (\S+) (.*);$/gm)]
+    .filter((m) => / backup$/.test(m[2]) === backup)
+    .map((m) => m[1]);
 }
 
 describe("renderNginxConf", () => {
@@ -26,7 +36,9 @@ describe("renderNginxConf", () => {
   }
 
   it("matches the committed snapshot (4 nodes)", async () => {
-    await expect(renderNginxConf({ upstreams: nodes(4) })).toMatchFileSnapshot("__snapshots__/nginx.4-nodes.conf");
+    await expect(renderNginxConf({ upstreams: nodes(4) })).toMatchFileSnapshot(
+      "__snapshots__/nginx.4-nodes.conf",
+    );
   });
 
   it("matches the committed snapshot (custom listen port, health path, user, pid)", async () => {
@@ -50,7 +62,10 @@ describe("renderNginxConf", () => {
     const lines = conf.split("\n").filter((l) => /^\s*server \d/.test(l));
     expect(lines).toHaveLength(6);
     // Primaries first with passive checks, then every node again as a backup that is never marked failed.
-    for (const line of lines.slice(0, 3)) expect(line).toMatch(new RegExp(`:8080 max_fails=${t.maxFails} fail_timeout=${t.failTimeoutSeconds}s;$`));
+    for (const line of lines.slice(0, 3))
+      expect(line).toMatch(
+        new RegExp(`:8080 max_fails=${t.maxFails} fail_timeout=${t.failTimeoutSeconds}s;$`),
+      );
     for (const line of lines.slice(3)) expect(line).toMatch(/:8080 max_fails=0 backup;$/);
     expect(t.backupMaxFails).toBe(0);
     expect(conf).toContain("proxy_next_upstream error timeout http_502 http_503 http_504;");
@@ -92,29 +107,45 @@ describe("renderNginxConf", () => {
     ["leading dash", "-x"],
     ["empty", ""],
   ])("refuses a bad upstream host (%s)", (_label, host) => {
-    expect(() => renderNginxConf({ upstreams: [{ host, port: 8080 }] })).toThrow(/invalid upstream/);
+    expect(() => renderNginxConf({ upstreams: [{ host, port: 8080 }] })).toThrow(
+      /invalid upstream/,
+    );
   });
 
   it.each([0, 65536, 80.5, Number.NaN])("refuses upstream port %s", (port) => {
-    expect(() => renderNginxConf({ upstreams: [{ host: "10.0.0.1", port }] })).toThrow(/invalid upstream/);
+    expect(() => renderNginxConf({ upstreams: [{ host: "10.0.0.1", port }] })).toThrow(
+      /invalid upstream/,
+    );
   });
 
   it("refuses a node listed twice", () => {
     expect(() =>
-      renderNginxConf({ upstreams: [{ host: "10.0.0.1", port: 8080 }, { host: "10.0.0.1", port: 8080 }] }),
+      renderNginxConf({
+        upstreams: [
+          { host: "10.0.0.1", port: 8080 },
+          { host: "10.0.0.1", port: 8080 },
+        ],
+      }),
     ).toThrow(/listed twice/);
   });
 
   it("refuses a health path, user or pid file that would break out of its directive", () => {
     const upstreams = nodes(1);
-    expect(() => renderNginxConf({ upstreams, healthPath: "/x { return 500; } location /y" })).toThrow(/healthPath/);
+    expect(() =>
+      renderNginxConf({ upstreams, healthPath: "/x { return 500; } location /y" }),
+    ).toThrow(/healthPath/);
     expect(() => renderNginxConf({ upstreams, user: "root; daemon off" })).toThrow(/user/);
-    expect(() => renderNginxConf({ upstreams, pidFile: "/run/x.pid; user root" })).toThrow(/pidFile/);
+    expect(() => renderNginxConf({ upstreams, pidFile: "/run/x.pid; user root" })).toThrow(
+      /pidFile/,
+    );
     expect(() => renderNginxConf({ upstreams, listenPort: 0 })).toThrow(/listenPort/);
   });
 
   it("nginx -t really rejects a broken config (the validator is live)", (ctx) => {
-    const conf = renderNginxConf({ upstreams: nodes(2) }).replace("least_conn;", "least_conn_typo;");
+    const conf = renderNginxConf({ upstreams: nodes(2) }).replace(
+      "least_conn;",
+      "least_conn_typo;",
+    );
     const result = nginxTest(ctx, conf);
     expect(result.ok).toBe(false);
     expect(result.output).toMatch(/unknown directive "least_conn_typo"/);

@@ -30,11 +30,14 @@ export async function startUpstream(port: number, body = "ok\n"): Promise<void> 
 
 export function get(port: number): Promise<{ code: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: "127.0.0.1", port, path: "/", agent: false, timeout: 5000 }, (res) => {
-      let body = "";
-      res.on("data", (c) => (body += c));
-      res.on("end", () => resolve({ code: res.statusCode ?? 0, body }));
-    });
+    const req = http.get(
+      { host: "127.0.0.1", port, path: "/", agent: false, timeout: 5000 },
+      (res) => {
+        let body = "";
+        res.on("data", (c) => (body += c));
+        res.on("end", () => resolve({ code: res.statusCode ?? 0, body }));
+      },
+    );
     req.on("error", reject);
   });
 }
@@ -51,8 +54,15 @@ export async function startNginx(bin: string, conf: string, listen: number): Pro
   const dir = fs.mkdtempSync(path.join(tmpdir(), "swarm-ha-nginx-"));
   const file = path.join(dir, "nginx.conf");
   // Run unprivileged-friendly: logs and temp paths in the scratch directory.
-  fs.writeFileSync(file, conf.replace("/var/log/nginx/error.log", path.join(dir, "error.log")).replace("worker_processes auto;", "worker_processes 1;"));
-  const child: ChildProcess = spawn(bin, ["-p", dir, "-c", file, "-g", "daemon off;"], { stdio: "ignore" });
+  fs.writeFileSync(
+    file,
+    conf
+      .replace("/var/log/nginx/error.log", path.join(dir, "error.log"))
+      .replace("worker_processes auto;", "worker_processes 1;"),
+  );
+  const child: ChildProcess = spawn(bin, ["-p", dir, "-c", file, "-g", "daemon off;"], {
+    stdio: "ignore",
+  });
   cleanups.push(() => {
     child.kill("SIGKILL");
     fs.rmSync(dir, { recursive: true, force: true });
@@ -69,10 +79,18 @@ export async function startNginx(bin: string, conf: string, listen: number): Pro
 }
 
 /** Two local upstream ports and nginx's listen port, with the rendered config over them (runnable as any user). */
-export async function twoUpstreams(): Promise<{ a: number; b: number; listen: number; conf: string }> {
+export async function twoUpstreams(): Promise<{
+  a: number;
+  b: number;
+  listen: number;
+  conf: string;
+}> {
   const [a, b, listen] = [await freePort(), await freePort(), await freePort()];
   const conf = renderNginxConf({
-    upstreams: [{ host: "127.0.0.1", port: a }, { host: "127.0.0.1", port: b }],
+    upstreams: [
+      { host: "127.0.0.1", port: a },
+      { host: "127.0.0.1", port: b },
+    ],
     listenPort: listen,
     user: process.getuid?.() === 0 ? "root" : undefined,
     pidFile: path.join(scratchDir("swarm-ha-nginx-pid-"), "nginx.pid"),

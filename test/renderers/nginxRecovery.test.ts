@@ -16,7 +16,11 @@ import { get, startNginx, startUpstream, twoUpstreams } from "./nginxHarness";
  * starts. Requests keep flowing every 20 ms; returns the seconds from b's start to its first answer
  * through nginx (null when it got none within `watchSeconds`), and whether any request failed.
  */
-async function idleAfterReturn(ctx: Parameters<typeof requireValidator>[0], edit: (conf: string) => string, watchSeconds: number) {
+async function idleAfterReturn(
+  ctx: Parameters<typeof requireValidator>[0],
+  edit: (conf: string) => string,
+  watchSeconds: number,
+) {
   const bin = requireValidator(ctx, "nginx");
   const { a, b, listen, conf } = await twoUpstreams();
   await startUpstream(a, "a");
@@ -41,11 +45,17 @@ async function idleAfterReturn(ctx: Parameters<typeof requireValidator>[0], edit
 describe("a restored replica gets traffic within fail_timeout (real nginx, local upstreams)", () => {
   it("renders a fail_timeout whose worst case (fail_timeout + 1 s: nginx counts whole seconds) fits the drill's 3 s load tail with room", () => {
     expect(NGINX_TUNING.failTimeoutSeconds + 1).toBeLessThanOrEqual(2);
-    expect(renderNginxConf({ upstreams: [{ host: "10.0.0.1", port: 8080 }] })).toContain(`fail_timeout=${NGINX_TUNING.failTimeoutSeconds}s;`);
+    expect(renderNginxConf({ upstreams: [{ host: "10.0.0.1", port: 8080 }] })).toContain(
+      `fail_timeout=${NGINX_TUNING.failTimeoutSeconds}s;`,
+    );
   });
 
   it("with fail_timeout=10s the returned node stays idle for the whole 4 s watch (scripted failing case)", async (ctx) => {
-    const r = await idleAfterReturn(ctx, (c) => c.replace(/fail_timeout=\d+s;/g, "fail_timeout=10s;"), 4);
+    const r = await idleAfterReturn(
+      ctx,
+      (c) => c.replace(/fail_timeout=\d+s;/g, "fail_timeout=10s;"),
+      4,
+    );
     expect(r.firstB).toBeNull();
     expect(r.failed).toBe(0);
   });

@@ -34,7 +34,8 @@ describe("renderServiceSpec", () => {
   });
 
   it("refuses zero, negative or fractional replicas", () => {
-    for (const replicas of [0, -1, 1.5]) expect(() => renderServiceSpec({ ...base, replicas })).toThrow(/replicas must be >= 1/);
+    for (const replicas of [0, -1, 1.5])
+      expect(() => renderServiceSpec({ ...base, replicas })).toThrow(/replicas must be >= 1/);
   });
 
   it("publishes the WAS port in host mode with DNS round robin (no ingress mesh, no VIP)", () => {
@@ -47,7 +48,8 @@ describe("renderServiceSpec", () => {
   });
 
   it("health-checks the configured path on the configured port", () => {
-    const hc = renderServiceSpec({ ...base, port: 9090, healthPath: "/ready" }).TaskTemplate.ContainerSpec.HealthCheck;
+    const hc = renderServiceSpec({ ...base, port: 9090, healthPath: "/ready" }).TaskTemplate
+      .ContainerSpec.HealthCheck;
     expect(hc.Test[0]).toBe("CMD-SHELL");
     expect(hc.Test[1]).toContain("http://127.0.0.1:9090/ready");
     expect(hc).toMatchObject({
@@ -74,13 +76,17 @@ describe("renderServiceSpec", () => {
   });
 
   it("restarts any failed task after the configured delay, in nanoseconds, forever", () => {
-    expect(renderServiceSpec({ ...base, restartDelaySeconds: 3 }).TaskTemplate.RestartPolicy).toEqual({
+    expect(
+      renderServiceSpec({ ...base, restartDelaySeconds: 3 }).TaskTemplate.RestartPolicy,
+    ).toEqual({
       Condition: "any",
       Delay: 3_000_000_000,
       MaxAttempts: 0,
       Window: 0,
     });
-    expect(renderServiceSpec({ ...base, restartDelaySeconds: 0 }).TaskTemplate.RestartPolicy.Delay).toBe(0);
+    expect(
+      renderServiceSpec({ ...base, restartDelaySeconds: 0 }).TaskTemplate.RestartPolicy.Delay,
+    ).toBe(0);
   });
 
   it("mounts the NFS export as a local volume of type nfs on AWS", () => {
@@ -95,7 +101,11 @@ describe("renderServiceSpec", () => {
           DriverConfig: {
             Name: "local",
             // The instance store's options (the default store): soft, so a mount never blocks a start indefinitely.
-            Options: { type: "nfs", o: "addr=10.42.0.50,nfsvers=4.1,rw,soft,timeo=150,retrans=3", device: ":/srv/nfs/was-logs" },
+            Options: {
+              type: "nfs",
+              o: "addr=10.42.0.50,nfsvers=4.1,rw,soft,timeo=150,retrans=3",
+              device: ":/srv/nfs/was-logs",
+            },
           },
         },
       },
@@ -103,17 +113,21 @@ describe("renderServiceSpec", () => {
   });
 
   it("bind-mounts the export's backing directory in the lab (no volume driver options)", () => {
-    const mounts = renderServiceSpec({ ...base, logVolume: { kind: "bind", hostPath: "/exports/was-logs" } }).TaskTemplate
-      .ContainerSpec.Mounts;
-    expect(mounts).toEqual([{ Type: "bind", Source: "/exports/was-logs", Target: WAS_LOG_DIR, ReadOnly: false }]);
+    const mounts = renderServiceSpec({
+      ...base,
+      logVolume: { kind: "bind", hostPath: "/exports/was-logs" },
+    }).TaskTemplate.ContainerSpec.Mounts;
+    expect(mounts).toEqual([
+      { Type: "bind", Source: "/exports/was-logs", Target: WAS_LOG_DIR, ReadOnly: false },
+    ]);
     expect(mounts[0]).not.toHaveProperty("VolumeOptions");
   });
 
   it("keeps tasks off managers only when managers may not run tasks", () => {
     expect(renderServiceSpec(base).TaskTemplate.Placement.Constraints).toEqual([]);
-    expect(renderServiceSpec({ ...base, managersRunTasks: false }).TaskTemplate.Placement.Constraints).toEqual([
-      "node.role==worker",
-    ]);
+    expect(
+      renderServiceSpec({ ...base, managersRunTasks: false }).TaskTemplate.Placement.Constraints,
+    ).toEqual(["node.role==worker"]);
   });
 
   it("passes identity and log settings, then the configured env sorted by key", () => {
@@ -131,7 +145,9 @@ describe("renderServiceSpec", () => {
 
   it("attaches the given overlay networks", () => {
     expect(renderServiceSpec(base).TaskTemplate.Networks).toEqual([]);
-    expect(renderServiceSpec({ ...base, networks: ["was-net"] }).TaskTemplate.Networks).toEqual([{ Target: "was-net" }]);
+    expect(renderServiceSpec({ ...base, networks: ["was-net"] }).TaskTemplate.Networks).toEqual([
+      { Target: "was-net" },
+    ]);
   });
 
   it("matches the committed snapshot (AWS, nfs volume)", () => {
@@ -163,21 +179,41 @@ describe("renderServiceSpec: replicas spread over availability zones", () => {
     expect(ZONE_LABEL).toBe("swarm-ha.zone");
     expect(ZONE_SPREAD).toBe("node.labels.swarm-ha.zone");
     expectSpreadOverZones(renderServiceSpec(base));
-    expectSpreadOverZones(renderServiceSpec({ ...base, managersRunTasks: false, logVolume: { kind: "bind", hostPath: "/exports/was-logs" } }));
+    expectSpreadOverZones(
+      renderServiceSpec({
+        ...base,
+        managersRunTasks: false,
+        logVolume: { kind: "bind", hostPath: "/exports/was-logs" },
+      }),
+    );
   });
 
   it("a spec without the preference, or spreading on another label, fails the check (must-fail)", () => {
     const spec = renderServiceSpec(base);
-    const none = { ...spec, TaskTemplate: { ...spec.TaskTemplate, Placement: { ...spec.TaskTemplate.Placement, Preferences: [] } } };
+    const none = {
+      ...spec,
+      TaskTemplate: {
+        ...spec.TaskTemplate,
+        Placement: { ...spec.TaskTemplate.Placement, Preferences: [] },
+      },
+    };
     expect(() => expectSpreadOverZones(none)).toThrow();
     const other = {
       ...spec,
-      TaskTemplate: { ...spec.TaskTemplate, Placement: { ...spec.TaskTemplate.Placement, Preferences: [{ Spread: { SpreadDescriptor: "node.labels.zone" } }] } },
+      TaskTemplate: {
+        ...spec.TaskTemplate,
+        Placement: {
+          ...spec.TaskTemplate.Placement,
+          Preferences: [{ Spread: { SpreadDescriptor: "node.labels.zone" } }],
+        },
+      },
     };
     expect(() => expectSpreadOverZones(other)).toThrow();
   });
 
   it("spreads as a preference, never a constraint (a zone's loss must not leave replicas Pending)", () => {
-    expect(renderServiceSpec(base).TaskTemplate.Placement.Constraints.join(" ")).not.toContain(ZONE_LABEL);
+    expect(renderServiceSpec(base).TaskTemplate.Placement.Constraints.join(" ")).not.toContain(
+      ZONE_LABEL,
+    );
   });
 });

@@ -1,14 +1,33 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { heartbeatDuration, MIN_HEARTBEAT_SECONDS, NODE_ZONE_LABEL, renderJoinTokenRead, renderNodeLabels, renderSwarmInit, renderSwarmJoin, renderSwarmPrune } from "../../renderers/swarmBootstrap";
+import {
+  heartbeatDuration,
+  MIN_HEARTBEAT_SECONDS,
+  NODE_ZONE_LABEL,
+  renderJoinTokenRead,
+  renderNodeLabels,
+  renderSwarmInit,
+  renderSwarmJoin,
+  renderSwarmPrune,
+} from "../../renderers/swarmBootstrap";
 import { ZONE_LABEL } from "../../renderers/serviceSpec";
 import { assertValid, shellcheck } from "../validators";
 
-const WORKER_TOKEN = "SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-1awxwuwd3z9j1z3puu7rcgdbx";
-const MANAGER_TOKEN = "SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-7p73s1dx5in4tatdymyhg9hu2";
+const WORKER_TOKEN =
+  "SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-1awxwuwd3z9j1z3puu7rcgdbx";
+const MANAGER_TOKEN =
+  "SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-7p73s1dx5in4tatdymyhg9hu2";
 
 /**
  * A fake `docker` (and `sudo`) on PATH that keeps swarm membership in a state directory and logs
@@ -86,7 +105,10 @@ function setState(state: "inactive" | "active", nodeId = "existingnode"): void {
 }
 
 /** Runs a rendered script with POSIX sh (dash on Debian), the fake docker first on PATH. */
-function runScript(script: string, stdin = ""): { status: number | null; stdout: string; stderr: string; calls: string[] } {
+function runScript(
+  script: string,
+  stdin = "",
+): { status: number | null; stdout: string; stderr: string; calls: string[] } {
   const path = join(dir, "script.sh");
   writeFileSync(path, script);
   const r = spawnSync("/bin/sh", [path], {
@@ -101,7 +123,8 @@ function runScript(script: string, stdin = ""): { status: number | null; stdout:
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, calls };
 }
 
-const swarmCalls = (calls: string[], verb: string): string[] => calls.filter((c) => c.startsWith(`swarm ${verb}`));
+const swarmCalls = (calls: string[], verb: string): string[] =>
+  calls.filter((c) => c.startsWith(`swarm ${verb}`));
 
 const LABELLED = [
   { nodeId: "mgr0nodeid000000000000000", zone: "eu-west-1a" },
@@ -109,7 +132,11 @@ const LABELLED = [
 ];
 
 const initModel = { advertiseAddr: "10.42.1.10", dispatcherHeartbeatSeconds: 1 } as const;
-const joinModel = { role: "worker", managerAddr: "10.42.1.10", advertiseAddr: "10.42.2.20" } as const;
+const joinModel = {
+  role: "worker",
+  managerAddr: "10.42.1.10",
+  advertiseAddr: "10.42.2.20",
+} as const;
 
 describe("swarm bootstrap scripts: shellcheck", () => {
   const scripts: Array<[string, string]> = [
@@ -119,8 +146,19 @@ describe("swarm bootstrap scripts: shellcheck", () => {
     ["join-token manager (sudo)", renderJoinTokenRead("manager", { sudo: true })],
     ["join worker", renderSwarmJoin(joinModel)],
     ["join manager (sudo)", renderSwarmJoin({ ...joinModel, role: "manager", sudo: true })],
-    ["init with peer, cloud-init wait (sudo)", renderSwarmInit({ ...initModel, peerManagerAddr: "10.42.2.11", sudo: true, waitForCloudInit: true })],
-    ["join-token probe", renderJoinTokenRead("manager", { onlyIfActive: true, waitForCloudInit: true })],
+    [
+      "init with peer, cloud-init wait (sudo)",
+      renderSwarmInit({
+        ...initModel,
+        peerManagerAddr: "10.42.2.11",
+        sudo: true,
+        waitForCloudInit: true,
+      }),
+    ],
+    [
+      "join-token probe",
+      renderJoinTokenRead("manager", { onlyIfActive: true, waitForCloudInit: true }),
+    ],
     ["prune (sudo)", renderSwarmPrune({ memberAddrs: ["10.42.1.10", "10.42.2.20"], sudo: true })],
     ["node labels (sudo)", renderNodeLabels({ nodes: LABELLED, sudo: true })],
   ];
@@ -138,13 +176,19 @@ describe("swarm bootstrap scripts: shellcheck", () => {
 
 describe("swarm bootstrap scripts: snapshots", () => {
   it("init", async () => {
-    await expect(renderSwarmInit({ ...initModel, sudo: true })).toMatchFileSnapshot("__snapshots__/swarm-init.sh");
+    await expect(renderSwarmInit({ ...initModel, sudo: true })).toMatchFileSnapshot(
+      "__snapshots__/swarm-init.sh",
+    );
   });
   it("join-token read", async () => {
-    await expect(renderJoinTokenRead("worker", { sudo: true })).toMatchFileSnapshot("__snapshots__/swarm-join-token.sh");
+    await expect(renderJoinTokenRead("worker", { sudo: true })).toMatchFileSnapshot(
+      "__snapshots__/swarm-join-token.sh",
+    );
   });
   it("join", async () => {
-    await expect(renderSwarmJoin({ ...joinModel, sudo: true })).toMatchFileSnapshot("__snapshots__/swarm-join.sh");
+    await expect(renderSwarmJoin({ ...joinModel, sudo: true })).toMatchFileSnapshot(
+      "__snapshots__/swarm-join.sh",
+    );
   });
 });
 
@@ -251,7 +295,10 @@ describe("swarm join, executed against a fake docker", () => {
   });
 
   it("never carries a token in the script text", () => {
-    for (const script of [renderSwarmJoin(joinModel), renderSwarmJoin({ ...joinModel, role: "manager", sudo: true })]) {
+    for (const script of [
+      renderSwarmJoin(joinModel),
+      renderSwarmJoin({ ...joinModel, role: "manager", sudo: true }),
+    ]) {
       expect(script).not.toMatch(/SWMTKN-1-/);
       // The only --token argument is the variable read from stdin.
       expect([...script.matchAll(/--token (\S+)/g)].map((m) => m[1])).toEqual(['"$token"']);
@@ -273,7 +320,9 @@ describe("address and number injection", () => {
     "",
   ];
   it.each(bad)("init refuses advertiseAddr %j", (addr) => {
-    expect(() => renderSwarmInit({ ...initModel, advertiseAddr: addr })).toThrow(/advertiseAddr must be an IPv4 address or host name/);
+    expect(() => renderSwarmInit({ ...initModel, advertiseAddr: addr })).toThrow(
+      /advertiseAddr must be an IPv4 address or host name/,
+    );
   });
   it.each(bad)("join refuses managerAddr %j", (addr) => {
     expect(() => renderSwarmJoin({ ...joinModel, managerAddr: addr })).toThrow(/managerAddr/);
@@ -283,9 +332,13 @@ describe("address and number injection", () => {
   });
 
   it("accepts DNS names (the lab addresses nodes by container name)", () => {
-    expect(renderSwarmJoin({ ...joinModel, managerAddr: "lab-manager-1", advertiseAddr: "lab-worker-2" })).toContain(
-      "lab-manager-1:2377",
-    );
+    expect(
+      renderSwarmJoin({
+        ...joinModel,
+        managerAddr: "lab-manager-1",
+        advertiseAddr: "lab-worker-2",
+      }),
+    ).toContain("lab-manager-1:2377");
   });
 
   it("renders a fractional heartbeat in milliseconds and whole seconds as seconds (Go durations)", () => {
@@ -305,16 +358,28 @@ describe("address and number injection", () => {
   it("refuses a heartbeat below 0.5 s (swarm's ±0.5 s jitter could draw a zero period) or finer than 1 ms", () => {
     expect(MIN_HEARTBEAT_SECONDS).toBe(0.5);
     for (const bad of [0, 0.25, 0.499, -1, 0.5005, Number.NaN, Number.POSITIVE_INFINITY]) {
-      expect(() => heartbeatDuration(bad), String(bad)).toThrow(/dispatcherHeartbeatSeconds must be a number of seconds >= 0.5/);
+      expect(() => heartbeatDuration(bad), String(bad)).toThrow(
+        /dispatcherHeartbeatSeconds must be a number of seconds >= 0.5/,
+      );
     }
   });
 
   it("refuses non-integer or out-of-range seconds, which would be pasted into shell", () => {
-    expect(() => renderSwarmInit({ ...initModel, dispatcherHeartbeatSeconds: 0 })).toThrow(/dispatcherHeartbeatSeconds/);
-    expect(() => renderSwarmInit({ ...initModel, dispatcherHeartbeatSeconds: 0.1 })).toThrow(/dispatcherHeartbeatSeconds/);
-    expect(() => renderSwarmInit({ ...initModel, dispatcherHeartbeatSeconds: Number.NaN })).toThrow(/dispatcherHeartbeatSeconds/);
-    expect(() => renderSwarmInit({ ...initModel, engineWaitSeconds: 1.5 })).toThrow(/engineWaitSeconds/);
-    expect(() => renderSwarmJoin({ ...joinModel, engineWaitSeconds: -1 })).toThrow(/engineWaitSeconds/);
+    expect(() => renderSwarmInit({ ...initModel, dispatcherHeartbeatSeconds: 0 })).toThrow(
+      /dispatcherHeartbeatSeconds/,
+    );
+    expect(() => renderSwarmInit({ ...initModel, dispatcherHeartbeatSeconds: 0.1 })).toThrow(
+      /dispatcherHeartbeatSeconds/,
+    );
+    expect(() => renderSwarmInit({ ...initModel, dispatcherHeartbeatSeconds: Number.NaN })).toThrow(
+      /dispatcherHeartbeatSeconds/,
+    );
+    expect(() => renderSwarmInit({ ...initModel, engineWaitSeconds: 1.5 })).toThrow(
+      /engineWaitSeconds/,
+    );
+    expect(() => renderSwarmJoin({ ...joinModel, engineWaitSeconds: -1 })).toThrow(
+      /engineWaitSeconds/,
+    );
   });
 
   it("refuses an unknown role", () => {
@@ -383,28 +448,45 @@ describe("node replacement keeps one swarm (issue 11)", () => {
   });
 
   it("waits for cloud-init before touching docker when asked", () => {
-    writeFileSync(join(dir, "bin", "cloud-init"), `#!/bin/sh\nprintf 'cloud-init %s\\n' "$*" >> "$FAKE_DOCKER_DIR/calls.log"\n`);
+    writeFileSync(
+      join(dir, "bin", "cloud-init"),
+      `#!/bin/sh\nprintf 'cloud-init %s\\n' "$*" >> "$FAKE_DOCKER_DIR/calls.log"\n`,
+    );
     chmodSync(join(dir, "bin", "cloud-init"), 0o755);
     const r = runScript(renderSwarmInit({ ...initModel, waitForCloudInit: true }));
     expect(r.status).toBe(0);
     expect(r.calls[0]).toBe("cloud-init status --wait");
-    expect(runScript(renderSwarmInit(initModel)).calls.some((c) => c.startsWith("cloud-init"))).toBe(false);
+    expect(
+      runScript(renderSwarmInit(initModel)).calls.some((c) => c.startsWith("cloud-init")),
+    ).toBe(false);
   });
 
   /** The swarm's members as the fake lists them: id -> `node inspect` line (state role addr managerAddr). */
   function members(lines: Record<string, string>): void {
     setState("active", "leader");
-    writeFileSync(join(dir, "nodes"), Object.keys(lines).map((id) => `${id}\n`).join(""));
-    for (const [id, line] of Object.entries(lines)) writeFileSync(join(dir, `inspect-${id}`), `${line}\n`);
+    writeFileSync(
+      join(dir, "nodes"),
+      Object.keys(lines)
+        .map((id) => `${id}\n`)
+        .join(""),
+    );
+    for (const [id, line] of Object.entries(lines))
+      writeFileSync(join(dir, `inspect-${id}`), `${line}\n`);
   }
   /** Runs the prune keeping `addrs`; returns the IDs it printed, after checking its removal calls match. */
   function prune(addrs: string[], removed: { demoted: string[]; removed: string[] }): string[] {
     const r = runScript(renderSwarmPrune({ memberAddrs: addrs }));
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
-    const calls = existsSync(join(dir, "removed")) ? readFileSync(join(dir, "removed"), "utf8").split("\n").filter(Boolean) : [];
-    expect(calls.filter((c) => c.startsWith("demote ")).map((c) => c.split(" ").pop())).toEqual(removed.demoted);
-    expect(calls.filter((c) => c.startsWith("rm ")).map((c) => c.split(" ").pop())).toEqual(removed.removed);
+    const calls = existsSync(join(dir, "removed"))
+      ? readFileSync(join(dir, "removed"), "utf8").split("\n").filter(Boolean)
+      : [];
+    expect(calls.filter((c) => c.startsWith("demote ")).map((c) => c.split(" ").pop())).toEqual(
+      removed.demoted,
+    );
+    expect(calls.filter((c) => c.startsWith("rm ")).map((c) => c.split(" ").pop())).toEqual(
+      removed.removed,
+    );
     return r.stdout.split("\n").filter(Boolean);
   }
 
@@ -415,7 +497,9 @@ describe("node replacement keeps one swarm (issue 11)", () => {
       w1: "ready worker 10.42.2.20 ",
       gone: "ready worker 10.42.2.77 ",
     });
-    expect(prune(["10.42.1.10", "10.42.2.20"], { demoted: ["oldmgr"], removed: ["oldmgr", "gone"] })).toEqual(["oldmgr", "gone"]);
+    expect(
+      prune(["10.42.1.10", "10.42.2.20"], { demoted: ["oldmgr"], removed: ["oldmgr", "gone"] }),
+    ).toEqual(["oldmgr", "gone"]);
   });
 
   it("prune removes a Down member whose address a live member holds (a replacement given its predecessor's IP), never a Down member alone at a current address", () => {
@@ -429,7 +513,10 @@ describe("node replacement keeps one swarm (issue 11)", () => {
       lostw2: "down worker 10.42.3.30 ",
     });
     const kept = ["10.42.1.10", "10.42.1.11", "10.42.2.20", "10.42.3.30"];
-    expect(prune(kept, { demoted: ["oldmgr1"], removed: ["oldmgr1", "oldw1"] })).toEqual(["oldmgr1", "oldw1"]);
+    expect(prune(kept, { demoted: ["oldmgr1"], removed: ["oldmgr1", "oldw1"] })).toEqual([
+      "oldmgr1",
+      "oldw1",
+    ]);
   });
 
   it("prune refuses to run outside a swarm and needs at least one member address", () => {
@@ -445,7 +532,9 @@ describe("renderNodeLabels: every member carries its availability zone", () => {
     setState("active", "mgr0nodeid000000000000000");
     const r = runScript(renderNodeLabels({ nodes: LABELLED, sudo: true }));
     expect(r.status).toBe(0);
-    expect(r.stdout).toBe("mgr0nodeid000000000000000 eu-west-1a\nwrk1nodeid000000000000000 eu-west-1b\n");
+    expect(r.stdout).toBe(
+      "mgr0nodeid000000000000000 eu-west-1a\nwrk1nodeid000000000000000 eu-west-1b\n",
+    );
     expect(readFileSync(join(dir, "labels"), "utf8").split("\n").filter(Boolean)).toEqual([
       "node update --label-add swarm-ha.zone=eu-west-1a mgr0nodeid000000000000000",
       "node update --label-add swarm-ha.zone=eu-west-1b wrk1nodeid000000000000000",
@@ -461,7 +550,11 @@ describe("renderNodeLabels: every member carries its availability zone", () => {
 
   it("refuses a model that would inject shell or label nothing", () => {
     expect(() => renderNodeLabels({ nodes: [] })).toThrow(/at least one member/);
-    expect(() => renderNodeLabels({ nodes: [{ nodeId: "abc; rm -rf /", zone: "az-a" }] })).toThrow(/nodes\[\]\.nodeId must be a swarm node ID or name/);
-    expect(() => renderNodeLabels({ nodes: [{ nodeId: LABELLED[0].nodeId, zone: "az a" }] })).toThrow(/nodes\[\]\.zone must be a zone name/);
+    expect(() => renderNodeLabels({ nodes: [{ nodeId: "abc; rm -rf /", zone: "az-a" }] })).toThrow(
+      /nodes\[\]\.nodeId must be a swarm node ID or name/,
+    );
+    expect(() =>
+      renderNodeLabels({ nodes: [{ nodeId: LABELLED[0].nodeId, zone: "az a" }] }),
+    ).toThrow(/nodes\[\]\.zone must be a zone name/);
   });
 });

@@ -32,12 +32,17 @@ describe("validator lookup", () => {
     vi.restoreAllMocks();
   });
 
-  it.each(Object.keys(VALIDATORS) as ValidatorName[])("a missing %s fails the test, naming the Debian package", (name) => {
-    vi.stubEnv(ALLOW_MISSING_ENV, "");
-    const ctx = fakeContext();
-    expect(() => requireValidator(ctx, name, missing)).toThrow(`apt-get install -y ${VALIDATORS[name].debianPackage}`);
-    expect(ctx.notes).toEqual([]);
-  });
+  it.each(Object.keys(VALIDATORS) as ValidatorName[])(
+    "a missing %s fails the test, naming the Debian package",
+    (name) => {
+      vi.stubEnv(ALLOW_MISSING_ENV, "");
+      const ctx = fakeContext();
+      expect(() => requireValidator(ctx, name, missing)).toThrow(
+        `apt-get install -y ${VALIDATORS[name].debianPackage}`,
+      );
+      expect(ctx.notes).toEqual([]);
+    },
+  );
 
   it(`skips with the same reason, visibly, only when ${ALLOW_MISSING_ENV}=1`, () => {
     vi.stubEnv(ALLOW_MISSING_ENV, "1");
@@ -50,7 +55,9 @@ describe("validator lookup", () => {
 
   it("any other value of the variable still fails", () => {
     vi.stubEnv(ALLOW_MISSING_ENV, "true");
-    expect(() => requireValidator(fakeContext(), "shellcheck", missing)).toThrow(/apt-get install -y shellcheck/);
+    expect(() => requireValidator(fakeContext(), "shellcheck", missing)).toThrow(
+      /apt-get install -y shellcheck/,
+    );
   });
 
   it("finds binaries on PATH and in sbin, and nothing that is not there", () => {
@@ -60,16 +67,24 @@ describe("validator lookup", () => {
 
   it("the validators CI installs are all present here (CI must not skip them)", (ctx) => {
     // In CI a missing one is already a failure above; this names them all at once.
-    const absent = (Object.keys(VALIDATORS) as ValidatorName[]).filter((n) => !findBinary(VALIDATORS[n].bin));
-    if (absent.length > 0 && process.env[ALLOW_MISSING_ENV] === "1") ctx.skip(`missing: ${absent.join(", ")}`);
-    expect(absent.map((n) => `${n} (apt-get install -y ${VALIDATORS[n].debianPackage})`)).toEqual([]);
+    const absent = (Object.keys(VALIDATORS) as ValidatorName[]).filter(
+      (n) => !findBinary(VALIDATORS[n].bin),
+    );
+    if (absent.length > 0 && process.env[ALLOW_MISSING_ENV] === "1")
+      ctx.skip(`missing: ${absent.join(", ")}`);
+    expect(absent.map((n) => `${n} (apt-get install -y ${VALIDATORS[n].debianPackage})`)).toEqual(
+      [],
+    );
   });
 });
 
 describe("keepalived -t (for the edge pair)", () => {
   it("accepts a minimal VRRP instance", (ctx) => {
     const nic = vrrpTestInterface();
-    expect(nic, "no non-loopback multicast interface in /sys/class/net for keepalived -t").toBeDefined();
+    expect(
+      nic,
+      "no non-loopback multicast interface in /sys/class/net for keepalived -t",
+    ).toBeDefined();
     const conf = [
       "global_defs {",
       "  router_id swarm_ha_edge_0",

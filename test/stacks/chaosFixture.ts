@@ -14,7 +14,11 @@ export const FIXTURE_ADMIN_CIDR = "192.0.2.10/32";
 export async function programOutputsJson(): Promise<string> {
   const s = await runProgram("prod", { adminCidr: FIXTURE_ADMIN_CIDR });
   const plain = JSON.parse(JSON.stringify(s.outputs)) as Record<string, unknown>;
-  const sorted = Object.fromEntries(Object.keys(plain).sort().map((k) => [k, plain[k]]));
+  const sorted = Object.fromEntries(
+    Object.keys(plain)
+      .sort()
+      .map((k) => [k, plain[k]]),
+  );
   return JSON.stringify(sorted, null, 2) + "\n";
 }
 

@@ -28,32 +28,45 @@ function userDataProblems(userData: string, volumeId: string, exportPath: string
   const cmds = (doc.runcmd ?? []).map((c) => (Array.isArray(c) ? c.join(" ") : c));
   const mount = cmds.indexOf(MOUNT_SCRIPT);
   const mkdir = cmds.indexOf(`mkdir -p ${exportPath}`);
-  if (mount < 0 || mkdir < 0 || mount > mkdir) problems.push("the volume is not mounted before the export directory is made");
+  if (mount < 0 || mkdir < 0 || mount > mkdir)
+    problems.push("the volume is not mounted before the export directory is made");
   return problems;
 }
 
 /** Problems of the NFS data volume in a registered graph; `exportPath` as configured. */
-export function dataVolumeProblems(resources: readonly Registration[], exportPath: string): string[] {
+export function dataVolumeProblems(
+  resources: readonly Registration[],
+  exportPath: string,
+): string[] {
   const of = (type: string) => resources.filter((r) => r.type === type);
   const servers = of(INSTANCE).filter((i) => i.inputs.tags?.["swarm-ha:role"] === "nfs");
   const volumes = of(VOLUME);
   const attachments = of(ATTACHMENT);
   if (servers.length !== 1 || volumes.length !== 1 || attachments.length !== 1) {
-    return [`expected one NFS server, volume and attachment (got ${servers.length}, ${volumes.length}, ${attachments.length})`];
+    return [
+      `expected one NFS server, volume and attachment (got ${servers.length}, ${volumes.length}, ${attachments.length})`,
+    ];
   }
   const [server, volume, attachment] = [servers[0], volumes[0], attachments[0]];
   const problems: string[] = [];
   const subnet = of(SUBNET).find((s) => s.id === server.inputs.subnetId);
   if (!subnet || volume.inputs.availabilityZone !== subnet.inputs.availabilityZone) {
-    problems.push(`volume in ${volume.inputs.availabilityZone}, server subnet in ${subnet?.inputs.availabilityZone}`);
+    problems.push(
+      `volume in ${volume.inputs.availabilityZone}, server subnet in ${subnet?.inputs.availabilityZone}`,
+    );
   }
   if (volume.inputs.encrypted !== true) problems.push("volume not encrypted");
-  if (!volume.retainOnDelete) problems.push("volume not retainOnDelete: `pulumi destroy` or a replacement would drop the logs");
-  if (volume.dependsOn.includes(server.name)) problems.push("volume depends on the server: a replaced server would replace it");
+  if (!volume.retainOnDelete)
+    problems.push(
+      "volume not retainOnDelete: `pulumi destroy` or a replacement would drop the logs",
+    );
+  if (volume.dependsOn.includes(server.name))
+    problems.push("volume depends on the server: a replaced server would replace it");
   if (attachment.inputs.volumeId !== volume.id || attachment.inputs.instanceId !== server.id) {
     problems.push("the attachment does not join this volume to this server");
   }
-  if (!attachment.deleteBeforeReplace) problems.push("attachment not deleteBeforeReplace (AttachVolume: VolumeInUse)");
+  if (!attachment.deleteBeforeReplace)
+    problems.push("attachment not deleteBeforeReplace (AttachVolume: VolumeInUse)");
   problems.push(...userDataProblems(String(server.inputs.userData), volume.id, exportPath));
   return problems;
 }

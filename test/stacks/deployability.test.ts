@@ -20,7 +20,9 @@ describe("package-lock.json", () => {
   it("carries @pulumi/random (the deployment id) and exactly one @pulumi/pulumi", () => {
     expect(lock.packages["node_modules/@pulumi/random"]?.version).toMatch(/^\d+\.\d+\.\d+$/);
     // A nested copy would register resources with another runtime, which the mocks never see.
-    const copies = Object.keys(lock.packages).filter((k) => k.endsWith("node_modules/@pulumi/pulumi"));
+    const copies = Object.keys(lock.packages).filter((k) =>
+      k.endsWith("node_modules/@pulumi/pulumi"),
+    );
     expect(copies).toEqual(["node_modules/@pulumi/pulumi"]);
   });
 });

@@ -80,8 +80,14 @@ describe.each(["dev", "prod"] as const)("issue 22 under mocks: stack %s", (stack
     for (const i of s.byType(INSTANCE)) {
       expect(stdin, i.name).not.toContain(`"${i.state.publicIp}"`);
     }
-    const fed = JSON.parse(stdin) as { nodes: Array<{ instanceId: string }>; managerAddress: string };
-    const nodeIds = s.byType(INSTANCE).filter((i) => ["manager", "worker"].includes(i.inputs.tags["swarm-ha:role"])).map((i) => i.id);
+    const fed = JSON.parse(stdin) as {
+      nodes: Array<{ instanceId: string }>;
+      managerAddress: string;
+    };
+    const nodeIds = s
+      .byType(INSTANCE)
+      .filter((i) => ["manager", "worker"].includes(i.inputs.tags["swarm-ha:role"]))
+      .map((i) => i.id);
     expect(fed.nodes.map((n) => n.instanceId).sort()).toEqual(nodeIds.sort());
   });
 
@@ -90,7 +96,8 @@ describe.each(["dev", "prod"] as const)("issue 22 under mocks: stack %s", (stack
     expect(cmds.length).toBeGreaterThan(0);
     for (const c of cmds) {
       expect(c.inputs.connection, c.name).toMatchObject(SSH_DIAL);
-      if (c.inputs.connection.proxy) expect(c.inputs.connection.proxy, c.name).toMatchObject(SSH_DIAL);
+      if (c.inputs.connection.proxy)
+        expect(c.inputs.connection.proxy, c.name).toMatchObject(SSH_DIAL);
     }
   });
 
@@ -98,7 +105,8 @@ describe.each(["dev", "prod"] as const)("issue 22 under mocks: stack %s", (stack
     const drill = drillOf(s);
     expect(drill.inputs.dir).toBe(".");
     const machine = [os.homedir(), process.cwd(), os.tmpdir()];
-    for (const v of strings(drill.inputs.environment)) for (const m of machine) expect(v).not.toContain(m);
+    for (const v of strings(drill.inputs.environment))
+      for (const m of machine) expect(v).not.toContain(m);
     expect(drill.secretInputs).toContain("environment");
   });
 
@@ -116,7 +124,12 @@ describe("issue 22: addresses that change under a deployed stack (prod)", () => 
   let after: MockedStack;
   // manager-0 stopped and started (new public IP); worker-1 likewise; the balancer pair failed over,
   // so the EIP is on edge-1 now and edge-0 answers on a fresh public IP.
-  const moved = { "swarm-manager-0": "192.0.2.200", "swarm-worker-1": "192.0.2.201", "edge-0": "192.0.2.210", "edge-1": "203.0.113.10" };
+  const moved = {
+    "swarm-manager-0": "192.0.2.200",
+    "swarm-worker-1": "192.0.2.201",
+    "edge-0": "192.0.2.210",
+    "edge-1": "203.0.113.10",
+  };
   beforeAll(async () => {
     before = await synth("prod");
     after = await synth("prod", {}, moved);
@@ -125,19 +138,33 @@ describe("issue 22: addresses that change under a deployed stack (prod)", () => 
   it("finding 5: the Docker provider and the leader's SSH steps dial manager-0's live address", () => {
     const [provider] = after.byType("pulumi:providers:docker");
     expect(provider.inputs.host).toBe(`ssh://ubuntu@${moved["swarm-manager-0"]}`);
-    for (const name of ["swarm-swarm-init", "swarm-prune", "swarm-zone-labels", "swarm-worker-token", "swarm-manager-token"]) {
+    for (const name of [
+      "swarm-swarm-init",
+      "swarm-prune",
+      "swarm-zone-labels",
+      "swarm-worker-token",
+      "swarm-manager-token",
+    ]) {
       expect(after.one(name).inputs.connection.host, name).toBe(moved["swarm-manager-0"]);
     }
-    expect(after.one("swarm-join-swarm-worker-1").inputs.connection.host).toBe(moved["swarm-worker-1"]);
+    expect(after.one("swarm-join-swarm-worker-1").inputs.connection.host).toBe(
+      moved["swarm-worker-1"],
+    );
   });
 
   it("finding 10: a failover changes nothing the edge pushes are keyed on (no live public address in their inputs)", () => {
     const pushes = (s: MockedStack) =>
-      s.byType(REMOTE).filter((c) => c.name.startsWith("edge-")).map((c) => ({ name: c.name, inputs: c.inputs }));
+      s
+        .byType(REMOTE)
+        .filter((c) => c.name.startsWith("edge-"))
+        .map((c) => ({ name: c.name, inputs: c.inputs }));
     expect(pushes(after).length).toBe(6);
     expect(pushes(after)).toEqual(pushes(before));
     for (const p of pushes(after)) {
-      for (const ip of [moved["edge-0"], ...before.byType(INSTANCE).map((i) => String(i.state.publicIp))]) {
+      for (const ip of [
+        moved["edge-0"],
+        ...before.byType(INSTANCE).map((i) => String(i.state.publicIp)),
+      ]) {
         expect(strings(p.inputs), p.name).not.toContain(ip);
       }
     }
@@ -151,7 +178,13 @@ describe("issue 22 finding 8: the drill gets the stack's whole AWS identity, sec
       "aws:profile": "ops",
       "aws:accessKey": "AKIAIOSFODNN7EXAMPLE",
       "aws:secretKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-      "aws:assumeRoles": JSON.stringify([{ roleArn: "arn:aws:iam::123456789012:role/swarm-ha-drill", sessionName: "drill", externalId: "x-1" }]),
+      "aws:assumeRoles": JSON.stringify([
+        {
+          roleArn: "arn:aws:iam::123456789012:role/swarm-ha-drill",
+          sessionName: "drill",
+          externalId: "x-1",
+        },
+      ]),
     });
     const drill = drillOf(s);
     expect(drill.secretInputs).toContain("environment");

@@ -17,7 +17,11 @@ describe("WAS service inputs the Docker provider reads back unchanged", () => {
   });
 
   it("names the NFS volume from server address and export, so a replaced server gets a fresh volume", () => {
-    const opts = (addr: string, device = ":/srv/nfs/was-logs") => ({ type: "nfs", o: `addr=${addr},nfsvers=4.1,rw`, device });
+    const opts = (addr: string, device = ":/srv/nfs/was-logs") => ({
+      type: "nfs",
+      o: `addr=${addr},nfsvers=4.1,rw`,
+      device,
+    });
     const a = nfsVolumeName("was-logs", opts("10.42.0.10"));
     expect(a).toMatch(/^was-logs-[0-9a-f]{10}$/);
     expect(nfsVolumeName("was-logs", opts("10.42.0.10"))).toBe(a);
