@@ -3,7 +3,7 @@
  * checked against one schema before anything contacts AWS or a lab: every field the drill reads,
  * its format, and what must be unique across the document (one instance id is one machine: two nodes
  * with the same id would make the stopper stop the wrong one, and the tag guard could not tell).
- * chaos/aws.ts parseStackOutputs then types the checked document. A violation is an
+ * chaos/aws/aws.ts parseStackOutputs then types the checked document. A violation is an
  * OutputsSchemaError naming the field, its value and the fix; the CLI exits 2 (bad input).
  */
 import { parseIpv4 } from "../base/ipv4";

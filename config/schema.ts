@@ -150,7 +150,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     type: "number",
     default: 0.6,
     description:
-      'Swarm dispatcher heartbeat in seconds, 0.5 to 60, fractions allowed. A lost node is marked Down 3 x (heartbeat ± 0.5 s) after its last beat (0.6: 0.3 to 3.3 s); swarm draws each period with a fixed ±0.5 s jitter, so at 0.5 a drawn period can be near zero and a node must beat again within twice its draw. 0.6 keeps every draw at 0.1 s or more and showed no false Down in the lab, idle, under 200 connections and at load average 12 (README "Restore speed").',
+      'Swarm dispatcher heartbeat in seconds, 0.5 to 60, fractions allowed. A lost node is marked Down 3 x (heartbeat ± 0.5 s) after its last beat (0.6: 0.3 to 3.3 s); swarm draws each period with a fixed ±0.5 s jitter, so at 0.5 a drawn period can be near zero and a node must beat again within twice its draw. 0.6 keeps every draw at 0.1 s or more and showed no false Down in the lab, idle, under 200 connections and at load average 12 (docs/design.md "Restore speed").',
   },
   {
     key: "nfsInstanceType",
