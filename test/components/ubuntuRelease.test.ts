@@ -17,14 +17,19 @@ import { assertValid, cloudInitSchema } from "../validators";
 const ADMIN = { adminCidr: "192.0.2.10/32" };
 
 describe.each(UBUNTU_RELEASES)(
-  "ubuntuRelease %s under mocks (prod: managers, workers, NFS, the balancer pair)",
+  "ubuntuRelease %s under mocks (prod with the instance log store: managers, workers, NFS, the balancer pair)",
   (release: UbuntuRelease) => {
     let s: MockedStack;
     beforeAll(async () => {
       vi.resetModules(); // the program runs once per module graph
+      // prod keeps its logs on EFS; the instance store (with the opt-in) puts the NFS server back in
+      // the graph, so every role that boots an instance is covered.
+      const instanceStore = { logStore: "instance", acceptLogStoreZoneLoss: "true" };
       s = await runProgram(
         "prod",
-        release === DEFAULT_UBUNTU_RELEASE ? ADMIN : { ...ADMIN, ubuntuRelease: release },
+        release === DEFAULT_UBUNTU_RELEASE
+          ? { ...ADMIN, ...instanceStore }
+          : { ...ADMIN, ...instanceStore, ubuntuRelease: release },
       );
     }, 120_000);
 
