@@ -135,6 +135,59 @@ async function drillOnce(
 const ratio = (a: number | null, b: number | null) =>
   a !== null && b !== null && b > 0 ? Math.round((a / b) * 1000) / 1000 : null;
 
+/** Which tasks served traffic, for the NFS proof: every task that ran before or after the stop. */
+async function servedTasks(
+  tuned: { before: readonly TaskInfo[]; after: readonly TaskInfo[]; r: DrillResult },
+  observer: LabObserver,
+): Promise<ServedTask[]> {
+  const nodes = await observer.nodes();
+  const host = new Map(nodes.map((n) => [n.id, n.hostname]));
+  const beforeIds = new Set(tuned.before.map((t) => t.id));
+  const beforeNodes = new Set(tuned.before.map((t) => t.nodeId));
+  const servedNodes = new Set(Object.keys(tuned.r.loadDetail?.perNode ?? {}));
+  const served: ServedTask[] = [];
+  for (const t of tuned.after) {
+    const ranDuring =
+      beforeIds.has(t.id) || (t.desiredState === "running" && t.state === "running");
+    const node = host.get(t.nodeId) ?? t.nodeId;
+    if (ranDuring && servedNodes.has(node))
+      served.push({
+        task: taskName(t),
+        node,
+        rescheduled: !beforeIds.has(t.id) && !beforeNodes.has(t.nodeId),
+      });
+  }
+  return served;
+}
+
+/** Figures the lab reports beside the verdict; they inform, the verdict (r.failures) decides. */
+function labChecksOf(info: LabInfo, r: DrillResult) {
+  return {
+    ...(info.reused
+      ? {}
+      : info.images.built.length
+        ? {
+            coldBringUpSeconds: {
+              target: 240,
+              value: info.totalSeconds,
+              met: info.totalSeconds <= 240,
+            },
+          }
+        : {
+            warmBringUpSeconds: {
+              target: 60,
+              value: info.totalSeconds,
+              met: info.totalSeconds <= 60,
+            },
+          }),
+    noFalseDown: {
+      target: 0,
+      value: r.otherNodesNotReady.length,
+      met: r.otherNodesNotReady.length === 0,
+    },
+  };
+}
+
 /**
  * Runs `f` with Docker's default timings and brings the tuned ones back after, whatever happens:
  * on Ctrl-C too (base/signals.ts), after the running drill healed its fault. The lab drill's
@@ -167,24 +220,7 @@ export async function runLabDrills(info: LabInfo, o: LabOptions, log: Log): Prom
   const cfg = info.config;
   const tuned = await drillOnce("tuned", info, o, observer, log);
 
-  // Which tasks served traffic, for the NFS proof: every task that ran before or after the stop.
-  const nodes = await observer.nodes();
-  const host = new Map(nodes.map((n) => [n.id, n.hostname]));
-  const beforeIds = new Set(tuned.before.map((t) => t.id));
-  const beforeNodes = new Set(tuned.before.map((t) => t.nodeId));
-  const servedNodes = new Set(Object.keys(tuned.r.loadDetail?.perNode ?? {}));
-  const served: ServedTask[] = [];
-  for (const t of tuned.after) {
-    const ranDuring =
-      beforeIds.has(t.id) || (t.desiredState === "running" && t.state === "running");
-    const node = host.get(t.nodeId) ?? t.nodeId;
-    if (ranDuring && servedNodes.has(node))
-      served.push({
-        task: taskName(t),
-        node,
-        rescheduled: !beforeIds.has(t.id) && !beforeNodes.has(t.nodeId),
-      });
-  }
+  const served = await servedTasks(tuned, observer);
 
   let baseline: { r: DrillResult; rebalance: string } | undefined;
   if (o.baseline) {
@@ -234,31 +270,7 @@ export async function runLabDrills(info: LabInfo, o: LabOptions, log: Log): Prom
   log(`${nfs.passed ? "✔" : "✘"} NFS proof ${nfs.passed ? "passed" : "FAILED"}`);
 
   const r = tuned.r;
-  // Figures the lab reports beside the verdict; they inform, the verdict (r.failures) decides.
-  const labChecks = {
-    ...(info.reused
-      ? {}
-      : info.images.built.length
-        ? {
-            coldBringUpSeconds: {
-              target: 240,
-              value: info.totalSeconds,
-              met: info.totalSeconds <= 240,
-            },
-          }
-        : {
-            warmBringUpSeconds: {
-              target: 60,
-              value: info.totalSeconds,
-              met: info.totalSeconds <= 60,
-            },
-          }),
-    noFalseDown: {
-      target: 0,
-      value: r.otherNodesNotReady.length,
-      met: r.otherNodesNotReady.length === 0,
-    },
-  };
+  const labChecks = labChecksOf(info, r);
   const failures = [
     ...r.failures,
     ...(baseline && !baseline.r.passed

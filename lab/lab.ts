@@ -730,6 +730,71 @@ async function configureBalancers(
   }
 }
 
+/** A new lab: its network and log volume, then every container (nodes, NFS, balancers) at once. */
+async function createLab(
+  l: Layout,
+  cfg: SwarmHaConfig,
+  images: LabImages,
+  spec: string,
+  flags: string[],
+  timings: Record<string, number>,
+  log: Log,
+): Promise<void> {
+  const managers = l.nodes.filter((n) => n.role === "manager");
+  const workers = l.nodes.filter((n) => n.role === "worker");
+  await step(timings, log, `network ${NETWORK} ${l.subnet} and log volume`, async () => {
+    const r = await dockerRaw([
+      "network",
+      "create",
+      "--label",
+      `${LAB_LABEL}=1`,
+      "--subnet",
+      l.subnet,
+      "--gateway",
+      l.gateway,
+      NETWORK,
+    ]);
+    if (r.code !== 0) {
+      throw new LabError(
+        `creating network ${NETWORK} (${l.subnet}) failed: ${r.stderr.trim()}; if the subnet overlaps another network, pick one with --subnet`,
+      );
+    }
+    await docker(["volume", "create", "--label", `${LAB_LABEL}=1`, LOG_VOLUME]);
+  });
+  await step(
+    timings,
+    log,
+    `containers: ${managers.length} manager(s), ${workers.length} worker(s), nfs, ${l.edges.length} nginx`,
+    async () => {
+      await settleAll([
+        ...l.nodes.map((n) => startNode(n, images, spec, flags)),
+        docker([
+          "run",
+          "-d",
+          "--name",
+          NFS,
+          "--hostname",
+          NFS,
+          ...labels("nfs", spec),
+          "--network",
+          NETWORK,
+          "--ip",
+          l.nfsIp,
+          // ganesha's VFS backend opens files by handle (open_by_handle_at).
+          "--cap-add",
+          "DAC_READ_SEARCH",
+          "--cap-add",
+          "SYS_ADMIN",
+          "-v",
+          `${LOG_VOLUME}:${cfg.nfs.exportPath}`,
+          images.nfs,
+        ]),
+        ...l.edges.map((e) => startEdge(e, images, spec, l.vip !== undefined)),
+      ]);
+    },
+  );
+}
+
 /**
  * Brings the lab up (or reuses a running one built from the same images and flags). On failure it
  * removes everything labelled swarm-ha.lab=1, unless keepOnFailure.
@@ -760,7 +825,6 @@ export async function up(o: LabOptions, log: Log): Promise<LabInfo> {
     .digest("hex")
     .slice(0, 12);
   const managers = l.nodes.filter((n) => n.role === "manager");
-  const workers = l.nodes.filter((n) => n.role === "worker");
   const expected = [...l.nodes.map((n) => n.name), ...l.edges.map((e) => e.name), NFS].sort();
 
   const existing = await labContainers();
@@ -789,57 +853,7 @@ export async function up(o: LabOptions, log: Log): Promise<LabInfo> {
           down(log),
         );
       created = true;
-      await step(timings, log, `network ${NETWORK} ${l.subnet} and log volume`, async () => {
-        const r = await dockerRaw([
-          "network",
-          "create",
-          "--label",
-          `${LAB_LABEL}=1`,
-          "--subnet",
-          l.subnet,
-          "--gateway",
-          l.gateway,
-          NETWORK,
-        ]);
-        if (r.code !== 0) {
-          throw new LabError(
-            `creating network ${NETWORK} (${l.subnet}) failed: ${r.stderr.trim()}; if the subnet overlaps another network, pick one with --subnet`,
-          );
-        }
-        await docker(["volume", "create", "--label", `${LAB_LABEL}=1`, LOG_VOLUME]);
-      });
-      await step(
-        timings,
-        log,
-        `containers: ${managers.length} manager(s), ${workers.length} worker(s), nfs, ${l.edges.length} nginx`,
-        async () => {
-          await settleAll([
-            ...l.nodes.map((n) => startNode(n, images, spec, flags)),
-            docker([
-              "run",
-              "-d",
-              "--name",
-              NFS,
-              "--hostname",
-              NFS,
-              ...labels("nfs", spec),
-              "--network",
-              NETWORK,
-              "--ip",
-              l.nfsIp,
-              // ganesha's VFS backend opens files by handle (open_by_handle_at).
-              "--cap-add",
-              "DAC_READ_SEARCH",
-              "--cap-add",
-              "SYS_ADMIN",
-              "-v",
-              `${LOG_VOLUME}:${cfg.nfs.exportPath}`,
-              images.nfs,
-            ]),
-            ...l.edges.map((e) => startEdge(e, images, spec, l.vip !== undefined)),
-          ]);
-        },
-      );
+      await createLab(l, cfg, images, spec, flags, timings, log);
     }
 
     await prepareNodes(cfg, l, images, timings, log);

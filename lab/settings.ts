@@ -181,35 +181,143 @@ const LAB_FLAGS = {
   privileged: { type: "boolean" },
 } as const satisfies FlagSpec;
 
+/** The lab's flags as parsed so far (parseArgs), before the command's own checks. */
+interface ParsedFlags {
+  command: Command;
+  managers: 1 | 3;
+  workers: number;
+  replicas?: number;
+  edge: 1 | 2;
+  baseImage?: string;
+  mirror?: string;
+  debian: DebianRelease;
+  subnet: string;
+  drill: boolean;
+  baseline: boolean;
+  connections: number;
+  reportDir: string;
+  keepOnFailure: boolean;
+  privileged?: boolean;
+  node?: string;
+  managersGiven?: 1 | 3;
+  workersGiven?: number;
+  connectionsGiven?: number;
+  baselineGiven?: boolean;
+  passes?: number;
+  only?: ScenarioName[];
+}
+
+/** One flag (`name` without the dashes) into `p`; "help" for --help. Throws a LabError naming the flag. */
+function applyFlag(p: ParsedFlags, name: string, v: string | undefined): "help" | undefined {
+  switch (name) {
+    case "help":
+      return "help";
+    case "managers": {
+      if (v !== "1" && v !== "3")
+        throw flagError(
+          "--managers",
+          `must be 1 or 3 (got ${JSON.stringify(v ?? "")}); 3 keeps a Raft quorum when one stops`,
+        );
+      p.managers = p.managersGiven = v === "1" ? 1 : 3;
+      break;
+    }
+    case "workers":
+      p.workers = p.workersGiven = intFlag("--workers", v, 1, 100);
+      break;
+    case "edge": {
+      if (v !== "1" && v !== "2")
+        throw flagError(
+          "--edge",
+          `must be 1 or 2 (got ${JSON.stringify(v ?? "")}); 2 runs the balancer pair with a floating address`,
+        );
+      p.edge = v === "1" ? 1 : 2;
+      break;
+    }
+    case "replicas":
+      p.replicas = intFlag("--replicas", v, 1, 100);
+      break;
+    case "base-image": {
+      if (!v || !/^[a-z0-9]([a-z0-9._\/:@-]*[a-z0-9])?$/.test(v))
+        throw flagError(
+          "--base-image",
+          `needs an image reference like debian:bookworm-slim (got ${JSON.stringify(v ?? "")})`,
+        );
+      p.baseImage = v;
+      break;
+    }
+    case "mirror": {
+      const checked = checkMirrorUrl(v ?? "");
+      if ("reason" in checked) throw flagError("--mirror", checked.reason);
+      p.mirror = checked.url;
+      break;
+    }
+    case "debian":
+      p.debian = parseDebian("--debian", v);
+      break;
+    case "subnet": {
+      const c = parseCidr(v ?? "");
+      if (!c || c.prefix !== 24 || (c.base & 0xff) !== 0)
+        throw flagError(
+          "--subnet",
+          `must be a /24 network like 172.28.5.0/24 (got ${JSON.stringify(v ?? "")})`,
+        );
+      p.subnet = v!;
+      break;
+    }
+    case "connections":
+      p.connections = p.connectionsGiven = intFlag("--connections", v, 1, 1000);
+      break;
+    case "report-dir": {
+      if (!v) throw flagError("--report-dir", "needs a directory");
+      p.reportDir = v;
+      break;
+    }
+    case "no-drill":
+      p.drill = false;
+      break;
+    case "no-baseline":
+      p.baseline = p.baselineGiven = false;
+      break;
+    case "baseline":
+      p.baseline = p.baselineGiven = true;
+      break;
+    case "passes":
+      p.passes = intFlag("--passes", v, 1, 20);
+      break;
+    case "only":
+      p.only = parseOnly(v);
+      break;
+    case "keep-on-failure":
+      p.keepOnFailure = true;
+      break;
+    case "privileged":
+      p.privileged = true;
+      break;
+  }
+  return undefined;
+}
+
 /** Parses argv (after `npm run lab --`). Throws a LabError naming the flag and the fix. */
 export function parseArgs(
   argv: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
 ): LabOptions | "help" {
-  let command: Command = "up";
-  let managers: 1 | 3 = 1;
-  let workers = 3;
-  let replicas: number | undefined;
-  let edge: 1 | 2 = 2;
-  let baseImage = env.SWARM_HA_BASE_IMAGE?.trim() || undefined;
-  let mirror: string | undefined;
-  let debian = env.SWARM_HA_DEBIAN?.trim()
-    ? parseDebian("SWARM_HA_DEBIAN", env.SWARM_HA_DEBIAN.trim())
-    : DEFAULT_DEBIAN_RELEASE;
-  let subnet = "172.28.5.0/24";
-  let drill = true;
-  let baseline = true;
-  let connections = 50;
-  let reportDir = "lab-report";
-  let keepOnFailure = false;
-  let privileged: boolean | undefined;
-  let node: string | undefined;
-  let managersGiven: 1 | 3 | undefined;
-  let workersGiven: number | undefined;
-  let connectionsGiven: number | undefined;
-  let baselineGiven: boolean | undefined;
-  let passes: number | undefined;
-  let only: ScenarioName[] | undefined;
+  const p: ParsedFlags = {
+    command: "up",
+    managers: 1,
+    workers: 3,
+    edge: 2,
+    baseImage: env.SWARM_HA_BASE_IMAGE?.trim() || undefined,
+    debian: env.SWARM_HA_DEBIAN?.trim()
+      ? parseDebian("SWARM_HA_DEBIAN", env.SWARM_HA_DEBIAN.trim())
+      : DEFAULT_DEBIAN_RELEASE,
+    subnet: "172.28.5.0/24",
+    drill: true,
+    baseline: true,
+    connections: 50,
+    reportDir: "lab-report",
+    keepOnFailure: false,
+  };
   const words = readArgv(argv, LAB_FLAGS);
   let positional = 0;
   for (let i = 0; i < words.length; i++) {
@@ -220,13 +328,13 @@ export function parseArgs(
         positional === 0 &&
         (COMMANDS as readonly string[]).includes(w.raw)
       ) {
-        command = w.raw as Command;
+        p.command = w.raw as Command;
         positional++;
-        if (command === "replace") {
+        if (p.command === "replace") {
           const next = words[i + 1];
           const target = next?.kind === "word" && !next.raw.startsWith("-") ? next.raw : undefined;
           if (target !== undefined) i++;
-          node = parseReplaceTarget(target);
+          p.node = parseReplaceTarget(target);
         }
         continue;
       }
@@ -237,149 +345,64 @@ export function parseArgs(
           : "unknown command; use up, down, drill, status, replace or matrix",
       );
     }
-    const v = w.value;
-    switch (w.name) {
-      case "help":
-        return "help";
-      case "managers": {
-        if (v !== "1" && v !== "3")
-          throw flagError(
-            "--managers",
-            `must be 1 or 3 (got ${JSON.stringify(v ?? "")}); 3 keeps a Raft quorum when one stops`,
-          );
-        managers = managersGiven = v === "1" ? 1 : 3;
-        break;
-      }
-      case "workers":
-        workers = workersGiven = intFlag("--workers", v, 1, 100);
-        break;
-      case "edge": {
-        if (v !== "1" && v !== "2")
-          throw flagError(
-            "--edge",
-            `must be 1 or 2 (got ${JSON.stringify(v ?? "")}); 2 runs the balancer pair with a floating address`,
-          );
-        edge = v === "1" ? 1 : 2;
-        break;
-      }
-      case "replicas":
-        replicas = intFlag("--replicas", v, 1, 100);
-        break;
-      case "base-image": {
-        if (!v || !/^[a-z0-9]([a-z0-9._\/:@-]*[a-z0-9])?$/.test(v))
-          throw flagError(
-            "--base-image",
-            `needs an image reference like debian:bookworm-slim (got ${JSON.stringify(v ?? "")})`,
-          );
-        baseImage = v;
-        break;
-      }
-      case "mirror": {
-        const checked = checkMirrorUrl(v ?? "");
-        if ("reason" in checked) throw flagError("--mirror", checked.reason);
-        mirror = checked.url;
-        break;
-      }
-      case "debian":
-        debian = parseDebian("--debian", v);
-        break;
-      case "subnet": {
-        const c = parseCidr(v ?? "");
-        if (!c || c.prefix !== 24 || (c.base & 0xff) !== 0)
-          throw flagError(
-            "--subnet",
-            `must be a /24 network like 172.28.5.0/24 (got ${JSON.stringify(v ?? "")})`,
-          );
-        subnet = v!;
-        break;
-      }
-      case "connections":
-        connections = connectionsGiven = intFlag("--connections", v, 1, 1000);
-        break;
-      case "report-dir": {
-        if (!v) throw flagError("--report-dir", "needs a directory");
-        reportDir = v;
-        break;
-      }
-      case "no-drill":
-        drill = false;
-        break;
-      case "no-baseline":
-        baseline = baselineGiven = false;
-        break;
-      case "baseline":
-        baseline = baselineGiven = true;
-        break;
-      case "passes":
-        passes = intFlag("--passes", v, 1, 20);
-        break;
-      case "only":
-        only = parseOnly(v);
-        break;
-      case "keep-on-failure":
-        keepOnFailure = true;
-        break;
-      case "privileged":
-        privileged = true;
-        break;
-    }
+    if (applyFlag(p, w.name, w.value) === "help") return "help";
   }
-  if (command !== "matrix" && (passes !== undefined || only !== undefined)) {
+  return finishOptions(p);
+}
+
+/** The command's own checks on the parsed flags, and the options it runs with. */
+function finishOptions(p: ParsedFlags): LabOptions {
+  if (p.command !== "matrix" && (p.passes !== undefined || p.only !== undefined)) {
     throw flagError(
-      passes !== undefined ? "--passes" : "--only",
+      p.passes !== undefined ? "--passes" : "--only",
       "applies to the matrix only: npm run lab -- matrix ...",
     );
   }
-  if (command === "matrix") {
-    if (managersGiven === 1)
+  const common = {
+    replicas: p.replicas,
+    edge: p.edge,
+    baseImage: p.baseImage,
+    mirror: p.mirror,
+    debian: p.debian,
+    subnet: p.subnet,
+    reportDir: p.reportDir,
+    keepOnFailure: p.keepOnFailure,
+    privileged: p.privileged,
+  };
+  if (p.command === "matrix") {
+    if (p.managersGiven === 1)
       throw flagError(
         "--managers",
         "the matrix needs 3 managers (leader-kill and az-loss keep a Raft quorum only with 3); drop --managers",
       );
-    if (edge === 1)
+    if (p.edge === 1)
       throw flagError(
         "--edge",
         "the matrix needs the balancer pair (edge-kill, az-loss of the holder's zone); drop --edge",
       );
     const m = matrixOptions(
+      { command: p.command, managers: 3, workers: p.workersGiven ?? MATRIX_LAB.workers, ...common },
       {
-        command,
-        managers: 3,
-        workers: workersGiven ?? MATRIX_LAB.workers,
-        replicas,
-        edge,
-        baseImage,
-        mirror,
-        debian,
-        subnet,
-        reportDir,
-        keepOnFailure,
-        privileged,
+        connectionsGiven: p.connectionsGiven,
+        baselineGiven: p.baselineGiven,
+        passes: p.passes,
+        only: p.only,
       },
-      { connectionsGiven, baselineGiven, passes, only },
     );
     labConfig(m);
     return m;
   }
   const opts: LabOptions = {
-    command,
-    managers,
-    workers,
-    replicas,
-    edge,
-    baseImage,
-    mirror,
-    debian,
-    subnet,
-    drill,
-    baseline,
-    connections,
-    reportDir,
-    keepOnFailure,
-    privileged,
-    ...(node ? { node } : {}),
+    command: p.command,
+    managers: p.managers,
+    workers: p.workers,
+    ...common,
+    drill: p.drill,
+    baseline: p.baseline,
+    connections: p.connections,
+    ...(p.node ? { node: p.node } : {}),
   };
-  if (command === "up" || command === "drill") labConfig(opts); // validates replicas against nodes now
+  if (p.command === "up" || p.command === "drill") labConfig(opts); // validates replicas against nodes now
   return opts;
 }
 
