@@ -8,7 +8,7 @@
 import { signalGuard } from "../base/signals";
 import { checkEngine, LabError } from "./docker";
 import { down, labContainers, up } from "./lab";
-import { applyTimings, DOCKER_DEFAULTS, runLabDrills } from "./drill";
+import { runLabDrills, timingsSetter } from "./drill";
 import { writeMatrixReport, type MatrixRun } from "../chaos/scenarios/matrixReport";
 import { LabObserver } from "./adapters";
 import { readMachine } from "./machine";
@@ -76,27 +76,11 @@ async function matrixCommand(o: LabOptions): Promise<number> {
   });
   if (o.baseline) {
     const observer = new LabObserver(info.managers);
-    const cfg = info.config.swarm;
     const baseline = await runBaseline(
       info,
       table,
       { connections: o.connections, log, steady },
-      (kind) =>
-        kind === "tuned"
-          ? applyTimings(
-              info,
-              observer,
-              cfg.dispatcherHeartbeatSeconds,
-              cfg.taskRestartDelaySeconds,
-              log,
-            )
-          : applyTimings(
-              info,
-              observer,
-              DOCKER_DEFAULTS.dispatcherHeartbeatSeconds,
-              DOCKER_DEFAULTS.taskRestartDelaySeconds,
-              log,
-            ),
+      timingsSetter(info, observer, log),
     );
     runs = [...runs.slice(0, -1), { ...runs[runs.length - 1], baseline }];
     write(runs);

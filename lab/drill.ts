@@ -96,6 +96,20 @@ export async function applyTimings(
   log(`  swarm heartbeat ${hb}s, task restart delay ${delay}s, service converged`);
 }
 
+/** Sets the tuned timings (the lab's config) or Docker's defaults: what a baseline switches between. */
+export function timingsSetter(
+  info: LabInfo,
+  observer: LabObserver,
+  log: Log,
+): (kind: "docker-defaults" | "tuned") => Promise<void> {
+  const t = info.config.swarm;
+  return (kind) => {
+    const { dispatcherHeartbeatSeconds, taskRestartDelaySeconds } =
+      kind === "tuned" ? t : DOCKER_DEFAULTS;
+    return applyTimings(info, observer, dispatcherHeartbeatSeconds, taskRestartDelaySeconds, log);
+  };
+}
+
 async function drillOnce(
   label: string,
   info: LabInfo,
@@ -225,22 +239,7 @@ export async function runLabDrills(info: LabInfo, o: LabOptions, log: Log): Prom
   let baseline: { r: DrillResult; rebalance: string } | undefined;
   if (o.baseline) {
     log(`▶ switch to Docker's default timings for the baseline`);
-    const setTimings = (kind: "docker-defaults" | "tuned") =>
-      kind === "tuned"
-        ? applyTimings(
-            info,
-            observer,
-            cfg.swarm.dispatcherHeartbeatSeconds,
-            cfg.swarm.taskRestartDelaySeconds,
-            log,
-          )
-        : applyTimings(
-            info,
-            observer,
-            DOCKER_DEFAULTS.dispatcherHeartbeatSeconds,
-            DOCKER_DEFAULTS.taskRestartDelaySeconds,
-            log,
-          );
+    const setTimings = timingsSetter(info, observer, log);
     baseline = await withDockerDefaults(setTimings, "▶ back to the tuned timings", log, () =>
       drillOnce("baseline: Docker defaults", info, o, observer, log),
     );
