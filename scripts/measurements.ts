@@ -247,7 +247,7 @@ const day = (iso: string) => iso.slice(0, 10);
 export function machineLine(m: Machine | null, readAtRecord = false): string {
   if (!m) return "machine not recorded (a report from before lab/machine.ts)";
   return (
-    `${m.cores} cores, ${m.cpuModel}, Docker ${m.dockerEngine}, cgroup v${m.cgroupVersion}${m.kernel ? `, kernel ${m.kernel}` : ""}` +
+    `${m.cores} cores, ${m.cpuModel}, host Docker engine ${m.dockerEngine}, cgroup v${m.cgroupVersion}${m.kernel ? `, kernel ${m.kernel}` : ""}` +
     (readAtRecord ? " (read when recorded: the report named none)" : "")
   );
 }

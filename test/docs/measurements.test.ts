@@ -147,7 +147,7 @@ describe("measurements: record", () => {
     expect(fs.readdirSync(dir).sort()).toEqual([`${stem}.json`, `${stem}.md`, "README.md"]);
     const md = fs.readFileSync(path.join(dir, `${stem}.md`), "utf8");
     expect(md).toContain(
-      "2 cores, Fixture CPU 9000, Docker 20.10.24, cgroup v1, kernel 6.1.0-fixture",
+      "2 cores, Fixture CPU 9000, host Docker engine 20.10.24, cgroup v1, kernel 6.1.0-fixture",
     );
     expect(md).toContain("dispatcherHeartbeatSeconds 0.6");
     // Every row of every pass, and the summary: three passes, one over its budget.
@@ -203,7 +203,7 @@ describe("measurements: record", () => {
     const stem = record(report, { root, machine: { ...MACHINE, cpuModel: "Other CPU" } });
     expect(stem).toBe("2026-12-07-2c-other-matrix");
     expect(readme(root)).toContain(
-      "Other CPU, Docker 20.10.24, cgroup v1, kernel 6.1.0-fixture (read when recorded: the report named none)",
+      "Other CPU, host Docker engine 20.10.24, cgroup v1, kernel 6.1.0-fixture (read when recorded: the report named none)",
     );
   });
 
