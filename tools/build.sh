@@ -36,7 +36,7 @@ built=false
 if [ "$have" = "v$want" ]; then
   log "pulumi v$want already built"
 else
-  log "building pulumi v$want from github.com/pulumi/pulumi/pkg/v3 (an empty Go module cache downloads its modules first)"
+  log "building pulumi v$want from github.com/pulumi/pulumi/pkg/v3 (an empty Go module cache first downloads about 1.5 GB)"
   (cd tools && go build -trimpath \
     -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$want" \
     -o "$out/bin/pulumi.new" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
